@@ -1,0 +1,100 @@
+"""The one catalogue of injectable faults, backend and Pusher server alike.
+
+`--fault NAME[=RATE]` on `stocksync serve` and `stocksync run` is resolved here, so the
+CLI, scenarios and tests name faults the same way and `--list-faults` can say which
+scenario exposes each one and which finding it must produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .sim.pusher.faults import DeliveryFaults
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    name: str
+    layer: str
+    scenario: str
+    finding: str
+    description: str
+
+
+CATALOGUE: tuple[FaultSpec, ...] = (
+    FaultSpec("underscore-event-names", "backend", "smoke", "unexpected-event",
+              "events named line_counted_updated etc. instead of the contract's hyphens"),
+    FaultSpec("swallowed-broadcast", "backend", "smoke", "missing-event",
+              "the trigger is skipped silently, as when the SDK raises and the view swallows it"),
+    FaultSpec("double-broadcast", "backend", "smoke", "duplicate-event", "every broadcast is sent twice"),
+    FaultSpec("stale-payload", "backend", "smoke", "payload-mismatch",
+              "line-counted-updated built from the line as it was before the write"),
+    FaultSpec("partial-line", "backend", "movements", "divergence",
+              "line-movement-added carries a partial line, as in the contract's own example"),
+    FaultSpec("bad-envelope", "backend", "smoke", "envelope-mismatch",
+              "line events carry another line's item_sku"),
+    FaultSpec("ignore-socket-id", "backend", "smoke", "self-echo",
+              "the caller's socket_id is not passed to the trigger, so the originator gets its echo"),
+    FaultSpec("wrong-channel", "backend", "smoke", "wrong-channel",
+              "line events go to the hotel's list channel instead of the stocktake's channel"),
+    FaultSpec("oversize-payload", "backend", "busy-stocktake", "oversize-payload",
+              "line-counted-updated carries the whole stocktake with its lines (over 10 KB)"),
+    FaultSpec("accept-locked-writes", "backend", "approval-race", "locked-write-accepted",
+              "writes to approved stocktakes are accepted and broadcast"),
+    FaultSpec("cross-hotel-access", "backend", "two-hotels", "cross-hotel-access",
+              "a user of one hotel may read and change another hotel's stocktakes"),
+    FaultSpec("slow-trigger", "backend", "smoke", "late-event", "a synchronous delay before every trigger"),
+    FaultSpec("flaky-500", "backend", "smoke", "server-error", "line writes fail with a 500 at random"),
+    FaultSpec("pusher-drop", "pusher", "smoke", "missing-event", "the Pusher server drops events for some connections"),
+    FaultSpec("pusher-duplicate", "pusher", "smoke", "duplicate-event", "the Pusher server delivers events twice"),
+    FaultSpec("pusher-delay", "pusher", "smoke", "late-event", "the Pusher server holds events back"),
+    FaultSpec("pusher-reorder", "pusher", "smoke", "out-of-order", "the Pusher server swaps two consecutive events"),
+    FaultSpec("pusher-disconnect", "pusher", "reconnect", "gap-during-disconnect",
+              "the Pusher server cuts connections (4200), so listeners miss events until they rejoin"),
+)
+BY_NAME = {spec.name: spec for spec in CATALOGUE}
+PUSHER_PREFIX = "pusher-"
+
+
+class UnknownFault(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class FaultSelection:
+    """Parsed `--fault` values, split by the layer that injects them."""
+
+    backend: dict[str, float]
+    delivery: dict[str, float]
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.backend, *(PUSHER_PREFIX + k for k in self.delivery)]
+
+    def delivery_faults(self, seed: int, delay_ms: int = 1500) -> DeliveryFaults:
+        return DeliveryFaults(rates=self.delivery, seed=seed, delay_ms=delay_ms)
+
+
+def select(values: Iterable[str]) -> FaultSelection:
+    backend: dict[str, float] = {}
+    delivery: dict[str, float] = {}
+    for value in values:
+        name, _, raw_rate = value.partition("=")
+        if name not in BY_NAME:
+            raise UnknownFault(f"unknown fault {name!r}; `stocksync serve --list-faults` lists them")
+        try:
+            rate = float(raw_rate) if raw_rate else 1.0
+        except ValueError:
+            raise UnknownFault(f"fault rate in {value!r} is not a number") from None
+        if not 0.0 < rate <= 1.0:
+            raise UnknownFault(f"fault rate in {value!r} must be within (0, 1]")
+        if BY_NAME[name].layer == "pusher":
+            delivery[name.removeprefix(PUSHER_PREFIX)] = rate
+        else:
+            backend[name] = rate
+    return FaultSelection(backend, delivery)
+
+
+def listing() -> str:
+    return "\n".join(f"{s.name}\t{s.scenario}\t{s.description}" for s in CATALOGUE)

@@ -1,0 +1,179 @@
+"""The simulator's HTTP face: routing, auth and hotel scoping around `Service`.
+
+Reads run on a thread pool (one SQLite reader per thread); every write and its
+broadcast run on one writer thread, so events leave in exactly the order writes commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pusher
+from aiohttp import web
+
+from ..errors import error_middleware
+from .broadcast import BackendFaults, Broadcaster
+from .seed import make_hotels
+from .service import NOT_FOUND, Actor, HttpError, Outcome, Service
+from .store import Row, Store
+from .validation import Invalid, json_body, positive_id
+
+SOCKET_ID = re.compile(r"^\d+\.\d+$")
+DEFAULT_PREFIX = "/api/stock_tracker/{hotel}/"
+
+
+@dataclass(frozen=True)
+class PusherTarget:
+    """Where the SDK sends triggers: the embedded server or any Pusher endpoint."""
+
+    app_id: str
+    key: str
+    secret: str
+    host: str = "127.0.0.1"
+    port: int | None = None
+    ssl: bool = False
+    cluster: str | None = None
+
+    def client(self) -> pusher.Pusher:
+        if self.cluster:
+            return pusher.Pusher(app_id=self.app_id, key=self.key, secret=self.secret, cluster=self.cluster, ssl=True)
+        return pusher.Pusher(app_id=self.app_id, key=self.key, secret=self.secret,
+                             host=self.host, port=self.port, ssl=self.ssl)
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    pusher: PusherTarget
+    prefix: str = DEFAULT_PREFIX
+    faults: dict[str, float] = field(default_factory=dict)
+    seed: int = 7
+    items_per_hotel: int = 300
+    slow_ms: int = 1500
+    db_path: Path | None = None
+
+
+Op = Callable[..., Outcome]
+
+
+class BackendSimulator:
+    def __init__(self, config: BackendConfig) -> None:
+        self.config = config
+        self.faults = BackendFaults(dict(config.faults), seed=config.seed, slow_ms=config.slow_ms)
+        self._tmp = tempfile.TemporaryDirectory(prefix="stocksync-db-") if config.db_path is None else None
+        path = config.db_path or Path(self._tmp.name) / "stocktake.sqlite3"  # type: ignore[union-attr]
+        self.hotels = make_hotels(config.seed, config.items_per_hotel)
+        self.store = Store(path, self.hotels)
+        self.service = Service(self.store, self.faults)
+        self.broadcaster = Broadcaster(config.pusher.client(), self.faults)
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="sim-writer")
+        self._readers = ThreadPoolExecutor(4, thread_name_prefix="sim-reader")
+        self.errors: list[BaseException] = []
+        self.app = web.Application(middlewares=[error_middleware(self.errors)])
+        self._routes(config.prefix.rstrip("/"))
+        self.app.on_cleanup.append(self._close)
+
+    async def _close(self, app: web.Application) -> None:
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+
+    def _routes(self, prefix: str) -> None:
+        r = self.app.router
+        r.add_get(prefix + "/stocktakes/", self._read(lambda h, a, q, b: self.service.list_stocktakes(h)))
+        r.add_post(prefix + "/stocktakes/", self._write(lambda db, h, a, q, b: self.service.create_stocktake(db, h, b)))
+        r.add_get(prefix + "/stocktakes/{id}/", self._read(lambda h, a, q, b: self.service.get_stocktake(h, q["id"])))
+        r.add_delete(prefix + "/stocktakes/{id}/",
+                     self._write(lambda db, h, a, q, b: self.service.delete_stocktake(db, h, q["id"])))
+        r.add_post(prefix + "/stocktakes/{id}/populate/",
+                   self._write(lambda db, h, a, q, b: self.service.populate(db, h, q["id"])))
+        r.add_post(prefix + "/stocktakes/{id}/approve/",
+                   self._write(lambda db, h, a, q, b: self.service.approve(db, h, q["id"])))
+        r.add_get(prefix + "/stocktake-lines/", self._read(lambda h, a, q, b: self.service.list_lines(h, q["stocktake"])))
+        r.add_get(prefix + "/stocktake-lines/{id}/", self._read(lambda h, a, q, b: self.service.get_line(h, q["id"])))
+        r.add_patch(prefix + "/stocktake-lines/{id}/",
+                    self._write(lambda db, h, a, q, b: self.service.patch_line(db, h, a, q["id"], b), flaky=True))
+        r.add_post(prefix + "/stocktake-lines/{id}/add-movement/",
+                   self._write(lambda db, h, a, q, b: self.service.add_movement(db, h, q["id"], b), flaky=True))
+
+    def _authorise(self, request: web.Request) -> tuple[Row, Actor]:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        staff = self.store.staff(token.strip()) if scheme in ("Token", "Bearer") and token.strip() else None
+        if staff is None:
+            raise HttpError(401, {"detail": "Invalid or missing token. Send 'Authorization: Token <key>'."})
+        hotel = self.store.hotel(request.match_info["hotel"])
+        if hotel is None or (hotel["id"] != staff["hotel_id"] and not self.faults.hits("cross-hotel-access")):
+            raise HttpError(404, NOT_FOUND)
+        return hotel, Actor(staff["id"], staff["name"], staff["hotel_id"], staff["slug"])
+
+    @staticmethod
+    def _ids(request: web.Request) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        for name, raw in [*request.match_info.items(), *request.query.items()]:
+            if name in ("id", "stocktake"):
+                parsed = positive_id(raw)
+                if parsed is None and name == "id":
+                    raise HttpError(404, NOT_FOUND)
+                if parsed is None:
+                    raise HttpError(400, {"stocktake": ["A valid integer is required."]})
+                ids[name] = parsed
+        if request.path.endswith("/stocktake-lines/") and "stocktake" not in ids:
+            raise HttpError(400, {"stocktake": ["This query parameter is required."]})
+        return ids
+
+    def _read(self, op: Op) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def handler(request: web.Request) -> web.Response:
+            def run() -> Outcome:
+                hotel, actor = self._authorise(request)
+                return op(hotel, actor, self._ids(request), {})
+
+            return await self._respond(self._readers, run)
+
+        return handler
+
+    def _write(self, op: Op, flaky: bool = False) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def handler(request: web.Request) -> web.Response:
+            raw = await request.read()
+
+            def run() -> Outcome:
+                hotel, actor = self._authorise(request)
+                ids = self._ids(request)
+                body = json_body(raw)
+                socket_id = request.headers.get("X-Socket-ID") or body.pop("socket_id", None)
+                if socket_id is not None and (not isinstance(socket_id, str) or not SOCKET_ID.match(socket_id)):
+                    raise HttpError(400, {"socket_id": [f"Invalid socket id {socket_id!r}."]})
+                if flaky and self.faults.hits("flaky-500"):
+                    raise HttpError(500, {"detail": "Injected fault flaky-500: internal server error."})
+                with self.store.write() as db:
+                    outcome = op(db, hotel, actor, ids, body)
+                self.broadcaster.send(outcome.broadcasts, socket_id)
+                return outcome
+
+            return await self._respond(self._writer, run)
+
+        return handler
+
+    @staticmethod
+    async def _respond(pool: ThreadPoolExecutor, run: Callable[[], Outcome]) -> web.Response:
+        try:
+            outcome = await asyncio.get_running_loop().run_in_executor(pool, run)
+        except HttpError as exc:
+            return web.json_response(exc.body, status=exc.status)
+        except Invalid as exc:
+            return web.json_response(exc.errors, status=400)
+        if outcome.body is None:
+            return web.Response(status=outcome.status)
+        return web.json_response(outcome.body, status=outcome.status)
+
+    def credentials(self) -> dict[str, Any]:
+        """Tokens for the first staff member of each hotel, for the ready line and fixtures."""
+        first, second = self.store.hotels()[:2]
+        return {"hotel": first["slug"], "token": self.store.tokens(first["id"])[0],
+                "other_hotel": second["slug"], "other_token": self.store.tokens(second["id"])[0],
+                "tokens": self.store.tokens(first["id"])}
+

@@ -1,0 +1,95 @@
+"""Delivery faults the embedded Pusher server can inject, decided by a seeded RNG.
+
+Each decision is made per (connection, event) so that one listener can lose an event
+its neighbour still gets: that is what a real fan-out fault looks like, and what the
+checker must attribute to the right listener. Every injected fault is logged, so a
+test can hold the checker's findings against what was really done.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import random
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+KINDS = ("drop", "duplicate", "delay", "reorder", "disconnect")
+
+
+@dataclass(frozen=True)
+class DeliveryFaults:
+    """Rates in [0, 1] per kind; filters are fnmatch globs on channel and event name."""
+
+    rates: dict[str, float] = field(default_factory=dict)
+    seed: int = 0
+    channel: str = "*"
+    event: str = "*"
+    delay_ms: int = 1500
+
+    def __post_init__(self) -> None:
+        for kind, rate in self.rates.items():
+            if kind not in KINDS:
+                raise ValueError(f"unknown delivery fault {kind!r}; known: {', '.join(KINDS)}")
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"fault rate for {kind} must be within 0..1, got {rate}")
+
+    @property
+    def active(self) -> bool:
+        return any(rate > 0 for rate in self.rates.values())
+
+
+@dataclass(frozen=True)
+class InjectedFault:
+    kind: str
+    socket_id: str
+    channel: str
+    event: str
+    at: float
+
+
+class FaultInjector:
+    """Decides which fault, if any, hits one delivery, and remembers what it did."""
+
+    def __init__(self, config: DeliveryFaults, log_path: Path | None = None) -> None:
+        self.config = config
+        self._rng = random.Random(config.seed)
+        self._lock = threading.Lock()
+        self._log: list[InjectedFault] = []
+        self._log_path = log_path
+
+    def decide(self, socket_id: str, channel: str, event: str) -> str | None:
+        cfg = self.config
+        if not cfg.active or event.startswith("pusher"):
+            return None
+        if not (fnmatch.fnmatchcase(channel, cfg.channel) and fnmatch.fnmatchcase(event, cfg.event)):
+            return None
+        for kind in KINDS:
+            rate = cfg.rates.get(kind, 0.0)
+            if rate and self._rng.random() < rate:
+                self._record(InjectedFault(kind, socket_id, channel, event, time.time()))
+                return kind
+        return None
+
+    def _record(self, fault: InjectedFault) -> None:
+        with self._lock:
+            self._log.append(fault)
+            if self._log_path is not None:
+                with self._log_path.open("a") as fh:
+                    fh.write(json.dumps(asdict(fault)) + "\n")
+
+    def injected(self) -> list[InjectedFault]:
+        with self._lock:
+            return list(self._log)
+
+
+def parse_rates(names: Iterable[str], default_rate: float = 1.0) -> dict[str, float]:
+    """`drop` or `drop=0.2` -> {"drop": 0.2}; used by the CLI and scenario files."""
+    rates: dict[str, float] = {}
+    for item in names:
+        kind, _, rate = item.partition("=")
+        rates[kind] = float(rate) if rate else default_rate
+    return rates

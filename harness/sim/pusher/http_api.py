@@ -1,0 +1,113 @@
+"""The HTTP API of the embedded Pusher server, answering as Pusher does.
+
+Every route checks the app id (404) and the request signature (401) before anything
+else, then parses the body with the pure functions in `protocol` (400 / 413).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from . import protocol
+from .appkey import SERVER
+from .signing import RequestRejected, verify_request
+
+if TYPE_CHECKING:
+    from .server import PusherServer
+
+Handler = Callable[[web.Request, "PusherServer", bytes], Awaitable[Any]]
+
+
+def _signed(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def wrapped(request: web.Request) -> web.Response:
+        server: PusherServer = request.app[SERVER]
+        if request.match_info["app_id"] != server.config.app_id:
+            return web.json_response({"error": "Unknown app"}, status=404)
+        body = await request.read()
+        try:
+            verify_request(
+                server.config.key,
+                server.config.secret,
+                request.method,
+                request.path,
+                dict(request.query),
+                body,
+                time.time(),
+            )
+            return web.json_response(await handler(request, server, body))
+        except RequestRejected as exc:
+            return web.Response(status=exc.status, text=exc.message)
+
+    return wrapped
+
+
+async def _events(request: web.Request, server: PusherServer, body: bytes) -> dict[str, Any]:
+    server.hub.publish(protocol.parse_trigger(body))
+    return {}
+
+
+async def _batch_events(request: web.Request, server: PusherServer, body: bytes) -> dict[str, Any]:
+    publishes = protocol.parse_batch(body)
+    for publish in publishes:
+        server.hub.publish(publish)
+    return {"batch": [{} for _ in publishes]}
+
+
+def _info_fields(request: web.Request) -> set[str]:
+    return {f for f in request.query.get("info", "").split(",") if f}
+
+
+async def _channels(request: web.Request, server: PusherServer, body: bytes) -> dict[str, Any]:
+    prefix = request.query.get("filter_by_prefix", "")
+    wants_users = "user_count" in _info_fields(request)
+    if wants_users and not prefix.startswith("presence-"):
+        raise RequestRejected(400, "user_count may only be requested with filter_by_prefix=presence-")
+    channels: dict[str, Any] = {}
+    for name in server.hub.channels:
+        if name.startswith(prefix):
+            channels[name] = {"user_count": len(server.hub.members(name))} if wants_users else {}
+    return {"channels": channels}
+
+
+async def _channel(request: web.Request, server: PusherServer, body: bytes) -> dict[str, Any]:
+    name = request.match_info["channel"]
+    problem = protocol.channel_name_problem(name)
+    if problem:
+        raise RequestRejected(400, problem)
+    subscribers = server.hub.channels.get(name, {})
+    info: dict[str, Any] = {"occupied": bool(subscribers)}
+    fields = _info_fields(request)
+    if "subscription_count" in fields:
+        info["subscription_count"] = len(subscribers)
+    if "user_count" in fields:
+        if not name.startswith("presence-"):
+            raise RequestRejected(400, "user_count is only available for presence channels")
+        info["user_count"] = len(server.hub.members(name))
+    return info
+
+
+async def _users(request: web.Request, server: PusherServer, body: bytes) -> dict[str, Any]:
+    name = request.match_info["channel"]
+    if not name.startswith("presence-"):
+        raise RequestRejected(400, "users are only available for presence channels")
+    return {"users": [{"id": user_id} for user_id in server.hub.members(name)]}
+
+
+async def _injected_faults(request: web.Request) -> web.Response:
+    """Not part of Pusher's API: lets a harness in another process read the fault log."""
+    server: PusherServer = request.app[SERVER]
+    return web.json_response([asdict(f) for f in server.hub.faults.injected()])
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/apps/{app_id}/events", _signed(_events))
+    app.router.add_post("/apps/{app_id}/batch_events", _signed(_batch_events))
+    app.router.add_get("/apps/{app_id}/channels", _signed(_channels))
+    app.router.add_get("/apps/{app_id}/channels/{channel}", _signed(_channel))
+    app.router.add_get("/apps/{app_id}/channels/{channel}/users", _signed(_users))
+    app.router.add_get("/_harness/faults", _injected_faults)

@@ -1,0 +1,176 @@
+"""Connections, channel membership and fan-out: the state of the embedded Pusher server.
+
+Fan-out only ever does `put_nowait` into per-connection queues; a writer task per
+connection does the socket I/O. One slow or dead client therefore costs the publisher
+nothing, and a client whose queue overflows is cut off (4100) instead of being waited on.
+All methods run on the server's event loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import random
+from collections import deque
+from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import Any
+
+from . import protocol
+from .faults import FaultInjector
+from .protocol import Publish
+
+
+@dataclass(frozen=True)
+class Close:
+    """Queued after the frames before it, so a fault's disconnect lands in order."""
+
+    code: int
+    message: str
+
+
+@dataclass
+class Member:
+    user_id: str
+    user_info: Any
+
+
+@dataclass(eq=False)
+class Connection:
+    socket_id: str
+    queue: asyncio.Queue[str | Close]
+    channels: dict[str, Member | None] = field(default_factory=dict)
+    held: str | None = None
+    client_events: deque[float] = field(default_factory=deque)
+    closed: bool = False
+    abort: Callable[[], None] = lambda: None
+
+    def send(self, frame: str | Close) -> bool:
+        try:
+            self.queue.put_nowait(frame)
+            return True
+        except asyncio.QueueFull:
+            return False
+
+
+class Hub:
+    def __init__(self, faults: FaultInjector, queue_limit: int = 10_000) -> None:
+        self.faults = faults
+        self.queue_limit = queue_limit
+        self.connections: dict[str, Connection] = {}
+        self.channels: dict[str, dict[str, Connection]] = {}
+        self._ids = itertools.count(random.randint(1000, 9999))
+        self.published = 0
+
+    def connect(self) -> Connection:
+        socket_id = f"{next(self._ids)}.{random.randint(1, 9_999_999)}"
+        conn = Connection(socket_id, asyncio.Queue(self.queue_limit))
+        self.connections[socket_id] = conn
+        return conn
+
+    def disconnect(self, conn: Connection) -> None:
+        conn.closed = True
+        self.connections.pop(conn.socket_id, None)
+        for channel in list(conn.channels):
+            self.unsubscribe(conn, channel)
+
+    def subscribe(self, conn: Connection, channel: str, member: Member | None) -> str:
+        """Add conn to channel; returns the subscription_succeeded data string."""
+        subscribers = self.channels.setdefault(channel, {})
+        if member is not None and not self._has_user(channel, member.user_id):
+            added = json.dumps({"user_id": member.user_id, "user_info": member.user_info})
+            self._broadcast(channel, protocol.encode("pusher_internal:member_added", added, channel), conn)
+        subscribers[conn.socket_id] = conn
+        conn.channels[channel] = member
+        if member is None:
+            return "{}"
+        members = self.members(channel)
+        return json.dumps({"presence": {"ids": list(members), "hash": members, "count": len(members)}})
+
+    def unsubscribe(self, conn: Connection, channel: str) -> None:
+        member = conn.channels.pop(channel, None)
+        subscribers = self.channels.get(channel)
+        if subscribers is None:
+            return
+        subscribers.pop(conn.socket_id, None)
+        if not subscribers:
+            del self.channels[channel]
+        elif member is not None and not self._has_user(channel, member.user_id):
+            removed = json.dumps({"user_id": member.user_id})
+            self._broadcast(channel, protocol.encode("pusher_internal:member_removed", removed, channel), None)
+
+    def members(self, channel: str) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for conn in self.channels.get(channel, {}).values():
+            member = conn.channels.get(channel)
+            if member is not None:
+                found.setdefault(member.user_id, member.user_info)
+        return found
+
+    def _has_user(self, channel: str, user_id: str) -> bool:
+        return user_id in self.members(channel)
+
+    def _broadcast(self, channel: str, frame: str, exclude: Connection | None) -> None:
+        for conn in list(self.channels.get(channel, {}).values()):
+            if conn is not exclude:
+                self._enqueue(conn, frame)
+
+    def publish(self, publish: Publish) -> None:
+        self.published += 1
+        for channel in publish.channels:
+            frame = protocol.encode(publish.name, publish.data, channel)
+            for conn in list(self.channels.get(channel, {}).values()):
+                if conn.socket_id != publish.socket_id:
+                    self._deliver(conn, frame, channel, publish.name)
+
+    def client_event(self, sender: Connection, channel: str, event: str, data: Any) -> None:
+        """Client events reach everyone on the channel but the sender (presence adds user_id)."""
+        member = sender.channels.get(channel)
+        frame: dict[str, Any] = {"event": event, "channel": channel, "data": data}
+        if member is not None:
+            frame["user_id"] = member.user_id
+        text = json.dumps(frame, separators=(",", ":"))
+        for conn in list(self.channels.get(channel, {}).values()):
+            if conn is not sender:
+                self._deliver(conn, text, channel, event)
+
+    def _deliver(self, conn: Connection, frame: str, channel: str, event: str) -> None:
+        kind = self.faults.decide(conn.socket_id, channel, event)
+        if kind == "drop":
+            return
+        if kind == "disconnect":
+            self.close(conn, protocol.RECONNECT_NOW, "Injected disconnect: reconnect now")
+            return
+        if kind == "delay":
+            loop = asyncio.get_running_loop()
+            loop.call_later(self.faults.config.delay_ms / 1000, self._enqueue, conn, frame)
+            return
+        if kind == "reorder" and conn.held is None:
+            conn.held = frame
+            asyncio.get_running_loop().call_later(1.0, self._release_held, conn, frame)
+            return
+        self._enqueue(conn, frame)
+        if kind == "duplicate":
+            self._enqueue(conn, frame)
+        self._release_held(conn, conn.held)
+
+    def _release_held(self, conn: Connection, frame: str | None) -> None:
+        if frame is not None and conn.held is frame:
+            conn.held = None
+            self._enqueue(conn, frame)
+
+    def _enqueue(self, conn: Connection, frame: str | Close) -> None:
+        if conn.closed:
+            return
+        if not conn.send(frame):
+            self.close(conn, protocol.OVER_CAPACITY, "Over capacity: client is not reading")
+
+    def close(self, conn: Connection, code: int, message: str) -> None:
+        """Close after what is already queued; a client that stopped reading is aborted at once."""
+        if conn.closed:
+            return
+        conn.closed = True
+        if not conn.send(Close(code, message)):
+            self.disconnect(conn)
+            conn.abort()

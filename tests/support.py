@@ -1,0 +1,113 @@
+"""Test helpers: real clients against the embedded servers, waited on with deadlines."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pusher
+import pysher
+import websocket
+
+from harness.sim.stack import EmbeddedStack
+from harness.waiting import wait_until
+
+for name in ("pysher.connection", "websocket"):
+    logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def sdk(stack: EmbeddedStack, secret: str | None = None) -> pusher.Pusher:
+    info = stack.ready_info()["pusher"]
+    return pusher.Pusher(app_id=info["app_id"], key=info["key"], secret=secret or info["secret"],
+                         host="127.0.0.1", port=info["port"], ssl=False)
+
+
+@dataclass
+class PysherClient:
+    """A pysher connection that records every event on the channels it joins."""
+
+    stack: EmbeddedStack
+    channels: list[str]
+    events: list[tuple[str, str, Any]] = field(default_factory=list)
+    subscribed: set[str] = field(default_factory=set)
+    connects: int = 0
+
+    def __post_init__(self) -> None:
+        info = self.stack.ready_info()["pusher"]
+        self._lock = threading.Lock()
+        self.client = pysher.Pusher(info["key"], custom_host="127.0.0.1", port=info["port"], secure=False,
+                                    auto_sub=True, secret=info["secret"], reconnect_interval=0.2)
+        self.client.connection.bind("pusher:connection_established", self._on_connect)
+        self.client.connect()
+        wait_until(lambda: self.subscribed >= set(self.channels), 10, what="pysher subscriptions")
+
+    def _on_connect(self, _data: str) -> None:
+        self.connects += 1
+        if self.connects > 1:
+            return
+        for name in self.channels:
+            channel = self.client.subscribe(name)
+            channel.bind("pusher_internal:subscription_succeeded", lambda _d, n=name: self.subscribed.add(n))
+            for event in ("line-counted-updated", "line-movement-added", "stocktake-created", "stocktake-deleted",
+                          "stocktake-status-changed", "stocktake-populated", "test-event", "client-typing"):
+                channel.bind(event, lambda data, e=event, n=name: self._record(n, e, data))
+
+    def _record(self, channel: str, event: str, data: Any) -> None:
+        with self._lock:
+            self.events.append((channel, event, data))
+
+    @property
+    def socket_id(self) -> str:
+        return str(self.client.connection.socket_id)
+
+    def received(self, event: str | None = None) -> list[Any]:
+        with self._lock:
+            return [d for _, e, d in self.events if event is None or e == event]
+
+    def close(self) -> None:
+        self.client.disconnect(timeout=1)
+
+
+class RawClient:
+    """Hand-written frames over websocket-client, for what no official client will send."""
+
+    def __init__(self, stack: EmbeddedStack, key: str | None = None, query: str = "?protocol=7",
+                 receive_buffer: int | None = None) -> None:
+        info = stack.ready_info()["pusher"]
+        options = ((socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer),) if receive_buffer else ()
+        self.ws = websocket.create_connection(f"ws://127.0.0.1:{info['port']}/app/{key or info['key']}{query}",
+                                              timeout=5, sockopt=options)
+
+    def send(self, event: str, data: Any, channel: str | None = None) -> None:
+        frame = {"event": event, "data": data}
+        if channel is not None:
+            frame["channel"] = channel
+        self.ws.send(json.dumps(frame))
+
+    def recv(self, timeout: float = 5.0) -> dict[str, Any]:
+        self.ws.settimeout(timeout)
+        opcode, payload = self.ws.recv_data(control_frame=False)
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            return {"event": "<close>", "code": int.from_bytes(payload[:2], "big") if payload else None}
+        return json.loads(payload)
+
+    def recv_until(self, event: str, timeout: float = 5.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = self.recv(max(0.05, deadline - time.monotonic()))
+            if frame["event"] == event:
+                return frame
+            if frame["event"] == "<close>":
+                raise AssertionError(f"closed with {frame['code']} before {event}")
+
+    def established(self) -> str:
+        frame = self.recv_until("pusher:connection_established")
+        return str(json.loads(frame["data"])["socket_id"])
+
+    def close(self) -> None:
+        self.ws.close()
