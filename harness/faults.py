@@ -39,7 +39,7 @@ CATALOGUE: tuple[FaultSpec, ...] = (
     FaultSpec("wrong-channel", "backend", "smoke", "wrong-channel",
               "line events go to the hotel's list channel instead of the stocktake's channel"),
     FaultSpec("oversize-payload", "backend", "busy-stocktake", "oversize-payload",
-              "line-counted-updated carries the whole stocktake with its lines (over 10 KB)"),
+              "line-counted-updated carries the stocktake's lines along (over 10 KB, under the SDK's guard)"),
     FaultSpec("accept-locked-writes", "backend", "approval-race", "locked-write-accepted",
               "writes to approved stocktakes are accepted and broadcast"),
     FaultSpec("cross-hotel-access", "backend", "two-hotels", "cross-hotel-access",

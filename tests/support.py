@@ -27,6 +27,10 @@ def sdk(stack: EmbeddedStack, secret: str | None = None) -> pusher.Pusher:
                          host="127.0.0.1", port=info["port"], ssl=False)
 
 
+CONTRACT_EVENTS = ("line-counted-updated", "line-movement-added", "stocktake-created", "stocktake-deleted",
+                   "stocktake-status-changed", "stocktake-populated")
+
+
 @dataclass
 class PysherClient:
     """A pysher connection that records every event on the channels it joins."""
@@ -53,8 +57,7 @@ class PysherClient:
         for name in self.channels:
             channel = self.client.subscribe(name)
             channel.bind("pusher_internal:subscription_succeeded", lambda _d, n=name: self.subscribed.add(n))
-            for event in ("line-counted-updated", "line-movement-added", "stocktake-created", "stocktake-deleted",
-                          "stocktake-status-changed", "stocktake-populated", "test-event", "client-typing"):
+            for event in (*CONTRACT_EVENTS, *(e.replace("-", "_") for e in CONTRACT_EVENTS), "test-event"):
                 channel.bind(event, lambda data, e=event, n=name: self._record(n, e, data))
 
     def _record(self, channel: str, event: str, data: Any) -> None:
@@ -111,3 +114,26 @@ class RawClient:
 
     def close(self) -> None:
         self.ws.close()
+
+
+def api_for(stack: EmbeddedStack, other: bool = False) -> "StocktakeApi":
+    from harness.api import StocktakeApi
+
+    info = stack.ready_info()["api"]
+    if other:
+        return StocktakeApi(info["base_url"], info["other_hotel"], info["other_token"])
+    return StocktakeApi(info["base_url"], info["hotel"], info["token"])
+
+
+_periods = iter(range(1, 10_000))
+
+
+def fresh_stocktake(api: "StocktakeApi", populate: bool = True) -> int:
+    """A stocktake in a period no other test uses; populated unless asked not to be."""
+    n = next(_periods)
+    year, month = 2100 + n // 12, n % 12 + 1
+    created = api.send(api.create_stocktake(f"{year}-{month:02d}-01", f"{year}-{month:02d}-28"))
+    assert created.status == 201, created.text
+    if populate:
+        assert api.send(api.populate(created.body["id"])).status == 200
+    return int(created.body["id"])

@@ -75,6 +75,7 @@ class BackendSimulator:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sim-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="sim-reader")
         self.errors: list[BaseException] = []
+        self.commits: list[Outcome] = []
         self.app = web.Application(middlewares=[error_middleware(self.errors)])
         self._routes(config.prefix.rstrip("/"))
         self.app.on_cleanup.append(self._close)
@@ -151,6 +152,7 @@ class BackendSimulator:
                     raise HttpError(500, {"detail": "Injected fault flaky-500: internal server error."})
                 with self.store.write() as db:
                     outcome = op(db, hotel, actor, ids, body)
+                self.commits.append(outcome)
                 self.broadcaster.send(outcome.broadcasts, socket_id)
                 return outcome
 

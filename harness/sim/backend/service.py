@@ -128,7 +128,8 @@ class Service:
             sku = sku + "X"
         data = {"line_id": before["id"], "item_sku": sku, **extra, "line": line}
         if event == "line-counted-updated" and self.faults.hits("oversize-payload"):
-            data["stocktake"] = [ser.line_json(r) for r in self.store.lines(before["stocktake_id"], db)]
+            # Over Pusher's 10 KB but under the SDK's own ~30 KB guard, so the server must refuse it.
+            data["stocktake_lines"] = [ser.line_json(r) for r in self.store.lines(before["stocktake_id"], db)[:25]]
         return Broadcast(detail_channel(self._slug(before["hotel_id"], db), before["stocktake_id"]), event, data)
 
     def patch_line(self, db: sqlite3.Connection, hotel: Row, actor: Actor, line_id: int,

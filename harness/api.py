@@ -1,0 +1,104 @@
+"""Typed client of the stock_tracker HTTP API.
+
+Each method builds an `ApiRequest` value (pure, testable without a network) and hands
+it to `send`, which is the only place that touches requests. Client errors come back
+as responses, not exceptions: a refused write is a result the harness records.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout)
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    socket_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    body: Any
+    text: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class StocktakeApi:
+    def __init__(self, base_url: str, hotel: str, token: str, *, auth_scheme: str = "Token",
+                 timeout: float = 15.0, session: requests.Session | None = None) -> None:
+        self.root = f"{base_url.rstrip('/')}/{hotel}"
+        self.hotel = hotel
+        self._auth = f"{auth_scheme} {token}"
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    def send(self, request: ApiRequest) -> ApiResponse:
+        """Raises only requests' transport errors (no answer); every HTTP status is returned."""
+        headers = {"Authorization": self._auth, "Accept": "application/json"}
+        if request.socket_id:
+            headers["X-Socket-ID"] = request.socket_id
+        response = self.session.request(request.method, self.root + request.path, json=request.body,
+                                        params=request.params or None, headers=headers, timeout=self.timeout)
+        try:
+            body = response.json() if response.content else None
+        except json.JSONDecodeError:
+            body = None
+        return ApiResponse(response.status_code, body, response.text[:2000])
+
+    @staticmethod
+    def list_stocktakes() -> ApiRequest:
+        return ApiRequest("GET", "/stocktakes/")
+
+    @staticmethod
+    def create_stocktake(period_start: str, period_end: str, socket_id: str | None = None) -> ApiRequest:
+        return ApiRequest("POST", "/stocktakes/", {"period_start": period_start, "period_end": period_end},
+                          socket_id=socket_id)
+
+    @staticmethod
+    def get_stocktake(stocktake_id: int) -> ApiRequest:
+        return ApiRequest("GET", f"/stocktakes/{stocktake_id}/")
+
+    @staticmethod
+    def delete_stocktake(stocktake_id: int, socket_id: str | None = None) -> ApiRequest:
+        return ApiRequest("DELETE", f"/stocktakes/{stocktake_id}/", socket_id=socket_id)
+
+    @staticmethod
+    def populate(stocktake_id: int, socket_id: str | None = None) -> ApiRequest:
+        return ApiRequest("POST", f"/stocktakes/{stocktake_id}/populate/", socket_id=socket_id)
+
+    @staticmethod
+    def approve(stocktake_id: int, socket_id: str | None = None) -> ApiRequest:
+        return ApiRequest("POST", f"/stocktakes/{stocktake_id}/approve/", socket_id=socket_id)
+
+    @staticmethod
+    def list_lines(stocktake_id: int) -> ApiRequest:
+        return ApiRequest("GET", "/stocktake-lines/", params={"stocktake": str(stocktake_id)})
+
+    @staticmethod
+    def get_line(line_id: int) -> ApiRequest:
+        return ApiRequest("GET", f"/stocktake-lines/{line_id}/")
+
+    @staticmethod
+    def patch_line(line_id: int, full_units: str | None = None, partial_units: str | None = None,
+                   socket_id: str | None = None) -> ApiRequest:
+        body = {k: v for k, v in (("counted_full_units", full_units), ("counted_partial_units", partial_units))
+                if v is not None}
+        return ApiRequest("PATCH", f"/stocktake-lines/{line_id}/", body, socket_id=socket_id)
+
+    @staticmethod
+    def add_movement(line_id: int, movement_type: str, quantity: str, socket_id: str | None = None) -> ApiRequest:
+        return ApiRequest("POST", f"/stocktake-lines/{line_id}/add-movement/",
+                          {"movement_type": movement_type, "quantity": quantity}, socket_id=socket_id)
