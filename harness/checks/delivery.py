@@ -1,0 +1,168 @@
+"""Who should have received what, and did they: missing, duplicate, payload-mismatch,
+self-echo, late-event and gap-during-disconnect, from one correlation pass.
+
+A listener is owed an event when one connection of it was subscribed to the channel from
+before the write was invoked until the delivery window closed (completion + latency
+limit). If it was subscribed at the invoke but its connection ended inside the window,
+a miss is a gap, not a missing event. The originator's own connection is owed nothing;
+if it gets the event anyway, that is a self-echo.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from ..contract import Contract
+from ..history import HistoryData, Operation
+from .findings import Finding, diff
+from .model import Interval, Key, Receipt, entity, expected_event, fingerprint, intervals, stocktake_of
+
+DELIVER, ECHO, GAP = "deliver", "echo", "gap"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    op: Operation
+    listener: str
+    channel: str
+    event: str
+    key: Key
+    fingerprint: object
+    payload: object
+    role: str
+
+
+@dataclass
+class Match:
+    op: Operation
+    receipt: Receipt
+
+
+@dataclass
+class DeliveryResult:
+    findings: list[Finding] = field(default_factory=list)
+    matches: list[Match] = field(default_factory=list)
+    latencies: list[tuple[str, str, float]] = field(default_factory=list)
+
+
+def _role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, Interval] | None:
+    assert op.complete is not None
+    for sub in subs:
+        if sub.start <= op.invoke and sub.end >= window_end:
+            return (ECHO if op.socket_id and sub.socket_id == op.socket_id else DELIVER), sub
+    for sub in subs:
+        if sub.start <= op.invoke < sub.end:
+            return GAP, sub
+    return None
+
+
+def expectations(history: HistoryData, contract: Contract, window: float) -> list[Expectation]:
+    subs_by = intervals(history)
+    by_channel: dict[str, list[tuple[str, list[Interval]]]] = defaultdict(list)
+    for (listener, channel), subs in subs_by.items():
+        by_channel[channel].append((listener, subs))
+    out = []
+    for op in history.operations:
+        if not op.ok or op.complete is None:
+            continue
+        key, fp, payload = expected_event(op)
+        for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
+            for listener, subs in by_channel.get(channel, ()):
+                role = _role(subs, op, op.complete + window)
+                if role is not None and key is not None:
+                    out.append(Expectation(op, listener, channel, event, key, fp, payload, role[0]))
+    return out
+
+
+def _duplicates(receipts: list[Receipt]) -> tuple[list[Receipt], list[Finding]]:
+    seen: dict[tuple[str, str, str, str], Receipt] = {}
+    unique, findings = [], []
+    for r in receipts:
+        ident = (r.listener, r.channel, r.event, r.raw)
+        first = seen.get(ident)
+        if first is None:
+            seen[ident] = r
+            unique.append(r)
+        else:
+            findings.append(Finding("duplicate-event", f"{r.listener} got {r.event} on {r.channel} again",
+                                    r.channel, r.event, listener=r.listener, actual=r.data,
+                                    times={"first": first.time, "again": r.time}))
+    return unique, findings
+
+
+def check_delivery(history: HistoryData, contract: Contract, receipts: list[Receipt],
+                   latency_limit: float) -> DeliveryResult:
+    result = DeliveryResult()
+    unique, result.findings = _duplicates(receipts)
+    groups: dict[tuple[str, str, str, Key], list[Receipt]] = defaultdict(list)
+    for r in unique:
+        key = entity(contract.logical(r.event), r.data)
+        if key is not None:
+            groups[(r.listener, r.channel, r.event, key)].append(r)
+    wanted: dict[tuple[str, str, str, Key], list[Expectation]] = defaultdict(list)
+    for exp in expectations(history, contract, latency_limit):
+        wanted[(exp.listener, exp.channel, exp.event, exp.key)].append(exp)
+    for group_key, exps in wanted.items():
+        _match_group(exps, groups.get(group_key, []), contract, latency_limit, result)
+    return result
+
+
+def _match_group(exps: list[Expectation], receipts: list[Receipt], contract: Contract, limit: float,
+                 result: DeliveryResult) -> None:
+    by_fp: dict[object, deque[Receipt]] = defaultdict(deque)
+    for r in receipts:
+        by_fp[fingerprint(contract.logical(r.event), r.data.get("line") if isinstance(r.data, dict) else None)
+              ].append(r)
+    used: set[int] = set()
+    pending = []
+    for exp in exps:
+        bucket = by_fp.get(exp.fingerprint)
+        if bucket:
+            receipt = bucket.popleft()
+            used.add(receipt.index)
+            _matched(exp, receipt, limit, result)
+        else:
+            pending.append(exp)
+    leftovers = deque(r for r in receipts if r.index not in used)
+    for exp in pending:
+        if exp.role == ECHO:
+            continue
+        if leftovers:
+            _matched(exp, leftovers.popleft(), limit, result)
+        else:
+            _unmatched(exp, result)
+
+
+def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryResult) -> None:
+    op = exp.op
+    times = {"invoke": op.invoke, "complete": op.complete or op.invoke, "received": receipt.time}
+    common = dict(channel=exp.channel, event=exp.event, operation=op.id, listener=exp.listener, times=times)
+    if exp.role == ECHO:
+        result.findings.append(Finding("self-echo", f"{exp.listener} sent socket_id {op.socket_id} with operation "
+                                       f"{op.id} ({op.kind}) and still got {exp.event} back",
+                                       expected="no delivery to the originator", actual=receipt.data, **common))
+        return
+    result.matches.append(Match(op, receipt))
+    latency = receipt.time - op.invoke
+    result.latencies.append((exp.event, exp.listener, latency))
+    differences = diff(exp.payload, receipt.data)
+    if differences:
+        result.findings.append(Finding("payload-mismatch", f"{exp.event} for operation {op.id} differs from its "
+                                       f"HTTP response in {len(differences)} field(s)", expected=exp.payload,
+                                       actual=receipt.data, diff=differences, **common))
+    if latency > limit:
+        result.findings.append(Finding("late-event", f"{exp.event} reached {exp.listener} {latency * 1000:.0f} ms "
+                                       f"after operation {op.id} was invoked (limit {limit * 1000:.0f} ms)",
+                                       expected=f"<= {limit * 1000:.0f} ms", actual=f"{latency * 1000:.0f} ms",
+                                       **common))
+
+
+def _unmatched(exp: Expectation, result: DeliveryResult) -> None:
+    op = exp.op
+    name = "gap-during-disconnect" if exp.role == GAP else "missing-event"
+    why = "while its connection was down" if exp.role == GAP else "though subscribed throughout"
+    result.findings.append(Finding(name, f"{exp.listener} never got {exp.event} for operation {op.id} "
+                                   f"({op.kind}) {why}", exp.channel, exp.event, op.id, exp.listener,
+                                   expected=exp.payload, actual=None,
+                                   times={"invoke": op.invoke, "complete": op.complete or op.invoke}))

@@ -1,0 +1,64 @@
+"""Findings: the stable names of ../shared/DESIGN.md and the evidence each one carries."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+NAMES: dict[str, str] = {
+    "missing-event": "a successful change's event never reached a listener subscribed throughout",
+    "duplicate-event": "a listener got the same event more than once",
+    "payload-mismatch": "event data differs from the HTTP response it reflects",
+    "envelope-mismatch": "line_id / item_sku / stocktake_id disagree with the line or channel",
+    "wrong-channel": "event arrived on a channel the contract does not route it to",
+    "unexpected-event": "an event name the contract does not know",
+    "self-echo": "the originator's own connection got its change back though it sent its socket_id",
+    "out-of-order": "a listener saw two changes of one line in the opposite order to the server",
+    "divergence": "after quiescence, a listener's view differs from a fresh GET",
+    "late-event": "delivery latency over the scenario's limit",
+    "oversize-payload": "event data over Pusher's 10 KB limit (or the trigger was rejected for size)",
+    "locked-write-accepted": "a change to an approved stocktake was accepted or broadcast",
+    "cross-hotel-access": "a user of one hotel read or changed another hotel's stocktake",
+    "gap-during-disconnect": "events missed while a listener was disconnected",
+    "server-error": "a 5xx, or a request that never answered",
+    "public-channel-exposure": "stocktake channels are public: anyone with the app key can subscribe",
+}
+WARNINGS = {"gap-during-disconnect", "public-channel-exposure"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    name: str
+    message: str
+    channel: str | None = None
+    event: str | None = None
+    operation: int | None = None
+    listener: str | None = None
+    expected: Any = None
+    actual: Any = None
+    diff: list[str] = field(default_factory=list)
+    times: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        return "warning" if self.name in WARNINGS else "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"severity": self.severity, **asdict(self)}
+
+
+def diff(expected: Any, actual: Any, path: str = "") -> list[str]:
+    """Field-level differences of values present on both sides (absent fields are a view problem)."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        out: list[str] = []
+        for key, value in expected.items():
+            if key in actual:
+                out.extend(diff(value, actual[key], f"{path}.{key}" if path else str(key)))
+        return out
+    if expected != actual:
+        return [f"{path or '<data>'}: expected {expected!r}, got {actual!r}"]
+    return []
+
+
+def missing_fields(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    return [key for key in expected if key not in actual]

@@ -1,0 +1,134 @@
+"""Derived, indexed views of a history that every check shares; built once, in one pass each.
+
+Correlation follows DESIGN.md: an observation matches an operation by (channel, event
+name, key). The key is the line id for counted updates (with the counted values as a
+fingerprint, which counters keep unique), the movement id for movements, and the
+stocktake id for stocktake events.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from ..contract import LINE_EVENTS, Contract
+from ..history import HistoryData, Operation
+
+Key = tuple[str, Any]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    index: int
+    listener: str
+    socket_id: str | None
+    channel: str
+    event: str
+    raw: str
+    data: Any
+    time: float
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One connection's subscription to a channel: from success until that connection ended."""
+
+    listener: str
+    socket_id: str | None
+    channel: str
+    start: float
+    end: float
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def entity(logical: str | None, data: Any) -> Key | None:
+    d = _as_dict(data)
+    if logical == "line-counted-updated":
+        line_id = d.get("line_id", _as_dict(d.get("line")).get("id"))
+        return ("line", line_id) if line_id is not None else None
+    if logical == "line-movement-added":
+        movement_id = _as_dict(d.get("movement")).get("id")
+        return ("movement", movement_id) if movement_id is not None else None
+    if logical == "stocktake-created":
+        return ("stocktake", d.get("id")) if d.get("id") is not None else None
+    if logical is not None:
+        return ("stocktake", d.get("stocktake_id")) if d.get("stocktake_id") is not None else None
+    return None
+
+
+def fingerprint(logical: str | None, line: Any) -> Any:
+    if logical == "line-counted-updated":
+        ln = _as_dict(line)
+        return (ln.get("counted_full_units"), ln.get("counted_partial_units"))
+    return None
+
+
+def line_id_of(logical: str | None, data: Any) -> Any:
+    d = _as_dict(data)
+    if logical in LINE_EVENTS:
+        return d.get("line_id", _as_dict(d.get("line")).get("id"))
+    return None
+
+
+def stocktake_of(op: Operation) -> int | None:
+    """The stocktake an operation concerns: from the request, else from the response."""
+    sid = op.request.get("stocktake_id")
+    if sid is None and isinstance(op.body, dict):
+        sid = op.body.get("id") if op.kind == "create_stocktake" else op.body.get("stocktake")
+    return int(sid) if sid is not None else None
+
+
+def expected_event(op: Operation) -> tuple[Key | None, Any, Any]:
+    """(entity key, fingerprint, the payload the event must agree with) for a successful write."""
+    body = _as_dict(op.body)
+    sid = stocktake_of(op)
+    if op.kind == "patch_line":
+        return ("line", body.get("id")), fingerprint("line-counted-updated", body), {"line": body}
+    if op.kind == "add_movement":
+        return ("movement", _as_dict(body.get("movement")).get("id")), None, {
+            k: body[k] for k in ("movement", "line") if k in body}
+    if op.kind == "delete_stocktake":
+        return ("stocktake", sid), None, {"stocktake_id": sid}
+    return ("stocktake", sid), None, body
+
+
+def parse_receipts(history: HistoryData) -> list[Receipt]:
+    receipts = []
+    for obs in history.observations:
+        if obs.kind != "receipt":
+            continue
+        raw = obs.data if isinstance(obs.data, str) else json.dumps(obs.data)
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        receipts.append(Receipt(len(receipts), obs.listener or "?", obs.socket_id, obs.channel or "",
+                                obs.event or "", raw, data, obs.time))
+    return receipts
+
+
+def intervals(history: HistoryData) -> dict[tuple[str, str], list[Interval]]:
+    """(listener, channel) -> subscription intervals; a disconnect ends all of that listener's."""
+    open_subs: dict[str, list[tuple[str, str | None, float]]] = defaultdict(list)
+    found: dict[tuple[str, str], list[Interval]] = defaultdict(list)
+    for obs in history.observations:
+        listener = obs.listener or "?"
+        if obs.kind == "subscribed" and obs.channel:
+            open_subs[listener].append((obs.channel, obs.socket_id, obs.time))
+        elif obs.kind == "disconnect":
+            for channel, socket_id, start in open_subs.pop(listener, []):
+                found[(listener, channel)].append(Interval(listener, socket_id, channel, start, obs.time))
+    for listener, subs in open_subs.items():
+        for channel, socket_id, start in subs:
+            found[(listener, channel)].append(Interval(listener, socket_id, channel, start, math.inf))
+    return found
+
+
+def logical_name(contract: Contract, receipt: Receipt) -> str | None:
+    return contract.logical(receipt.event)

@@ -1,0 +1,80 @@
+"""divergence: rebuild each listener's view the way the contract's React code does and
+compare it with a fresh GET taken after quiescence.
+
+A view starts from the listener's latest snapshot (its GET of the lines), takes its own
+writes from their HTTP responses (the contract's "your update comes from HTTP"), and
+replaces a line with `data.line` for every line event it receives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..contract import LINE_EVENTS, Contract
+from ..history import HistoryData
+from .findings import Finding, diff, missing_fields
+from .model import Receipt
+
+MAX_LINES_SHOWN = 5
+
+
+def _own_updates(history: HistoryData, socket_ids: set[str]) -> list[tuple[float, dict[str, Any]]]:
+    out = []
+    for op in history.operations:
+        if op.ok and op.socket_id in socket_ids and isinstance(op.body, dict):
+            line = op.body.get("line") if op.kind == "add_movement" else op.body if op.kind == "patch_line" else None
+            if isinstance(line, dict) and op.complete is not None:
+                out.append((op.complete, line))
+    return out
+
+
+def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt]) -> Iterator[Finding]:
+    truths = {o.data["stocktake_id"]: o for o in history.of_kind("truth") if isinstance(o.data, dict)}
+    snapshots: dict[tuple[str, int], Any] = {}
+    for obs in history.of_kind("snapshot"):
+        if isinstance(obs.data, dict):
+            snapshots[(obs.listener or "?", obs.data["stocktake_id"])] = obs
+    by_listener: dict[str, list[Receipt]] = {}
+    for r in receipts:
+        by_listener.setdefault(r.listener, []).append(r)
+    sockets: dict[str, set[str]] = {}
+    for obs in history.of_kind("connect"):
+        sockets.setdefault(obs.listener or "?", set()).add(obs.socket_id or "")
+    for (listener, sid), snap in snapshots.items():
+        truth = truths.get(sid)
+        if truth is None:
+            continue
+        view = {line["id"]: line for line in snap.data["lines"]}
+        channel = contract.channel("detail", snap.data.get("hotel", ""), sid) if snap.data.get("hotel") else None
+        updates = [(t, line) for t, line in _own_updates(history, sockets.get(listener, set())) if t > snap.time]
+        for r in by_listener.get(listener, []):
+            if r.time > snap.time and contract.logical(r.event) in LINE_EVENTS and (channel is None or
+                                                                                      r.channel == channel):
+                line = r.data.get("line") if isinstance(r.data, dict) else None
+                if isinstance(line, dict):
+                    updates.append((r.time, line))
+        for _, line in sorted(updates, key=lambda u: u[0]):
+            if line.get("id") in view:
+                view[line["id"]] = line
+        yield from _compare(listener, sid, channel, view, truth.data["lines"], truth.time)
+
+
+def _compare(listener: str, sid: int, channel: str | None, view: dict[Any, dict[str, Any]],
+             truth_lines: list[dict[str, Any]], at: float) -> Iterator[Finding]:
+    problems: list[str] = []
+    differing = 0
+    for line in truth_lines:
+        seen = view.get(line["id"])
+        if seen is None:
+            continue
+        line_problems = [f"line {line['id']} {d}" for d in diff(line, seen)]
+        line_problems += [f"line {line['id']} lost {f!r}" for f in missing_fields(line, seen)]
+        if line_problems:
+            differing += 1
+            if differing <= MAX_LINES_SHOWN:
+                problems.extend(line_problems)
+    if differing:
+        yield Finding("divergence", f"{listener}'s view of stocktake {sid} differs from a fresh GET on "
+                      f"{differing} line(s)", channel=channel, listener=listener, expected="the GET after quiescence",
+                      actual=f"{differing} line(s) differ", diff=problems, times={"checked": at})

@@ -1,0 +1,123 @@
+"""The event contract as data: channels, event names, and which change produces what.
+
+The seed is ../shared/contract/FRONTEND_PUSHER_INTEGRATION.md. A team whose backend
+names things differently describes it in a TOML file (`load_contract`): channel
+templates (e.g. `private-{hotel}-stocktake-{stocktake_id}`) and the wire name of each
+logical event (e.g. `line-counted-updated = "line_counted_updated"`). Routing and the
+payload relations are the contract's semantics and stay fixed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+LIST, DETAIL = "list", "detail"
+EVENTS = ("stocktake-created", "stocktake-deleted", "stocktake-status-changed", "stocktake-populated",
+          "line-counted-updated", "line-movement-added")
+LINE_EVENTS = ("line-counted-updated", "line-movement-added")
+
+# operation kind -> [(logical event, channel kind)], as the contract's "Events on this channel" lists.
+ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
+    "create_stocktake": (("stocktake-created", LIST),),
+    "delete_stocktake": (("stocktake-deleted", LIST),),
+    "approve": (("stocktake-status-changed", LIST), ("stocktake-status-changed", DETAIL)),
+    "populate": (("stocktake-populated", DETAIL),),
+    "patch_line": (("line-counted-updated", DETAIL),),
+    "add_movement": (("line-movement-added", DETAIL),),
+}
+WRITE_KINDS = tuple(ROUTES)
+
+
+class ContractError(ValueError):
+    """A contract file that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Contract:
+    list_channel: str = "{hotel}-stocktakes"
+    detail_channel: str = "{hotel}-stocktake-{stocktake_id}"
+    names: dict[str, str] = field(default_factory=lambda: {e: e for e in EVENTS})
+    source: str = "default (FRONTEND_PUSHER_INTEGRATION.md)"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_logical", {wire: logical for logical, wire in self.names.items()})
+        object.__setattr__(self, "_patterns", {
+            LIST: _template_regex(self.list_channel), DETAIL: _template_regex(self.detail_channel)})
+
+    def wire(self, logical: str) -> str:
+        return self.names[logical]
+
+    def logical(self, wire_name: str) -> str | None:
+        return self._logical.get(wire_name)  # type: ignore[attr-defined, no-any-return]
+
+    def channel(self, kind: str, hotel: str, stocktake_id: int | None = None) -> str:
+        template = self.list_channel if kind == LIST else self.detail_channel
+        return template.format(hotel=hotel, stocktake_id=stocktake_id)
+
+    def parse_channel(self, name: str) -> tuple[str, str, int | None] | None:
+        """(kind, hotel, stocktake_id) of a contract channel, or None for any other channel."""
+        for kind, pattern in self._patterns.items():  # type: ignore[attr-defined]
+            match = pattern.fullmatch(name)
+            if match:
+                sid = match.groupdict().get("stocktake_id")
+                return kind, match["hotel"], int(sid) if sid is not None else None
+        return None
+
+    def allowed_kinds(self, logical: str) -> set[str]:
+        return {kind for routes in ROUTES.values() for event, kind in routes if event == logical}
+
+    def expected(self, op_kind: str, hotel: str, stocktake_id: int | None) -> list[tuple[str, str]]:
+        """(wire event name, channel) pairs a successful operation must broadcast."""
+        return [(self.wire(event), self.channel(kind, hotel, stocktake_id)) for event, kind in ROUTES.get(op_kind, ())]
+
+    def describe(self) -> dict[str, Any]:
+        return {"source": self.source, "list_channel": self.list_channel, "detail_channel": self.detail_channel,
+                "events": dict(self.names)}
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    pattern = re.escape(template)
+    pattern = pattern.replace(re.escape("{hotel}"), r"(?P<hotel>[A-Za-z0-9_\-=@,.;]+?)")
+    pattern = pattern.replace(re.escape("{stocktake_id}"), r"(?P<stocktake_id>\d+)")
+    return re.compile(pattern)
+
+
+def parse_contract(text: str, source: str = "<contract>") -> Contract:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ContractError(f"{source}: not valid TOML: {exc}") from None
+    unknown = set(raw) - {"channels", "events"}
+    if unknown:
+        raise ContractError(f"{source}: unknown section(s) {sorted(unknown)}; expected [channels] and [events]")
+    channels = raw.get("channels", {})
+    events = raw.get("events", {})
+    for key in set(channels) - {"list", "detail"}:
+        raise ContractError(f"{source}: [channels] {key!r} is unknown; use 'list' and 'detail'")
+    for key in set(events) - set(EVENTS):
+        raise ContractError(f"{source}: [events] {key!r} is not a contract event; known: {', '.join(EVENTS)}")
+    for key, value in {**channels, **events}.items():
+        if not isinstance(value, str) or not value:
+            raise ContractError(f"{source}: {key!r} must be a non-empty string")
+    detail = channels.get("detail", Contract.detail_channel)
+    lst = channels.get("list", Contract.list_channel)
+    if "{hotel}" not in lst or "{hotel}" not in detail or "{stocktake_id}" not in detail:
+        raise ContractError(f"{source}: channel templates need {{hotel}} (and {{stocktake_id}} for 'detail')")
+    names = {e: events.get(e, e) for e in EVENTS}
+    if len(set(names.values())) != len(names):
+        raise ContractError(f"{source}: two events share one wire name")
+    return Contract(list_channel=lst, detail_channel=detail, names=names, source=source)
+
+
+def load_contract(path: Path | None) -> Contract:
+    if path is None:
+        return Contract()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ContractError(f"cannot read contract file {path}: {exc.strerror}") from None
+    return parse_contract(text, str(path))

@@ -1,0 +1,171 @@
+"""The record of a run: operations (invoke, then ok / fail / info) and observations.
+
+Jepsen-style: an operation is invoked, then completes `ok` (2xx), `fail` (the server
+answered no) or `info` (no answer: we do not know whether it happened). Observations
+are what listeners and servers saw. Every record is appended to a JSONL file the moment
+it happens, so a crashed run still leaves its evidence; `load` reads it back for
+`stocksync check`. Times are one host's monotonic clock, in seconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+OBSERVATION_KINDS = ("receipt", "connect", "disconnect", "subscribed", "subscription-error", "snapshot", "truth",
+                     "trigger-rejected", "injected-fault", "warning")
+
+
+@dataclass
+class Operation:
+    """One HTTP change or read, with what it asked and what came back."""
+
+    id: int
+    actor: str
+    kind: str
+    hotel: str
+    actor_hotel: str
+    request: dict[str, Any]
+    socket_id: str | None
+    invoke: float
+    type: str = "invoke"
+    complete: float | None = None
+    status: int | None = None
+    body: Any = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.type == "ok"
+
+
+@dataclass
+class Observation:
+    kind: str
+    time: float
+    listener: str | None = None
+    socket_id: str | None = None
+    channel: str | None = None
+    event: str | None = None
+    data: Any = None
+
+
+@dataclass
+class HistoryData:
+    """A history as plain data: what the checks consume."""
+
+    meta: dict[str, Any] = field(default_factory=dict)
+    operations: list[Operation] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> Iterator[Observation]:
+        return (o for o in self.observations if o.kind == kind)
+
+
+class History:
+    """Append-only and thread-safe (gevent patches the lock under Locust)."""
+
+    def __init__(self, path: Path | None = None, meta: dict[str, Any] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.data = HistoryData(meta=dict(meta or {}))
+        self._ops: dict[int, Operation] = {}
+        self._file: IO[str] | None = None
+        self.path = path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("w", encoding="utf-8")
+            self._write({"rec": "meta", **self.data.meta})
+
+    @staticmethod
+    def now() -> float:
+        return time.monotonic()
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self._file is not None:
+            self._file.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+            self._file.flush()
+
+    def invoke(self, actor: str, kind: str, hotel: str, request: dict[str, Any], socket_id: str | None,
+               actor_hotel: str | None = None) -> Operation:
+        with self._lock:
+            op = Operation(next(self._ids), actor, kind, hotel, actor_hotel or hotel, request, socket_id, self.now())
+            self._ops[op.id] = op
+            self.data.operations.append(op)
+            self._write({"rec": "op", "type": "invoke", **_invoke_fields(op)})
+        return op
+
+    def complete(self, op: Operation, status: int | None, body: Any, error: str | None = None) -> Operation:
+        with self._lock:
+            op.complete = self.now()
+            op.status, op.body, op.error = status, body, error
+            op.type = "info" if status is None else ("ok" if 200 <= status < 300 else "fail")
+            self._write({"rec": "op", "type": op.type, "id": op.id, "complete": op.complete, "status": status,
+                         "body": body, "error": error})
+        return op
+
+    def observe(self, kind: str, **fields: Any) -> Observation:
+        obs = Observation(kind, fields.pop("time", None) or self.now(), **fields)
+        with self._lock:
+            self.data.observations.append(obs)
+            self._write({"rec": "obs", **asdict(obs)})
+        return obs
+
+    def set_meta(self, **meta: Any) -> None:
+        with self._lock:
+            self.data.meta.update(meta)
+            self._write({"rec": "meta", **meta})
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+def _invoke_fields(op: Operation) -> dict[str, Any]:
+    return {k: v for k, v in asdict(op).items() if k not in ("type", "complete", "status", "body", "error")}
+
+
+class HistoryFormatError(ValueError):
+    """A history file that is not what `History` writes; carries the line number."""
+
+
+def parse(lines: Iterable[str]) -> HistoryData:
+    data = HistoryData()
+    ops: dict[int, Operation] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            rec = record.pop("rec")
+            if rec == "meta":
+                data.meta.update(record)
+            elif rec == "obs":
+                data.observations.append(Observation(**record))
+            elif record["type"] == "invoke":
+                record.pop("type")
+                op = ops[record["id"]] = Operation(**record)
+                data.operations.append(op)
+            else:
+                op = ops[record["id"]]
+                op.type, op.complete, op.status = record["type"], record["complete"], record["status"]
+                op.body, op.error = record["body"], record["error"]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            if number > 1 and not line.endswith("\n"):
+                break
+            raise HistoryFormatError(f"line {number}: not a history record ({type(exc).__name__}: {exc})") from None
+    return data
+
+
+def load(path: Path) -> HistoryData:
+    """Read a history back; a torn last line (a crashed run) is tolerated."""
+    with path.open(encoding="utf-8") as fh:
+        return parse(fh)
