@@ -3,14 +3,15 @@ self-echo, late-event and gap-during-disconnect, from one correlation pass.
 
 A listener is owed an event when one connection of it was subscribed to the channel from
 before the write was invoked until the delivery window closed (completion + latency
-limit). If it was subscribed at the invoke but its connection ended inside the window,
+limit, or the run's quiescence if that came first: listeners stop after it). If it was subscribed at the invoke but its connection ended inside the window,
 a miss is a gap, not a missing event. The originator's own connection is owed nothing;
 if it gets the event anyway, that is a self-echo.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+import heapq
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..contract import Contract
@@ -31,6 +32,7 @@ class Expectation:
     fingerprint: object
     payload: object
     role: str
+    planned_gap: bool = False
 
 
 @dataclass
@@ -62,6 +64,7 @@ def expectations(history: HistoryData, contract: Contract, window: float) -> lis
     by_channel: dict[str, list[tuple[str, list[Interval]]]] = defaultdict(list)
     for (listener, channel), subs in subs_by.items():
         by_channel[channel].append((listener, subs))
+    quiesced = history.meta.get("quiesced_at", float("inf"))
     out = []
     for op in history.operations:
         if not op.ok or op.complete is None:
@@ -69,9 +72,10 @@ def expectations(history: HistoryData, contract: Contract, window: float) -> lis
         key, fp, payload = expected_event(op)
         for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
             for listener, subs in by_channel.get(channel, ()):
-                role = _role(subs, op, op.complete + window)
+                role = _role(subs, op, min(op.complete + window, quiesced))
                 if role is not None and key is not None:
-                    out.append(Expectation(op, listener, channel, event, key, fp, payload, role[0]))
+                    out.append(Expectation(op, listener, channel, event, key, fp, payload, role[0],
+                                           role[0] == GAP and role[1].planned_end))
     return out
 
 
@@ -110,27 +114,37 @@ def check_delivery(history: HistoryData, contract: Contract, receipts: list[Rece
 
 def _match_group(exps: list[Expectation], receipts: list[Receipt], contract: Contract, limit: float,
                  result: DeliveryResult) -> None:
-    by_fp: dict[object, deque[Receipt]] = defaultdict(deque)
-    for r in receipts:
-        by_fp[fingerprint(contract.logical(r.event), r.data.get("line") if isinstance(r.data, dict) else None)
-              ].append(r)
-    used: set[int] = set()
-    pending = []
+    """Walk the receipts in arrival order. Each may match only an operation invoked before it
+    arrived: the one with its fingerprint if still unmatched (another's before the listener's
+    own, which only an echo would match), else the earliest-completed unmatched one
+    (broadcasts leave in commit order). A stale payload thus lands on its own
+    operation as a mismatch, a lost event leaves exactly its operation unmatched, and a
+    reordered pair still matches by fingerprint for the ordering check to judge."""
+    pending = sorted(exps, key=lambda e: e.op.invoke)
+    by_fp: dict[object, list[Expectation]] = defaultdict(list)
+    by_complete: list[tuple[float, int, Expectation]] = []
+    matched: set[int] = set()
+    cursor = 0
+    logical = contract.logical(exps[0].event)
+    for receipt in sorted(receipts, key=lambda r: r.time):
+        while cursor < len(pending) and pending[cursor].op.invoke <= receipt.time:
+            exp = pending[cursor]
+            by_fp[exp.fingerprint].append(exp)
+            if exp.role != ECHO:
+                heapq.heappush(by_complete, (exp.op.complete or exp.op.invoke, cursor, exp))
+            cursor += 1
+        data = receipt.data if isinstance(receipt.data, dict) else {}
+        same_fp = [e for e in by_fp.get(fingerprint(logical, data.get("line")), ()) if id(e) not in matched]
+        chosen = next((e for e in same_fp if e.role != ECHO), same_fp[0] if same_fp else None)
+        while chosen is None and by_complete:
+            candidate = heapq.heappop(by_complete)[2]
+            if id(candidate) not in matched:
+                chosen = candidate
+        if chosen is not None:
+            matched.add(id(chosen))
+            _matched(chosen, receipt, limit, result)
     for exp in exps:
-        bucket = by_fp.get(exp.fingerprint)
-        if bucket:
-            receipt = bucket.popleft()
-            used.add(receipt.index)
-            _matched(exp, receipt, limit, result)
-        else:
-            pending.append(exp)
-    leftovers = deque(r for r in receipts if r.index not in used)
-    for exp in pending:
-        if exp.role == ECHO:
-            continue
-        if leftovers:
-            _matched(exp, leftovers.popleft(), limit, result)
-        else:
+        if id(exp) not in matched and exp.role != ECHO:
             _unmatched(exp, result)
 
 
@@ -161,8 +175,11 @@ def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryR
 def _unmatched(exp: Expectation, result: DeliveryResult) -> None:
     op = exp.op
     name = "gap-during-disconnect" if exp.role == GAP else "missing-event"
-    why = "while its connection was down" if exp.role == GAP else "though subscribed throughout"
+    why = "though subscribed throughout"
+    if exp.role == GAP:
+        why = "while its connection was down" + (" (a disconnect the scenario planned)" if exp.planned_gap else "")
     result.findings.append(Finding(name, f"{exp.listener} never got {exp.event} for operation {op.id} "
                                    f"({op.kind}) {why}", exp.channel, exp.event, op.id, exp.listener,
                                    expected=exp.payload, actual=None,
-                                   times={"invoke": op.invoke, "complete": op.complete or op.invoke}))
+                                   times={"invoke": op.invoke, "complete": op.complete or op.invoke},
+                                   warning=exp.planned_gap))

@@ -41,6 +41,7 @@ class Interval:
     channel: str
     start: float
     end: float
+    planned_end: bool = False
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -122,8 +123,9 @@ def intervals(history: HistoryData) -> dict[tuple[str, str], list[Interval]]:
         if obs.kind == "subscribed" and obs.channel:
             open_subs[listener].append((obs.channel, obs.socket_id, obs.time))
         elif obs.kind == "disconnect":
+            planned = isinstance(obs.data, dict) and bool(obs.data.get("planned"))
             for channel, socket_id, start in open_subs.pop(listener, []):
-                found[(listener, channel)].append(Interval(listener, socket_id, channel, start, obs.time))
+                found[(listener, channel)].append(Interval(listener, socket_id, channel, start, obs.time, planned))
     for listener, subs in open_subs.items():
         for channel, socket_id, start in subs:
             found[(listener, channel)].append(Interval(listener, socket_id, channel, start, math.inf))

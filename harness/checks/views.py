@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..contract import LINE_EVENTS, Contract
+from ..frontend import FrontendView
 from ..history import HistoryData
 from .findings import Finding, diff, missing_fields
 from .model import Receipt
@@ -19,13 +20,15 @@ from .model import Receipt
 MAX_LINES_SHOWN = 5
 
 
-def _own_updates(history: HistoryData, socket_ids: set[str]) -> list[tuple[float, dict[str, Any]]]:
-    out = []
+def _own_updates(history: HistoryData, socket_ids: set[str]) -> list[tuple[float, Any]]:
+    """The listener's own writes, as event-shaped payloads taken from their HTTP responses."""
+    out: list[tuple[float, Any]] = []
     for op in history.operations:
-        if op.ok and op.socket_id in socket_ids and isinstance(op.body, dict):
-            line = op.body.get("line") if op.kind == "add_movement" else op.body if op.kind == "patch_line" else None
-            if isinstance(line, dict) and op.complete is not None:
-                out.append((op.complete, line))
+        if op.ok and op.socket_id in socket_ids and op.complete is not None and isinstance(op.body, dict):
+            if op.kind == "add_movement":
+                out.append((op.complete, op.body))
+            elif op.kind == "patch_line":
+                out.append((op.complete, {"line": op.body}))
     return out
 
 
@@ -45,19 +48,15 @@ def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt
         truth = truths.get(sid)
         if truth is None:
             continue
-        view = {line["id"]: line for line in snap.data["lines"]}
+        view = FrontendView(snap.data["lines"])
         channel = contract.channel("detail", snap.data.get("hotel", ""), sid) if snap.data.get("hotel") else None
         updates = [(t, line) for t, line in _own_updates(history, sockets.get(listener, set())) if t > snap.time]
         for r in by_listener.get(listener, []):
-            if r.time > snap.time and contract.logical(r.event) in LINE_EVENTS and (channel is None or
-                                                                                      r.channel == channel):
-                line = r.data.get("line") if isinstance(r.data, dict) else None
-                if isinstance(line, dict):
-                    updates.append((r.time, line))
-        for _, line in sorted(updates, key=lambda u: u[0]):
-            if line.get("id") in view:
-                view[line["id"]] = line
-        yield from _compare(listener, sid, channel, view, truth.data["lines"], truth.time)
+            if r.time > snap.time and contract.logical(r.event) in LINE_EVENTS and channel in (None, r.channel):
+                updates.append((r.time, r.data))
+        for _, data in sorted(updates, key=lambda u: u[0]):
+            view.apply_event(data)
+        yield from _compare(listener, sid, channel, view.lines, truth.data["lines"], truth.time)
 
 
 def _compare(listener: str, sid: int, channel: str | None, view: dict[Any, dict[str, Any]],

@@ -91,5 +91,5 @@ class Broadcaster:
             try:
                 self.client.trigger(channel, event, item.data, socket_id)
             except Exception as exc:  # noqa: BLE001 - swallowed on purpose, and remembered
-                log.warning("trigger of %s on %s failed: %s", event, channel, exc)
+                log.info("trigger of %s on %s failed: %s", event, channel, exc)
                 self.errors.append(TriggerError(event, channel, str(exc), time.time()))

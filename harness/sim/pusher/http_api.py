@@ -6,6 +6,7 @@ else, then parses the body with the pure functions in `protocol` (400 / 413).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
@@ -41,9 +42,24 @@ def _signed(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]
             )
             return web.json_response(await handler(request, server, body))
         except RequestRejected as exc:
+            if exc.status == 413:
+                server.rejections.append(_rejection(body, exc))
             return web.Response(status=exc.status, text=exc.message)
 
     return wrapped
+
+
+def _rejection(body: bytes, exc: RequestRejected) -> dict[str, Any]:
+    """What a refused trigger was, as far as its body says; evidence for oversize-payload."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = {}
+    items = parsed.get("batch", [parsed]) if isinstance(parsed, dict) else []
+    big = max((i for i in items if isinstance(i, dict)), key=lambda i: len(str(i.get("data", ""))), default={})
+    channels = big.get("channels") or [big.get("channel")]
+    return {"status": exc.status, "message": exc.message, "event": big.get("name"), "channels": channels,
+            "bytes": len(str(big.get("data", "")).encode()), "at": time.time()}
 
 
 async def _events(request: web.Request, server: PusherServer, body: bytes) -> dict[str, Any]:
@@ -98,10 +114,11 @@ async def _users(request: web.Request, server: PusherServer, body: bytes) -> dic
     return {"users": [{"id": user_id} for user_id in server.hub.members(name)]}
 
 
-async def _injected_faults(request: web.Request) -> web.Response:
-    """Not part of Pusher's API: lets a harness in another process read the fault log."""
+async def _harness_log(request: web.Request) -> web.Response:
+    """Not part of Pusher's API: lets a harness in another process read what the server did."""
     server: PusherServer = request.app[SERVER]
-    return web.json_response([asdict(f) for f in server.hub.faults.injected()])
+    return web.json_response({"faults": [asdict(f) for f in server.hub.faults.injected()],
+                              "rejections": list(server.rejections)})
 
 
 def add_routes(app: web.Application) -> None:
@@ -110,4 +127,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/apps/{app_id}/channels", _signed(_channels))
     app.router.add_get("/apps/{app_id}/channels/{channel}", _signed(_channel))
     app.router.add_get("/apps/{app_id}/channels/{channel}/users", _signed(_users))
-    app.router.add_get("/_harness/faults", _injected_faults)
+    app.router.add_get("/_harness/log", _harness_log)

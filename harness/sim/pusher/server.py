@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -35,6 +36,7 @@ class PusherServer:
         self.config = config
         self.hub = Hub(FaultInjector(config.faults, config.fault_log), config.queue_limit)
         self.errors: list[BaseException] = []
+        self.rejections: list[dict[str, Any]] = []
         self.app = web.Application(middlewares=[error_middleware(self.errors)])
         self.app[SERVER] = self
         self.app.router.add_get("/app/{key}", websocket_handler)

@@ -1,0 +1,1 @@
+"""Listener bots (pysher, asyncio) and counter bots. Bots record; they never judge."""

@@ -1,0 +1,152 @@
+"""Many listeners in one process: the Pusher protocol on aiohttp, on one event loop.
+
+A pysher connection costs two threads; here a listener is one coroutine, so a process
+holds thousands. It speaks the same protocol and records through the same
+`ListenerRecorder`, and follows Pusher's close-code rules for reconnecting: 4000-4099
+stop, 4100-4199 back off, 4200-4299 reconnect at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+import aiohttp
+
+from .endpoint import AuthRefused, PusherEndpoint
+from .recorder import ListenerRecorder
+
+BACKOFF_S = 1.0
+PING_AFTER_S = 60.0
+
+
+def reconnect_delay(code: int | None) -> float | None:
+    """None means do not reconnect (Pusher's 4000-4099 range)."""
+    if code is not None and 4000 <= code <= 4099:
+        return None
+    if code is not None and 4200 <= code <= 4299:
+        return 0.0
+    return BACKOFF_S
+
+
+class AsyncListener:
+    kind = "asyncio"
+
+    def __init__(self, endpoint: PusherEndpoint, recorder: ListenerRecorder, pool: AsyncListenerPool) -> None:
+        self.endpoint = endpoint
+        self.recorder = recorder
+        self.pool = pool
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.recorder.name
+
+    def start(self) -> None:
+        self._task = self.pool.submit(self._run())
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            code = await self._session()
+            self.recorder.disconnected(code)
+            delay = reconnect_delay(code)
+            if delay is None or self._stopping:
+                return
+            await asyncio.sleep(delay)
+
+    async def _session(self) -> int | None:
+        try:
+            async with self.pool.http.ws_connect(self.endpoint.url(), heartbeat=None, autoping=True) as ws:
+                self._ws = ws
+                while True:
+                    try:
+                        msg = await ws.receive(timeout=PING_AFTER_S)
+                    except asyncio.TimeoutError:
+                        await ws.send_str('{"event":"pusher:ping","data":{}}')
+                        continue
+                    if msg.type != aiohttp.WSMsgType.TEXT:
+                        return ws.close_code
+                    await self._frame(ws, msg.data)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            return None
+        finally:
+            self._ws = None
+
+    async def _frame(self, ws: aiohttp.ClientWebSocketResponse, text: str) -> None:
+        frame = json.loads(text)
+        event, channel = frame.get("event", ""), frame.get("channel")
+        if channel is not None and not event.startswith(("pusher:", "pusher_internal:")):
+            self.recorder.receipt(channel, event, frame.get("data"))
+        elif event == "pusher_internal:subscription_succeeded" and channel:
+            self.recorder.subscription_succeeded(channel)
+            if self.recorder.on_subscribed is not None:
+                asyncio.get_running_loop().run_in_executor(None, self.recorder.on_subscribed, self.recorder, channel)
+        elif event == "pusher:connection_established":
+            self.recorder.connected(json.loads(frame["data"])["socket_id"])
+            await self._subscribe(ws)
+        elif event == "pusher:ping":
+            await ws.send_str('{"event":"pusher:pong","data":{}}')
+        elif event == "pusher:error":
+            data = frame.get("data") or {}
+            self.recorder.subscription_failed(channel, f"pusher:error {data.get('code')} {data.get('message')}")
+
+    async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        for channel in self.recorder.channels:
+            data: dict[str, Any] = {"channel": channel}
+            if channel.startswith(("private-", "presence-")):
+                try:
+                    data.update(await asyncio.get_running_loop().run_in_executor(
+                        None, self.endpoint.authorise, self.recorder.socket_id or "", channel))
+                except AuthRefused as exc:
+                    self.recorder.subscription_failed(channel, str(exc))
+                    continue
+            await ws.send_str(json.dumps({"event": "pusher:subscribe", "data": data}))
+
+    def drop(self) -> None:
+        self.recorder.planned_drop = True
+        ws = self._ws
+        if ws is not None:
+            self.pool.submit(ws.close(code=1001))
+
+    def stop(self) -> None:
+        self._stopping = True
+        ws = self._ws
+        if ws is not None:
+            self.pool.run(ws.close(), timeout=5)
+        elif self._task is not None:
+            self.pool.loop.call_soon_threadsafe(self._task.cancel)
+        self.recorder.disconnected(None)
+
+
+class AsyncListenerPool:
+    """The event loop (on a daemon thread) and HTTP session that a process's async listeners share."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="stocksync-listeners", daemon=True)
+        self._thread.start()
+        self.http: aiohttp.ClientSession = self.run(self._session())
+
+    @staticmethod
+    async def _session() -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+
+    def submit(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        async def create() -> asyncio.Task[Any]:
+            return asyncio.ensure_future(coro)
+
+        return asyncio.run_coroutine_threadsafe(create(), self.loop).result(10)
+
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self.run(self.http.close(), timeout=10)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=10)

@@ -1,0 +1,108 @@
+"""Counter bots: people counting stock, typing into line inputs and logging movements.
+
+Values are unique within a run (`UniqueValues`), so every event can be told apart by its
+line values. Typing is simulated as the contract recommends: keystrokes in a burst, and
+only a value followed by a pause of `debounce_ms` is PATCHed (lodash's trailing debounce).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from faker import Faker
+
+from ..api import StocktakeApi
+from ..history import History, Operation
+from .calls import perform
+
+
+class UniqueValues:
+    """Partial-unit values no two writes of a run share: 0.01, 0.02, ... (thread-safe)."""
+
+    def __init__(self, start: int = 1) -> None:
+        self._next = start
+        self._lock = threading.Lock()
+
+    def take(self) -> str:
+        with self._lock:
+            n, self._next = self._next, self._next + 1
+        return f"{n // 100}.{n % 100:02d}"
+
+
+def debounced(gaps_ms: list[int], debounce_ms: int) -> list[int]:
+    """Indices of the keystrokes whose value is sent: those followed by a gap >= debounce, and the last."""
+    sent = [i for i, gap in enumerate(gaps_ms) if gap >= debounce_ms]
+    return sent + [len(gaps_ms)]
+
+
+@dataclass(frozen=True)
+class CounterStyle:
+    think_ms: tuple[int, int] = (200, 800)
+    mix: dict[str, float] = field(default_factory=lambda: {"patch": 0.8, "movement": 0.2})
+    debounce_ms: int = 500
+    keystrokes: tuple[int, int] = (1, 4)
+    keystroke_ms: tuple[int, int] = (40, 180)
+    pause_chance: float = 0.1
+
+
+class CounterBot:
+    def __init__(self, name: str, api: StocktakeApi, history: History, lines: list[dict[str, Any]],
+                 stocktake_id: int, socket_id: Callable[[], str | None], values: UniqueValues,
+                 style: CounterStyle, seed: int, data_hotel: str | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.name = name
+        self.api = api
+        self.history = history
+        self.lines = lines
+        self.stocktake_id = stocktake_id
+        self.socket_id = socket_id
+        self.values = values
+        self.style = style
+        self.rng = random.Random(seed)
+        self.fake = Faker()
+        self.fake.seed_instance(seed)
+        self.data_hotel = data_hotel
+        self.sleep = sleep
+
+    def think(self) -> None:
+        low, high = self.style.think_ms
+        self.sleep(self.rng.uniform(low, high) / 1000)
+
+    def step(self) -> list[Operation]:
+        actions, weights = zip(*self.style.mix.items())
+        line = self.rng.choice(self.lines)
+        if self.rng.choices(actions, weights)[0] == "movement":
+            return [self.add_movement(line)]
+        return self.type_count(line)
+
+    def type_count(self, line: dict[str, Any]) -> list[Operation]:
+        """One burst of typing in the partial-units box; PATCH what survives the debounce."""
+        style = self.style
+        strokes = self.rng.randint(*style.keystrokes)
+        gaps = [style.debounce_ms + 50 if self.rng.random() < style.pause_chance else self.rng.randint(
+            *style.keystroke_ms) for _ in range(strokes - 1)]
+        values = [self.values.take() for _ in range(strokes)]
+        full = str(self.fake.random_int(0, 9))
+        ops, typed_from = [], 0
+        for index in debounced(gaps, style.debounce_ms):
+            self.sleep((sum(gaps[typed_from:index]) + style.debounce_ms) / 1000)
+            ops.append(self.patch(line, full, values[index]))
+            typed_from = index + 1
+        return ops
+
+    def patch(self, line: dict[str, Any], full: str | None, partial: str | None) -> Operation:
+        request = self.api.patch_line(line["id"], full, partial, socket_id=self.socket_id())
+        return perform(self.history, self.api, self.name, "patch_line", request, hotel=self.data_hotel,
+                       stocktake_id=self.stocktake_id, line_id=line["id"])
+
+    def add_movement(self, line: dict[str, Any]) -> Operation:
+        kind = self.rng.choice(("PURCHASE", "WASTE"))
+        quantity = f"{self.rng.randint(1, 40)}.{self.rng.randint(0, 99):02d}"
+        request = self.api.add_movement(line["id"], kind, quantity, socket_id=self.socket_id())
+        return perform(self.history, self.api, self.name, "add_movement", request, hotel=self.data_hotel,
+                       stocktake_id=self.stocktake_id, line_id=line["id"])

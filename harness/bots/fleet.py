@@ -1,0 +1,76 @@
+"""A run's listeners, of either kind, started, awaited and stopped together."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from ..history import History
+from .async_listener import AsyncListener, AsyncListenerPool
+from .endpoint import PusherEndpoint
+from .pysher_listener import PysherListener
+from .recorder import ListenerRecorder, SubscribedHook
+
+
+class Listener(Protocol):
+    recorder: ListenerRecorder
+
+    @property
+    def name(self) -> str: ...
+
+    def start(self) -> None: ...
+
+    def drop(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class ListenersNotReady(RuntimeError):
+    """Listeners could not subscribe in time; the message says which and why."""
+
+
+class ListenerFleet:
+    def __init__(self, endpoint: PusherEndpoint, history: History, kind: str) -> None:
+        self.endpoint = endpoint
+        self.history = history
+        self.kind = kind
+        self.listeners: list[Listener] = []
+        self._pool: AsyncListenerPool | None = None
+
+    def add(self, name: str, channels: list[str], on_subscribed: SubscribedHook | None = None) -> Listener:
+        recorder = ListenerRecorder(name, channels, self.history, on_subscribed)
+        listener: Listener
+        if self.kind == "asyncio":
+            if self._pool is None:
+                self._pool = AsyncListenerPool()
+            listener = AsyncListener(self.endpoint, recorder, self._pool)
+        else:
+            listener = PysherListener(self.endpoint, recorder)
+        self.listeners.append(listener)
+        listener.start()
+        return listener
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(listener.recorder.ready for listener in self.listeners):
+                return
+            time.sleep(0.02)
+        late = [listener.name for listener in self.listeners if not listener.recorder.ready]
+        errors = [o.data.get("message") for o in self.history.data.of_kind("subscription-error")
+                  if isinstance(o.data, dict)]
+        detail = f"; errors: {'; '.join(sorted(set(filter(None, errors)))[:3])}" if errors else ""
+        raise ListenersNotReady(f"{len(late)} listener(s) not subscribed after {timeout:.0f}s "
+                                f"(e.g. {', '.join(late[:3])}){detail}")
+
+    def receipts(self) -> int:
+        return sum(listener.recorder.receipts for listener in self.listeners)
+
+    def stop(self) -> None:
+        if self.listeners:
+            with ThreadPoolExecutor(min(32, len(self.listeners))) as pool:
+                list(pool.map(lambda listener: listener.stop(), self.listeners))
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None

@@ -1,0 +1,66 @@
+"""What both listener kinds share: turning protocol happenings into history observations.
+
+The recorder also keeps the connection's live state (socket id, subscribed channels) so
+that counters can send their browser's socket_id and the runner can wait for readiness.
+`on_subscribed` lets a frontend model refetch its lines after every (re)subscription;
+each listener kind calls it where it does not block the connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from ..history import History
+
+SubscribedHook = Callable[["ListenerRecorder", str], None]
+
+
+class ListenerRecorder:
+    def __init__(self, name: str, channels: list[str], history: History,
+                 on_subscribed: SubscribedHook | None = None) -> None:
+        self.name = name
+        self.channels = list(channels)
+        self.history = history
+        self.on_subscribed = on_subscribed
+        self.socket_id: str | None = None
+        self.subscribed: set[str] = set()
+        self.receipts = 0
+        self.connects = 0
+        self.planned_drop = False
+        self._lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        return self.socket_id is not None and self.subscribed >= set(self.channels)
+
+    def connected(self, socket_id: str) -> None:
+        with self._lock:
+            self.socket_id = socket_id
+            self.subscribed = set()
+            self.connects += 1
+        self.history.observe("connect", listener=self.name, socket_id=socket_id)
+
+    def disconnected(self, code: int | None = None) -> None:
+        """`planned` marks a drop the scenario caused, so its gaps are warnings, not errors."""
+        with self._lock:
+            if self.socket_id is None:
+                return
+            socket_id, self.socket_id, self.subscribed = self.socket_id, None, set()
+            planned, self.planned_drop = self.planned_drop, False
+        self.history.observe("disconnect", listener=self.name, socket_id=socket_id,
+                             data={"code": code, "planned": planned})
+
+    def subscription_succeeded(self, channel: str) -> None:
+        with self._lock:
+            self.subscribed.add(channel)
+        self.history.observe("subscribed", listener=self.name, socket_id=self.socket_id, channel=channel)
+
+    def subscription_failed(self, channel: str | None, message: str) -> None:
+        self.history.observe("subscription-error", listener=self.name, socket_id=self.socket_id, channel=channel,
+                             data={"message": message})
+
+    def receipt(self, channel: str, event: str, data: object) -> None:
+        self.receipts += 1
+        self.history.observe("receipt", listener=self.name, socket_id=self.socket_id, channel=channel, event=event,
+                             data=data)

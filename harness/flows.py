@@ -1,0 +1,199 @@
+"""What happens during a run, per scenario flow. Each flow drives bots until the budget is spent.
+
+- counting: counters type into lines and log movements.
+- approval-race: a manager approves while counters still write (later writes must be refused).
+- list-page: a manager creates, populates, approves and deletes stocktakes while list-page
+  listeners watch; counters keep counting.
+- reconnect: some viewers lose their connection mid-run, come back and refetch.
+- two-hotels: a user of the other hotel tries the first hotel's lines, both by its own
+  hotel's URL and by the first hotel's.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .api import StocktakeApi
+from .bots.calls import perform
+from .bots.counter import CounterBot
+from .bots.fleet import ListenerFleet
+from .history import History, Operation
+from .scenario import Scenario
+from .target import Target
+
+if TYPE_CHECKING:
+    from .runner import Budget
+
+
+class SetupFailed(RuntimeError):
+    """The target refused the run's own set-up (no stocktake, no lines): nothing to check."""
+
+
+@dataclass
+class FlowContext:
+    scenario: Scenario
+    target: Target
+    history: History
+    fleet: ListenerFleet
+    rng: random.Random
+    stop: threading.Event
+    stocktake_id: int = 0
+    lines_in_play: list[dict[str, Any]] = field(default_factory=list)
+    counters: list[CounterBot] = field(default_factory=list)
+    budget: Budget | None = None
+    created: list[int] = field(default_factory=list)
+    deleted: set[int] = field(default_factory=set)
+    _api: StocktakeApi | None = None
+
+    @property
+    def api(self) -> StocktakeApi:
+        if self._api is None:
+            self._api = self.target.api()
+        return self._api
+
+    def call(self, actor: str, kind: str, request: Any, **context: Any) -> Operation:
+        return perform(self.history, self.api, actor, kind, request, **context)
+
+    def create_stocktake(self, populate: bool) -> int:
+        """A stocktake in a far-off period of its own, so runs never collide with real data."""
+        for _ in range(20):
+            year, month = self.rng.randint(2200, 2999), self.rng.randint(1, 12)
+            op = self.call("manager", "create_stocktake",
+                           self.api.create_stocktake(f"{year}-{month:02d}-01", f"{year}-{month:02d}-28"))
+            if op.ok:
+                sid = int(op.body["id"])
+                self.created.append(sid)
+                if populate:
+                    populated = self.call("manager", "populate", self.api.populate(sid), stocktake_id=sid)
+                    if not populated.ok:
+                        raise SetupFailed(f"populate of stocktake {sid} answered {populated.status}: {populated.body}")
+                return sid
+            if op.status is None or op.status in (401, 403, 404) or op.status >= 500:
+                raise SetupFailed(f"creating a stocktake answered {op.status or op.error}: {op.body}")
+        raise SetupFailed("could not find a free stocktake period in 20 tries")
+
+    def lines(self, stocktake_id: int) -> list[dict[str, Any]]:
+        response = self.api.send(self.api.list_lines(stocktake_id))
+        return response.body if response.ok and isinstance(response.body, list) else []
+
+    def truth_stocktakes(self) -> list[int]:
+        return [sid for sid in self.created if sid not in self.deleted]
+
+    def cleanup(self) -> None:
+        """Embedded runs leave their data; target mode cleans up (see the staging flow)."""
+
+
+def run_counters(ctx: FlowContext, between: Callable[[], None] | None = None) -> None:
+    """Every counter in its own thread, stepping until the shared budget is spent."""
+    assert ctx.budget is not None
+    budget = ctx.budget
+
+    def work(counter: CounterBot) -> None:
+        while budget.take():
+            counter.step()
+            if between is not None:
+                between()
+            counter.think()
+
+    if not ctx.counters:
+        return
+    with ThreadPoolExecutor(len(ctx.counters)) as pool:
+        list(pool.map(work, ctx.counters))
+
+
+def counting(ctx: FlowContext) -> None:
+    run_counters(ctx)
+
+
+def _after_ops(ctx: FlowContext, count: int, action: Callable[[], None]) -> Callable[[], None]:
+    """A hook counters call after each step; runs `action` once, when `count` operations exist."""
+    fired = threading.Event()
+    lock = threading.Lock()
+
+    def maybe() -> None:
+        with lock:
+            if fired.is_set() or len(ctx.history.data.operations) < count:
+                return
+            fired.set()
+        action()
+
+    return maybe
+
+
+def approval_race(ctx: FlowContext) -> None:
+    def approve() -> None:
+        ctx.call("manager", "approve", ctx.api.approve(ctx.stocktake_id), stocktake_id=ctx.stocktake_id)
+
+    hook = _after_ops(ctx, ctx.scenario.flow.approve_after_ops, approve)
+    run_counters(ctx, hook)
+    hook()
+
+
+def list_page(ctx: FlowContext) -> None:
+    def manage() -> None:
+        for _ in range(ctx.scenario.flow.cycles):
+            if ctx.stop.is_set():
+                return
+            approved = ctx.create_stocktake(populate=True)
+            ctx.call("manager", "approve", ctx.api.approve(approved), stocktake_id=approved)
+            dropped = ctx.create_stocktake(populate=False)
+            if ctx.call("manager", "delete_stocktake", ctx.api.delete_stocktake(dropped), stocktake_id=dropped).ok:
+                ctx.deleted.add(dropped)
+
+    manager = threading.Thread(target=manage, name="manager")
+    manager.start()
+    run_counters(ctx)
+    manager.join()
+
+
+def reconnect(ctx: FlowContext) -> None:
+    def drop() -> None:
+        viewers = [listener for listener in ctx.fleet.listeners if listener.name.startswith("viewer-")]
+        for listener in viewers[: ctx.scenario.flow.drop_count]:
+            listener.drop()
+
+    hook = _after_ops(ctx, ctx.scenario.flow.drop_after_ops, drop)
+    run_counters(ctx, hook)
+
+
+def two_hotels(ctx: FlowContext) -> None:
+    own_url = ctx.target.other_api()
+    their_url = ctx.target.other_api(url_hotel=ctx.target.hotel)
+    if own_url is None or their_url is None:
+        raise SetupFailed("the two-hotels flow needs a second hotel and its token (--other-hotel/--other-token)")
+    if ctx.target.other_hotel:
+        ctx.fleet.add("other-hotel-viewer", [ctx.target.contract.channel("list", ctx.target.other_hotel)])
+        ctx.fleet.wait_ready()
+    intruder_step = _intruder(ctx, own_url, their_url)
+    run_counters(ctx, intruder_step)
+
+
+def _intruder(ctx: FlowContext, own_url: StocktakeApi, their_url: StocktakeApi) -> Callable[[], None]:
+    rng = random.Random(ctx.rng.random())
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        with lock:
+            line = rng.choice(ctx.lines_in_play)
+            for api in (own_url, their_url):
+                context = {"stocktake_id": ctx.stocktake_id, "line_id": line["id"]}
+                perform(ctx.history, api, "intruder", "get_line", api.get_line(line["id"]),
+                        hotel=ctx.target.hotel, **context)
+                request = api.patch_line(line["id"], None, f"9{rng.randint(1000, 9999)}.{rng.randint(0, 99):02d}")
+                perform(ctx.history, api, "intruder", "patch_line", request, hotel=ctx.target.hotel, **context)
+
+    return attempt
+
+
+FLOWS: dict[str, Callable[[FlowContext], None]] = {
+    "counting": counting,
+    "approval-race": approval_race,
+    "list-page": list_page,
+    "reconnect": reconnect,
+    "two-hotels": two_hotels,
+}

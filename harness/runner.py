@@ -1,0 +1,199 @@
+"""The runner: set up a stocktake, start listeners and counters, play the scenario's flow,
+drain to quiescence, take the truth, and hand the history to the checks.
+
+Data flows one way (DESIGN.md): scenario -> runner -> bots append to the history ->
+drain -> checks -> findings. The runner judges nothing itself.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .bots.counter import CounterBot, CounterStyle, UniqueValues
+from .bots.fleet import ListenerFleet
+from .bots.recorder import ListenerRecorder
+from .checks import CheckResult, check
+from .contract import DETAIL, LIST
+from .flows import FLOWS, FlowContext, SetupFailed
+from .history import History, HistoryData
+from .scenario import Scenario
+from .target import Target
+
+QUIET_S = 0.5
+
+
+@dataclass
+class Progress:
+    elapsed: float
+    operations: int
+    receipts: int
+    failures: int
+    findings: int | None
+
+
+@dataclass
+class RunOutcome:
+    scenario: Scenario
+    history: HistoryData
+    result: CheckResult
+    started_at: float
+    duration: float
+    history_path: Path | None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Budget:
+    """Operations and time left; shared by every counter thread, so a run always stops by itself."""
+
+    def __init__(self, operations: int, seconds: float, stop: threading.Event) -> None:
+        self.left = operations
+        self.deadline = time.monotonic() + seconds
+        self.stop = stop
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.left <= 0 or time.monotonic() >= self.deadline or self.stop.is_set():
+                return False
+            self.left -= 1
+            return True
+
+
+class Runner:
+    def __init__(self, scenario: Scenario, target: Target, *, seed: int = 7, history_path: Path | None = None,
+                 on_progress: Callable[[Progress], None] | None = None, stop: threading.Event | None = None) -> None:
+        self.scenario = scenario
+        self.target = target
+        self.seed = seed
+        self.history_path = history_path
+        self.on_progress = on_progress
+        self.stop = stop or threading.Event()
+
+    def _meta(self) -> dict[str, Any]:
+        s = self.scenario
+        return {"scenario": s.name, "seed": self.seed, "latency_limit_ms": s.limits.latency_ms,
+                "contract": self.target.contract.describe(), "target": self.target.base_url,
+                "hotel": self.target.hotel, "faults": list(s.faults), "started": time.time()}
+
+    def run(self) -> RunOutcome:
+        started, t0 = time.time(), time.monotonic()
+        history = History(self.history_path, self._meta())
+        fleet = ListenerFleet(self.target.pusher, history, self.scenario.listeners.kind)
+        monitor = threading.Thread(target=self._monitor, args=(history, fleet), daemon=True)
+        ctx: FlowContext | None = None
+        try:
+            ctx = self._setup(history, fleet)
+            monitor.start()
+            FLOWS[self.scenario.flow.kind](ctx)
+            self._drain(history, fleet)
+            history.set_meta(quiesced_at=history.now())
+            self._truth(ctx)
+            self._server_logs(history)
+        finally:
+            self.stop.set()
+            fleet.stop()
+            if ctx is not None:
+                ctx.cleanup()
+            history.close()
+        result = check(history.data, self.target.contract)
+        return RunOutcome(self.scenario, history.data, result, started, time.monotonic() - t0, self.history_path)
+
+    def _setup(self, history: History, fleet: ListenerFleet) -> FlowContext:
+        s, contract, api = self.scenario, self.target.contract, self.target.api()
+        hotel = self.target.hotel
+        list_channel = contract.channel(LIST, hotel)
+        for n in range(s.listeners.list_page):
+            fleet.add(f"list-viewer-{n + 1}", [list_channel])
+        if s.listeners.list_page:
+            fleet.wait_ready()
+        ctx = FlowContext(self.scenario, self.target, history, fleet, random.Random(self.seed), self.stop)
+        stocktake_id = ctx.create_stocktake(populate=True)
+        lines = ctx.lines(stocktake_id)
+        if not lines:
+            raise SetupFailed(f"stocktake {stocktake_id} has no lines after populate")
+        ctx.stocktake_id, ctx.lines_in_play = stocktake_id, lines[: s.stocktake.lines]
+        detail = contract.channel(DETAIL, hotel, stocktake_id)
+        hook = self._snapshot_hook(history, stocktake_id) if s.listeners.frontend else None
+        for n in range(s.listeners.count):
+            fleet.add(f"viewer-{n + 1}", [detail], hook)
+        browsers = [fleet.add(f"counter-{n + 1}-browser", [detail], hook) for n in range(s.counters.count)]
+        fleet.wait_ready()
+        values, style = UniqueValues(), CounterStyle(think_ms=s.counters.think_ms, mix=dict(s.counters.mix),
+                                                     debounce_ms=s.counters.debounce_ms,
+                                                     keystrokes=s.counters.keystrokes)
+        ctx.counters = [CounterBot(f"counter-{n + 1}", api, history, ctx.lines_in_play, stocktake_id,
+                                   _socket_of(browser.recorder), values, style, self.seed + n)
+                        for n, browser in enumerate(browsers)]
+        ctx.budget = Budget(s.run.operations, s.run.duration_s, self.stop)
+        return ctx
+
+    def _snapshot_hook(self, history: History, stocktake_id: int) -> Callable[[ListenerRecorder, str], None]:
+        """The frontend model: (re)load the lines after every subscription, as a page load would."""
+        api = self.target.api()
+
+        def load(recorder: ListenerRecorder, channel: str) -> None:
+            asked = history.now()
+            response = api.send(api.list_lines(stocktake_id))
+            if response.ok:
+                history.observe("snapshot", time=asked, listener=recorder.name, socket_id=recorder.socket_id,
+                                channel=channel, data={"stocktake_id": stocktake_id, "hotel": self.target.hotel,
+                                                       "lines": response.body})
+
+        return load
+
+    def _drain(self, history: History, fleet: ListenerFleet) -> None:
+        """Wait for quiescence: no receipt for QUIET_S, bounded by the latency limit after the last write."""
+        ops = history.data.operations
+        last_write = max((op.complete or op.invoke for op in ops), default=history.now())
+        cap = last_write + self.scenario.limits.latency_ms / 1000 + 2 * QUIET_S
+        seen, quiet_since = fleet.receipts(), history.now()
+        while history.now() < cap:
+            time.sleep(0.05)
+            now_seen = fleet.receipts()
+            if now_seen != seen:
+                seen, quiet_since = now_seen, history.now()
+            elif history.now() - quiet_since >= QUIET_S and history.now() >= last_write + QUIET_S:
+                return
+
+    def _truth(self, ctx: FlowContext) -> None:
+        for stocktake_id in ctx.truth_stocktakes():
+            lines = ctx.lines(stocktake_id)
+            ctx.history.observe("truth", data={"stocktake_id": stocktake_id, "lines": lines})
+
+    def _server_logs(self, history: History) -> None:
+        logs = self.target.server_logs()
+        for fault in logs["faults"]:
+            history.observe("injected-fault", socket_id=fault["socket_id"], channel=fault["channel"],
+                            event=fault["event"], data={"kind": fault["kind"]})
+        for rejected in logs["rejections"]:
+            for channel in rejected.get("channels") or [None]:
+                history.observe("trigger-rejected", channel=channel, event=rejected.get("event"), data=rejected)
+
+    def _monitor(self, history: History, fleet: ListenerFleet) -> None:
+        if self.on_progress is None:
+            return
+        t0 = history.now()
+        while not self.stop.wait(0.5):
+            self.on_progress(self._progress(history, fleet, t0))
+
+    def _progress(self, history: History, fleet: ListenerFleet, t0: float) -> Progress:
+        ops = list(history.data.operations)
+        failures = sum(1 for op in ops if op.type == "info" or (op.status or 0) >= 500)
+        findings = None
+        if len(history.data.observations) < 20_000:
+            settled = history.now() - self.scenario.limits.latency_ms / 1000
+            partial = HistoryData(history.data.meta, [op for op in ops if (op.complete or 1e18) < settled],
+                                  [o for o in list(history.data.observations) if o.kind != "truth"])
+            findings = len(check(partial, self.target.contract).errors)
+        return Progress(history.now() - t0, len(ops), fleet.receipts(), failures, findings)
+
+
+def _socket_of(recorder: ListenerRecorder) -> Callable[[], str | None]:
+    return lambda: recorder.socket_id
+

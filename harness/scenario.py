@@ -1,0 +1,152 @@
+"""Scenario files (TOML) -> validated `Scenario` objects. Pure: text in, object or error out.
+
+pydantic does the validation; `ScenarioError` turns its errors into messages that name
+the field and the line of the file it sits on, because "counters.count: must be >= 1
+(line 7)" is what a person fixing a file needs.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .faults import BY_NAME
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+FLOWS = ("counting", "approval-race", "list-page", "reconnect", "two-hotels", "staging")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StocktakeSection(_Strict):
+    lines: int = Field(20, ge=1, le=5000, description="lines the counters work on")
+    items: int = Field(300, ge=1, le=5000, description="items per hotel in the embedded simulator")
+
+
+class CountersSection(_Strict):
+    count: int = Field(2, ge=0, le=500)
+    think_ms: tuple[int, int] = (200, 800)
+    mix: dict[Literal["patch", "movement"], float] = Field(default_factory=lambda: {"patch": 0.8, "movement": 0.2})
+    debounce_ms: int = Field(500, ge=0, le=10_000)
+    keystrokes: tuple[int, int] = (1, 3)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> CountersSection:
+        for name in ("think_ms", "keystrokes"):
+            low, high = getattr(self, name)
+            if low < 0 or high < low:
+                raise ValueError(f"{name} must be [low, high] with 0 <= low <= high")
+        if not self.mix or any(w < 0 for w in self.mix.values()) or sum(self.mix.values()) <= 0:
+            raise ValueError("mix needs at least one positive weight")
+        if self.keystrokes[0] < 1:
+            raise ValueError("keystrokes must start at 1 or more")
+        return self
+
+
+class ListenersSection(_Strict):
+    count: int = Field(2, ge=0, le=20_000, description="viewers on the stocktake's detail channel")
+    kind: Literal["pysher", "asyncio"] = "pysher"
+    list_page: int = Field(0, ge=0, le=20_000, description="viewers on the hotel's list channel")
+    frontend: bool = True
+
+
+class RunSection(_Strict):
+    operations: int = Field(40, ge=1, le=1_000_000)
+    duration_s: float = Field(30, gt=0, le=24 * 3600)
+
+
+class LimitsSection(_Strict):
+    latency_ms: int = Field(2000, ge=1, le=600_000)
+
+
+class FlowSection(_Strict):
+    kind: Literal["counting", "approval-race", "list-page", "reconnect", "two-hotels", "staging"] = "counting"
+    approve_after_ops: int = Field(20, ge=0)
+    cycles: int = Field(3, ge=1, le=1000)
+    drop_after_ops: int = Field(10, ge=0)
+    drop_count: int = Field(1, ge=0)
+
+
+class Scenario(_Strict):
+    name: str
+    description: str = ""
+    stocktake: StocktakeSection = StocktakeSection()
+    counters: CountersSection = CountersSection()
+    listeners: ListenersSection = ListenersSection()
+    run: RunSection = RunSection()
+    limits: LimitsSection = LimitsSection()
+    flow: FlowSection = FlowSection()
+    faults: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _faults_known(self) -> Scenario:
+        for fault in self.faults:
+            if fault.partition("=")[0] not in BY_NAME:
+                raise ValueError(f"unknown fault {fault!r}")
+        return self
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; the message names the file, field and line."""
+
+
+def _line_of(text: str, loc: tuple[str | int, ...]) -> int | None:
+    """The line a field sits on: its key inside its [section], or the section header."""
+    section, key = (str(loc[0]), str(loc[1])) if len(loc) > 1 else (None, str(loc[0]) if loc else None)
+    lines = text.splitlines()
+    current = None
+    header_line = None
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        header = re.fullmatch(r"\[\s*([A-Za-z0-9_-]+)\s*\]", stripped)
+        if header:
+            current = header[1]
+            if current == section:
+                header_line = number
+            continue
+        if key and re.match(rf"{re.escape(key)}\s*=", stripped) and current == section:
+            return number
+    return header_line
+
+
+def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    raw.setdefault("name", Path(source).stem)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            field = ".".join(str(part) for part in loc) or "<file>"
+            line = _line_of(text, loc)
+            where = f" (line {line})" if line else ""
+            problems.append(f"{source}: {field}: {error['msg']}{where}")
+        raise ScenarioError("\n".join(problems)) from None
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    """A name from the bundled scenarios, or a path to a TOML file."""
+    path = Path(name_or_path)
+    if not path.suffix and not path.exists():
+        path = SCENARIO_DIR / f"{name_or_path}.toml"
+        if not path.exists():
+            raise ScenarioError(f"no scenario named {name_or_path!r}; bundled: {', '.join(available())}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"cannot read scenario {path}: {exc.strerror}") from None
+    return parse_scenario(text, str(path))
