@@ -15,14 +15,10 @@ from pathlib import Path
 import click
 
 from . import faults as fault_catalogue
+from .commands import check_command, run_command
 from .sim.stack import EmbeddedStack, StackOptions
 
-
-def _faults(values: tuple[str, ...]) -> fault_catalogue.FaultSelection:
-    try:
-        return fault_catalogue.select(values)
-    except fault_catalogue.UnknownFault as exc:
-        raise click.BadParameter(str(exc), param_hint="--fault") from None
+from .usage import UsageError, fault_selection
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,7 +46,7 @@ def serve(fault_names: tuple[str, ...], list_faults: bool, seed: int, pusher_por
     if list_faults:
         click.echo(fault_catalogue.listing())
         return
-    options = StackOptions(faults=_faults(fault_names), seed=seed, pusher_port=pusher_port,
+    options = StackOptions(faults=fault_selection(fault_names), seed=seed, pusher_port=pusher_port,
                            api_port=api_port, fault_log=fault_log)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -58,7 +54,7 @@ def serve(fault_names: tuple[str, ...], list_faults: bool, seed: int, pusher_por
     try:
         stack = EmbeddedStack(options).start()
     except OSError as exc:
-        raise click.ClickException(f"cannot start the embedded stack: {exc}") from None
+        raise UsageError(f"cannot start the embedded stack: {exc}") from None
     try:
         click.echo(json.dumps(stack.ready_info()))
         sys.stdout.flush()
@@ -67,6 +63,9 @@ def serve(fault_names: tuple[str, ...], list_faults: bool, seed: int, pusher_por
         stack.stop()
     click.echo("stopped", err=True)
 
+
+main.add_command(run_command)
+main.add_command(check_command)
 
 if __name__ == "__main__":
     main()

@@ -25,7 +25,7 @@ class FaultSpec:
 CATALOGUE: tuple[FaultSpec, ...] = (
     FaultSpec("underscore-event-names", "backend", "smoke", "unexpected-event",
               "events named line_counted_updated etc. instead of the contract's hyphens"),
-    FaultSpec("swallowed-broadcast", "backend", "smoke", "missing-event",
+    FaultSpec("swallowed-broadcast", "backend", "list-page", "missing-event",
               "the trigger is skipped silently, as when the SDK raises and the view swallows it"),
     FaultSpec("double-broadcast", "backend", "smoke", "duplicate-event", "every broadcast is sent twice"),
     FaultSpec("stale-payload", "backend", "smoke", "payload-mismatch",

@@ -26,6 +26,7 @@ from .scenario import Scenario
 from .target import Target
 
 QUIET_S = 0.5
+LIVE_CHECK_EVERY, LIVE_CHECK_MAX = 4, 5_000
 
 
 @dataclass
@@ -178,20 +179,28 @@ class Runner:
     def _monitor(self, history: History, fleet: ListenerFleet) -> None:
         if self.on_progress is None:
             return
-        t0 = history.now()
+        t0, ticks, findings = history.now(), 0, None
         while not self.stop.wait(0.5):
-            self.on_progress(self._progress(history, fleet, t0))
+            ticks += 1
+            if ticks % LIVE_CHECK_EVERY == 0:
+                findings = self._findings_so_far(history)
+            self.on_progress(self._progress(history, fleet, t0, findings))
 
-    def _progress(self, history: History, fleet: ListenerFleet, t0: float) -> Progress:
+    def _progress(self, history: History, fleet: ListenerFleet, t0: float, findings: int | None) -> Progress:
         ops = list(history.data.operations)
         failures = sum(1 for op in ops if op.type == "info" or (op.status or 0) >= 500)
+        return Progress(history.now() - t0, len(ops), fleet.receipts(), failures, findings)
+
+    def _findings_so_far(self, history: History) -> int | None:
+        """The checks over what has settled (writes older than the latency limit); small runs only."""
+        ops = list(history.data.operations)
         findings = None
-        if len(history.data.observations) < 20_000:
+        if len(history.data.observations) < LIVE_CHECK_MAX:
             settled = history.now() - self.scenario.limits.latency_ms / 1000
             partial = HistoryData(history.data.meta, [op for op in ops if (op.complete or 1e18) < settled],
                                   [o for o in list(history.data.observations) if o.kind != "truth"])
             findings = len(check(partial, self.target.contract).errors)
-        return Progress(history.now() - t0, len(ops), fleet.receipts(), failures, findings)
+        return findings
 
 
 def _socket_of(recorder: ListenerRecorder) -> Callable[[], str | None]:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any
 
 import pysher
 
 from .endpoint import AuthRefused, PusherEndpoint
 from .recorder import ListenerRecorder
+
+RECONNECT_AFTER_S = 0.5
 
 for _name in ("pysher.connection", "websocket"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
@@ -81,13 +84,19 @@ class PysherListener:
             self.recorder.receipt(channel, event, data)
 
     def drop(self) -> None:
-        """Lose the connection as a flaky network would; pysher reconnects and resubscribes."""
+        """Lose the connection as a flaky network would, and come back on a new one after a
+        moment (pysher's own reconnect is racy when the socket is closed from outside)."""
         self.recorder.planned_drop = True
-        if self.client is not None:
-            self.client.connection.reconnect(0.5)
+        self._close()
+        timer = threading.Timer(RECONNECT_AFTER_S, self.start)
+        timer.daemon = True
+        timer.start()
 
-    def stop(self) -> None:
+    def _close(self) -> None:
         if self.client is not None:
             self.client.connection.needs_reconnect = False
             self.client.disconnect(timeout=0.5)
             self.recorder.disconnected(None)
+
+    def stop(self) -> None:
+        self._close()

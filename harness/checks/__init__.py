@@ -24,6 +24,7 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     latency: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    latency_samples: list[float] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
@@ -50,7 +51,7 @@ def check(history: HistoryData, contract: Contract, latency_limit_ms: float | No
     findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))
     counts = {"operations": len(history.operations), "receipts": len(receipts),
               "matched": len(delivery.matches), "findings": len(findings)}
-    return CheckResult(findings, latency_stats(delivery.latencies), counts)
+    return CheckResult(findings, latency_stats(delivery.latencies), counts, [s[2] for s in delivery.latencies])
 
 
 def _recorded(history: HistoryData) -> list[Finding]:

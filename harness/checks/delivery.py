@@ -49,13 +49,15 @@ class DeliveryResult:
 
 
 def _role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, Interval] | None:
-    assert op.complete is not None
+    """DELIVER/ECHO if one connection covered the whole window; GAP if the listener was on the
+    page (first subscribed before the invoke, not yet gone for good) but a disconnect broke
+    the window; None if it arrived later or had left."""
     for sub in subs:
         if sub.start <= op.invoke and sub.end >= window_end:
             return (ECHO if op.socket_id and sub.socket_id == op.socket_id else DELIVER), sub
-    for sub in subs:
-        if sub.start <= op.invoke < sub.end:
-            return GAP, sub
+    before = [sub for sub in subs if sub.start <= op.invoke]
+    if before and op.invoke < max(sub.end for sub in subs):
+        return GAP, before[-1]
     return None
 
 
