@@ -5,6 +5,8 @@
 - `stocksync_api`: an API client for the healthy stack's first hotel.
 - `stocksync_listeners(channels, count=1, kind="pysher")`: subscribed listeners recording into
   `stocksync_history`; stopped after the test.
+- `stocksync_counters(stocktake_id, lines, count=1, sockets=None)`: counter bots writing through
+  `stocksync_api` into `stocksync_history`; `sockets` gives each its browser's socket_id.
 - `stocksync_run(scenario, faults=(), **overrides)`: play a scenario on a fresh embedded stack and
   return the `RunOutcome` (history, check result).
 - `assert_no_findings(result)`: fails showing every finding, with its evidence.
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 
 from .api import StocktakeApi
+from .bots.counter import CounterBot, CounterStyle, UniqueValues
 from .bots.fleet import Listener, ListenerFleet
 from .checks import CheckResult
 from .faults import select
@@ -91,6 +94,22 @@ def stocksync_listeners(stocksync_stack: EmbeddedStack,
     yield make
     for fleet in fleets:
         fleet.stop()
+
+
+@pytest.fixture
+def stocksync_counters(stocksync_api: StocktakeApi, stocksync_history: History) -> Callable[..., list[CounterBot]]:
+    values = UniqueValues()
+
+    def make(stocktake_id: int, lines: list[dict[str, Any]], count: int = 1,
+             sockets: list[Listener] | None = None, style: CounterStyle | None = None) -> list[CounterBot]:
+        def socket_of(n: int) -> Callable[[], str | None]:
+            return (lambda: sockets[n].recorder.socket_id) if sockets else (lambda: None)
+
+        return [CounterBot(f"counter-{n + 1}", stocksync_api, stocksync_history, lines, stocktake_id,
+                           socket_of(n), values, style or CounterStyle(think_ms=(0, 0)), seed=n)
+                for n in range(count)]
+
+    return make
 
 
 @pytest.fixture

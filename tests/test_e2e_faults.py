@@ -17,7 +17,13 @@ OP_FINDINGS = {"missing-event", "payload-mismatch", "self-echo", "late-event", "
                "cross-hotel-access", "gap-during-disconnect", "server-error", "out-of-order"}
 
 
-def _quick(scenario: str) -> dict:
+# Each write of the slow-trigger fault waits slow_ms on the writer thread: a few suffice.
+SLOW = {"run": {"operations": 6, "duration_s": 20}}
+
+
+def _quick(scenario: str, fault: str = "") -> dict:
+    if fault == "slow-trigger":
+        return SLOW
     return QUICK_BUSY if scenario == "busy-stocktake" else QUICK
 
 
@@ -25,7 +31,7 @@ def _quick(scenario: str) -> dict:
 def test_fault_yields_its_finding(stocksync_run, spec) -> None:
     fault = spec.name + ("=0.3" if spec.name in ("pusher-drop", "flaky-500") else "")
     fault = spec.name + "=0.05" if spec.name == "pusher-disconnect" else fault
-    outcome = stocksync_run(spec.scenario, faults=[fault], **_quick(spec.scenario))
+    outcome = stocksync_run(spec.scenario, faults=[fault], **_quick(spec.scenario, spec.name))
     found = [f for f in outcome.result.findings if f.name == spec.finding]
     assert found, f"{spec.name} should yield {spec.finding}; got {sorted({f.name for f in outcome.result.findings})}"
     assert outcome.result.errors, "a fault must fail the run"
