@@ -24,6 +24,11 @@ class ApiRequest:
     params: dict[str, str] = field(default_factory=dict)
     socket_id: str | None = None
 
+    @property
+    def route(self) -> str:
+        """The path with ids as `{id}`: one stats row per endpoint, not per line."""
+        return "/".join("{id}" if part.isdigit() else part for part in self.path.split("/"))
+
 
 @dataclass(frozen=True)
 class ApiResponse:
@@ -38,20 +43,25 @@ class ApiResponse:
 
 class StocktakeApi:
     def __init__(self, base_url: str, hotel: str, token: str, *, auth_scheme: str = "Token",
-                 timeout: float = 15.0, session: requests.Session | None = None) -> None:
+                 timeout: float = 15.0, session: requests.Session | None = None, label_routes: bool = False) -> None:
+        """`session` may be Locust's HttpSession (a requests.Session); `label_routes` then names each
+        request by its route so Locust's stats group them."""
         self.root = f"{base_url.rstrip('/')}/{hotel}"
         self.hotel = hotel
         self._auth = f"{auth_scheme} {token}"
         self.timeout = timeout
         self.session = session or requests.Session()
+        self.label_routes = label_routes
 
     def send(self, request: ApiRequest) -> ApiResponse:
         """Raises only requests' transport errors (no answer); every HTTP status is returned."""
         headers = {"Authorization": self._auth, "Accept": "application/json"}
         if request.socket_id:
             headers["X-Socket-ID"] = request.socket_id
+        label = {"name": f"{request.method} {request.route}"} if self.label_routes else {}
         response = self.session.request(request.method, self.root + request.path, json=request.body,
-                                        params=request.params or None, headers=headers, timeout=self.timeout)
+                                        params=request.params or None, headers=headers, timeout=self.timeout,
+                                        **label)
         try:
             body = response.json() if response.content else None
         except json.JSONDecodeError:

@@ -34,10 +34,12 @@ def main() -> None:
 @click.option("--seed", default=7, show_default=True, help="Seed for the data and the fault RNGs.")
 @click.option("--pusher-port", default=0, show_default=True, help="Port of the Pusher server (0 = free port).")
 @click.option("--api-port", default=0, show_default=True, help="Port of the backend simulator (0 = free port).")
+@click.option("--private-channels", is_flag=True,
+              help="Broadcast on private- channels; listeners authorise at the ready line's auth_endpoint.")
 @click.option("--fault-log", type=click.Path(dir_okay=False, path_type=Path),
               help="Append every injected delivery fault to this JSONL file.")
 def serve(fault_names: tuple[str, ...], list_faults: bool, seed: int, pusher_port: int, api_port: int,
-          fault_log: Path | None) -> None:
+          fault_log: Path | None, private_channels: bool) -> None:
     """Start the embedded Pusher server and backend simulator on 127.0.0.1.
 
     Once ready, prints one JSON line with what a client needs, then serves until
@@ -47,7 +49,7 @@ def serve(fault_names: tuple[str, ...], list_faults: bool, seed: int, pusher_por
         click.echo(fault_catalogue.listing())
         return
     options = StackOptions(faults=fault_selection(fault_names), seed=seed, pusher_port=pusher_port,
-                           api_port=api_port, fault_log=fault_log)
+                           api_port=api_port, fault_log=fault_log, private_channels=private_channels)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -14,9 +15,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .bots.fleet import ListenersNotReady
 from .checks import check
-from .contract import ContractError, load_contract
+from .bots.endpoint import PusherEndpoint
+from .contract import Contract, ContractError, load_contract
 from .flows import SetupFailed
 from .history import HistoryFormatError, load
+from .plan import describe_plan
+from .preflight import PreflightFailed, preflight
 from .report import build_report, write_reports
 from .report.console import print_summary
 from .runner import Progress as RunProgress
@@ -65,31 +69,60 @@ class _LiveProgress:
                         findings="…" if p.findings is None else p.findings)
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _play(runner: Runner, console: Console, total: int) -> RunOutcome:
-    """The run goes on a worker thread; Ctrl-C asks it to stop, and what it recorded is still checked."""
+    """The run goes on a worker thread; Ctrl-C (or SIGTERM) asks it to stop, and what it recorded is
+    still checked, and in target mode cleaned up."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     live = _LiveProgress(console, total)
     runner.on_progress = live.update
     box: dict[str, Any] = {}
+    done = threading.Event()
 
     def work() -> None:
         try:
             box["outcome"] = runner.run()
         except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
             box["error"] = exc
+        finally:
+            done.set()
 
+    # An Event, not Thread.join: a join interrupted by Ctrl-C can return early on CPython.
     worker = threading.Thread(target=work, name="stocksync-run")
     with live.bar:
         worker.start()
         try:
-            while worker.is_alive():
-                worker.join(0.2)
+            while not done.wait(0.2):
+                pass
         except KeyboardInterrupt:
-            console.print("[yellow]interrupted: stopping, draining and checking what was recorded…[/]")
+            console.print("[yellow]interrupted: stopping, draining, cleaning up and checking what was recorded…[/]")
             runner.stop.set()
-            worker.join()
+            while not done.wait(0.2):
+                pass
     if "error" in box:
         raise box["error"]
     return box["outcome"]
+
+
+def _print_plan(spec: Scenario, remote: Target | None, contract: Contract, keep: bool) -> None:
+    shown = remote or Target("<embedded simulator>", "<first seeded hotel>", "", PusherEndpoint(key="<embedded>"),
+                             contract)
+    click.echo(f"dry run: nothing will be sent. The plan for {spec.name}:")
+    click.echo("\n".join(describe_plan(spec, shown, keep, remote=remote is not None)))
+
+
+def _say_cleanup(console: Console, outcome: RunOutcome) -> None:
+    created, left = outcome.meta["created"], outcome.meta["left_behind"]
+    if outcome.meta["kept"]:
+        console.print(f"kept for inspection (--keep): stocktake(s) {left}")
+    elif left:
+        console.print(f"[red]could not delete stocktake(s) {left}: remove them by hand[/]")
+    else:
+        console.print(f"cleaned up: deleted the {len(created)} stocktake(s) this run created")
 
 
 @click.command("run")
@@ -104,7 +137,7 @@ def _play(runner: Runner, console: Console, total: int) -> RunOutcome:
 @click.option("--strict", is_flag=True, help="Warnings (public channels, planned gaps) fail the run too.")
 @target_options
 def run_command(scenario: str, fault_names: tuple[str, ...], report_dir: Path, seed: int,
-                contract_file: Path | None, strict: bool, **target_flags: Any) -> None:
+                contract_file: Path | None, strict: bool, dry_run: bool, keep: bool, **target_flags: Any) -> None:
     """Play SCENARIO (a name from scenarios/ or a path; default smoke) and check sync.
 
     With no --target, the embedded Pusher server and backend simulator are started on
@@ -123,17 +156,27 @@ def run_command(scenario: str, fault_names: tuple[str, ...], report_dir: Path, s
         raise UsageError(str(exc)) from None
     if remote is not None and selection.names:
         raise UsageError("faults can only be injected into the embedded stack; drop --fault or --target")
+    if dry_run:
+        _print_plan(spec, remote, contract, keep)
+        return
+    if remote is not None:
+        try:
+            preflight(remote)
+        except PreflightFailed as exc:
+            raise UsageError(f"preflight failed: {exc}") from None
     directory = _report_dir(report_dir, spec.name)
     stack = None
     if remote is None:
         stack = EmbeddedStack(StackOptions(faults=selection, seed=seed, items_per_hotel=spec.stocktake.items)).start()
     try:
         target = remote or Target.embedded(stack, contract)  # type: ignore[arg-type]
-        runner = Runner(spec, target, seed=seed, history_path=directory / "history.jsonl")
+        runner = Runner(spec, target, seed=seed, history_path=directory / "history.jsonl", keep=keep)
         try:
             outcome = _play(runner, console, spec.run.operations)
         except (SetupFailed, ListenersNotReady) as exc:
             raise UsageError(f"the run could not start: {exc}") from None
+        if remote is not None:
+            _say_cleanup(console, outcome)
         report = build_report(outcome.history, outcome.result, target.secrets(), outcome.duration)
     finally:
         if stack is not None:

@@ -7,6 +7,8 @@
 - reconnect: some viewers lose their connection mid-run, come back and refetch.
 - two-hotels: a user of the other hotel tries the first hotel's lines, both by its own
   hotel's URL and by the first hotel's.
+- staging: counting on a real deployment, cross-hotel attempts when a second token is
+  given, then approval; the runner's cleanup deletes what the run created.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class FlowContext:
     budget: Budget | None = None
     created: list[int] = field(default_factory=list)
     deleted: set[int] = field(default_factory=set)
+    remote: bool = False
+    keep: bool = False
     _api: StocktakeApi | None = None
 
     @property
@@ -84,8 +88,18 @@ class FlowContext:
     def truth_stocktakes(self) -> list[int]:
         return [sid for sid in self.created if sid not in self.deleted]
 
-    def cleanup(self) -> None:
-        """Embedded runs leave their data; target mode cleans up (see the staging flow)."""
+    def cleanup(self) -> list[int]:
+        """Target mode deletes every stocktake the run created (unless kept); returns what is left.
+
+        Embedded runs leave their data: the simulator's database goes with the process.
+        """
+        if not self.remote or self.keep:
+            return self.truth_stocktakes()
+        for sid in self.truth_stocktakes():
+            op = self.call("cleanup", "delete_stocktake", self.api.delete_stocktake(sid), stocktake_id=sid)
+            if op.ok or op.status == 404:
+                self.deleted.add(sid)
+        return self.truth_stocktakes()
 
 
 def run_counters(ctx: FlowContext, between: Callable[[], None] | None = None) -> None:
@@ -190,10 +204,27 @@ def _intruder(ctx: FlowContext, own_url: StocktakeApi, their_url: StocktakeApi) 
     return attempt
 
 
+def staging(ctx: FlowContext) -> None:
+    own_url, their_url = ctx.target.other_api(), ctx.target.other_api(url_hotel=ctx.target.hotel)
+    intruder_step = _intruder(ctx, own_url, their_url) if own_url and their_url else None
+    run_counters(ctx, _every(ctx, 5, intruder_step) if intruder_step else None)
+    ctx.call("manager", "approve", ctx.api.approve(ctx.stocktake_id), stocktake_id=ctx.stocktake_id)
+
+
+def _every(ctx: FlowContext, n: int, action: Callable[[], None]) -> Callable[[], None]:
+    """A hook that runs `action` after every n-th operation, so probes stay a small share of the load."""
+    def maybe() -> None:
+        if len(ctx.history.data.operations) % n == 0:
+            action()
+
+    return maybe
+
+
 FLOWS: dict[str, Callable[[FlowContext], None]] = {
     "counting": counting,
     "approval-race": approval_race,
     "list-page": list_page,
     "reconnect": reconnect,
     "two-hotels": two_hotels,
+    "staging": staging,
 }

@@ -22,6 +22,7 @@ from .checks import CheckResult, check
 from .contract import DETAIL, LIST
 from .flows import FLOWS, FlowContext, SetupFailed
 from .history import History, HistoryData
+from .preflight import probe_exposure
 from .scenario import Scenario
 from .target import Target
 
@@ -68,13 +69,17 @@ class Budget:
 
 class Runner:
     def __init__(self, scenario: Scenario, target: Target, *, seed: int = 7, history_path: Path | None = None,
-                 on_progress: Callable[[Progress], None] | None = None, stop: threading.Event | None = None) -> None:
+                 on_progress: Callable[[Progress], None] | None = None, stop: threading.Event | None = None,
+                 keep: bool = False) -> None:
         self.scenario = scenario
+        self.keep = keep
+        self.remote = target.remote
         self.target = target
         self.seed = seed
         self.history_path = history_path
         self.on_progress = on_progress
         self.stop = stop or threading.Event()
+        self._started = self._t0 = 0.0
 
     def _meta(self) -> dict[str, Any]:
         s = self.scenario
@@ -83,43 +88,70 @@ class Runner:
                 "hotel": self.target.hotel, "faults": list(s.faults), "started": time.time()}
 
     def run(self) -> RunOutcome:
-        started, t0 = time.time(), time.monotonic()
+        ctx = self.begin()
+        try:
+            FLOWS[self.scenario.flow.kind](ctx)
+        except BaseException:
+            self._close(ctx)
+            raise
+        return self.finish(ctx)
+
+    def begin(self) -> FlowContext:
+        """Listeners up, the run's stocktake created and populated, counters ready: the flow may start.
+
+        Locust calls this at test start and drives the counters itself, then calls `finish`.
+        """
+        self._started, self._t0 = time.time(), time.monotonic()
         history = History(self.history_path, self._meta())
         fleet = ListenerFleet(self.target.pusher, history, self.scenario.listeners.kind)
-        monitor = threading.Thread(target=self._monitor, args=(history, fleet), daemon=True)
-        ctx: FlowContext | None = None
+        ctx = FlowContext(self.scenario, self.target, history, fleet, random.Random(self.seed), self.stop,
+                          remote=self.remote, keep=self.keep)
         try:
-            ctx = self._setup(history, fleet)
-            monitor.start()
-            FLOWS[self.scenario.flow.kind](ctx)
-            self._drain(history, fleet)
+            self._setup(ctx)
+        except BaseException:
+            self._close(ctx)
+            raise
+        threading.Thread(target=self._monitor, args=(history, fleet), daemon=True).start()
+        return ctx
+
+    def finish(self, ctx: FlowContext) -> RunOutcome:
+        """Drain to quiescence, take the truth and the servers' logs, clean up, and check."""
+        history = ctx.history
+        try:
+            self._drain(history, ctx.fleet)
             history.set_meta(quiesced_at=history.now())
             self._truth(ctx)
             self._server_logs(history)
         finally:
-            self.stop.set()
-            fleet.stop()
-            if ctx is not None:
-                ctx.cleanup()
-            history.close()
+            left = self._close(ctx)
         result = check(history.data, self.target.contract)
-        return RunOutcome(self.scenario, history.data, result, started, time.monotonic() - t0, self.history_path)
+        return RunOutcome(self.scenario, history.data, result, self._started, time.monotonic() - self._t0,
+                          self.history_path, {"created": list(ctx.created), "left_behind": left, "kept": self.keep})
 
-    def _setup(self, history: History, fleet: ListenerFleet) -> FlowContext:
-        s, contract, api = self.scenario, self.target.contract, self.target.api()
+    def _close(self, ctx: FlowContext) -> list[int]:
+        self.stop.set()
+        ctx.fleet.stop()
+        left = ctx.cleanup()
+        ctx.history.set_meta(created=ctx.created, left_behind=left)
+        ctx.history.close()
+        return left
+
+    def _setup(self, ctx: FlowContext) -> None:
+        s, contract, api, history, fleet = self.scenario, self.target.contract, self.target.api(), ctx.history, ctx.fleet
         hotel = self.target.hotel
         list_channel = contract.channel(LIST, hotel)
         for n in range(s.listeners.list_page):
             fleet.add(f"list-viewer-{n + 1}", [list_channel])
         if s.listeners.list_page:
             fleet.wait_ready()
-        ctx = FlowContext(self.scenario, self.target, history, fleet, random.Random(self.seed), self.stop)
         stocktake_id = ctx.create_stocktake(populate=True)
         lines = ctx.lines(stocktake_id)
         if not lines:
             raise SetupFailed(f"stocktake {stocktake_id} has no lines after populate")
         ctx.stocktake_id, ctx.lines_in_play = stocktake_id, lines[: s.stocktake.lines]
         detail = contract.channel(DETAIL, hotel, stocktake_id)
+        if self.remote:
+            probe_exposure(self.target, [list_channel, detail], history)
         hook = self._snapshot_hook(history, stocktake_id) if s.listeners.frontend else None
         for n in range(s.listeners.count):
             fleet.add(f"viewer-{n + 1}", [detail], hook)
@@ -132,7 +164,6 @@ class Runner:
                                    _socket_of(browser.recorder), values, style, self.seed + n)
                         for n, browser in enumerate(browsers)]
         ctx.budget = Budget(s.run.operations, s.run.duration_s, self.stop)
-        return ctx
 
     def _snapshot_hook(self, history: History, stocktake_id: int) -> Callable[[ListenerRecorder, str], None]:
         """The frontend model: (re)load the lines after every subscription, as a page load would."""

@@ -28,15 +28,25 @@ class Target:
     auth_scheme: str = "Token"
     other_hotel: str | None = None
     other_token: str | None = field(default=None, repr=False)
-    stack: EmbeddedStack | None = None
+    logs_url: str | None = None
+
+    @property
+    def remote(self) -> bool:
+        """A deployment of someone else's: cleaned up after, probed for exposure, no server logs."""
+        return self.logs_url is None
 
     @classmethod
     def embedded(cls, stack: EmbeddedStack, contract: Contract | None = None) -> Target:
-        info = stack.ready_info()
+        return cls.from_ready_info(stack.ready_info(), contract)
+
+    @classmethod
+    def from_ready_info(cls, info: dict[str, Any], contract: Contract | None = None) -> Target:
+        """The embedded stack, in this process or another, from the line `stocksync serve` prints."""
         api, pusher = info["api"], info["pusher"]
         endpoint = PusherEndpoint(key=pusher["key"], host=pusher["host"], port=pusher["port"], secret=pusher["secret"])
         return cls(api["base_url"], api["hotel"], api["token"], endpoint, contract or Contract(),
-                   other_hotel=api["other_hotel"], other_token=api["other_token"], stack=stack)
+                   other_hotel=api["other_hotel"], other_token=api["other_token"],
+                   logs_url=f"http://{pusher['host']}:{pusher['port']}/_harness/log")
 
     def api(self) -> StocktakeApi:
         return StocktakeApi(self.base_url, self.hotel, self.token, auth_scheme=self.auth_scheme)
@@ -49,10 +59,9 @@ class Target:
                             auth_scheme=self.auth_scheme)
 
     def server_logs(self) -> dict[str, list[dict[str, Any]]]:
-        if self.stack is None or self.stack.pusher is None:
+        if self.logs_url is None:
             return {"faults": [], "rejections": []}
-        response = requests.get(f"http://127.0.0.1:{self.stack.pusher_port}/_harness/log", timeout=10)
-        return response.json()
+        return requests.get(self.logs_url, timeout=10).json()
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a report."""

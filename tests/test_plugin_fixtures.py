@@ -9,7 +9,7 @@ from harness.contract import Contract
 from harness.pytest_plugin import assert_no_findings
 from harness.waiting import wait_until
 
-from support import fresh_stocktake
+from tests.support import fresh_stocktake
 
 
 def test_hand_written_sync_test_with_the_fixtures(stocksync_api, stocksync_listeners, stocksync_counters,

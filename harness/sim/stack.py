@@ -29,6 +29,7 @@ class StackOptions:
     activity_timeout: int = 120
     pong_timeout: float = 30.0
     fault_log: Path | None = None
+    private_channels: bool = False
 
 
 class EmbeddedStack:
@@ -56,6 +57,7 @@ class EmbeddedStack:
             self.backend = BackendSimulator(BackendConfig(
                 pusher=target, faults=opts.faults.backend, seed=opts.seed,
                 items_per_hotel=opts.items_per_hotel, slow_ms=opts.slow_ms,
+                private_channels=opts.private_channels,
             ))
             self.api_port = self.loop.serve(self.backend.app, opts.api_port)
         except BaseException:
@@ -82,10 +84,13 @@ class EmbeddedStack:
     def ready_info(self) -> dict[str, Any]:
         assert self.pusher is not None and self.backend is not None
         cfg = self.pusher.config
-        base = f"http://127.0.0.1:{self.api_port}" + self.backend.config.prefix.split("{hotel}")[0]
+        base = (f"http://127.0.0.1:{self.api_port}" + self.backend.config.prefix.split("{hotel}")[0]).rstrip("/")
+        api = {"base_url": base, **self.backend.credentials()}
+        if self.options.private_channels:
+            api.update(channel_prefix="private-", auth_endpoint=f"{base}/{api['hotel']}/pusher/auth/")
         return {
             "pusher": {"host": "127.0.0.1", "port": self.pusher_port, "app_id": cfg.app_id,
                        "key": cfg.key, "secret": cfg.secret},
-            "api": {"base_url": base.rstrip("/"), **self.backend.credentials()},
+            "api": api,
             "faults": self.options.faults.names,
         }

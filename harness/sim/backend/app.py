@@ -57,6 +57,7 @@ class BackendConfig:
     items_per_hotel: int = 300
     slow_ms: int = 1500
     db_path: Path | None = None
+    private_channels: bool = False
 
 
 Op = Callable[..., Outcome]
@@ -71,7 +72,8 @@ class BackendSimulator:
         self.hotels = make_hotels(config.seed, config.items_per_hotel)
         self.store = Store(path, self.hotels)
         self.service = Service(self.store, self.faults)
-        self.broadcaster = Broadcaster(config.pusher.client(), self.faults)
+        self.broadcaster = Broadcaster(config.pusher.client(), self.faults,
+                                       "private-" if config.private_channels else "")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sim-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="sim-reader")
         self.errors: list[BaseException] = []
@@ -101,6 +103,23 @@ class BackendSimulator:
                     self._write(lambda db, h, a, q, b: self.service.patch_line(db, h, a, q["id"], b), flaky=True))
         r.add_post(prefix + "/stocktake-lines/{id}/add-movement/",
                    self._write(lambda db, h, a, q, b: self.service.add_movement(db, h, q["id"], b), flaky=True))
+        r.add_post(prefix + "/pusher/auth/", self._channel_auth)
+
+    async def _channel_auth(self, request: web.Request) -> web.Response:
+        """The channel auth endpoint pusher-js calls: signs only the caller's own hotel's channels."""
+        form = await request.post()
+
+        def run() -> Outcome:
+            hotel, _actor = self._authorise(request)
+            socket_id, channel = str(form.get("socket_id", "")), str(form.get("channel_name", ""))
+            if not SOCKET_ID.match(socket_id):
+                raise HttpError(400, {"socket_id": [f"Invalid socket id {socket_id!r}."]})
+            own = (f"private-{hotel['slug']}-stocktakes", f"private-{hotel['slug']}-stocktake-")
+            if not (channel == own[0] or (channel.startswith(own[1]) and channel[len(own[1]):].isdigit())):
+                raise HttpError(403, {"detail": f"Not allowed to subscribe to {channel!r}."})
+            return Outcome(200, self.broadcaster.client.authenticate(channel=channel, socket_id=socket_id), [])
+
+        return await self._respond(self._readers, run)
 
     def _authorise(self, request: web.Request) -> tuple[Row, Actor]:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")

@@ -64,9 +64,10 @@ class TriggerError:
 
 
 class Broadcaster:
-    def __init__(self, client: pusher.Pusher, faults: BackendFaults) -> None:
+    def __init__(self, client: pusher.Pusher, faults: BackendFaults, channel_prefix: str = "") -> None:
         self.client = client
         self.faults = faults
+        self.channel_prefix = channel_prefix
         self.errors: list[TriggerError] = []
 
     def send(self, broadcasts: list[Broadcast], socket_id: str | None) -> None:
@@ -82,6 +83,7 @@ class Broadcaster:
         channel = item.channel
         if event.startswith(("line-", "line_")) and faults.hits("wrong-channel"):
             channel = list_channel(channel.split("-stocktake-")[0])
+        channel = self.channel_prefix + channel
         if faults.hits("ignore-socket-id"):
             socket_id = None
         if faults.hits("slow-trigger"):

@@ -89,7 +89,6 @@ class Service:
 
     def delete_stocktake(self, db: sqlite3.Connection, hotel: Row, stocktake_id: int) -> Outcome:
         row = self._owned(self.store.stocktake(stocktake_id, db), hotel)
-        self._unlocked(row["status"])
         db.execute("DELETE FROM stocktake WHERE id = ?", (stocktake_id,))
         slug = self._slug(row["hotel_id"], db)
         return Outcome(204, None, [Broadcast(list_channel(slug), "stocktake-deleted", {"stocktake_id": stocktake_id})])
