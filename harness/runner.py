@@ -196,7 +196,8 @@ class Runner:
     def _truth(self, ctx: FlowContext) -> None:
         for stocktake_id in ctx.truth_stocktakes():
             lines = ctx.lines(stocktake_id)
-            ctx.history.observe("truth", data={"stocktake_id": stocktake_id, "lines": lines})
+            ctx.history.observe("truth", data={"stocktake_id": stocktake_id, "hotel": self.target.hotel,
+                                                "lines": lines})
 
     def _server_logs(self, history: History) -> None:
         logs = self.target.server_logs()

@@ -33,7 +33,8 @@ def _own_updates(history: HistoryData, socket_ids: set[str]) -> list[tuple[float
 
 
 def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt]) -> Iterator[Finding]:
-    truths = {o.data["stocktake_id"]: o for o in history.of_kind("truth") if isinstance(o.data, dict)}
+    truths = {(o.data.get("hotel"), o.data["stocktake_id"]): o for o in history.of_kind("truth")
+              if isinstance(o.data, dict)}
     snapshots: dict[tuple[str, int], Any] = {}
     for obs in history.of_kind("snapshot"):
         if isinstance(obs.data, dict):
@@ -45,7 +46,7 @@ def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt
     for obs in history.of_kind("connect"):
         sockets.setdefault(obs.listener or "?", set()).add(obs.socket_id or "")
     for (listener, sid), snap in snapshots.items():
-        truth = truths.get(sid)
+        truth = truths.get((snap.data.get("hotel"), sid)) or truths.get((None, sid))
         if truth is None:
             continue
         view = FrontendView(snap.data["lines"])

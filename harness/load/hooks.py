@@ -1,0 +1,172 @@
+"""Locust event wiring: set-up at test start, PUSHER rows while running, checks at test stop,
+and on the master the merge of every worker's history into one report and the exit code.
+
+Message flow (distributed): each worker, at its test stop, checks nothing itself beyond
+draining and sends its whole history ("stocksync-history") to the master; the master merges
+the histories (`merge.py`), checks once, writes reports/ and sets the process exit code.
+Locally (no master) the one process does the same with its own history.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import gevent
+from rich.console import Console
+from locust.env import Environment
+from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
+
+from ..checks import check
+from ..contract import load_contract
+from ..history import HistoryData, parse
+from ..report import build_report, write_reports
+from ..report.console import print_summary
+from .merge import merge_histories
+from .options import add_arguments
+from .session import LoadSession, report_folder
+
+log = logging.getLogger("stocksync.locust")
+FEED_EVERY_S = 2.0
+COLLECT_TIMEOUT_S = 120.0
+MESSAGE = "stocksync-history"
+
+
+class LoadRun:
+    """The process-wide state Locust's hooks share (hooks are plain functions)."""
+
+    def __init__(self) -> None:
+        self.session: LoadSession | None = None
+        self.histories: dict[str, HistoryData] = {}
+        self.texts: dict[str, str] = {}
+        self.expected_workers = 0
+        self.started = 0.0
+        self.verdict: str | None = None
+        self.setup_error: str | None = None
+
+    def reset(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
+RUN = LoadRun()
+
+
+def on_parser(parser: Any) -> None:
+    add_arguments(parser)
+
+
+def on_init(environment: Environment, **_: Any) -> None:
+    if isinstance(environment.runner, MasterRunner):
+        environment.runner.register_message(MESSAGE, _on_history)
+
+
+def _on_history(environment: Environment, msg: Any, **_: Any) -> None:
+    data = msg.data
+    RUN.texts[data["worker"]] = data["history"]
+    RUN.histories[data["worker"]] = parse(data["history"].splitlines(keepends=True))
+
+
+def on_test_start(environment: Environment, **_: Any) -> None:
+    RUN.reset()
+    RUN.started = time.monotonic()
+    if isinstance(environment.runner, MasterRunner):
+        RUN.expected_workers = environment.runner.worker_count
+        return
+    options = environment.parsed_options
+    name = environment.runner.client_id if isinstance(environment.runner, WorkerRunner) else "local"
+    session: LoadSession | None = None
+    try:
+        session = LoadSession(options, name.replace("/", "_").replace(":", "_"))
+        session.begin(Path(options.sync_report_dir) / ".locust-histories")
+    except Exception as exc:  # noqa: BLE001 - reported to the user, and the run stops
+        if session is not None:
+            session.close()
+        RUN.setup_error = f"{type(exc).__name__}: {exc}"
+        log.error("stocksync set-up failed: %s", RUN.setup_error)
+        environment.runner.quit()
+        return
+    RUN.session = session
+    gevent.spawn(_feed, environment, session)
+
+
+def _feed(environment: Environment, session: LoadSession) -> None:
+    while RUN.session is session:
+        gevent.sleep(FEED_EVERY_S)
+        if RUN.session is not session:
+            return
+        for row in session.rows():
+            environment.events.request.fire(
+                request_type="PUSHER", name=row.event, response_time=row.latency_ms, response_length=0,
+                exception=AssertionError(row.failure) if row.failure else None, context={})
+
+
+def on_test_stop(environment: Environment, **_: Any) -> None:
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        _collect_and_report(environment)
+        return
+    session, RUN.session = RUN.session, None
+    if session is None:
+        return
+    outcome = session.finish()
+    if outcome is None or outcome.history_path is None:
+        return
+    text = outcome.history_path.read_text(encoding="utf-8")
+    if isinstance(runner, WorkerRunner):
+        runner.send_message(MESSAGE, {"worker": session.name, "history": text})
+    else:
+        RUN.texts[session.name], RUN.histories[session.name] = text, outcome.history
+        _report(environment)
+
+
+def _collect_and_report(environment: Environment) -> None:
+    """Headless runs reach here through runner.quit(), which tells workers nothing until after
+    test stop: ask those that have not reported to stop now (their test stop sends the history)."""
+    runner = environment.runner
+    assert isinstance(runner, MasterRunner)
+    for client in runner.clients.all:
+        runner.send_message("stop", None, client_id=client.id)
+    deadline = time.monotonic() + COLLECT_TIMEOUT_S
+    while len(RUN.histories) < RUN.expected_workers and time.monotonic() < deadline:
+        gevent.sleep(0.2)
+    if len(RUN.histories) < RUN.expected_workers:
+        log.error("only %d of %d workers sent their history", len(RUN.histories), RUN.expected_workers)
+    if RUN.histories:
+        _report(environment)
+
+
+def _report(environment: Environment) -> None:
+    options = environment.parsed_options
+    contract = load_contract(Path(options.sync_contract) if options.sync_contract else None)
+    merged = merge_histories(RUN.histories, contract)
+    result = check(merged, contract)
+    secrets = [s for s in (options.sync_token,) if s]
+    report = build_report(merged, result, secrets, time.monotonic() - RUN.started)
+    folder = report_folder(Path(options.sync_report_dir), str(merged.meta.get("scenario", "run")))
+    write_reports(report, folder)
+    for worker, text in RUN.texts.items():
+        (folder / ("history.jsonl" if len(RUN.texts) == 1 else f"history-{worker}.jsonl")).write_text(text)
+    print_summary(report, Console(stderr=True), str(folder))
+    RUN.verdict = report["verdict"]
+
+
+def on_quitting(environment: Environment, **_: Any) -> None:
+    """Runs before Locust's own runner.quit(): stop first, so the checks run and decide the exit code."""
+    runner = environment.runner
+    if runner is not None and runner.state not in (STATE_INIT, STATE_STOPPED) and \
+            not isinstance(runner, WorkerRunner):
+        runner.stop()
+    if RUN.setup_error is not None:
+        environment.process_exit_code = 2
+    elif RUN.verdict is not None:
+        environment.process_exit_code = 1 if RUN.verdict == "FAIL" else 0
+
+
+def install(events: Any) -> None:
+    events.init_command_line_parser.add_listener(on_parser)
+    events.init.add_listener(on_init)
+    events.test_start.add_listener(on_test_start)
+    events.test_stop.add_listener(on_test_stop)
+    events.quitting.add_listener(on_quitting)

@@ -1,0 +1,57 @@
+"""Many workers' histories -> one history the ordinary checks and reports understand. Pure.
+
+Each Locust worker records its own counters and listeners against a stocktake of its own
+(and, with no target, against a simulator of its own, where ids and socket ids repeat).
+Namespacing every actor, listener, socket id and hotel by worker keeps the workers apart,
+so checking the merged history finds exactly what checking each one would, in one report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..contract import Contract
+from ..history import HistoryData, Observation, Operation
+
+
+def _tag(worker: str, value: str | None) -> str | None:
+    return None if value is None else f"{worker}/{value}"
+
+
+def _channel(contract: Contract, worker: str, channel: str | None) -> str | None:
+    parsed = contract.parse_channel(channel) if channel else None
+    if parsed is None:
+        return channel if channel is None else f"{worker}/{channel}"
+    kind, hotel, stocktake_id = parsed
+    return contract.channel(kind, f"{worker}.{hotel}", stocktake_id)
+
+
+def _observation(contract: Contract, worker: str, obs: Observation) -> Observation:
+    data = obs.data
+    if obs.kind in ("snapshot", "truth") and isinstance(data, dict) and data.get("hotel"):
+        data = {**data, "hotel": f"{worker}.{data['hotel']}"}
+    return replace(obs, listener=_tag(worker, obs.listener), socket_id=_tag(worker, obs.socket_id),
+                   channel=_channel(contract, worker, obs.channel), data=data)
+
+
+def _operation(worker: str, op: Operation, offset: int) -> Operation:
+    return replace(op, id=op.id + offset, actor=f"{worker}/{op.actor}", hotel=f"{worker}.{op.hotel}",
+                   actor_hotel=f"{worker}.{op.actor_hotel}", socket_id=_tag(worker, op.socket_id))
+
+
+def merge_histories(parts: dict[str, HistoryData], contract: Contract) -> HistoryData:
+    """`parts` maps a worker's name to its history; the merged meta keeps the first worker's
+    settings and the latest quiescence (workers on one machine share the monotonic clock)."""
+    merged = HistoryData()
+    offset = 0
+    for worker, data in parts.items():
+        if not merged.meta:
+            merged.meta.update(data.meta)
+        merged.operations.extend(_operation(worker, op, offset) for op in data.operations)
+        merged.observations.extend(_observation(contract, worker, o) for o in data.observations)
+        offset += max((op.id for op in data.operations), default=0) + 1
+    quiesced = [d.meta["quiesced_at"] for d in parts.values() if "quiesced_at" in d.meta]
+    if quiesced:
+        merged.meta["quiesced_at"] = max(quiesced)
+    merged.meta["workers"] = sorted(parts)
+    return merged

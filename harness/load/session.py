@@ -1,0 +1,110 @@
+"""One Locust process's share of a load run: its target, stocktake, listeners and record.
+
+Built on the `Runner` (begin -> Locust drives the counters -> finish), so set-up, draining,
+truth and checking are the ones `stocksync run` uses. Each process works on a stocktake of
+its own, so its counters' operations are judged against its own listeners' receipts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+from typing import Any
+
+import requests
+from pydantic import ValidationError
+
+from ..api import StocktakeApi
+from ..bots.counter import CounterBot
+from ..contract import load_contract
+from ..faults import select
+from ..flows import FlowContext
+from ..runner import Runner, RunOutcome
+from ..scenario import Scenario, ScenarioError, load_scenario
+from ..sim.served import ServedStack
+from ..target import Target
+from ..targeting import resolve_target
+from .feed import LIVE_LIMIT, FeedState, Row, settled_rows
+from .options import target_flags
+
+
+class LoadSession:
+    def __init__(self, options: Any, name: str) -> None:
+        self.options = options
+        self.name = name
+        self.contract = load_contract(Path(options.sync_contract) if options.sync_contract else None)
+        self.scenario = self._scenario(options)
+        self.served: ServedStack | None = None
+        self.target: Target | None = None
+        self.runner: Runner | None = None
+        self.ctx: FlowContext | None = None
+        self.feed = FeedState()
+        self._users = 0
+
+    @staticmethod
+    def _scenario(options: Any) -> Scenario:
+        """The scenario's stocktake, think times and limits; Locust sets the counter count (one browser
+        connection whose socket_id every user sends) and the listeners come from the options."""
+        raw = load_scenario(options.sync_scenario).model_dump()
+        raw["counters"]["count"] = 1
+        raw["listeners"].update(count=options.sync_listeners, kind=options.sync_listener_kind, list_page=0)
+        try:
+            return Scenario.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e.get('input')!r})"
+                                 for e in exc.errors())
+            raise ScenarioError(f"--sync-* options: {problems}") from None
+
+    def begin(self, history_dir: Path) -> None:
+        target = resolve_target(target_flags(self.options), self.contract)
+        if target is None:
+            faults = [f for f in (self.options.sync_fault or "").split(",") if f]
+            select(faults)
+            self.served = ServedStack(*[a for f in faults for a in ("--fault", f)])
+            target = Target.from_ready_info(self.served.info, self.contract)
+        self.target = target
+        history_dir.mkdir(parents=True, exist_ok=True)
+        self.runner = Runner(self.scenario, target, seed=random.randrange(1 << 30),
+                             history_path=history_dir / f"history-{self.name}.jsonl")
+        self.ctx = self.runner.begin()
+
+    def counter(self, http: requests.Session) -> CounterBot:
+        """A counter for one Locust user, writing through the user's HttpSession (HTTP stats)."""
+        assert self.ctx is not None and self.target is not None
+        template = self.ctx.counters[0]
+        self._users += 1
+        api = StocktakeApi(self.target.base_url, self.target.hotel, self.target.token,
+                           auth_scheme=self.target.auth_scheme, session=http, label_routes=True)
+        return CounterBot(f"user-{self._users}", api, template.history, template.lines, template.stocktake_id,
+                          template.socket_id, template.values, template.style, seed=self._users)
+
+    def think_s(self) -> float:
+        low, high = self.scenario.counters.think_ms
+        return random.uniform(low, high) / 1000
+
+    def rows(self) -> list[Row]:
+        if self.ctx is None or len(self.ctx.history.data.observations) > LIVE_LIMIT:
+            return []
+        history = self.ctx.history
+        limit_s = self.scenario.limits.latency_ms / 1000
+        return settled_rows(history.data, self.contract, history.now() - limit_s, limit_s, self.feed)
+
+    def finish(self) -> RunOutcome | None:
+        if self.runner is None or self.ctx is None:
+            return None
+        try:
+            return self.runner.finish(self.ctx)
+        finally:
+            self.ctx = None
+            self.close()
+
+    def close(self) -> None:
+        if self.served is not None:
+            self.served.stop()
+            self.served = None
+
+
+def report_folder(root: Path, scenario: str) -> Path:
+    return root / f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')[:-3]}-locust-{scenario}"
+

@@ -1,0 +1,93 @@
+"""locustfile.py run by Locust itself: headless, with a fault, and as a master with two workers."""
+
+from __future__ import annotations
+
+import csv
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCUST = [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfile.py")]
+SHORT = ["-u", "4", "-r", "4", "-t", "6s", "--sync-listeners", "2", "--only-summary"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _report(root: Path) -> tuple[Path, dict]:
+    folder, = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return folder, json.loads((folder / "report.json").read_text())
+
+
+def _rows(csv_prefix: Path) -> list[dict[str, str]]:
+    with open(f"{csv_prefix}_stats.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_headless_run_passes_with_pusher_rows(tmp_path: Path) -> None:
+    done = subprocess.run([*LOCUST, "--headless", *SHORT, "--sync-report-dir", str(tmp_path / "r"),
+                           "--csv", str(tmp_path / "stats")], capture_output=True, text=True, timeout=100, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    pusher = [r for r in _rows(tmp_path / "stats") if r["Type"] == "PUSHER"]
+    assert {r["Name"] for r in pusher} >= {"line-counted-updated"}
+    assert all(int(r["Failure Count"]) == 0 for r in pusher) and sum(int(r["Request Count"]) for r in pusher) > 0
+    http = [r for r in _rows(tmp_path / "stats") if r["Type"] == "PATCH"]
+    assert http and http[0]["Name"] == "PATCH /stocktake-lines/{id}/"
+    folder, report = _report(tmp_path / "r")
+    assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
+    assert {p.name for p in folder.iterdir()} == {"history.jsonl", "report.json", "junit.xml", "report.html"}
+
+
+def test_headless_run_with_a_fault_fails_naming_the_finding(tmp_path: Path) -> None:
+    done = subprocess.run([*LOCUST, "--headless", *SHORT, "--sync-fault", "double-broadcast",
+                           "--sync-listener-kind", "asyncio", "--sync-report-dir", str(tmp_path / "r"),
+                           "--csv", str(tmp_path / "stats")], capture_output=True, text=True, timeout=100, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr[-3000:]
+    _, report = _report(tmp_path / "r")
+    assert report["findings_by_name"]["duplicate-event"] > 0
+    with open(f"{tmp_path / 'stats'}_failures.csv", newline="") as fh:
+        failures = list(csv.DictReader(fh))
+    assert any(f["Method"] == "PUSHER" and "duplicate-event" in f["Error"] for f in failures)
+
+
+def test_master_with_two_workers_writes_one_aggregated_report(tmp_path: Path) -> None:
+    port = _free_port()
+    master = subprocess.Popen([*LOCUST, "--headless", "--master", "--master-bind-host", "127.0.0.1",
+                               "--master-bind-port", str(port), "--expect-workers", "2", *SHORT,
+                               "--sync-report-dir", str(tmp_path / "r")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    workers = [subprocess.Popen([*LOCUST, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path) for _ in range(2)]
+    try:
+        _, err = master.communicate(timeout=100)
+        for worker in workers:
+            worker.wait(30)
+    finally:
+        for process in (master, *workers):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert master.returncode == 0, err[-3000:]
+    folder, report = _report(tmp_path / "r")
+    assert len(report["meta"]["workers"]) == 2
+    assert len(list(folder.glob("history-*.jsonl"))) == 2
+    assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
+    listeners = {name.split("/")[0] for name in report["latency"]["by_listener"]}
+    assert listeners == set(report["meta"]["workers"]), "both workers' listeners are in the one report"
+
+
+@pytest.mark.parametrize("flag, value", [("--sync-listener-kind", "carrier-pigeon"),
+                                         ("--sync-scenario", "no-such-scenario")])
+def test_bad_sync_options_stop_the_run_with_exit_2(tmp_path: Path, flag: str, value: str) -> None:
+    done = subprocess.run([*LOCUST, "--headless", *SHORT, flag, value, "--sync-report-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert value in done.stderr
