@@ -120,7 +120,8 @@ class History:
         obs = Observation(kind, fields.pop("time", None) or self.now(), **fields)
         with self._lock:
             self.data.observations.append(obs)
-            self._write({"rec": "obs", **asdict(obs)})
+            if self._file is not None:
+                self._write({"rec": "obs", **vars(obs)})
         return obs
 
     def set_meta(self, **meta: Any) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..contract import Contract
 from ..history import HistoryData, Operation
@@ -22,7 +23,7 @@ from .model import Interval, Key, Receipt, entity, expected_event, fingerprint, 
 DELIVER, ECHO, GAP = "deliver", "echo", "gap"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Expectation:
     op: Operation
     listener: str
@@ -35,7 +36,7 @@ class Expectation:
     planned_gap: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     op: Operation
     receipt: Receipt
@@ -152,12 +153,15 @@ def _match_group(exps: list[Expectation], receipts: list[Receipt], contract: Con
 
 def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryResult) -> None:
     op = exp.op
-    times = {"invoke": op.invoke, "complete": op.complete or op.invoke, "received": receipt.time}
-    common = dict(channel=exp.channel, event=exp.event, operation=op.id, listener=exp.listener, times=times)
+
+    def common() -> dict[str, Any]:
+        times = {"invoke": op.invoke, "complete": op.complete or op.invoke, "received": receipt.time}
+        return dict(channel=exp.channel, event=exp.event, operation=op.id, listener=exp.listener, times=times)
+
     if exp.role == ECHO:
         result.findings.append(Finding("self-echo", f"{exp.listener} sent socket_id {op.socket_id} with operation "
                                        f"{op.id} ({op.kind}) and still got {exp.event} back",
-                                       expected="no delivery to the originator", actual=receipt.data, **common))
+                                       expected="no delivery to the originator", actual=receipt.data, **common()))
         return
     result.matches.append(Match(op, receipt))
     latency = receipt.time - op.invoke
@@ -166,12 +170,12 @@ def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryR
     if differences:
         result.findings.append(Finding("payload-mismatch", f"{exp.event} for operation {op.id} differs from its "
                                        f"HTTP response in {len(differences)} field(s)", expected=exp.payload,
-                                       actual=receipt.data, diff=differences, **common))
+                                       actual=receipt.data, diff=differences, **common()))
     if latency > limit:
         result.findings.append(Finding("late-event", f"{exp.event} reached {exp.listener} {latency * 1000:.0f} ms "
                                        f"after operation {op.id} was invoked (limit {limit * 1000:.0f} ms)",
                                        expected=f"<= {limit * 1000:.0f} ms", actual=f"{latency * 1000:.0f} ms",
-                                       **common))
+                                       **common()))
 
 
 def _unmatched(exp: Expectation, result: DeliveryResult) -> None:

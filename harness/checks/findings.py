@@ -53,6 +53,8 @@ class Finding:
 
 def diff(expected: Any, actual: Any, path: str = "") -> list[str]:
     """Field-level differences of values present on both sides (absent fields are a view problem)."""
+    if expected == actual:
+        return []
     if isinstance(expected, dict) and isinstance(actual, dict):
         out: list[str] = []
         for key, value in expected.items():

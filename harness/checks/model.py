@@ -20,7 +20,7 @@ from ..history import HistoryData, Operation
 Key = tuple[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Receipt:
     index: int
     listener: str
@@ -32,7 +32,7 @@ class Receipt:
     time: float
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Interval:
     """One connection's subscription to a channel: from success until that connection ended."""
 
@@ -100,15 +100,22 @@ def expected_event(op: Operation) -> tuple[Key | None, Any, Any]:
 
 
 def parse_receipts(history: HistoryData) -> list[Receipt]:
+    """One JSON parse per distinct payload: a fan-out delivers the same text to every listener,
+    and checks only read the parsed data, so receipts may share it."""
     receipts = []
+    parsed: dict[str, Any] = {}
     for obs in history.observations:
         if obs.kind != "receipt":
             continue
         raw = obs.data if isinstance(obs.data, str) else json.dumps(obs.data)
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            data = None
+        if raw in parsed:
+            data = parsed[raw]
+        else:
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                data = None
+            parsed[raw] = data
         receipts.append(Receipt(len(receipts), obs.listener or "?", obs.socket_id, obs.channel or "",
                                 obs.event or "", raw, data, obs.time))
     return receipts

@@ -1,0 +1,90 @@
+"""`python -m bench [NAME ...]`: run the benchmarks (all five by default), print a table and
+write reports/bench/<timestamp>.json with every figure and the machine it ran on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from . import capacity, checker, e2e, fanout, latency
+
+BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
+    "fanout": fanout.run, "capacity": capacity.run, "e2e": e2e.run, "checker": checker.run, "latency": latency.run,
+}
+
+
+def machine() -> dict[str, Any]:
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine()}
+
+
+def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(figure, value, against its baseline) rows for the table and the README."""
+    rows: list[tuple[str, str, str]] = []
+    if "fanout" in results:
+        f = results["fanout"]
+        for label in ("10k/s", "flat out"):
+            ours, bare = f["embedded Pusher server"][label], f["bare aiohttp broadcast"][label]
+            rows.append((f"fan-out to 1,000 listeners, {label}",
+                         f"{ours['deliveries_per_s']:,}/s p50 {ours['p50_ms']} ms p99 {ours['p99_ms']} ms",
+                         f"{f['ratio ours/bare'][label]} x bare ({bare['deliveries_per_s']:,}/s, p99 {bare['p99_ms']} ms)"))
+    if "capacity" in results:
+        for kind, c in results["capacity"].items():
+            rows.append((f"{kind} listeners in one process, p99 < 100 ms at 5k/s",
+                         f"{c['max_listeners_p99_under_100ms']:,}", "target 2,000 (asyncio)"))
+    if "e2e" in results:
+        e = results["e2e"]
+        rows.append(("end to end, busy-stocktake (asyncio listeners)",
+                     f"{e['checked_deliveries_per_s']:,} checked deliveries/s",
+                     f"harness CPU share {e['harness_cpu_share']} (server {1 - e['harness_cpu_share']:.3f})"))
+    if "checker" in results:
+        for size, c in results["checker"].items():
+            rows.append((f"check {size} receipts", f"{c['check_s']} s ({c['us_per_receipt']} us/receipt)",
+                         f"{c['ratio_check/bare']} x bare JSON parse; growth {c['growth_vs_previous_size']}"))
+    if "latency" in results:
+        lat = results["latency"]
+        ours, bare = lat["embedded Pusher server"], lat["bare aiohttp broadcast"]
+        rows.append(("trigger-to-receipt floor, one listener", f"median {ours['median_ms']} ms p99 {ours['p99_ms']} ms",
+                     f"{lat['ratio ours/bare']['median']} x bare median ({bare['median_ms']} ms)"))
+    return rows
+
+
+def main(names: list[str]) -> int:
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s) {unknown}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    console = Console()
+    results: dict[str, Any] = {"machine": machine(), "started": dt.datetime.now().isoformat(timespec="seconds")}
+    for name in names or list(BENCHMARKS):
+        console.print(f"[bold]{name}[/] …")
+        t0 = time.monotonic()
+        results[name] = BENCHMARKS[name]()
+        console.print(f"  done in {time.monotonic() - t0:.0f} s")
+    table = Table(title=f"stocksync benchmarks on {results['machine']['cpus']} CPUs, "
+                        f"Python {results['machine']['python']}")
+    for column in ("figure", "value", "against the baseline"):
+        table.add_column(column)
+    for row in headline(results):
+        table.add_row(*row)
+    console.print(table)
+    out = Path("reports/bench")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(results, indent=2))
+    console.print(f"written: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

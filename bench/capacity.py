@@ -1,0 +1,72 @@
+"""2. Listener capacity: the most harness listeners (pysher, asyncio) one process holds while the
+delivery p99 stays under 100 ms at 5k deliveries/s offered, against the embedded server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import aiohttp
+
+from harness.bots.endpoint import PusherEndpoint
+from harness.bots.fleet import ListenerFleet, ListenersNotReady
+from harness.history import History
+
+from .endpoints import CHANNEL, OursEndpoint
+from .stats import ms, percentile
+
+OFFERED, SECONDS, P99_LIMIT_S = 5000, 3.0, 0.100
+STEPS = {"asyncio": (250, 500, 1000, 1500, 2000, 3000), "pysher": (2, 5, 10, 25, 50, 100)}
+
+
+async def _offer(endpoint: OursEndpoint, listeners: int) -> None:
+    per_s = OFFERED / listeners
+    async with aiohttp.ClientSession() as session:
+        began, published = time.time(), 0
+        while time.time() - began < SECONDS:
+            due = int((time.time() - began) * per_s) + 1 - published
+            if due > 0:
+                await endpoint.publish(session, due, 200)
+                published += due
+            await asyncio.sleep(0.005)
+
+
+def _step(endpoint: OursEndpoint, kind: str, count: int) -> dict[str, Any]:
+    pusher = endpoint.pusher
+    history = History()
+    fleet = ListenerFleet(PusherEndpoint(key=pusher["key"], port=pusher["port"]), history, kind)
+    try:
+        for n in range(count):
+            fleet.add(f"{kind}-{n}", [CHANNEL])
+        fleet.wait_ready(timeout=120)
+        wall_minus_mono = time.time() - time.monotonic()
+        asyncio.run(_offer(endpoint, count))
+        time.sleep(2)
+    except ListenersNotReady as exc:
+        return {"listeners": count, "ready": False, "error": str(exc)[:200]}
+    finally:
+        fleet.stop()
+    receipts = list(history.data.of_kind("receipt"))
+    latencies = [o.time + wall_minus_mono - json.loads(o.data)["t"] for o in receipts]
+    p99 = percentile(latencies, 99)
+    return {"listeners": count, "ready": True, "deliveries": len(latencies), "p50_ms": ms(percentile(latencies, 50)),
+            "p99_ms": ms(p99), "held": p99 < P99_LIMIT_S}
+
+
+def run() -> dict[str, Any]:
+    endpoint = OursEndpoint()
+    results: dict[str, Any] = {}
+    try:
+        for kind, steps in STEPS.items():
+            trail = []
+            for count in steps:
+                trail.append(_step(endpoint, kind, count))
+                if not trail[-1].get("held"):
+                    break
+            held = [s["listeners"] for s in trail if s.get("held")]
+            results[kind] = {"max_listeners_p99_under_100ms": max(held, default=0), "steps": trail}
+    finally:
+        endpoint.stop()
+    return results
