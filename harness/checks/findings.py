@@ -58,12 +58,10 @@ def diff(expected: Any, actual: Any, path: str = "") -> list[str]:
     if isinstance(expected, dict) and isinstance(actual, dict):
         out: list[str] = []
         for key, value in expected.items():
-            if key in actual:
+            if key in actual and actual[key] != value:
                 out.extend(diff(value, actual[key], f"{path}.{key}" if path else str(key)))
         return out
-    if expected != actual:
-        return [f"{path or '<data>'}: expected {expected!r}, got {actual!r}"]
-    return []
+    return [f"{path or '<data>'}: expected {expected!r}, got {actual!r}"]
 
 
 def missing_fields(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
