@@ -12,7 +12,7 @@ from harness.checks import check
 from harness.contract import Contract
 
 from .stats import ratio
-from .synth import history_with
+from harness.synthetic import history_with
 
 SIZES = (10_000, 100_000, 1_000_000)
 

@@ -4,6 +4,7 @@ deliveries per second and the harness's own share of the CPU both processes used
 from __future__ import annotations
 
 import os
+from collections import Counter
 import time
 from typing import Any
 
@@ -16,10 +17,16 @@ from harness.sim.served import ServedStack
 from harness.target import Target
 
 
+LISTENERS = 100
+
+
 def run() -> dict[str, Any]:
+    """busy-stocktake with the think times taken out and 100 asyncio viewers: the harness flat out."""
     spec = load_scenario("busy-stocktake")
-    spec = spec.model_copy(update={"run": spec.run.model_copy(update={"operations": 400, "duration_s": 40}),
-                                   "listeners": spec.listeners.model_copy(update={"kind": "asyncio"})})
+    spec = spec.model_copy(update={
+        "run": spec.run.model_copy(update={"operations": 1500, "duration_s": 40}),
+        "counters": spec.counters.model_copy(update={"think_ms": (0, 10), "debounce_ms": 0, "keystrokes": (1, 1)}),
+        "listeners": spec.listeners.model_copy(update={"kind": "asyncio", "count": LISTENERS})})
     served = ServedStack()
     try:
         server, harness = psutil.Process(served.process.pid), psutil.Process(os.getpid())
@@ -31,8 +38,9 @@ def run() -> dict[str, Any]:
     finally:
         served.stop()
     counts = outcome.result.counts
-    return {"operations": counts["operations"], "checked_deliveries": counts["matched"],
-            "findings": len(outcome.result.errors), "wall_s": round(wall, 2),
+    return {"listeners": LISTENERS + spec.counters.count, "operations": counts["operations"], "checked_deliveries": counts["matched"],
+            "findings": dict(Counter(f.name for f in outcome.result.errors)),
+            "first_findings": [f.message for f in outcome.result.errors[:3]], "wall_s": round(wall, 2),
             "checked_deliveries_per_s": round(counts["matched"] / wall),
             "harness_cpu_s": round(harness_cpu, 2), "server_cpu_s": round(server_cpu, 2),
             "harness_cpu_share": round(harness_cpu / (harness_cpu + server_cpu), 3)}

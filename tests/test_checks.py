@@ -210,3 +210,28 @@ def test_underscore_names_are_fine_under_a_contract_that_says_so() -> None:
     _replace_receipt(history, event="line_counted_updated")
     contract = Contract(names={**Contract().names, "line-counted-updated": "line_counted_updated"})
     assert [f.name for f in check(history, contract).findings] == []
+
+
+def test_listener_shares_in_parallel_find_what_one_pass_finds(monkeypatch) -> None:
+    """Big histories are split by listener over processes; the findings must not change."""
+    from dataclasses import replace
+
+    from harness.checks import parts
+    from harness.synthetic import history_with
+
+    history = history_with(4000, listeners=4)
+    receipts = [i for i, o in enumerate(history.observations) if o.kind == "receipt"]
+    history.observations[receipts[10]] = replace(history.observations[receipts[10]], data='{"line_id": 1}')
+    history.observations.append(history.observations[receipts[20]])
+    history.observations[receipts[30]] = replace(history.observations[receipts[30]],
+                                                 time=history.observations[receipts[30]].time + 5)
+    del history.observations[receipts[40]]
+
+    def outcome(minimum: int) -> tuple[list[tuple[str, int | None, str | None]], dict, dict]:
+        monkeypatch.setattr(parts, "PARALLEL_MIN_RECEIPTS", minimum)
+        result = check(history, Contract())
+        return sorted((f.name, f.operation, f.listener) for f in result.findings), result.counts, result.latency
+
+    serial, parallel = outcome(10**9), outcome(0)
+    assert {name for name, _, _ in serial[0]} >= {"missing-event", "duplicate-event", "late-event"}
+    assert parallel == serial

@@ -36,6 +36,15 @@ class Expectation:
     planned_gap: bool = False
 
 
+@dataclass
+class Memo:
+    """What every listener of a fan-out shares, computed once: receipts of one delivery share their
+    parsed data, and each operation's expected payload is one object."""
+
+    diffs: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    fps: dict[int, Any] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class Match:
     op: Operation
@@ -103,41 +112,48 @@ def check_delivery(history: HistoryData, contract: Contract, receipts: list[Rece
     result = DeliveryResult()
     unique, result.findings = _duplicates(receipts)
     groups: dict[tuple[str, str, str, Key], list[Receipt]] = defaultdict(list)
+    keys: dict[tuple[str, int], Key | None] = {}  # receipts of one fan-out share their parsed data
     for r in unique:
-        key = entity(contract.logical(r.event), r.data)
+        ident = (r.event, id(r.data))
+        if ident not in keys:
+            keys[ident] = entity(contract.logical(r.event), r.data)
+        key = keys[ident]
         if key is not None:
             groups[(r.listener, r.channel, r.event, key)].append(r)
     wanted: dict[tuple[str, str, str, Key], list[Expectation]] = defaultdict(list)
     for exp in expectations(history, contract, latency_limit):
         wanted[(exp.listener, exp.channel, exp.event, exp.key)].append(exp)
+    memo = Memo()
     for group_key, exps in wanted.items():
-        _match_group(exps, groups.get(group_key, []), contract, latency_limit, result)
+        _match_group(exps, groups.get(group_key, []), contract, latency_limit, result, memo)
     return result
 
 
 def _match_group(exps: list[Expectation], receipts: list[Receipt], contract: Contract, limit: float,
-                 result: DeliveryResult) -> None:
+                 result: DeliveryResult, memo: Memo) -> None:
     """Walk the receipts in arrival order. Each may match only an operation invoked before it
     arrived: the one with its fingerprint if still unmatched (another's before the listener's
     own, which only an echo would match), else the earliest-completed unmatched one
     (broadcasts leave in commit order). A stale payload thus lands on its own
     operation as a mismatch, a lost event leaves exactly its operation unmatched, and a
     reordered pair still matches by fingerprint for the ordering check to judge."""
+    logical = contract.logical(exps[0].event)
+    arrived = sorted(receipts, key=lambda r: r.time)
+    if _clean_pairs(exps, arrived, logical, limit, result, memo):
+        return
     pending = sorted(exps, key=lambda e: e.op.invoke)
     by_fp: dict[object, list[Expectation]] = defaultdict(list)
     by_complete: list[tuple[float, int, Expectation]] = []
     matched: set[int] = set()
     cursor = 0
-    logical = contract.logical(exps[0].event)
-    for receipt in sorted(receipts, key=lambda r: r.time):
+    for receipt in arrived:
         while cursor < len(pending) and pending[cursor].op.invoke <= receipt.time:
             exp = pending[cursor]
             by_fp[exp.fingerprint].append(exp)
             if exp.role != ECHO:
                 heapq.heappush(by_complete, (exp.op.complete or exp.op.invoke, cursor, exp))
             cursor += 1
-        data = receipt.data if isinstance(receipt.data, dict) else {}
-        same_fp = [e for e in by_fp.get(fingerprint(logical, data.get("line")), ()) if id(e) not in matched]
+        same_fp = [e for e in by_fp.get(_fingerprint_of(logical, receipt.data, memo), ()) if id(e) not in matched]
         chosen = next((e for e in same_fp if e.role != ECHO), same_fp[0] if same_fp else None)
         while chosen is None and by_complete:
             candidate = heapq.heappop(by_complete)[2]
@@ -145,37 +161,70 @@ def _match_group(exps: list[Expectation], receipts: list[Receipt], contract: Con
                 chosen = candidate
         if chosen is not None:
             matched.add(id(chosen))
-            _matched(chosen, receipt, limit, result)
+            _matched(chosen, receipt, limit, result, memo)
     for exp in exps:
         if id(exp) not in matched and exp.role != ECHO:
             _unmatched(exp, result)
 
 
-def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryResult) -> None:
+def _fingerprint_of(logical: str | None, data: Any, memo: Memo) -> Any:
+    found = memo.fps.get(id(data), memo)
+    if found is memo:
+        found = memo.fps[id(data)] = fingerprint(logical, data.get("line")) if isinstance(data, dict) else None
+    return found
+
+
+def _clean_pairs(exps: list[Expectation], arrived: list[Receipt], logical: str | None, limit: float,
+                 result: DeliveryResult, memo: Memo) -> bool:
+    """The healthy case, decided without the walk: one receipt per expectation, each carrying a
+    distinct fingerprint of a non-echo operation invoked before it arrived. The walk would pair
+    exactly these (each receipt finds its own fingerprint still free), so the result is the same."""
+    if len(exps) != len(arrived):
+        return False
+    by_fp = {e.fingerprint: e for e in exps}
+    if len(by_fp) != len(exps):
+        return False
+    pairs = []
+    for receipt in arrived:
+        exp = by_fp.pop(_fingerprint_of(logical, receipt.data, memo), None)
+        if exp is None or exp.role == ECHO or exp.op.invoke > receipt.time:
+            return False
+        pairs.append((exp, receipt))
+    for exp, receipt in pairs:
+        _matched(exp, receipt, limit, result, memo)
+    return True
+
+
+def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryResult,
+             memo: Memo) -> None:
     op = exp.op
-
-    def common() -> dict[str, Any]:
-        times = {"invoke": op.invoke, "complete": op.complete or op.invoke, "received": receipt.time}
-        return dict(channel=exp.channel, event=exp.event, operation=op.id, listener=exp.listener, times=times)
-
     if exp.role == ECHO:
         result.findings.append(Finding("self-echo", f"{exp.listener} sent socket_id {op.socket_id} with operation "
                                        f"{op.id} ({op.kind}) and still got {exp.event} back",
-                                       expected="no delivery to the originator", actual=receipt.data, **common()))
+                                       expected="no delivery to the originator", actual=receipt.data, **_common(exp, receipt)))
         return
     result.matches.append(Match(op, receipt))
     latency = receipt.time - op.invoke
     result.latencies.append((exp.event, exp.listener, latency))
-    differences = diff(exp.payload, receipt.data)
+    pair = (id(exp.payload), id(receipt.data))
+    differences = memo.diffs.get(pair)
+    if differences is None:
+        differences = memo.diffs[pair] = diff(exp.payload, receipt.data)
     if differences:
         result.findings.append(Finding("payload-mismatch", f"{exp.event} for operation {op.id} differs from its "
                                        f"HTTP response in {len(differences)} field(s)", expected=exp.payload,
-                                       actual=receipt.data, diff=differences, **common()))
+                                       actual=receipt.data, diff=differences, **_common(exp, receipt)))
     if latency > limit:
         result.findings.append(Finding("late-event", f"{exp.event} reached {exp.listener} {latency * 1000:.0f} ms "
                                        f"after operation {op.id} was invoked (limit {limit * 1000:.0f} ms)",
                                        expected=f"<= {limit * 1000:.0f} ms", actual=f"{latency * 1000:.0f} ms",
-                                       **common()))
+                                       **_common(exp, receipt)))
+
+
+def _common(exp: Expectation, receipt: Receipt) -> dict[str, Any]:
+    op = exp.op
+    times = {"invoke": op.invoke, "complete": op.complete or op.invoke, "received": receipt.time}
+    return dict(channel=exp.channel, event=exp.event, operation=op.id, listener=exp.listener, times=times)
 
 
 def _unmatched(exp: Expectation, result: DeliveryResult) -> None:

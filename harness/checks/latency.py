@@ -19,12 +19,19 @@ def summarise(values: list[float]) -> dict[str, Any]:
             "max": round(ordered[-1] * 1000, 2) if ordered else 0.0}
 
 
-def latency_stats(samples: list[tuple[str, str, float]]) -> dict[str, Any]:
+def by_event_and_listener(samples: list[tuple[str, str, float]]) -> tuple[dict[str, list[float]],
+                                                                          dict[str, dict[str, Any]]]:
+    """Samples per event (kept: they are joined across listener shares) and each listener's summary
+    (final: a listener's samples never span shares)."""
     by_event: dict[str, list[float]] = defaultdict(list)
     by_listener: dict[str, list[float]] = defaultdict(list)
     for event, listener, latency in samples:
         by_event[event].append(latency)
         by_listener[listener].append(latency)
-    return {"unit": "ms", "all": summarise([s[2] for s in samples]),
+    return dict(by_event), {name: summarise(v) for name, v in by_listener.items()}
+
+
+def latency_stats(by_event: dict[str, list[float]], by_listener: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"unit": "ms", "all": summarise([v for values in by_event.values() for v in values]),
             "by_event": {e: summarise(v) for e, v in sorted(by_event.items())},
-            "by_listener": {name: summarise(v) for name, v in sorted(by_listener.items())}}
+            "by_listener": dict(sorted(by_listener.items()))}

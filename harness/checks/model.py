@@ -51,7 +51,7 @@ def _as_dict(value: Any) -> dict[str, Any]:
 def entity(logical: str | None, data: Any) -> Key | None:
     d = _as_dict(data)
     if logical == "line-counted-updated":
-        line_id = d.get("line_id", _as_dict(d.get("line")).get("id"))
+        line_id = _line_id(d)
         return ("line", line_id) if line_id is not None else None
     if logical == "line-movement-added":
         movement_id = _as_dict(d.get("movement")).get("id")
@@ -70,11 +70,13 @@ def fingerprint(logical: str | None, line: Any) -> Any:
     return None
 
 
+def _line_id(d: dict[str, Any]) -> Any:
+    line_id = d.get("line_id")
+    return _as_dict(d.get("line")).get("id") if line_id is None and "line_id" not in d else line_id
+
+
 def line_id_of(logical: str | None, data: Any) -> Any:
-    d = _as_dict(data)
-    if logical in LINE_EVENTS:
-        return d.get("line_id", _as_dict(d.get("line")).get("id"))
-    return None
+    return _line_id(_as_dict(data)) if logical in LINE_EVENTS else None
 
 
 def stocktake_of(op: Operation) -> int | None:

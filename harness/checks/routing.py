@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ..contract import LINE_EVENTS, Contract
 from ..history import HistoryData
@@ -12,29 +13,43 @@ from .model import Receipt
 MAX_EVENT_BYTES = 10_240
 
 
+Verdict = tuple[str, str, dict[str, Any]]
+
+
 def check_routing(contract: Contract, receipts: Iterable[Receipt]) -> Iterator[Finding]:
+    """A fan-out delivers the same (channel, event, data) to every listener: judged once, reported
+    for each receipt that carries it."""
+    verdicts: dict[tuple[str, str, str], list[Verdict]] = {}
     for r in receipts:
-        base = dict(channel=r.channel, event=r.event, listener=r.listener, times={"received": r.time})
-        size = len(r.raw.encode())
-        if size > MAX_EVENT_BYTES:
-            yield Finding("oversize-payload", f"{r.event} data is {size} bytes, over Pusher's {MAX_EVENT_BYTES}",
-                          expected=f"<= {MAX_EVENT_BYTES} bytes", actual=f"{size} bytes", **base)
-        logical = contract.logical(r.event)
-        if logical is None:
-            if not r.event.startswith(("pusher:", "pusher_internal:")):
-                yield Finding("unexpected-event", f"{r.event!r} is not an event of the contract",
-                              expected=sorted(contract.names.values()), actual=r.event, **base)
-            continue
-        parsed = contract.parse_channel(r.channel)
-        if parsed is None or parsed[0] not in contract.allowed_kinds(logical):
-            yield Finding("wrong-channel", f"{r.event} arrived on {r.channel}, which the contract does not "
-                          f"route it to", expected=sorted(contract.allowed_kinds(logical)),
-                          actual=parsed[0] if parsed else r.channel, **base)
-            continue
-        problems = list(_envelope(logical, r.data, parsed[2]))
-        if problems:
-            yield Finding("envelope-mismatch", f"{r.event} envelope disagrees with its line or channel",
-                          diff=problems, actual=r.data, **base)
+        ident = (r.channel, r.event, r.raw)
+        found = verdicts.get(ident)
+        if found is None:
+            found = verdicts[ident] = list(_judge(contract, r))
+        for name, message, extra in found:
+            yield Finding(name, message, channel=r.channel, event=r.event, listener=r.listener,
+                          times={"received": r.time}, **extra)
+
+
+def _judge(contract: Contract, r: Receipt) -> Iterator[Verdict]:
+    size = len(r.raw.encode())
+    if size > MAX_EVENT_BYTES:
+        yield ("oversize-payload", f"{r.event} data is {size} bytes, over Pusher's {MAX_EVENT_BYTES}",
+               {"expected": f"<= {MAX_EVENT_BYTES} bytes", "actual": f"{size} bytes"})
+    logical = contract.logical(r.event)
+    if logical is None:
+        if not r.event.startswith(("pusher:", "pusher_internal:")):
+            yield ("unexpected-event", f"{r.event!r} is not an event of the contract",
+                   {"expected": sorted(contract.names.values()), "actual": r.event})
+        return
+    parsed = contract.parse_channel(r.channel)
+    if parsed is None or parsed[0] not in contract.allowed_kinds(logical):
+        yield ("wrong-channel", f"{r.event} arrived on {r.channel}, which the contract does not route it to",
+               {"expected": sorted(contract.allowed_kinds(logical)), "actual": parsed[0] if parsed else r.channel})
+        return
+    problems = list(_envelope(logical, r.data, parsed[2]))
+    if problems:
+        yield ("envelope-mismatch", f"{r.event} envelope disagrees with its line or channel",
+               {"diff": problems, "actual": r.data})
 
 
 def _envelope(logical: str, data: object, channel_stocktake: int | None) -> Iterator[str]:

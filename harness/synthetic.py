@@ -1,4 +1,4 @@
-"""Synthetic histories of any size with the shapes a real run records (for the checker benchmark)."""
+"""Synthetic histories of any size with the shapes a real run records (checker benchmark and tests)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,94 @@
+"""The per-listener checks, run on one share of the listeners; big histories use every core.
+
+Delivery, routing, ordering and views judge each listener's receipts on their own (against
+all operations), so listeners can be split across processes and the findings joined: the
+result is the same as one pass. Forked workers read the history from the parent's memory,
+so nothing large is copied in; only findings and latency samples come back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..contract import Contract
+from ..history import HistoryData
+from .delivery import check_delivery
+from .findings import Finding
+from .latency import by_event_and_listener
+from .model import parse_receipts
+from .ordering import check_order
+from .routing import check_routing
+from .views import check_views
+
+PARALLEL_MIN_RECEIPTS = 250_000
+_SOURCE: tuple[HistoryData, Contract, float, list[set[str]]] | None = None
+
+
+@dataclass
+class Part:
+    findings: list[Finding] = field(default_factory=list)
+    by_event: dict[str, list[float]] = field(default_factory=dict)
+    by_listener: dict[str, dict[str, Any]] = field(default_factory=dict)
+    receipts: int = 0
+    matched: int = 0
+
+
+def listener_part(history: HistoryData, contract: Contract, limit_s: float, listeners: set[str] | None) -> Part:
+    if listeners is not None:
+        history = HistoryData(history.meta, history.operations,
+                              [o for o in history.observations if o.listener is None or o.listener in listeners])
+    receipts = parse_receipts(history)
+    delivery = check_delivery(history, contract, receipts, limit_s)
+    findings = list(delivery.findings)
+    findings.extend(check_routing(contract, receipts))
+    findings.extend(check_order(contract, delivery.matches))
+    findings.extend(check_views(history, contract, receipts))
+    by_event, by_listener = by_event_and_listener(delivery.latencies)
+    return Part(findings, by_event, by_listener, len(receipts), len(delivery.matches))
+
+
+def _run_share(index: int) -> Part:
+    assert _SOURCE is not None
+    history, contract, limit_s, shares = _SOURCE
+    return listener_part(history, contract, limit_s, shares[index])
+
+
+def _shares(per_listener: Counter[str], count: int) -> list[set[str]]:
+    """Listeners in `count` groups of about equal receipts (largest first, into the lightest group)."""
+    groups: list[tuple[int, set[str]]] = [(0, set()) for _ in range(count)]
+    for listener, receipts in per_listener.most_common():
+        load, members = min(groups, key=lambda g: g[0])
+        groups.remove((load, members))
+        members.add(listener)
+        groups.append((load + receipts, members))
+    return [members for _, members in groups if members]
+
+
+def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> Part:
+    global _SOURCE
+    per_listener = Counter(o.listener or "?" for o in history.observations if o.kind == "receipt")
+    cores = os.cpu_count() or 1
+    if sum(per_listener.values()) < PARALLEL_MIN_RECEIPTS or cores < 2 or len(per_listener) < 2 \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        return listener_part(history, contract, limit_s, None)
+    shares = _shares(per_listener, min(cores, len(per_listener)))
+    _SOURCE = (history, contract, limit_s, shares)
+    try:
+        with ProcessPoolExecutor(len(shares), mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(pool.map(_run_share, range(len(shares))))
+    finally:
+        _SOURCE = None
+    joined = Part()
+    for part in parts:
+        joined.findings += part.findings
+        for event, values in part.by_event.items():
+            joined.by_event.setdefault(event, []).extend(values)
+        joined.by_listener.update(part.by_listener)
+        joined.receipts += part.receipts
+        joined.matched += part.matched
+    return joined
