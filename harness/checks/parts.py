@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -69,12 +70,18 @@ def _shares(per_listener: Counter[str], count: int) -> list[set[str]]:
     return [members for _, members in groups if members]
 
 
+def _green() -> bool:
+    """Under gevent's monkey patching (Locust) a process pool's threads are greenlets: stay serial."""
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey is not None and monkey.is_module_patched("threading"))
+
+
 def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> Part:
     global _SOURCE
     per_listener = Counter(o.listener or "?" for o in history.observations if o.kind == "receipt")
     cores = os.cpu_count() or 1
     if sum(per_listener.values()) < PARALLEL_MIN_RECEIPTS or cores < 2 or len(per_listener) < 2 \
-            or "fork" not in multiprocessing.get_all_start_methods():
+            or "fork" not in multiprocessing.get_all_start_methods() or _green():
         return listener_part(history, contract, limit_s, None)
     shares = _shares(per_listener, min(cores, len(per_listener)))
     _SOURCE = (history, contract, limit_s, shares)
