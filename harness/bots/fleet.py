@@ -26,6 +26,9 @@ class Listener(Protocol):
     def stop(self) -> None: ...
 
 
+REFUSED_GRACE_S = 2.0
+
+
 class ListenersNotReady(RuntimeError):
     """Listeners could not subscribe in time; the message says which and why."""
 
@@ -52,16 +55,24 @@ class ListenerFleet:
         return listener
 
     def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
+        """Also gives up early when the server refused a connection outright (a pusher:error such as
+        4001 unknown app key) and nothing got better for REFUSED_GRACE_S: waiting longer won't help."""
+        started = time.monotonic()
+        deadline = started + timeout
+        refused_at: float | None = None
         while time.monotonic() < deadline:
             if all(listener.recorder.ready for listener in self.listeners):
                 return
+            if refused_at is None and any(o.channel is None for o in self.history.data.of_kind("subscription-error")):
+                refused_at = time.monotonic()
+            if refused_at is not None and time.monotonic() - refused_at > REFUSED_GRACE_S:
+                break
             time.sleep(0.02)
         late = [listener.name for listener in self.listeners if not listener.recorder.ready]
         errors = [o.data.get("message") for o in self.history.data.of_kind("subscription-error")
                   if isinstance(o.data, dict)]
         detail = f"; errors: {'; '.join(sorted(set(filter(None, errors)))[:3])}" if errors else ""
-        raise ListenersNotReady(f"{len(late)} listener(s) not subscribed after {timeout:.0f}s "
+        raise ListenersNotReady(f"{len(late)} listener(s) not subscribed after {time.monotonic() - started:.0f}s "
                                 f"(e.g. {', '.join(late[:3])}){detail}")
 
     def receipts(self) -> int:

@@ -26,6 +26,7 @@ from ..report import build_report, write_reports
 from ..report.console import print_summary
 from .merge import merge_histories
 from .options import add_arguments
+from .feed import Row
 from .session import LoadSession, report_folder
 
 log = logging.getLogger("stocksync.locust")
@@ -85,7 +86,7 @@ def on_test_start(environment: Environment, **_: Any) -> None:
             session.close()
         RUN.setup_error = f"{type(exc).__name__}: {exc}"
         log.error("stocksync set-up failed: %s", RUN.setup_error)
-        environment.runner.quit()
+        gevent.spawn(environment.runner.quit)  # not from inside the test-start handler, which it would wait on
         return
     RUN.session = session
     gevent.spawn(_feed, environment, session)
@@ -96,10 +97,14 @@ def _feed(environment: Environment, session: LoadSession) -> None:
         gevent.sleep(FEED_EVERY_S)
         if RUN.session is not session:
             return
-        for row in session.rows():
-            environment.events.request.fire(
-                request_type="PUSHER", name=row.event, response_time=row.latency_ms, response_length=0,
-                exception=AssertionError(row.failure) if row.failure else None, context={})
+        _fire(environment, session.rows())
+
+
+def _fire(environment: Environment, rows: list[Row]) -> None:
+    for row in rows:
+        environment.events.request.fire(
+            request_type="PUSHER", name=row.event, response_time=row.latency_ms, response_length=0,
+            exception=AssertionError(row.failure) if row.failure else None, context={})
 
 
 def on_test_stop(environment: Environment, **_: Any) -> None:
@@ -113,6 +118,7 @@ def on_test_stop(environment: Environment, **_: Any) -> None:
     outcome = session.finish()
     if outcome is None or outcome.history_path is None:
         return
+    _fire(environment, session.final_rows(outcome))
     text = outcome.history_path.read_text(encoding="utf-8")
     if isinstance(runner, WorkerRunner):
         runner.send_message(MESSAGE, {"worker": session.name, "history": text})

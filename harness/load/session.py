@@ -90,6 +90,11 @@ class LoadSession:
         limit_s = self.scenario.limits.latency_ms / 1000
         return settled_rows(history.data, self.contract, history.now() - limit_s, limit_s, self.feed)
 
+    def final_rows(self, outcome: RunOutcome) -> list[Row]:
+        """After the drain every write is settled: the rows the live feed had not reached yet."""
+        limit_s = self.scenario.limits.latency_ms / 1000
+        return settled_rows(outcome.history, self.contract, float("inf"), limit_s, self.feed)
+
     def finish(self) -> RunOutcome | None:
         if self.runner is None or self.ctx is None:
             return None
