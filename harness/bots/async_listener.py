@@ -42,6 +42,7 @@ class AsyncListener:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._heard = 0.0
 
     @property
     def name(self) -> str:
@@ -63,19 +64,31 @@ class AsyncListener:
         try:
             async with self.pool.http.ws_connect(self.endpoint.url(), heartbeat=None, autoping=True) as ws:
                 self._ws = ws
-                while True:
-                    try:
-                        msg = await ws.receive(timeout=PING_AFTER_S)
-                    except asyncio.TimeoutError:
-                        await ws.send_str('{"event":"pusher:ping","data":{}}')
-                        continue
-                    if msg.type != aiohttp.WSMsgType.TEXT:
-                        return ws.close_code
-                    await self._frame(ws, msg.data)
+                keepalive = asyncio.ensure_future(self._keepalive(ws))
+                try:
+                    while True:
+                        msg = await ws.receive()
+                        self._heard = asyncio.get_running_loop().time()
+                        if msg.type != aiohttp.WSMsgType.TEXT:
+                            return ws.close_code
+                        await self._frame(ws, msg.data)
+                finally:
+                    keepalive.cancel()
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
             return None
         finally:
             self._ws = None
+
+    async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """pusher:ping after PING_AFTER_S of silence, as pusher-js does; a task of its own, because a
+        timeout on every receive costs more per delivery than the delivery itself."""
+        loop = asyncio.get_running_loop()
+        self._heard = loop.time()
+        while not ws.closed:
+            await asyncio.sleep(max(0.0, self._heard + PING_AFTER_S - loop.time()))
+            if loop.time() - self._heard >= PING_AFTER_S and not ws.closed:
+                await ws.send_str('{"event":"pusher:ping","data":{}}')
+                self._heard = loop.time()
 
     async def _frame(self, ws: aiohttp.ClientWebSocketResponse, text: str) -> None:
         frame = json.loads(text)
