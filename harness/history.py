@@ -68,6 +68,12 @@ class HistoryData:
     def of_kind(self, kind: str) -> Iterator[Observation]:
         return (o for o in self.observations if o.kind == kind)
 
+    def settled(self, before: float) -> HistoryData:
+        """The writes completed before `before` (their deliveries are due) and every observation but
+        the truth, which is taken after the run: what a check during a run may judge."""
+        ops = [op for op in list(self.operations) if op.complete is not None and op.complete < before]
+        return HistoryData(self.meta, ops, [o for o in list(self.observations) if o.kind != "truth"])
+
 
 class History:
     """Append-only and thread-safe (gevent patches the lock under Locust)."""

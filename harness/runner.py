@@ -225,14 +225,10 @@ class Runner:
 
     def _findings_so_far(self, history: History) -> int | None:
         """The checks over what has settled (writes older than the latency limit); small runs only."""
-        ops = list(history.data.operations)
-        findings = None
-        if len(history.data.observations) < LIVE_CHECK_MAX:
-            settled = history.now() - self.scenario.limits.latency_ms / 1000
-            partial = HistoryData(history.data.meta, [op for op in ops if (op.complete or 1e18) < settled],
-                                  [o for o in list(history.data.observations) if o.kind != "truth"])
-            findings = len(check(partial, self.target.contract).errors)
-        return findings
+        if len(history.data.observations) >= LIVE_CHECK_MAX:
+            return None
+        settled = history.data.settled(history.now() - self.scenario.limits.latency_ms / 1000)
+        return len(check(settled, self.target.contract).errors)
 
 
 def _socket_of(recorder: ListenerRecorder) -> Callable[[], str | None]:

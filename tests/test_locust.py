@@ -37,7 +37,7 @@ def test_headless_run_passes_with_pusher_rows(tmp_path: Path) -> None:
                            "--csv", str(tmp_path / "stats")], capture_output=True, text=True, timeout=100, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     pusher = [r for r in _rows(tmp_path / "stats") if r["Type"] == "PUSHER"]
-    assert {r["Name"] for r in pusher} >= {"line-counted-updated"}
+    assert {r["Name"] for r in pusher} >= {"line-counted-updated"}, done.stderr[-3000:]
     assert all(int(r["Failure Count"]) == 0 for r in pusher) and sum(int(r["Request Count"]) for r in pusher) > 0
     http = [r for r in _rows(tmp_path / "stats") if r["Type"] == "PATCH"]
     assert http and http[0]["Name"] == "PATCH /stocktake-lines/{id}/"

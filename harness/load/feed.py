@@ -40,8 +40,7 @@ class FeedState:
 
 def settled_rows(history: HistoryData, contract: Contract, settled_before: float, limit_s: float,
                  state: FeedState) -> list[Row]:
-    ops = [op for op in list(history.operations) if op.complete is not None and op.complete < settled_before]
-    partial = HistoryData(history.meta, ops, [o for o in list(history.observations) if o.kind != "truth"])
+    partial = history.settled(settled_before)
     delivery = check_delivery(partial, contract, parse_receipts(partial), limit_s)
     slowest: dict[tuple[int, str], float] = defaultdict(float)
     for match in delivery.matches:

@@ -60,7 +60,7 @@ class LoadSession:
         target = resolve_target(target_flags(self.options), self.contract)
         if target is None:
             faults = [f for f in (self.options.sync_fault or "").split(",") if f]
-            select(faults)
+            select(faults)  # an unknown fault is refused here, before a process is started
             self.served = ServedStack(*[a for f in faults for a in ("--fault", f)])
             target = Target.from_ready_info(self.served.info, self.contract)
         self.target = target
