@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import gevent
-from rich.console import Console
 from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
+from locust.stats import CSV_STATS_INTERVAL_SEC
+from rich.console import Console
 
 from ..checks import check
 from ..contract import load_contract
@@ -125,6 +126,9 @@ def on_test_stop(environment: Environment, **_: Any) -> None:
     else:
         RUN.texts[session.name], RUN.histories[session.name] = text, outcome.history
         _report(environment)
+        # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC and not again at exit: let it take
+        # the rows fired after the drain (workers need not: their last stats go out on quit).
+        gevent.sleep(CSV_STATS_INTERVAL_SEC + 0.2)
 
 
 def _collect_and_report(environment: Environment) -> None:
