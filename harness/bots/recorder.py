@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from ..history import History
+from ..history import History, Observation
 
 SubscribedHook = Callable[["ListenerRecorder", str], None]
 
@@ -62,5 +62,4 @@ class ListenerRecorder:
 
     def receipt(self, channel: str, event: str, data: object) -> None:
         self.receipts += 1
-        self.history.observe("receipt", listener=self.name, socket_id=self.socket_id, channel=channel, event=event,
-                             data=data)
+        self.history.append(Observation("receipt", History.now(), self.name, self.socket_id, channel, event, data))
