@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .api import StocktakeApi
 from .bots.counter import CounterBot, CounterStyle, UniqueValues
 from .bots.fleet import ListenerFleet
 from .bots.recorder import ListenerRecorder
@@ -80,6 +81,12 @@ class Runner:
         self.on_progress = on_progress
         self.stop = stop or threading.Event()
         self._started = self._t0 = 0.0
+        c = scenario.counters
+        self._values = UniqueValues()
+        self._style = CounterStyle(think_ms=c.think_ms, mix=dict(c.mix), debounce_ms=c.debounce_ms,
+                                   keystrokes=c.keystrokes)
+        self._detail = ""
+        self._hook: Callable[[ListenerRecorder, str], None] | None = None
 
     def _meta(self) -> dict[str, Any]:
         s = self.scenario
@@ -152,18 +159,24 @@ class Runner:
         detail = contract.channel(DETAIL, hotel, stocktake_id)
         if self.remote:
             probe_exposure(self.target, [list_channel, detail], history)
-        hook = self._snapshot_hook(history, stocktake_id) if s.listeners.frontend else None
+        self._detail = detail
+        self._hook = self._snapshot_hook(history, stocktake_id) if s.listeners.frontend else None
         for n in range(s.listeners.count):
-            fleet.add(f"viewer-{n + 1}", [detail], hook)
-        browsers = [fleet.add(f"counter-{n + 1}-browser", [detail], hook) for n in range(s.counters.count)]
+            fleet.add(f"viewer-{n + 1}", [detail], self._hook)
         fleet.wait_ready()
-        values, style = UniqueValues(), CounterStyle(think_ms=s.counters.think_ms, mix=dict(s.counters.mix),
-                                                     debounce_ms=s.counters.debounce_ms,
-                                                     keystrokes=s.counters.keystrokes)
-        ctx.counters = [CounterBot(f"counter-{n + 1}", api, history, ctx.lines_in_play, stocktake_id,
-                                   _socket_of(browser.recorder), values, style, self.seed + n)
-                        for n, browser in enumerate(browsers)]
+        for n in range(s.counters.count):
+            self.add_counter(ctx, f"counter-{n + 1}", api, self.seed + n)
         ctx.budget = Budget(s.run.operations, s.run.duration_s, self.stop)
+
+    def add_counter(self, ctx: FlowContext, name: str, api: StocktakeApi, seed: int) -> CounterBot:
+        """A counter with a browser of its own: a listener on the stocktake whose socket_id the
+        counter's writes carry (so it must not get them back) and whose view models its page."""
+        browser = ctx.fleet.add(f"{name}-browser", [self._detail], self._hook)
+        ctx.fleet.wait_ready()
+        counter = CounterBot(name, api, ctx.history, ctx.lines_in_play, ctx.stocktake_id,
+                             _socket_of(browser.recorder), self._values, self._style, seed)
+        ctx.counters.append(counter)
+        return counter
 
     def _snapshot_hook(self, history: History, stocktake_id: int) -> Callable[[ListenerRecorder, str], None]:
         """The frontend model: (re)load the lines after every subscription, as a page load would."""

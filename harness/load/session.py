@@ -44,10 +44,10 @@ class LoadSession:
 
     @staticmethod
     def _scenario(options: Any) -> Scenario:
-        """The scenario's stocktake, think times and limits; Locust sets the counter count (one browser
-        connection whose socket_id every user sends) and the listeners come from the options."""
+        """The scenario's stocktake, think times and limits; Locust's users are the counters (each
+        gets a browser as it starts) and the listeners come from the options."""
         raw = load_scenario(options.sync_scenario).model_dump()
-        raw["counters"]["count"] = 1
+        raw["counters"]["count"] = 0
         raw["listeners"].update(count=options.sync_listeners, kind=options.sync_listener_kind, list_page=0)
         try:
             return Scenario.model_validate(raw)
@@ -70,14 +70,13 @@ class LoadSession:
         self.ctx = self.runner.begin()
 
     def counter(self, http: requests.Session) -> CounterBot:
-        """A counter for one Locust user, writing through the user's HttpSession (HTTP stats)."""
-        assert self.ctx is not None and self.target is not None
-        template = self.ctx.counters[0]
+        """A counter for one Locust user, with a browser of its own, writing through the user's
+        HttpSession (so its requests are Locust's HTTP rows)."""
+        assert self.ctx is not None and self.target is not None and self.runner is not None
         self._users += 1
         api = StocktakeApi(self.target.base_url, self.target.hotel, self.target.token,
                            auth_scheme=self.target.auth_scheme, session=http, label_routes=True)
-        return CounterBot(f"user-{self._users}", api, template.history, template.lines, template.stocktake_id,
-                          template.socket_id, template.values, template.style, seed=self._users)
+        return self.runner.add_counter(self.ctx, f"user-{self._users}", api, seed=self._users)
 
     def think_s(self) -> float:
         low, high = self.scenario.counters.think_ms
