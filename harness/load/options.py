@@ -32,7 +32,10 @@ def add_arguments(parser: Any) -> None:
     for dest, flag, env, help_text, default in OPTIONS:
         kind = int if isinstance(default, int) else str
         parser.add_argument(flag, dest=dest, env_var=env, default=default, type=kind, help=help_text,
-                           include_in_web_ui=True)
+                            include_in_web_ui=True)
+    parser.add_argument("--sync-keep", dest="sync_keep", env_var="STOCKSYNC_KEEP", action="store_true",
+                        default=False, include_in_web_ui=True,
+                        help="Target mode: keep the stocktakes the run created (default: delete them at the end)")
 
 
 def target_flags(options: Any) -> dict[str, Any]:

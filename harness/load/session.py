@@ -66,7 +66,8 @@ class LoadSession:
         self.target = target
         history_dir.mkdir(parents=True, exist_ok=True)
         self.runner = Runner(self.scenario, target, seed=random.randrange(1 << 30),
-                             history_path=history_dir / f"history-{self.name}.jsonl")
+                             history_path=history_dir / f"history-{self.name}.jsonl",
+                             keep=bool(getattr(self.options, "sync_keep", False)))
         self.ctx = self.runner.begin()
 
     def counter(self, http: requests.Session) -> CounterBot:
