@@ -235,3 +235,17 @@ def test_listener_shares_in_parallel_find_what_one_pass_finds(monkeypatch) -> No
     serial, parallel = outcome(10**9), outcome(0)
     assert {name for name, _, _ in serial[0]} >= {"missing-event", "duplicate-event", "late-event"}
     assert parallel == serial
+
+
+@pytest.mark.parametrize("answered", [True, False], ids=["answered", "cut-off"])
+def test_own_write_without_an_answer_is_not_judged_for_divergence(answered: bool) -> None:
+    """A counter's page applies its own write from the HTTP response; when the request was cut
+    off (no answer recorded, as when a load run stops) the line is unknown, not divergent."""
+    h = healthy()
+    h.observations.insert(5, Observation("snapshot", 0.5, "counter-1-browser", "2.2",
+                                         data={"stocktake_id": 5, "hotel": HOTEL, "lines": [BEFORE]}))
+    if not answered:
+        h.operations[0] = _patch(1, LINE, 1.0, type="invoke", complete=None, status=None, body=None)
+    assert "divergence" not in names(h)
+    h.operations[0] = _patch(1, LINE, 1.0, type="fail", status=500, body={"detail": "boom"})
+    assert "divergence" in names(h), "an answered write the page never applied still diverges"

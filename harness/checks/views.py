@@ -3,7 +3,10 @@ compare it with a fresh GET taken after quiescence.
 
 A view starts from the listener's latest snapshot (its GET of the lines), takes its own
 writes from their HTTP responses (the contract's "your update comes from HTTP"), and
-replaces a line with `data.line` for every line event it receives.
+replaces a line with `data.line` for every line event it receives. A line the listener's
+own page wrote without ever hearing the answer (the request was cut off, e.g. when a load
+run stops) cannot be judged: the write may or may not have happened, and the page got no
+response to apply. Such lines are left out of its comparison.
 """
 
 from __future__ import annotations
@@ -51,22 +54,30 @@ def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt
             continue
         view = FrontendView(snap.data["lines"])
         channel = contract.channel("detail", snap.data.get("hotel", ""), sid) if snap.data.get("hotel") else None
-        updates = [(t, line) for t, line in _own_updates(history, sockets.get(listener, set())) if t > snap.time]
+        own_sockets = sockets.get(listener, set())
+        updates = [(t, line) for t, line in _own_updates(history, own_sockets) if t > snap.time]
         for r in by_listener.get(listener, []):
             if r.time > snap.time and contract.logical(r.event) in LINE_EVENTS and channel in (None, r.channel):
                 updates.append((r.time, r.data))
         for _, data in sorted(updates, key=lambda u: u[0]):
             view.apply_event(data)
-        yield from _compare(listener, sid, channel, view.lines, truth.data["lines"], truth.time)
+        yield from _compare(listener, sid, channel, view.lines, truth.data["lines"], truth.time,
+                            _unanswered_lines(history, own_sockets))
+
+
+def _unanswered_lines(history: HistoryData, socket_ids: set[str]) -> set[Any]:
+    """Lines of the listener's own writes that never got an HTTP answer (indeterminate)."""
+    return {op.request.get("line_id") for op in history.operations
+            if op.socket_id in socket_ids and op.status is None and op.kind in ("patch_line", "add_movement")}
 
 
 def _compare(listener: str, sid: int, channel: str | None, view: dict[Any, dict[str, Any]],
-             truth_lines: list[dict[str, Any]], at: float) -> Iterator[Finding]:
+             truth_lines: list[dict[str, Any]], at: float, unknown: set[Any]) -> Iterator[Finding]:
     problems: list[str] = []
     differing = 0
     for line in truth_lines:
         seen = view.get(line["id"])
-        if seen is None:
+        if seen is None or line["id"] in unknown:
             continue
         line_problems = [f"line {line['id']} {d}" for d in diff(line, seen)]
         line_problems += [f"line {line['id']} lost {f!r}" for f in missing_fields(line, seen)]
