@@ -42,7 +42,7 @@ class Memo:
     parsed data, and each operation's expected payload is one object."""
 
     diffs: dict[tuple[int, int], list[str]] = field(default_factory=dict)
-    fps: dict[int, Any] = field(default_factory=dict)
+    fps: dict[tuple[str | None, int], Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -168,9 +168,10 @@ def _match_group(exps: list[Expectation], receipts: list[Receipt], contract: Con
 
 
 def _fingerprint_of(logical: str | None, data: Any, memo: Memo) -> Any:
-    found = memo.fps.get(id(data), memo)
+    ident = (logical, id(data))
+    found = memo.fps.get(ident, memo)
     if found is memo:
-        found = memo.fps[id(data)] = fingerprint(logical, data.get("line")) if isinstance(data, dict) else None
+        found = memo.fps[ident] = fingerprint(logical, data.get("line")) if isinstance(data, dict) else None
     return found
 
 

@@ -22,7 +22,7 @@ from rich.console import Console
 
 from ..checks import check
 from ..contract import load_contract
-from ..history import HistoryData, parse
+from ..history import parse
 from ..report import build_report, write_reports
 from ..report.console import print_summary
 from .merge import merge_histories
@@ -41,8 +41,7 @@ class LoadRun:
 
     def __init__(self) -> None:
         self.session: LoadSession | None = None
-        self.histories: dict[str, HistoryData] = {}
-        self.texts: dict[str, str] = {}
+        self.texts: dict[str, str] = {}  # each process's history.jsonl, parsed when reporting
         self.expected_workers = 0
         self.started = 0.0
         self.verdict: str | None = None
@@ -67,7 +66,6 @@ def on_init(environment: Environment, **_: Any) -> None:
 def _on_history(environment: Environment, msg: Any, **_: Any) -> None:
     data = msg.data
     RUN.texts[data["worker"]] = data["history"]
-    RUN.histories[data["worker"]] = parse(data["history"].splitlines(keepends=True))
 
 
 def on_test_start(environment: Environment, **_: Any) -> None:
@@ -124,7 +122,7 @@ def on_test_stop(environment: Environment, **_: Any) -> None:
     if isinstance(runner, WorkerRunner):
         runner.send_message(MESSAGE, {"worker": session.name, "history": text})
     else:
-        RUN.texts[session.name], RUN.histories[session.name] = text, outcome.history
+        RUN.texts[session.name] = text
         _report(environment)
         # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC and not again at exit: let it take
         # the rows fired after the drain (workers need not: their last stats go out on quit).
@@ -139,18 +137,19 @@ def _collect_and_report(environment: Environment) -> None:
     for client in runner.clients.all:
         runner.send_message("stop", None, client_id=client.id)
     deadline = time.monotonic() + COLLECT_TIMEOUT_S
-    while len(RUN.histories) < RUN.expected_workers and time.monotonic() < deadline:
+    while len(RUN.texts) < RUN.expected_workers and time.monotonic() < deadline:
         gevent.sleep(0.2)
-    if len(RUN.histories) < RUN.expected_workers:
-        log.error("only %d of %d workers sent their history", len(RUN.histories), RUN.expected_workers)
-    if RUN.histories:
+    if len(RUN.texts) < RUN.expected_workers:
+        log.error("only %d of %d workers sent their history", len(RUN.texts), RUN.expected_workers)
+    if RUN.texts:
         _report(environment)
 
 
 def _report(environment: Environment) -> None:
     options = environment.parsed_options
     contract = load_contract(Path(options.sync_contract) if options.sync_contract else None)
-    merged = merge_histories(RUN.histories, contract)
+    merged = merge_histories({worker: parse(text.splitlines(keepends=True)) for worker, text in RUN.texts.items()},
+                             contract)
     result = check(merged, contract)
     secrets = [s for s in (options.sync_token,) if s]
     report = build_report(merged, result, secrets, time.monotonic() - RUN.started)
