@@ -10,6 +10,8 @@ import sys
 
 from aiohttp import WSMsgType, web
 
+from harness.loops import new_event_loop
+
 CLIENTS = web.AppKey("clients", set)
 
 
@@ -50,4 +52,4 @@ if __name__ == "__main__":
     sock.bind(("127.0.0.1", 0))
     print(sock.getsockname()[1], flush=True)
     sys.stdout.flush()
-    web.run_app(make_app(), sock=sock, print=None, handle_signals=True)
+    web.run_app(make_app(), sock=sock, print=None, handle_signals=True, loop=new_event_loop())

@@ -14,11 +14,12 @@ from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet, ListenersNotReady
 from harness.history import History
 
+from . import aio
 from .endpoints import CHANNEL, OursEndpoint
 from .stats import ms, percentile
 
 OFFERED, SECONDS, P99_LIMIT_S, TRIALS = 5000, 3.0, 0.100, 2
-STEPS = {"asyncio": (250, 500, 1000, 1500, 2000, 2500, 3000), "pysher": (2, 5, 10, 25, 50, 100)}
+STEPS = {"asyncio": (250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000), "pysher": (2, 5, 10, 25, 50, 100, 200, 400)}
 
 
 async def _offer(endpoint: OursEndpoint, listeners: int) -> None:
@@ -55,7 +56,7 @@ def _trial(endpoint: OursEndpoint, history: History, count: int) -> dict[str, An
     """One offered burst of SECONDS; the latencies of the receipts it produced."""
     before = len(history.data.observations)
     wall_minus_mono = time.time() - time.monotonic()
-    asyncio.run(_offer(endpoint, count))
+    aio.run(_offer(endpoint, count))
     time.sleep(2)
     receipts = [o for o in history.data.observations[before:] if o.kind == "receipt"]
     latencies = [o.time + wall_minus_mono - json.loads(o.data)["t"] for o in receipts]

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from . import aio
 from .endpoints import BareEndpoint, Endpoint, OursEndpoint
 from .stats import ms, percentile, ratio
 
@@ -66,7 +67,7 @@ def run() -> dict[str, Any]:
     for endpoint_class in (OursEndpoint, BareEndpoint):
         endpoint = endpoint_class()
         try:
-            results[endpoint.name] = {label: asyncio.run(measure(endpoint, offered))
+            results[endpoint.name] = {label: aio.run(measure(endpoint, offered))
                                       for label, offered in (("10k/s", OFFERED), ("flat out", None))}
         finally:
             endpoint.stop()

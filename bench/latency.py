@@ -3,13 +3,13 @@ POST-to-WebSocket round trip measured the same way."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from typing import Any
 
 import aiohttp
 
+from . import aio
 from .endpoints import BareEndpoint, Endpoint, OursEndpoint
 from .stats import ms, percentile, ratio
 
@@ -35,7 +35,7 @@ def run() -> dict[str, Any]:
     for endpoint_class in (OursEndpoint, BareEndpoint):
         endpoint = endpoint_class()
         try:
-            samples = asyncio.run(_floor(endpoint))
+            samples = aio.run(_floor(endpoint))
         finally:
             endpoint.stop()
         results[endpoint.name] = {"median_ms": ms(percentile(samples, 50)), "p99_ms": ms(percentile(samples, 99))}

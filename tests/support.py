@@ -14,6 +14,7 @@ import pusher
 import pysher
 import websocket
 
+from harness.api import StocktakeApi
 from harness.sim.stack import EmbeddedStack
 from harness.waiting import wait_until
 
@@ -116,9 +117,7 @@ class RawClient:
         self.ws.close()
 
 
-def api_for(stack: EmbeddedStack, other: bool = False) -> "StocktakeApi":
-    from harness.api import StocktakeApi
-
+def api_for(stack: EmbeddedStack, other: bool = False) -> StocktakeApi:
     info = stack.ready_info()["api"]
     if other:
         return StocktakeApi(info["base_url"], info["other_hotel"], info["other_token"])
@@ -128,7 +127,7 @@ def api_for(stack: EmbeddedStack, other: bool = False) -> "StocktakeApi":
 _periods = iter(range(1, 10_000))
 
 
-def fresh_stocktake(api: "StocktakeApi", populate: bool = True) -> int:
+def fresh_stocktake(api: StocktakeApi, populate: bool = True) -> int:
     """A stocktake in a period no other test uses; populated unless asked not to be."""
     n = next(_periods)
     year, month = 2100 + n // 12, n % 12 + 1

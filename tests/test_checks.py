@@ -226,6 +226,8 @@ def test_listener_shares_in_parallel_find_what_one_pass_finds(monkeypatch) -> No
     history.observations[receipts[30]] = replace(history.observations[receipts[30]],
                                                  time=history.observations[receipts[30]].time + 5)
     del history.observations[receipts[40]]
+    deaf = "viewer-3"
+    history.observations = [o for o in history.observations if not (o.listener == deaf and o.kind == "receipt")]
 
     def outcome(minimum: int) -> tuple[list[tuple[str, int | None, str | None]], dict, dict]:
         monkeypatch.setattr(parts, "PARALLEL_MIN_RECEIPTS", minimum)
@@ -234,6 +236,7 @@ def test_listener_shares_in_parallel_find_what_one_pass_finds(monkeypatch) -> No
 
     serial, parallel = outcome(10**9), outcome(0)
     assert {name for name, _, _ in serial[0]} >= {"missing-event", "duplicate-event", "late-event"}
+    assert sum(1 for name, _, listener in serial[0] if name == "missing-event" and listener == deaf) == 1000
     assert parallel == serial
 
 

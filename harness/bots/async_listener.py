@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 
+from ..loops import new_event_loop
 from .endpoint import AuthRefused, PusherEndpoint
 from .recorder import ListenerRecorder
 
@@ -140,7 +141,7 @@ class AsyncListenerPool:
     """The event loop (on a daemon thread) and HTTP session that a process's async listeners share."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="stocksync-listeners", daemon=True)
         self._thread.start()
         self.http: aiohttp.ClientSession = self.run(self._session())

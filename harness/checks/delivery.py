@@ -18,7 +18,7 @@ from typing import Any
 from ..contract import Contract
 from ..history import HistoryData, Operation
 from .findings import Finding, diff
-from .model import Interval, Key, Receipt, entity, expected_event, fingerprint, intervals, stocktake_of
+from .model import Interval, Key, Receipt, expected_event, intervals, stocktake_of
 
 DELIVER, ECHO, GAP = "deliver", "echo", "gap"
 
@@ -36,13 +36,9 @@ class Expectation:
     planned_gap: bool = False
 
 
-@dataclass
-class Memo:
-    """What every listener of a fan-out shares, computed once: receipts of one delivery share their
-    parsed data, and each operation's expected payload is one object."""
-
-    diffs: dict[tuple[int, int], list[str]] = field(default_factory=dict)
-    fps: dict[tuple[str | None, int], Any] = field(default_factory=dict)
+Diffs = dict[tuple[int, int], list[str]]
+"""Payload differences by (expected payload, received data) object: every listener of a fan-out
+shares both, so each pair is compared once."""
 
 
 @dataclass(slots=True)
@@ -112,34 +108,29 @@ def check_delivery(history: HistoryData, contract: Contract, receipts: list[Rece
     result = DeliveryResult()
     unique, result.findings = _duplicates(receipts)
     groups: dict[tuple[str, str, str, Key], list[Receipt]] = defaultdict(list)
-    keys: dict[tuple[str, int], Key | None] = {}  # receipts of one fan-out share their parsed data
     for r in unique:
-        ident = (r.event, id(r.data))
-        if ident not in keys:
-            keys[ident] = entity(contract.logical(r.event), r.data)
-        key = keys[ident]
+        key = r.payload.key
         if key is not None:
             groups[(r.listener, r.channel, r.event, key)].append(r)
     wanted: dict[tuple[str, str, str, Key], list[Expectation]] = defaultdict(list)
     for exp in expectations(history, contract, latency_limit):
         wanted[(exp.listener, exp.channel, exp.event, exp.key)].append(exp)
-    memo = Memo()
+    diffs: Diffs = {}
     for group_key, exps in wanted.items():
-        _match_group(exps, groups.get(group_key, []), contract, latency_limit, result, memo)
+        _match_group(exps, groups.get(group_key, []), latency_limit, result, diffs)
     return result
 
 
-def _match_group(exps: list[Expectation], receipts: list[Receipt], contract: Contract, limit: float,
-                 result: DeliveryResult, memo: Memo) -> None:
+def _match_group(exps: list[Expectation], receipts: list[Receipt], limit: float, result: DeliveryResult,
+                 diffs: Diffs) -> None:
     """Walk the receipts in arrival order. Each may match only an operation invoked before it
     arrived: the one with its fingerprint if still unmatched (another's before the listener's
     own, which only an echo would match), else the earliest-completed unmatched one
     (broadcasts leave in commit order). A stale payload thus lands on its own
     operation as a mismatch, a lost event leaves exactly its operation unmatched, and a
     reordered pair still matches by fingerprint for the ordering check to judge."""
-    logical = contract.logical(exps[0].event)
     arrived = sorted(receipts, key=lambda r: r.time)
-    if _clean_pairs(exps, arrived, logical, limit, result, memo):
+    if _clean_pairs(exps, arrived, limit, result, diffs):
         return
     pending = sorted(exps, key=lambda e: e.op.invoke)
     by_fp: dict[object, list[Expectation]] = defaultdict(list)
@@ -153,7 +144,7 @@ def _match_group(exps: list[Expectation], receipts: list[Receipt], contract: Con
             if exp.role != ECHO:
                 heapq.heappush(by_complete, (exp.op.complete or exp.op.invoke, cursor, exp))
             cursor += 1
-        same_fp = [e for e in by_fp.get(_fingerprint_of(logical, receipt.data, memo), ()) if id(e) not in matched]
+        same_fp = [e for e in by_fp.get(receipt.payload.fingerprint, ()) if id(e) not in matched]
         chosen = next((e for e in same_fp if e.role != ECHO), same_fp[0] if same_fp else None)
         while chosen is None and by_complete:
             candidate = heapq.heappop(by_complete)[2]
@@ -161,22 +152,14 @@ def _match_group(exps: list[Expectation], receipts: list[Receipt], contract: Con
                 chosen = candidate
         if chosen is not None:
             matched.add(id(chosen))
-            _matched(chosen, receipt, limit, result, memo)
+            _matched(chosen, receipt, limit, result, diffs)
     for exp in exps:
         if id(exp) not in matched and exp.role != ECHO:
             _unmatched(exp, result)
 
 
-def _fingerprint_of(logical: str | None, data: Any, memo: Memo) -> Any:
-    ident = (logical, id(data))
-    found = memo.fps.get(ident, memo)
-    if found is memo:
-        found = memo.fps[ident] = fingerprint(logical, data.get("line")) if isinstance(data, dict) else None
-    return found
-
-
-def _clean_pairs(exps: list[Expectation], arrived: list[Receipt], logical: str | None, limit: float,
-                 result: DeliveryResult, memo: Memo) -> bool:
+def _clean_pairs(exps: list[Expectation], arrived: list[Receipt], limit: float, result: DeliveryResult,
+                 diffs: Diffs) -> bool:
     """The healthy case, decided without the walk: one receipt per expectation, each carrying a
     distinct fingerprint of a non-echo operation invoked before it arrived. The walk would pair
     exactly these (each receipt finds its own fingerprint still free), so the result is the same."""
@@ -187,17 +170,16 @@ def _clean_pairs(exps: list[Expectation], arrived: list[Receipt], logical: str |
         return False
     pairs = []
     for receipt in arrived:
-        exp = by_fp.pop(_fingerprint_of(logical, receipt.data, memo), None)
+        exp = by_fp.pop(receipt.payload.fingerprint, None)
         if exp is None or exp.role == ECHO or exp.op.invoke > receipt.time:
             return False
         pairs.append((exp, receipt))
     for exp, receipt in pairs:
-        _matched(exp, receipt, limit, result, memo)
+        _matched(exp, receipt, limit, result, diffs)
     return True
 
 
-def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryResult,
-             memo: Memo) -> None:
+def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryResult, diffs: Diffs) -> None:
     op = exp.op
     if exp.role == ECHO:
         result.findings.append(Finding("self-echo", f"{exp.listener} sent socket_id {op.socket_id} with operation "
@@ -208,9 +190,9 @@ def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryR
     latency = receipt.time - op.invoke
     result.latencies.append((exp.event, exp.listener, latency))
     pair = (id(exp.payload), id(receipt.data))
-    differences = memo.diffs.get(pair)
+    differences = diffs.get(pair)
     if differences is None:
-        differences = memo.diffs[pair] = diff(exp.payload, receipt.data)
+        differences = diffs[pair] = diff(exp.payload, receipt.data)
     if differences:
         result.findings.append(Finding("payload-mismatch", f"{exp.event} for operation {op.id} differs from its "
                                        f"HTTP response in {len(differences)} field(s)", expected=exp.payload,

@@ -21,6 +21,18 @@ Key = tuple[str, Any]
 
 
 @dataclass(slots=True)
+class Payload:
+    """What one delivered text says, worked out once: a fan-out delivers the same (event, text) to
+    every listener, so their receipts share this and the checks never re-derive it per receipt."""
+
+    data: Any
+    logical: str | None
+    key: Key | None
+    fingerprint: Any
+    line_id: Any
+
+
+@dataclass(slots=True)
 class Receipt:
     index: int
     listener: str
@@ -30,6 +42,7 @@ class Receipt:
     raw: str
     data: Any
     time: float
+    payload: Payload
 
 
 @dataclass(slots=True)
@@ -101,26 +114,31 @@ def expected_event(op: Operation) -> tuple[Key | None, Any, Any]:
     return ("stocktake", sid), None, body
 
 
-def parse_receipts(history: HistoryData) -> list[Receipt]:
-    """One JSON parse per distinct payload: a fan-out delivers the same text to every listener,
-    and checks only read the parsed data, so receipts may share it."""
+def parse_receipts(history: HistoryData, contract: Contract) -> list[Receipt]:
+    """One JSON parse and one reading per distinct (event, text)."""
     receipts = []
-    parsed: dict[str, Any] = {}
+    payloads: dict[tuple[str, str], Payload] = {}
     for obs in history.observations:
         if obs.kind != "receipt":
             continue
         raw = obs.data if isinstance(obs.data, str) else json.dumps(obs.data)
-        if raw in parsed:
-            data = parsed[raw]
-        else:
-            try:
-                data = json.loads(raw)
-            except ValueError:
-                data = None
-            parsed[raw] = data
-        receipts.append(Receipt(len(receipts), obs.listener or "?", obs.socket_id, obs.channel or "",
-                                obs.event or "", raw, data, obs.time))
+        event = obs.event or ""
+        payload = payloads.get((event, raw))
+        if payload is None:
+            payload = payloads[(event, raw)] = _payload(contract.logical(event), raw)
+        receipts.append(Receipt(len(receipts), obs.listener or "?", obs.socket_id, obs.channel or "", event, raw,
+                                payload.data, obs.time, payload))
     return receipts
+
+
+def _payload(logical: str | None, raw: str) -> Payload:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    line = data.get("line") if isinstance(data, dict) else None
+    return Payload(data, logical, entity(logical, data), fingerprint(logical, line) if isinstance(data, dict) else None,
+                   line_id_of(logical, data))
 
 
 def intervals(history: HistoryData) -> dict[tuple[str, str], list[Interval]]:
@@ -139,7 +157,3 @@ def intervals(history: HistoryData) -> dict[tuple[str, str], list[Interval]]:
         for channel, socket_id, start in subs:
             found[(listener, channel)].append(Interval(listener, socket_id, channel, start, math.inf))
     return found
-
-
-def logical_name(contract: Contract, receipt: Receipt) -> str | None:
-    return contract.logical(receipt.event)

@@ -9,20 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from ..contract import Contract
 from .delivery import Match
 from .findings import Finding
-from .model import line_id_of
 
 
-def check_order(contract: Contract, matches: list[Match]) -> Iterator[Finding]:
+def check_order(matches: list[Match]) -> Iterator[Finding]:
     streams: dict[tuple[str, object], list[Match]] = defaultdict(list)
-    line_ids: dict[tuple[str, int], object] = {}  # a fan-out's receipts share one parsed payload
     for m in matches:
-        ident = (m.receipt.event, id(m.receipt.data))
-        if ident not in line_ids:
-            line_ids[ident] = line_id_of(contract.logical(m.receipt.event), m.receipt.data)
-        line_id = line_ids[ident]
+        line_id = m.receipt.payload.line_id
         if line_id is not None:
             streams[(m.receipt.listener, line_id)].append(m)
     for (listener, line_id), stream in streams.items():

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import Contract
-from ..history import HistoryData
+from ..history import HistoryData, Observation
 from .delivery import check_delivery
 from .findings import Finding
 from .latency import by_event_and_listener
@@ -27,7 +27,7 @@ from .routing import check_routing
 from .views import check_views
 
 PARALLEL_MIN_RECEIPTS = 250_000
-_SOURCE: tuple[HistoryData, Contract, float, list[set[str]]] | None = None
+_SOURCE: tuple[list[HistoryData], Contract, float] | None = None
 
 
 @dataclass
@@ -39,15 +39,12 @@ class Part:
     matched: int = 0
 
 
-def listener_part(history: HistoryData, contract: Contract, limit_s: float, listeners: set[str] | None) -> Part:
-    if listeners is not None:
-        history = HistoryData(history.meta, history.operations,
-                              [o for o in history.observations if o.listener is None or o.listener in listeners])
-    receipts = parse_receipts(history)
+def listener_part(history: HistoryData, contract: Contract, limit_s: float) -> Part:
+    receipts = parse_receipts(history, contract)
     delivery = check_delivery(history, contract, receipts, limit_s)
     findings = list(delivery.findings)
     findings.extend(check_routing(contract, receipts))
-    findings.extend(check_order(contract, delivery.matches))
+    findings.extend(check_order(delivery.matches))
     findings.extend(check_views(history, contract, receipts))
     by_event, by_listener = by_event_and_listener(delivery.latencies)
     return Part(findings, by_event, by_listener, len(receipts), len(delivery.matches))
@@ -55,8 +52,8 @@ def listener_part(history: HistoryData, contract: Contract, limit_s: float, list
 
 def _run_share(index: int) -> Part:
     assert _SOURCE is not None
-    history, contract, limit_s, shares = _SOURCE
-    return listener_part(history, contract, limit_s, shares[index])
+    histories, contract, limit_s = _SOURCE
+    return listener_part(histories[index], contract, limit_s)
 
 
 def _shares(per_listener: Counter[str], count: int) -> list[set[str]]:
@@ -70,6 +67,22 @@ def _shares(per_listener: Counter[str], count: int) -> list[set[str]]:
     return [members for _, members in groups if members]
 
 
+def _split(history: HistoryData, shares: list[set[str]]) -> list[HistoryData]:
+    """One history per share: its listeners' observations and every observation of no listener.
+    Split here, before the fork, so that each worker touches only its own share's objects: a
+    forked worker that reads an object copies its memory page (reference counts are writes)."""
+    share_of = {listener: index for index, members in enumerate(shares) for listener in members}
+    split: list[list[Observation]] = [[] for _ in shares]
+    for obs in history.observations:
+        index = share_of.get(obs.listener) if obs.listener is not None else None
+        if index is not None:
+            split[index].append(obs)
+        elif obs.listener is None:
+            for observations in split:
+                observations.append(obs)
+    return [HistoryData(history.meta, history.operations, observations) for observations in split]
+
+
 def _green() -> bool:
     """Under gevent's monkey patching (Locust) a process pool's threads are greenlets: stay serial."""
     monkey = sys.modules.get("gevent.monkey")
@@ -78,13 +91,16 @@ def _green() -> bool:
 
 def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> Part:
     global _SOURCE
-    per_listener = Counter(o.listener or "?" for o in history.observations if o.kind == "receipt")
+    per_listener: Counter[str] = Counter()  # every listener, those that received nothing included
+    for obs in history.observations:
+        if obs.listener is not None:
+            per_listener[obs.listener] += obs.kind == "receipt"
     cores = os.cpu_count() or 1
     if sum(per_listener.values()) < PARALLEL_MIN_RECEIPTS or cores < 2 or len(per_listener) < 2 \
             or "fork" not in multiprocessing.get_all_start_methods() or _green():
-        return listener_part(history, contract, limit_s, None)
+        return listener_part(history, contract, limit_s)
     shares = _shares(per_listener, min(cores, len(per_listener)))
-    _SOURCE = (history, contract, limit_s, shares)
+    _SOURCE = (_split(history, shares), contract, limit_s)
     try:
         with ProcessPoolExecutor(len(shares), mp_context=multiprocessing.get_context("fork")) as pool:
             parts = list(pool.map(_run_share, range(len(shares))))

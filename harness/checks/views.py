@@ -16,23 +16,35 @@ from typing import Any
 
 from ..contract import LINE_EVENTS, Contract
 from ..frontend import FrontendView
-from ..history import HistoryData
+from ..history import HistoryData, Operation
 from .findings import Finding, diff, missing_fields
 from .model import Receipt
 
 MAX_LINES_SHOWN = 5
 
 
-def _own_updates(history: HistoryData, socket_ids: set[str]) -> list[tuple[float, Any]]:
+def _by_socket(history: HistoryData) -> dict[str | None, list[Operation]]:
+    ops: dict[str | None, list[Operation]] = {}
+    for op in history.operations:
+        ops.setdefault(op.socket_id, []).append(op)
+    return ops
+
+
+def _own_updates(ops: list[Operation]) -> list[tuple[float, Any]]:
     """The listener's own writes, as event-shaped payloads taken from their HTTP responses."""
     out: list[tuple[float, Any]] = []
-    for op in history.operations:
-        if op.ok and op.socket_id in socket_ids and op.complete is not None and isinstance(op.body, dict):
+    for op in ops:
+        if op.ok and op.complete is not None and isinstance(op.body, dict):
             if op.kind == "add_movement":
                 out.append((op.complete, op.body))
             elif op.kind == "patch_line":
                 out.append((op.complete, {"line": op.body}))
     return out
+
+
+def _unanswered_lines(ops: list[Operation]) -> set[Any]:
+    """Lines of the listener's own writes that never got an HTTP answer (indeterminate)."""
+    return {op.request.get("line_id") for op in ops if op.status is None and op.kind in ("patch_line", "add_movement")}
 
 
 def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt]) -> Iterator[Finding]:
@@ -48,27 +60,21 @@ def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt
     sockets: dict[str, set[str]] = {}
     for obs in history.of_kind("connect"):
         sockets.setdefault(obs.listener or "?", set()).add(obs.socket_id or "")
+    ops_by_socket = _by_socket(history) if snapshots else {}
     for (listener, sid), snap in snapshots.items():
         truth = truths.get((snap.data.get("hotel"), sid)) or truths.get((None, sid))
         if truth is None:
             continue
         view = FrontendView(snap.data["lines"])
         channel = contract.channel("detail", snap.data.get("hotel", ""), sid) if snap.data.get("hotel") else None
-        own_sockets = sockets.get(listener, set())
-        updates = [(t, line) for t, line in _own_updates(history, own_sockets) if t > snap.time]
-        for r in by_listener.get(listener, []):
-            if r.time > snap.time and contract.logical(r.event) in LINE_EVENTS and channel in (None, r.channel):
-                updates.append((r.time, r.data))
-        for _, data in sorted(updates, key=lambda u: u[0]):
-            view.apply_event(data)
+        own_ops = sorted((op for socket_id in sockets.get(listener, set()) for op in ops_by_socket.get(socket_id, [])),
+                         key=lambda op: op.id)
+        updates = [(t, line) for t, line in _own_updates(own_ops) if t > snap.time]
+        updates += [(r.time, r.data) for r in by_listener.get(listener, [])
+                    if r.time > snap.time and r.payload.logical in LINE_EVENTS and channel in (None, r.channel)]
+        view.apply_latest(updates)
         yield from _compare(listener, sid, channel, view.lines, truth.data["lines"], truth.time,
-                            _unanswered_lines(history, own_sockets))
-
-
-def _unanswered_lines(history: HistoryData, socket_ids: set[str]) -> set[Any]:
-    """Lines of the listener's own writes that never got an HTTP answer (indeterminate)."""
-    return {op.request.get("line_id") for op in history.operations
-            if op.socket_id in socket_ids and op.status is None and op.kind in ("patch_line", "add_movement")}
+                            _unanswered_lines(own_ops))
 
 
 def _compare(listener: str, sid: int, channel: str | None, view: dict[Any, dict[str, Any]],

@@ -41,7 +41,7 @@ class FeedState:
 def settled_rows(history: HistoryData, contract: Contract, settled_before: float, limit_s: float,
                  state: FeedState) -> list[Row]:
     partial = history.settled(settled_before)
-    delivery = check_delivery(partial, contract, parse_receipts(partial), limit_s)
+    delivery = check_delivery(partial, contract, parse_receipts(partial, contract), limit_s)
     slowest: dict[tuple[int, str], float] = defaultdict(float)
     for match in delivery.matches:
         done = match.op.complete or match.op.invoke

@@ -3,19 +3,29 @@
 Synchronous callers (the CLI, pytest fixtures, Locust) get real servers on real ports
 without owning an event loop; errors a handler swallowed into a 500 are re-raised by
 `check()` so a test fails with the server's own traceback.
+
+Serving also raises the process's youngest-generation GC threshold to GC_GEN0. A fan-out
+to N sockets keeps a pending write per socket alive at once; with Python's default of 700
+every burst promotes thousands of them, and every few bursts a full collection walks every
+connection's objects: 150-200 ms with 2,000 sockets, during which nothing is delivered
+(bench/capacity.py). At 20,000 a burst's objects die young and full collections are rare.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from aiohttp import web
 
+from ..loops import new_event_loop
+
 T = TypeVar("T")
 LOOPBACK = "127.0.0.1"
+GC_GEN0 = 20_000
 
 
 class ServerCrashed(RuntimeError):
@@ -24,7 +34,10 @@ class ServerCrashed(RuntimeError):
 
 class BackgroundLoop:
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        threshold = gc.get_threshold()
+        if threshold[0] < GC_GEN0:
+            gc.set_threshold(GC_GEN0, *threshold[1:])
+        self.loop = new_event_loop()
         self._runners: list[web.AppRunner] = []
         self._thread = threading.Thread(target=self.loop.run_forever, name="stocksync-servers", daemon=True)
         self._thread.start()
