@@ -88,10 +88,12 @@ def expectations(history: HistoryData, contract: Contract, window: float) -> lis
 
 
 def _duplicates(receipts: list[Receipt]) -> tuple[list[Receipt], list[Finding]]:
-    seen: dict[tuple[str, str, str, str], Receipt] = {}
+    """The same (event, text) twice on one listener's channel; receipts share one Payload per
+    (event, text), so its identity stands for both."""
+    seen: dict[tuple[str, str, int], Receipt] = {}
     unique, findings = [], []
     for r in receipts:
-        ident = (r.listener, r.channel, r.event, r.raw)
+        ident = (r.listener, r.channel, id(r.payload))
         first = seen.get(ident)
         if first is None:
             seen[ident] = r
