@@ -37,8 +37,8 @@ class Expectation:
 
 
 Diffs = dict[tuple[int, int], list[str]]
-"""Payload differences by (expected payload, received data) object: every listener of a fan-out
-shares both, so each pair is compared once."""
+"""Differences by (expected payload, received Payload) object: every listener of a fan-out shares
+both, so each pair is compared once."""
 
 
 @dataclass(slots=True)
@@ -191,7 +191,7 @@ def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryR
     result.matches.append(Match(op, receipt))
     latency = receipt.time - op.invoke
     result.latencies.append((exp.event, exp.listener, latency))
-    pair = (id(exp.payload), id(receipt.data))
+    pair = (id(exp.payload), id(receipt.payload))
     differences = diffs.get(pair)
     if differences is None:
         differences = diffs[pair] = diff(exp.payload, receipt.data)

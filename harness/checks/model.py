@@ -40,9 +40,12 @@ class Receipt:
     channel: str
     event: str
     raw: str
-    data: Any
     time: float
     payload: Payload
+
+    @property
+    def data(self) -> Any:
+        return self.payload.data
 
 
 @dataclass(slots=True)
@@ -127,7 +130,7 @@ def parse_receipts(history: HistoryData, contract: Contract) -> list[Receipt]:
         if payload is None:
             payload = payloads[(event, raw)] = _payload(contract.logical(event), raw)
         receipts.append(Receipt(len(receipts), obs.listener or "?", obs.socket_id, obs.channel or "", event, raw,
-                                payload.data, obs.time, payload))
+                                obs.time, payload))
     return receipts
 
 

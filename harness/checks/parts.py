@@ -74,12 +74,11 @@ def _split(history: HistoryData, shares: list[set[str]]) -> list[HistoryData]:
     share_of = {listener: index for index, members in enumerate(shares) for listener in members}
     split: list[list[Observation]] = [[] for _ in shares]
     for obs in history.observations:
-        index = share_of.get(obs.listener) if obs.listener is not None else None
-        if index is not None:
-            split[index].append(obs)
-        elif obs.listener is None:
+        if obs.listener is None:
             for observations in split:
                 observations.append(obs)
+        else:
+            split[share_of[obs.listener]].append(obs)
     return [HistoryData(history.meta, history.operations, observations) for observations in split]
 
 

@@ -70,7 +70,7 @@ def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt
         own_ops = sorted((op for socket_id in sockets.get(listener, set()) for op in ops_by_socket.get(socket_id, [])),
                          key=lambda op: op.id)
         updates = [(t, line) for t, line in _own_updates(own_ops) if t > snap.time]
-        updates += [(r.time, r.data) for r in by_listener.get(listener, [])
+        updates += [(r.time, r.payload.data) for r in by_listener.get(listener, [])
                     if r.time > snap.time and r.payload.logical in LINE_EVENTS and channel in (None, r.channel)]
         view.apply_latest(updates)
         yield from _compare(listener, sid, channel, view.lines, truth.data["lines"], truth.time,
