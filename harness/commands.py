@@ -17,7 +17,7 @@ from .bots.fleet import ListenersNotReady
 from .checks import check
 from .bots.endpoint import PusherEndpoint
 from .contract import Contract, ContractError, load_contract
-from .flows import SetupFailed
+from .flow_context import SetupFailed
 from .history import HistoryFormatError, load
 from .plan import describe_plan
 from .preflight import PreflightFailed, preflight

@@ -21,7 +21,8 @@ from .bots.fleet import ListenerFleet
 from .bots.recorder import ListenerRecorder
 from .checks import CheckResult, check
 from .contract import DETAIL, LIST
-from .flows import FLOWS, FlowContext, SetupFailed
+from .flow_context import FlowContext, SetupFailed
+from .flows import FLOWS
 from .history import History, HistoryData
 from .preflight import probe_exposure
 from .scenario import Scenario

@@ -12,9 +12,11 @@ from typing import Any
 
 import pusher
 import pysher
+import requests
 import websocket
 
 from harness.api import StocktakeApi
+from harness.sim.served import ServedStack
 from harness.sim.stack import EmbeddedStack
 from harness.waiting import wait_until
 
@@ -136,3 +138,21 @@ def fresh_stocktake(api: StocktakeApi, populate: bool = True) -> int:
     if populate:
         assert api.send(api.populate(created.body["id"])).status == 200
     return int(created.body["id"])
+
+
+class Served(ServedStack):
+    """A `stocksync serve` process, and the flags that point a run at it.
+
+    `prefix` names the target flags: `--` for `stocksync run`, `--sync-` for Locust.
+    """
+
+    def flags(self, other: bool = False, prefix: str = "--") -> list[str]:
+        api, pusher = self.api, self.pusher
+        out = [f"{prefix}target", api["base_url"], f"{prefix}token", api["token"], f"{prefix}hotel", api["hotel"],
+               "--pusher-key", pusher["key"], "--pusher-host", "127.0.0.1", "--pusher-port", str(pusher["port"])]
+        return out + ([f"{prefix}other-hotel", api["other_hotel"], f"{prefix}other-token", api["other_token"]]
+                      if other else [])
+
+    def stocktakes(self) -> list[dict[str, Any]]:
+        url = f"{self.api['base_url']}/{self.api['hotel']}/stocktakes/"
+        return requests.get(url, headers={"Authorization": f"Token {self.api['token']}"}, timeout=10).json()

@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 
-from harness.sim.served import ServedStack
+from tests.support import Served
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUST = [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfile.py")]
@@ -98,16 +97,12 @@ def test_bad_sync_options_stop_the_run_with_exit_2(tmp_path: Path, flag: str, va
 
 @pytest.mark.parametrize("keep", [False, True], ids=["cleaned-up", "kept"])
 def test_headless_run_against_a_target_by_flags(tmp_path: Path, keep: bool) -> None:
-    served = ServedStack()
+    served = Served()
     try:
-        api, pusher = served.api, served.pusher
-        flags = ["--sync-target", api["base_url"], "--sync-token", api["token"], "--sync-hotel", api["hotel"],
-                 "--pusher-key", pusher["key"], "--pusher-host", "127.0.0.1", "--pusher-port", str(pusher["port"])]
-        done = subprocess.run([*LOCUST, "--headless", *SHORT, *flags, *(["--sync-keep"] if keep else []),
-                               "--sync-report-dir", str(tmp_path / "r")],
+        done = subprocess.run([*LOCUST, "--headless", *SHORT, *served.flags(prefix="--sync-"),
+                               *(["--sync-keep"] if keep else []), "--sync-report-dir", str(tmp_path / "r")],
                               capture_output=True, text=True, timeout=100, cwd=tmp_path)
-        left = requests.get(f"{api['base_url']}/{api['hotel']}/stocktakes/",
-                            headers={"Authorization": f"Token {api['token']}"}, timeout=10).json()
+        left = served.stocktakes()
     finally:
         served.stop()
     _, report = _report(tmp_path / "r")

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-from harness.sim.served import ServedStack
 from harness.waiting import wait_until
+from tests.support import Served
 
 QUICK_STAGING = """
 name = "staging"
@@ -51,20 +50,6 @@ PRIVATE = """
 list = "private-{hotel}-stocktakes"
 detail = "private-{hotel}-stocktake-{stocktake_id}"
 """
-
-
-class Served(ServedStack):
-    """A `stocksync serve` process, and the flags that point a run at it."""
-
-    def flags(self, other: bool = False) -> list[str]:
-        api, pusher = self.api, self.pusher
-        out = ["--target", api["base_url"], "--token", api["token"], "--hotel", api["hotel"],
-               "--pusher-key", pusher["key"], "--pusher-host", "127.0.0.1", "--pusher-port", str(pusher["port"])]
-        return out + (["--other-hotel", api["other_hotel"], "--other-token", api["other_token"]] if other else [])
-
-    def stocktakes(self) -> list[dict[str, Any]]:
-        url = f"{self.api['base_url']}/{self.api['hotel']}/stocktakes/"
-        return requests.get(url, headers={"Authorization": f"Token {self.api['token']}"}, timeout=10).json()
 
 
 @pytest.fixture

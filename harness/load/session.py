@@ -19,7 +19,7 @@ from ..api import StocktakeApi
 from ..bots.counter import CounterBot
 from ..contract import load_contract
 from ..faults import select
-from ..flows import FlowContext
+from ..flow_context import FlowContext
 from ..runner import Runner, RunOutcome
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..sim.served import ServedStack
