@@ -23,7 +23,7 @@ from .plan import describe_plan
 from .preflight import PreflightFailed, preflight
 from .report import build_report, write_reports
 from .report.console import print_summary
-from .runner import Progress as RunProgress
+from .run_progress import Progress as RunProgress
 from .runner import RunOutcome, Runner
 from .scenario import Scenario, ScenarioError, load_scenario
 from .sim.stack import EmbeddedStack, StackOptions

@@ -1,15 +1,16 @@
-"""What a flow works with: the run's target, history and bots, and the stocktakes it made.
+"""What a flow works with: the run's target, history, bots and budget, and the stocktakes it made.
 
 Kept apart from the flows themselves so each flow reads as what happens, and the
-bookkeeping (setup retries, cleanup in target mode) has one home.
+bookkeeping (the shared budget, setup retries, cleanup in target mode) has one home.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .api import StocktakeApi
 from .bots.calls import perform
@@ -19,8 +20,22 @@ from .history import History, Operation
 from .scenario import Scenario
 from .target import Target
 
-if TYPE_CHECKING:
-    from .runner import Budget
+
+class Budget:
+    """Operations and time left; shared by every counter thread, so a run always stops by itself."""
+
+    def __init__(self, operations: int, seconds: float, stop: threading.Event) -> None:
+        self.left = operations
+        self.deadline = time.monotonic() + seconds
+        self.stop = stop
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.left <= 0 or time.monotonic() >= self.deadline or self.stop.is_set():
+                return False
+            self.left -= 1
+            return True
 
 
 class SetupFailed(RuntimeError):

@@ -21,24 +21,15 @@ from .bots.fleet import ListenerFleet
 from .bots.recorder import ListenerRecorder
 from .checks import CheckResult, check
 from .contract import DETAIL, LIST
-from .flow_context import FlowContext, SetupFailed
+from .flow_context import Budget, FlowContext, SetupFailed
 from .flows import FLOWS
 from .history import History, HistoryData
 from .preflight import probe_exposure
+from .run_progress import Progress, ProgressWatch
 from .scenario import Scenario
 from .target import Target
 
 QUIET_S = 0.5
-LIVE_CHECK_EVERY, LIVE_CHECK_MAX = 4, 5_000
-
-
-@dataclass
-class Progress:
-    elapsed: float
-    operations: int
-    receipts: int
-    failures: int
-    findings: int | None
 
 
 @dataclass
@@ -50,23 +41,6 @@ class RunOutcome:
     duration: float
     history_path: Path | None
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-class Budget:
-    """Operations and time left; shared by every counter thread, so a run always stops by itself."""
-
-    def __init__(self, operations: int, seconds: float, stop: threading.Event) -> None:
-        self.left = operations
-        self.deadline = time.monotonic() + seconds
-        self.stop = stop
-        self._lock = threading.Lock()
-
-    def take(self) -> bool:
-        with self._lock:
-            if self.left <= 0 or time.monotonic() >= self.deadline or self.stop.is_set():
-                return False
-            self.left -= 1
-            return True
 
 
 class Runner:
@@ -119,7 +93,9 @@ class Runner:
         except BaseException:
             self._close(ctx)
             raise
-        threading.Thread(target=self._monitor, args=(history, fleet), daemon=True).start()
+        if self.on_progress is not None:
+            watch = ProgressWatch(history, fleet, self.target.contract, self.scenario.limits.latency_ms / 1000)
+            threading.Thread(target=watch.run, args=(self.stop, self.on_progress), daemon=True).start()
         return ctx
 
     def finish(self, ctx: FlowContext) -> RunOutcome:
@@ -221,28 +197,6 @@ class Runner:
         for rejected in logs["rejections"]:
             for channel in rejected.get("channels") or [None]:
                 history.observe("trigger-rejected", channel=channel, event=rejected.get("event"), data=rejected)
-
-    def _monitor(self, history: History, fleet: ListenerFleet) -> None:
-        if self.on_progress is None:
-            return
-        t0, ticks, findings = history.now(), 0, None
-        while not self.stop.wait(0.5):
-            ticks += 1
-            if ticks % LIVE_CHECK_EVERY == 0:
-                findings = self._findings_so_far(history)
-            self.on_progress(self._progress(history, fleet, t0, findings))
-
-    def _progress(self, history: History, fleet: ListenerFleet, t0: float, findings: int | None) -> Progress:
-        ops = list(history.data.operations)
-        failures = sum(1 for op in ops if op.type == "info" or (op.status or 0) >= 500)
-        return Progress(history.now() - t0, len(ops), fleet.receipts(), failures, findings)
-
-    def _findings_so_far(self, history: History) -> int | None:
-        """The checks over what has settled (writes older than the latency limit); small runs only."""
-        if len(history.data.observations) >= LIVE_CHECK_MAX:
-            return None
-        settled = history.data.settled(history.now() - self.scenario.limits.latency_ms / 1000)
-        return len(check(settled, self.target.contract).errors)
 
 
 def _socket_of(recorder: ListenerRecorder) -> Callable[[], str | None]:
