@@ -205,6 +205,16 @@ def test_listener_that_joined_after_the_write_is_owed_nothing() -> None:
     assert names(history) == []
 
 
+def test_the_writers_own_connection_closing_inside_the_window_is_owed_nothing() -> None:
+    """A load run's stop closes browsers while writes are still inside their delivery window:
+    the writer's own browser is owed nothing (only an echo is judged), however it ends."""
+    h = healthy()
+    h.observations.insert(5, Observation("disconnect", 1.12, "counter-1-browser", "2.2"))
+    assert names(h) == []
+    h.observations.append(_receipt("counter-1-browser", 1.11, _event(LINE), socket_id="2.2"))
+    assert names(h) == ["self-echo"]
+
+
 def test_underscore_names_are_fine_under_a_contract_that_says_so() -> None:
     history = copy.deepcopy(healthy())
     _replace_receipt(history, event="line_counted_updated")

@@ -60,30 +60,49 @@ def test_headless_run_with_a_fault_fails_naming_the_finding(tmp_path: Path) -> N
     assert any(f["Method"] == "PUSHER" and "duplicate-event" in f["Error"] for f in failures)
 
 
-def test_master_with_two_workers_writes_one_aggregated_report(tmp_path: Path) -> None:
+def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str]:
+    """A headless master and its workers on 127.0.0.1; the master's exit code and stderr."""
     port = _free_port()
     master = subprocess.Popen([*LOCUST, "--headless", "--master", "--master-bind-host", "127.0.0.1",
-                               "--master-bind-port", str(port), "--expect-workers", "2", *SHORT,
-                               "--sync-report-dir", str(tmp_path / "r")],
+                               "--master-bind-port", str(port), "--expect-workers", str(workers), *SHORT,
+                               "--sync-report-dir", str(tmp_path / "r"), *flags],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    workers = [subprocess.Popen([*LOCUST, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path) for _ in range(2)]
+    started = [subprocess.Popen([*LOCUST, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+               for _ in range(workers)]
     try:
         _, err = master.communicate(timeout=100)
-        for worker in workers:
+        for worker in started:
             worker.wait(30)
     finally:
-        for process in (master, *workers):
+        for process in (master, *started):
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    assert master.returncode == 0, err[-3000:]
+    return master.returncode, err
+
+
+def test_master_with_two_workers_writes_one_aggregated_report(tmp_path: Path) -> None:
+    returncode, err = _distributed(tmp_path, 2)
     folder, report = _report(tmp_path / "r")
+    assert returncode == 0, (report["findings"][:3], err[-3000:])
     assert len(report["meta"]["workers"]) == 2
     assert len(list(folder.glob("history-*.jsonl"))) == 2
     assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
     listeners = {name.split("/")[0] for name in report["latency"]["by_listener"]}
     assert listeners == set(report["meta"]["workers"]), "both workers' listeners are in the one report"
+
+
+def test_a_worker_whose_set_up_fails_makes_the_master_exit_2_naming_why(tmp_path: Path) -> None:
+    """Workers take the master's target; an unreachable one fails their set-up. The master must
+    not wait out its collect timeout for histories that will not come, nor pass the run."""
+    closed = _free_port()
+    returncode, err = _distributed(tmp_path, 1, "--sync-target", f"http://127.0.0.1:{closed}", "--sync-token", "t",
+                                   "--sync-hotel", "h", "--pusher-key", "k", "--pusher-host", "127.0.0.1",
+                                   "--pusher-port", str(closed))
+    assert returncode == 2, err[-3000:]
+    assert "stocksync set-up failed" in err and f"port={closed}" in err
+    assert "only 0 of 1 workers sent their history" in err
 
 
 @pytest.mark.parametrize("flag, value", [("--sync-listener-kind", "carrier-pigeon"),

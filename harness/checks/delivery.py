@@ -57,14 +57,19 @@ class DeliveryResult:
 def _role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, Interval] | None:
     """DELIVER/ECHO if one connection covered the whole window; GAP if the listener was on the
     page (first subscribed before the invoke, not yet gone for good) but a disconnect broke
-    the window; None if it arrived later or had left."""
+    the window; None if it arrived later or had left. The originator's own connection is owed
+    nothing however it ends: ECHO, so only an echo that arrives is judged."""
     for sub in subs:
         if sub.start <= op.invoke and sub.end >= window_end:
-            return (ECHO if op.socket_id and sub.socket_id == op.socket_id else DELIVER), sub
+            return (ECHO if _own(op, sub) else DELIVER), sub
     before = [sub for sub in subs if sub.start <= op.invoke]
     if before and op.invoke < max(sub.end for sub in subs):
-        return GAP, before[-1]
+        return (ECHO if _own(op, before[-1]) else GAP), before[-1]
     return None
+
+
+def _own(op: Operation, sub: Interval) -> bool:
+    return bool(op.socket_id) and sub.socket_id == op.socket_id
 
 
 def expectations(history: HistoryData, contract: Contract, window: float) -> list[Expectation]:

@@ -4,6 +4,8 @@ and on the master the merge of every worker's history into one report and the ex
 Message flow (distributed): each worker, at its test stop, checks nothing itself beyond
 draining and sends its whole history ("stocksync-history") to the master; the master merges
 the histories (`merge.py`), checks once, writes reports/ and sets the process exit code.
+A worker whose set-up fails sends its error in the same message instead, so the master
+neither waits for a history that will not come nor passes a run that was not checked whole.
 Locally (no master) the one process does the same with its own history.
 """
 
@@ -42,6 +44,8 @@ class LoadRun:
     def __init__(self) -> None:
         self.session: LoadSession | None = None
         self.texts: dict[str, str] = {}  # each process's history.jsonl, parsed when reporting
+        self.worker_errors: dict[str, str] = {}
+        self.collected = False  # the master's test stop can fire twice (last worker gone, then quit)
         self.expected_workers = 0
         self.started = 0.0
         self.verdict: str | None = None
@@ -65,7 +69,10 @@ def on_init(environment: Environment, **_: Any) -> None:
 
 def _on_history(environment: Environment, msg: Any, **_: Any) -> None:
     data = msg.data
-    RUN.texts[data["worker"]] = data["history"]
+    if "error" in data:
+        RUN.worker_errors[data["worker"]] = data["error"]
+    else:
+        RUN.texts[data["worker"]] = data["history"]
 
 
 def on_test_start(environment: Environment, **_: Any) -> None:
@@ -75,17 +82,20 @@ def on_test_start(environment: Environment, **_: Any) -> None:
         RUN.expected_workers = environment.runner.worker_count
         return
     options = environment.parsed_options
-    name = environment.runner.client_id if isinstance(environment.runner, WorkerRunner) else "local"
+    runner = environment.runner
+    name = (runner.client_id if isinstance(runner, WorkerRunner) else "local").replace("/", "_").replace(":", "_")
     session: LoadSession | None = None
     try:
-        session = LoadSession(options, name.replace("/", "_").replace(":", "_"))
+        session = LoadSession(options, name)
         session.begin(Path(options.sync_report_dir) / ".locust-histories")
     except Exception as exc:  # noqa: BLE001 - reported to the user, and the run stops
         if session is not None:
             session.close()
         RUN.setup_error = f"{type(exc).__name__}: {exc}"
         log.error("stocksync set-up failed: %s", RUN.setup_error)
-        gevent.spawn(environment.runner.quit)  # not from inside the test-start handler, which it would wait on
+        if isinstance(runner, WorkerRunner):
+            runner.send_message(MESSAGE, {"worker": name, "error": RUN.setup_error})
+        gevent.spawn(runner.quit)  # not from inside the test-start handler, which it would wait on
         return
     RUN.session = session
     gevent.spawn(_feed, environment, session)
@@ -134,13 +144,19 @@ def _collect_and_report(environment: Environment) -> None:
     test stop: ask those that have not reported to stop now (their test stop sends the history)."""
     runner = environment.runner
     assert isinstance(runner, MasterRunner)
+    if RUN.collected:
+        return
+    RUN.collected = True
     for client in runner.clients.all:
         runner.send_message("stop", None, client_id=client.id)
     deadline = time.monotonic() + COLLECT_TIMEOUT_S
-    while len(RUN.texts) < RUN.expected_workers and time.monotonic() < deadline:
+    while len(RUN.texts) + len(RUN.worker_errors) < RUN.expected_workers and time.monotonic() < deadline:
         gevent.sleep(0.2)
+    for worker, error in RUN.worker_errors.items():
+        log.error("worker %s: stocksync set-up failed: %s", worker, error)
     if len(RUN.texts) < RUN.expected_workers:
-        log.error("only %d of %d workers sent their history", len(RUN.texts), RUN.expected_workers)
+        RUN.setup_error = f"only {len(RUN.texts)} of {RUN.expected_workers} workers sent their history"
+        log.error("%s%s", RUN.setup_error, "; the report covers those that did" if RUN.texts else "")
     if RUN.texts:
         _report(environment)
 

@@ -4,6 +4,11 @@ Each Locust worker records its own counters and listeners against a stocktake of
 (and, with no target, against a simulator of its own, where ids and socket ids repeat).
 Namespacing every actor, listener, socket id and hotel by worker keeps the workers apart,
 so checking the merged history finds exactly what checking each one would, in one report.
+
+The history has one quiescence, and each worker has its own: its listeners stop right after
+it. So each worker's times are shifted to make them all quiesce at the same instant. That
+is sound because the checks only compare times within a worker, and it also lines up
+workers on other machines, whose monotonic clocks have nothing in common.
 """
 
 from __future__ import annotations
@@ -26,32 +31,35 @@ def _channel(contract: Contract, worker: str, channel: str | None) -> str | None
     return contract.channel(kind, f"{worker}.{hotel}", stocktake_id)
 
 
-def _observation(contract: Contract, worker: str, obs: Observation) -> Observation:
+def _observation(contract: Contract, worker: str, obs: Observation, shift: float) -> Observation:
     data = obs.data
     if obs.kind in ("snapshot", "truth") and isinstance(data, dict) and data.get("hotel"):
         data = {**data, "hotel": f"{worker}.{data['hotel']}"}
-    return replace(obs, listener=_tag(worker, obs.listener), socket_id=_tag(worker, obs.socket_id),
-                   channel=_channel(contract, worker, obs.channel), data=data)
+    return replace(obs, time=obs.time + shift, listener=_tag(worker, obs.listener),
+                   socket_id=_tag(worker, obs.socket_id), channel=_channel(contract, worker, obs.channel), data=data)
 
 
-def _operation(worker: str, op: Operation, offset: int) -> Operation:
+def _operation(worker: str, op: Operation, offset: int, shift: float) -> Operation:
     return replace(op, id=op.id + offset, actor=f"{worker}/{op.actor}", hotel=f"{worker}.{op.hotel}",
-                   actor_hotel=f"{worker}.{op.actor_hotel}", socket_id=_tag(worker, op.socket_id))
+                   actor_hotel=f"{worker}.{op.actor_hotel}", socket_id=_tag(worker, op.socket_id),
+                   invoke=op.invoke + shift, complete=None if op.complete is None else op.complete + shift)
 
 
 def merge_histories(parts: dict[str, HistoryData], contract: Contract) -> HistoryData:
     """`parts` maps a worker's name to its history; the merged meta keeps the first worker's
-    settings and the latest quiescence (workers on one machine share the monotonic clock)."""
+    settings, and the latest quiescence, which every worker's is shifted to."""
+    quiesced = {worker: d.meta["quiesced_at"] for worker, d in parts.items() if "quiesced_at" in d.meta}
+    common = max(quiesced.values(), default=0.0)
     merged = HistoryData()
     offset = 0
     for worker, data in parts.items():
         if not merged.meta:
             merged.meta.update(data.meta)
-        merged.operations.extend(_operation(worker, op, offset) for op in data.operations)
-        merged.observations.extend(_observation(contract, worker, o) for o in data.observations)
+        shift = common - quiesced[worker] if worker in quiesced else 0.0
+        merged.operations.extend(_operation(worker, op, offset, shift) for op in data.operations)
+        merged.observations.extend(_observation(contract, worker, o, shift) for o in data.observations)
         offset += max((op.id for op in data.operations), default=0) + 1
-    quiesced = [d.meta["quiesced_at"] for d in parts.values() if "quiesced_at" in d.meta]
     if quiesced:
-        merged.meta["quiesced_at"] = max(quiesced)
+        merged.meta["quiesced_at"] = common
     merged.meta["workers"] = sorted(parts)
     return merged
