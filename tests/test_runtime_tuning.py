@@ -26,6 +26,16 @@ def test_harness_loops_are_uvloop() -> None:
         loop.close()
 
 
+def test_pysher_frames_are_validated_by_compiled_code_and_still_strictly() -> None:
+    """websocket-client picks wsaccel up at import when installed; without it every byte of
+    every text frame goes through a Python loop (a third of a pysher delivery's CPU)."""
+    import websocket._utils as ws_utils
+
+    assert "Utf8Validator" in vars(ws_utils)
+    assert ws_utils.validate_utf8("Guinness Keg ü".encode())
+    assert not ws_utils.validate_utf8(b"\xc3\x28") and not ws_utils.validate_utf8(b"\xed\xa0\x80")
+
+
 def test_under_gevent_the_standard_loop_runs_and_works() -> None:
     """Locust's processes are monkey-patched; libuv's poll would freeze every greenlet there."""
     code = ("from gevent import monkey; monkey.patch_all()\n"
