@@ -19,7 +19,7 @@ from .endpoints import CHANNEL, OursEndpoint
 from .stats import ms, percentile
 
 OFFERED, SECONDS, P99_LIMIT_S, TRIALS = 5000, 3.0, 0.100, 2
-STEPS = {"asyncio": (250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000), "pysher": (2, 5, 10, 25, 50, 100, 200, 400)}
+STEPS = {"asyncio": (250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000), "pysher": (2, 5, 10, 25, 50, 100, 200, 400, 600, 800)}
 
 
 async def _offer(endpoint: OursEndpoint, listeners: int) -> None:
