@@ -49,7 +49,7 @@ class LoadRun:
         self.expected_workers = 0
         self.started = 0.0
         self.verdict: str | None = None
-        self.setup_error: str | None = None
+        self.run_error: str | None = None  # set-up failed, or a worker sent no history: exit 2
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -91,10 +91,10 @@ def on_test_start(environment: Environment, **_: Any) -> None:
     except Exception as exc:  # noqa: BLE001 - reported to the user, and the run stops
         if session is not None:
             session.close()
-        RUN.setup_error = f"{type(exc).__name__}: {exc}"
-        log.error("stocksync set-up failed: %s", RUN.setup_error)
+        RUN.run_error = f"{type(exc).__name__}: {exc}"
+        log.error("stocksync set-up failed: %s", RUN.run_error)
         if isinstance(runner, WorkerRunner):
-            runner.send_message(MESSAGE, {"worker": name, "error": RUN.setup_error})
+            runner.send_message(MESSAGE, {"worker": name, "error": RUN.run_error})
         gevent.spawn(runner.quit)  # not from inside the test-start handler, which it would wait on
         return
     RUN.session = session
@@ -155,8 +155,8 @@ def _collect_and_report(environment: Environment) -> None:
     for worker, error in RUN.worker_errors.items():
         log.error("worker %s: stocksync set-up failed: %s", worker, error)
     if len(RUN.texts) < RUN.expected_workers:
-        RUN.setup_error = f"only {len(RUN.texts)} of {RUN.expected_workers} workers sent their history"
-        log.error("%s%s", RUN.setup_error, "; the report covers those that did" if RUN.texts else "")
+        RUN.run_error = f"only {len(RUN.texts)} of {RUN.expected_workers} workers sent their history"
+        log.error("%s%s", RUN.run_error, "; the report covers those that did" if RUN.texts else "")
     if RUN.texts:
         _report(environment)
 
@@ -183,7 +183,7 @@ def on_quitting(environment: Environment, **_: Any) -> None:
     if runner is not None and runner.state not in (STATE_INIT, STATE_STOPPED) and \
             not isinstance(runner, WorkerRunner):
         runner.stop()
-    if RUN.setup_error is not None:
+    if RUN.run_error is not None:
         environment.process_exit_code = 2
     elif RUN.verdict is not None:
         environment.process_exit_code = 1 if RUN.verdict == "FAIL" else 0
