@@ -10,7 +10,8 @@ standard loop is used, which behaves the same, only slower.
 from __future__ import annotations
 
 import asyncio
-import sys
+
+from .green import gevent_patched
 
 try:
     import uvloop
@@ -18,12 +19,7 @@ except ImportError:  # Windows: uvloop is not installed there (see pyproject.tom
     uvloop = None
 
 
-def under_gevent() -> bool:
-    monkey = sys.modules.get("gevent.monkey")
-    return monkey is not None and bool(monkey.is_module_patched("select"))
-
-
 def new_event_loop() -> asyncio.AbstractEventLoop:
-    if uvloop is None or under_gevent():
+    if uvloop is None or gevent_patched("select"):
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import Contract
+from ..green import gevent_patched
 from ..history import HistoryData, Observation
 from .delivery import check_delivery
 from .findings import Finding
@@ -82,12 +82,6 @@ def _split(history: HistoryData, shares: list[set[str]]) -> list[HistoryData]:
     return [HistoryData(history.meta, history.operations, observations) for observations in split]
 
 
-def _green() -> bool:
-    """Under gevent's monkey patching (Locust) a process pool's threads are greenlets: stay serial."""
-    monkey = sys.modules.get("gevent.monkey")
-    return bool(monkey is not None and monkey.is_module_patched("threading"))
-
-
 def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> Part:
     global _SOURCE
     per_listener: Counter[str] = Counter()  # every listener, those that received nothing included
@@ -95,8 +89,9 @@ def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> P
         if obs.listener is not None:
             per_listener[obs.listener] += obs.kind == "receipt"
     cores = os.cpu_count() or 1
+    # under gevent (Locust) a process pool's threads would be greenlets: stay serial there
     if sum(per_listener.values()) < PARALLEL_MIN_RECEIPTS or cores < 2 or len(per_listener) < 2 \
-            or "fork" not in multiprocessing.get_all_start_methods() or _green():
+            or "fork" not in multiprocessing.get_all_start_methods() or gevent_patched("threading"):
         return listener_part(history, contract, limit_s)
     shares = _shares(per_listener, min(cores, len(per_listener)))
     _SOURCE = (_split(history, shares), contract, limit_s)
