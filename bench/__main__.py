@@ -19,7 +19,11 @@ from rich.table import Table
 from . import capacity, checker, e2e, fanout, latency
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
-    "fanout": fanout.run, "capacity": capacity.run, "e2e": e2e.run, "checker": checker.run, "latency": latency.run,
+    "fanout": fanout.run,
+    "capacity": capacity.run,
+    "e2e": e2e.run,
+    "checker": checker.run,
+    "latency": latency.run,
 }
 
 
@@ -27,8 +31,12 @@ TARGET_LISTENERS = 2000
 
 
 def machine() -> dict[str, Any]:
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine()}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+    }
 
 
 def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -38,29 +46,51 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         f = results["fanout"]
         for label in ("10k/s", "flat out"):
             ours, bare = f["embedded Pusher server"][label], f["bare aiohttp broadcast"][label]
-            rows.append((f"fan-out to 1,000 listeners, {label}",
-                         f"{ours['deliveries_per_s']:,}/s p50 {ours['p50_ms']} ms p99 {ours['p99_ms']} ms",
-                         f"{f['ratio ours/bare'][label]} x bare ({bare['deliveries_per_s']:,}/s, p99 {bare['p99_ms']} ms)"))
+            rows.append(
+                (
+                    f"fan-out to 1,000 listeners, {label}",
+                    f"{ours['deliveries_per_s']:,}/s p50 {ours['p50_ms']} ms p99 {ours['p99_ms']} ms",
+                    f"{f['ratio ours/bare'][label]} x bare ({bare['deliveries_per_s']:,}/s, p99 {bare['p99_ms']} ms)",
+                )
+            )
     if "capacity" in results:
         for kind, c in results["capacity"].items():
             at_target = [s for s in c["steps"] if s["listeners"] == TARGET_LISTENERS and s.get("ready")]
-            rows.append((f"{kind} listeners in one process, p99 < 100 ms at 5k/s",
-                         f"{c['max_listeners_p99_under_100ms']:,}",
-                         f"target {TARGET_LISTENERS:,}: p99 {at_target[0]['p99_ms']} ms" if at_target else ""))
+            rows.append(
+                (
+                    f"{kind} listeners in one process, p99 < 100 ms at 5k/s",
+                    f"{c['max_listeners_p99_under_100ms']:,}",
+                    f"target {TARGET_LISTENERS:,}: p99 {at_target[0]['p99_ms']} ms" if at_target else "",
+                )
+            )
     if "e2e" in results:
         e = results["e2e"]
-        rows.append(("end to end, busy-stocktake (asyncio listeners)",
-                     f"{e['checked_deliveries_per_s']:,} checked deliveries/s",
-                     f"harness CPU share {e['harness_cpu_share']} (server {1 - e['harness_cpu_share']:.3f})"))
+        rows.append(
+            (
+                "end to end, busy-stocktake (asyncio listeners)",
+                f"{e['checked_deliveries_per_s']:,} checked deliveries/s",
+                f"harness CPU share {e['harness_cpu_share']} (server {1 - e['harness_cpu_share']:.3f})",
+            )
+        )
     if "checker" in results:
         for size, c in results["checker"].items():
-            rows.append((f"check {size} receipts", f"{c['check_s']} s ({c['us_per_receipt']} us/receipt)",
-                         f"{c['ratio_check/bare']} x bare JSON parse; growth {c['growth_vs_previous_size']}"))
+            rows.append(
+                (
+                    f"check {size} receipts",
+                    f"{c['check_s']} s ({c['us_per_receipt']} us/receipt)",
+                    f"{c['ratio_check/bare']} x bare JSON parse; growth {c['growth_vs_previous_size']}",
+                )
+            )
     if "latency" in results:
         lat = results["latency"]
         ours, bare = lat["embedded Pusher server"], lat["bare aiohttp broadcast"]
-        rows.append(("trigger-to-receipt floor, one listener", f"median {ours['median_ms']} ms p99 {ours['p99_ms']} ms",
-                     f"{lat['ratio ours/bare']['median']} x bare median ({bare['median_ms']} ms)"))
+        rows.append(
+            (
+                "trigger-to-receipt floor, one listener",
+                f"median {ours['median_ms']} ms p99 {ours['p99_ms']} ms",
+                f"{lat['ratio ours/bare']['median']} x bare median ({bare['median_ms']} ms)",
+            )
+        )
     return rows
 
 
@@ -76,8 +106,9 @@ def main(names: list[str]) -> int:
         t0 = time.monotonic()
         results[name] = BENCHMARKS[name]()
         console.print(f"  done in {time.monotonic() - t0:.0f} s")
-    table = Table(title=f"stocksync benchmarks on {results['machine']['cpus']} CPUs, "
-                        f"Python {results['machine']['python']}")
+    table = Table(
+        title=f"stocksync benchmarks on {results['machine']['cpus']} CPUs, Python {results['machine']['python']}"
+    )
     for column in ("figure", "value", "against the baseline"):
         table.add_column(column)
     for row in headline(results):

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from harness.loops import new_event_loop
+from harness.runtime import new_event_loop
 
 T = TypeVar("T")
 

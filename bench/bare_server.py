@@ -10,7 +10,7 @@ import sys
 
 from aiohttp import WSMsgType, web
 
-from harness.loops import new_event_loop
+from harness.runtime import new_event_loop
 
 CLIENTS = web.AppKey("clients", set)
 

@@ -11,7 +11,8 @@ from typing import Any
 import aiohttp
 
 from harness.bots.endpoint import PusherEndpoint
-from harness.bots.fleet import ListenerFleet, ListenersNotReady
+from harness.bots.fleet import ListenerFleet
+from harness.errors import ListenersNotReady
 from harness.history import History
 
 from . import aio
@@ -19,7 +20,10 @@ from .endpoints import CHANNEL, OursEndpoint
 from .stats import ms, percentile
 
 OFFERED, SECONDS, P99_LIMIT_S, TRIALS = 5000, 3.0, 0.100, 2
-STEPS = {"asyncio": (250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000), "pysher": (2, 5, 10, 25, 50, 100, 200, 400, 600, 800)}
+STEPS = {
+    "asyncio": (250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000),
+    "pysher": (2, 5, 10, 25, 50, 100, 200, 400, 600, 800),
+}
 
 
 async def _offer(endpoint: OursEndpoint, listeners: int) -> None:
@@ -48,8 +52,13 @@ def _step(endpoint: OursEndpoint, kind: str, count: int) -> dict[str, Any]:
     finally:
         fleet.stop()
     best = min(trials, key=lambda t: t["p99_ms"])
-    return {"listeners": count, "ready": True, **best, "p99_ms_trials": [t["p99_ms"] for t in trials],
-            "held": best["p99_ms"] < P99_LIMIT_S * 1000}
+    return {
+        "listeners": count,
+        "ready": True,
+        **best,
+        "p99_ms_trials": [t["p99_ms"] for t in trials],
+        "held": best["p99_ms"] < P99_LIMIT_S * 1000,
+    }
 
 
 def _trial(endpoint: OursEndpoint, history: History, count: int) -> dict[str, Any]:
@@ -60,8 +69,11 @@ def _trial(endpoint: OursEndpoint, history: History, count: int) -> dict[str, An
     time.sleep(2)
     receipts = [o for o in history.data.observations[before:] if o.kind == "receipt"]
     latencies = [o.time + wall_minus_mono - json.loads(o.data)["t"] for o in receipts]
-    return {"deliveries": len(latencies), "p50_ms": ms(percentile(latencies, 50)),
-            "p99_ms": ms(percentile(latencies, 99))}
+    return {
+        "deliveries": len(latencies),
+        "p50_ms": ms(percentile(latencies, 50)),
+        "p99_ms": ms(percentile(latencies, 99)),
+    }
 
 
 def run() -> dict[str, Any]:

@@ -4,18 +4,17 @@ deliveries per second and the harness's own share of the CPU both processes used
 from __future__ import annotations
 
 import os
-from collections import Counter
 import time
+from collections import Counter
 from typing import Any
 
 import psutil
 
 from harness.contract import Contract
-from harness.runner import Runner
+from harness.run.runner import Runner
+from harness.run.target import Target
 from harness.scenario import load_scenario
 from harness.sim.served import ServedStack
-from harness.target import Target
-
 
 LISTENERS = 100
 
@@ -23,10 +22,13 @@ LISTENERS = 100
 def run() -> dict[str, Any]:
     """busy-stocktake with the think times taken out and 100 asyncio viewers: the harness flat out."""
     spec = load_scenario("busy-stocktake")
-    spec = spec.model_copy(update={
-        "run": spec.run.model_copy(update={"operations": 1500, "duration_s": 40}),
-        "counters": spec.counters.model_copy(update={"think_ms": (0, 10), "debounce_ms": 0, "keystrokes": (1, 1)}),
-        "listeners": spec.listeners.model_copy(update={"kind": "asyncio", "count": LISTENERS})})
+    spec = spec.model_copy(
+        update={
+            "run": spec.run.model_copy(update={"operations": 1500, "duration_s": 40}),
+            "counters": spec.counters.model_copy(update={"think_ms": (0, 10), "debounce_ms": 0, "keystrokes": (1, 1)}),
+            "listeners": spec.listeners.model_copy(update={"kind": "asyncio", "count": LISTENERS}),
+        }
+    )
     served = ServedStack()
     try:
         server, harness = psutil.Process(served.process.pid), psutil.Process(os.getpid())
@@ -38,9 +40,15 @@ def run() -> dict[str, Any]:
     finally:
         served.stop()
     counts = outcome.result.counts
-    return {"listeners": LISTENERS + spec.counters.count, "operations": counts["operations"], "checked_deliveries": counts["matched"],
-            "findings": dict(Counter(f.name for f in outcome.result.errors)),
-            "first_findings": [f.message for f in outcome.result.errors[:3]], "wall_s": round(wall, 2),
-            "checked_deliveries_per_s": round(counts["matched"] / wall),
-            "harness_cpu_s": round(harness_cpu, 2), "server_cpu_s": round(server_cpu, 2),
-            "harness_cpu_share": round(harness_cpu / (harness_cpu + server_cpu), 3)}
+    return {
+        "listeners": LISTENERS + spec.counters.count,
+        "operations": counts["operations"],
+        "checked_deliveries": counts["matched"],
+        "findings": dict(Counter(f.name for f in outcome.result.errors)),
+        "first_findings": [f.message for f in outcome.result.errors[:3]],
+        "wall_s": round(wall, 2),
+        "checked_deliveries_per_s": round(counts["matched"] / wall),
+        "harness_cpu_s": round(harness_cpu, 2),
+        "server_cpu_s": round(server_cpu, 2),
+        "harness_cpu_share": round(harness_cpu / (harness_cpu + server_cpu), 3),
+    }

@@ -14,7 +14,7 @@ import aiohttp
 
 from harness.sim.pusher.signing import signed_query
 from harness.sim.served import ServedStack
-from harness.waiting import wait_until
+from harness.testing import wait_until
 
 CHANNEL = "bench"
 EVENT = "bench-event"
@@ -55,12 +55,18 @@ class OursEndpoint:
         """`count` events in batches of 10 (Pusher's batch limit)."""
         path = f"/apps/{self.pusher['app_id']}/batch_events"
         for start in range(0, count, 10):
-            batch = [{"channel": CHANNEL, "name": EVENT, "data": json.dumps(payload(pad))}
-                     for _ in range(min(10, count - start))]
+            batch = [
+                {"channel": CHANNEL, "name": EVENT, "data": json.dumps(payload(pad))}
+                for _ in range(min(10, count - start))
+            ]
             body = json.dumps({"batch": batch}).encode()
             query = signed_query(self.pusher["key"], self.pusher["secret"], "POST", path, body, int(time.time()))
-            async with session.post(f"http://127.0.0.1:{self.pusher['port']}{path}", params=query, data=body,
-                                    headers={"Content-Type": "application/json"}) as response:
+            async with session.post(
+                f"http://127.0.0.1:{self.pusher['port']}{path}",
+                params=query,
+                data=body,
+                headers={"Content-Type": "application/json"},
+            ) as response:
                 response.raise_for_status()
 
     def stop(self) -> None:
@@ -71,8 +77,7 @@ class BareEndpoint:
     name = "bare aiohttp broadcast"
 
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "bench.bare_server"], stdout=subprocess.PIPE,
-                                        text=True)
+        self.process = subprocess.Popen([sys.executable, "-m", "bench.bare_server"], stdout=subprocess.PIPE, text=True)
         self.port = int(self.process.stdout.readline())  # type: ignore[union-attr]
         wait_until(self._listening, 10, what="the bare server")
 
@@ -86,8 +91,10 @@ class BareEndpoint:
     async def publish(self, session: aiohttp.ClientSession, count: int, pad: int) -> None:
         """The same frames our server sends (a Pusher event envelope), in the same batches."""
         for start in range(0, count, 10):
-            frames = [json.dumps({"event": EVENT, "channel": CHANNEL, "data": json.dumps(payload(pad))})
-                      for _ in range(min(10, count - start))]
+            frames = [
+                json.dumps({"event": EVENT, "channel": CHANNEL, "data": json.dumps(payload(pad))})
+                for _ in range(min(10, count - start))
+            ]
             async with session.post(f"http://127.0.0.1:{self.port}/publish", json=frames) as response:
                 response.raise_for_status()
 

@@ -28,8 +28,9 @@ async def _reader(ws: aiohttp.ClientWebSocketResponse, latencies: list[float], s
             seen[0] = now
 
 
-async def measure(endpoint: Endpoint, offered: int | None, clients: int = CLIENTS,
-                  seconds: float = SECONDS) -> dict[str, Any]:
+async def measure(
+    endpoint: Endpoint, offered: int | None, clients: int = CLIENTS, seconds: float = SECONDS
+) -> dict[str, Any]:
     """offered deliveries/s, or None for flat out (batches back to back for `seconds`)."""
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         sockets: list[aiohttp.ClientWebSocketResponse] = []
@@ -57,9 +58,14 @@ async def measure(endpoint: Endpoint, offered: int | None, clients: int = CLIENT
             await ws.close()
         await asyncio.gather(*readers, return_exceptions=True)
     span = max(seen[0] - began, 1e-9)
-    return {"offered_per_s": offered or "flat out", "delivered": len(latencies), "expected": expected,
-            "deliveries_per_s": round(len(latencies) / span), "p50_ms": ms(percentile(latencies, 50)),
-            "p99_ms": ms(percentile(latencies, 99))}
+    return {
+        "offered_per_s": offered or "flat out",
+        "delivered": len(latencies),
+        "expected": expected,
+        "deliveries_per_s": round(len(latencies) / span),
+        "p50_ms": ms(percentile(latencies, 50)),
+        "p99_ms": ms(percentile(latencies, 99)),
+    }
 
 
 def run() -> dict[str, Any]:
@@ -67,11 +73,15 @@ def run() -> dict[str, Any]:
     for endpoint_class in (OursEndpoint, BareEndpoint):
         endpoint = endpoint_class()
         try:
-            results[endpoint.name] = {label: aio.run(measure(endpoint, offered))
-                                      for label, offered in (("10k/s", OFFERED), ("flat out", None))}
+            results[endpoint.name] = {
+                label: aio.run(measure(endpoint, offered))
+                for label, offered in (("10k/s", OFFERED), ("flat out", None))
+            }
         finally:
             endpoint.stop()
     ours, bare = results[OursEndpoint.name], results[BareEndpoint.name]
-    results["ratio ours/bare"] = {label: ratio(ours[label]["deliveries_per_s"], bare[label]["deliveries_per_s"])
-                                  for label in ("10k/s", "flat out")}
+    results["ratio ours/bare"] = {
+        label: ratio(ours[label]["deliveries_per_s"], bare[label]["deliveries_per_s"])
+        for label in ("10k/s", "flat out")
+    }
     return results

@@ -40,6 +40,8 @@ def run() -> dict[str, Any]:
             endpoint.stop()
         results[endpoint.name] = {"median_ms": ms(percentile(samples, 50)), "p99_ms": ms(percentile(samples, 99))}
     ours, bare = results[OursEndpoint.name], results[BareEndpoint.name]
-    results["ratio ours/bare"] = {"median": ratio(ours["median_ms"], bare["median_ms"]),
-                                  "p99": ratio(ours["p99_ms"], bare["p99_ms"])}
+    results["ratio ours/bare"] = {
+        "median": ratio(ours["median_ms"], bare["median_ms"]),
+        "p99": ratio(ours["p99_ms"], bare["p99_ms"]),
+    }
     return results

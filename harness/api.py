@@ -42,8 +42,17 @@ class ApiResponse:
 
 
 class StocktakeApi:
-    def __init__(self, base_url: str, hotel: str, token: str, *, auth_scheme: str = "Token",
-                 timeout: float = 15.0, session: requests.Session | None = None, label_routes: bool = False) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        hotel: str,
+        token: str,
+        *,
+        auth_scheme: str = "Token",
+        timeout: float = 15.0,
+        session: requests.Session | None = None,
+        label_routes: bool = False,
+    ) -> None:
         """`session` may be Locust's HttpSession (a requests.Session); `label_routes` then names each
         request by its route so Locust's stats group them."""
         self.root = f"{base_url.rstrip('/')}/{hotel}"
@@ -58,10 +67,16 @@ class StocktakeApi:
         headers = {"Authorization": self._auth, "Accept": "application/json"}
         if request.socket_id:
             headers["X-Socket-ID"] = request.socket_id
-        label = {"name": f"{request.method} {request.route}"} if self.label_routes else {}
-        response = self.session.request(request.method, self.root + request.path, json=request.body,
-                                        params=request.params or None, headers=headers, timeout=self.timeout,
-                                        **label)
+        label: dict[str, Any] = {"name": f"{request.method} {request.route}"} if self.label_routes else {}
+        response = self.session.request(
+            request.method,
+            self.root + request.path,
+            json=request.body,
+            params=request.params or None,
+            headers=headers,
+            timeout=self.timeout,
+            **label,
+        )
         try:
             body = response.json() if response.content else None
         except json.JSONDecodeError:
@@ -74,8 +89,9 @@ class StocktakeApi:
 
     @staticmethod
     def create_stocktake(period_start: str, period_end: str, socket_id: str | None = None) -> ApiRequest:
-        return ApiRequest("POST", "/stocktakes/", {"period_start": period_start, "period_end": period_end},
-                          socket_id=socket_id)
+        return ApiRequest(
+            "POST", "/stocktakes/", {"period_start": period_start, "period_end": period_end}, socket_id=socket_id
+        )
 
     @staticmethod
     def get_stocktake(stocktake_id: int) -> ApiRequest:
@@ -102,13 +118,21 @@ class StocktakeApi:
         return ApiRequest("GET", f"/stocktake-lines/{line_id}/")
 
     @staticmethod
-    def patch_line(line_id: int, full_units: str | None = None, partial_units: str | None = None,
-                   socket_id: str | None = None) -> ApiRequest:
-        body = {k: v for k, v in (("counted_full_units", full_units), ("counted_partial_units", partial_units))
-                if v is not None}
+    def patch_line(
+        line_id: int, full_units: str | None = None, partial_units: str | None = None, socket_id: str | None = None
+    ) -> ApiRequest:
+        body = {
+            k: v
+            for k, v in (("counted_full_units", full_units), ("counted_partial_units", partial_units))
+            if v is not None
+        }
         return ApiRequest("PATCH", f"/stocktake-lines/{line_id}/", body, socket_id=socket_id)
 
     @staticmethod
     def add_movement(line_id: int, movement_type: str, quantity: str, socket_id: str | None = None) -> ApiRequest:
-        return ApiRequest("POST", f"/stocktake-lines/{line_id}/add-movement/",
-                          {"movement_type": movement_type, "quantity": quantity}, socket_id=socket_id)
+        return ApiRequest(
+            "POST",
+            f"/stocktake-lines/{line_id}/add-movement/",
+            {"movement_type": movement_type, "quantity": quantity},
+            socket_id=socket_id,
+        )

@@ -15,9 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import ContractError
+
 LIST, DETAIL = "list", "detail"
-EVENTS = ("stocktake-created", "stocktake-deleted", "stocktake-status-changed", "stocktake-populated",
-          "line-counted-updated", "line-movement-added")
+EVENTS = (
+    "stocktake-created",
+    "stocktake-deleted",
+    "stocktake-status-changed",
+    "stocktake-populated",
+    "line-counted-updated",
+    "line-movement-added",
+)
 LINE_EVENTS = ("line-counted-updated", "line-movement-added")
 
 # operation kind -> [(logical event, channel kind)], as the contract's "Events on this channel" lists.
@@ -32,10 +40,6 @@ ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
 WRITE_KINDS = tuple(ROUTES)
 
 
-class ContractError(ValueError):
-    """A contract file that cannot be used; the message names the key."""
-
-
 @dataclass(frozen=True)
 class Contract:
     list_channel: str = "{hotel}-stocktakes"
@@ -45,14 +49,15 @@ class Contract:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_logical", {wire: logical for logical, wire in self.names.items()})
-        object.__setattr__(self, "_patterns", {
-            LIST: _template_regex(self.list_channel), DETAIL: _template_regex(self.detail_channel)})
+        object.__setattr__(
+            self, "_patterns", {LIST: _template_regex(self.list_channel), DETAIL: _template_regex(self.detail_channel)}
+        )
 
     def wire(self, logical: str) -> str:
         return self.names[logical]
 
     def logical(self, wire_name: str) -> str | None:
-        return self._logical.get(wire_name)  # type: ignore[attr-defined, no-any-return]
+        return self._logical.get(wire_name)  # type: ignore[attr-defined]
 
     def channel(self, kind: str, hotel: str, stocktake_id: int | None = None) -> str:
         template = self.list_channel if kind == LIST else self.detail_channel
@@ -75,8 +80,12 @@ class Contract:
         return [(self.wire(event), self.channel(kind, hotel, stocktake_id)) for event, kind in ROUTES.get(op_kind, ())]
 
     def describe(self) -> dict[str, Any]:
-        return {"source": self.source, "list_channel": self.list_channel, "detail_channel": self.detail_channel,
-                "events": dict(self.names)}
+        return {
+            "source": self.source,
+            "list_channel": self.list_channel,
+            "detail_channel": self.detail_channel,
+            "events": dict(self.names),
+        }
 
 
 def _template_regex(template: str) -> re.Pattern[str]:

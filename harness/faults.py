@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .errors import UnknownFault
 from .sim.pusher.faults import DeliveryFaults
 
 
@@ -23,42 +24,87 @@ class FaultSpec:
 
 
 CATALOGUE: tuple[FaultSpec, ...] = (
-    FaultSpec("underscore-event-names", "backend", "smoke", "unexpected-event",
-              "events named line_counted_updated etc. instead of the contract's hyphens"),
-    FaultSpec("swallowed-broadcast", "backend", "list-page", "missing-event",
-              "the trigger is skipped silently, as when the SDK raises and the view swallows it"),
+    FaultSpec(
+        "underscore-event-names",
+        "backend",
+        "smoke",
+        "unexpected-event",
+        "events named line_counted_updated etc. instead of the contract's hyphens",
+    ),
+    FaultSpec(
+        "swallowed-broadcast",
+        "backend",
+        "list-page",
+        "missing-event",
+        "the trigger is skipped silently, as when the SDK raises and the view swallows it",
+    ),
     FaultSpec("double-broadcast", "backend", "smoke", "duplicate-event", "every broadcast is sent twice"),
-    FaultSpec("stale-payload", "backend", "smoke", "payload-mismatch",
-              "line-counted-updated built from the line as it was before the write"),
-    FaultSpec("partial-line", "backend", "movements", "divergence",
-              "line-movement-added carries a partial line, as in the contract's own example"),
-    FaultSpec("bad-envelope", "backend", "smoke", "envelope-mismatch",
-              "line events carry another line's item_sku"),
-    FaultSpec("ignore-socket-id", "backend", "smoke", "self-echo",
-              "the caller's socket_id is not passed to the trigger, so the originator gets its echo"),
-    FaultSpec("wrong-channel", "backend", "smoke", "wrong-channel",
-              "line events go to the hotel's list channel instead of the stocktake's channel"),
-    FaultSpec("oversize-payload", "backend", "busy-stocktake", "oversize-payload",
-              "line-counted-updated carries the stocktake's lines along (over 10 KB, under the SDK's guard)"),
-    FaultSpec("accept-locked-writes", "backend", "approval-race", "locked-write-accepted",
-              "writes to approved stocktakes are accepted and broadcast"),
-    FaultSpec("cross-hotel-access", "backend", "two-hotels", "cross-hotel-access",
-              "a user of one hotel may read and change another hotel's stocktakes"),
+    FaultSpec(
+        "stale-payload",
+        "backend",
+        "smoke",
+        "payload-mismatch",
+        "line-counted-updated built from the line as it was before the write",
+    ),
+    FaultSpec(
+        "partial-line",
+        "backend",
+        "movements",
+        "divergence",
+        "line-movement-added carries a partial line, as in the contract's own example",
+    ),
+    FaultSpec("bad-envelope", "backend", "smoke", "envelope-mismatch", "line events carry another line's item_sku"),
+    FaultSpec(
+        "ignore-socket-id",
+        "backend",
+        "smoke",
+        "self-echo",
+        "the caller's socket_id is not passed to the trigger, so the originator gets its echo",
+    ),
+    FaultSpec(
+        "wrong-channel",
+        "backend",
+        "smoke",
+        "wrong-channel",
+        "line events go to the hotel's list channel instead of the stocktake's channel",
+    ),
+    FaultSpec(
+        "oversize-payload",
+        "backend",
+        "busy-stocktake",
+        "oversize-payload",
+        "line-counted-updated carries the stocktake's lines along (over 10 KB, under the SDK's guard)",
+    ),
+    FaultSpec(
+        "accept-locked-writes",
+        "backend",
+        "approval-race",
+        "locked-write-accepted",
+        "writes to approved stocktakes are accepted and broadcast",
+    ),
+    FaultSpec(
+        "cross-hotel-access",
+        "backend",
+        "two-hotels",
+        "cross-hotel-access",
+        "a user of one hotel may read and change another hotel's stocktakes",
+    ),
     FaultSpec("slow-trigger", "backend", "smoke", "late-event", "a synchronous delay before every trigger"),
     FaultSpec("flaky-500", "backend", "smoke", "server-error", "line writes fail with a 500 at random"),
     FaultSpec("pusher-drop", "pusher", "smoke", "missing-event", "the Pusher server drops events for some connections"),
     FaultSpec("pusher-duplicate", "pusher", "smoke", "duplicate-event", "the Pusher server delivers events twice"),
     FaultSpec("pusher-delay", "pusher", "smoke", "late-event", "the Pusher server holds events back"),
     FaultSpec("pusher-reorder", "pusher", "smoke", "out-of-order", "the Pusher server swaps two consecutive events"),
-    FaultSpec("pusher-disconnect", "pusher", "reconnect", "gap-during-disconnect",
-              "the Pusher server cuts connections (4200), so listeners miss events until they rejoin"),
+    FaultSpec(
+        "pusher-disconnect",
+        "pusher",
+        "reconnect",
+        "gap-during-disconnect",
+        "the Pusher server cuts connections (4200), so listeners miss events until they rejoin",
+    ),
 )
 BY_NAME = {spec.name: spec for spec in CATALOGUE}
 PUSHER_PREFIX = "pusher-"
-
-
-class UnknownFault(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

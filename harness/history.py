@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import HistoryFormatError
+
 FLUSH_S = 0.1
-OBSERVATION_KINDS = ("receipt", "connect", "disconnect", "subscribed", "subscription-error", "snapshot", "truth",
-                     "trigger-rejected", "injected-fault", "warning")
 
 
 @dataclass
@@ -104,8 +104,15 @@ class History:
                 self._file.flush()
                 self._flushed = now
 
-    def invoke(self, actor: str, kind: str, hotel: str, request: dict[str, Any], socket_id: str | None,
-               actor_hotel: str | None = None) -> Operation:
+    def invoke(
+        self,
+        actor: str,
+        kind: str,
+        hotel: str,
+        request: dict[str, Any],
+        socket_id: str | None,
+        actor_hotel: str | None = None,
+    ) -> Operation:
         with self._lock:
             op = Operation(next(self._ids), actor, kind, hotel, actor_hotel or hotel, request, socket_id, self.now())
             self._ops[op.id] = op
@@ -118,8 +125,17 @@ class History:
             op.complete = self.now()
             op.status, op.body, op.error = status, body, error
             op.type = "info" if status is None else ("ok" if 200 <= status < 300 else "fail")
-            self._write({"rec": "op", "type": op.type, "id": op.id, "complete": op.complete, "status": status,
-                         "body": body, "error": error})
+            self._write(
+                {
+                    "rec": "op",
+                    "type": op.type,
+                    "id": op.id,
+                    "complete": op.complete,
+                    "status": status,
+                    "body": body,
+                    "error": error,
+                }
+            )
         return op
 
     def observe(self, kind: str, **fields: Any) -> Observation:
@@ -147,10 +163,6 @@ class History:
 
 def _invoke_fields(op: Operation) -> dict[str, Any]:
     return {k: v for k, v in asdict(op).items() if k not in ("type", "complete", "status", "body", "error")}
-
-
-class HistoryFormatError(ValueError):
-    """A history file that is not what `History` writes; carries the line number."""
 
 
 def parse(lines: Iterable[str]) -> HistoryData:
@@ -183,5 +195,8 @@ def parse(lines: Iterable[str]) -> HistoryData:
 
 def load(path: Path) -> HistoryData:
     """Read a history back; a torn last line (a crashed run) is tolerated."""
-    with path.open(encoding="utf-8") as fh:
-        return parse(fh)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return parse(fh)
+    except HistoryFormatError as exc:
+        raise HistoryFormatError(f"{path}: {exc}") from None

@@ -14,10 +14,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .errors import ScenarioError
 from .faults import BY_NAME
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
-FLOWS = ("counting", "approval-race", "list-page", "reconnect", "two-hotels", "staging")
+Action = Literal["patch", "movement"]
+DEFAULT_MIX: dict[Action, float] = {"patch": 0.8, "movement": 0.2}
+FlowKind = Literal["counting", "approval-race", "list-page", "reconnect", "two-hotels", "staging"]
 
 
 class _Strict(BaseModel):
@@ -32,7 +35,7 @@ class StocktakeSection(_Strict):
 class CountersSection(_Strict):
     count: int = Field(2, ge=0, le=500)
     think_ms: tuple[int, int] = (200, 800)
-    mix: dict[Literal["patch", "movement"], float] = Field(default_factory=lambda: {"patch": 0.8, "movement": 0.2})
+    mix: dict[Action, float] = Field(default_factory=lambda: dict(DEFAULT_MIX))
     debounce_ms: int = Field(500, ge=0, le=10_000)
     keystrokes: tuple[int, int] = (1, 3)
 
@@ -66,7 +69,7 @@ class LimitsSection(_Strict):
 
 
 class FlowSection(_Strict):
-    kind: Literal["counting", "approval-race", "list-page", "reconnect", "two-hotels", "staging"] = "counting"
+    kind: FlowKind = "counting"
     approve_after_ops: int = Field(20, ge=0)
     cycles: int = Field(3, ge=1, le=1000)
     drop_after_ops: int = Field(10, ge=0)
@@ -90,10 +93,6 @@ class Scenario(_Strict):
             if fault.partition("=")[0] not in BY_NAME:
                 raise ValueError(f"unknown fault {fault!r}")
         return self
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be run; the message names the file, field and line."""
 
 
 def _line_of(text: str, loc: tuple[str | int, ...]) -> int | None:

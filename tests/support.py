@@ -18,7 +18,7 @@ import websocket
 from harness.api import StocktakeApi
 from harness.sim.served import ServedStack
 from harness.sim.stack import EmbeddedStack
-from harness.waiting import wait_until
+from harness.testing import wait_until
 
 for name in ("pysher.connection", "websocket"):
     logging.getLogger(name).setLevel(logging.CRITICAL)
@@ -26,12 +26,24 @@ for name in ("pysher.connection", "websocket"):
 
 def sdk(stack: EmbeddedStack, secret: str | None = None) -> pusher.Pusher:
     info = stack.ready_info()["pusher"]
-    return pusher.Pusher(app_id=info["app_id"], key=info["key"], secret=secret or info["secret"],
-                         host="127.0.0.1", port=info["port"], ssl=False)
+    return pusher.Pusher(
+        app_id=info["app_id"],
+        key=info["key"],
+        secret=secret or info["secret"],
+        host="127.0.0.1",
+        port=info["port"],
+        ssl=False,
+    )
 
 
-CONTRACT_EVENTS = ("line-counted-updated", "line-movement-added", "stocktake-created", "stocktake-deleted",
-                   "stocktake-status-changed", "stocktake-populated")
+CONTRACT_EVENTS = (
+    "line-counted-updated",
+    "line-movement-added",
+    "stocktake-created",
+    "stocktake-deleted",
+    "stocktake-status-changed",
+    "stocktake-populated",
+)
 
 
 @dataclass
@@ -47,8 +59,15 @@ class PysherClient:
     def __post_init__(self) -> None:
         info = self.stack.ready_info()["pusher"]
         self._lock = threading.Lock()
-        self.client = pysher.Pusher(info["key"], custom_host="127.0.0.1", port=info["port"], secure=False,
-                                    auto_sub=True, secret=info["secret"], reconnect_interval=0.2)
+        self.client = pysher.Pusher(
+            info["key"],
+            custom_host="127.0.0.1",
+            port=info["port"],
+            secure=False,
+            auto_sub=True,
+            secret=info["secret"],
+            reconnect_interval=0.2,
+        )
         self.client.connection.bind("pusher:connection_established", self._on_connect)
         self.client.connect()
         wait_until(lambda: self.subscribed >= set(self.channels), 10, what="pysher subscriptions")
@@ -82,12 +101,18 @@ class PysherClient:
 class RawClient:
     """Hand-written frames over websocket-client, for what no official client will send."""
 
-    def __init__(self, stack: EmbeddedStack, key: str | None = None, query: str = "?protocol=7",
-                 receive_buffer: int | None = None) -> None:
+    def __init__(
+        self,
+        stack: EmbeddedStack,
+        key: str | None = None,
+        query: str = "?protocol=7",
+        receive_buffer: int | None = None,
+    ) -> None:
         info = stack.ready_info()["pusher"]
         options = ((socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer),) if receive_buffer else ()
-        self.ws = websocket.create_connection(f"ws://127.0.0.1:{info['port']}/app/{key or info['key']}{query}",
-                                              timeout=5, sockopt=options)
+        self.ws = websocket.create_connection(
+            f"ws://127.0.0.1:{info['port']}/app/{key or info['key']}{query}", timeout=5, sockopt=options
+        )
 
     def send(self, event: str, data: Any, channel: str | None = None) -> None:
         frame = {"event": event, "data": data}
@@ -148,10 +173,23 @@ class Served(ServedStack):
 
     def flags(self, other: bool = False, prefix: str = "--") -> list[str]:
         api, pusher = self.api, self.pusher
-        out = [f"{prefix}target", api["base_url"], f"{prefix}token", api["token"], f"{prefix}hotel", api["hotel"],
-               "--pusher-key", pusher["key"], "--pusher-host", "127.0.0.1", "--pusher-port", str(pusher["port"])]
-        return out + ([f"{prefix}other-hotel", api["other_hotel"], f"{prefix}other-token", api["other_token"]]
-                      if other else [])
+        out = [
+            f"{prefix}target",
+            api["base_url"],
+            f"{prefix}token",
+            api["token"],
+            f"{prefix}hotel",
+            api["hotel"],
+            "--pusher-key",
+            pusher["key"],
+            "--pusher-host",
+            "127.0.0.1",
+            "--pusher-port",
+            str(pusher["port"]),
+        ]
+        return out + (
+            [f"{prefix}other-hotel", api["other_hotel"], f"{prefix}other-token", api["other_token"]] if other else []
+        )
 
     def stocktakes(self) -> list[dict[str, Any]]:
         url = f"{self.api['base_url']}/{self.api['hotel']}/stocktakes/"

@@ -16,8 +16,10 @@ from typing import Any
 
 import aiohttp
 
-from ..loops import new_event_loop
-from .endpoint import AuthRefused, PusherEndpoint
+from ..channel_kinds import needs_auth
+from ..errors import AuthRefused
+from ..runtime import new_event_loop
+from .endpoint import PusherEndpoint
 from .recorder import ListenerRecorder
 
 BACKOFF_S = 1.0
@@ -75,7 +77,7 @@ class AsyncListener:
                         await self._frame(ws, msg.data)
                 finally:
                     keepalive.cancel()
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError, OSError):
             return None
         finally:
             self._ws = None
@@ -112,10 +114,13 @@ class AsyncListener:
     async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         for channel in self.recorder.channels:
             data: dict[str, Any] = {"channel": channel}
-            if channel.startswith(("private-", "presence-")):
+            if needs_auth(channel):
                 try:
-                    data.update(await asyncio.get_running_loop().run_in_executor(
-                        None, self.endpoint.authorise, self.recorder.socket_id or "", channel))
+                    data.update(
+                        await asyncio.get_running_loop().run_in_executor(
+                            None, self.endpoint.authorise, self.recorder.socket_id or "", channel
+                        )
+                    )
                 except AuthRefused as exc:
                     self.recorder.subscription_failed(channel, str(exc))
                     continue

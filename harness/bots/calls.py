@@ -8,13 +8,26 @@ from ..api import TRANSPORT_ERRORS, ApiRequest, StocktakeApi
 from ..history import History, Operation
 
 
-def perform(history: History, api: StocktakeApi, actor: str, kind: str, request: ApiRequest, *,
-            hotel: str | None = None, **context: Any) -> Operation:
+def perform(
+    history: History,
+    api: StocktakeApi,
+    actor: str,
+    kind: str,
+    request: ApiRequest,
+    *,
+    hotel: str | None = None,
+    **context: Any,
+) -> Operation:
     """`hotel` is whose data the call touches (default: the URL's); the actor's own hotel is the
     API client's. `context` (stocktake_id, line_id) ties the operation to its events."""
-    op = history.invoke(actor, kind, hotel or api.hotel, {"method": request.method, "path": request.path,
-                                                          "body": request.body, **context},
-                        request.socket_id, actor_hotel=api.hotel)
+    op = history.invoke(
+        actor,
+        kind,
+        hotel or api.hotel,
+        {"method": request.method, "path": request.path, "body": request.body, **context},
+        request.socket_id,
+        actor_hotel=api.hotel,
+    )
     try:
         response = api.send(request)
     except TRANSPORT_ERRORS as exc:

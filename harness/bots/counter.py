@@ -51,10 +51,20 @@ class CounterStyle:
 
 
 class CounterBot:
-    def __init__(self, name: str, api: StocktakeApi, history: History, lines: list[dict[str, Any]],
-                 stocktake_id: int, socket_id: Callable[[], str | None], values: UniqueValues,
-                 style: CounterStyle, seed: int, data_hotel: str | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        name: str,
+        api: StocktakeApi,
+        history: History,
+        lines: list[dict[str, Any]],
+        stocktake_id: int,
+        socket_id: Callable[[], str | None],
+        values: UniqueValues,
+        style: CounterStyle,
+        seed: int,
+        data_hotel: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.name = name
         self.api = api
         self.history = history
@@ -84,8 +94,10 @@ class CounterBot:
         """One burst of typing in the partial-units box; PATCH what survives the debounce."""
         style = self.style
         strokes = self.rng.randint(*style.keystrokes)
-        gaps = [style.debounce_ms + 50 if self.rng.random() < style.pause_chance else self.rng.randint(
-            *style.keystroke_ms) for _ in range(strokes - 1)]
+        gaps = [
+            style.debounce_ms + 50 if self.rng.random() < style.pause_chance else self.rng.randint(*style.keystroke_ms)
+            for _ in range(strokes - 1)
+        ]
         values = [self.values.take() for _ in range(strokes)]
         full = str(self.fake.random_int(0, 9))
         ops, typed_from = [], 0
@@ -97,12 +109,28 @@ class CounterBot:
 
     def patch(self, line: dict[str, Any], full: str | None, partial: str | None) -> Operation:
         request = self.api.patch_line(line["id"], full, partial, socket_id=self.socket_id())
-        return perform(self.history, self.api, self.name, "patch_line", request, hotel=self.data_hotel,
-                       stocktake_id=self.stocktake_id, line_id=line["id"])
+        return perform(
+            self.history,
+            self.api,
+            self.name,
+            "patch_line",
+            request,
+            hotel=self.data_hotel,
+            stocktake_id=self.stocktake_id,
+            line_id=line["id"],
+        )
 
     def add_movement(self, line: dict[str, Any]) -> Operation:
         kind = self.rng.choice(("PURCHASE", "WASTE"))
         quantity = f"{self.rng.randint(1, 40)}.{self.rng.randint(0, 99):02d}"
         request = self.api.add_movement(line["id"], kind, quantity, socket_id=self.socket_id())
-        return perform(self.history, self.api, self.name, "add_movement", request, hotel=self.data_hotel,
-                       stocktake_id=self.stocktake_id, line_id=line["id"])
+        return perform(
+            self.history,
+            self.api,
+            self.name,
+            "add_movement",
+            request,
+            hotel=self.data_hotel,
+            stocktake_id=self.stocktake_id,
+            line_id=line["id"],
+        )

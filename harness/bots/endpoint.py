@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import pusher
 import requests
 
-from ..sim.pusher.signing import channel_auth
+from ..errors import AuthRefused
 
-
-class AuthRefused(Exception):
-    pass
+SDK_APP_ID = "stocksync"  # the SDK wants one; a channel signature does not depend on it
 
 
 @dataclass(frozen=True)
@@ -43,8 +41,9 @@ class PusherEndpoint:
         return f"{scheme}://{self.ws_host}:{self.ws_port}/app/{self.key}?protocol={protocol}&client=stocksync&version=1"
 
     def authorise(self, socket_id: str, channel: str, channel_data: dict[str, Any] | None = None) -> dict[str, str]:
-        """The subscribe fields for a private or presence channel, as pusher-js would obtain them."""
-        encoded = json.dumps(channel_data) if channel_data is not None else None
+        """The subscribe fields for a private or presence channel, as pusher-js would obtain them: from the
+        auth endpoint, or signed locally with the official server SDK (never the simulated server's own
+        signing code, so a mistake there cannot hide behind the same mistake here)."""
         if self.auth_endpoint:
             form = {"socket_id": socket_id, "channel_name": channel}
             response = requests.post(self.auth_endpoint, data=form, headers=self.auth_headers, timeout=10)
@@ -53,7 +52,9 @@ class PusherEndpoint:
             return {k: v for k, v in response.json().items() if k in ("auth", "channel_data")}
         if not self.secret:
             raise AuthRefused(f"{channel} needs an auth endpoint or the app secret")
-        fields = {"auth": channel_auth(self.key, self.secret, socket_id, channel, encoded)}
-        if encoded is not None:
-            fields["channel_data"] = encoded
-        return fields
+        sdk = pusher.Pusher(app_id=SDK_APP_ID, key=self.key, secret=self.secret)
+        try:
+            signed = sdk.authenticate(channel=channel, socket_id=socket_id, custom_data=channel_data)
+        except ValueError as exc:
+            raise AuthRefused(f"cannot sign {channel} for socket {socket_id!r}: {exc}") from None
+        return {k: str(v) for k, v in signed.items() if k in ("auth", "channel_data")}

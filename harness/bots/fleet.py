@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+from ..errors import ListenersNotReady
 from ..history import History
 from .async_listener import AsyncListener, AsyncListenerPool
 from .endpoint import PusherEndpoint
@@ -35,10 +36,6 @@ class Listener(Protocol):
 
 
 REFUSED_GRACE_S = 2.0
-
-
-class ListenersNotReady(RuntimeError):
-    """Listeners could not subscribe in time; the message says which and why."""
 
 
 class ListenerFleet:
@@ -78,11 +75,14 @@ class ListenerFleet:
                 break
             time.sleep(0.02)
         late = [listener.name for listener in self.listeners if not listener.recorder.ready]
-        errors = [o.data.get("message") for o in self.history.data.of_kind("subscription-error")
-                  if isinstance(o.data, dict)]
+        errors = [
+            o.data.get("message") for o in self.history.data.of_kind("subscription-error") if isinstance(o.data, dict)
+        ]
         detail = f"; errors: {'; '.join(sorted(set(filter(None, errors)))[:3])}" if errors else ""
-        raise ListenersNotReady(f"{len(late)} listener(s) not subscribed after {time.monotonic() - started:.0f}s "
-                                f"(e.g. {', '.join(late[:3])}){detail}")
+        raise ListenersNotReady(
+            f"{len(late)} listener(s) not subscribed after {time.monotonic() - started:.0f}s "
+            f"(e.g. {', '.join(late[:3])}){detail}"
+        )
 
     def receipts(self) -> int:
         return sum(listener.recorder.receipts for listener in self.listeners)

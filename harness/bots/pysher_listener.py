@@ -16,7 +16,9 @@ from typing import Any
 
 import pysher
 
-from .endpoint import AuthRefused, PusherEndpoint
+from ..channel_kinds import needs_auth
+from ..errors import AuthRefused
+from .endpoint import PusherEndpoint
 from .recorder import ListenerRecorder
 
 RECONNECT_AFTER_S = 0.5
@@ -39,8 +41,12 @@ class PysherListener:
 
     def start(self) -> None:
         ep = self.endpoint
-        options: dict[str, Any] = {"secure": ep.secure, "auto_sub": True, "reconnect_interval": 0.5,
-                                   "log_level": logging.CRITICAL}
+        options: dict[str, Any] = {
+            "secure": ep.secure,
+            "auto_sub": True,
+            "reconnect_interval": 0.5,
+            "log_level": logging.CRITICAL,
+        }
         if ep.cluster:
             options["cluster"] = ep.cluster
         else:
@@ -64,8 +70,11 @@ class PysherListener:
         self.recorder.connected(json.loads(data)["socket_id"])
         for channel in self.recorder.channels:
             try:
-                auth = self.endpoint.authorise(self.recorder.socket_id or "", channel)["auth"] \
-                    if channel.startswith(("private-", "presence-")) else None
+                auth = (
+                    self.endpoint.authorise(self.recorder.socket_id or "", channel)["auth"]
+                    if needs_auth(channel)
+                    else None
+                )
             except AuthRefused as exc:
                 self.recorder.subscription_failed(channel, str(exc))
                 continue

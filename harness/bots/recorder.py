@@ -17,8 +17,9 @@ SubscribedHook = Callable[["ListenerRecorder", str], None]
 
 
 class ListenerRecorder:
-    def __init__(self, name: str, channels: list[str], history: History,
-                 on_subscribed: SubscribedHook | None = None) -> None:
+    def __init__(
+        self, name: str, channels: list[str], history: History, on_subscribed: SubscribedHook | None = None
+    ) -> None:
         self.name = name
         self.channels = list(channels)
         self.history = history
@@ -48,8 +49,9 @@ class ListenerRecorder:
                 return
             socket_id, self.socket_id, self.subscribed = self.socket_id, None, set()
             planned, self.planned_drop = self.planned_drop, False
-        self.history.observe("disconnect", listener=self.name, socket_id=socket_id,
-                             data={"code": code, "planned": planned})
+        self.history.observe(
+            "disconnect", listener=self.name, socket_id=socket_id, data={"code": code, "planned": planned}
+        )
 
     def subscription_succeeded(self, channel: str) -> None:
         with self._lock:
@@ -57,8 +59,13 @@ class ListenerRecorder:
         self.history.observe("subscribed", listener=self.name, socket_id=self.socket_id, channel=channel)
 
     def subscription_failed(self, channel: str | None, message: str) -> None:
-        self.history.observe("subscription-error", listener=self.name, socket_id=self.socket_id, channel=channel,
-                             data={"message": message})
+        self.history.observe(
+            "subscription-error",
+            listener=self.name,
+            socket_id=self.socket_id,
+            channel=channel,
+            data={"message": message},
+        )
 
     def receipt(self, channel: str, event: str, data: object) -> None:
         self.receipts += 1

@@ -55,8 +55,12 @@ def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | N
     findings.extend(check_access(history))
     findings.extend(f for f in _recorded(history))
     findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))
-    counts = {"operations": len(history.operations), "receipts": part.receipts,
-              "matched": part.matched, "findings": len(findings)}
+    counts = {
+        "operations": len(history.operations),
+        "receipts": part.receipts,
+        "matched": part.matched,
+        "findings": len(findings),
+    }
     samples = [v for values in part.by_event.values() for v in values]
     return CheckResult(findings, latency_stats(part.by_event, part.by_listener), counts, samples)
 
@@ -66,6 +70,14 @@ def _recorded(history: HistoryData) -> list[Finding]:
     out = []
     for obs in history.of_kind("warning"):
         if isinstance(obs.data, dict) and obs.data.get("name") in NAMES:
-            out.append(Finding(obs.data["name"], obs.data.get("message", ""), obs.channel, obs.event,
-                               listener=obs.listener, times={"at": obs.time}))
+            out.append(
+                Finding(
+                    obs.data["name"],
+                    obs.data.get("message", ""),
+                    obs.channel,
+                    obs.event,
+                    listener=obs.listener,
+                    times={"at": obs.time},
+                )
+            )
     return out

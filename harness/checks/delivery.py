@@ -44,14 +44,23 @@ def _duplicates(receipts: list[Receipt]) -> tuple[list[Receipt], list[Finding]]:
             seen[ident] = r
             unique.append(r)
         else:
-            findings.append(Finding("duplicate-event", f"{r.listener} got {r.event} on {r.channel} again",
-                                    r.channel, r.event, listener=r.listener, actual=r.data,
-                                    times={"first": first.time, "again": r.time}))
+            findings.append(
+                Finding(
+                    "duplicate-event",
+                    f"{r.listener} got {r.event} on {r.channel} again",
+                    r.channel,
+                    r.event,
+                    listener=r.listener,
+                    actual=r.data,
+                    times={"first": first.time, "again": r.time},
+                )
+            )
     return unique, findings
 
 
-def check_delivery(history: HistoryData, contract: Contract, receipts: list[Receipt],
-                   latency_limit: float) -> DeliveryResult:
+def check_delivery(
+    history: HistoryData, contract: Contract, receipts: list[Receipt], latency_limit: float
+) -> DeliveryResult:
     result = DeliveryResult()
     unique, result.findings = _duplicates(receipts)
     groups: dict[tuple[str, str, str, Key], list[Receipt]] = defaultdict(list)
@@ -68,8 +77,9 @@ def check_delivery(history: HistoryData, contract: Contract, receipts: list[Rece
     return result
 
 
-def _match_group(exps: list[Expectation], receipts: list[Receipt], limit: float, result: DeliveryResult,
-                 diffs: Diffs) -> None:
+def _match_group(
+    exps: list[Expectation], receipts: list[Receipt], limit: float, result: DeliveryResult, diffs: Diffs
+) -> None:
     """Walk the receipts in arrival order. Each may match only an operation invoked before it
     arrived: the one with its fingerprint if still unmatched (another's before the listener's
     own, which only an echo would match), else the earliest-completed unmatched one
@@ -105,8 +115,9 @@ def _match_group(exps: list[Expectation], receipts: list[Receipt], limit: float,
             _unmatched(exp, result)
 
 
-def _clean_pairs(exps: list[Expectation], arrived: list[Receipt], limit: float, result: DeliveryResult,
-                 diffs: Diffs) -> bool:
+def _clean_pairs(
+    exps: list[Expectation], arrived: list[Receipt], limit: float, result: DeliveryResult, diffs: Diffs
+) -> bool:
     """The healthy case, decided without the walk: one receipt per expectation, each carrying a
     distinct fingerprint of a non-echo operation invoked before it arrived. The walk would pair
     exactly these (each receipt finds its own fingerprint still free), so the result is the same."""
@@ -129,9 +140,16 @@ def _clean_pairs(exps: list[Expectation], arrived: list[Receipt], limit: float, 
 def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryResult, diffs: Diffs) -> None:
     op = exp.op
     if exp.role == ECHO:
-        result.findings.append(Finding("self-echo", f"{exp.listener} sent socket_id {op.socket_id} with operation "
-                                       f"{op.id} ({op.kind}) and still got {exp.event} back",
-                                       expected="no delivery to the originator", actual=receipt.data, **_common(exp, receipt)))
+        result.findings.append(
+            Finding(
+                "self-echo",
+                f"{exp.listener} sent socket_id {op.socket_id} with operation "
+                f"{op.id} ({op.kind}) and still got {exp.event} back",
+                expected="no delivery to the originator",
+                actual=receipt.data,
+                **_common(exp, receipt),
+            )
+        )
         return
     result.matches.append(Match(op, receipt))
     latency = receipt.time - op.invoke
@@ -141,14 +159,27 @@ def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryR
     if differences is None:
         differences = diffs[pair] = diff(exp.payload, receipt.data)
     if differences:
-        result.findings.append(Finding("payload-mismatch", f"{exp.event} for operation {op.id} differs from its "
-                                       f"HTTP response in {len(differences)} field(s)", expected=exp.payload,
-                                       actual=receipt.data, diff=differences, **_common(exp, receipt)))
+        result.findings.append(
+            Finding(
+                "payload-mismatch",
+                f"{exp.event} for operation {op.id} differs from its HTTP response in {len(differences)} field(s)",
+                expected=exp.payload,
+                actual=receipt.data,
+                diff=differences,
+                **_common(exp, receipt),
+            )
+        )
     if latency > limit:
-        result.findings.append(Finding("late-event", f"{exp.event} reached {exp.listener} {latency * 1000:.0f} ms "
-                                       f"after operation {op.id} was invoked (limit {limit * 1000:.0f} ms)",
-                                       expected=f"<= {limit * 1000:.0f} ms", actual=f"{latency * 1000:.0f} ms",
-                                       **_common(exp, receipt)))
+        result.findings.append(
+            Finding(
+                "late-event",
+                f"{exp.event} reached {exp.listener} {latency * 1000:.0f} ms "
+                f"after operation {op.id} was invoked (limit {limit * 1000:.0f} ms)",
+                expected=f"<= {limit * 1000:.0f} ms",
+                actual=f"{latency * 1000:.0f} ms",
+                **_common(exp, receipt),
+            )
+        )
 
 
 def _common(exp: Expectation, receipt: Receipt) -> dict[str, Any]:
@@ -163,8 +194,17 @@ def _unmatched(exp: Expectation, result: DeliveryResult) -> None:
     why = "though subscribed throughout"
     if exp.role == GAP:
         why = "while its connection was down" + (" (a disconnect the scenario planned)" if exp.planned_gap else "")
-    result.findings.append(Finding(name, f"{exp.listener} never got {exp.event} for operation {op.id} "
-                                   f"({op.kind}) {why}", exp.channel, exp.event, op.id, exp.listener,
-                                   expected=exp.payload, actual=None,
-                                   times={"invoke": op.invoke, "complete": op.complete or op.invoke},
-                                   warning=exp.planned_gap))
+    result.findings.append(
+        Finding(
+            name,
+            f"{exp.listener} never got {exp.event} for operation {op.id} ({op.kind}) {why}",
+            exp.channel,
+            exp.event,
+            op.id,
+            exp.listener,
+            expected=exp.payload,
+            actual=None,
+            times={"invoke": op.invoke, "complete": op.complete or op.invoke},
+            warning=exp.planned_gap,
+        )
+    )

@@ -15,12 +15,16 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 def summarise(values: list[float]) -> dict[str, Any]:
     ordered = sorted(values)
-    return {"count": len(ordered), **{f"p{q}": round(percentile(ordered, q) * 1000, 2) for q in (50, 90, 99)},
-            "max": round(ordered[-1] * 1000, 2) if ordered else 0.0}
+    return {
+        "count": len(ordered),
+        **{f"p{q}": round(percentile(ordered, q) * 1000, 2) for q in (50, 90, 99)},
+        "max": round(ordered[-1] * 1000, 2) if ordered else 0.0,
+    }
 
 
-def by_event_and_listener(samples: list[tuple[str, str, float]]) -> tuple[dict[str, list[float]],
-                                                                          dict[str, dict[str, Any]]]:
+def by_event_and_listener(
+    samples: list[tuple[str, str, float]],
+) -> tuple[dict[str, list[float]], dict[str, dict[str, Any]]]:
     """Samples per event (kept: they are joined across listener shares) and each listener's summary
     (final: a listener's samples never span shares)."""
     by_event: dict[str, list[float]] = defaultdict(list)
@@ -32,6 +36,9 @@ def by_event_and_listener(samples: list[tuple[str, str, float]]) -> tuple[dict[s
 
 
 def latency_stats(by_event: dict[str, list[float]], by_listener: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return {"unit": "ms", "all": summarise([v for values in by_event.values() for v in values]),
-            "by_event": {e: summarise(v) for e, v in sorted(by_event.items())},
-            "by_listener": dict(sorted(by_listener.items()))}
+    return {
+        "unit": "ms",
+        "all": summarise([v for values in by_event.values() for v in values]),
+        "by_event": {e: summarise(v) for e, v in sorted(by_event.items())},
+        "by_listener": dict(sorted(by_listener.items())),
+    }

@@ -110,8 +110,11 @@ def expected_event(op: Operation) -> tuple[Key | None, Any, Any]:
     if op.kind == "patch_line":
         return ("line", body.get("id")), fingerprint("line-counted-updated", body), {"line": body}
     if op.kind == "add_movement":
-        return ("movement", _as_dict(body.get("movement")).get("id")), None, {
-            k: body[k] for k in ("movement", "line") if k in body}
+        return (
+            ("movement", _as_dict(body.get("movement")).get("id")),
+            None,
+            {k: body[k] for k in ("movement", "line") if k in body},
+        )
     if op.kind == "delete_stocktake":
         return ("stocktake", sid), None, {"stocktake_id": sid}
     return ("stocktake", sid), None, body
@@ -119,7 +122,7 @@ def expected_event(op: Operation) -> tuple[Key | None, Any, Any]:
 
 def parse_receipts(history: HistoryData, contract: Contract) -> list[Receipt]:
     """One JSON parse and one reading per distinct (event, text)."""
-    receipts = []
+    receipts: list[Receipt] = []
     payloads: dict[tuple[str, str], Payload] = {}
     for obs in history.observations:
         if obs.kind != "receipt":
@@ -129,8 +132,9 @@ def parse_receipts(history: HistoryData, contract: Contract) -> list[Receipt]:
         payload = payloads.get((event, raw))
         if payload is None:
             payload = payloads[(event, raw)] = _payload(contract.logical(event), raw)
-        receipts.append(Receipt(len(receipts), obs.listener or "?", obs.socket_id, obs.channel or "", event, raw,
-                                obs.time, payload))
+        receipts.append(
+            Receipt(len(receipts), obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, obs.time, payload)
+        )
     return receipts
 
 
@@ -140,8 +144,13 @@ def _payload(logical: str | None, raw: str) -> Payload:
     except ValueError:
         data = None
     line = data.get("line") if isinstance(data, dict) else None
-    return Payload(data, logical, entity(logical, data), fingerprint(logical, line) if isinstance(data, dict) else None,
-                   line_id_of(logical, data))
+    return Payload(
+        data,
+        logical,
+        entity(logical, data),
+        fingerprint(logical, line) if isinstance(data, dict) else None,
+        line_id_of(logical, data),
+    )
 
 
 def intervals(history: HistoryData) -> dict[tuple[str, str], list[Interval]]:

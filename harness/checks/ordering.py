@@ -24,12 +24,22 @@ def check_order(matches: list[Match]) -> Iterator[Finding]:
         latest: Match | None = None
         for m in stream:
             if latest is not None and (m.op.complete or m.op.invoke) < latest.op.invoke:
-                yield Finding("out-of-order", f"{listener} saw operation {latest.op.id} on line {line_id} before "
-                              f"operation {m.op.id}, which the server completed first", m.receipt.channel,
-                              m.receipt.event, m.op.id, listener,
-                              expected=[m.op.id, latest.op.id], actual=[latest.op.id, m.op.id],
-                              times={"earlier_op_complete": m.op.complete or m.op.invoke,
-                                     "later_op_invoke": latest.op.invoke,
-                                     "later_received": latest.receipt.time, "earlier_received": m.receipt.time})
+                yield Finding(
+                    "out-of-order",
+                    f"{listener} saw operation {latest.op.id} on line {line_id} before "
+                    f"operation {m.op.id}, which the server completed first",
+                    m.receipt.channel,
+                    m.receipt.event,
+                    m.op.id,
+                    listener,
+                    expected=[m.op.id, latest.op.id],
+                    actual=[latest.op.id, m.op.id],
+                    times={
+                        "earlier_op_complete": m.op.complete or m.op.invoke,
+                        "later_op_invoke": latest.op.invoke,
+                        "later_received": latest.receipt.time,
+                        "earlier_received": m.receipt.time,
+                    },
+                )
             if latest is None or m.op.invoke > latest.op.invoke:
                 latest = m

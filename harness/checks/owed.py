@@ -66,6 +66,17 @@ def expectations(history: HistoryData, contract: Contract, window: float) -> lis
             for listener, subs in by_channel.get(channel, ()):
                 role = _role(subs, op, min(op.complete + window, quiesced))
                 if role is not None and key is not None:
-                    out.append(Expectation(op, listener, channel, event, key, fp, payload, role[0],
-                                           role[0] == GAP and role[1].planned_end))
+                    out.append(
+                        Expectation(
+                            op,
+                            listener,
+                            channel,
+                            event,
+                            key,
+                            fp,
+                            payload,
+                            role[0],
+                            role[0] == GAP and role[1].planned_end,
+                        )
+                    )
     return out

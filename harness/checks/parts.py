@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import Contract
-from ..green import gevent_patched
 from ..history import HistoryData, Observation
+from ..runtime import gevent_patched
 from .delivery import check_delivery
 from .findings import Finding
 from .latency import by_event_and_listener
@@ -90,8 +90,13 @@ def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> P
             per_listener[obs.listener] += obs.kind == "receipt"
     cores = os.cpu_count() or 1
     # under gevent (Locust) a process pool's threads would be greenlets: stay serial there
-    if sum(per_listener.values()) < PARALLEL_MIN_RECEIPTS or cores < 2 or len(per_listener) < 2 \
-            or "fork" not in multiprocessing.get_all_start_methods() or gevent_patched("threading"):
+    if (
+        sum(per_listener.values()) < PARALLEL_MIN_RECEIPTS
+        or cores < 2
+        or len(per_listener) < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+        or gevent_patched("threading")
+    ):
         return listener_part(history, contract, limit_s)
     shares = _shares(per_listener, min(cores, len(per_listener)))
     _SOURCE = (_split(history, shares), contract, limit_s)

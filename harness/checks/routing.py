@@ -26,30 +26,49 @@ def check_routing(contract: Contract, receipts: Iterable[Receipt]) -> Iterator[F
         if found is None:
             found = verdicts[ident] = list(_judge(contract, r))
         for name, message, extra in found:
-            yield Finding(name, message, channel=r.channel, event=r.event, listener=r.listener,
-                          times={"received": r.time}, **extra)
+            yield Finding(
+                name,
+                message,
+                channel=r.channel,
+                event=r.event,
+                listener=r.listener,
+                times={"received": r.time},
+                **extra,
+            )
 
 
 def _judge(contract: Contract, r: Receipt) -> Iterator[Verdict]:
     size = len(r.raw.encode())
     if size > MAX_EVENT_BYTES:
-        yield ("oversize-payload", f"{r.event} data is {size} bytes, over Pusher's {MAX_EVENT_BYTES}",
-               {"expected": f"<= {MAX_EVENT_BYTES} bytes", "actual": f"{size} bytes"})
+        yield (
+            "oversize-payload",
+            f"{r.event} data is {size} bytes, over Pusher's {MAX_EVENT_BYTES}",
+            {"expected": f"<= {MAX_EVENT_BYTES} bytes", "actual": f"{size} bytes"},
+        )
     logical = contract.logical(r.event)
     if logical is None:
         if not r.event.startswith(("pusher:", "pusher_internal:")):
-            yield ("unexpected-event", f"{r.event!r} is not an event of the contract",
-                   {"expected": sorted(contract.names.values()), "actual": r.event})
+            yield (
+                "unexpected-event",
+                f"{r.event!r} is not an event of the contract",
+                {"expected": sorted(contract.names.values()), "actual": r.event},
+            )
         return
     parsed = contract.parse_channel(r.channel)
     if parsed is None or parsed[0] not in contract.allowed_kinds(logical):
-        yield ("wrong-channel", f"{r.event} arrived on {r.channel}, which the contract does not route it to",
-               {"expected": sorted(contract.allowed_kinds(logical)), "actual": parsed[0] if parsed else r.channel})
+        yield (
+            "wrong-channel",
+            f"{r.event} arrived on {r.channel}, which the contract does not route it to",
+            {"expected": sorted(contract.allowed_kinds(logical)), "actual": parsed[0] if parsed else r.channel},
+        )
         return
     problems = list(_envelope(logical, r.data, parsed[2]))
     if problems:
-        yield ("envelope-mismatch", f"{r.event} envelope disagrees with its line or channel",
-               {"diff": problems, "actual": r.data})
+        yield (
+            "envelope-mismatch",
+            f"{r.event} envelope disagrees with its line or channel",
+            {"diff": problems, "actual": r.data},
+        )
 
 
 def _envelope(logical: str, data: object, channel_stocktake: int | None) -> Iterator[str]:
@@ -57,7 +76,7 @@ def _envelope(logical: str, data: object, channel_stocktake: int | None) -> Iter
         yield "data is not a JSON object"
         return
     if logical in LINE_EVENTS:
-        line = data.get("line") if isinstance(data.get("line"), dict) else {}
+        line: dict[str, Any] = data["line"] if isinstance(data.get("line"), dict) else {}
         for outer, inner in (("line_id", "id"), ("item_sku", "item_sku")):
             if outer in data and inner in line and data[outer] != line[inner]:
                 yield f"{outer}: envelope {data[outer]!r} but line.{inner} {line[inner]!r}"
@@ -67,15 +86,21 @@ def _envelope(logical: str, data: object, channel_stocktake: int | None) -> Iter
     sid = data.get("stocktake_id")
     if channel_stocktake is not None and sid is not None and sid != channel_stocktake:
         yield f"stocktake_id {sid!r} but the channel is stocktake {channel_stocktake}"
-    inner = data.get("stocktake")
-    if isinstance(inner, dict) and sid is not None and inner.get("id") not in (None, sid):
-        yield f"stocktake.id {inner.get('id')!r} but stocktake_id {sid!r}"
+    nested = data.get("stocktake")
+    if isinstance(nested, dict) and sid is not None and nested.get("id") not in (None, sid):
+        yield f"stocktake.id {nested.get('id')!r} but stocktake_id {sid!r}"
 
 
 def check_rejections(history: HistoryData) -> Iterator[Finding]:
     for obs in history.of_kind("trigger-rejected"):
         info = obs.data if isinstance(obs.data, dict) else {}
         if info.get("status") == 413:
-            yield Finding("oversize-payload", f"the Pusher server refused {obs.event} on {obs.channel}: "
-                          f"{info.get('message', 'over 10 KB')}", obs.channel, obs.event,
-                          expected="<= 10240 bytes", actual=f"{info.get('bytes')} bytes", times={"at": obs.time})
+            yield Finding(
+                "oversize-payload",
+                f"the Pusher server refused {obs.event} on {obs.channel}: {info.get('message', 'over 10 KB')}",
+                obs.channel,
+                obs.event,
+                expected="<= 10240 bytes",
+                actual=f"{info.get('bytes')} bytes",
+                times={"at": obs.time},
+            )

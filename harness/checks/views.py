@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..contract import LINE_EVENTS, Contract
-from ..frontend import FrontendView
 from ..history import HistoryData, Operation
 from .findings import Finding, diff, missing_fields
 from .model import Receipt
+from .page_model import FrontendView
 
 MAX_LINES_SHOWN = 5
 
@@ -48,8 +48,9 @@ def _unanswered_lines(ops: list[Operation]) -> set[Any]:
 
 
 def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt]) -> Iterator[Finding]:
-    truths = {(o.data.get("hotel"), o.data["stocktake_id"]): o for o in history.of_kind("truth")
-              if isinstance(o.data, dict)}
+    truths = {
+        (o.data.get("hotel"), o.data["stocktake_id"]): o for o in history.of_kind("truth") if isinstance(o.data, dict)
+    }
     snapshots: dict[tuple[str, int], Any] = {}
     for obs in history.of_kind("snapshot"):
         if isinstance(obs.data, dict):
@@ -67,18 +68,31 @@ def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt
             continue
         view = FrontendView(snap.data["lines"])
         channel = contract.channel("detail", snap.data.get("hotel", ""), sid) if snap.data.get("hotel") else None
-        own_ops = sorted((op for socket_id in sockets.get(listener, set()) for op in ops_by_socket.get(socket_id, [])),
-                         key=lambda op: op.id)
+        own_ops = sorted(
+            (op for socket_id in sockets.get(listener, set()) for op in ops_by_socket.get(socket_id, [])),
+            key=lambda op: op.id,
+        )
         updates = [(t, line) for t, line in _own_updates(own_ops) if t > snap.time]
-        updates += [(r.time, r.payload.data) for r in by_listener.get(listener, [])
-                    if r.time > snap.time and r.payload.logical in LINE_EVENTS and channel in (None, r.channel)]
+        updates += [
+            (r.time, r.payload.data)
+            for r in by_listener.get(listener, [])
+            if r.time > snap.time and r.payload.logical in LINE_EVENTS and channel in (None, r.channel)
+        ]
         view.apply_latest(updates)
-        yield from _compare(listener, sid, channel, view.lines, truth.data["lines"], truth.time,
-                            _unanswered_lines(own_ops))
+        yield from _compare(
+            listener, sid, channel, view.lines, truth.data["lines"], truth.time, _unanswered_lines(own_ops)
+        )
 
 
-def _compare(listener: str, sid: int, channel: str | None, view: dict[Any, dict[str, Any]],
-             truth_lines: list[dict[str, Any]], at: float, unknown: set[Any]) -> Iterator[Finding]:
+def _compare(
+    listener: str,
+    sid: int,
+    channel: str | None,
+    view: dict[Any, dict[str, Any]],
+    truth_lines: list[dict[str, Any]],
+    at: float,
+    unknown: set[Any],
+) -> Iterator[Finding]:
     problems: list[str] = []
     differing = 0
     for line in truth_lines:
@@ -92,6 +106,13 @@ def _compare(listener: str, sid: int, channel: str | None, view: dict[Any, dict[
             if differing <= MAX_LINES_SHOWN:
                 problems.extend(line_problems)
     if differing:
-        yield Finding("divergence", f"{listener}'s view of stocktake {sid} differs from a fresh GET on "
-                      f"{differing} line(s)", channel=channel, listener=listener, expected="the GET after quiescence",
-                      actual=f"{differing} line(s) differ", diff=problems, times={"checked": at})
+        yield Finding(
+            "divergence",
+            f"{listener}'s view of stocktake {sid} differs from a fresh GET on {differing} line(s)",
+            channel=channel,
+            listener=listener,
+            expected="the GET after quiescence",
+            actual=f"{differing} line(s) differ",
+            diff=problems,
+            times={"checked": at},
+        )

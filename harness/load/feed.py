@@ -38,8 +38,9 @@ class FeedState:
     reported_findings: set[tuple[str, int | None, str | None, str | None]] = field(default_factory=set)
 
 
-def settled_rows(history: HistoryData, contract: Contract, settled_before: float, limit_s: float,
-                 state: FeedState) -> list[Row]:
+def settled_rows(
+    history: HistoryData, contract: Contract, settled_before: float, limit_s: float, state: FeedState
+) -> list[Row]:
     partial = history.settled(settled_before)
     delivery = check_delivery(partial, contract, parse_receipts(partial, contract), limit_s)
     slowest: dict[tuple[int, str], float] = defaultdict(float)
@@ -47,12 +48,15 @@ def settled_rows(history: HistoryData, contract: Contract, settled_before: float
         done = match.op.complete or match.op.invoke
         key = (match.op.id, match.receipt.event)
         slowest[key] = max(slowest[key], max(0.0, match.receipt.time - done) * 1000)
-    rows = [Row(event, latency) for (op_id, event), latency in sorted(slowest.items())
-            if (op_id, event) not in state.reported_ops]
+    rows = [
+        Row(event, latency)
+        for (op_id, event), latency in sorted(slowest.items())
+        if (op_id, event) not in state.reported_ops
+    ]
     state.reported_ops.update(slowest)
     for finding in delivery.findings:
-        key = (finding.name, finding.operation, finding.listener, finding.event)
-        if key not in state.reported_findings and not finding.warning:
-            state.reported_findings.add(key)
+        about = (finding.name, finding.operation, finding.listener, finding.event)
+        if about not in state.reported_findings and not finding.warning:
+            state.reported_findings.add(about)
             rows.append(Row(finding.event or "?", 0.0, finding.name, finding.message))
     return rows

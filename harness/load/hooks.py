@@ -24,13 +24,14 @@ from rich.console import Console
 
 from ..checks import check
 from ..contract import load_contract
+from ..exit_codes import EXIT_USAGE
 from ..history import parse
-from ..report import build_report, write_reports
-from ..report.console import print_summary
-from .merge import merge_histories
-from .options import add_arguments
+from ..report import build_report, publish, timestamped_folder
+from ..run.settings import merge
 from .feed import Row
-from .session import LoadSession, report_folder
+from .merge import merge_histories
+from .options import add_arguments, target_flags
+from .session import LoadSession
 
 log = logging.getLogger("stocksync.locust")
 FEED_EVERY_S = 2.0
@@ -48,7 +49,7 @@ class LoadRun:
         self.collected = False  # the master's test stop can fire twice (last worker gone, then quit)
         self.expected_workers = 0
         self.started = 0.0
-        self.verdict: str | None = None
+        self.exit_code: int | None = None
         self.run_error: str | None = None  # set-up failed, or a worker sent no history: exit 2
 
     def reset(self) -> None:
@@ -81,14 +82,14 @@ def on_test_start(environment: Environment, **_: Any) -> None:
     if isinstance(environment.runner, MasterRunner):
         RUN.expected_workers = environment.runner.worker_count
         return
-    options = environment.parsed_options
-    runner = environment.runner
+    options, runner = environment.parsed_options, environment.runner
+    assert options is not None and runner is not None
     name = (runner.client_id if isinstance(runner, WorkerRunner) else "local").replace("/", "_").replace(":", "_")
     session: LoadSession | None = None
     try:
         session = LoadSession(options, name)
         session.begin(Path(options.sync_report_dir) / ".locust-histories")
-    except Exception as exc:  # noqa: BLE001 - reported to the user, and the run stops
+    except Exception as exc:
         if session is not None:
             session.close()
         RUN.run_error = f"{type(exc).__name__}: {exc}"
@@ -112,8 +113,13 @@ def _feed(environment: Environment, session: LoadSession) -> None:
 def _fire(environment: Environment, rows: list[Row]) -> None:
     for row in rows:
         environment.events.request.fire(
-            request_type="PUSHER", name=row.event, response_time=row.latency_ms, response_length=0,
-            exception=AssertionError(row.failure) if row.failure else None, context={})
+            request_type="PUSHER",
+            name=row.event,
+            response_time=row.latency_ms,
+            response_length=0,
+            exception=AssertionError(row.failure) if row.failure else None,
+            context={},
+        )
 
 
 def on_test_stop(environment: Environment, **_: Any) -> None:
@@ -163,30 +169,30 @@ def _collect_and_report(environment: Environment) -> None:
 
 def _report(environment: Environment) -> None:
     options = environment.parsed_options
+    assert options is not None
     contract = load_contract(Path(options.sync_contract) if options.sync_contract else None)
-    merged = merge_histories({worker: parse(text.splitlines(keepends=True)) for worker, text in RUN.texts.items()},
-                             contract)
+    merged = merge_histories(
+        {worker: parse(text.splitlines(keepends=True)) for worker, text in RUN.texts.items()}, contract
+    )
     result = check(merged, contract)
-    secrets = [s for s in (options.sync_token,) if s]
+    secrets = merge(target_flags(options)).secrets()
     report = build_report(merged, result, secrets, time.monotonic() - RUN.started)
-    folder = report_folder(Path(options.sync_report_dir), str(merged.meta.get("scenario", "run")))
-    write_reports(report, folder)
+    folder = timestamped_folder(Path(options.sync_report_dir), f"locust-{merged.meta.get('scenario', 'run')}")
+    folder.mkdir(parents=True, exist_ok=True)
     for worker, text in RUN.texts.items():
         (folder / ("history.jsonl" if len(RUN.texts) == 1 else f"history-{worker}.jsonl")).write_text(text)
-    print_summary(report, Console(stderr=True), str(folder))
-    RUN.verdict = report["verdict"]
+    RUN.exit_code = publish(report, folder, Console(stderr=True))
 
 
 def on_quitting(environment: Environment, **_: Any) -> None:
     """Runs before Locust's own runner.quit(): stop first, so the checks run and decide the exit code."""
     runner = environment.runner
-    if runner is not None and runner.state not in (STATE_INIT, STATE_STOPPED) and \
-            not isinstance(runner, WorkerRunner):
+    if runner is not None and runner.state not in (STATE_INIT, STATE_STOPPED) and not isinstance(runner, WorkerRunner):
         runner.stop()
     if RUN.run_error is not None:
-        environment.process_exit_code = 2
-    elif RUN.verdict is not None:
-        environment.process_exit_code = 1 if RUN.verdict == "FAIL" else 0
+        environment.process_exit_code = EXIT_USAGE
+    elif RUN.exit_code is not None:
+        environment.process_exit_code = RUN.exit_code
 
 
 def install(events: Any) -> None:

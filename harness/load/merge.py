@@ -35,14 +35,27 @@ def _observation(contract: Contract, worker: str, obs: Observation, shift: float
     data = obs.data
     if obs.kind in ("snapshot", "truth") and isinstance(data, dict) and data.get("hotel"):
         data = {**data, "hotel": f"{worker}.{data['hotel']}"}
-    return replace(obs, time=obs.time + shift, listener=_tag(worker, obs.listener),
-                   socket_id=_tag(worker, obs.socket_id), channel=_channel(contract, worker, obs.channel), data=data)
+    return replace(
+        obs,
+        time=obs.time + shift,
+        listener=_tag(worker, obs.listener),
+        socket_id=_tag(worker, obs.socket_id),
+        channel=_channel(contract, worker, obs.channel),
+        data=data,
+    )
 
 
 def _operation(worker: str, op: Operation, offset: int, shift: float) -> Operation:
-    return replace(op, id=op.id + offset, actor=f"{worker}/{op.actor}", hotel=f"{worker}.{op.hotel}",
-                   actor_hotel=f"{worker}.{op.actor_hotel}", socket_id=_tag(worker, op.socket_id),
-                   invoke=op.invoke + shift, complete=None if op.complete is None else op.complete + shift)
+    return replace(
+        op,
+        id=op.id + offset,
+        actor=f"{worker}/{op.actor}",
+        hotel=f"{worker}.{op.hotel}",
+        actor_hotel=f"{worker}.{op.actor_hotel}",
+        socket_id=_tag(worker, op.socket_id),
+        invoke=op.invoke + shift,
+        complete=None if op.complete is None else op.complete + shift,
+    )
 
 
 def merge_histories(parts: dict[str, HistoryData], contract: Contract) -> HistoryData:

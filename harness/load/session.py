@@ -7,7 +7,6 @@ its own, so its counters' operations are judged against its own listeners' recei
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,14 @@ from pydantic import ValidationError
 from ..api import StocktakeApi
 from ..bots.counter import CounterBot
 from ..contract import load_contract
+from ..errors import ScenarioError
 from ..faults import select
-from ..flow_context import FlowContext
-from ..runner import Runner, RunOutcome
-from ..scenario import Scenario, ScenarioError, load_scenario
+from ..run.context import FlowContext
+from ..run.runner import Runner, RunOutcome
+from ..run.settings import merge
+from ..run.target import Target
+from ..scenario import Scenario, load_scenario
 from ..sim.served import ServedStack
-from ..target import Target
-from ..targeting import resolve_target
 from .feed import LIVE_LIMIT, FeedState, Row, settled_rows
 from .options import target_flags
 
@@ -52,12 +52,13 @@ class LoadSession:
         try:
             return Scenario.model_validate(raw)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e.get('input')!r})"
-                                 for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e.get('input')!r})" for e in exc.errors()
+            )
             raise ScenarioError(f"--sync-* options: {problems}") from None
 
     def begin(self, history_dir: Path) -> None:
-        target = resolve_target(target_flags(self.options), self.contract)
+        target = Target.from_settings(merge(target_flags(self.options)), self.contract)
         if target is None:
             faults = [f for f in (self.options.sync_fault or "").split(",") if f]
             select(faults)  # an unknown fault is refused here, before a process is started
@@ -65,9 +66,13 @@ class LoadSession:
             target = Target.from_ready_info(self.served.info, self.contract)
         self.target = target
         history_dir.mkdir(parents=True, exist_ok=True)
-        self.runner = Runner(self.scenario, target, seed=random.randrange(1 << 30),
-                             history_path=history_dir / f"history-{self.name}.jsonl",
-                             keep=bool(getattr(self.options, "sync_keep", False)))
+        self.runner = Runner(
+            self.scenario,
+            target,
+            seed=random.randrange(1 << 30),
+            history_path=history_dir / f"history-{self.name}.jsonl",
+            keep=bool(getattr(self.options, "sync_keep", False)),
+        )
         self.ctx = self.runner.begin()
 
     def counter(self, http: requests.Session) -> CounterBot:
@@ -75,8 +80,14 @@ class LoadSession:
         HttpSession (so its requests are Locust's HTTP rows)."""
         assert self.ctx is not None and self.target is not None and self.runner is not None
         self._users += 1
-        api = StocktakeApi(self.target.base_url, self.target.hotel, self.target.token,
-                           auth_scheme=self.target.auth_scheme, session=http, label_routes=True)
+        api = StocktakeApi(
+            self.target.base_url,
+            self.target.hotel,
+            self.target.token,
+            auth_scheme=self.target.auth_scheme,
+            session=http,
+            label_routes=True,
+        )
         return self.runner.add_counter(self.ctx, f"user-{self._users}", api, seed=self._users)
 
     def think_s(self) -> float:
@@ -108,8 +119,3 @@ class LoadSession:
         if self.served is not None:
             self.served.stop()
             self.served = None
-
-
-def report_folder(root: Path, scenario: str) -> Path:
-    return root / f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')[:-3]}-locust-{scenario}"
-

@@ -1,23 +1,48 @@
-"""Reports: one plain-data report (model.py) rendered as console, JSON, JUnit XML and HTML."""
+"""Reports: one typed `Report` (model.py) rendered as console, JSON, JUnit XML and HTML.
+
+`publish` is the one path from a report to the user, shared by `stocksync run`,
+`stocksync check` and Locust: write the files, print the summary, say the exit code.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
+from rich.console import Console
+
+from ..exit_codes import EXIT_FINDINGS, EXIT_PASS
+from .console import print_summary
 from .html import render_html
 from .junit import render_junit
-from .model import build_report, verdict
+from .model import Report, build_report, verdict
 
-__all__ = ["build_report", "verdict", "write_reports"]
+__all__ = ["Report", "build_report", "exit_code", "publish", "timestamped_folder", "verdict", "write_reports"]
 
 
-def write_reports(report: dict[str, Any], directory: Path) -> dict[str, Path]:
+def timestamped_folder(root: Path, label: str) -> Path:
+    """A run's own folder under `root`, named so that folders sort by start time."""
+    return root / f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')[:-3]}-{label}"
+
+
+def write_reports(report: Report, directory: Path) -> dict[str, Path]:
     """report.json, junit.xml and report.html beside the run's history.jsonl."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = {"json": directory / "report.json", "junit": directory / "junit.xml", "html": directory / "report.html"}
-    paths["json"].write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    paths["json"].write_text(json.dumps(report.to_json_dict(), indent=2), encoding="utf-8")
     paths["junit"].write_text(render_junit(report), encoding="utf-8")
     paths["html"].write_text(render_html(report), encoding="utf-8")
     return paths
+
+
+def exit_code(report: Report, strict: bool = False) -> int:
+    """1 for any error finding (and for warnings with `strict`), else 0."""
+    failed = report.verdict == "FAIL" or (strict and report.has_warnings)
+    return EXIT_FINDINGS if failed else EXIT_PASS
+
+
+def publish(report: Report, directory: Path, console: Console, strict: bool = False) -> int:
+    write_reports(report, directory)
+    print_summary(report, console, str(directory))
+    return exit_code(report, strict)

@@ -8,32 +8,38 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from typing import Any
+
+from .model import Report
 
 EVIDENCE_SHOWN = 20
 
 
-def render_junit(report: dict[str, Any]) -> str:
-    checks = report["checks"]
-    errors = [c for c in checks if c["count"] and c["severity"] == "error"]
-    suite = ET.Element("testsuite", name=f"stocksync.{report['scenario']}", tests=str(len(checks)),
-                       failures=str(len(errors)), errors="0", time=str(report["duration_s"]))
+def render_junit(report: Report) -> str:
+    checks = report.checks
+    errors = [c for c in checks if c.count and c.severity == "error"]
+    suite = ET.Element(
+        "testsuite",
+        name=f"stocksync.{report.scenario}",
+        tests=str(len(checks)),
+        failures=str(len(errors)),
+        errors="0",
+        time=str(report.duration_s),
+    )
     for check in checks:
-        case = ET.SubElement(suite, "testcase", classname=f"stocksync.{report['scenario']}", name=check["name"],
-                             time="0")
-        found = [f for f in report["findings"] if f["name"] == check["name"]]
+        case = ET.SubElement(suite, "testcase", classname=f"stocksync.{report.scenario}", name=check.name, time="0")
+        found = [f for f in report.findings if f.name == check.name]
         if not found:
             continue
-        evidence = "\n\n".join(json.dumps(f, indent=2, default=str) for f in found[:EVIDENCE_SHOWN])
+        evidence = "\n\n".join(json.dumps(f.model_dump(mode="json"), indent=2) for f in found[:EVIDENCE_SHOWN])
         if len(found) > EVIDENCE_SHOWN:
             evidence += f"\n\n... and {len(found) - EVIDENCE_SHOWN} more in report.json"
-        tag = "failure" if check["severity"] == "error" else "system-out"
+        tag = "failure" if check.severity == "error" else "system-out"
         node = ET.SubElement(case, tag)
         if tag == "failure":
-            node.set("message", f"{check['count']} x {check['name']}: {found[0]['message']}")
-            node.set("type", check["name"])
+            node.set("message", f"{check.count} x {check.name}: {found[0].message}")
+            node.set("type", check.name)
         node.text = evidence
     props = ET.SubElement(suite, "properties")
     for key in ("scenario", "seed", "target", "latency_limit_ms"):
-        ET.SubElement(props, "property", name=key, value=str(report["meta"].get(key)))
+        ET.SubElement(props, "property", name=key, value=str(report.meta.get(key)))
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)

@@ -1,7 +1,8 @@
-"""One plain-data report of a run, from which every format is rendered.
+"""One typed report of a run, from which every format (console, JSON, JUnit, HTML) is rendered.
 
-Pure: a history, a check result and the secrets in; a JSON-ready dict out, with the
-secrets replaced wherever they appear, so no format can leak a token or the Pusher secret.
+Pure: a history, a check result and the secrets in; a `Report` out. Secrets are replaced
+in the serialised report before the model is built, so no format can leak a token or the
+Pusher secret. `Report.to_json_dict()` is report.json's shape.
 """
 
 from __future__ import annotations
@@ -10,12 +11,103 @@ import json
 from collections import Counter
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from ..checks import CheckResult
 from ..checks.findings import NAMES
 from ..history import HistoryData
 
 REDACTED = "[redacted]"
 TIMELINE_LIMIT = 4000
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CheckRow(_Model):
+    name: str
+    meaning: str
+    count: int
+    severity: str
+
+
+class FindingRecord(_Model):
+    severity: str
+    name: str
+    message: str
+    channel: str | None = None
+    event: str | None = None
+    operation: int | None = None
+    listener: str | None = None
+    expected: Any = None
+    actual: Any = None
+    diff: list[str] = Field(default_factory=list)
+    times: dict[str, float] = Field(default_factory=dict)
+
+
+class LatencySummary(_Model):
+    count: int
+    p50: float
+    p90: float
+    p99: float
+    max: float
+
+
+class Histogram(_Model):
+    edges_ms: list[float]
+    counts: list[int]
+
+
+class Latency(_Model):
+    unit: str = "ms"
+    all: LatencySummary
+    by_event: dict[str, LatencySummary]
+    by_listener: dict[str, LatencySummary]
+    histogram: Histogram
+
+
+class TimelineOperation(_Model):
+    id: int
+    actor: str
+    kind: str
+    start: float
+    end: float
+    type: str
+    status: int | None
+
+
+class TimelineMark(_Model):
+    listener: str | None
+    kind: str
+    event: str | None
+    t: float
+
+
+class Timeline(_Model):
+    operations: list[TimelineOperation]
+    observations: list[TimelineMark]
+    truncated: bool
+
+
+class Report(_Model):
+    verdict: str
+    scenario: str | None
+    meta: dict[str, Any]
+    duration_s: float
+    counts: dict[str, int]
+    findings_by_name: dict[str, int]
+    checks: list[CheckRow]
+    findings: list[FindingRecord]
+    latency: Latency
+    timeline: Timeline
+
+    @property
+    def has_warnings(self) -> bool:
+        return any(f.severity == "warning" for f in self.findings)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
 
 
 def verdict(result: CheckResult) -> str:
@@ -33,11 +125,23 @@ def redact(value: Any, secrets: list[str]) -> Any:
 def _timeline(history: HistoryData) -> dict[str, Any]:
     """Operations and deliveries on one time axis (seconds from the first record), capped."""
     t0 = min([op.invoke for op in history.operations] + [o.time for o in history.observations], default=0.0)
-    ops = [{"id": op.id, "actor": op.actor, "kind": op.kind, "start": round(op.invoke - t0, 4),
-            "end": round((op.complete or op.invoke) - t0, 4), "type": op.type, "status": op.status}
-           for op in history.operations[:TIMELINE_LIMIT]]
-    marks = [{"listener": o.listener, "kind": o.kind, "event": o.event, "t": round(o.time - t0, 4)}
-             for o in history.observations if o.kind in ("receipt", "connect", "disconnect")][:TIMELINE_LIMIT]
+    ops = [
+        {
+            "id": op.id,
+            "actor": op.actor,
+            "kind": op.kind,
+            "start": round(op.invoke - t0, 4),
+            "end": round((op.complete or op.invoke) - t0, 4),
+            "type": op.type,
+            "status": op.status,
+        }
+        for op in history.operations[:TIMELINE_LIMIT]
+    ]
+    marks = [
+        {"listener": o.listener, "kind": o.kind, "event": o.event, "t": round(o.time - t0, 4)}
+        for o in history.observations
+        if o.kind in ("receipt", "connect", "disconnect")
+    ][:TIMELINE_LIMIT]
     return {"operations": ops, "observations": marks, "truncated": len(history.operations) > TIMELINE_LIMIT}
 
 
@@ -52,21 +156,33 @@ def _histogram(samples: list[float], bins: int = 20) -> dict[str, Any]:
     return {"edges_ms": [round(i * width * 1000, 2) for i in range(bins + 1)], "counts": counts}
 
 
-def build_report(history: HistoryData, result: CheckResult, secrets: list[str], duration_s: float) -> dict[str, Any]:
+def _checks(result: CheckResult) -> list[dict[str, Any]]:
     by_name = Counter(f.name for f in result.findings)
-    report = {
+    return [
+        {
+            "name": name,
+            "meaning": meaning,
+            "count": by_name.get(name, 0),
+            "severity": "warning"
+            if name in by_name and all(f.severity == "warning" for f in result.findings if f.name == name)
+            else "error",
+        }
+        for name, meaning in NAMES.items()
+    ]
+
+
+def build_report(history: HistoryData, result: CheckResult, secrets: list[str], duration_s: float) -> Report:
+    by_name = Counter(f.name for f in result.findings)
+    raw = {
         "verdict": verdict(result),
         "scenario": history.meta.get("scenario"),
         "meta": history.meta,
         "duration_s": round(duration_s, 3),
         "counts": result.counts,
         "findings_by_name": {name: by_name.get(name, 0) for name in NAMES},
-        "checks": [{"name": name, "meaning": meaning, "count": by_name.get(name, 0),
-                    "severity": "warning" if name in by_name and all(
-                        f.severity == "warning" for f in result.findings if f.name == name) else "error"}
-                   for name, meaning in NAMES.items()],
+        "checks": _checks(result),
         "findings": [f.to_dict() for f in result.findings],
         "latency": {**result.latency, "histogram": _histogram(result.latency_samples)},
         "timeline": _timeline(history),
     }
-    return redact(report, secrets)
+    return Report.model_validate(redact(raw, secrets))

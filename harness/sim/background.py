@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from ..loops import new_event_loop
+from ..runtime import new_event_loop
 
 T = TypeVar("T")
 LOOPBACK = "127.0.0.1"

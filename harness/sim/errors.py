@@ -10,18 +10,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def error_middleware(errors: list[BaseException]) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def error_middleware(errors: list[BaseException]) -> Middleware:
     @web.middleware
     async def capture(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
         except web.HTTPException:
             raise
-        except Exception as exc:  # noqa: BLE001 - every crash is evidence we must keep
+        except Exception as exc:
             errors.append(exc)
             return web.json_response({"error": f"internal error: {type(exc).__name__}: {exc}"}, status=500)
 

@@ -12,20 +12,21 @@ import subprocess
 import sys
 from typing import Any
 
-
-class ServeFailed(RuntimeError):
-    pass
+from ..errors import ServeFailed
 
 
 class ServedStack:
     def __init__(self, *flags: str) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve", *flags],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "harness.cli", "serve", *flags],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         line = self.process.stdout.readline()  # type: ignore[union-attr]
         if not line:
             self.process.wait(10)
-            raise ServeFailed(f"stocksync serve exited {self.process.returncode}: "
-                              f"{self.process.stderr.read().strip()}")  # type: ignore[union-attr]
+            raise ServeFailed(f"stocksync serve exited {self.process.returncode}: {self.process.stderr.read().strip()}")  # type: ignore[union-attr]
         self.info: dict[str, Any] = json.loads(line)
         self.api: dict[str, Any] = self.info["api"]
         self.pusher: dict[str, Any] = self.info["pusher"]

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ..faults import FaultSelection, select
-from .background import BackgroundLoop, raise_collected
 from .backend import BackendConfig, BackendSimulator, PusherTarget
+from .background import BackgroundLoop, raise_collected
 from .pusher import PusherConfig, PusherServer
 
 
@@ -45,20 +45,27 @@ class EmbeddedStack:
         opts = self.options
         self.loop = BackgroundLoop()
         try:
-            self.pusher = PusherServer(PusherConfig(
-                activity_timeout=opts.activity_timeout,
-                pong_timeout=opts.pong_timeout,
-                faults=opts.faults.delivery_faults(opts.seed, opts.delay_ms),
-                fault_log=opts.fault_log,
-            ))
+            self.pusher = PusherServer(
+                PusherConfig(
+                    activity_timeout=opts.activity_timeout,
+                    pong_timeout=opts.pong_timeout,
+                    faults=opts.faults.delivery_faults(opts.seed, opts.delay_ms),
+                    fault_log=opts.fault_log,
+                )
+            )
             self.pusher_port = self.loop.serve(self.pusher.app, opts.pusher_port)
             cfg = self.pusher.config
             target = PusherTarget(cfg.app_id, cfg.key, cfg.secret, port=self.pusher_port)
-            self.backend = BackendSimulator(BackendConfig(
-                pusher=target, faults=opts.faults.backend, seed=opts.seed,
-                items_per_hotel=opts.items_per_hotel, slow_ms=opts.slow_ms,
-                private_channels=opts.private_channels,
-            ))
+            self.backend = BackendSimulator(
+                BackendConfig(
+                    pusher=target,
+                    faults=opts.faults.backend,
+                    seed=opts.seed,
+                    items_per_hotel=opts.items_per_hotel,
+                    slow_ms=opts.slow_ms,
+                    private_channels=opts.private_channels,
+                )
+            )
             self.api_port = self.loop.serve(self.backend.app, opts.api_port)
         except BaseException:
             self.stop()
@@ -89,8 +96,13 @@ class EmbeddedStack:
         if self.options.private_channels:
             api.update(channel_prefix="private-", auth_endpoint=f"{base}/{api['hotel']}/pusher/auth/")
         return {
-            "pusher": {"host": "127.0.0.1", "port": self.pusher_port, "app_id": cfg.app_id,
-                       "key": cfg.key, "secret": cfg.secret},
+            "pusher": {
+                "host": "127.0.0.1",
+                "port": self.pusher_port,
+                "app_id": cfg.app_id,
+                "key": cfg.key,
+                "secret": cfg.secret,
+            },
             "api": api,
             "faults": self.options.faults.names,
         }

@@ -44,8 +44,9 @@ class PusherTarget:
     def client(self) -> pusher.Pusher:
         if self.cluster:
             return pusher.Pusher(app_id=self.app_id, key=self.key, secret=self.secret, cluster=self.cluster, ssl=True)
-        return pusher.Pusher(app_id=self.app_id, key=self.key, secret=self.secret,
-                             host=self.host, port=self.port, ssl=self.ssl)
+        return pusher.Pusher(
+            app_id=self.app_id, key=self.key, secret=self.secret, host=self.host, port=self.port, ssl=self.ssl
+        )
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,9 @@ class BackendSimulator:
         self.hotels = make_hotels(config.seed, config.items_per_hotel)
         self.store = Store(path, self.hotels)
         self.service = Service(self.store, self.faults)
-        self.broadcaster = Broadcaster(config.pusher.client(), self.faults,
-                                       "private-" if config.private_channels else "")
+        self.broadcaster = Broadcaster(
+            config.pusher.client(), self.faults, "private-" if config.private_channels else ""
+        )
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sim-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="sim-reader")
         self.errors: list[BaseException] = []
@@ -91,18 +93,30 @@ class BackendSimulator:
         r.add_get(prefix + "/stocktakes/", self._read(lambda h, a, q, b: self.service.list_stocktakes(h)))
         r.add_post(prefix + "/stocktakes/", self._write(lambda db, h, a, q, b: self.service.create_stocktake(db, h, b)))
         r.add_get(prefix + "/stocktakes/{id}/", self._read(lambda h, a, q, b: self.service.get_stocktake(h, q["id"])))
-        r.add_delete(prefix + "/stocktakes/{id}/",
-                     self._write(lambda db, h, a, q, b: self.service.delete_stocktake(db, h, q["id"])))
-        r.add_post(prefix + "/stocktakes/{id}/populate/",
-                   self._write(lambda db, h, a, q, b: self.service.populate(db, h, q["id"])))
-        r.add_post(prefix + "/stocktakes/{id}/approve/",
-                   self._write(lambda db, h, a, q, b: self.service.approve(db, h, q["id"])))
-        r.add_get(prefix + "/stocktake-lines/", self._read(lambda h, a, q, b: self.service.list_lines(h, q["stocktake"])))
+        r.add_delete(
+            prefix + "/stocktakes/{id}/",
+            self._write(lambda db, h, a, q, b: self.service.delete_stocktake(db, h, q["id"])),
+        )
+        r.add_post(
+            prefix + "/stocktakes/{id}/populate/",
+            self._write(lambda db, h, a, q, b: self.service.populate(db, h, q["id"])),
+        )
+        r.add_post(
+            prefix + "/stocktakes/{id}/approve/",
+            self._write(lambda db, h, a, q, b: self.service.approve(db, h, q["id"])),
+        )
+        r.add_get(
+            prefix + "/stocktake-lines/", self._read(lambda h, a, q, b: self.service.list_lines(h, q["stocktake"]))
+        )
         r.add_get(prefix + "/stocktake-lines/{id}/", self._read(lambda h, a, q, b: self.service.get_line(h, q["id"])))
-        r.add_patch(prefix + "/stocktake-lines/{id}/",
-                    self._write(lambda db, h, a, q, b: self.service.patch_line(db, h, a, q["id"], b), flaky=True))
-        r.add_post(prefix + "/stocktake-lines/{id}/add-movement/",
-                   self._write(lambda db, h, a, q, b: self.service.add_movement(db, h, q["id"], b), flaky=True))
+        r.add_patch(
+            prefix + "/stocktake-lines/{id}/",
+            self._write(lambda db, h, a, q, b: self.service.patch_line(db, h, a, q["id"], b), flaky=True),
+        )
+        r.add_post(
+            prefix + "/stocktake-lines/{id}/add-movement/",
+            self._write(lambda db, h, a, q, b: self.service.add_movement(db, h, q["id"], b), flaky=True),
+        )
         r.add_post(prefix + "/pusher/auth/", self._channel_auth)
 
     async def _channel_auth(self, request: web.Request) -> web.Response:
@@ -115,7 +129,7 @@ class BackendSimulator:
             if not SOCKET_ID.match(socket_id):
                 raise HttpError(400, {"socket_id": [f"Invalid socket id {socket_id!r}."]})
             own = (f"private-{hotel['slug']}-stocktakes", f"private-{hotel['slug']}-stocktake-")
-            if not (channel == own[0] or (channel.startswith(own[1]) and channel[len(own[1]):].isdigit())):
+            if not (channel == own[0] or (channel.startswith(own[1]) and channel[len(own[1]) :].isdigit())):
                 raise HttpError(403, {"detail": f"Not allowed to subscribe to {channel!r}."})
             return Outcome(200, self.broadcaster.client.authenticate(channel=channel, socket_id=socket_id), [])
 
@@ -194,7 +208,10 @@ class BackendSimulator:
     def credentials(self) -> dict[str, Any]:
         """Tokens for the first staff member of each hotel, for the ready line and fixtures."""
         first, second = self.store.hotels()[:2]
-        return {"hotel": first["slug"], "token": self.store.tokens(first["id"])[0],
-                "other_hotel": second["slug"], "other_token": self.store.tokens(second["id"])[0],
-                "tokens": self.store.tokens(first["id"])}
-
+        return {
+            "hotel": first["slug"],
+            "token": self.store.tokens(first["id"])[0],
+            "other_hotel": second["slug"],
+            "other_token": self.store.tokens(second["id"])[0],
+            "tokens": self.store.tokens(first["id"]),
+        }

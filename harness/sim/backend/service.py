@@ -80,8 +80,9 @@ class Service:
     def create_stocktake(self, db: sqlite3.Connection, hotel: Row, body: dict[str, Any]) -> Outcome:
         start, end = validation.period(body)
         try:
-            new_id = db.execute("INSERT INTO stocktake (hotel_id, period_start, period_end) VALUES (?, ?, ?)",
-                                (hotel["id"], start, end)).lastrowid
+            new_id = db.execute(
+                "INSERT INTO stocktake (hotel_id, period_start, period_end) VALUES (?, ?, ?)", (hotel["id"], start, end)
+            ).lastrowid
         except sqlite3.IntegrityError:
             raise HttpError(400, {"non_field_errors": ["A stocktake for this period already exists."]}) from None
         data = ser.stocktake_json(self.store.stocktake(int(new_id or 0), db) or {})
@@ -114,14 +115,25 @@ class Service:
         adjustments = sum(1 for line in self.store.lines(stocktake_id, db) if not ser.variance_is_zero(line))
         db.execute("UPDATE stocktake SET status = 'APPROVED' WHERE id = ?", (stocktake_id,))
         stocktake = ser.stocktake_json(self.store.stocktake(stocktake_id, db) or {})
-        data = {"stocktake_id": stocktake_id, "status": "APPROVED", "adjustments_created": adjustments,
-                "stocktake": stocktake}
+        data = {
+            "stocktake_id": stocktake_id,
+            "status": "APPROVED",
+            "adjustments_created": adjustments,
+            "stocktake": stocktake,
+        }
         slug = self._slug(row["hotel_id"], db)
-        return Outcome(200, data, [Broadcast(list_channel(slug), "stocktake-status-changed", data),
-                                   Broadcast(detail_channel(slug, stocktake_id), "stocktake-status-changed", data)])
+        return Outcome(
+            200,
+            data,
+            [
+                Broadcast(list_channel(slug), "stocktake-status-changed", data),
+                Broadcast(detail_channel(slug, stocktake_id), "stocktake-status-changed", data),
+            ],
+        )
 
-    def _line_event(self, db: sqlite3.Connection, before: Row, event: str, extra: dict[str, Any],
-                    line: dict[str, Any]) -> Broadcast:
+    def _line_event(
+        self, db: sqlite3.Connection, before: Row, event: str, extra: dict[str, Any], line: dict[str, Any]
+    ) -> Broadcast:
         sku = line["item_sku"]
         if self.faults.hits("bad-envelope"):
             sku = sku + "X"
@@ -131,8 +143,9 @@ class Service:
             data["stocktake_lines"] = [ser.line_json(r) for r in self.store.lines(before["stocktake_id"], db)[:25]]
         return Broadcast(detail_channel(self._slug(before["hotel_id"], db), before["stocktake_id"]), event, data)
 
-    def patch_line(self, db: sqlite3.Connection, hotel: Row, actor: Actor, line_id: int,
-                   body: dict[str, Any]) -> Outcome:
+    def patch_line(
+        self, db: sqlite3.Connection, hotel: Row, actor: Actor, line_id: int, body: dict[str, Any]
+    ) -> Outcome:
         counts = validation.line_counts(body)
         before = self._owned(self.store.line(line_id, db), hotel)
         self._unlocked(before["status"])
@@ -148,9 +161,11 @@ class Service:
         before = self._owned(self.store.line(line_id, db), hotel)
         self._unlocked(before["status"])
         column = MOVEMENT_COLUMNS[kind]
-        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        movement_id = db.execute("INSERT INTO movement (line_id, movement_type, quantity, timestamp) VALUES (?,?,?,?)",
-                                 (line_id, kind, str(quantity), now)).lastrowid
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        movement_id = db.execute(
+            "INSERT INTO movement (line_id, movement_type, quantity, timestamp) VALUES (?,?,?,?)",
+            (line_id, kind, str(quantity), now),
+        ).lastrowid
         current = self.store.one(f"SELECT {column} AS value FROM line WHERE id = ?", (line_id,), db) or {}
         db.execute(f"UPDATE line SET {column} = ? WHERE id = ?", (str(Decimal(current["value"]) + quantity), line_id))
         line = ser.line_json(self.store.line(line_id, db) or {})

@@ -49,8 +49,13 @@ STOCKTAKE_SELECT = """
 SELECT stocktake.*, (SELECT COUNT(*) FROM line WHERE line.stocktake_id = stocktake.id) AS line_count
 FROM stocktake
 """
-MOVEMENT_COLUMNS = {"PURCHASE": "purchases", "WASTE": "waste", "TRANSFER_IN": "transfers_in",
-                    "TRANSFER_OUT": "transfers_out", "ADJUSTMENT": "adjustments"}
+MOVEMENT_COLUMNS = {
+    "PURCHASE": "purchases",
+    "WASTE": "waste",
+    "TRANSFER_IN": "transfers_in",
+    "TRANSFER_OUT": "transfers_out",
+    "ADJUSTMENT": "adjustments",
+}
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -74,13 +79,20 @@ class Store:
     def _seed(self, hotels: tuple[Hotel, ...]) -> None:
         with self.write() as db:
             for hotel in hotels:
-                hotel_id = db.execute("INSERT INTO hotel (slug, name) VALUES (?, ?)", (hotel.slug, hotel.name)).lastrowid
-                db.executemany("INSERT INTO staff (hotel_id, name, token) VALUES (?, ?, ?)",
-                               [(hotel_id, s.name, s.token) for s in hotel.staff])
+                hotel_id = db.execute(
+                    "INSERT INTO hotel (slug, name) VALUES (?, ?)", (hotel.slug, hotel.name)
+                ).lastrowid
                 db.executemany(
-                    "INSERT INTO item (hotel_id, sku, name, category, uom, unit_cost, opening_qty) VALUES (?,?,?,?,?,?,?)",
-                    [(hotel_id, i.sku, i.name, i.category, str(i.uom), str(i.unit_cost), str(i.opening_qty))
-                     for i in hotel.items],
+                    "INSERT INTO staff (hotel_id, name, token) VALUES (?, ?, ?)",
+                    [(hotel_id, s.name, s.token) for s in hotel.staff],
+                )
+                db.executemany(
+                    "INSERT INTO item (hotel_id, sku, name, category, uom, unit_cost, opening_qty) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    [
+                        (hotel_id, i.sku, i.name, i.category, str(i.uom), str(i.unit_cost), str(i.opening_qty))
+                        for i in hotel.items
+                    ],
                 )
 
     @contextlib.contextmanager
@@ -108,8 +120,9 @@ class Store:
         return [dict(r) for r in (db or self._reader()).execute(sql, args).fetchall()]
 
     def staff(self, token: str) -> Row | None:
-        return self.one("SELECT staff.*, hotel.slug FROM staff JOIN hotel ON hotel.id = staff.hotel_id "
-                        "WHERE token = ?", (token,))
+        return self.one(
+            "SELECT staff.*, hotel.slug FROM staff JOIN hotel ON hotel.id = staff.hotel_id WHERE token = ?", (token,)
+        )
 
     def hotel(self, slug: str) -> Row | None:
         return self.one("SELECT * FROM hotel WHERE slug = ?", (slug,))

@@ -13,7 +13,6 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -84,12 +83,3 @@ class FaultInjector:
     def injected(self) -> list[InjectedFault]:
         with self._lock:
             return list(self._log)
-
-
-def parse_rates(names: Iterable[str], default_rate: float = 1.0) -> dict[str, float]:
-    """`drop` or `drop=0.2` -> {"drop": 0.2}; used by the CLI and scenario files."""
-    rates: dict[str, float] = {}
-    for item in names:
-        kind, _, rate = item.partition("=")
-        rates[kind] = float(rate) if rate else default_rate
-    return rates

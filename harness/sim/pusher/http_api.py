@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ...channel_kinds import is_presence
 from . import protocol
 from .appkey import SERVER
 from .signing import RequestRejected, verify_request
@@ -58,8 +59,14 @@ def _rejection(body: bytes, exc: RequestRejected) -> dict[str, Any]:
     items = parsed.get("batch", [parsed]) if isinstance(parsed, dict) else []
     big = max((i for i in items if isinstance(i, dict)), key=lambda i: len(str(i.get("data", ""))), default={})
     channels = big.get("channels") or [big.get("channel")]
-    return {"status": exc.status, "message": exc.message, "event": big.get("name"), "channels": channels,
-            "bytes": len(str(big.get("data", "")).encode()), "at": time.time()}
+    return {
+        "status": exc.status,
+        "message": exc.message,
+        "event": big.get("name"),
+        "channels": channels,
+        "bytes": len(str(big.get("data", "")).encode()),
+        "at": time.time(),
+    }
 
 
 async def _events(request: web.Request, server: PusherServer, body: bytes) -> dict[str, Any]:
@@ -81,7 +88,7 @@ def _info_fields(request: web.Request) -> set[str]:
 async def _channels(request: web.Request, server: PusherServer, body: bytes) -> dict[str, Any]:
     prefix = request.query.get("filter_by_prefix", "")
     wants_users = "user_count" in _info_fields(request)
-    if wants_users and not prefix.startswith("presence-"):
+    if wants_users and not is_presence(prefix):
         raise RequestRejected(400, "user_count may only be requested with filter_by_prefix=presence-")
     channels: dict[str, Any] = {}
     for name in server.hub.channels:
@@ -101,7 +108,7 @@ async def _channel(request: web.Request, server: PusherServer, body: bytes) -> d
     if "subscription_count" in fields:
         info["subscription_count"] = len(subscribers)
     if "user_count" in fields:
-        if not name.startswith("presence-"):
+        if not is_presence(name):
             raise RequestRejected(400, "user_count is only available for presence channels")
         info["user_count"] = len(server.hub.members(name))
     return info
@@ -109,7 +116,7 @@ async def _channel(request: web.Request, server: PusherServer, body: bytes) -> d
 
 async def _users(request: web.Request, server: PusherServer, body: bytes) -> dict[str, Any]:
     name = request.match_info["channel"]
-    if not name.startswith("presence-"):
+    if not is_presence(name):
         raise RequestRejected(400, "users are only available for presence channels")
     return {"users": [{"id": user_id} for user_id in server.hub.members(name)]}
 
@@ -117,8 +124,9 @@ async def _users(request: web.Request, server: PusherServer, body: bytes) -> dic
 async def _harness_log(request: web.Request) -> web.Response:
     """Not part of Pusher's API: lets a harness in another process read what the server did."""
     server: PusherServer = request.app[SERVER]
-    return web.json_response({"faults": [asdict(f) for f in server.hub.faults.injected()],
-                              "rejections": list(server.rejections)})
+    return web.json_response(
+        {"faults": [asdict(f) for f in server.hub.faults.injected()], "rejections": list(server.rejections)}
+    )
 
 
 def add_routes(app: web.Application) -> None:

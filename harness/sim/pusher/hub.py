@@ -13,8 +13,8 @@ import itertools
 import json
 import random
 from collections import deque
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import protocol

@@ -103,10 +103,6 @@ def channel_name_problem(name: Any) -> str | None:
     return None
 
 
-def is_private(channel: str) -> bool:
-    return channel.startswith(("private-", "presence-"))
-
-
 def parse_client_frame(text: str) -> ClientFrame:
     try:
         frame = json.loads(text)
@@ -143,6 +139,7 @@ def subscription_request(data: Any) -> tuple[str, str | None, str | None]:
         raise ProtocolError("auth must be a string")
     if channel_data is not None and not isinstance(channel_data, str):
         raise ProtocolError("channel_data must be a JSON string")
+    assert isinstance(channel, str)  # channel_name_problem refused everything else
     return channel, auth, channel_data
 
 

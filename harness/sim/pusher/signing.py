@@ -34,9 +34,7 @@ def sign_request(secret: str, method: str, path: str, params: Mapping[str, str])
     return hmac_hex(secret, string_to_sign(method, path, params))
 
 
-def signed_query(
-    key: str, secret: str, method: str, path: str, body: bytes, timestamp: int
-) -> dict[str, str]:
+def signed_query(key: str, secret: str, method: str, path: str, body: bytes, timestamp: int) -> dict[str, str]:
     """The full query string a client sends; used by our own signed calls and tests."""
     params = {"auth_key": key, "auth_timestamp": str(timestamp), "auth_version": AUTH_VERSION}
     if body:
@@ -82,14 +80,13 @@ def verify_request(
     except ValueError:
         raise RequestRejected(401, "auth_timestamp is not an integer") from None
     if abs(now - timestamp) > TIMESTAMP_GRACE_S:
-        raise RequestRejected(
-            401, f"Timestamp expired: given {timestamp}, now {int(now)} (grace {TIMESTAMP_GRACE_S}s)"
-        )
-    if body:
-        if params.get("body_md5") != body_md5(body):
-            raise RequestRejected(401, "body_md5 does not match the body")
+        raise RequestRejected(401, f"Timestamp expired: given {timestamp}, now {int(now)} (grace {TIMESTAMP_GRACE_S}s)")
+    if body and params.get("body_md5") != body_md5(body):
+        raise RequestRejected(401, "body_md5 does not match the body")
     expected = sign_request(secret, method, path, params)
     if not hmac.compare_digest(expected, params["auth_signature"]):
         raise RequestRejected(
-            401, f"Invalid signature: you should have sent HmacSHA256Hex({string_to_sign(method, path, params)!r}, your_secret)"
+            401,
+            f"Invalid signature: you should have sent "
+            f"HmacSHA256Hex({string_to_sign(method, path, params)!r}, your_secret)",
         )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from ...channel_kinds import is_presence, needs_auth
 from . import protocol
 from .appkey import SERVER
 from .hub import Close, Connection, Member
@@ -61,7 +62,7 @@ class _Session:
             self.conn.send(protocol.encode("pusher:ping", "{}"))
             try:
                 await asyncio.wait_for(self.activity.wait(), cfg.pong_timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self.server.hub.close(self.conn, protocol.PONG_NOT_RECEIVED, "Pong reply not received")
                 return
 
@@ -97,9 +98,9 @@ class _Session:
     def _subscribe(self, data: Any) -> None:
         channel, auth, channel_data = protocol.subscription_request(data)
         member = None
-        if protocol.is_private(channel):
+        if needs_auth(channel):
             cfg = self.server.config
-            signed_data = channel_data if channel.startswith("presence-") else None
+            signed_data = channel_data if is_presence(channel) else None
             expected = channel_auth(cfg.key, cfg.secret, self.conn.socket_id, channel, signed_data)
             if auth != expected:
                 raise ProtocolError(
@@ -114,7 +115,7 @@ class _Session:
         self.conn.send(protocol.encode("pusher_internal:subscription_succeeded", result, channel))
 
     def _client_event(self, event: str, data: Any, channel: str | None) -> None:
-        if channel is None or not protocol.is_private(channel):
+        if channel is None or not needs_auth(channel):
             raise ProtocolError("Client events are only allowed on private and presence channels")
         if channel not in self.conn.channels:
             raise ProtocolError(f"Client event on {channel!r} which this connection has not subscribed")

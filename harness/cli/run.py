@@ -1,0 +1,151 @@
+"""`stocksync run` and `stocksync check`: thin shells around the runner, checks and reports."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from ..bots.endpoint import PusherEndpoint
+from ..checks import check
+from ..contract import Contract, load_contract
+from ..errors import ListenersNotReady, SetupFailed, UsageError
+from ..faults import FaultSelection
+from ..history import load
+from ..report import Report, build_report, publish, timestamped_folder
+from ..run.dry_run import describe_plan
+from ..run.preflight import preflight
+from ..run.runner import Runner, RunOutcome
+from ..run.settings import merge
+from ..run.target import Target
+from ..scenario import Scenario, load_scenario
+from ..sim.stack import EmbeddedStack, StackOptions
+from .live import play
+from .options import fault_option, fault_selection, seed_option
+from .target_options import target_options
+
+DEFAULT_REPORTS = Path("reports")
+
+
+def _print_plan(spec: Scenario, remote: Target | None, contract: Contract, keep: bool) -> None:
+    shown = remote or Target(
+        "<embedded simulator>", "<first seeded hotel>", "", PusherEndpoint(key="<embedded>"), contract
+    )
+    click.echo(f"dry run: nothing will be sent. The plan for {spec.name}:")
+    click.echo("\n".join(describe_plan(spec, shown, keep, remote=remote is not None)))
+
+
+def _say_cleanup(console: Console, outcome: RunOutcome) -> None:
+    created, left = outcome.meta["created"], outcome.meta["left_behind"]
+    if outcome.meta["kept"]:
+        console.print(f"kept for inspection (--keep): stocktake(s) {left}")
+    elif left:
+        console.print(f"[red]could not delete stocktake(s) {left}: remove them by hand[/]")
+    else:
+        console.print(f"cleaned up: deleted the {len(created)} stocktake(s) this run created")
+
+
+def _resolve(
+    spec: Scenario, fault_names: tuple[str, ...], target_flags: dict[str, Any], contract: Contract
+) -> tuple[FaultSelection, Target | None]:
+    """The faults to inject and the remote target, if any; refuses faults aimed at a remote."""
+    selection = fault_selection([*spec.faults, *fault_names])
+    config_file = target_flags.pop("config_file", None)
+    remote = Target.from_settings(merge(target_flags, config_file), contract)
+    if remote is not None and selection.names:
+        raise UsageError("faults can only be injected into the embedded stack; drop --fault or --target")
+    return selection, remote
+
+
+def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: bool, console: Console) -> Report:
+    runner = Runner(spec, target, seed=seed, history_path=directory / "history.jsonl", keep=keep)
+    try:
+        outcome = play(runner, console, spec.run.operations)
+    except (SetupFailed, ListenersNotReady) as exc:
+        raise UsageError(f"the run could not start: {exc}") from None
+    if target.remote:
+        _say_cleanup(console, outcome)
+    return build_report(outcome.history, outcome.result, target.secrets(), outcome.duration)
+
+
+@click.command("run")
+@click.argument("scenario", default="smoke")
+@fault_option("Inject a fault into the embedded stack (repeatable); `stocksync serve --list-faults`.")
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_REPORTS,
+    show_default=True,
+    help="Where the run's folder of reports goes.",
+)
+@seed_option("Seed for data, values and fault RNGs.")
+@click.option(
+    "--contract",
+    "contract_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A contract TOML naming your channels and events (default: the seed contract).",
+)
+@click.option("--strict", is_flag=True, help="Warnings (public channels, planned gaps) fail the run too.")
+@target_options
+def run_command(
+    scenario: str,
+    fault_names: tuple[str, ...],
+    report_dir: Path,
+    seed: int,
+    contract_file: Path | None,
+    strict: bool,
+    dry_run: bool,
+    keep: bool,
+    **target_flags: Any,
+) -> None:
+    """Play SCENARIO (a name from scenarios/ or a path; default smoke) and check sync.
+
+    With no --target, the embedded Pusher server and backend simulator are started on
+    127.0.0.1. Exit 0: no findings; 1: findings; 2: usage or configuration error.
+    """
+    console = Console(stderr=True)
+    spec = load_scenario(scenario)
+    contract = load_contract(contract_file)
+    selection, remote = _resolve(spec, fault_names, target_flags, contract)
+    if dry_run:
+        _print_plan(spec, remote, contract, keep)
+        return
+    directory = timestamped_folder(report_dir, spec.name)
+    if remote is not None:
+        preflight(remote)
+        report = _play_on(spec, remote, seed, directory, keep, console)
+    else:
+        with EmbeddedStack(StackOptions(faults=selection, seed=seed, items_per_hotel=spec.stocktake.items)) as stack:
+            report = _play_on(spec, Target.embedded(stack, contract), seed, directory, keep, console)
+    sys.exit(publish(report, directory, console, strict))
+
+
+@click.command("check")
+@click.argument("history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--contract",
+    "contract_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The contract the run is held against (default: the seed contract).",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the reports (default: beside the history file).",
+)
+@click.option("--latency-ms", type=click.IntRange(1), help="Override the run's latency limit.")
+@click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+def check_command(
+    history_file: Path, contract_file: Path | None, report_dir: Path | None, latency_ms: int | None, strict: bool
+) -> None:
+    """Re-check a recorded HISTORY.jsonl offline and rewrite its reports."""
+    contract = load_contract(contract_file)
+    history = load(history_file)
+    result = check(history, contract, latency_ms)
+    ops = history.operations
+    duration = max((op.complete or op.invoke for op in ops), default=0.0) - min((op.invoke for op in ops), default=0.0)
+    report = build_report(history, result, [], duration)
+    sys.exit(publish(report, report_dir or history_file.parent, Console(stderr=True), strict))

@@ -1,0 +1,70 @@
+"""Every error a user can cause or fix, under one base the CLI turns into one line and exit 2.
+
+```
+StocksyncError                  a user-facing problem: one line on stderr, exit 2
+├── UsageError                  flags or options that cannot work together
+├── ScenarioError               a scenario file or name (names the file, field and line)
+├── ContractError               a contract file (names the key)
+├── SettingsError               target settings: flags, environment, --config
+├── UnknownFault                a --fault name or rate
+├── HistoryFormatError          a history file that is not what a run writes
+├── SetupFailed                 the target refused the run's own set-up
+├── ListenersNotReady           listeners could not subscribe in time
+├── PreflightFailed             the target is not fit for a run
+├── AuthRefused                 a private channel's authorisation was refused
+└── ServeFailed                 `stocksync serve` in a child process did not come up
+```
+
+Internal faults (a server's protocol errors, a simulator's HTTP errors, a crashed
+background loop) are not here: they are bugs or evidence, never a user's mistake.
+"""
+
+from __future__ import annotations
+
+
+class StocksyncError(Exception):
+    """Raised where the problem is found, with a message that says what to fix."""
+
+
+class UsageError(StocksyncError):
+    pass
+
+
+class ScenarioError(StocksyncError):
+    pass
+
+
+class ContractError(StocksyncError):
+    pass
+
+
+class SettingsError(StocksyncError):
+    pass
+
+
+class UnknownFault(StocksyncError):
+    pass
+
+
+class HistoryFormatError(StocksyncError):
+    """Carries the line number of the first record that is not a history record."""
+
+
+class SetupFailed(StocksyncError):
+    """Nothing to check: no stocktake, no lines."""
+
+
+class ListenersNotReady(StocksyncError):
+    pass
+
+
+class PreflightFailed(StocksyncError):
+    pass
+
+
+class AuthRefused(StocksyncError):
+    pass
+
+
+class ServeFailed(StocksyncError):
+    pass

@@ -1,0 +1,108 @@
+"""What a flow works with: the run's target, history, bots and budget, and the stocktakes it made.
+
+Kept apart from the flows themselves so each flow reads as what happens, and the
+bookkeeping (the shared budget, setup retries, cleanup in target mode) has one home.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..api import StocktakeApi
+from ..bots.calls import perform
+from ..bots.counter import CounterBot
+from ..bots.fleet import ListenerFleet
+from ..errors import SetupFailed
+from ..history import History, Operation
+from ..scenario import Scenario
+from .target import Target
+
+
+class Budget:
+    """Operations and time left; shared by every counter thread, so a run always stops by itself."""
+
+    def __init__(self, operations: int, seconds: float, stop: threading.Event) -> None:
+        self.left = operations
+        self.deadline = time.monotonic() + seconds
+        self.stop = stop
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.left <= 0 or time.monotonic() >= self.deadline or self.stop.is_set():
+                return False
+            self.left -= 1
+            return True
+
+
+@dataclass
+class FlowContext:
+    scenario: Scenario
+    target: Target
+    history: History
+    fleet: ListenerFleet
+    rng: random.Random
+    stop: threading.Event
+    stocktake_id: int = 0
+    lines_in_play: list[dict[str, Any]] = field(default_factory=list)
+    counters: list[CounterBot] = field(default_factory=list)
+    budget: Budget | None = None
+    created: list[int] = field(default_factory=list)
+    deleted: set[int] = field(default_factory=set)
+    remote: bool = False
+    keep: bool = False
+    _api: StocktakeApi | None = None
+
+    @property
+    def api(self) -> StocktakeApi:
+        if self._api is None:
+            self._api = self.target.api()
+        return self._api
+
+    def call(self, actor: str, kind: str, request: Any, **context: Any) -> Operation:
+        return perform(self.history, self.api, actor, kind, request, **context)
+
+    def create_stocktake(self, populate: bool) -> int:
+        """A stocktake in a far-off period of its own, so runs never collide with real data."""
+        for _ in range(20):
+            year, month = self.rng.randint(2200, 2999), self.rng.randint(1, 12)
+            op = self.call(
+                "manager",
+                "create_stocktake",
+                self.api.create_stocktake(f"{year}-{month:02d}-01", f"{year}-{month:02d}-28"),
+            )
+            if op.ok:
+                sid = int(op.body["id"])
+                self.created.append(sid)
+                if populate:
+                    populated = self.call("manager", "populate", self.api.populate(sid), stocktake_id=sid)
+                    if not populated.ok:
+                        raise SetupFailed(f"populate of stocktake {sid} answered {populated.status}: {populated.body}")
+                return sid
+            if op.status is None or op.status in (401, 403, 404) or op.status >= 500:
+                raise SetupFailed(f"creating a stocktake answered {op.status or op.error}: {op.body}")
+        raise SetupFailed("could not find a free stocktake period in 20 tries")
+
+    def lines(self, stocktake_id: int) -> list[dict[str, Any]]:
+        response = self.api.send(self.api.list_lines(stocktake_id))
+        return response.body if response.ok and isinstance(response.body, list) else []
+
+    def truth_stocktakes(self) -> list[int]:
+        return [sid for sid in self.created if sid not in self.deleted]
+
+    def cleanup(self) -> list[int]:
+        """Target mode deletes every stocktake the run created (unless kept); returns what is left.
+
+        Embedded runs leave their data: the simulator's database goes with the process.
+        """
+        if not self.remote or self.keep:
+            return self.truth_stocktakes()
+        for sid in self.truth_stocktakes():
+            op = self.call("cleanup", "delete_stocktake", self.api.delete_stocktake(sid), stocktake_id=sid)
+            if op.ok or op.status == 404:
+                self.deleted.add(sid)
+        return self.truth_stocktakes()

@@ -1,0 +1,42 @@
+"""What a run will do to its target, in words: `--dry-run` prints this and touches nothing."""
+
+from __future__ import annotations
+
+from ..contract import LIST
+from ..scenario import Scenario
+from .target import Target
+
+
+def describe_plan(spec: Scenario, target: Target, keep: bool, remote: bool) -> list[str]:
+    contract, hotel = target.contract, target.hotel
+    s = spec
+    pusher = target.pusher.url() if remote else "the embedded Pusher server"
+    steps = [f"scenario {s.name} ({s.flow.kind}) against {target.base_url} as hotel {hotel!r}, Pusher {pusher}"]
+    if remote:
+        steps.append(
+            f"preflight: GET {target.base_url}/{hotel}/stocktakes/ and subscribe one listener to "
+            f"{contract.channel(LIST, hotel)}"
+        )
+    steps += [
+        "create one stocktake in a far-off period of its own (years 2200-2999) and populate it",
+        f"{s.listeners.count} {s.listeners.kind} viewer(s) and {s.counters.count} counter browser(s) on "
+        f"{contract.detail_channel.format(hotel=hotel, stocktake_id='<id>')}; {s.listeners.list_page} on "
+        f"{contract.channel(LIST, hotel)}",
+        f"{s.counters.count} counter(s) write for at most {s.run.operations} operations or {s.run.duration_s:g} s "
+        f"(PATCH lines {s.counters.mix.get('patch', 0):g} : movements {s.counters.mix.get('movement', 0):g})",
+    ]
+    if remote:
+        steps.append("probe the stocktake channels with the public app key alone (exposure warning)")
+    if target.other_token and s.flow.kind in ("staging", "two-hotels"):
+        steps.append(f"as hotel {target.other_hotel!r}: try to read and change this hotel's lines (must be refused)")
+    if s.flow.kind in ("staging", "approval-race"):
+        steps.append("approve the stocktake")
+    if s.flow.kind == "list-page":
+        steps.append(f"{s.flow.cycles} cycle(s) of create / populate / approve and create / delete")
+    if remote:
+        steps.append(
+            "keep every stocktake the run created (--keep)"
+            if keep
+            else "delete every stocktake the run created, also when interrupted or failing"
+        )
+    return [f"{n}. {step}" for n, step in enumerate(steps, 1)]

@@ -1,0 +1,264 @@
+"""The runner: set up a stocktake, start listeners and counters, play the scenario's flow,
+drain to quiescence, take the truth, and hand the history to the checks.
+
+Data flows one way (DESIGN.md): scenario -> runner -> bots append to the history ->
+drain -> checks -> findings. The runner judges nothing itself.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..api import StocktakeApi
+from ..bots.counter import CounterBot, CounterStyle, UniqueValues
+from ..bots.fleet import ListenerFleet
+from ..bots.recorder import ListenerRecorder
+from ..checks import CheckResult, check
+from ..contract import DETAIL, LIST
+from ..errors import SetupFailed
+from ..history import History, HistoryData
+from ..scenario import Scenario
+from .context import Budget, FlowContext
+from .flows import FLOWS
+from .preflight import probe_exposure
+from .progress import Progress, ProgressWatch
+from .target import Target
+
+QUIET_S = 0.5
+
+
+@dataclass
+class RunOutcome:
+    scenario: Scenario
+    history: HistoryData
+    result: CheckResult
+    started_at: float
+    duration: float
+    history_path: Path | None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Runner:
+    def __init__(
+        self,
+        scenario: Scenario,
+        target: Target,
+        *,
+        seed: int = 7,
+        history_path: Path | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        stop: threading.Event | None = None,
+        keep: bool = False,
+    ) -> None:
+        self.scenario = scenario
+        self.keep = keep
+        self.remote = target.remote
+        self.target = target
+        self.seed = seed
+        self.history_path = history_path
+        self.on_progress = on_progress
+        self.stop = stop or threading.Event()
+        self._started = self._t0 = 0.0
+        c = scenario.counters
+        self._values = UniqueValues()
+        self._style = CounterStyle(
+            think_ms=c.think_ms,
+            mix={str(k): w for k, w in c.mix.items()},
+            debounce_ms=c.debounce_ms,
+            keystrokes=c.keystrokes,
+        )
+        self._detail = ""
+        self._hook: Callable[[ListenerRecorder, str], None] | None = None
+
+    def _meta(self) -> dict[str, Any]:
+        s = self.scenario
+        return {
+            "scenario": s.name,
+            "seed": self.seed,
+            "latency_limit_ms": s.limits.latency_ms,
+            "contract": self.target.contract.describe(),
+            "target": self.target.base_url,
+            "hotel": self.target.hotel,
+            "faults": list(s.faults),
+            "started": time.time(),
+        }
+
+    def run(self) -> RunOutcome:
+        ctx = self.begin()
+        try:
+            FLOWS[self.scenario.flow.kind](ctx)
+        except BaseException:
+            self._close(ctx)
+            raise
+        return self.finish(ctx)
+
+    def begin(self) -> FlowContext:
+        """Listeners up, the run's stocktake created and populated, counters ready: the flow may start.
+
+        Locust calls this at test start and drives the counters itself, then calls `finish`.
+        """
+        self._started, self._t0 = time.time(), time.monotonic()
+        history = History(self.history_path, self._meta())
+        fleet = ListenerFleet(self.target.pusher, history, self.scenario.listeners.kind)
+        ctx = FlowContext(
+            self.scenario,
+            self.target,
+            history,
+            fleet,
+            random.Random(self.seed),
+            self.stop,
+            remote=self.remote,
+            keep=self.keep,
+        )
+        try:
+            self._setup(ctx)
+        except BaseException:
+            self._close(ctx)
+            raise
+        if self.on_progress is not None:
+            watch = ProgressWatch(history, fleet, self.target.contract, self.scenario.limits.latency_ms / 1000)
+            threading.Thread(target=watch.run, args=(self.stop, self.on_progress), daemon=True).start()
+        return ctx
+
+    def finish(self, ctx: FlowContext) -> RunOutcome:
+        """Drain to quiescence, take the truth and the servers' logs, clean up, and check."""
+        history = ctx.history
+        try:
+            self._drain(history, ctx.fleet)
+            history.set_meta(quiesced_at=history.now())
+            self._truth(ctx)
+            self._server_logs(history)
+        finally:
+            left = self._close(ctx)
+        result = check(history.data, self.target.contract)
+        return RunOutcome(
+            self.scenario,
+            history.data,
+            result,
+            self._started,
+            time.monotonic() - self._t0,
+            self.history_path,
+            {"created": list(ctx.created), "left_behind": left, "kept": self.keep},
+        )
+
+    def _close(self, ctx: FlowContext) -> list[int]:
+        self.stop.set()
+        ctx.fleet.stop()
+        left = ctx.cleanup()
+        ctx.history.set_meta(created=ctx.created, left_behind=left)
+        ctx.history.close()
+        return left
+
+    def _setup(self, ctx: FlowContext) -> None:
+        s, contract, api, history, fleet = (
+            self.scenario,
+            self.target.contract,
+            self.target.api(),
+            ctx.history,
+            ctx.fleet,
+        )
+        hotel = self.target.hotel
+        list_channel = contract.channel(LIST, hotel)
+        for n in range(s.listeners.list_page):
+            fleet.add(f"list-viewer-{n + 1}", [list_channel])
+        if s.listeners.list_page:
+            fleet.wait_ready()
+        stocktake_id = ctx.create_stocktake(populate=True)
+        lines = ctx.lines(stocktake_id)
+        if not lines:
+            raise SetupFailed(f"stocktake {stocktake_id} has no lines after populate")
+        ctx.stocktake_id, ctx.lines_in_play = stocktake_id, lines[: s.stocktake.lines]
+        detail = contract.channel(DETAIL, hotel, stocktake_id)
+        if self.remote:
+            probe_exposure(self.target, [list_channel, detail], history)
+        self._detail = detail
+        self._hook = self._snapshot_hook(history, stocktake_id) if s.listeners.frontend else None
+        for n in range(s.listeners.count):
+            fleet.add(f"viewer-{n + 1}", [detail], self._hook)
+        fleet.wait_ready()
+        for n in range(s.counters.count):
+            self.add_counter(ctx, f"counter-{n + 1}", api, self.seed + n)
+        ctx.budget = Budget(s.run.operations, s.run.duration_s, self.stop)
+
+    def add_counter(self, ctx: FlowContext, name: str, api: StocktakeApi, seed: int) -> CounterBot:
+        """A counter with a browser of its own: a listener on the stocktake whose socket_id the
+        counter's writes carry (so it must not get them back) and whose view models its page."""
+        browser = ctx.fleet.add(f"{name}-browser", [self._detail], self._hook)
+        ctx.fleet.wait_ready()
+        counter = CounterBot(
+            name,
+            api,
+            ctx.history,
+            ctx.lines_in_play,
+            ctx.stocktake_id,
+            _socket_of(browser.recorder),
+            self._values,
+            self._style,
+            seed,
+        )
+        ctx.counters.append(counter)
+        return counter
+
+    def _snapshot_hook(self, history: History, stocktake_id: int) -> Callable[[ListenerRecorder, str], None]:
+        """The frontend model: (re)load the lines after every subscription, as a page load would."""
+        api = self.target.api()
+
+        def load(recorder: ListenerRecorder, channel: str) -> None:
+            asked = history.now()
+            response = api.send(api.list_lines(stocktake_id))
+            if response.ok:
+                history.observe(
+                    "snapshot",
+                    time=asked,
+                    listener=recorder.name,
+                    socket_id=recorder.socket_id,
+                    channel=channel,
+                    data={"stocktake_id": stocktake_id, "hotel": self.target.hotel, "lines": response.body},
+                )
+
+        return load
+
+    def _drain(self, history: History, fleet: ListenerFleet) -> None:
+        """Wait for quiescence: no receipt for QUIET_S, bounded by the latency limit after the last write."""
+        ops = history.data.operations
+        last_write = max((op.complete or op.invoke for op in ops), default=history.now())
+        cap = last_write + self.scenario.limits.latency_ms / 1000 + 2 * QUIET_S
+        seen, quiet_since = fleet.receipts(), history.now()
+        while history.now() < cap:
+            time.sleep(0.05)
+            now_seen = fleet.receipts()
+            if now_seen != seen:
+                seen, quiet_since = now_seen, history.now()
+            elif history.now() - quiet_since >= QUIET_S and history.now() >= last_write + QUIET_S:
+                return
+
+    def _truth(self, ctx: FlowContext) -> None:
+        for stocktake_id in ctx.truth_stocktakes():
+            lines = ctx.lines(stocktake_id)
+            ctx.history.observe(
+                "truth", data={"stocktake_id": stocktake_id, "hotel": self.target.hotel, "lines": lines}
+            )
+
+    def _server_logs(self, history: History) -> None:
+        logs = self.target.server_logs()
+        for fault in logs["faults"]:
+            history.observe(
+                "injected-fault",
+                socket_id=fault["socket_id"],
+                channel=fault["channel"],
+                event=fault["event"],
+                data={"kind": fault["kind"]},
+            )
+        for rejected in logs["rejections"]:
+            for channel in rejected.get("channels") or [None]:
+                history.observe("trigger-rejected", channel=channel, event=rejected.get("event"), data=rejected)
+
+
+def _socket_of(recorder: ListenerRecorder) -> Callable[[], str | None]:
+    return lambda: recorder.socket_id

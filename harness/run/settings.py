@@ -1,0 +1,136 @@
+"""Target settings: one table, validated by one pydantic model, whatever the source.
+
+`SETTINGS` declares every target setting once: its `stocksync run` flag, its Locust flag
+(`--sync-...`; Pusher's own keep `--pusher-...`), its environment variable and its help.
+The click options (`harness.cli.run`) and Locust's options (`harness.load.options`) are
+generated from it, and `TargetSettings` validates what they and a `--config` file's
+`[target]` table give, so a bad value reads the same from every source.
+
+Precedence: a flag or its environment variable (click merges those) over the config file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import SettingsError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    flag: str
+    env: str
+    help: str
+    boolean: bool = False
+
+    @property
+    def locust_flag(self) -> str:
+        return self.flag if self.flag.startswith("--pusher-") else "--sync-" + self.flag.removeprefix("--")
+
+    @property
+    def locust_dest(self) -> str:
+        return self.locust_flag.removeprefix("--").replace("-", "_")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "target",
+        "--target",
+        "STOCKSYNC_TARGET",
+        "API base URL up to the hotel, e.g. https://staging/api/stock_tracker (default: the embedded stack)",
+    ),
+    Setting("token", "--token", "STOCKSYNC_TOKEN", "API token of a staff user of --hotel"),
+    Setting("hotel", "--hotel", "STOCKSYNC_HOTEL", "Hotel identifier in URLs and channel names (slug or id)"),
+    Setting("auth_scheme", "--auth-scheme", "STOCKSYNC_AUTH_SCHEME", "Authorization scheme: Token (default) or Bearer"),
+    Setting("other_hotel", "--other-hotel", "STOCKSYNC_OTHER_HOTEL", "A second hotel, for the cross-hotel checks"),
+    Setting("other_token", "--other-token", "STOCKSYNC_OTHER_TOKEN", "A token of a user of --other-hotel"),
+    Setting("pusher_key", "--pusher-key", "PUSHER_KEY", "Pusher app key"),
+    Setting("pusher_cluster", "--pusher-cluster", "PUSHER_CLUSTER", "Pusher cluster (real Pusher), e.g. eu"),
+    Setting("pusher_host", "--pusher-host", "PUSHER_HOST", "Host of a self-hosted Pusher-compatible server"),
+    Setting("pusher_port", "--pusher-port", "PUSHER_PORT", "Port of a self-hosted Pusher-compatible server"),
+    Setting(
+        "pusher_tls",
+        "--pusher-tls",
+        "PUSHER_TLS",
+        "TLS to a self-hosted server (real Pusher always uses TLS)",
+        boolean=True,
+    ),
+    Setting("pusher_secret", "--pusher-secret", "PUSHER_SECRET", "App secret, only to sign private channels locally"),
+    Setting(
+        "auth_endpoint",
+        "--auth-endpoint",
+        "STOCKSYNC_AUTH_ENDPOINT",
+        "Channel auth endpoint for private-/presence- channels (as pusher-js uses)",
+    ),
+)
+NAMES = tuple(s.name for s in SETTINGS)
+SECRET_NAMES = ("token", "other_token", "pusher_secret")
+
+
+class TargetSettings(BaseModel):
+    """What every source is validated into; None means "not given"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target: str | None = None
+    token: str | None = None
+    hotel: str | None = None
+    auth_scheme: Literal["Token", "Bearer"] | None = None
+    other_hotel: str | None = None
+    other_token: str | None = None
+    pusher_key: str | None = None
+    pusher_cluster: str | None = None
+    pusher_host: str | None = None
+    pusher_port: int | None = Field(None, ge=0, le=65535)
+    pusher_tls: bool | None = None
+    pusher_secret: str | None = None
+    auth_endpoint: str | None = None
+
+    def secrets(self) -> list[str]:
+        """Strings that must never appear in a report."""
+        return [value for name in SECRET_NAMES if (value := getattr(self, name))]
+
+
+def _validated(values: dict[str, Any], source: str) -> TargetSettings:
+    try:
+        return TargetSettings.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"])
+            where = f"[target] {name}" if source != "flags" else "--" + name.replace("_", "-")
+            problems.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
+        prefix = f"{source}: " if source != "flags" else ""
+        raise SettingsError(prefix + "; ".join(problems)) from None
+
+
+def from_config(path: Path | None) -> dict[str, Any]:
+    """The config file's [target] table, validated (unknown keys and wrong types refused)."""
+    if path is None:
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    table = raw.get("target", {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [target] must be a table")
+    unknown = set(table) - set(NAMES)
+    if unknown:
+        raise SettingsError(f"{path}: unknown [target] key(s) {sorted(unknown)}; known: {sorted(NAMES)}")
+    return _validated(table, str(path)).model_dump(exclude_none=True)
+
+
+def merge(flags: dict[str, Any], config_file: Path | None = None) -> TargetSettings:
+    """Flags and environment (already merged by click or Locust) over the config file."""
+    merged = from_config(config_file)
+    merged.update({k: v for k, v in flags.items() if k in NAMES and v is not None and v != ""})
+    return _validated(merged, "flags")

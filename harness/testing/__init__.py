@@ -1,0 +1,11 @@
+"""What tests import, ours and users': the pytest plugin (fixtures), synthetic histories, waiting.
+
+`from harness.testing import assert_no_findings, wait_until` is the public face; the
+fixtures arrive through the `pytest11` entry point without an import.
+"""
+
+from ..waiting import TimedOut, wait_until
+from .pytest_plugin import assert_no_findings
+from .synthetic import history_with
+
+__all__ = ["TimedOut", "assert_no_findings", "history_with", "wait_until"]

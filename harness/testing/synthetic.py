@@ -1,0 +1,75 @@
+"""Synthetic histories of any size with the shapes a real run records (checker benchmark and tests)."""
+
+from __future__ import annotations
+
+import json
+
+from ..history import HistoryData, Observation, Operation
+
+LINES = 200
+CHANNEL = "hotel-bench-stocktake-1"
+
+
+def _line(line_id: int, partial: str) -> dict[str, object]:
+    return {
+        "id": line_id,
+        "stocktake": 1,
+        "item_sku": f"D{line_id:04d}",
+        "counted_full_units": "1",
+        "counted_partial_units": partial,
+        "counted_qty": "88.0000",
+        "variance_qty": "0.0000",
+    }
+
+
+def history_with(receipts: int, listeners: int = 10) -> HistoryData:
+    """`receipts` deliveries: receipts / listeners line writes, each reaching every listener once."""
+    names = [f"viewer-{n}" for n in range(listeners)]
+    lines = {i: _line(i, "0.00") for i in range(1, LINES + 1)}
+    data = HistoryData(meta={"scenario": "synthetic", "latency_limit_ms": 2000})
+    for n, name in enumerate(names):
+        sid = f"1.{n}"
+        data.observations.append(Observation("connect", 0.0, name, sid))
+        data.observations.append(Observation("subscribed", 0.001, name, sid, CHANNEL))
+        data.observations.append(
+            Observation(
+                "snapshot",
+                0.002,
+                name,
+                sid,
+                CHANNEL,
+                data={"stocktake_id": 1, "hotel": "hotel-bench", "lines": list(lines.values())},
+            )
+        )
+    for i in range(receipts // listeners):
+        t = 1.0 + i * 0.001
+        line_id = i % LINES + 1
+        body = _line(line_id, f"{i // 100}.{i % 100:02d}")
+        lines[line_id] = body
+        data.operations.append(
+            Operation(
+                i + 1,
+                "counter-1",
+                "patch_line",
+                "hotel-bench",
+                "hotel-bench",
+                {"stocktake_id": 1, "line_id": line_id},
+                "9.9",
+                t,
+                "ok",
+                t + 0.004,
+                200,
+                body,
+            )
+        )
+        raw = json.dumps({"line_id": line_id, "item_sku": body["item_sku"], "line": body})
+        data.observations.extend(
+            Observation("receipt", t + 0.006, name, f"1.{n}", CHANNEL, "line-counted-updated", raw)
+            for n, name in enumerate(names)
+        )
+    end = 2.0 + receipts // listeners * 0.001
+    data.observations.append(
+        Observation("truth", end, data={"stocktake_id": 1, "hotel": "hotel-bench", "lines": list(lines.values())})
+    )
+    data.meta["quiesced_at"] = end
+    return data

@@ -1,0 +1,155 @@
+"""`stocksync run` and `stocksync check` as a user runs them: a subprocess, exit codes, files."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TINY = """
+name = "tiny"
+[stocktake]
+lines = 4
+[counters]
+count = 1
+think_ms = [10, 30]
+debounce_ms = 40
+[listeners]
+count = 1
+[run]
+operations = 6
+duration_s = 15
+"""
+FILES = {"history.jsonl", "report.json", "junit.xml", "report.html"}
+
+
+def stocksync(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", *map(str, args)], capture_output=True, text=True, timeout=110, cwd=cwd
+    )
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
+    """One healthy and one faulty run, shared by the tests that read their reports."""
+    root = tmp_path_factory.mktemp("runs")
+    scenario = root / "tiny.toml"
+    scenario.write_text(TINY)
+    out = {}
+    for label, extra in (("healthy", []), ("faulty", ["--fault", "double-broadcast"])):
+        done = stocksync("run", scenario, "--report-dir", root / label, *extra)
+        folders = list((root / label).iterdir()) if (root / label).exists() else []
+        out[label] = (done, folders[0] if folders else root / label)
+    return out
+
+
+def test_healthy_run_exits_0_and_writes_the_four_files(runs) -> None:
+    done, folder = runs["healthy"]
+    assert done.returncode == 0, done.stderr
+    assert {p.name for p in folder.iterdir()} >= FILES
+    assert re.search(r"\d{8}-\d{6}-\d{3}-tiny$", folder.name)
+    report = json.loads((folder / "report.json").read_text())
+    assert report["verdict"] == "PASS" and report["counts"]["operations"] >= 6
+    assert "PASS" in done.stderr + done.stdout
+
+
+def test_faulty_run_exits_1_and_junit_carries_the_evidence(runs) -> None:
+    done, folder = runs["faulty"]
+    assert done.returncode == 1, done.stderr
+    junit = (folder / "junit.xml").read_text()
+    assert re.search(r'<testcase[^>]*name="duplicate-event"[^>]*>\s*<failure', junit)
+    assert "duplicate-event" in done.stderr + done.stdout
+
+
+def test_check_rechecks_a_recorded_history(runs, tmp_path: Path) -> None:
+    for label, code in (("healthy", 0), ("faulty", 1)):
+        history = runs[label][1] / "history.jsonl"
+        done = stocksync("check", history, "--report-dir", tmp_path / label)
+        assert done.returncode == code, done.stderr
+        assert {p.name for p in (tmp_path / label).iterdir()} == {"report.json", "junit.xml", "report.html"}
+
+
+def test_check_of_a_torn_history_still_checks_what_was_recorded(runs, tmp_path: Path) -> None:
+    text = (runs["healthy"][1] / "history.jsonl").read_text()
+    torn = tmp_path / "torn.jsonl"
+    torn.write_text(text + '{"rec": "obs", "kind": "rece')
+    assert stocksync("check", torn, "--report-dir", tmp_path / "out").returncode == 0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["check", "{bad_history}"], "line 2"),
+        (["check", "{missing}"], "does not exist"),
+        (["run", "{bad_scenario}"], "counters.count"),
+        (["run", "no-such-scenario"], "no scenario named"),
+        (["run", "--fault", "no-such-fault"], "unknown fault"),
+        (["run", "--fault", "pusher-drop=2"], "pusher-drop"),
+        (["run", "--seed", "many"], "many"),
+        (
+            [
+                "run",
+                "--target",
+                "ftp://x",
+                "--token",
+                "t",
+                "--hotel",
+                "h",
+                "--pusher-key",
+                "k",
+                "--pusher-host",
+                "127.0.0.1",
+            ],
+            "http(s) URL",
+        ),
+        (["run", "--token", "t"], "without --target"),
+        (["run", "--contract", "{bad_contract}"], "contract"),
+    ],
+)
+def test_user_mistakes_exit_2_with_a_message_and_no_traceback(tmp_path: Path, args: list[str], message: str) -> None:
+    paths = {
+        "bad_history": tmp_path / "h.jsonl",
+        "missing": tmp_path / "missing.jsonl",
+        "bad_scenario": tmp_path / "s.toml",
+        "bad_contract": tmp_path / "c.toml",
+    }
+    paths["bad_history"].write_text('{"rec": "meta"}\nnot json at all\n{"rec": "meta"}\n')
+    paths["bad_scenario"].write_text('name = "s"\n\n[counters]\ncount = -3\n')
+    paths["bad_contract"].write_text("[events]\nline_counted = 5\n")
+    done = stocksync(*[a.format(**paths) for a in args], cwd=tmp_path)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    if "{bad_scenario}" in args:
+        assert "(line 4)" in done.stderr
+
+
+@pytest.mark.browser
+def test_report_opens_in_headless_chromium(runs, tmp_path: Path) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    for label, verdict in (("healthy", "PASS"), ("faulty", "FAIL")):
+        page = (runs[label][1] / "report.html").resolve().as_uri()
+        flags = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={tmp_path / 'profile'}",
+        ]
+        dom = subprocess.run([*flags, "--dump-dom", page], capture_output=True, text=True, timeout=60).stdout
+        assert re.search(rf'id="verdict">{verdict}<', dom)
+        plots = dict(p.split(":") for p in re.search(r'data-plots-rendered="([^"]+)"', dom)[1].split())
+        assert int(plots["latency-histogram"]) > 0 and int(plots["timeline"]) > 0, plots
+        shot = tmp_path / f"{label}.png"
+        subprocess.run(
+            [*flags, "--window-size=1000,1400", f"--screenshot={shot}", page], capture_output=True, timeout=60
+        )
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000

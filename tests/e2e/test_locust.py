@@ -1,0 +1,205 @@
+"""locustfile.py run by Locust itself: headless, with a fault, and as a master with two workers."""
+
+from __future__ import annotations
+
+import csv
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import Served
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCUST = [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfile.py")]
+SHORT = ["-u", "4", "-r", "4", "-t", "6s", "--sync-listeners", "2", "--only-summary"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _report(root: Path) -> tuple[Path, dict]:
+    (folder,) = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return folder, json.loads((folder / "report.json").read_text())
+
+
+def _rows(csv_prefix: Path) -> list[dict[str, str]]:
+    with open(f"{csv_prefix}_stats.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_headless_run_passes_with_pusher_rows(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*LOCUST, "--headless", *SHORT, "--sync-report-dir", str(tmp_path / "r"), "--csv", str(tmp_path / "stats")],
+        capture_output=True,
+        text=True,
+        timeout=100,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    pusher = [r for r in _rows(tmp_path / "stats") if r["Type"] == "PUSHER"]
+    assert {r["Name"] for r in pusher} >= {"line-counted-updated"}, done.stderr[-3000:]
+    assert all(int(r["Failure Count"]) == 0 for r in pusher) and sum(int(r["Request Count"]) for r in pusher) > 0
+    http = [r for r in _rows(tmp_path / "stats") if r["Type"] == "PATCH"]
+    assert http and http[0]["Name"] == "PATCH /stocktake-lines/{id}/"
+    folder, report = _report(tmp_path / "r")
+    assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
+    assert {p.name for p in folder.iterdir()} == {"history.jsonl", "report.json", "junit.xml", "report.html"}
+
+
+def test_headless_run_with_a_fault_fails_naming_the_finding(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            *LOCUST,
+            "--headless",
+            *SHORT,
+            "--sync-fault",
+            "double-broadcast",
+            "--sync-listener-kind",
+            "asyncio",
+            "--sync-report-dir",
+            str(tmp_path / "r"),
+            "--csv",
+            str(tmp_path / "stats"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=100,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    _, report = _report(tmp_path / "r")
+    assert report["findings_by_name"]["duplicate-event"] > 0
+    with open(f"{tmp_path / 'stats'}_failures.csv", newline="") as fh:
+        failures = list(csv.DictReader(fh))
+    assert any(f["Method"] == "PUSHER" and "duplicate-event" in f["Error"] for f in failures)
+
+
+def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str]:
+    """A headless master and its workers on 127.0.0.1; the master's exit code and stderr."""
+    port = _free_port()
+    master = subprocess.Popen(
+        [
+            *LOCUST,
+            "--headless",
+            "--master",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            str(port),
+            "--expect-workers",
+            str(workers),
+            *SHORT,
+            "--sync-report-dir",
+            str(tmp_path / "r"),
+            *flags,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    started = [
+        subprocess.Popen(
+            [*LOCUST, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=tmp_path,
+        )
+        for _ in range(workers)
+    ]
+    try:
+        _, err = master.communicate(timeout=100)
+        for worker in started:
+            worker.wait(30)
+    finally:
+        for process in (master, *started):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return master.returncode, err
+
+
+def test_master_with_two_workers_writes_one_aggregated_report(tmp_path: Path) -> None:
+    returncode, err = _distributed(tmp_path, 2)
+    folder, report = _report(tmp_path / "r")
+    assert returncode == 0, (report["findings"][:3], err[-3000:])
+    assert len(report["meta"]["workers"]) == 2
+    assert len(list(folder.glob("history-*.jsonl"))) == 2
+    assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
+    listeners = {name.split("/")[0] for name in report["latency"]["by_listener"]}
+    assert listeners == set(report["meta"]["workers"]), "both workers' listeners are in the one report"
+
+
+def test_a_worker_whose_set_up_fails_makes_the_master_exit_2_naming_why(tmp_path: Path) -> None:
+    """Workers take the master's target; an unreachable one fails their set-up. The master must
+    not wait out its collect timeout for histories that will not come, nor pass the run."""
+    closed = _free_port()
+    returncode, err = _distributed(
+        tmp_path,
+        1,
+        "--sync-target",
+        f"http://127.0.0.1:{closed}",
+        "--sync-token",
+        "t",
+        "--sync-hotel",
+        "h",
+        "--pusher-key",
+        "k",
+        "--pusher-host",
+        "127.0.0.1",
+        "--pusher-port",
+        str(closed),
+    )
+    assert returncode == 2, err[-3000:]
+    assert "stocksync set-up failed" in err and f"port={closed}" in err
+    assert "only 0 of 1 workers sent their history" in err
+
+
+@pytest.mark.parametrize(
+    "flag, value", [("--sync-listener-kind", "carrier-pigeon"), ("--sync-scenario", "no-such-scenario")]
+)
+def test_bad_sync_options_stop_the_run_with_exit_2(tmp_path: Path, flag: str, value: str) -> None:
+    done = subprocess.run(
+        [*LOCUST, "--headless", *SHORT, flag, value, "--sync-report-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert value in done.stderr
+
+
+@pytest.mark.parametrize("keep", [False, True], ids=["cleaned-up", "kept"])
+def test_headless_run_against_a_target_by_flags(tmp_path: Path, keep: bool) -> None:
+    served = Served()
+    try:
+        done = subprocess.run(
+            [
+                *LOCUST,
+                "--headless",
+                *SHORT,
+                *served.flags(prefix="--sync-"),
+                *(["--sync-keep"] if keep else []),
+                "--sync-report-dir",
+                str(tmp_path / "r"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=100,
+            cwd=tmp_path,
+        )
+        left = served.stocktakes()
+    finally:
+        served.stop()
+    _, report = _report(tmp_path / "r")
+    names = {f["name"] for f in report["findings"]}
+    assert done.returncode == 0 and names <= {"public-channel-exposure"}, done.stderr[-3000:]
+    assert len(left) == (1 if keep else 0)

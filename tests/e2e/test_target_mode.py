@@ -1,0 +1,248 @@
+"""Target mode exactly as against a remote deployment: `stocksync serve` in its own process,
+reached through URLs and flags (or environment and a config file) only."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.testing import wait_until
+from tests.support import Served
+
+QUICK_STAGING = """
+name = "staging"
+[stocktake]
+lines = 6
+[counters]
+count = 2
+think_ms = [20, 60]
+debounce_ms = 60
+[listeners]
+count = 2
+list_page = 1
+[run]
+operations = {operations}
+duration_s = {duration}
+[limits]
+latency_ms = 3000
+[flow]
+kind = "staging"
+"""
+UNDERSCORES = """
+[events]
+line-counted-updated = "line_counted_updated"
+line-movement-added = "line_movement_added"
+stocktake-created = "stocktake_created"
+stocktake-deleted = "stocktake_deleted"
+stocktake-status-changed = "stocktake_status_changed"
+stocktake-populated = "stocktake_populated"
+"""
+PRIVATE = """
+[channels]
+list = "private-{hotel}-stocktakes"
+detail = "private-{hotel}-stocktake-{stocktake_id}"
+"""
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Served]]:
+    started: list[Served] = []
+
+    def start(*flags: str) -> Served:
+        started.append(Served(*flags))
+        return started[-1]
+
+    yield start
+    for served in started:
+        served.stop()
+
+
+@pytest.fixture
+def staging(tmp_path: Path) -> Callable[..., Path]:
+    def write(operations: int = 12, duration: int = 20) -> Path:
+        path = tmp_path / "staging.toml"
+        path.write_text(QUICK_STAGING.format(operations=operations, duration=duration))
+        return path
+
+    return write
+
+
+def stocksync(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def report_of(root: Path) -> tuple[Path, dict[str, Any]]:
+    (folder,) = list(root.iterdir())
+    return folder, json.loads((folder / "report.json").read_text())
+
+
+def test_staging_run_passes_warns_of_public_channels_and_cleans_up(serve, staging, tmp_path: Path) -> None:
+    served = serve()
+    done = stocksync("run", staging(), *served.flags(other=True), "--report-dir", tmp_path / "r")
+    assert done.returncode == 0, done.stderr
+    folder, report = report_of(tmp_path / "r")
+    warnings = [f for f in report["findings"] if f["name"] == "public-channel-exposure"]
+    assert warnings and all(f["severity"] == "warning" for f in warnings)
+    intruder = [
+        json.loads(line)
+        for line in (folder / "history.jsonl").read_text().splitlines()
+        if '"actor":"intruder"' in line and '"invoke"' in line
+    ]
+    assert {op["kind"] for op in intruder} == {"get_line", "patch_line"}
+    assert served.stocktakes() == [], "the run deletes what it created"
+    assert "cleaned up" in done.stderr
+    secrets = [served.api["token"], served.api["other_token"], served.pusher["secret"]]
+    for path in folder.iterdir():
+        text = path.read_text()
+        assert not [s for s in secrets if s in text], f"{path.name} leaks a secret"
+
+
+def test_strict_fails_on_the_public_channel_warning(serve, staging, tmp_path: Path) -> None:
+    served = serve()
+    done = stocksync("run", staging(operations=4), *served.flags(), "--strict", "--report-dir", tmp_path)
+    assert done.returncode == 1, done.stderr
+
+
+def test_cross_hotel_writes_accepted_are_a_finding(serve, staging, tmp_path: Path) -> None:
+    served = serve("--fault", "cross-hotel-access")
+    done = stocksync("run", staging(), *served.flags(other=True), "--report-dir", tmp_path / "r")
+    assert done.returncode == 1, done.stderr
+    _, report = report_of(tmp_path / "r")
+    assert "cross-hotel-access" in {f["name"] for f in report["findings"]}
+
+
+def test_private_channels_through_the_auth_endpoint_are_not_exposed(serve, staging, tmp_path: Path) -> None:
+    served = serve("--private-channels")
+    contract = tmp_path / "private.toml"
+    contract.write_text(PRIVATE)
+    done = stocksync(
+        "run",
+        staging(),
+        *served.flags(),
+        "--contract",
+        contract,
+        "--strict",
+        "--auth-endpoint",
+        served.api["auth_endpoint"],
+        "--report-dir",
+        tmp_path / "r",
+    )
+    assert done.returncode == 0, done.stderr
+    _, report = report_of(tmp_path / "r")
+    assert report["counts"]["receipts"] > 0 and not report["findings"]
+
+
+@pytest.mark.parametrize("contract, code", [(UNDERSCORES, 0), (None, 1)], ids=["team-contract", "default"])
+def test_underscore_names_are_invisible_with_the_right_contract(serve, tmp_path: Path, contract, code) -> None:
+    served = serve("--fault", "underscore-event-names")
+    extra: list[str | Path] = []
+    if contract:
+        (tmp_path / "team.toml").write_text(contract)
+        extra = ["--contract", tmp_path / "team.toml"]
+    done = stocksync("run", "smoke", *served.flags(), *extra, "--report-dir", tmp_path / "r")
+    assert done.returncode == code, done.stderr
+    _, report = report_of(tmp_path / "r")
+    names = {f["name"] for f in report["findings"]}
+    assert names == {"public-channel-exposure"} if code == 0 else {"unexpected-event", "missing-event"} <= names
+
+
+def test_settings_from_environment_and_config_file(serve, staging, tmp_path: Path) -> None:
+    served = serve()
+    config = tmp_path / "stocksync.toml"
+    config.write_text(
+        f'[target]\ntarget = "{served.api["base_url"]}"\nhotel = "{served.api["hotel"]}"\n'
+        f'pusher_host = "127.0.0.1"\npusher_port = {served.pusher["port"]}\n'
+    )
+    env = {"STOCKSYNC_TOKEN": served.api["token"], "PUSHER_KEY": served.pusher["key"]}
+    done = stocksync("run", staging(operations=4), "--config", config, "--report-dir", tmp_path / "r", env=env)
+    assert done.returncode == 0, done.stderr
+    assert served.stocktakes() == []
+
+
+def test_dry_run_prints_the_plan_and_touches_nothing(serve) -> None:
+    served = serve()
+    done = stocksync("run", "staging", *served.flags(other=True), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "delete every stocktake the run created" in done.stdout and "preflight" in done.stdout
+    assert served.stocktakes() == []
+
+
+def test_keep_leaves_the_stocktake_for_inspection(serve, staging, tmp_path: Path) -> None:
+    served = serve()
+    done = stocksync("run", staging(operations=4), *served.flags(), "--keep", "--report-dir", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [s["status"] for s in served.stocktakes()] == ["APPROVED"]
+
+
+def test_interrupted_run_leaves_no_stocktake_behind(serve, staging, tmp_path: Path) -> None:
+    served = serve()
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "harness.cli",
+            "run",
+            str(staging(operations=2000, duration=60)),
+            *served.flags(),
+            "--report-dir",
+            str(tmp_path / "r"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(lambda: any(s["line_count"] for s in served.stocktakes()), 30, what="the run's stocktake")
+        wait_until(
+            lambda: (
+                tmp_path.exists()
+                and any(tmp_path.rglob("history.jsonl"))
+                and "patch_line" in next(tmp_path.rglob("history.jsonl")).read_text()
+            ),
+            30,
+            what="counters writing",
+        )
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert "interrupted" in err and "cleaned up" in err, err
+    assert served.stocktakes() == []
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda f: f.__setitem__(f.index("--token") + 1, "wrong"), "refused the token"),
+        (lambda f: f.__setitem__(f.index("--hotel") + 1, "no-such-hotel"), "404"),
+        (lambda f: f.__setitem__(f.index("--target") + 1, "http://127.0.0.1:9/api"), "cannot reach"),
+        (lambda f: f.__setitem__(f.index("--pusher-key") + 1, "not-the-key"), "could not subscribe"),
+    ],
+    ids=["token", "hotel", "unreachable", "pusher-key"],
+)
+def test_preflight_stops_before_any_write(serve, tmp_path: Path, change, message: str) -> None:
+    served = serve()
+    flags = served.flags()
+    change(flags)
+    done = stocksync("run", "smoke", *flags, "--report-dir", tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "preflight failed" in done.stderr and message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert served.stocktakes() == []
+    assert not tmp_path.exists() or not list(tmp_path.iterdir())

@@ -1,0 +1,222 @@
+"""Crafted histories: a minimal healthy run, and one defect per finding, shared by the unit tests.
+
+Each defect mutates a copy of `healthy()` the way a real fault would show in a record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from harness.checks import check
+from harness.contract import Contract
+from harness.history import HistoryData, Observation, Operation
+
+HOTEL = "hotel-killarney"
+DETAIL, LIST = f"{HOTEL}-stocktake-5", f"{HOTEL}-stocktakes"
+LINE = {
+    "id": 1709,
+    "stocktake": 5,
+    "item_sku": "D0030",
+    "item_name": "Guinness Keg",
+    "counted_full_units": "2.00",
+    "counted_partial_units": "45.50",
+    "counted_qty": "221.5000",
+    "expected_qty": "259.0000",
+    "variance_qty": "-37.5000",
+    "variance_value": "-93.75",
+}
+BEFORE = {
+    **LINE,
+    "counted_full_units": "0.00",
+    "counted_partial_units": "0.00",
+    "counted_qty": "0.0000",
+    "variance_qty": "-259.0000",
+    "variance_value": "-647.50",
+}
+
+
+def patch_op(op_id: int, line: dict, invoke: float, socket_id: str = "2.2", **over: Any) -> Operation:
+    fields = dict(
+        id=op_id,
+        actor="counter-1",
+        kind="patch_line",
+        hotel=HOTEL,
+        actor_hotel=HOTEL,
+        request={"stocktake_id": 5, "line_id": line["id"]},
+        socket_id=socket_id,
+        invoke=invoke,
+        type="ok",
+        complete=invoke + 0.1,
+        status=200,
+        body=line,
+    )
+    fields.update(over)
+    return Operation(**fields)
+
+
+def event_text(line: dict, **over: Any) -> str:
+    return json.dumps({"line_id": line["id"], "item_sku": line["item_sku"], "line": line, **over})
+
+
+def receipt(
+    listener: str,
+    t: float,
+    data: str,
+    event: str = "line-counted-updated",
+    channel: str = DETAIL,
+    socket_id: str = "1.1",
+) -> Observation:
+    return Observation("receipt", t, listener, socket_id, channel, event, data)
+
+
+def healthy() -> HistoryData:
+    obs = [
+        Observation("connect", 0.0, "viewer", "1.1"),
+        Observation("subscribed", 0.1, "viewer", "1.1", DETAIL),
+        Observation("connect", 0.0, "counter-1-browser", "2.2"),
+        Observation("subscribed", 0.1, "counter-1-browser", "2.2", DETAIL),
+        Observation("snapshot", 0.5, "viewer", "1.1", data={"stocktake_id": 5, "hotel": HOTEL, "lines": [BEFORE]}),
+        receipt("viewer", 1.15, event_text(LINE)),
+        Observation("truth", 9.0, data={"stocktake_id": 5, "lines": [LINE]}),
+    ]
+    return HistoryData({"latency_limit_ms": 1000}, [patch_op(1, LINE, 1.0)], obs)
+
+
+def names(history: HistoryData) -> list[str]:
+    return sorted({f.name for f in check(history, Contract()).findings})
+
+
+def replace_receipt(h: HistoryData, **over: Any) -> None:
+    i = next(i for i, o in enumerate(h.observations) if o.kind == "receipt")
+    h.observations[i] = Observation(**{**h.observations[i].__dict__, **over})
+
+
+def drop_receipt(h: HistoryData) -> None:
+    h.observations = [o for o in h.observations if o.kind != "receipt"]
+
+
+def missing(h):
+    drop_receipt(h)
+    h.observations = [o for o in h.observations if o.kind != "snapshot"]
+
+
+def duplicate(h):
+    h.observations.insert(6, receipt("viewer", 1.2, event_text(LINE)))
+
+
+def payload_mismatch(h):
+    replace_receipt(h, data=event_text({**LINE, "variance_value": "-1.00"}))
+
+
+def envelope_mismatch(h):
+    replace_receipt(h, data=event_text(LINE, item_sku="B0031"))
+
+
+def wrong_channel(h):
+    h.observations.insert(2, Observation("subscribed", 0.1, "viewer", "1.1", LIST))
+    replace_receipt(h, channel=LIST)
+    h.observations = [o for o in h.observations if o.kind != "snapshot"]
+
+
+def unexpected_event(h):
+    replace_receipt(h, event="line_counted_updated")
+    h.observations = [o for o in h.observations if o.kind != "snapshot"]
+
+
+def self_echo(h):
+    h.observations.append(receipt("counter-1-browser", 1.2, event_text(LINE), socket_id="2.2"))
+
+
+def out_of_order(h):
+    second = {**LINE, "counted_partial_units": "46.50", "counted_qty": "222.5000"}
+    h.operations.append(patch_op(2, second, 1.3))
+    replace_receipt(h, time=1.5)
+    h.observations.insert(5, receipt("viewer", 1.45, event_text(second)))
+    h.observations = [o for o in h.observations if o.kind != "snapshot"]
+
+
+def divergence(h):
+    partial = {k: LINE[k] for k in ("id", "item_sku", "expected_qty", "variance_qty")}
+    replace_receipt(h, data=event_text(partial), event="line-counted-updated")
+    h.operations[0] = patch_op(1, LINE, 1.0)
+
+
+def late_event(h):
+    replace_receipt(h, time=2.5)
+
+
+def oversize_payload(h):
+    replace_receipt(h, data=event_text(LINE, padding="x" * 10_300))
+
+
+def oversize_rejected(h):
+    h.observations.append(
+        Observation(
+            "trigger-rejected",
+            1.1,
+            channel=DETAIL,
+            event="line-counted-updated",
+            data={"status": 413, "bytes": 12000, "message": "over 10240 bytes"},
+        )
+    )
+
+
+def locked_write(h):
+    h.operations.insert(
+        0,
+        Operation(
+            9,
+            "approver",
+            "approve",
+            HOTEL,
+            HOTEL,
+            {"stocktake_id": 5},
+            None,
+            0.05,
+            "ok",
+            0.08,
+            200,
+            {"stocktake_id": 5, "status": "APPROVED"},
+        ),
+    )
+
+
+def cross_hotel(h):
+    h.operations[0] = patch_op(1, LINE, 1.0, actor_hotel="hotel-galway")
+
+
+def gap(h):
+    drop_receipt(h)
+    h.observations.insert(5, Observation("disconnect", 1.05, "viewer", "1.1"))
+    h.observations = [o for o in h.observations if o.kind != "snapshot"]
+
+
+def server_error(h):
+    h.operations.append(patch_op(3, LINE, 3.0, type="fail", status=502, body=None))
+
+
+def no_answer(h):
+    h.operations.append(patch_op(4, LINE, 3.0, type="info", status=None, body=None, error="ReadTimeout"))
+
+
+DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
+    ("missing-event", missing, ["missing-event"]),
+    ("duplicate-event", duplicate, ["duplicate-event"]),
+    ("payload-mismatch", payload_mismatch, ["divergence", "payload-mismatch"]),
+    ("envelope-mismatch", envelope_mismatch, ["envelope-mismatch"]),
+    ("wrong-channel", wrong_channel, ["missing-event", "wrong-channel"]),
+    ("unexpected-event", unexpected_event, ["missing-event", "unexpected-event"]),
+    ("self-echo", self_echo, ["self-echo"]),
+    ("out-of-order", out_of_order, ["out-of-order"]),
+    ("divergence", divergence, ["divergence"]),
+    ("late-event", late_event, ["late-event"]),
+    ("oversize-payload", oversize_payload, ["oversize-payload"]),
+    ("oversize-payload", oversize_rejected, ["oversize-payload"]),
+    ("locked-write-accepted", locked_write, ["locked-write-accepted"]),
+    ("cross-hotel-access", cross_hotel, ["cross-hotel-access"]),
+    ("gap-during-disconnect", gap, ["gap-during-disconnect"]),
+    ("server-error", server_error, ["server-error"]),
+    ("server-error", no_answer, ["server-error"]),
+]

@@ -1,0 +1,120 @@
+"""Each backend fault, seen on the wire by real pysher listeners; with no fault, none of it shows."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from harness.api import ApiResponse
+from harness.faults import CATALOGUE
+from harness.testing import wait_until
+from tests.support import PysherClient, api_for, fresh_stocktake, sdk
+
+HOTEL = "hotel-killarney"
+SLOW_MS = 400
+
+
+@dataclass
+class Probe:
+    """What one round of writes looked like from the outside."""
+
+    patch: ApiResponse
+    move: ApiResponse
+    patch_seconds: float
+    seen_by_other: list[tuple[str, str, Any]]
+    seen_by_me: list[tuple[str, str, Any]]
+    locked_patch: ApiResponse
+    intruder_read: ApiResponse
+    trigger_errors: list[str]
+    line_after: dict
+
+    def others(self, event: str, channel_suffix: str = "") -> list[dict]:
+        return [json.loads(d) for c, e, d in self.seen_by_other if e == event and c.endswith(channel_suffix)]
+
+
+def probe(stack) -> Probe:
+    api = api_for(stack)
+    sid = fresh_stocktake(api)
+    detail, listing = f"{HOTEL}-stocktake-{sid}", f"{HOTEL}-stocktakes"
+    line = api.send(api.list_lines(sid)).body[0]
+    locked = fresh_stocktake(api)
+    locked_line = api.send(api.list_lines(locked)).body[0]["id"]
+    assert api.send(api.approve(locked)).status == 200
+    me, other = PysherClient(stack, [detail]), PysherClient(stack, [detail, listing])
+    try:
+        started = time.monotonic()
+        patch = api.send(api.patch_line(line["id"], "3", "12.25", socket_id=me.socket_id))
+        patch_seconds = time.monotonic() - started
+        move = api.send(api.add_movement(line["id"], "PURCHASE", "5", socket_id=me.socket_id))
+        locked_patch = api.send(api.patch_line(locked_line, "1", socket_id=me.socket_id))
+        intruder = api_for(stack, other=True)
+        intruder_read = intruder.send(intruder.get_line(line["id"]))
+        sdk(stack).trigger([detail, listing], "test-event", {"marker": True})
+        wait_until(lambda: len(other.received("test-event")) == 2 and me.received("test-event"), what="markers")
+        return Probe(
+            patch,
+            move,
+            patch_seconds,
+            list(other.events),
+            list(me.events),
+            locked_patch,
+            intruder_read,
+            [e.error for e in stack.backend.broadcaster.errors],
+            api.send(api.get_line(line["id"])).body,
+        )
+    finally:
+        me.close()
+        other.close()
+
+
+SHOWS: dict[str, Callable[[Probe], bool]] = {
+    "underscore-event-names": lambda p: bool(p.others("line_counted_updated")) and not p.others("line-counted-updated"),
+    "swallowed-broadcast": lambda p: p.patch.ok and not p.others("line-counted-updated"),
+    "double-broadcast": lambda p: len(p.others("line-counted-updated")) == 2,
+    "stale-payload": lambda p: any(
+        e["line"]["counted_full_units"] != p.patch.body["counted_full_units"] for e in p.others("line-counted-updated")
+    ),
+    "partial-line": lambda p: any("item_name" not in e["line"] for e in p.others("line-movement-added")),
+    "bad-envelope": lambda p: any(e["item_sku"] != e["line"]["item_sku"] for e in p.others("line-counted-updated")),
+    "ignore-socket-id": lambda p: any(e == "line-counted-updated" for _, e, _ in p.seen_by_me),
+    "wrong-channel": lambda p: (
+        bool(p.others("line-counted-updated", "-stocktakes"))
+        and not p.others("line-counted-updated", f"-stocktake-{p.patch.body['stocktake']}")
+    ),
+    "oversize-payload": lambda p: any("413" in e for e in p.trigger_errors) and not p.others("line-counted-updated"),
+    "accept-locked-writes": lambda p: p.locked_patch.status == 200,
+    "cross-hotel-access": lambda p: p.intruder_read.status == 200,
+    "slow-trigger": lambda p: p.patch_seconds >= SLOW_MS / 1000,
+    "flaky-500": lambda p: p.patch.status == 500 and p.line_after["counted_full_units"] == "0.00",
+}
+BACKEND_FAULTS = [spec.name for spec in CATALOGUE if spec.layer == "backend"]
+
+
+def test_every_backend_fault_has_a_wire_check() -> None:
+    assert sorted(SHOWS) == sorted(BACKEND_FAULTS)
+
+
+@pytest.mark.parametrize("fault", BACKEND_FAULTS)
+def test_fault_shows_on_the_wire(stocksync_stack_factory, fault: str) -> None:
+    result = probe(stocksync_stack_factory(faults=[fault], slow_ms=SLOW_MS))
+    assert SHOWS[fault](result), result
+
+
+def test_no_fault_shows_without_faults(stocksync_stack_factory) -> None:
+    result = probe(stocksync_stack_factory(slow_ms=SLOW_MS))
+    assert [name for name, shows in SHOWS.items() if name != "slow-trigger" and shows(result)] == []
+    assert result.others("line-counted-updated") == [
+        {
+            "line_id": result.patch.body["id"],
+            "item_sku": result.patch.body["item_sku"],
+            "user": result.others("line-counted-updated")[0]["user"],
+            "line": result.patch.body,
+        }
+    ]
+    assert result.others("line-movement-added") == [result.move.body]
+    assert result.locked_patch.status == 409 and result.intruder_read.status == 404

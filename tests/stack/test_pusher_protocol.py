@@ -1,0 +1,172 @@
+"""The WebSocket protocol of the embedded Pusher server, frame by frame."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.sim.pusher.signing import channel_auth
+from harness.sim.stack import EmbeddedStack
+from harness.testing import wait_until
+from tests.support import RawClient, sdk
+
+
+def _auth(stack: EmbeddedStack, socket_id: str, channel: str, channel_data: str | None = None) -> str:
+    cfg = stack.pusher.config
+    return channel_auth(cfg.key, cfg.secret, socket_id, channel, channel_data)
+
+
+@pytest.mark.parametrize("protocol", ["5", "6", "7"])
+def test_connection_established_for_protocols_5_to_7(stocksync_stack: EmbeddedStack, protocol: str) -> None:
+    client = RawClient(stocksync_stack, query=f"?protocol={protocol}&client=js&version=8.6.0")
+    frame = client.recv_until("pusher:connection_established")
+    assert isinstance(frame["data"], str), "data must be a JSON string, as Pusher sends it"
+    data = json.loads(frame["data"])
+    assert data["activity_timeout"] == 120
+    assert data["socket_id"].count(".") == 1 and data["socket_id"].replace(".", "").isdigit()
+    client.close()
+
+
+@pytest.mark.parametrize(
+    ("key", "query", "code"),
+    [("nope", "?protocol=7", 4001), (None, "", 4008), (None, "?protocol=4", 4007), (None, "?protocol=x", 4007)],
+)
+def test_refused_connections_get_error_then_close_code(stocksync_stack, key, query, code) -> None:
+    client = RawClient(stocksync_stack, key=key, query=query)
+    error = client.recv()
+    assert error["event"] == "pusher:error" and error["data"]["code"] == code
+    assert client.recv() == {"event": "<close>", "code": code}
+
+
+def test_pusher_ping_gets_pong_and_websocket_ping_gets_pong(stocksync_stack: EmbeddedStack) -> None:
+    client = RawClient(stocksync_stack)
+    client.established()
+    client.send("pusher:ping", {})
+    assert client.recv()["event"] == "pusher:pong"
+    client.ws.ping(b"hi")
+    client.ws.settimeout(5)
+    opcode, payload = client.ws.recv_data(control_frame=True)
+    assert (opcode, payload) == (0xA, b"hi")
+    client.close()
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ("[1,2]", "JSON object"),
+        ('{"data": {}}', "no event"),
+        ('{"event": "pusher:subscribe", "data": "nope"}', "must be an object"),
+        ('{"event": "pusher:subscribe", "data": {"channel": "bad channel!"}}', "invalid channel name"),
+        ('{"event": "pusher:unknown", "data": {}}', "Unsupported event"),
+        ('{"event": "client-x", "channel": "public", "data": {}}', "private and presence"),
+    ],
+)
+def test_bad_frames_get_pusher_error_and_connection_lives(stocksync_stack, frame: str, message: str) -> None:
+    client = RawClient(stocksync_stack)
+    client.established()
+    client.ws.send(frame)
+    error = client.recv_until("pusher:error")
+    assert message in error["data"]["message"]
+    client.send("pusher:ping", {})
+    assert client.recv_until("pusher:pong")
+    client.close()
+
+
+def test_private_subscription_checks_signature(stocksync_stack: EmbeddedStack) -> None:
+    client = RawClient(stocksync_stack)
+    socket_id = client.established()
+    client.send("pusher:subscribe", {"channel": "private-a", "auth": "key:" + "0" * 64})
+    assert "Invalid signature" in client.recv_until("pusher:error")["data"]["message"]
+    client.send("pusher:subscribe", {"channel": "private-a", "auth": _auth(stocksync_stack, socket_id, "private-a")})
+    ok = client.recv_until("pusher_internal:subscription_succeeded")
+    assert ok["channel"] == "private-a"
+    client.close()
+
+
+def _presence(stack: EmbeddedStack, user_id: int) -> tuple[RawClient, str]:
+    client = RawClient(stack)
+    socket_id = client.established()
+    data = json.dumps({"user_id": user_id, "user_info": {"name": f"user {user_id}"}})
+    client.send(
+        "pusher:subscribe",
+        {"channel": "presence-room", "auth": _auth(stack, socket_id, "presence-room", data), "channel_data": data},
+    )
+    return client, socket_id
+
+
+def test_presence_members_added_and_removed(stocksync_stack: EmbeddedStack) -> None:
+    first, _ = _presence(stocksync_stack, 1)
+    hello = json.loads(first.recv_until("pusher_internal:subscription_succeeded")["data"])
+    assert hello["presence"]["ids"] == ["1"] and hello["presence"]["count"] == 1
+    second, _ = _presence(stocksync_stack, 2)
+    assert json.loads(second.recv_until("pusher_internal:subscription_succeeded")["data"])["presence"]["count"] == 2
+    added = first.recv_until("pusher_internal:member_added")
+    assert json.loads(added["data"]) == {"user_id": "2", "user_info": {"name": "user 2"}}
+    assert sdk(stocksync_stack).users_info("presence-room") == {"users": [{"id": "1"}, {"id": "2"}]}
+    second.close()
+    removed = first.recv_until("pusher_internal:member_removed")
+    assert json.loads(removed["data"]) == {"user_id": "2"}
+    first.close()
+
+
+def test_client_events_reach_others_not_sender_and_are_rate_limited(stocksync_stack: EmbeddedStack) -> None:
+    sender, receiver = RawClient(stocksync_stack), RawClient(stocksync_stack)
+    for client in (sender, receiver):
+        socket_id = client.established()
+        client.send(
+            "pusher:subscribe", {"channel": "private-chat", "auth": _auth(stocksync_stack, socket_id, "private-chat")}
+        )
+        client.recv_until("pusher_internal:subscription_succeeded")
+    for n in range(11):
+        sender.send("client-typing", {"n": n}, channel="private-chat")
+    got = [receiver.recv_until("client-typing")["data"]["n"] for _ in range(10)]
+    assert got == list(range(10))
+    limited = sender.recv_until("pusher:error")
+    assert limited["data"]["code"] == 4301
+    sender.send("pusher:ping", {})
+    assert sender.recv()["event"] == "pusher:pong", "the sender got its own client event back"
+    sender.close()
+    receiver.close()
+
+
+def test_silent_client_is_pinged_then_closed_with_4201(stocksync_stack_factory) -> None:
+    stack = stocksync_stack_factory(activity_timeout=1, pong_timeout=0.5)
+    client = RawClient(stack)
+    client.established()
+    assert client.recv(timeout=5)["event"] == "pusher:ping"
+    assert client.recv(timeout=5)["data"]["code"] == 4201
+    assert client.recv() == {"event": "<close>", "code": 4201}
+
+
+def test_answered_ping_keeps_connection(stocksync_stack_factory) -> None:
+    stack = stocksync_stack_factory(activity_timeout=1, pong_timeout=0.5)
+    client = RawClient(stack)
+    client.established()
+    assert client.recv(timeout=5)["event"] == "pusher:ping"
+    client.send("pusher:pong", {})
+    assert client.recv(timeout=5)["event"] == "pusher:ping", "still connected and pinged again"
+    client.close()
+
+
+def test_a_client_that_never_reads_does_not_stall_others(stocksync_stack_factory) -> None:
+    stack = stocksync_stack_factory()
+    stack.pusher.hub.queue_limit = 50
+    stalled = RawClient(stack, receive_buffer=4096)
+    stalled.established()
+    stalled.send("pusher:subscribe", {"channel": "busy"})
+    healthy = RawClient(stack)
+    healthy_id = healthy.established()
+    healthy.send("pusher:subscribe", {"channel": "busy"})
+    healthy.recv_until("pusher_internal:subscription_succeeded")
+    wait_until(lambda: len(stack.pusher.hub.channels.get("busy", {})) == 2)
+    client = sdk(stack)
+    batch = [{"channel": "busy", "name": "bulk", "data": "y" * 10_000}] * 10
+    for _ in range(200):
+        client.trigger_batch(batch)
+        for _ in range(10):
+            assert healthy.recv_until("bulk")["event"] == "bulk"
+        if len(stack.pusher.hub.channels.get("busy", {})) == 1:
+            break
+    assert list(stack.pusher.hub.channels["busy"]) == [healthy_id], "the stalled client was cut off (4100)"

@@ -1,0 +1,132 @@
+"""Each finding fires on a minimal crafted history with the defect, and is silent without it."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from harness.checks import check
+from harness.checks.findings import NAMES
+from harness.contract import Contract
+from harness.history import Observation
+from tests.histories import (
+    BEFORE,
+    DEFECTS,
+    DETAIL,
+    HOTEL,
+    LINE,
+    drop_receipt,
+    event_text,
+    healthy,
+    names,
+    patch_op,
+    payload_mismatch,
+    receipt,
+    replace_receipt,
+)
+
+
+def test_healthy_history_has_no_findings() -> None:
+    result = check(healthy(), Contract())
+    assert result.findings == []
+    assert result.counts["matched"] == 1
+    assert result.latency["by_event"]["line-counted-updated"]["count"] == 1
+
+
+@pytest.mark.parametrize(("name", "defect", "expected"), DEFECTS, ids=[f"{d[0]}-{d[1].__name__}" for d in DEFECTS])
+def test_defect_fires_its_finding(name: str, defect, expected: list[str]) -> None:
+    history = copy.deepcopy(healthy())
+    defect(history)
+    assert names(history) == expected
+
+
+def test_every_design_finding_has_a_crafted_defect() -> None:
+    covered = {d[0] for d in DEFECTS}
+    assert covered == set(NAMES) - {"public-channel-exposure"}
+
+
+def test_findings_carry_evidence() -> None:
+    history = copy.deepcopy(healthy())
+    payload_mismatch(history)
+    finding = next(f for f in check(history, Contract()).findings if f.name == "payload-mismatch")
+    assert (finding.operation, finding.listener, finding.channel, finding.event) == (
+        1,
+        "viewer",
+        DETAIL,
+        "line-counted-updated",
+    )
+    assert finding.diff == ["line.variance_value: expected '-93.75', got '-1.00'"]
+    assert set(finding.times) == {"invoke", "complete", "received"}
+
+
+def test_listener_that_joined_after_the_write_is_owed_nothing() -> None:
+    history = healthy()
+    drop_receipt(history)
+    history.observations = [o for o in history.observations if o.kind != "snapshot"]
+    history.observations[1] = Observation("subscribed", 1.05, "viewer", "1.1", DETAIL)
+    assert names(history) == []
+
+
+def test_the_writers_own_connection_closing_inside_the_window_is_owed_nothing() -> None:
+    """A load run's stop closes browsers while writes are still inside their delivery window:
+    the writer's own browser is owed nothing (only an echo is judged), however it ends."""
+    h = healthy()
+    h.observations.insert(5, Observation("disconnect", 1.12, "counter-1-browser", "2.2"))
+    assert names(h) == []
+    h.observations.append(receipt("counter-1-browser", 1.11, event_text(LINE), socket_id="2.2"))
+    assert names(h) == ["self-echo"]
+
+
+def test_underscore_names_are_fine_under_a_contract_that_says_so() -> None:
+    history = copy.deepcopy(healthy())
+    replace_receipt(history, event="line_counted_updated")
+    contract = Contract(names={**Contract().names, "line-counted-updated": "line_counted_updated"})
+    assert [f.name for f in check(history, contract).findings] == []
+
+
+def test_listener_shares_in_parallel_find_what_one_pass_finds(monkeypatch) -> None:
+    """Big histories are split by listener over processes; the findings must not change."""
+    from dataclasses import replace
+
+    from harness.checks import parts
+    from harness.testing import history_with
+
+    history = history_with(4000, listeners=4)
+    receipts = [i for i, o in enumerate(history.observations) if o.kind == "receipt"]
+    history.observations[receipts[10]] = replace(history.observations[receipts[10]], data='{"line_id": 1}')
+    history.observations.append(history.observations[receipts[20]])
+    history.observations[receipts[30]] = replace(
+        history.observations[receipts[30]], time=history.observations[receipts[30]].time + 5
+    )
+    del history.observations[receipts[40]]
+    deaf = "viewer-3"
+    history.observations = [o for o in history.observations if not (o.listener == deaf and o.kind == "receipt")]
+
+    def outcome(minimum: int) -> tuple[list[tuple[str, int | None, str | None]], dict, dict]:
+        monkeypatch.setattr(parts, "PARALLEL_MIN_RECEIPTS", minimum)
+        result = check(history, Contract())
+        return sorted((f.name, f.operation, f.listener) for f in result.findings), result.counts, result.latency
+
+    serial, parallel = outcome(10**9), outcome(0)
+    assert {name for name, _, _ in serial[0]} >= {"missing-event", "duplicate-event", "late-event"}
+    assert sum(1 for name, _, listener in serial[0] if name == "missing-event" and listener == deaf) == 1000
+    assert parallel == serial
+
+
+@pytest.mark.parametrize("answered", [True, False], ids=["answered", "cut-off"])
+def test_own_write_without_an_answer_is_not_judged_for_divergence(answered: bool) -> None:
+    """A counter's page applies its own write from the HTTP response; when the request was cut
+    off (no answer recorded, as when a load run stops) the line is unknown, not divergent."""
+    h = healthy()
+    h.observations.insert(
+        5,
+        Observation(
+            "snapshot", 0.5, "counter-1-browser", "2.2", data={"stocktake_id": 5, "hotel": HOTEL, "lines": [BEFORE]}
+        ),
+    )
+    if not answered:
+        h.operations[0] = patch_op(1, LINE, 1.0, type="invoke", complete=None, status=None, body=None)
+    assert "divergence" not in names(h)
+    h.operations[0] = patch_op(1, LINE, 1.0, type="fail", status=500, body={"detail": "boom"})
+    assert "divergence" in names(h), "an answered write the page never applied still diverges"

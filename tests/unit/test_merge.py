@@ -1,0 +1,59 @@
+"""Merging Locust workers' histories: the merged check finds what each worker's own check finds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from harness.checks import check
+from harness.contract import Contract
+from harness.history import HistoryData, Observation
+from harness.load.merge import merge_histories
+from tests.histories import healthy, missing
+
+
+def _worker(clock: float, quiesced: float, defect: bool) -> HistoryData:
+    """A healthy() history on a clock `clock` seconds ahead, whose listeners stop just after
+    its quiescence, as a worker's do; with `defect`, the viewer never gets the write."""
+    h = healthy()
+    if defect:
+        missing(h)
+    h.observations.append(Observation("disconnect", quiesced + 0.1, "viewer", "1.1"))
+    h.observations.append(Observation("disconnect", quiesced + 0.1, "counter-1-browser", "2.2"))
+    return HistoryData(
+        {**h.meta, "quiesced_at": quiesced + clock},
+        [replace(op, invoke=op.invoke + clock, complete=(op.complete or op.invoke) + clock) for op in h.operations],
+        [replace(o, time=o.time + clock) for o in h.observations],
+    )
+
+
+def _findings(history: HistoryData) -> list[tuple[str, str | None]]:
+    return sorted((f.name, f.listener) for f in check(history, Contract()).findings)
+
+
+def test_each_worker_is_judged_by_its_own_quiescence_and_clock() -> None:
+    """Worker a quiesces 0.4 s after its write (inside the 1 s latency window) and stops its
+    listeners; worker b runs on another machine's clock. Judged by b's quiescence, a's viewer
+    would look cut off (a gap) and a's writer's own browser owed its echo."""
+    parts = {"a": _worker(0.0, 1.5, defect=True), "b": _worker(86_400.0, 1.7, defect=False)}
+    alone = {worker: _findings(data) for worker, data in parts.items()}
+    assert alone == {"a": [("missing-event", "viewer")], "b": []}
+    merged = merge_histories(parts, Contract())
+    assert _findings(merged) == [("missing-event", "a/viewer")]
+    assert merged.meta["quiesced_at"] == 86_401.7
+
+
+def test_a_worker_is_shifted_whole_so_its_times_keep_their_distances() -> None:
+    data = _worker(0.0, 1.5, defect=False)
+    merged = merge_histories({"a": data, "b": _worker(10.0, 1.5, defect=False)}, Contract())
+    shift = merged.meta["quiesced_at"] - data.meta["quiesced_at"]
+
+    def times(h: HistoryData, ops: int, observations: int) -> list[float]:
+        return [t for op in h.operations[:ops] for t in (op.invoke, op.complete)] + [
+            o.time for o in h.observations[:observations]
+        ]
+
+    mine = times(merged, len(data.operations), len(data.observations))
+    assert mine == pytest.approx([t + shift for t in times(data, len(data.operations), len(data.observations))])
+    assert shift == pytest.approx(10.0)

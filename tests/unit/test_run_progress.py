@@ -1,0 +1,73 @@
+"""The live progress line: counts, failures, and findings over the writes that have settled."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from harness.bots.endpoint import PusherEndpoint
+from harness.bots.fleet import ListenerFleet
+from harness.contract import Contract
+from harness.history import History, HistoryData
+from harness.run.progress import LIVE_CHECK_MAX, Progress, ProgressWatch
+from harness.testing import wait_until
+from tests.histories import healthy, missing
+
+
+def _watch(data: HistoryData, latency_s: float = 0.0) -> ProgressWatch:
+    history = History()
+    history.data = data
+    return ProgressWatch(history, ListenerFleet(PusherEndpoint("key"), history, "asyncio"), Contract(), latency_s)
+
+
+def test_settled_writes_without_their_event_are_counted_while_the_run_goes_on() -> None:
+    data = healthy()
+    missing(data)
+    assert _watch(data).findings_so_far() == 1
+
+
+def test_a_delivered_write_counts_no_finding() -> None:
+    assert _watch(healthy()).findings_so_far() == 0
+
+
+def test_writes_younger_than_the_latency_limit_are_not_judged_yet() -> None:
+    data = healthy()
+    missing(data)
+    assert _watch(data, latency_s=1e9).findings_so_far() == 0
+
+
+def test_failures_count_unanswered_and_server_errors() -> None:
+    data = healthy()
+    first = data.operations[0]
+    data.operations += [
+        replace(first, id=2, type="info", status=None),
+        replace(first, id=3, type="fail", status=503),
+        replace(first, id=4, type="fail", status=409),
+    ]
+    watch = _watch(data)
+    progress = watch.progress(watch.history.now(), None)
+    assert (progress.operations, progress.failures, progress.receipts) == (4, 2, 0)
+
+
+def test_large_runs_skip_the_live_check() -> None:
+    data = healthy()
+    missing(data)
+    data.observations += [replace(data.observations[0], time=0.01 * n) for n in range(LIVE_CHECK_MAX)]
+    assert _watch(data).findings_so_far() is None
+
+
+def test_the_watch_reports_until_stopped_and_fills_in_findings() -> None:
+    data = healthy()
+    missing(data)
+    reports: list[Progress] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=_watch(data).run, args=(stop, reports.append))
+    thread.start()
+    try:
+        wait_until(lambda: any(p.findings is not None for p in reports), timeout=10)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert not thread.is_alive()
+    assert reports[0].findings is None and reports[-1].findings == 1
+    assert [p.elapsed for p in reports] == sorted(p.elapsed for p in reports)
