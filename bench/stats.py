@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
+from harness.checks.latency import percentile as checked_percentile
+
 
 def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+    """The harness's own nearest-rank percentile (harness.checks.latency), over unsorted values;
+    NaN when there is nothing to rank, so an empty trial never reads as 0 ms."""
+    return checked_percentile(sorted(values), q) if values else math.nan
 
 
 def ms(seconds: float) -> float:

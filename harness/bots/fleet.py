@@ -3,8 +3,8 @@
 Once they are all subscribed, the process's objects are frozen out of the cyclic GC
 (`gc.freeze`) until the fleet stops. Thousands of connections are a large heap that lives
 the whole run, and the receipts that keep arriving set off full collections that walk it
-all: 100-200 ms stalls with 2,000 listeners, which reads as delivery latency
-(bench/capacity.py). Frozen, a full collection walks only what the run has added since.
+all: stalls that read as delivery latency (bench/capacity.py measures them). Frozen, a full
+collection walks only what the run has added since.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Protocol
 
 from ..errors import ListenersNotReady
 from ..history import History
+from ..waiting import TimedOut, wait_until
 from .async_listener import AsyncListener, AsyncListenerPool
 from .endpoint import PusherEndpoint
 from .pysher_listener import PysherListener
@@ -63,17 +64,21 @@ class ListenerFleet:
         """Also gives up early when the server refused a connection outright (a pusher:error such as
         4001 unknown app key) and nothing got better for REFUSED_GRACE_S: waiting longer won't help."""
         started = time.monotonic()
-        deadline = started + timeout
-        refused_at: float | None = None
-        while time.monotonic() < deadline:
+        refused_at: list[float] = []
+
+        def settled() -> str | None:
             if all(listener.recorder.ready for listener in self.listeners):
+                return "ready"
+            if not refused_at and any(o.channel is None for o in self.history.data.of_kind("subscription-error")):
+                refused_at.append(time.monotonic())
+            return "refused" if refused_at and time.monotonic() - refused_at[0] > REFUSED_GRACE_S else None
+
+        try:
+            if wait_until(settled, timeout, 0.02) == "ready":
                 gc.freeze()
                 return
-            if refused_at is None and any(o.channel is None for o in self.history.data.of_kind("subscription-error")):
-                refused_at = time.monotonic()
-            if refused_at is not None and time.monotonic() - refused_at > REFUSED_GRACE_S:
-                break
-            time.sleep(0.02)
+        except TimedOut:
+            pass
         late = [listener.name for listener in self.listeners if not listener.recorder.ready]
         errors = [
             o.data.get("message") for o in self.history.data.of_kind("subscription-error") if isinstance(o.data, dict)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
+    """The nearest-rank percentile: the smallest sample with at least q % of the samples at or
+    below it (no interpolation, so it is always a latency that was really measured). The one
+    method the reports, Locust and the benchmarks all use; 0.0 for no samples."""
     if not sorted_values:
         return 0.0
-    index = min(len(sorted_values) - 1, max(0, round(q / 100 * (len(sorted_values) - 1))))
-    return sorted_values[index]
+    rank = math.ceil(q / 100 * len(sorted_values))
+    return sorted_values[min(len(sorted_values), max(1, rank)) - 1]
 
 
 def summarise(values: list[float]) -> dict[str, Any]:

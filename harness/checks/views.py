@@ -12,10 +12,11 @@ response to apply. Such lines are left out of its comparison.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ..contract import LINE_EVENTS, Contract
-from ..history import HistoryData, Operation
+from ..history import HistoryData, Observation, Operation
 from .findings import Finding, diff, missing_fields
 from .model import Receipt
 from .page_model import FrontendView
@@ -47,41 +48,65 @@ def _unanswered_lines(ops: list[Operation]) -> set[Any]:
     return {op.request.get("line_id") for op in ops if op.status is None and op.kind in ("patch_line", "add_movement")}
 
 
-def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt]) -> Iterator[Finding]:
-    truths = {
-        (o.data.get("hotel"), o.data["stocktake_id"]): o for o in history.of_kind("truth") if isinstance(o.data, dict)
-    }
-    snapshots: dict[tuple[str, int], Any] = {}
-    for obs in history.of_kind("snapshot"):
-        if isinstance(obs.data, dict):
-            snapshots[(obs.listener or "?", obs.data["stocktake_id"])] = obs
-    by_listener: dict[str, list[Receipt]] = {}
-    for r in receipts:
-        by_listener.setdefault(r.listener, []).append(r)
-    sockets: dict[str, set[str]] = {}
-    for obs in history.of_kind("connect"):
-        sockets.setdefault(obs.listener or "?", set()).add(obs.socket_id or "")
-    ops_by_socket = _by_socket(history) if snapshots else {}
-    for (listener, sid), snap in snapshots.items():
-        truth = truths.get((snap.data.get("hotel"), sid)) or truths.get((None, sid))
-        if truth is None:
-            continue
-        view = FrontendView(snap.data["lines"])
-        channel = contract.channel("detail", snap.data.get("hotel", ""), sid) if snap.data.get("hotel") else None
-        own_ops = sorted(
-            (op for socket_id in sockets.get(listener, set()) for op in ops_by_socket.get(socket_id, [])),
-            key=lambda op: op.id,
-        )
-        updates = [(t, line) for t, line in _own_updates(own_ops) if t > snap.time]
+@dataclass
+class _Pages:
+    """What rebuilding the pages needs, indexed once: the truths, every page's latest snapshot,
+    its receipts, and its own writes (by the sockets it held)."""
+
+    truths: dict[tuple[Any, int], Observation]
+    snapshots: dict[tuple[str, int], Observation]
+    receipts: dict[str, list[Receipt]]
+    sockets: dict[str, set[str]]
+    ops_by_socket: dict[str | None, list[Operation]]
+
+    @classmethod
+    def index(cls, history: HistoryData, receipts: list[Receipt]) -> _Pages:
+        truths = {
+            (o.data.get("hotel"), o.data["stocktake_id"]): o
+            for o in history.of_kind("truth")
+            if isinstance(o.data, dict)
+        }
+        snapshots = {
+            (o.listener or "?", o.data["stocktake_id"]): o
+            for o in history.of_kind("snapshot")
+            if isinstance(o.data, dict)
+        }
+        by_listener: dict[str, list[Receipt]] = {}
+        for r in receipts:
+            by_listener.setdefault(r.listener, []).append(r)
+        sockets: dict[str, set[str]] = {}
+        for obs in history.of_kind("connect"):
+            sockets.setdefault(obs.listener or "?", set()).add(obs.socket_id or "")
+        return cls(truths, snapshots, by_listener, sockets, _by_socket(history) if snapshots else {})
+
+    def own_ops(self, listener: str) -> list[Operation]:
+        ops = (op for socket_id in self.sockets.get(listener, set()) for op in self.ops_by_socket.get(socket_id, []))
+        return sorted(ops, key=lambda op: op.id)
+
+    def updates(self, listener: str, snap: Observation, channel: str | None, own: list[Operation]) -> list[Any]:
+        """The page's own writes (from their HTTP responses) and the line events it received, after its
+        snapshot, at their times."""
+        updates = [(t, line) for t, line in _own_updates(own) if t > snap.time]
         updates += [
             (r.time, r.payload.data)
-            for r in by_listener.get(listener, [])
+            for r in self.receipts.get(listener, [])
             if r.time > snap.time and r.payload.logical in LINE_EVENTS and channel in (None, r.channel)
         ]
-        view.apply_latest(updates)
-        yield from _compare(
-            listener, sid, channel, view.lines, truth.data["lines"], truth.time, _unanswered_lines(own_ops)
-        )
+        return updates
+
+
+def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt]) -> Iterator[Finding]:
+    pages = _Pages.index(history, receipts)
+    for (listener, sid), snap in pages.snapshots.items():
+        hotel = snap.data.get("hotel")
+        truth = pages.truths.get((hotel, sid)) or pages.truths.get((None, sid))
+        if truth is None:
+            continue
+        channel = contract.channel("detail", hotel, sid) if hotel else None
+        own = pages.own_ops(listener)
+        view = FrontendView(snap.data["lines"])
+        view.apply_latest(pages.updates(listener, snap, channel, own))
+        yield from _compare(listener, sid, channel, view.lines, truth.data["lines"], truth.time, _unanswered_lines(own))
 
 
 def _compare(

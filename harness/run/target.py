@@ -50,33 +50,13 @@ class Target:
             if s.token or s.hotel or s.pusher_key:
                 raise SettingsError("--token/--hotel/--pusher-key were given without --target")
             return None
-        url = urlparse(s.target)
-        if url.scheme not in ("http", "https") or not url.netloc:
-            raise SettingsError(f"--target must be an http(s) URL, got {s.target!r}")
-        for name in ("token", "hotel", "pusher_key"):
-            if not getattr(s, name):
-                raise SettingsError(f"target mode needs --{name.replace('_', '-')} (or its environment variable)")
-        if not (s.pusher_cluster or s.pusher_host):
-            raise SettingsError("target mode needs --pusher-cluster (real Pusher) or --pusher-host/--pusher-port")
-        assert s.token is not None and s.pusher_key is not None and s.hotel is not None
+        target, hotel, token = _complete(s)
         scheme = s.auth_scheme or "Token"
-        port = s.pusher_port or (443 if s.pusher_tls else 80)
-        auth_headers = {"Authorization": f"{scheme} {s.token}"} if s.auth_endpoint else {}
-        endpoint = PusherEndpoint(
-            key=s.pusher_key,
-            host=s.pusher_host or "127.0.0.1",
-            port=port,
-            tls=bool(s.pusher_tls),
-            cluster=s.pusher_cluster,
-            secret=s.pusher_secret,
-            auth_endpoint=s.auth_endpoint,
-            auth_headers=auth_headers,
-        )
         return cls(
-            s.target.rstrip("/"),
-            s.hotel,
-            s.token,
-            endpoint,
+            target.rstrip("/"),
+            hotel,
+            token,
+            _endpoint(s, scheme, token),
             contract,
             auth_scheme=scheme,
             other_hotel=s.other_hotel,
@@ -122,3 +102,30 @@ class Target:
     def secrets(self) -> list[str]:
         """Strings that must never appear in a report (the settings' SECRET_NAMES)."""
         return [s for s in (self.token, self.other_token, self.pusher.secret) if s]
+
+
+def _complete(s: TargetSettings) -> tuple[str, str, str]:
+    """(target, hotel, token) of settings that name a target, or the first thing missing."""
+    url = urlparse(s.target or "")
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise SettingsError(f"--target must be an http(s) URL, got {s.target!r}")
+    for name in ("token", "hotel", "pusher_key"):
+        if not getattr(s, name):
+            raise SettingsError(f"target mode needs --{name.replace('_', '-')} (or its environment variable)")
+    if not (s.pusher_cluster or s.pusher_host):
+        raise SettingsError("target mode needs --pusher-cluster (real Pusher) or --pusher-host/--pusher-port")
+    return str(s.target), str(s.hotel), str(s.token)
+
+
+def _endpoint(s: TargetSettings, scheme: str, token: str) -> PusherEndpoint:
+    """Where listeners connect; the auth endpoint gets the user's own credentials, as pusher-js sends them."""
+    return PusherEndpoint(
+        key=str(s.pusher_key),
+        host=s.pusher_host or "127.0.0.1",
+        port=s.pusher_port or (443 if s.pusher_tls else 80),
+        tls=bool(s.pusher_tls),
+        cluster=s.pusher_cluster,
+        secret=s.pusher_secret,
+        auth_endpoint=s.auth_endpoint,
+        auth_headers={"Authorization": f"{scheme} {token}"} if s.auth_endpoint else {},
+    )

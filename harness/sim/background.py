@@ -7,8 +7,8 @@ without owning an event loop; errors a handler swallowed into a 500 are re-raise
 Serving also raises the process's youngest-generation GC threshold to GC_GEN0. A fan-out
 to N sockets keeps a pending write per socket alive at once; with Python's default of 700
 every burst promotes thousands of them, and every few bursts a full collection walks every
-connection's objects: 150-200 ms with 2,000 sockets, during which nothing is delivered
-(bench/capacity.py). At 20,000 a burst's objects die young and full collections are rare.
+connection's objects, during which nothing is delivered (bench/capacity.py measures it). At
+GC_GEN0 a burst's objects die young and full collections are rare.
 """
 
 from __future__ import annotations

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -59,3 +61,51 @@ def test_every_user_facing_error_shares_one_base() -> None:
 
 def test_each_flow_kind_a_scenario_may_name_has_a_flow() -> None:
     assert set(FLOWS) == set(get_args(FlowKind))
+
+
+# package -> what none of its modules may import (docs/architecture.md, "Which way imports go")
+NEVER_IMPORTS = {
+    "harness.checks": (
+        "harness.bots",
+        "harness.sim",
+        "harness.run",
+        "harness.cli",
+        "harness.load",
+        "harness.report",
+        "aiohttp",
+        "pysher",
+        "websocket",
+        "requests",
+        "locust",
+    ),
+    "harness.sim": ("harness.checks", "harness.bots", "harness.run", "harness.report", "harness.load"),
+    "harness.bots": ("harness.sim", "harness.checks", "harness.run", "harness.report"),
+    "harness.report": ("harness.bots", "harness.sim", "harness.run", "harness.load"),
+    "harness.run": ("harness.cli", "harness.load"),
+}
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    """Absolute names of everything a module imports, relative imports resolved."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(NEVER_IMPORTS))
+def test_imports_go_one_way(package: str) -> None:
+    root = Path(harness.__file__).parent.joinpath(*package.split(".")[1:])
+    offences = []
+    for path in sorted(root.rglob("*.py")):
+        module_package = ".".join(["harness", *path.relative_to(Path(harness.__file__).parent).parts[:-1]])
+        for name in _imports(path, module_package):
+            if any(name == banned or name.startswith(banned + ".") for banned in NEVER_IMPORTS[package]):
+                offences.append(f"{path.name} imports {name}")
+    assert offences == []

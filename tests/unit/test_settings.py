@@ -1,0 +1,76 @@
+"""The one settings table: every source validated the same way, flags over the config file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from harness.checks.latency import percentile
+from harness.cli import main
+from harness.contract import Contract
+from harness.errors import SettingsError
+from harness.load.options import target_flags
+from harness.run.settings import SETTINGS, TargetSettings, merge
+from harness.run.target import Target
+
+
+def test_a_flag_beats_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[target]\nhotel = "from-file"\npusher_port = 7000\n')
+    merged = merge({"hotel": "from-flag", "pusher_port": None}, config)
+    assert merged.hotel == "from-flag" and merged.pusher_port == 7000
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ("target = 5", "[target] target"),
+        ('pusher_port = "x"', "[target] pusher_port"),
+        ("pusher_port = 70000", "[target] pusher_port"),
+        ('auth_scheme = "Basic"', "[target] auth_scheme"),
+        ('nonsense = "y"', "unknown [target] key"),
+    ],
+)
+def test_config_file_values_are_validated_naming_file_and_key(tmp_path: Path, table: str, named: str) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f"[target]\n{table}\n")
+    with pytest.raises(SettingsError) as raised:
+        merge({}, config)
+    assert str(config) in str(raised.value) and named in str(raised.value)
+
+
+def test_a_bad_flag_value_names_the_flag() -> None:
+    with pytest.raises(SettingsError, match="--pusher-port"):
+        merge({"pusher_port": "not-a-port"})
+
+
+def test_locust_options_come_from_the_same_table() -> None:
+    class Options:
+        sync_target, sync_hotel, pusher_port, sync_other_token = "http://x", "h", "6001", "secret"
+
+    flags = target_flags(Options())
+    assert set(flags) == {s.name for s in SETTINGS}
+    settings = merge(flags)
+    assert settings.pusher_port == 6001 and settings.other_token == "secret"
+    assert {s.locust_flag for s in SETTINGS} >= {"--sync-target", "--pusher-key", "--sync-auth-endpoint"}
+
+
+def test_settings_without_a_target_mean_the_embedded_default() -> None:
+    assert Target.from_settings(TargetSettings(), Contract()) is None
+    with pytest.raises(SettingsError, match="without --target"):
+        Target.from_settings(TargetSettings(token="t"), Contract())
+
+
+def test_user_errors_become_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[target]\ntarget = 5\n")
+    result = CliRunner().invoke(main, ["run", "--dry-run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "[target] target" in result.output
+
+
+@pytest.mark.parametrize(("q", "expected"), [(50, 5.0), (90, 9.0), (99, 10.0), (100, 10.0), (1, 1.0)])
+def test_percentile_is_nearest_rank(q: float, expected: float) -> None:
+    assert percentile([float(v) for v in range(1, 11)], q) == expected
