@@ -122,6 +122,23 @@ def parse_contract(text: str, source: str = "<contract>") -> Contract:
     return Contract(list_channel=lst, detail_channel=detail, names=names, source=source)
 
 
+def described_contract(described: Any) -> Contract | None:
+    """The contract a run recorded in its history (`Contract.describe()`), so a re-check holds the
+    run against what it was run against; None for a history that recorded none."""
+    if not isinstance(described, dict):
+        return None
+    try:
+        events = described.get("events") or {}
+        return Contract(
+            list_channel=str(described["list_channel"]),
+            detail_channel=str(described["detail_channel"]),
+            names={e: str(events.get(e, e)) for e in EVENTS},
+            source=str(described.get("source", "the history's meta")),
+        )
+    except (KeyError, AttributeError) as exc:
+        raise ContractError(f"the history's recorded contract is incomplete ({exc})") from None
+
+
 def load_contract(path: Path | None) -> Contract:
     if path is None:
         return Contract()

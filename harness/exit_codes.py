@@ -1,3 +1,3 @@
 """The process exit codes of `stocksync` and of Locust runs with sync checks."""
 
-EXIT_PASS, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_PASS, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3

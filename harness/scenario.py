@@ -66,6 +66,10 @@ class RunSection(_Strict):
 
 class LimitsSection(_Strict):
     latency_ms: int = Field(2000, ge=1, le=600_000)
+    request_timeout_s: float = Field(15.0, gt=0, le=600, description="how long a client waits for an answer")
+    min_write_success: float = Field(
+        0.5, ge=0, le=1, description="the share of expected-to-succeed writes below which a run is inconclusive"
+    )
 
 
 class FlowSection(_Strict):
@@ -93,6 +97,23 @@ class Scenario(_Strict):
             if fault.partition("=")[0] not in BY_NAME:
                 raise ValueError(f"unknown fault {fault!r}")
         return self
+
+
+# The checks each flow exists for: a run in which one judged nothing proved nothing (INCONCLUSIVE).
+REQUIRED_CHECKS: dict[str, tuple[str, ...]] = {
+    "counting": ("missing-event",),
+    "approval-race": ("missing-event", "locked-write-accepted"),
+    "list-page": ("missing-event",),
+    "reconnect": ("missing-event", "gap-during-disconnect"),
+    "two-hotels": ("missing-event", "cross-hotel-access"),
+    "staging": ("missing-event",),
+}
+
+
+def required_checks(scenario: Scenario, second_hotel: bool) -> list[str]:
+    """With a second hotel's credentials, staging tries cross-hotel access too, so it must judge some."""
+    extra = ("cross-hotel-access",) if second_hotel and scenario.flow.kind == "staging" else ()
+    return [*REQUIRED_CHECKS[scenario.flow.kind], *extra]
 
 
 def _line_of(text: str, loc: tuple[str | int, ...]) -> int | None:

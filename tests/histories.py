@@ -201,6 +201,25 @@ def no_answer(h):
     h.operations.append(patch_op(4, LINE, 3.0, type="info", status=None, body=None, error="ReadTimeout"))
 
 
+def refused(h):
+    """A write the run expected to succeed answered 403 with the server's own words."""
+    h.operations.append(patch_op(5, LINE, 3.0, type="fail", status=403, body={"detail": "You do not have permission."}))
+
+
+def committed_then_500(h):
+    """The write answered 500, yet the line re-read after the run holds the value it sent."""
+    stored = {**LINE, "counted_partial_units": "7.77"}
+    request = {"stocktake_id": 5, "line_id": LINE["id"], "body": {"counted_partial_units": "7.77"}}
+    h.operations.append(patch_op(6, LINE, 3.0, type="fail", status=500, body=None, request=request))
+    h.observations[-1] = Observation("truth", 9.0, data={"stocktake_id": 5, "lines": [stored]})
+
+
+def failed_before_commit(h):
+    """The same 500, but nothing was stored: a server error and nothing more."""
+    request = {"stocktake_id": 5, "line_id": LINE["id"], "body": {"counted_partial_units": "7.77"}}
+    h.operations.append(patch_op(6, LINE, 3.0, type="fail", status=500, body=None, request=request))
+
+
 DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
     ("missing-event", missing, ["missing-event"]),
     ("duplicate-event", duplicate, ["duplicate-event"]),
@@ -219,4 +238,7 @@ DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
     ("gap-during-disconnect", gap, ["gap-during-disconnect"]),
     ("server-error", server_error, ["server-error"]),
     ("server-error", no_answer, ["server-error"]),
+    ("server-error", failed_before_commit, ["server-error"]),
+    ("writes-refused", refused, ["writes-refused"]),
+    ("write-despite-error", committed_then_500, ["divergence", "server-error", "write-despite-error"]),
 ]

@@ -11,8 +11,11 @@ from ..history import HistoryData
 from .access import check_access
 from .findings import NAMES, Finding
 from .latency import latency_stats
+from .model import parse_receipts
 from .parts import all_listeners
 from .routing import check_rejections
+from .verdict import PASS, decide
+from .writes import check_failed_writes, check_refusals
 
 DEFAULT_LATENCY_LIMIT_MS = 2000
 
@@ -23,6 +26,9 @@ class CheckResult:
     latency: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     latency_samples: list[float] = field(default_factory=list)
+    judged: dict[str, int] = field(default_factory=dict)
+    verdict: str = PASS
+    reasons: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
@@ -50,10 +56,13 @@ def check(history: HistoryData, contract: Contract, latency_limit_ms: float | No
 def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | None) -> CheckResult:
     limit_ms = latency_limit_ms or history.meta.get("latency_limit_ms") or DEFAULT_LATENCY_LIMIT_MS
     part = all_listeners(history, contract, limit_ms / 1000)
-    findings = part.findings
-    findings.extend(check_rejections(history))
-    findings.extend(check_access(history))
-    findings.extend(f for f in _recorded(history))
+    findings, judged = part.findings, part.judged
+    findings.extend(check_rejections(history, judged))
+    findings.extend(check_access(history, judged))
+    findings.extend(check_refusals(history, judged))
+    findings.extend(check_failed_writes(history, lambda: parse_receipts(history, contract), judged))
+    findings.extend(_recorded(history))
+    judged["public-channel-exposure"] += len(history.meta.get("exposure_probed") or [])
     findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))
     counts = {
         "operations": len(history.operations),
@@ -62,7 +71,10 @@ def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | N
         "findings": len(findings),
     }
     samples = [v for values in part.by_event.values() for v in values]
-    return CheckResult(findings, latency_stats(part.by_event, part.by_listener), counts, samples)
+    result = CheckResult(findings, latency_stats(part.by_event, part.by_listener), counts, samples)
+    result.judged = {name: judged.get(name, 0) for name in NAMES}
+    result.verdict, result.reasons = decide(history, result.errors, result.judged)
+    return result
 
 
 def _recorded(history: HistoryData) -> list[Finding]:

@@ -4,7 +4,7 @@ self-echo, late-event and gap-during-disconnect, from one correlation pass."""
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,11 @@ from ..contract import Contract
 from ..history import HistoryData, Operation
 from .findings import Finding, diff
 from .model import Key, Receipt
-from .owed import ECHO, GAP, Expectation, expectations
+from .owed import DELIVER, ECHO, GAP, Expectation, expectations
+
+JUDGED_AS = {DELIVER: "missing-event", ECHO: "self-echo", GAP: "gap-during-disconnect"}
+"""Each expectation is an item its role's check judges: owed deliveries, writers' own connections
+(owed nothing, so an echo would show), deliveries owed across a disconnect."""
 
 Diffs = dict[tuple[int, int], list[str]]
 """Differences by (expected payload, received Payload) object: every listener of a fan-out shares
@@ -30,6 +34,7 @@ class DeliveryResult:
     findings: list[Finding] = field(default_factory=list)
     matches: list[Match] = field(default_factory=list)
     latencies: list[tuple[str, str, float]] = field(default_factory=list)
+    judged: Counter[str] = field(default_factory=Counter)
 
 
 def _duplicates(receipts: list[Receipt]) -> tuple[list[Receipt], list[Finding]]:
@@ -63,6 +68,7 @@ def check_delivery(
 ) -> DeliveryResult:
     result = DeliveryResult()
     unique, result.findings = _duplicates(receipts)
+    result.judged["duplicate-event"] = len(receipts)
     groups: dict[tuple[str, str, str, Key], list[Receipt]] = defaultdict(list)
     for r in unique:
         key = r.payload.key
@@ -71,9 +77,11 @@ def check_delivery(
     wanted: dict[tuple[str, str, str, Key], list[Expectation]] = defaultdict(list)
     for exp in expectations(history, contract, latency_limit):
         wanted[(exp.listener, exp.channel, exp.event, exp.key)].append(exp)
+        result.judged[JUDGED_AS[exp.role]] += 1
     diffs: Diffs = {}
     for group_key, exps in wanted.items():
         _match_group(exps, groups.get(group_key, []), latency_limit, result, diffs)
+    result.judged["payload-mismatch"] = result.judged["late-event"] = len(result.matches)
     return result
 
 

@@ -21,6 +21,8 @@ NAMES: dict[str, str] = {
     "cross-hotel-access": "a user of one hotel read or changed another hotel's stocktake",
     "gap-during-disconnect": "events missed while a listener was disconnected",
     "server-error": "a 5xx, or a request that never answered",
+    "writes-refused": "writes the scenario expects to succeed answered 4xx",
+    "write-despite-error": "a write answered 5xx or never answered, yet its effect is visible",
     "public-channel-exposure": "stocktake channels are public: anyone with the app key can subscribe",
 }
 WARNINGS = {"public-channel-exposure"}

@@ -6,19 +6,21 @@ completed before B was invoked, A committed first. One sweep per listener and li
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from .delivery import Match
 from .findings import Finding
 
 
-def check_order(matches: list[Match]) -> Iterator[Finding]:
+def check_order(matches: list[Match], judged: Counter[str]) -> Iterator[Finding]:
+    """Judged: every matched delivery of a line change, each held against the ones before it."""
     streams: dict[tuple[str, object], list[Match]] = defaultdict(list)
     for m in matches:
         line_id = m.receipt.payload.line_id
         if line_id is not None:
             streams[(m.receipt.listener, line_id)].append(m)
+            judged["out-of-order"] += 1
     for (listener, line_id), stream in streams.items():
         stream.sort(key=lambda m: m.receipt.time)
         latest: Match | None = None

@@ -37,17 +37,19 @@ class Part:
     by_listener: dict[str, dict[str, Any]] = field(default_factory=dict)
     receipts: int = 0
     matched: int = 0
+    judged: Counter[str] = field(default_factory=Counter)
 
 
 def listener_part(history: HistoryData, contract: Contract, limit_s: float) -> Part:
     receipts = parse_receipts(history, contract)
     delivery = check_delivery(history, contract, receipts, limit_s)
+    judged = delivery.judged
     findings = list(delivery.findings)
-    findings.extend(check_routing(contract, receipts))
-    findings.extend(check_order(delivery.matches))
-    findings.extend(check_views(history, contract, receipts))
+    findings.extend(check_routing(contract, receipts, judged))
+    findings.extend(check_order(delivery.matches, judged))
+    findings.extend(check_views(history, contract, receipts, judged))
     by_event, by_listener = by_event_and_listener(delivery.latencies)
-    return Part(findings, by_event, by_listener, len(receipts), len(delivery.matches))
+    return Part(findings, by_event, by_listener, len(receipts), len(delivery.matches), judged)
 
 
 def _run_share(index: int) -> Part:
@@ -113,4 +115,5 @@ def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> P
         joined.by_listener.update(part.by_listener)
         joined.receipts += part.receipts
         joined.matched += part.matched
+        joined.judged.update(part.judged)
     return joined

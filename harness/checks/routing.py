@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -16,15 +17,17 @@ MAX_EVENT_BYTES = 10_240
 Verdict = tuple[str, str, dict[str, Any]]
 
 
-def check_routing(contract: Contract, receipts: Iterable[Receipt]) -> Iterator[Finding]:
+def check_routing(contract: Contract, receipts: Iterable[Receipt], judged: Counter[str]) -> Iterator[Finding]:
     """A fan-out delivers the same (channel, event, data) to every listener: judged once, reported
-    for each receipt that carries it."""
-    verdicts: dict[tuple[str, str, str], list[Verdict]] = {}
+    (and counted as judged) for each receipt that carries it."""
+    verdicts: dict[tuple[str, str, str], tuple[list[Verdict], tuple[str, ...]]] = {}
     for r in receipts:
         ident = (r.channel, r.event, r.raw)
-        found = verdicts.get(ident)
-        if found is None:
-            found = verdicts[ident] = list(_judge(contract, r))
+        cached = verdicts.get(ident)
+        if cached is None:
+            cached = verdicts[ident] = (list(_judge(contract, r)), _applies(contract, r))
+        found, applied = cached
+        judged.update(applied)
         for name, message, extra in found:
             yield Finding(
                 name,
@@ -35,6 +38,17 @@ def check_routing(contract: Contract, receipts: Iterable[Receipt]) -> Iterator[F
                 times={"received": r.time},
                 **extra,
             )
+
+
+def _applies(contract: Contract, r: Receipt) -> tuple[str, ...]:
+    """The checks that hold this receipt against the contract: size and name always; its channel if
+    the name is the contract's; its envelope if the channel is one the contract routes it to."""
+    logical = contract.logical(r.event)
+    if logical is None:
+        return ("oversize-payload", "unexpected-event")
+    parsed = contract.parse_channel(r.channel)
+    routed = parsed is not None and parsed[0] in contract.allowed_kinds(logical)
+    return ("oversize-payload", "unexpected-event", "wrong-channel", *(("envelope-mismatch",) if routed else ()))
 
 
 def _judge(contract: Contract, r: Receipt) -> Iterator[Verdict]:
@@ -91,8 +105,9 @@ def _envelope(logical: str, data: object, channel_stocktake: int | None) -> Iter
         yield f"stocktake.id {nested.get('id')!r} but stocktake_id {sid!r}"
 
 
-def check_rejections(history: HistoryData) -> Iterator[Finding]:
+def check_rejections(history: HistoryData, judged: Counter[str]) -> Iterator[Finding]:
     for obs in history.of_kind("trigger-rejected"):
+        judged["oversize-payload"] += 1
         info = obs.data if isinstance(obs.data, dict) else {}
         if info.get("status") == 413:
             yield Finding(

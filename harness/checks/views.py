@@ -11,6 +11,7 @@ response to apply. Such lines are left out of its comparison.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -95,13 +96,17 @@ class _Pages:
         return updates
 
 
-def check_views(history: HistoryData, contract: Contract, receipts: list[Receipt]) -> Iterator[Finding]:
+def check_views(
+    history: HistoryData, contract: Contract, receipts: list[Receipt], judged: Counter[str]
+) -> Iterator[Finding]:
+    """Judged: every page (a listener's snapshot of a stocktake) that has a truth to compare with."""
     pages = _Pages.index(history, receipts)
     for (listener, sid), snap in pages.snapshots.items():
         hotel = snap.data.get("hotel")
         truth = pages.truths.get((hotel, sid)) or pages.truths.get((None, sid))
         if truth is None:
             continue
+        judged["divergence"] += 1
         channel = contract.channel("detail", hotel, sid) if hotel else None
         own = pages.own_ops(listener)
         view = FrontendView(snap.data["lines"])

@@ -40,15 +40,42 @@ class LiveProgress:
         )
 
 
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
+class Interrupts:
+    """SIGINT and SIGTERM while a run plays: the first stops it (it still drains, checks and
+    reports, as INCONCLUSIVE), the second cuts the drain short (still checked and reported),
+    the third aborts."""
+
+    def __init__(self, runner: Runner, console: Console) -> None:
+        self.runner, self.console, self.count = runner, console, 0
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        self.count += 1
+        name = signal.Signals(signum).name
+        if self.count >= 3:
+            raise KeyboardInterrupt
+        self.runner.interrupt(name)
+        if self.count == 1:
+            self.console.print(
+                f"[yellow]{name}: stopping, draining, cleaning up and checking what was recorded "
+                "(again: skip the drain; a third time: abort)…[/]"
+            )
+        else:
+            self.console.print(f"[yellow]{name} again: cutting the drain short; checking what was recorded…[/]")
 
 
 def play(runner: Runner, console: Console, total: int) -> RunOutcome:
-    """The run goes on a worker thread; Ctrl-C (or SIGTERM) asks it to stop, and what it recorded is
-    still checked, and in target mode cleaned up."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)
+    """The run goes on a worker thread while the main thread shows progress and takes signals."""
     live = LiveProgress(console, total)
     runner.on_progress = live.update
     box: dict[str, Any] = {}
@@ -62,18 +89,12 @@ def play(runner: Runner, console: Console, total: int) -> RunOutcome:
         finally:
             done.set()
 
-    # An Event, not Thread.join: a join interrupted by Ctrl-C can return early on CPython.
+    # An Event, not Thread.join: a join interrupted by a signal can return early on CPython.
     worker = threading.Thread(target=work, name="stocksync-run")
-    with live.bar:
+    with live.bar, Interrupts(runner, console):
         worker.start()
-        try:
-            while not done.wait(0.2):
-                pass
-        except KeyboardInterrupt:
-            console.print("[yellow]interrupted: stopping, draining, cleaning up and checking what was recorded…[/]")
-            runner.stop.set()
-            while not done.wait(0.2):
-                pass
+        while not done.wait(0.2):
+            pass
     if "error" in box:
         raise box["error"]
     outcome: RunOutcome = box["outcome"]

@@ -11,11 +11,12 @@ from rich.console import Console
 
 from ..bots.endpoint import PusherEndpoint
 from ..checks import check
-from ..contract import Contract, load_contract
+from ..contract import Contract, described_contract, load_contract
 from ..errors import ListenersNotReady, SetupFailed, UsageError
 from ..faults import FaultSelection
 from ..history import load
-from ..report import Report, build_report, publish, timestamped_folder
+from ..report import Report, build_report, exit_code, publish, timestamped_folder
+from ..report.console import print_summary
 from ..run.dry_run import describe_plan
 from ..run.preflight import preflight
 from ..run.runner import Runner, RunOutcome
@@ -129,23 +130,30 @@ def run_command(
     "--contract",
     "contract_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The contract the run is held against (default: the seed contract).",
+    help="The contract to hold the run against (default: the one the run recorded).",
 )
 @click.option(
     "--report-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write the reports (default: beside the history file).",
+    help="Write the reports here (default: none; the run's own reports are never overwritten).",
 )
 @click.option("--latency-ms", type=click.IntRange(1), help="Override the run's latency limit.")
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 def check_command(
     history_file: Path, contract_file: Path | None, report_dir: Path | None, latency_ms: int | None, strict: bool
 ) -> None:
-    """Re-check a recorded HISTORY.jsonl offline and rewrite its reports."""
-    contract = load_contract(contract_file)
+    """Re-check a recorded HISTORY.jsonl offline, against the contract and latency limit it recorded.
+
+    Exit 0 pass, 1 findings, 3 inconclusive (e.g. a history with nothing in it), 2 usage error.
+    """
     history = load(history_file)
-    result = check(history, contract, latency_ms)
+    contract = load_contract(contract_file) if contract_file else described_contract(history.meta.get("contract"))
+    result = check(history, contract or Contract(), latency_ms)
     ops = history.operations
     duration = max((op.complete or op.invoke for op in ops), default=0.0) - min((op.invoke for op in ops), default=0.0)
     report = build_report(history, result, [], duration)
-    sys.exit(publish(report, report_dir or history_file.parent, Console(stderr=True), strict))
+    console = Console(stderr=True)
+    if report_dir is None:
+        print_summary(report, console)
+        sys.exit(exit_code(report, strict))
+    sys.exit(publish(report, report_dir, console, strict))

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..exit_codes import EXIT_FINDINGS, EXIT_PASS
+from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS
 from .console import print_summary
 from .html import render_html
 from .junit import render_junit
-from .model import Report, build_report, verdict
+from .model import Report, build_report
 
-__all__ = ["Report", "build_report", "exit_code", "publish", "timestamped_folder", "verdict", "write_reports"]
+__all__ = ["Report", "build_report", "exit_code", "publish", "timestamped_folder", "write_reports"]
 
 
 def timestamped_folder(root: Path, label: str) -> Path:
@@ -37,9 +37,10 @@ def write_reports(report: Report, directory: Path) -> dict[str, Path]:
 
 
 def exit_code(report: Report, strict: bool = False) -> int:
-    """1 for any error finding (and for warnings with `strict`), else 0."""
-    failed = report.verdict == "FAIL" or (strict and report.has_warnings)
-    return EXIT_FINDINGS if failed else EXIT_PASS
+    """1 for any error finding (and for warnings with `strict`), 3 for a run that proved nothing, else 0."""
+    if report.verdict == "FAIL" or (strict and report.has_warnings):
+        return EXIT_FINDINGS
+    return EXIT_INCONCLUSIVE if report.verdict == "INCONCLUSIVE" else EXIT_PASS
 
 
 def publish(report: Report, directory: Path, console: Console, strict: bool = False) -> int:

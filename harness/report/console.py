@@ -1,4 +1,5 @@
-"""The console summary: one table of checks, then the first findings in plain words."""
+"""The console summary: the verdict and why, passing checks on one line, failing ones in a table,
+then the findings grouped by cause. Fits 80 columns."""
 
 from __future__ import annotations
 
@@ -7,29 +8,46 @@ from rich.table import Table
 
 from .model import Report
 
-SHOWN = 10
+GROUPS_SHOWN = 10
+STYLE = {"PASS": "bold green", "FAIL": "bold red", "INCONCLUSIVE": "bold yellow"}
 
 
 def print_summary(report: Report, console: Console, report_dir: str | None = None) -> None:
-    table = Table(title=f"stocksync {report.scenario}: {report.verdict}", title_style="bold")
-    table.add_column("check")
-    table.add_column("findings", justify="right")
-    for check in report.checks:
-        style = "green" if not check.count else ("yellow" if check.severity == "warning" else "red")
-        table.add_row(f"[{style}]{check.name}[/]", str(check.count))
-    console.print(table)
-    counts, latency = report.counts, report.latency.all
+    passed = [f"{c.name} ({c.judged})" for c in report.checks if c.status == "passed"]
+    unjudged = [c.name for c in report.checks if c.status == "not judged"]
+    flagged = [c for c in report.checks if c.count]
     console.print(
-        f"{counts['operations']} operations, {counts['receipts']} deliveries "
-        f"(p50 {latency.p50} ms, p99 {latency.p99} ms), {counts['findings']} findings "
-        f"in {report.duration_s} s"
+        f"[bold]stocksync {report.scenario or '(no scenario recorded)'}[/]: {len(report.checks)} checks",
+        highlight=False,
     )
-    for finding in report.findings[:SHOWN]:
-        colour = "yellow" if finding.severity == "warning" else "red"
-        console.print(f"  [{colour}]{finding.name}[/]: {finding.message}", highlight=False)
-    if len(report.findings) > SHOWN:
-        console.print(f"  ... and {len(report.findings) - SHOWN} more")
+    if passed:
+        console.print(f"[green]passed[/] (items judged): {', '.join(passed)}", highlight=False)
+    if unjudged:
+        console.print(
+            f"[yellow]not judged[/] (nothing to hold against the contract): {', '.join(unjudged)}", highlight=False
+        )
+    if flagged:
+        table = Table("check", "judged", "findings", title="checks with findings", title_justify="left")
+        for check in flagged:
+            colour = "yellow" if check.severity == "warning" else "red"
+            table.add_row(f"[{colour}]{check.name}[/]", str(check.judged), str(check.count))
+        console.print(table)
+    for group in report.groups[:GROUPS_SHOWN]:
+        colour = "yellow" if group.severity == "warning" else "red"
+        console.print(f"  [{colour}]{group.summary}[/]", highlight=False)
+    if len(report.groups) > GROUPS_SHOWN:
+        console.print(f"  ... and {len(report.groups) - GROUPS_SHOWN} more group(s) in report.json")
+    counts, latency = report.counts, report.latency.all
+    delivered = f"p50 {latency.p50} ms, p99 {latency.p99} ms" if latency.count else "none matched"
+    console.print(
+        f"{counts['operations']} operations, {counts['receipts']} deliveries ({delivered}), "
+        f"{counts['findings']} findings in {report.duration_s} s",
+        highlight=False,
+    )
     if report_dir:
-        console.print(f"reports: {report_dir}")
-    verdict_style = "bold green" if report.verdict == "PASS" else "bold red"
-    console.print(f"[{verdict_style}]{report.verdict}[/]")
+        console.print(f"reports: {report_dir}", highlight=False)
+    console.print(
+        f"[{STYLE.get(report.verdict, 'bold')}]{report.verdict}[/]"
+        + (f": {'; '.join(report.reasons)}" if report.reasons else ""),
+        highlight=False,
+    )

@@ -17,16 +17,28 @@ EVIDENCE_SHOWN = 20
 def render_junit(report: Report) -> str:
     checks = report.checks
     errors = [c for c in checks if c.count and c.severity == "error"]
+    inconclusive = report.verdict == "INCONCLUSIVE"
     suite = ET.Element(
         "testsuite",
         name=f"stocksync.{report.scenario}",
-        tests=str(len(checks)),
+        tests=str(len(checks) + 1),
         failures=str(len(errors)),
-        errors="0",
+        errors="1" if inconclusive else "0",
+        skipped=str(sum(c.status == "not judged" for c in checks)),
         time=str(report.duration_s),
     )
+    classname = f"stocksync.{report.scenario}"
+    verdict = ET.SubElement(suite, "testcase", classname=classname, name="verdict", time="0")
+    if inconclusive:
+        node = ET.SubElement(
+            verdict, "error", message="INCONCLUSIVE: " + "; ".join(report.reasons), type="inconclusive"
+        )
+        node.text = "\n".join(report.reasons)
     for check in checks:
-        case = ET.SubElement(suite, "testcase", classname=f"stocksync.{report.scenario}", name=check.name, time="0")
+        case = ET.SubElement(suite, "testcase", classname=classname, name=check.name, time="0")
+        if check.status == "not judged":
+            ET.SubElement(case, "skipped", message=f"not judged: this run gave {check.name} nothing to judge")
+            continue
         found = [f for f in report.findings if f.name == check.name]
         if not found:
             continue
@@ -36,10 +48,11 @@ def render_junit(report: Report) -> str:
         tag = "failure" if check.severity == "error" else "system-out"
         node = ET.SubElement(case, tag)
         if tag == "failure":
-            node.set("message", f"{check.count} x {check.name}: {found[0].message}")
+            node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {found[0].message}")
             node.set("type", check.name)
         node.text = evidence
     props = ET.SubElement(suite, "properties")
     for key in ("scenario", "seed", "target", "latency_limit_ms"):
         ET.SubElement(props, "property", name=key, value=str(report.meta.get(key)))
+    ET.SubElement(props, "property", name="verdict", value=report.verdict)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..checks import CheckResult
+from ..checks import DEFAULT_LATENCY_LIMIT_MS, CheckResult
 from ..checks.findings import NAMES
 from ..history import HistoryData
+from .groups import FindingGroup, group_findings
 
 REDACTED = "[redacted]"
 TIMELINE_LIMIT = 4000
@@ -30,6 +32,14 @@ class CheckRow(_Model):
     meaning: str
     count: int
     severity: str
+    judged: int
+
+    @property
+    def status(self) -> str:
+        """ "not judged" is never green: a check that held nothing against the contract passed nothing."""
+        if self.count:
+            return "warning" if self.severity == "warning" else "failed"
+        return "passed" if self.judged else "not judged"
 
 
 class FindingRecord(_Model):
@@ -92,6 +102,7 @@ class Timeline(_Model):
 
 class Report(_Model):
     verdict: str
+    reasons: list[str] = Field(default_factory=list)
     scenario: str | None
     meta: dict[str, Any]
     duration_s: float
@@ -99,6 +110,7 @@ class Report(_Model):
     findings_by_name: dict[str, int]
     checks: list[CheckRow]
     findings: list[FindingRecord]
+    groups: list[FindingGroup]
     latency: Latency
     timeline: Timeline
 
@@ -108,10 +120,6 @@ class Report(_Model):
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
-
-
-def verdict(result: CheckResult) -> str:
-    return "FAIL" if result.errors else "PASS"
 
 
 def redact(value: Any, secrets: list[str]) -> Any:
@@ -163,6 +171,7 @@ def _checks(result: CheckResult) -> list[dict[str, Any]]:
             "name": name,
             "meaning": meaning,
             "count": by_name.get(name, 0),
+            "judged": result.judged.get(name, 0),
             "severity": "warning"
             if name in by_name and all(f.severity == "warning" for f in result.findings if f.name == name)
             else "error",
@@ -173,8 +182,10 @@ def _checks(result: CheckResult) -> list[dict[str, Any]]:
 
 def build_report(history: HistoryData, result: CheckResult, secrets: list[str], duration_s: float) -> Report:
     by_name = Counter(f.name for f in result.findings)
+    limit_s = (history.meta.get("latency_limit_ms") or DEFAULT_LATENCY_LIMIT_MS) / 1000
     raw = {
-        "verdict": verdict(result),
+        "verdict": result.verdict,
+        "reasons": result.reasons,
         "scenario": history.meta.get("scenario"),
         "meta": history.meta,
         "duration_s": round(duration_s, 3),
@@ -182,6 +193,7 @@ def build_report(history: HistoryData, result: CheckResult, secrets: list[str], 
         "findings_by_name": {name: by_name.get(name, 0) for name in NAMES},
         "checks": _checks(result),
         "findings": [f.to_dict() for f in result.findings],
+        "groups": [asdict(g) for g in group_findings(result.findings, limit_s)],
         "latency": {**result.latency, "histogram": _histogram(result.latency_samples)},
         "timeline": _timeline(history),
     }

@@ -27,16 +27,25 @@ class Budget:
 
     def __init__(self, operations: int, seconds: float, stop: threading.Event) -> None:
         self.left = operations
+        self.taken = 0
         self.deadline = time.monotonic() + seconds
         self.stop = stop
+        self.ended_by: str | None = None  # "operations", "time" or "interrupted": what ended the run
         self._lock = threading.Lock()
 
     def take(self) -> bool:
         with self._lock:
-            if self.left <= 0 or time.monotonic() >= self.deadline or self.stop.is_set():
-                return False
-            self.left -= 1
-            return True
+            if self.stop.is_set():
+                self.ended_by = self.ended_by or "interrupted"
+            elif self.left <= 0:
+                self.ended_by = self.ended_by or "operations"
+            elif time.monotonic() >= self.deadline:
+                self.ended_by = self.ended_by or "time"
+            else:
+                self.left -= 1
+                self.taken += 1
+                return True
+            return False
 
 
 @dataclass
@@ -74,6 +83,7 @@ class FlowContext:
                 "manager",
                 "create_stocktake",
                 self.api.create_stocktake(f"{year}-{month:02d}-01", f"{year}-{month:02d}-28"),
+                expect="any",  # a period already taken is refused, and the next one is tried
             )
             if op.ok:
                 sid = int(op.body["id"])

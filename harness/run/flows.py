@@ -119,7 +119,8 @@ def _intruder(ctx: FlowContext, own_url: StocktakeApi, their_url: StocktakeApi) 
         with lock:
             line = rng.choice(ctx.lines_in_play)
             for api in (own_url, their_url):
-                context = {"stocktake_id": ctx.stocktake_id, "line_id": line["id"]}
+                # expect="refusal": an intruder's write that is refused is the system working
+                context = {"stocktake_id": ctx.stocktake_id, "line_id": line["id"], "expect": "refusal"}
                 perform(
                     ctx.history,
                     api,
@@ -143,10 +144,16 @@ def staging(ctx: FlowContext) -> None:
 
 
 def _every(ctx: FlowContext, n: int, action: Callable[[], None]) -> Callable[[], None]:
-    """A hook that runs `action` after every n-th operation, so probes stay a small share of the load."""
+    """A hook that runs `action` each time the run passes another n operations, so probes stay a
+    small share of the load (a step may add several operations: passing, not landing on, counts)."""
+    passed = [len(ctx.history.data.operations) // n]
+    lock = threading.Lock()
 
     def maybe() -> None:
-        if len(ctx.history.data.operations) % n == 0:
+        with lock:
+            now = len(ctx.history.data.operations) // n
+            due, passed[0] = now > passed[0], max(passed[0], now)
+        if due:
             action()
 
     return maybe

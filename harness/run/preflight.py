@@ -74,6 +74,7 @@ def probe_exposure(target: Target, channels: list[str], history: History, timeou
         opened = sorted(listener.recorder.subscribed)
     finally:
         fleet.stop()
+    history.set_meta(exposure_probed=channels)
     for channel in opened:
         history.observe(
             "warning",

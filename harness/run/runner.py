@@ -7,6 +7,7 @@ drain -> checks -> findings. The runner judges nothing itself.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -23,7 +24,7 @@ from ..checks import CheckResult, check
 from ..contract import DETAIL, LIST
 from ..errors import SetupFailed
 from ..history import History, HistoryData
-from ..scenario import Scenario
+from ..scenario import Scenario, required_checks
 from .context import Budget, FlowContext
 from .flows import FLOWS
 from .preflight import probe_exposure
@@ -59,11 +60,13 @@ class Runner:
         self.scenario = scenario
         self.keep = keep
         self.remote = target.remote
-        self.target = target
+        self.target = dataclasses.replace(target, request_timeout_s=scenario.limits.request_timeout_s)
         self.seed = seed
         self.history_path = history_path
         self.on_progress = on_progress
         self.stop = stop or threading.Event()
+        self.hurry = threading.Event()  # a second interrupt: cut the drain short, still check and report
+        self.interrupted_by: str | None = None
         self._started = self._t0 = 0.0
         c = scenario.counters
         self._values = UniqueValues()
@@ -87,7 +90,21 @@ class Runner:
             "hotel": self.target.hotel,
             "faults": list(s.faults),
             "started": time.time(),
+            "expect": {
+                "operations": s.run.operations,
+                "duration_s": s.run.duration_s,
+                "min_write_success": s.limits.min_write_success,
+                "required": required_checks(s, bool(self.target.other_token)),
+            },
         }
+
+    def interrupt(self, cause: str) -> None:
+        """Stop playing (a signal, named by `cause`); the run drains, checks and reports as INCONCLUSIVE.
+        A second call cuts the drain short."""
+        if self.interrupted_by is not None:
+            self.hurry.set()
+        self.interrupted_by = self.interrupted_by or cause
+        self.stop.set()
 
     def run(self) -> RunOutcome:
         ctx = self.begin()
@@ -129,9 +146,15 @@ class Runner:
     def finish(self, ctx: FlowContext) -> RunOutcome:
         """Drain to quiescence, take the truth and the servers' logs, clean up, and check."""
         history = ctx.history
+        budget = ctx.budget
+        history.set_meta(
+            interrupted=self.interrupted_by,
+            ended_by=budget.ended_by if budget is not None else None,
+            steps=budget.taken if budget is not None else None,
+        )
         try:
             self._drain(history, ctx.fleet)
-            history.set_meta(quiesced_at=history.now())
+            history.set_meta(quiesced_at=history.now(), interrupted=self.interrupted_by)
             self._truth(ctx)
             self._server_logs(history)
         finally:
@@ -230,7 +253,7 @@ class Runner:
         last_write = max((op.complete or op.invoke for op in ops), default=history.now())
         cap = last_write + self.scenario.limits.latency_ms / 1000 + 2 * QUIET_S
         seen, quiet_since = fleet.receipts(), history.now()
-        while history.now() < cap:
+        while history.now() < cap and not self.hurry.is_set():
             time.sleep(0.05)
             now_seen = fleet.receipts()
             if now_seen != seen:

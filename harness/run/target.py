@@ -32,6 +32,7 @@ class Target:
     other_hotel: str | None = None
     other_token: str | None = field(default=None, repr=False)
     logs_url: str | None = None
+    request_timeout_s: float = 15.0
 
     @property
     def remote(self) -> bool:
@@ -84,14 +85,20 @@ class Target:
         )
 
     def api(self) -> StocktakeApi:
-        return StocktakeApi(self.base_url, self.hotel, self.token, auth_scheme=self.auth_scheme)
+        return StocktakeApi(
+            self.base_url, self.hotel, self.token, auth_scheme=self.auth_scheme, timeout=self.request_timeout_s
+        )
 
     def other_api(self, url_hotel: str | None = None) -> StocktakeApi | None:
         """The second hotel's user, optionally aiming at another hotel's URL."""
         if not (self.other_hotel and self.other_token):
             return None
         return StocktakeApi(
-            self.base_url, url_hotel or self.other_hotel, self.other_token, auth_scheme=self.auth_scheme
+            self.base_url,
+            url_hotel or self.other_hotel,
+            self.other_token,
+            auth_scheme=self.auth_scheme,
+            timeout=self.request_timeout_s,
         )
 
     def server_logs(self) -> dict[str, list[dict[str, Any]]]:

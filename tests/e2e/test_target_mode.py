@@ -142,8 +142,12 @@ def test_private_channels_through_the_auth_endpoint_are_not_exposed(serve, stagi
         tmp_path / "r",
     )
     assert done.returncode == 0, done.stderr
-    _, report = report_of(tmp_path / "r")
+    folder, report = report_of(tmp_path / "r")
     assert report["counts"]["receipts"] > 0 and not report["findings"]
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    recheck = stocksync("check", folder / "history.jsonl")
+    assert recheck.returncode == 0, "re-checked without flags, the run keeps its contract and its verdict"
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before, "the run's own reports are kept"
 
 
 @pytest.mark.parametrize("contract, code", [(UNDERSCORES, 0), (None, 1)], ids=["team-contract", "default"])

@@ -27,6 +27,8 @@ from .validation import Invalid, json_body, positive_id
 
 SOCKET_ID = re.compile(r"^\d+\.\d+$")
 DEFAULT_PREFIX = "/api/stock_tracker/{hotel}/"
+REFUSED = {"detail": "Injected fault refuse-line-writes: You do not have permission to perform this action."}
+AFTER_COMMIT = {"detail": "Injected fault commit-then-500: the change was saved, then the view raised."}
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,9 @@ class BackendSimulator:
         r.add_get(prefix + "/stocktake-lines/{id}/", self._read(lambda h, a, q, b: self.service.get_line(h, q["id"])))
         r.add_patch(
             prefix + "/stocktake-lines/{id}/",
-            self._write(lambda db, h, a, q, b: self.service.patch_line(db, h, a, q["id"], b), flaky=True),
+            self._write(
+                lambda db, h, a, q, b: self.service.patch_line(db, h, a, q["id"], b), flaky=True, line_patch=True
+            ),
         )
         r.add_post(
             prefix + "/stocktake-lines/{id}/add-movement/",
@@ -170,9 +174,16 @@ class BackendSimulator:
 
         return handler
 
-    def _write(self, op: Op, flaky: bool = False) -> Callable[[web.Request], Awaitable[web.Response]]:
+    def _write(
+        self, op: Op, flaky: bool = False, line_patch: bool = False
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """`flaky` writes take the answer faults (500s, hangs); `line_patch` ones the refusal too."""
+
         async def handler(request: web.Request) -> web.Response:
             raw = await request.read()
+            faults = self.faults
+            hang = flaky and faults.hits("hang-then-commit")
+            after_commit = HttpError(500, AFTER_COMMIT) if flaky and faults.hits("commit-then-500") else None
 
             def run() -> Outcome:
                 hotel, actor = self._authorise(request)
@@ -181,15 +192,22 @@ class BackendSimulator:
                 socket_id = request.headers.get("X-Socket-ID") or body.pop("socket_id", None)
                 if socket_id is not None and (not isinstance(socket_id, str) or not SOCKET_ID.match(socket_id)):
                     raise HttpError(400, {"socket_id": [f"Invalid socket id {socket_id!r}."]})
-                if flaky and self.faults.hits("flaky-500"):
+                if line_patch and faults.hits("refuse-line-writes"):
+                    raise HttpError(403, REFUSED)
+                if flaky and faults.hits("flaky-500"):
                     raise HttpError(500, {"detail": "Injected fault flaky-500: internal server error."})
                 with self.store.write() as db:
                     outcome = op(db, hotel, actor, ids, body)
                 self.commits.append(outcome)
                 self.broadcaster.send(outcome.broadcasts, socket_id)
+                if after_commit is not None:
+                    raise after_commit
                 return outcome
 
-            return await self._respond(self._writer, run)
+            response = await self._respond(self._writer, run)
+            if hang:
+                await asyncio.sleep(faults.slow_ms / 1000)
+            return response
 
         return handler
 

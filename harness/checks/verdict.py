@@ -1,0 +1,74 @@
+"""PASS, FAIL or INCONCLUSIVE: Jepsen's valid / invalid / unknown for a sync run.
+
+FAIL: any error finding. INCONCLUSIVE: no error finding, but the run did not do what its
+scenario asked, so silence proves nothing: it was interrupted, its time bound ended it before
+its operations, too few of its writes succeeded, no listener subscribed, or a check the
+scenario exists for judged nothing. Each reason is one sentence for every report.
+
+What the scenario asked is recorded in the history's meta by the runner (`expect`, `ended_by`,
+`steps`, `interrupted`), so `stocksync check` reaches the same verdict offline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..history import HistoryData
+from .access import approvals
+from .findings import Finding
+from .writes import expected_to_succeed
+
+PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
+DEFAULT_MIN_WRITE_SUCCESS = 0.5
+
+WHY_NOT_JUDGED = {
+    "missing-event": "no event was owed to any listener",
+    "cross-hotel-access": "no call was made with another hotel's data",
+    "gap-during-disconnect": "no listener lost its connection while changes were owed to it",
+    "locked-write-accepted": "no write came after the approval",
+    "divergence": "no page could be compared with the server",
+}
+
+
+def decide(history: HistoryData, errors: list[Finding], judged: dict[str, int]) -> tuple[str, list[str]]:
+    if errors:
+        return FAIL, []
+    reasons = inconclusive_reasons(history, judged)
+    return (INCONCLUSIVE, reasons) if reasons else (PASS, [])
+
+
+def inconclusive_reasons(history: HistoryData, judged: dict[str, int]) -> list[str]:
+    meta = history.meta
+    if not history.operations and not any(o.kind == "receipt" for o in history.observations):
+        return ["the history holds no operations and no receipts: nothing was checked"]
+    expect: dict[str, Any] = meta.get("expect") or {}
+    reasons = [_ending(meta, expect)] if meta.get("interrupted") or meta.get("ended_by") == "time" else []
+    share = _write_share(history)
+    minimum = float(expect.get("min_write_success", DEFAULT_MIN_WRITE_SUCCESS))
+    if share is not None and share[0] < minimum * share[1]:
+        reasons.append(
+            f"only {share[0]} of {share[1]} writes the scenario expected to succeed did "
+            f"({share[0] / share[1]:.0%}; it asks for at least {minimum:.0%})"
+        )
+    if not any(o.kind == "subscribed" for o in history.observations):
+        reasons.append("no listener subscribed to any channel, so no delivery could be checked")
+    scenario = meta.get("scenario") or "the scenario"
+    for name in expect.get("required", ["missing-event"]):
+        if not judged.get(name):
+            why = WHY_NOT_JUDGED.get(name, "nothing it judges happened")
+            reasons.append(f"{scenario} exists to judge {name}, which judged nothing: {why}")
+    return reasons
+
+
+def _ending(meta: dict[str, Any], expect: dict[str, Any]) -> str:
+    done, total = meta.get("steps", "?"), expect.get("operations", "?")
+    if meta.get("interrupted"):
+        return f"interrupted by {meta['interrupted']} after {done} of {total} operations"
+    return f"the {expect.get('duration_s', '?')} s time bound ended the run after {done} of {total} operations"
+
+
+def _write_share(history: HistoryData) -> tuple[int, int] | None:
+    """(succeeded, answered or lost) of the writes expected to succeed; None if there were none."""
+    approved_at = approvals(history, started=True)
+    attempted = [op for op in history.operations if op.type != "invoke" and expected_to_succeed(op, approved_at)]
+    return (sum(op.ok for op in attempted), len(attempted)) if attempted else None

@@ -1,0 +1,171 @@
+"""Did the writes do what the scenario asked: refused writes, and writes that failed yet happened.
+
+- writes-refused: a write the scenario expects to succeed answered 4xx. Expected: the run's
+  own writes (not an intruder's, nor a probe's, nor one to a stocktake already approved).
+  One finding per (kind, status), with the count, the share and the server's own words.
+- write-despite-error: a write answered 5xx, or never answered, whose effect is visible
+  anyway: the line re-read after quiescence (the truth) holds the values it sent, or an
+  event no successful write explains carries them. A client that retries such a write
+  doubles it; a frontend that shows the error lies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..contract import WRITE_KINDS
+from ..history import HistoryData, Operation
+from .access import LOCKABLE, approvals
+from .findings import Finding
+from .model import Receipt, stocktake_of
+
+SAMPLES = 3
+EXPECT_SUCCESS = "success"
+LINE_FIELDS = ("counted_full_units", "counted_partial_units")
+
+
+def expected_to_succeed(op: Operation, approval_sent: dict[int, float]) -> bool:
+    """The run's own writes, except those answered after an approval of their stocktake was sent:
+    those race the lock, and a refusal is as right as an acceptance."""
+    if op.kind not in WRITE_KINDS or op.request.get("expect", EXPECT_SUCCESS) != EXPECT_SUCCESS:
+        return False
+    sid = stocktake_of(op)
+    sent = approval_sent.get(sid) if sid is not None else None
+    answered = op.complete if op.complete is not None else math.inf
+    return not (op.kind in LOCKABLE and sent is not None and answered > sent)
+
+
+def check_refusals(history: HistoryData, judged: Counter[str]) -> Iterator[Finding]:
+    approved_at = approvals(history, started=True)
+    attempts: Counter[str] = Counter()
+    refused: dict[tuple[str, int], list[Operation]] = defaultdict(list)
+    for op in history.operations:
+        if not expected_to_succeed(op, approved_at) or op.type == "invoke":
+            continue
+        attempts[op.kind] += 1
+        if op.status is not None and 400 <= op.status < 500:
+            refused[(op.kind, op.status)].append(op)
+    judged["writes-refused"] += sum(attempts.values())
+    for (kind, status), ops in sorted(refused.items()):
+        share = len(ops) / attempts[kind]
+        samples = [_words(op.body) for op in ops[:SAMPLES]]
+        yield Finding(
+            "writes-refused",
+            f"{len(ops)} of {attempts[kind]} {kind} writes ({share:.0%}) answered {status}: {samples[0]}",
+            operation=ops[0].id,
+            expected="2xx",
+            actual={"status": status, "count": len(ops), "share": round(share, 3), "samples": samples},
+            times={"first": ops[0].invoke, "last": ops[-1].invoke},
+        )
+
+
+def _words(body: Any) -> str:
+    """The server's own words: a DRF `detail`, else the body as sent (cut to 200 characters)."""
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return str(body["detail"])
+    return str(body)[:200]
+
+
+def check_failed_writes(
+    history: HistoryData, receipts: Callable[[], Iterable[Receipt]], judged: Counter[str]
+) -> Iterator[Finding]:
+    """`receipts` is asked for only when a write failed: most runs have none, and parsing every
+    receipt again would cost a large run's check a second pass."""
+    line_writes = [op for op in history.operations if op.kind in ("patch_line", "add_movement")]
+    failed = [op for op in line_writes if op.type == "info" or (op.status or 0) >= 500]
+    judged["write-despite-error"] += len(line_writes)  # each write's outcome is held against the re-read
+    if not failed:
+        return
+    truth = _truth_lines(history)
+    explained = _explained_movements(history)
+    by_line: dict[Any, list[Receipt]] = defaultdict(list)
+    for r in receipts():
+        if r.payload.line_id is not None:
+            by_line[r.payload.line_id].append(r)
+    for op in failed:
+        shown = _visible(op, truth, by_line.get(op.request.get("line_id"), []), explained)
+        if shown is not None:
+            answer = f"answered {op.status}" if op.status is not None else f"never answered ({op.error})"
+            yield Finding(
+                "write-despite-error",
+                f"operation {op.id} ({op.kind}) {answer}, yet its change is visible: {shown['seen']}",
+                channel=shown.get("channel"),
+                event=shown.get("event"),
+                operation=op.id,
+                listener=shown.get("listener"),
+                expected="no effect from a write that failed",
+                actual={"request": op.request.get("body"), "answer": op.status or op.error, **shown},
+                times={"invoke": op.invoke, "complete": op.complete or op.invoke},
+            )
+
+
+def _truth_lines(history: HistoryData) -> dict[Any, dict[str, Any]]:
+    lines: dict[Any, dict[str, Any]] = {}
+    for obs in history.of_kind("truth"):
+        if isinstance(obs.data, dict):
+            for line in obs.data.get("lines") or []:
+                if isinstance(line, dict) and "id" in line:
+                    lines[line["id"]] = line
+    return lines
+
+
+def _explained_movements(history: HistoryData) -> set[Any]:
+    return {
+        op.body["movement"].get("id")
+        for op in history.operations
+        if op.ok
+        and op.kind == "add_movement"
+        and isinstance(op.body, dict)
+        and isinstance(op.body.get("movement"), dict)
+    }
+
+
+def _number(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _same_values(sent: dict[str, Any], seen: dict[str, Any], fields: Iterable[str]) -> bool:
+    wanted = [f for f in fields if f in sent]
+    return bool(wanted) and all(
+        f in seen and _number(sent[f]) is not None and _number(seen[f]) == _number(sent[f]) for f in wanted
+    )
+
+
+def _visible(
+    op: Operation, truth: dict[Any, dict[str, Any]], receipts: list[Receipt], explained: set[Any]
+) -> dict[str, Any] | None:
+    sent = _object(op.request.get("body"))
+    if op.kind == "patch_line":
+        line = truth.get(op.request.get("line_id"))
+        if line is not None and _same_values(sent, line, LINE_FIELDS):
+            return {"seen": "the line re-read after the run holds the values it sent", "re-read": line}
+        for r in receipts:
+            line = _object(_object(r.payload.data).get("line"))
+            if r.time > op.invoke and _same_values(sent, line, LINE_FIELDS):
+                return _delivered(r, "an event carried the values it sent")
+        return None
+    for r in receipts:
+        movement = _object(_object(r.payload.data).get("movement"))
+        if (
+            r.time > op.invoke
+            and movement.get("id") not in explained
+            and movement.get("movement_type") == sent.get("movement_type")
+            and _same_values(sent, movement, ("quantity",))
+        ):
+            return _delivered(r, "an event no successful write explains carried the movement it sent")
+    return None
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _delivered(r: Receipt, seen: str) -> dict[str, Any]:
+    return {"seen": seen, "listener": r.listener, "channel": r.channel, "event": r.event, "received": r.data}

@@ -1,0 +1,112 @@
+"""PASS only when the run did what it set out to do: what each check judged, and INCONCLUSIVE."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from harness.checks import check
+from harness.contract import Contract
+from harness.history import HistoryData, Observation
+from tests.histories import LINE, healthy, patch_op, refused
+
+EXPECT = {"operations": 30, "duration_s": 20, "min_write_success": 0.5, "required": ["missing-event"]}
+
+
+def _result(history: HistoryData):
+    return check(history, Contract())
+
+
+def test_a_healthy_run_passes_and_says_what_each_check_judged() -> None:
+    result = _result(healthy())
+    assert result.verdict == "PASS" and result.reasons == []
+    judged = result.judged
+    assert judged["missing-event"] == 1, "one listener was owed one event"
+    assert judged["self-echo"] == 1, "the writer's own browser was owed nothing"
+    assert judged["duplicate-event"] == judged["unexpected-event"] == 1, "one receipt"
+    assert judged["divergence"] == 1 and judged["server-error"] == 1 and judged["writes-refused"] == 1
+    assert judged["cross-hotel-access"] == judged["gap-during-disconnect"] == 0
+
+
+@pytest.mark.parametrize(
+    "history",
+    [HistoryData(), HistoryData(meta={"scenario": "smoke", "expect": EXPECT})],
+    ids=["empty", "meta-only"],
+)
+def test_an_empty_history_is_inconclusive(history: HistoryData) -> None:
+    result = _result(history)
+    assert result.verdict == "INCONCLUSIVE"
+    assert result.reasons == ["the history holds no operations and no receipts: nothing was checked"]
+
+
+def test_an_interrupted_run_is_inconclusive_saying_by_what_and_how_far() -> None:
+    history = healthy()
+    history.meta.update(expect=EXPECT, interrupted="SIGINT", ended_by="interrupted", steps=13)
+    result = _result(history)
+    assert result.verdict == "INCONCLUSIVE"
+    assert result.reasons == ["interrupted by SIGINT after 13 of 30 operations"]
+
+
+def test_the_time_bound_before_the_operations_is_inconclusive() -> None:
+    history = healthy()
+    history.meta.update(expect=EXPECT, ended_by="time", steps=7)
+    assert _result(history).reasons == ["the 20 s time bound ended the run after 7 of 30 operations"]
+
+
+def test_most_writes_refused_is_a_failure_and_would_be_inconclusive_alone() -> None:
+    history = healthy()
+    history.meta["expect"] = EXPECT
+    for n in range(3):
+        refused(history)
+        history.operations[-1].id = 10 + n
+    result = _result(history)
+    assert result.verdict == "FAIL"
+    (finding,) = [f for f in result.findings if f.name == "writes-refused"]
+    assert finding.actual["count"] == 3 and finding.actual["share"] == 0.75
+    assert finding.actual["samples"][0] == "You do not have permission."
+    assert "3 of 4 patch_line writes (75%) answered 403" in finding.message
+
+
+def test_too_few_successful_writes_without_a_refusal_is_inconclusive() -> None:
+    history = healthy()
+    history.meta["expect"] = {**EXPECT, "min_write_success": 0.9}
+    history.operations.append(patch_op(9, LINE, 3.0, type="info", status=None, body=None, error="ReadTimeout"))
+    result = _result(history)
+    assert result.verdict == "FAIL", "an unanswered write is a server error"
+    history.operations.pop()
+    history.operations.append(
+        patch_op(
+            9,
+            LINE,
+            3.0,
+            type="fail",
+            status=409,
+            body={"detail": "locked"},
+            request={"stocktake_id": 5, "line_id": LINE["id"], "expect": "any"},
+        )
+    )
+    assert _result(history).verdict == "PASS", "a write the run did not count on is not held against it"
+
+
+def test_no_listener_subscribed_is_inconclusive() -> None:
+    history = healthy()
+    history.observations = [o for o in history.observations if o.kind not in ("subscribed", "receipt", "snapshot")]
+    result = _result(history)
+    assert result.verdict == "INCONCLUSIVE"
+    assert "no listener subscribed to any channel, so no delivery could be checked" in result.reasons
+
+
+def test_a_check_the_scenario_exists_for_that_judged_nothing_is_inconclusive() -> None:
+    history = copy.deepcopy(healthy())
+    history.meta.update(scenario="reconnect", expect={**EXPECT, "required": ["missing-event", "gap-during-disconnect"]})
+    result = _result(history)
+    assert result.verdict == "INCONCLUSIVE"
+    assert result.reasons == [
+        "reconnect exists to judge gap-during-disconnect, which judged nothing: "
+        "no listener lost its connection while changes were owed to it"
+    ]
+    history.observations.insert(4, Observation("disconnect", 1.02, "viewer", "1.1", data={"planned": True}))
+    history.meta["expect"]["required"] = ["gap-during-disconnect"]
+    assert _result(history).judged["gap-during-disconnect"] == 1
+    assert _result(history).verdict != "INCONCLUSIVE"
