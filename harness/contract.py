@@ -146,4 +146,6 @@ def load_contract(path: Path | None) -> Contract:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ContractError(f"cannot read contract file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ContractError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     return parse_contract(text, str(path))

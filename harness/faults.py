@@ -147,11 +147,13 @@ def select(values: Iterable[str]) -> FaultSelection:
     backend: dict[str, float] = {}
     delivery: dict[str, float] = {}
     for value in values:
-        name, _, raw_rate = value.partition("=")
+        name, equals, raw_rate = value.partition("=")
         if name not in BY_NAME:
             raise UnknownFault(f"unknown fault {name!r}; `stocksync serve --list-faults` lists them")
+        if equals and not raw_rate.strip():
+            raise UnknownFault(f"fault {value!r} has an empty rate; give NAME=RATE with 0 < RATE <= 1, or NAME alone")
         try:
-            rate = float(raw_rate) if raw_rate else 1.0
+            rate = float(raw_rate) if equals else 1.0
         except ValueError:
             raise UnknownFault(f"fault rate in {value!r} is not a number") from None
         if not 0.0 < rate <= 1.0:

@@ -165,6 +165,61 @@ def _invoke_fields(op: Operation) -> dict[str, Any]:
     return {k: v for k, v in asdict(op).items() if k not in ("type", "complete", "status", "body", "error")}
 
 
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a run records")
+
+
+def _typed(record: dict[str, Any], **fields: tuple[type, ...]) -> dict[str, Any]:
+    """Refuse a record whose fields are not what `History` writes: the checks trust these types."""
+    for name, kinds in fields.items():
+        value = record.get(name)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise TypeError(f"{name} is {type(value).__name__}, not {'/'.join(k.__name__ for k in kinds)}")
+    return record
+
+
+TIME, MAYBE_TIME, TEXT, MAYBE_TEXT = (int, float), (int, float, type(None)), (str,), (str, type(None))
+
+
+def _record(data: HistoryData, ops: dict[int, Operation], record: dict[str, Any]) -> None:
+    rec = record.pop("rec")
+    if rec == "meta":
+        data.meta.update(record)
+    elif rec == "obs":
+        _typed(
+            record,
+            kind=TEXT,
+            time=TIME,
+            listener=MAYBE_TEXT,
+            socket_id=MAYBE_TEXT,
+            channel=MAYBE_TEXT,
+            event=MAYBE_TEXT,
+        )
+        data.observations.append(Observation(**record))
+    elif rec == "op" and record.get("type") == "invoke":
+        record.pop("type")
+        _typed(
+            record,
+            id=(int,),
+            actor=TEXT,
+            kind=TEXT,
+            hotel=TEXT,
+            actor_hotel=TEXT,
+            request=(dict,),
+            socket_id=MAYBE_TEXT,
+            invoke=TIME,
+        )
+        op = ops[record["id"]] = Operation(**record)
+        data.operations.append(op)
+    elif rec == "op":
+        _typed(record, type=TEXT, complete=MAYBE_TIME, status=(int, type(None)), error=MAYBE_TEXT)
+        op = ops[record["id"]]
+        op.type, op.complete, op.status = record["type"], record["complete"], record["status"]
+        op.body, op.error = record["body"], record["error"]
+    else:
+        raise ValueError(f"unknown record kind {rec!r}")
+
+
 def parse(lines: Iterable[str]) -> HistoryData:
     data = HistoryData()
     ops: dict[int, Operation] = {}
@@ -172,20 +227,10 @@ def parse(lines: Iterable[str]) -> HistoryData:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-            rec = record.pop("rec")
-            if rec == "meta":
-                data.meta.update(record)
-            elif rec == "obs":
-                data.observations.append(Observation(**record))
-            elif record["type"] == "invoke":
-                record.pop("type")
-                op = ops[record["id"]] = Operation(**record)
-                data.operations.append(op)
-            else:
-                op = ops[record["id"]]
-                op.type, op.complete, op.status = record["type"], record["complete"], record["status"]
-                op.body, op.error = record["body"], record["error"]
+            record = json.loads(line, parse_constant=_no_constant)
+            if not isinstance(record, dict):
+                raise TypeError("a record is a JSON object")
+            _record(data, ops, record)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if number > 1 and not line.endswith("\n"):
                 break
@@ -200,3 +245,7 @@ def load(path: Path) -> HistoryData:
             return parse(fh)
     except HistoryFormatError as exc:
         raise HistoryFormatError(f"{path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise HistoryFormatError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except OSError as exc:
+        raise HistoryFormatError(f"cannot read history {path}: {exc.strerror}") from None

@@ -24,7 +24,7 @@ FlowKind = Literal["counting", "approval-race", "list-page", "reconnect", "two-h
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class StocktakeSection(_Strict):
@@ -169,4 +169,8 @@ def load_scenario(name_or_path: str) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"cannot read scenario {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except ValueError as exc:  # a path with a NUL byte
+        raise ScenarioError(f"cannot read scenario {name_or_path!r}: {exc}") from None
     return parse_scenario(text, str(path))

@@ -10,7 +10,7 @@ import requests
 
 from ..errors import AuthRefused
 
-SDK_APP_ID = "stocksync"  # the SDK wants one; a channel signature does not depend on it
+SDK_APP_ID = "1"  # the SDK wants a numeric one; no signature depends on it
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import click
 from .. import faults as fault_catalogue
 
 F = TypeVar("F", bound=Callable[..., Any])
+PORT = click.IntRange(0, 65535)
 
 
 def fault_option(help_text: str) -> Callable[[F], F]:

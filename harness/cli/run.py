@@ -15,9 +15,10 @@ from ..contract import Contract, described_contract, load_contract
 from ..errors import ListenersNotReady, SetupFailed, UsageError
 from ..faults import FaultSelection
 from ..history import load
-from ..report import Report, build_report, exit_code, publish, timestamped_folder
+from ..report import Report, build_report, exit_code, publish, timestamped_folder, writable_folder
 from ..report.console import print_summary
 from ..run.dry_run import describe_plan
+from ..run.open_files import ensure_open_files
 from ..run.preflight import preflight
 from ..run.runner import Runner, RunOutcome
 from ..run.settings import merge
@@ -114,7 +115,8 @@ def run_command(
     if dry_run:
         _print_plan(spec, remote, contract, keep)
         return
-    directory = timestamped_folder(report_dir, spec.name)
+    directory = writable_folder(timestamped_folder(report_dir, spec.name))
+    ensure_open_files(spec.listeners.count + spec.listeners.list_page + spec.counters.count, embedded=remote is None)
     if remote is not None:
         preflight(remote)
         report = _play_on(spec, remote, seed, directory, keep, console)
@@ -146,6 +148,8 @@ def check_command(
 
     Exit 0 pass, 1 findings, 3 inconclusive (e.g. a history with nothing in it), 2 usage error.
     """
+    if report_dir is not None:
+        writable_folder(report_dir)
     history = load(history_file)
     contract = load_contract(contract_file) if contract_file else described_contract(history.meta.get("contract"))
     result = check(history, contract or Contract(), latency_ms)

@@ -13,15 +13,19 @@ import click
 from .. import faults as fault_catalogue
 from ..errors import UsageError
 from ..sim.stack import EmbeddedStack, StackOptions
-from .options import fault_option, fault_selection, seed_option
+from .options import PORT, fault_option, fault_selection, seed_option
 
 
 @click.command("serve")
 @fault_option("Inject a fault (repeatable); see --list-faults.")
 @click.option("--list-faults", is_flag=True, help="List the faults: name, scenario exposing it, description.")
 @seed_option("Seed for the data and the fault RNGs.")
-@click.option("--pusher-port", default=0, show_default=True, help="Port of the Pusher server (0 = free port).")
-@click.option("--api-port", default=0, show_default=True, help="Port of the backend simulator (0 = free port).")
+@click.option(
+    "--pusher-port", default=0, show_default=True, type=PORT, help="Port of the Pusher server (0 = free port)."
+)
+@click.option(
+    "--api-port", default=0, show_default=True, type=PORT, help="Port of the backend simulator (0 = free port)."
+)
 @click.option(
     "--private-channels",
     is_flag=True,

@@ -26,7 +26,7 @@ from ..checks import check
 from ..contract import load_contract
 from ..exit_codes import EXIT_USAGE
 from ..history import parse
-from ..report import build_report, publish, timestamped_folder
+from ..report import build_report, publish, safe_name, timestamped_folder
 from ..run.settings import merge
 from .feed import Row
 from .merge import merge_histories
@@ -84,7 +84,7 @@ def on_test_start(environment: Environment, **_: Any) -> None:
         return
     options, runner = environment.parsed_options, environment.runner
     assert options is not None and runner is not None
-    name = (runner.client_id if isinstance(runner, WorkerRunner) else "local").replace("/", "_").replace(":", "_")
+    name = safe_name(runner.client_id if isinstance(runner, WorkerRunner) else "local", "worker")
     session: LoadSession | None = None
     try:
         session = LoadSession(options, name)
@@ -180,7 +180,7 @@ def _report(environment: Environment) -> None:
     folder = timestamped_folder(Path(options.sync_report_dir), f"locust-{merged.meta.get('scenario', 'run')}")
     folder.mkdir(parents=True, exist_ok=True)
     for worker, text in RUN.texts.items():
-        (folder / ("history.jsonl" if len(RUN.texts) == 1 else f"history-{worker}.jsonl")).write_text(text)
+        (folder / ("history.jsonl" if len(RUN.texts) == 1 else f"history-{safe_name(worker)}.jsonl")).write_text(text)
     RUN.exit_code = publish(report, folder, Console(stderr=True))
 
 

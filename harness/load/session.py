@@ -20,6 +20,7 @@ from ..contract import load_contract
 from ..errors import ScenarioError
 from ..faults import select
 from ..run.context import FlowContext
+from ..run.open_files import ensure_open_files
 from ..run.runner import Runner, RunOutcome
 from ..run.settings import merge
 from ..run.target import Target
@@ -59,6 +60,8 @@ class LoadSession:
 
     def begin(self, history_dir: Path) -> None:
         target = Target.from_settings(merge(target_flags(self.options)), self.contract)
+        # the embedded stack runs in a child process here: this process holds only the listeners' ends
+        ensure_open_files(self.scenario.listeners.count, embedded=False)
         if target is None:
             faults = [f for f in (self.options.sync_fault or "").split(",") if f]
             select(faults)  # an unknown fault is refused here, before a process is started

@@ -8,22 +8,53 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 from rich.console import Console
 
+from ..errors import UsageError
 from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS
 from .console import print_summary
 from .html import render_html
 from .junit import render_junit
 from .model import Report, build_report
 
-__all__ = ["Report", "build_report", "exit_code", "publish", "timestamped_folder", "write_reports"]
+__all__ = [
+    "Report",
+    "build_report",
+    "exit_code",
+    "publish",
+    "safe_name",
+    "timestamped_folder",
+    "writable_folder",
+    "write_reports",
+]
+
+
+def safe_name(text: str, fallback: str = "run") -> str:
+    """A name that is one path segment whatever it was given: scenario names, worker names and
+    hotel slugs become file names, and none may climb out of the folder the user named."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-")[:80]
+    return cleaned or fallback
 
 
 def timestamped_folder(root: Path, label: str) -> Path:
     """A run's own folder under `root`, named so that folders sort by start time."""
-    return root / f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')[:-3]}-{label}"
+    return root / f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')[:-3]}-{safe_name(label)}"
+
+
+def writable_folder(directory: Path) -> Path:
+    """Create `directory` and prove a file can be written there, before anything starts: a run
+    whose reports cannot be written is a usage error (exit 2), not a crash after the run."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".stocksync-write-probe"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot write reports to {directory}: {exc.strerror or exc}") from None
+    return directory
 
 
 def write_reports(report: Report, directory: Path) -> dict[str, Path]:

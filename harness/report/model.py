@@ -7,7 +7,6 @@ Pusher secret. `Report.to_json_dict()` is report.json's shape.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import asdict
 from typing import Any
@@ -123,11 +122,26 @@ class Report(_Model):
 
 
 def redact(value: Any, secrets: list[str]) -> Any:
-    text = json.dumps(value, default=str)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return json.loads(text)
+    """Every string in the report, keys included, with each secret replaced, whatever characters
+    the secret holds (quotes, backslashes, non-ASCII): the replacement works on the values, not on
+    their JSON text, so escaping cannot hide a secret and a secret cannot break the JSON. Values
+    that are not JSON types become their text first, as report.json writes them."""
+    wanted = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def clean(item: Any) -> Any:
+        if isinstance(item, str):
+            for secret in wanted:
+                item = item.replace(secret, REDACTED)
+            return item
+        if isinstance(item, dict):
+            return {clean(str(k)): clean(v) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [clean(v) for v in item]
+        if item is None or isinstance(item, (bool, int, float)):
+            return item
+        return clean(str(item))
+
+    return clean(value)
 
 
 def _timeline(history: HistoryData) -> dict[str, Any]:

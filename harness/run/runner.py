@@ -281,6 +281,9 @@ class Runner:
         for rejected in logs["rejections"]:
             for channel in rejected.get("channels") or [None]:
                 history.observe("trigger-rejected", channel=channel, event=rejected.get("event"), data=rejected)
+        dropped = {k: logs.get(f"{k}_dropped", 0) for k in ("faults", "rejections")}
+        if any(dropped.values()):
+            history.set_meta(server_log_dropped=dropped)
 
 
 def _socket_of(recorder: ListenerRecorder) -> Callable[[], str | None]:

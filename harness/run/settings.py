@@ -120,6 +120,8 @@ def from_config(path: Path | None) -> dict[str, Any]:
         raise SettingsError(f"cannot read config file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     table = raw.get("target", {})
     if not isinstance(table, dict):
         raise SettingsError(f"{path}: [target] must be a table")

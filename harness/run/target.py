@@ -12,13 +12,17 @@ from typing import Any
 from urllib.parse import urlparse
 
 import requests
+from pusher import http as pusher_http
+from pusher.pusher_client import PusherClient
 
 from ..api import StocktakeApi
-from ..bots.endpoint import PusherEndpoint
+from ..bots.endpoint import SDK_APP_ID, PusherEndpoint
 from ..contract import Contract
 from ..errors import SettingsError
 from ..sim.stack import EmbeddedStack
 from .settings import TargetSettings
+
+LOG_PATH = "/_harness/log"
 
 
 @dataclass
@@ -81,7 +85,7 @@ class Target:
             contract or Contract(),
             other_hotel=api["other_hotel"],
             other_token=api["other_token"],
-            logs_url=f"http://{pusher['host']}:{pusher['port']}/_harness/log",
+            logs_url=LOG_PATH,
         )
 
     def api(self) -> StocktakeApi:
@@ -101,10 +105,23 @@ class Target:
             timeout=self.request_timeout_s,
         )
 
-    def server_logs(self) -> dict[str, list[dict[str, Any]]]:
-        if self.logs_url is None:
+    def server_logs(self) -> dict[str, Any]:
+        """The embedded server's own record (injected faults, refused triggers), fetched with a request
+        the official SDK signs, as the server demands of every API call."""
+        if self.logs_url is None or self.pusher.secret is None:
             return {"faults": [], "rejections": []}
-        return requests.get(self.logs_url, timeout=10).json()
+        client = PusherClient(
+            app_id=SDK_APP_ID,
+            key=self.pusher.key,
+            secret=self.pusher.secret,
+            host=self.pusher.host,
+            port=self.pusher.port,
+            ssl=self.pusher.tls,
+        )
+        response = requests.get(pusher_http.Request(client, "GET", self.logs_url).url, timeout=10)
+        response.raise_for_status()
+        logs: dict[str, Any] = response.json()
+        return logs
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a report (the settings' SECRET_NAMES)."""
@@ -113,7 +130,11 @@ class Target:
 
 def _complete(s: TargetSettings) -> tuple[str, str, str]:
     """(target, hotel, token) of settings that name a target, or the first thing missing."""
-    url = urlparse(s.target or "")
+    try:
+        url = urlparse(s.target or "")
+        url.port  # noqa: B018 - parsing the port is what refuses "http://[::1" and "http://h:99999"
+    except ValueError as exc:
+        raise SettingsError(f"--target is not a URL ({exc}): {s.target!r}") from None
     if url.scheme not in ("http", "https") or not url.netloc:
         raise SettingsError(f"--target must be an http(s) URL, got {s.target!r}")
     for name in ("token", "hotel", "pusher_key"):

@@ -44,6 +44,8 @@ CASES = [
     ("PATCH", "/stocktake-lines/{line}/", {"counted_full_units": 1, "socket_id": "abc"}, 400, "socket"),
     ("PATCH", "/stocktake-lines/999999/", {"counted_full_units": 1}, 404, "Not found"),
     ("PATCH", "/stocktake-lines/abc/", {"counted_full_units": 1}, 404, "Not found"),
+    ("PATCH", "/stocktake-lines/%C2%B2/", {"counted_full_units": 1}, 404, "Not found"),
+    ("PATCH", "/stocktake-lines/%D9%A3/", {"counted_full_units": 1}, 404, "Not found"),
     ("POST", "/stocktake-lines/{line}/add-movement/", {"movement_type": "THEFT", "quantity": 1}, 400, "movement_type"),
     (
         "POST",

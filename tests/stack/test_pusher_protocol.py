@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from harness.sim.pusher.signing import channel_auth
 from harness.sim.stack import EmbeddedStack
@@ -170,3 +171,39 @@ def test_a_client_that_never_reads_does_not_stall_others(stocksync_stack_factory
         if len(stack.pusher.hub.channels.get("busy", {})) == 1:
             break
     assert list(stack.pusher.hub.channels["busy"]) == [healthy_id], "the stalled client was cut off (4100)"
+
+
+def test_a_client_flooding_pings_without_reading_is_closed_as_over_capacity(stocksync_stack_factory) -> None:
+    """Pongs go through the same bounded queue as events: a client that does not read is cut off
+    (4100), as Pusher closes slow clients, instead of its pongs being dropped in silence."""
+    stack = stocksync_stack_factory()
+    stack.pusher.hub.queue_limit = 50
+    flooder = RawClient(stack, receive_buffer=4096)
+    socket_id = flooder.established()
+    flooder.ws.sock.setblocking(False)
+    frame = json.dumps({"event": "pusher:ping", "data": {}})
+    sent = 0
+    while socket_id in stack.pusher.hub.connections and sent < 200_000:
+        try:
+            flooder.ws.send(frame)
+            sent += 1
+        except (BlockingIOError, OSError):
+            break
+    wait_until(lambda: socket_id not in stack.pusher.hub.connections, 10, what="the flooder to be cut off")
+    assert sent < 200_000
+
+
+def test_the_harness_log_is_signed_like_the_http_api(stocksync_stack_factory) -> None:
+    from pusher import http as pusher_http
+    from pusher.pusher_client import PusherClient
+
+    stack = stocksync_stack_factory()
+    cfg = stack.pusher.config
+    base = f"http://127.0.0.1:{stack.pusher_port}"
+    assert requests.get(f"{base}/_harness/log", timeout=5).status_code == 401
+    client = PusherClient(
+        app_id=cfg.app_id, key=cfg.key, secret=cfg.secret, host="127.0.0.1", port=stack.pusher_port, ssl=False
+    )
+    signed = requests.get(pusher_http.Request(client, "GET", "/_harness/log").url, timeout=5)
+    assert signed.status_code == 200
+    assert signed.json() == {"faults": [], "faults_dropped": 0, "rejections": [], "rejections_dropped": 0}

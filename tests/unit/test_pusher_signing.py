@@ -75,3 +75,12 @@ def test_timestamp_within_600_seconds_is_accepted() -> None:
     verify_request(KEY, SECRET, "GET", "/apps/3/channels", query, b"", now=2_000_000_000 + 599)
     with pytest.raises(RequestRejected):
         verify_request(KEY, SECRET, "GET", "/apps/3/channels", query, b"", now=2_000_000_000 + 601)
+
+
+def test_the_servers_logs_are_a_ring_that_counts_what_fell_off() -> None:
+    from harness.sim.pusher.faults import Ring
+
+    ring: Ring[int] = Ring(limit=3)
+    for n in range(5):
+        ring.append(n)
+    assert list(ring) == [2, 3, 4] and ring.dropped == 2

@@ -133,7 +133,9 @@ class BackendSimulator:
             if not SOCKET_ID.match(socket_id):
                 raise HttpError(400, {"socket_id": [f"Invalid socket id {socket_id!r}."]})
             own = (f"private-{hotel['slug']}-stocktakes", f"private-{hotel['slug']}-stocktake-")
-            if not (channel == own[0] or (channel.startswith(own[1]) and channel[len(own[1]) :].isdigit())):
+            if not (
+                channel == own[0] or (channel.startswith(own[1]) and positive_id(channel[len(own[1]) :]) is not None)
+            ):
                 raise HttpError(403, {"detail": f"Not allowed to subscribe to {channel!r}."})
             return Outcome(200, self.broadcaster.client.authenticate(channel=channel, socket_id=socket_id), [])
 

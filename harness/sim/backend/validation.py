@@ -93,5 +93,6 @@ def period(body: dict[str, Any]) -> tuple[str, str]:
 
 
 def positive_id(raw: str) -> int | None:
-    """Path and query ids; None means 'not an id', which the view answers with 404."""
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    """Path and query ids; None means 'not an id', which the view answers with 404. ASCII digits
+    only: `str.isdigit` also accepts superscripts and other scripts' digits, which `int` refuses."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None

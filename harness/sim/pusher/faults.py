@@ -13,10 +13,33 @@ import json
 import random
 import threading
 import time
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 KINDS = ("drop", "duplicate", "delay", "reorder", "disconnect")
+
+
+LOG_LIMIT = 100_000  # records kept for /_harness/log; older ones are counted, not kept
+T = TypeVar("T")
+
+
+class Ring(Generic[T]):
+    """The newest LOG_LIMIT records, and how many older ones fell off: a log that cannot grow
+    without bound, and says when it has forgotten something."""
+
+    def __init__(self, limit: int = LOG_LIMIT) -> None:
+        self._items: deque[T] = deque(maxlen=limit)
+        self.dropped = 0
+
+    def append(self, item: T) -> None:
+        self.dropped += len(self._items) == self._items.maxlen
+        self._items.append(item)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(list(self._items))
 
 
 @dataclass(frozen=True)
@@ -57,7 +80,7 @@ class FaultInjector:
         self.config = config
         self._rng = random.Random(config.seed)
         self._lock = threading.Lock()
-        self._log: list[InjectedFault] = []
+        self.log: Ring[InjectedFault] = Ring()
         self._log_path = log_path
 
     def decide(self, socket_id: str, channel: str, event: str) -> str | None:
@@ -75,11 +98,11 @@ class FaultInjector:
 
     def _record(self, fault: InjectedFault) -> None:
         with self._lock:
-            self._log.append(fault)
+            self.log.append(fault)
             if self._log_path is not None:
                 with self._log_path.open("a") as fh:
                     fh.write(json.dumps(asdict(fault)) + "\n")
 
     def injected(self) -> list[InjectedFault]:
         with self._lock:
-            return list(self._log)
+            return list(self.log)

@@ -28,7 +28,7 @@ Handler = Callable[[web.Request, "PusherServer", bytes], Awaitable[Any]]
 def _signed(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def wrapped(request: web.Request) -> web.Response:
         server: PusherServer = request.app[SERVER]
-        if request.match_info["app_id"] != server.config.app_id:
+        if request.match_info.get("app_id", server.config.app_id) != server.config.app_id:
             return web.json_response({"error": "Unknown app"}, status=404)
         body = await request.read()
         try:
@@ -121,12 +121,16 @@ async def _users(request: web.Request, server: PusherServer, body: bytes) -> dic
     return {"users": [{"id": user_id} for user_id in server.hub.members(name)]}
 
 
-async def _harness_log(request: web.Request) -> web.Response:
-    """Not part of Pusher's API: lets a harness in another process read what the server did."""
-    server: PusherServer = request.app[SERVER]
-    return web.json_response(
-        {"faults": [asdict(f) for f in server.hub.faults.injected()], "rejections": list(server.rejections)}
-    )
+async def _harness_log(request: web.Request, server: PusherServer, body: bytes) -> dict[str, Any]:
+    """Not part of Pusher's API: lets a harness in another process read what the server did. Signed
+    like the HTTP API (it names sockets and channels), and bounded: what fell off is counted."""
+    faults = server.hub.faults
+    return {
+        "faults": [asdict(f) for f in faults.injected()],
+        "faults_dropped": faults.log.dropped,
+        "rejections": list(server.rejections),
+        "rejections_dropped": server.rejections.dropped,
+    }
 
 
 def add_routes(app: web.Application) -> None:
@@ -135,4 +139,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/apps/{app_id}/channels", _signed(_channels))
     app.router.add_get("/apps/{app_id}/channels/{channel}", _signed(_channel))
     app.router.add_get("/apps/{app_id}/channels/{channel}/users", _signed(_users))
-    app.router.add_get("/_harness/log", _harness_log)
+    app.router.add_get("/_harness/log", _signed(_harness_log))

@@ -114,7 +114,7 @@ class Hub:
     def _broadcast(self, channel: str, frame: str, exclude: Connection | None) -> None:
         for conn in list(self.channels.get(channel, {}).values()):
             if conn is not exclude:
-                self._enqueue(conn, frame)
+                self.deliver(conn, frame)
 
     def publish(self, publish: Publish) -> None:
         self.published += 1
@@ -144,23 +144,24 @@ class Hub:
             return
         if kind == "delay":
             loop = asyncio.get_running_loop()
-            loop.call_later(self.faults.config.delay_ms / 1000, self._enqueue, conn, frame)
+            loop.call_later(self.faults.config.delay_ms / 1000, self.deliver, conn, frame)
             return
         if kind == "reorder" and conn.held is None:
             conn.held = frame
             asyncio.get_running_loop().call_later(1.0, self._release_held, conn, frame)
             return
-        self._enqueue(conn, frame)
+        self.deliver(conn, frame)
         if kind == "duplicate":
-            self._enqueue(conn, frame)
+            self.deliver(conn, frame)
         self._release_held(conn, conn.held)
 
     def _release_held(self, conn: Connection, frame: str | None) -> None:
         if frame is not None and conn.held is frame:
             conn.held = None
-            self._enqueue(conn, frame)
+            self.deliver(conn, frame)
 
-    def _enqueue(self, conn: Connection, frame: str | Close) -> None:
+    def deliver(self, conn: Connection, frame: str | Close) -> None:
+        """The one way a frame reaches a client: queued, or the client is closed as over capacity."""
         if conn.closed:
             return
         if not conn.send(frame):

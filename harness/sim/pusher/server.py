@@ -11,7 +11,7 @@ from aiohttp import web
 
 from ..errors import error_middleware
 from .appkey import SERVER
-from .faults import DeliveryFaults, FaultInjector
+from .faults import DeliveryFaults, FaultInjector, Ring
 from .http_api import add_routes
 from .hub import Hub
 from .ws import websocket_handler
@@ -36,7 +36,7 @@ class PusherServer:
         self.config = config
         self.hub = Hub(FaultInjector(config.faults, config.fault_log), config.queue_limit)
         self.errors: list[BaseException] = []
-        self.rejections: list[dict[str, Any]] = []
+        self.rejections: Ring[dict[str, Any]] = Ring()
         self.app = web.Application(middlewares=[error_middleware(self.errors)])
         self.app[SERVER] = self
         self.app.router.add_get("/app/{key}", websocket_handler)

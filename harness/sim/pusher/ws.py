@@ -59,15 +59,20 @@ class _Session:
                 await asyncio.sleep(cfg.activity_timeout - idle)
                 continue
             self.activity.clear()
-            self.conn.send(protocol.encode("pusher:ping", "{}"))
+            self.send(protocol.encode("pusher:ping", "{}"))
             try:
                 await asyncio.wait_for(self.activity.wait(), cfg.pong_timeout)
             except TimeoutError:
                 self.server.hub.close(self.conn, protocol.PONG_NOT_RECEIVED, "Pong reply not received")
                 return
 
+    def send(self, frame: str) -> None:
+        """Every frame to this client, pongs and errors included, goes through the hub's bounded
+        queue: a client that does not read is closed (4100), never silently skipped."""
+        self.server.hub.deliver(self.conn, frame)
+
     def error(self, message: str, code: int | None = None) -> None:
-        self.conn.send(protocol.error_frame(message, code))
+        self.send(protocol.error_frame(message, code))
 
     def handle(self, text: str) -> None:
         self.last_seen = time.monotonic()
@@ -80,7 +85,7 @@ class _Session:
 
     def _dispatch(self, event: str, data: Any, channel: str | None) -> None:
         if event == "pusher:ping":
-            self.conn.send(protocol.encode("pusher:pong", "{}"))
+            self.send(protocol.encode("pusher:pong", "{}"))
         elif event == "pusher:pong":
             return
         elif event == "pusher:subscribe":
@@ -112,7 +117,7 @@ class _Session:
         if channel in self.conn.channels:
             return
         result = self.server.hub.subscribe(self.conn, channel, member)
-        self.conn.send(protocol.encode("pusher_internal:subscription_succeeded", result, channel))
+        self.send(protocol.encode("pusher_internal:subscription_succeeded", result, channel))
 
     def _client_event(self, event: str, data: Any, channel: str | None) -> None:
         if channel is None or not needs_auth(channel):
@@ -164,7 +169,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
         conn.abort = transport.abort
     server.sockets.add(ws)
     session = _Session(server, ws, conn)
-    conn.send(protocol.connection_established(conn.socket_id, server.config.activity_timeout))
+    session.send(protocol.connection_established(conn.socket_id, server.config.activity_timeout))
     tasks = [asyncio.create_task(_writer(ws, conn)), asyncio.create_task(session.watchdog())]
     try:
         async for msg in ws:

@@ -1,0 +1,185 @@
+"""Fuzzing what users hand the CLI: files and flags in, an exit code in {0, 1, 2, 3} out, never a
+traceback, never a file outside the report folder named; and no secret in any report."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from harness.checks import check
+from harness.cli import main
+from harness.contract import Contract
+from harness.report import build_report
+from harness.report.html import render_html
+from harness.report.junit import render_junit
+from tests.histories import healthy
+
+EXAMPLES = int(os.environ.get("STOCKSYNC_FUZZ_EXAMPLES", "25"))
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**12), 10**12), st.floats(allow_nan=True), st.text(max_size=12)
+)
+TOML_VALUES = st.sampled_from(
+    ['"x"', "5", "-1", "nan", "inf", "1e400", "[1, 2]", "{patch = nan}", '"/../../x"', "true"]
+)
+SECTIONS = st.sampled_from(["", "[counters]", "[listeners]", "[run]", "[limits]", "[channels]", "[events]", "[target]"])
+KEYS = st.sampled_from(
+    [
+        "name",
+        "count",
+        "mix",
+        "kind",
+        "operations",
+        "latency_ms",
+        "target",
+        "pusher_port",
+        "list",
+        "detail",
+        "line-counted-updated",
+        "think_ms",
+        "faults",
+        "duration_s",
+    ]
+)
+
+
+@st.composite
+def toml_files(draw: st.DrawFn) -> bytes:
+    lines = [f"{draw(SECTIONS)}\n{draw(KEYS)} = {draw(TOML_VALUES)}" for _ in range(draw(st.integers(0, 4)))]
+    text = "\n".join(lines).encode()
+    return draw(st.one_of(st.just(text), st.binary(max_size=60), st.just(text + b"\xff\xfe")))
+
+
+@st.composite
+def history_files(draw: st.DrawFn) -> bytes:
+    records = []
+    for _ in range(draw(st.integers(0, 5))):
+        kind = draw(st.sampled_from(["meta", "obs", "op", "bogus"]))
+        fields = draw(
+            st.dictionaries(
+                st.sampled_from(
+                    [
+                        "kind",
+                        "time",
+                        "id",
+                        "type",
+                        "listener",
+                        "invoke",
+                        "request",
+                        "status",
+                        "complete",
+                        "body",
+                        "error",
+                        "actor",
+                        "hotel",
+                        "actor_hotel",
+                        "socket_id",
+                        "channel",
+                    ]
+                ),
+                SCALARS,
+                max_size=6,
+            )
+        )
+        records.append(json.dumps({"rec": kind, **fields}, allow_nan=True))
+    text = "\n".join(records).encode()
+    return draw(st.one_of(st.just(text), st.binary(max_size=80)))
+
+
+FLAGS = st.lists(
+    st.sampled_from(
+        [
+            ["--seed", "x"],
+            ["--seed", "3"],
+            ["--fault", "pusher-drop="],
+            ["--fault", "nope"],
+            ["--fault", "pusher-drop=0.5"],
+            ["--strict"],
+            ["--latency-ms", "0"],
+            ["--latency-ms", "50"],
+            ["--target", "http://[::1"],
+            ["--pusher-port", "99999"],
+        ]
+    ),
+    max_size=3,
+)
+
+
+def _tree(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*")}
+
+
+def _fuzz_cli(
+    tmp_path_factory: pytest.TempPathFactory, command: str, content: bytes, extra: bytes, flags: list[list[str]]
+) -> None:
+    root = tmp_path_factory.mktemp("fuzz")
+    given_file, other = root / "given", root / "other.toml"
+    given_file.write_bytes(content)
+    other.write_bytes(extra)
+    reports = root / "reports"
+    args = (
+        ["run", str(given_file), "--dry-run", "--contract", str(other), "--config", str(other)]
+        if command == "run"
+        else ["check", str(given_file), "--contract", str(other), "--report-dir", str(reports)]
+    )
+    args += [a for flag in flags for a in flag]
+    before = _tree(root)
+    result = CliRunner().invoke(main, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.output)
+    assert result.exit_code in (0, 1, 2, 3), (args, result.output)
+    assert "Traceback" not in result.output
+    assert {p for p in _tree(root) - before if reports not in p.parents and p != reports} == set()
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    command=st.sampled_from(["run", "check"]),
+    scenario=toml_files(),
+    history=history_files(),
+    extra=toml_files(),
+    flags=FLAGS,
+)
+def test_the_cli_survives_any_file_and_flag(tmp_path_factory, command, scenario, history, extra, flags) -> None:
+    _fuzz_cli(tmp_path_factory, command, scenario if command == "run" else history, extra, flags)
+
+
+@pytest.mark.heavy
+@settings(max_examples=EXAMPLES * 20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    command=st.sampled_from(["run", "check"]),
+    scenario=toml_files(),
+    history=history_files(),
+    extra=toml_files(),
+    flags=FLAGS,
+)
+def test_the_cli_survives_any_file_and_flag_at_length(
+    tmp_path_factory, command, scenario, history, extra, flags
+) -> None:
+    _fuzz_cli(tmp_path_factory, command, scenario if command == "run" else history, extra, flags)
+
+
+def _renders(secret: str, planted: str) -> list[str]:
+    history = healthy()
+    history.meta["target"] = f"https://staging.example/?token={planted}"
+    history.operations[0].request["body"] = {"note": planted, planted: "as a key"}
+    history.operations[0].body = {**history.operations[0].body, "echo": f"<{planted}>"}
+    report = build_report(history, check(history, Contract()), [secret], 1.0)
+    return [json.dumps(report.to_json_dict(), indent=2), render_junit(report), render_html(report)]
+
+
+@settings(max_examples=EXAMPLES * 2, deadline=None)
+@given(secret=st.text(min_size=6, max_size=30))
+def test_no_secret_survives_in_any_report_format(secret: str) -> None:
+    forms = {secret, json.dumps(secret)[1:-1], html.escape(secret), html.escape(secret, quote=False)}
+    baseline = _renders("no-secret-here-at-all", "PLACEHOLDER")
+    assume(not any(form in text for form in forms for text in baseline))
+    texts = _renders(secret, secret)
+    json.loads(texts[0])
+    for text in texts:
+        assert not [form for form in forms if form in text]
