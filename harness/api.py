@@ -23,6 +23,7 @@ class ApiRequest:
     body: dict[str, Any] | None = None
     params: dict[str, str] = field(default_factory=dict)
     socket_id: str | None = None
+    operation: int | None = None  # the history's operation id, sent along so a simulator can log its faults by it
 
     @property
     def route(self) -> str:
@@ -67,6 +68,8 @@ class StocktakeApi:
         headers = {"Authorization": self._auth, "Accept": "application/json"}
         if request.socket_id:
             headers["X-Socket-ID"] = request.socket_id
+        if request.operation is not None:
+            headers["X-Stocksync-Operation"] = str(request.operation)
         label: dict[str, Any] = {"name": f"{request.method} {request.route}"} if self.label_routes else {}
         response = self.session.request(
             request.method,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ..api import TRANSPORT_ERRORS, ApiRequest, StocktakeApi
@@ -29,7 +30,7 @@ def perform(
         actor_hotel=api.hotel,
     )
     try:
-        response = api.send(request)
+        response = api.send(dataclasses.replace(request, operation=op.id))
     except TRANSPORT_ERRORS as exc:
         return history.complete(op, None, None, f"{type(exc).__name__}: {exc}")
     return history.complete(op, response.status, response.body)

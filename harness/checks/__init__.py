@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from .access import check_access
 from .findings import NAMES, Finding
 from .latency import latency_stats
 from .model import parse_receipts
-from .parts import all_listeners
+from .parts import all_listeners, timed
 from .routing import check_rejections
 from .verdict import PASS, decide
 from .writes import check_failed_writes, check_refusals
@@ -27,6 +28,7 @@ class CheckResult:
     counts: dict[str, int] = field(default_factory=dict)
     latency_samples: list[float] = field(default_factory=list)
     judged: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
     verdict: str = PASS
     reasons: list[str] = field(default_factory=list)
 
@@ -56,11 +58,16 @@ def check(history: HistoryData, contract: Contract, latency_limit_ms: float | No
 def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | None) -> CheckResult:
     limit_ms = latency_limit_ms or history.meta.get("latency_limit_ms") or DEFAULT_LATENCY_LIMIT_MS
     part = all_listeners(history, contract, limit_ms / 1000)
-    findings, judged = part.findings, part.judged
+    findings, judged, seconds = part.findings, part.judged, part.seconds
+    started = time.perf_counter()
     findings.extend(check_rejections(history, judged))
+    started = timed(seconds, ("oversize-payload",), started)
     findings.extend(check_access(history, judged))
+    started = timed(seconds, ("server-error", "cross-hotel-access", "locked-write-accepted"), started)
     findings.extend(check_refusals(history, judged))
+    started = timed(seconds, ("writes-refused",), started)
     findings.extend(check_failed_writes(history, lambda: parse_receipts(history, contract), judged))
+    timed(seconds, ("write-despite-error",), started)
     findings.extend(_recorded(history))
     judged["public-channel-exposure"] += len(history.meta.get("exposure_probed") or [])
     findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))
@@ -73,6 +80,7 @@ def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | N
     samples = [v for values in part.by_event.values() for v in values]
     result = CheckResult(findings, latency_stats(part.by_event, part.by_listener), counts, samples)
     result.judged = {name: judged.get(name, 0) for name in NAMES}
+    result.seconds = {name: round(seconds.get(name, 0.0), 6) for name in NAMES}
     result.verdict, result.reasons = decide(history, result.errors, result.judged)
     return result
 

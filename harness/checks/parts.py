@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -38,18 +39,38 @@ class Part:
     receipts: int = 0
     matched: int = 0
     judged: Counter[str] = field(default_factory=Counter)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+DELIVERY_CHECKS = ("missing-event", "duplicate-event", "payload-mismatch", "late-event", "self-echo",
+                   "gap-during-disconnect")  # fmt: skip
+ROUTING_CHECKS = ("oversize-payload", "unexpected-event", "wrong-channel", "envelope-mismatch")
+
+
+def timed(seconds: dict[str, float], names: tuple[str, ...], started: float) -> float:
+    """Charge the time since `started` to every check of one pass (they share it); returns now."""
+    now = time.perf_counter()
+    for name in names:
+        seconds[name] = seconds.get(name, 0.0) + now - started
+    return now
 
 
 def listener_part(history: HistoryData, contract: Contract, limit_s: float) -> Part:
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
     receipts = parse_receipts(history, contract)
     delivery = check_delivery(history, contract, receipts, limit_s)
+    started = timed(seconds, DELIVERY_CHECKS, started)
     judged = delivery.judged
     findings = list(delivery.findings)
     findings.extend(check_routing(contract, receipts, judged))
+    started = timed(seconds, ROUTING_CHECKS, started)
     findings.extend(check_order(delivery.matches, judged))
+    started = timed(seconds, ("out-of-order",), started)
     findings.extend(check_views(history, contract, receipts, judged))
+    timed(seconds, ("divergence",), started)
     by_event, by_listener = by_event_and_listener(delivery.latencies)
-    return Part(findings, by_event, by_listener, len(receipts), len(delivery.matches), judged)
+    return Part(findings, by_event, by_listener, len(receipts), len(delivery.matches), judged, seconds)
 
 
 def _run_share(index: int) -> Part:
@@ -116,4 +137,6 @@ def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> P
         joined.receipts += part.receipts
         joined.matched += part.matched
         joined.judged.update(part.judged)
+        for name, spent in part.seconds.items():
+            joined.seconds[name] = joined.seconds.get(name, 0.0) + spent
     return joined

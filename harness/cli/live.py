@@ -12,11 +12,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from ..run.progress import Progress as RunProgress
 from ..run.runner import Runner, RunOutcome
 
+LINE_EVERY_S = 5.0
+
 
 class LiveProgress:
-    """operations / deliveries / findings so far, on stderr, while the run goes."""
+    """operations / deliveries / findings so far, on stderr, while the run goes: a live bar on a
+    terminal, a plain line every LINE_EVERY_S elsewhere (a CI log shows the run is alive)."""
 
     def __init__(self, console: Console, total: int) -> None:
+        self.console, self.total, self._said = console, total, 0.0
         self.bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -31,6 +35,14 @@ class LiveProgress:
         self.task = self.bar.add_task("running", total=total, receipts=0, failures=0, findings=0)
 
     def update(self, p: RunProgress) -> None:
+        if not self.console.is_terminal and p.elapsed - self._said >= LINE_EVERY_S:
+            self._said = p.elapsed
+            findings = "…" if p.findings is None else p.findings
+            self.console.print(
+                f"{p.elapsed:.0f} s: {p.operations}/{self.total} ops · {p.receipts} deliveries · "
+                f"{p.failures} 5xx · findings so far {findings}",
+                highlight=False,
+            )
         self.bar.update(
             self.task,
             completed=p.operations,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
 
 from .. import faults as fault_catalogue
 
@@ -27,3 +30,42 @@ def fault_selection(values: Iterable[str]) -> fault_catalogue.FaultSelection:
         return fault_catalogue.select(values)
     except fault_catalogue.UnknownFault as exc:
         raise click.BadParameter(str(exc), param_hint="--fault") from None
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where a run's or a check's verdict goes besides the exit code."""
+
+    out: Path | None = None
+    junit: Path | None = None
+    json: bool = False
+    quiet: bool = False
+
+    def console(self) -> Console:
+        return Console(stderr=True, quiet=self.quiet)
+
+
+def output_options(command: F) -> F:
+    """--out, --junit, --json, --quiet: what a CI step needs to know where the reports are."""
+    for option in reversed(
+        (
+            click.option(
+                "--out",
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Write the reports exactly here (no timestamped folder).",
+            ),
+            click.option(
+                "--junit",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Also write the JUnit XML to this path.",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout."),
+            click.option("--quiet", "-q", is_flag=True, help="No progress and no summary: the exit code says it."),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def output_of(out: Path | None, junit: Path | None, as_json: bool, quiet: bool) -> Output:
+    return Output(out, junit, as_json, quiet)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from ..contract import Contract, described_contract, load_contract
 from ..errors import ListenersNotReady, SetupFailed, UsageError
 from ..faults import FaultSelection
 from ..history import load
-from ..report import Report, build_report, exit_code, publish, timestamped_folder, writable_folder
+from ..report import Report, build_report, exit_code, publish, timestamped_folder, writable_folder, write_junit
 from ..report.console import print_summary
 from ..run.dry_run import describe_plan
 from ..run.open_files import ensure_open_files
@@ -26,7 +27,7 @@ from ..run.target import Target
 from ..scenario import Scenario, load_scenario
 from ..sim.stack import EmbeddedStack, StackOptions
 from .live import play
-from .options import fault_option, fault_selection, seed_option
+from .options import Output, fault_option, fault_selection, output_of, output_options, seed_option
 from .target_options import target_options
 
 DEFAULT_REPORTS = Path("reports")
@@ -91,6 +92,7 @@ def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: b
     help="A contract TOML naming your channels and events (default: the seed contract).",
 )
 @click.option("--strict", is_flag=True, help="Warnings (public channels, planned gaps) fail the run too.")
+@output_options
 @target_options
 def run_command(
     scenario: str,
@@ -99,6 +101,10 @@ def run_command(
     seed: int,
     contract_file: Path | None,
     strict: bool,
+    out: Path | None,
+    junit: Path | None,
+    as_json: bool,
+    quiet: bool,
     dry_run: bool,
     keep: bool,
     **target_flags: Any,
@@ -106,16 +112,19 @@ def run_command(
     """Play SCENARIO (a name from scenarios/ or a path; default smoke) and check sync.
 
     With no --target, the embedded Pusher server and backend simulator are started on
-    127.0.0.1. Exit 0: no findings; 1: findings; 2: usage or configuration error.
+    127.0.0.1. Exit 0: pass; 1: findings; 2: usage or configuration error; 3: inconclusive.
     """
-    console = Console(stderr=True)
+    output = output_of(out, junit, as_json, quiet)
+    console = output.console()
     spec = load_scenario(scenario)
     contract = load_contract(contract_file)
     selection, remote = _resolve(spec, fault_names, target_flags, contract)
     if dry_run:
         _print_plan(spec, remote, contract, keep)
         return
-    directory = writable_folder(timestamped_folder(report_dir, spec.name))
+    directory = writable_folder(out or timestamped_folder(report_dir, spec.name))
+    if junit is not None:
+        writable_folder(junit.parent)
     ensure_open_files(spec.listeners.count + spec.listeners.list_page + spec.counters.count, embedded=remote is None)
     if remote is not None:
         preflight(remote)
@@ -123,7 +132,19 @@ def run_command(
     else:
         with EmbeddedStack(StackOptions(faults=selection, seed=seed, items_per_hotel=spec.stocktake.items)) as stack:
             report = _play_on(spec, Target.embedded(stack, contract), seed, directory, keep, console)
-    sys.exit(publish(report, directory, console, strict))
+    sys.exit(_conclude(report, directory, output, console, strict))
+
+
+def _conclude(report: Report, directory: Path | None, output: Output, console: Console, strict: bool) -> int:
+    """Reports where asked, the summary unless quiet, report.json on stdout with --json; the exit code."""
+    code = publish(report, directory, console, strict) if directory is not None else exit_code(report, strict)
+    if directory is None:
+        print_summary(report, console)
+    if output.junit is not None:
+        write_junit(report, output.junit)
+    if output.json:
+        click.echo(json.dumps(report.to_json_dict(), indent=2))
+    return code
 
 
 @click.command("check")
@@ -141,23 +162,31 @@ def run_command(
 )
 @click.option("--latency-ms", type=click.IntRange(1), help="Override the run's latency limit.")
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+@output_options
 def check_command(
-    history_file: Path, contract_file: Path | None, report_dir: Path | None, latency_ms: int | None, strict: bool
+    history_file: Path,
+    contract_file: Path | None,
+    report_dir: Path | None,
+    latency_ms: int | None,
+    strict: bool,
+    out: Path | None,
+    junit: Path | None,
+    as_json: bool,
+    quiet: bool,
 ) -> None:
     """Re-check a recorded HISTORY.jsonl offline, against the contract and latency limit it recorded.
 
     Exit 0 pass, 1 findings, 3 inconclusive (e.g. a history with nothing in it), 2 usage error.
     """
-    if report_dir is not None:
-        writable_folder(report_dir)
+    output = output_of(out, junit, as_json, quiet)
+    directory = out or report_dir
+    for folder in (directory, junit.parent if junit else None):
+        if folder is not None:
+            writable_folder(folder)
     history = load(history_file)
     contract = load_contract(contract_file) if contract_file else described_contract(history.meta.get("contract"))
     result = check(history, contract or Contract(), latency_ms)
     ops = history.operations
     duration = max((op.complete or op.invoke for op in ops), default=0.0) - min((op.invoke for op in ops), default=0.0)
     report = build_report(history, result, [], duration)
-    console = Console(stderr=True)
-    if report_dir is None:
-        print_summary(report, console)
-        sys.exit(exit_code(report, strict))
-    sys.exit(publish(report, report_dir, console, strict))
+    sys.exit(_conclude(report, directory, output, output.console(), strict))

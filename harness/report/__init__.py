@@ -28,6 +28,7 @@ __all__ = [
     "safe_name",
     "timestamped_folder",
     "writable_folder",
+    "write_junit",
     "write_reports",
 ]
 
@@ -62,9 +63,15 @@ def write_reports(report: Report, directory: Path) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = {"json": directory / "report.json", "junit": directory / "junit.xml", "html": directory / "report.html"}
     paths["json"].write_text(json.dumps(report.to_json_dict(), indent=2), encoding="utf-8")
-    paths["junit"].write_text(render_junit(report), encoding="utf-8")
+    write_junit(report, paths["junit"])
     paths["html"].write_text(render_html(report), encoding="utf-8")
     return paths
+
+
+def write_junit(report: Report, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_junit(report), encoding="utf-8")
+    return path
 
 
 def exit_code(report: Report, strict: bool = False) -> int:

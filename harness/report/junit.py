@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 from .model import Report
 
-EVIDENCE_SHOWN = 20
+EVIDENCE_SHOWN = 3
 
 
 def render_junit(report: Report) -> str:
@@ -35,7 +35,8 @@ def render_junit(report: Report) -> str:
         )
         node.text = "\n".join(report.reasons)
     for check in checks:
-        case = ET.SubElement(suite, "testcase", classname=classname, name=check.name, time="0")
+        case = ET.SubElement(suite, "testcase", classname=classname, name=check.name, time=f"{check.seconds:.6f}")
+        ET.SubElement(ET.SubElement(case, "properties"), "property", name="judged", value=str(check.judged))
         if check.status == "not judged":
             ET.SubElement(case, "skipped", message=f"not judged: this run gave {check.name} nothing to judge")
             continue
@@ -48,7 +49,8 @@ def render_junit(report: Report) -> str:
         tag = "failure" if check.severity == "error" else "system-out"
         node = ET.SubElement(case, tag)
         if tag == "failure":
-            node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {found[0].message}")
+            firsts = "; ".join(f.message for f in found[:EVIDENCE_SHOWN])
+            node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {firsts}")
             node.set("type", check.name)
         node.text = evidence
     props = ET.SubElement(suite, "properties")

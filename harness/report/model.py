@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..checks import DEFAULT_LATENCY_LIMIT_MS, CheckResult
 from ..checks.findings import NAMES
 from ..history import HistoryData
+from .explain import explanations
 from .groups import FindingGroup, group_findings
 
 REDACTED = "[redacted]"
@@ -32,6 +33,7 @@ class CheckRow(_Model):
     count: int
     severity: str
     judged: int
+    seconds: float = 0.0
 
     @property
     def status(self) -> str:
@@ -53,6 +55,7 @@ class FindingRecord(_Model):
     actual: Any = None
     diff: list[str] = Field(default_factory=list)
     times: dict[str, float] = Field(default_factory=dict)
+    explained_by: list[str] = Field(default_factory=list)
 
 
 class LatencySummary(_Model):
@@ -186,6 +189,7 @@ def _checks(result: CheckResult) -> list[dict[str, Any]]:
             "meaning": meaning,
             "count": by_name.get(name, 0),
             "judged": result.judged.get(name, 0),
+            "seconds": result.seconds.get(name, 0.0),
             "severity": "warning"
             if name in by_name and all(f.severity == "warning" for f in result.findings if f.name == name)
             else "error",
@@ -206,7 +210,10 @@ def build_report(history: HistoryData, result: CheckResult, secrets: list[str], 
         "counts": result.counts,
         "findings_by_name": {name: by_name.get(name, 0) for name in NAMES},
         "checks": _checks(result),
-        "findings": [f.to_dict() for f in result.findings],
+        "findings": [
+            {**f.to_dict(), "explained_by": why}
+            for f, why in zip(result.findings, explanations(history, result.findings), strict=True)
+        ],
         "groups": [asdict(g) for g in group_findings(result.findings, limit_s)],
         "latency": {**result.latency, "histogram": _histogram(result.latency_samples)},
         "timeline": _timeline(history),

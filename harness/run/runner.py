@@ -88,7 +88,7 @@ class Runner:
             "contract": self.target.contract.describe(),
             "target": self.target.base_url,
             "hotel": self.target.hotel,
-            "faults": list(s.faults),
+            "faults": sorted({*s.faults, *self.target.faults}),
             "started": time.time(),
             "expect": {
                 "operations": s.run.operations,
@@ -273,10 +273,10 @@ class Runner:
         for fault in logs["faults"]:
             history.observe(
                 "injected-fault",
-                socket_id=fault["socket_id"],
-                channel=fault["channel"],
-                event=fault["event"],
-                data={"kind": fault["kind"]},
+                socket_id=fault.get("socket_id"),
+                channel=fault.get("channel"),
+                event=fault.get("event"),
+                data={k: fault.get(k) for k in ("kind", "layer", "operation") if fault.get(k) is not None},
             )
         for rejected in logs["rejections"]:
             for channel in rejected.get("channels") or [None]:

@@ -15,7 +15,7 @@ import requests
 from pusher import http as pusher_http
 from pusher.pusher_client import PusherClient
 
-from ..api import StocktakeApi
+from ..api import ApiRequest, StocktakeApi
 from ..bots.endpoint import SDK_APP_ID, PusherEndpoint
 from ..contract import Contract
 from ..errors import SettingsError
@@ -37,6 +37,7 @@ class Target:
     other_token: str | None = field(default=None, repr=False)
     logs_url: str | None = None
     request_timeout_s: float = 15.0
+    faults: list[str] = field(default_factory=list)  # injected into the embedded stack, for the record
 
     @property
     def remote(self) -> bool:
@@ -86,6 +87,7 @@ class Target:
             other_hotel=api["other_hotel"],
             other_token=api["other_token"],
             logs_url=LOG_PATH,
+            faults=list(info.get("faults", [])),
         )
 
     def api(self) -> StocktakeApi:
@@ -110,6 +112,8 @@ class Target:
         the official SDK signs, as the server demands of every API call."""
         if self.logs_url is None or self.pusher.secret is None:
             return {"faults": [], "rejections": []}
+        api = self.api()
+        backend = api.send(ApiRequest("GET", self.logs_url))
         client = PusherClient(
             app_id=SDK_APP_ID,
             key=self.pusher.key,
@@ -121,6 +125,9 @@ class Target:
         response = requests.get(pusher_http.Request(client, "GET", self.logs_url).url, timeout=10)
         response.raise_for_status()
         logs: dict[str, Any] = response.json()
+        if backend.ok and isinstance(backend.body, dict):
+            logs["faults"] = [*logs["faults"], *backend.body.get("faults", [])]
+            logs["faults_dropped"] = logs.get("faults_dropped", 0) + backend.body.get("faults_dropped", 0)
         return logs
 
     def secrets(self) -> list[str]:

@@ -26,6 +26,7 @@ from .store import Row, Store
 from .validation import Invalid, json_body, positive_id
 
 SOCKET_ID = re.compile(r"^\d+\.\d+$")
+OPERATION_HEADER = "X-Stocksync-Operation"
 DEFAULT_PREFIX = "/api/stock_tracker/{hotel}/"
 REFUSED = {"detail": "Injected fault refuse-line-writes: You do not have permission to perform this action."}
 AFTER_COMMIT = {"detail": "Injected fault commit-then-500: the change was saved, then the view raised."}
@@ -122,6 +123,7 @@ class BackendSimulator:
             self._write(lambda db, h, a, q, b: self.service.add_movement(db, h, q["id"], b), flaky=True),
         )
         r.add_post(prefix + "/pusher/auth/", self._channel_auth)
+        r.add_get(prefix + "/_harness/log", self._read(lambda h, a, q, b: Outcome(200, self._fault_log())))
 
     async def _channel_auth(self, request: web.Request) -> web.Response:
         """The channel auth endpoint pusher-js calls: signs only the caller's own hotel's channels."""
@@ -140,6 +142,11 @@ class BackendSimulator:
             return Outcome(200, self.broadcaster.client.authenticate(channel=channel, socket_id=socket_id), [])
 
         return await self._respond(self._readers, run)
+
+    def _fault_log(self) -> dict[str, Any]:
+        """Not part of the backend's API: the faults that hit, by operation, for a harness in another
+        process. Behind the same token check as every other call."""
+        return {"faults": list(self.faults.log), "faults_dropped": self.faults.log.dropped}
 
     def _authorise(self, request: web.Request) -> tuple[Row, Actor]:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -169,6 +176,7 @@ class BackendSimulator:
     def _read(self, op: Op) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handler(request: web.Request) -> web.Response:
             def run() -> Outcome:
+                self.faults.serving(request.headers.get(OPERATION_HEADER))
                 hotel, actor = self._authorise(request)
                 return op(hotel, actor, self._ids(request), {})
 
@@ -183,11 +191,12 @@ class BackendSimulator:
 
         async def handler(request: web.Request) -> web.Response:
             raw = await request.read()
-            faults = self.faults
-            hang = flaky and faults.hits("hang-then-commit")
-            after_commit = HttpError(500, AFTER_COMMIT) if flaky and faults.hits("commit-then-500") else None
+            faults, operation = self.faults, request.headers.get(OPERATION_HEADER)
+            hang = flaky and faults.hits("hang-then-commit", operation)
+            after_commit = HttpError(500, AFTER_COMMIT) if flaky and faults.hits("commit-then-500", operation) else None
 
             def run() -> Outcome:
+                faults.serving(operation)
                 hotel, actor = self._authorise(request)
                 ids = self._ids(request)
                 body = json_body(raw)

@@ -17,6 +17,8 @@ from typing import Any
 
 import pusher
 
+from ..pusher.faults import Ring
+
 log = logging.getLogger(__name__)
 
 
@@ -46,13 +48,24 @@ class BackendFaults:
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
         self._lock = threading.Lock()
+        self._request = threading.local()
+        self.log: Ring[dict[str, Any]] = Ring()
 
-    def hits(self, name: str) -> bool:
+    def serving(self, operation: str | None) -> None:
+        """The harness operation (its X-Stocksync-Operation header) this thread now serves, so each
+        fault that hits is logged against the operation it bent: evidence, as the Pusher server keeps."""
+        self._request.operation = operation
+
+    def hits(self, name: str, operation: str | None = None) -> bool:
         rate = self.rates.get(name, 0.0)
         if rate <= 0:
             return False
         with self._lock:
-            return self._rng.random() < rate
+            hit = self._rng.random() < rate
+        if hit:
+            op = operation if operation is not None else getattr(self._request, "operation", None)
+            self.log.append({"kind": name, "layer": "backend", "operation": op, "at": time.time()})
+        return hit
 
 
 @dataclass(frozen=True)

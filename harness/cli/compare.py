@@ -1,0 +1,57 @@
+"""`stocksync compare OLD NEW`: what got worse between two runs; exit 1 on a regression."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import UsageError
+from ..exit_codes import EXIT_FINDINGS, EXIT_PASS
+from ..report.compare import compare
+
+
+def _report(path: Path) -> dict[str, Any]:
+    target = path / "report.json" if path.is_dir() else path
+    try:
+        loaded = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"{target}: not a readable report.json ({exc})") from None
+    if not isinstance(loaded, dict) or "verdict" not in loaded:
+        raise UsageError(f"{target}: not a stocksync report.json (no verdict)")
+    return loaded
+
+
+@click.command("compare")
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--p99-rise",
+    type=click.FloatRange(0),
+    default=0.2,
+    show_default=True,
+    help="A p99 latency rise above this share (and 5 ms) is a regression.",
+)
+def compare_command(old: Path, new: Path, p99_rise: float) -> None:
+    """Compare two runs' report.json (or their folders): new findings, a verdict that fell, a check
+    no longer judged, p99 latency up. Exit 1 on a regression, 0 otherwise."""
+    changes = compare(_report(old), _report(new), p99_rise)
+    console = Console(stderr=True)
+    if changes:
+        table = Table("what", "before", "after", "", title="changes", title_justify="left")
+        for change in changes:
+            table.add_row(
+                change.what,
+                str(change.before),
+                str(change.after),
+                "[red]worse[/]" if change.regression else "[green]ok[/]",
+            )
+        console.print(table)
+    regressions = [c for c in changes if c.regression]
+    console.print(f"{len(regressions)} regression(s)" if regressions else "no regression", highlight=False)
+    sys.exit(EXIT_FINDINGS if regressions else EXIT_PASS)

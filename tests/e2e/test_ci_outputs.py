@@ -1,0 +1,54 @@
+"""What a CI step needs: a known report path, JUnit where asked, JSON on stdout, quiet logs that
+still show progress, and a comparison with the last good run."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from tests.e2e.test_cli_run import TINY, stocksync
+
+SLOWER = TINY.replace("think_ms = [10, 30]", "think_ms = [600, 800]").replace("operations = 6", "operations = 12")
+
+
+def test_out_junit_json_and_quiet(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY)
+    out, junit = tmp_path / "ci" / "smoke", tmp_path / "junit" / "stocksync.xml"
+    done = stocksync("run", scenario, "--out", out, "--junit", junit, "--json", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["history.jsonl", "junit.xml", "report.html", "report.json"]
+    assert json.loads(done.stdout)["verdict"] == "PASS"
+    assert done.stderr == "", "quiet means quiet"
+    suite = ET.parse(junit).getroot()
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert "missing-event" in cases and float(cases["missing-event"].get("time")) > 0
+    judged = cases["missing-event"].find("properties/property[@name='judged']")
+    assert judged is not None and int(judged.get("value")) > 0
+    assert cases["cross-hotel-access"].find("skipped") is not None, "a check that judged nothing is skipped"
+
+
+def test_without_a_terminal_progress_is_a_line_every_few_seconds(tmp_path: Path) -> None:
+    scenario = tmp_path / "slower.toml"
+    scenario.write_text(SLOWER)
+    done = stocksync("run", scenario, "--out", tmp_path / "r")
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^\d+ s: \d+/12 ops · \d+ deliveries · \d+ 5xx · findings so far", done.stderr, re.M), done.stderr
+
+
+def test_compare_says_what_got_worse(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY)
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    assert stocksync("run", scenario, "--out", good, "--quiet").returncode == 0
+    assert stocksync("run", scenario, "--out", bad, "--quiet", "--fault", "double-broadcast").returncode == 1
+    same = stocksync("compare", good, good / "report.json")
+    assert same.returncode == 0 and "no regression" in same.stderr
+    worse = stocksync("compare", good, bad)
+    assert worse.returncode == 1, worse.stderr
+    assert "duplicate-event findings" in worse.stderr and "worse" in worse.stderr
+    better = stocksync("compare", bad, good)
+    assert better.returncode == 0, better.stderr
+    assert stocksync("compare", good, scenario).returncode == 2
