@@ -122,12 +122,13 @@ def run_command(
     if dry_run:
         _print_plan(spec, remote, contract, keep)
         return
+    if remote is not None:
+        preflight(remote)  # nothing written, locally or remotely, before the target is known to be fit
     directory = writable_folder(out or timestamped_folder(report_dir, spec.name))
     if junit is not None:
         writable_folder(junit.parent)
     ensure_open_files(spec.listeners.count + spec.listeners.list_page + spec.counters.count, embedded=remote is None)
     if remote is not None:
-        preflight(remote)
         report = _play_on(spec, remote, seed, directory, keep, console)
     else:
         with EmbeddedStack(StackOptions(faults=selection, seed=seed, items_per_hotel=spec.stocktake.items)) as stack:

@@ -5,7 +5,7 @@ fixtures arrive through the `pytest11` entry point without an import.
 """
 
 from ..waiting import TimedOut, wait_until
-from .pytest_plugin import assert_no_findings
+from .assertions import assert_no_findings
 from .synthetic import history_with
 
 __all__ = ["TimedOut", "assert_no_findings", "history_with", "wait_until"]
