@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from . import capacity, checker, e2e, fanout, latency
+from . import capacity, checker, e2e, fanout, latency, report_size
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "fanout": fanout.run,
@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "e2e": e2e.run,
     "checker": checker.run,
     "latency": latency.run,
+    "report_size": report_size.run,
 }
 
 
@@ -89,6 +90,15 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 "trigger-to-receipt floor, one listener",
                 f"median {ours['median_ms']} ms p99 {ours['p99_ms']} ms",
                 f"{lat['ratio ours/bare']['median']} x bare median ({bare['median_ms']} ms)",
+            )
+        )
+    if "report_size" in results:
+        r = results["report_size"]
+        rows.append(
+            (
+                f"report.html for {r['receipts']:,} receipts",
+                f"{r['report_html_bytes'] / 1024:.0f} KiB (report.json {r['report_json_bytes'] / 1024:.0f} KiB)",
+                f"{r['ratio_html/history']} x the history ({r['history_bytes'] / 1e6:.1f} MB)",
             )
         )
     return rows

@@ -21,7 +21,7 @@ def summarise(values: list[float]) -> dict[str, Any]:
     ordered = sorted(values)
     return {
         "count": len(ordered),
-        **{f"p{q}": round(percentile(ordered, q) * 1000, 2) for q in (50, 90, 99)},
+        **{f"p{q}": round(percentile(ordered, q) * 1000, 2) for q in (50, 90, 95, 99)},
         "max": round(ordered[-1] * 1000, 2) if ordered else 0.0,
     }
 

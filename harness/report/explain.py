@@ -17,8 +17,10 @@ from ..history import HistoryData
 SHOWN = 3
 
 
-def _name(kind: str, layer: str | None) -> str:
-    return kind if layer == "backend" else f"pusher-{kind}"
+def fault_name(data: dict[str, object]) -> str:
+    """The catalogue's name of an injected fault's record (the Pusher server logs `drop`, ...)."""
+    kind = str(data.get("kind"))
+    return kind if data.get("layer") == "backend" else f"pusher-{kind}"
 
 
 def explanations(history: HistoryData, findings: list[Finding]) -> list[list[str]]:
@@ -29,7 +31,7 @@ def explanations(history: HistoryData, findings: list[Finding]) -> list[list[str
     by_operation: dict[int, list[str]] = defaultdict(list)
     for obs in history.of_kind("injected-fault"):
         data = obs.data if isinstance(obs.data, dict) else {}
-        name = _name(str(data.get("kind")), data.get("layer"))
+        name = fault_name(data)
         operation = data.get("operation")
         if operation is not None and str(operation).isdigit():
             by_operation[int(operation)].append(f"{name} on operation {operation}")

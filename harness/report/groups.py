@@ -34,7 +34,7 @@ class FindingGroup:
     example: str
 
 
-def _rank(name: str) -> int:
+def cause_rank(name: str) -> int:
     return CAUSES_FIRST.index(name) if name in CAUSES_FIRST else len(CAUSES_FIRST) + list(NAMES).index(name)
 
 
@@ -85,4 +85,4 @@ def group_findings(findings: Iterable[Finding], limit_s: float) -> list[FindingG
         else:
             keyed.setdefault((f.name, f.operation if f.operation is not None else f.event), []).append(f)
     groups = [_group(members) for members in [*keyed.values(), *_late_bursts(late, limit_s)]]
-    return sorted(groups, key=lambda g: (_rank(g.name), -g.count, g.operations[:1]))
+    return sorted(groups, key=lambda g: (cause_rank(g.name), -g.count, g.operations[:1]))

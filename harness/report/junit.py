@@ -9,9 +9,32 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from .model import Report
+from .model import CheckRow, FindingRecord, Report
 
 EVIDENCE_SHOWN = 3
+
+
+def _judged(case: ET.Element, judged: int) -> None:
+    """What the check held against the contract, after the outcome element (readers look there first)."""
+    ET.SubElement(ET.SubElement(case, "properties"), "property", name="judged", value=str(judged))
+
+
+def _outcome(case: ET.Element, check: CheckRow, found: list[FindingRecord]) -> None:
+    """Skipped if not judged; a failure carrying the first findings' evidence if any; else passed."""
+    if check.status == "not judged":
+        ET.SubElement(case, "skipped", message=f"not judged: this run gave {check.name} nothing to judge")
+        return
+    if not found:
+        return
+    evidence = "\n\n".join(json.dumps(f.model_dump(mode="json"), indent=2) for f in found[:EVIDENCE_SHOWN])
+    if len(found) > EVIDENCE_SHOWN:
+        evidence += f"\n\n... and {len(found) - EVIDENCE_SHOWN} more in report.json"
+    node = ET.SubElement(case, "failure" if check.severity == "error" else "system-out")
+    if check.severity == "error":
+        firsts = "; ".join(f.message for f in found[:EVIDENCE_SHOWN])
+        node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {firsts}")
+        node.set("type", check.name)
+    node.text = evidence
 
 
 def render_junit(report: Report) -> str:
@@ -36,23 +59,8 @@ def render_junit(report: Report) -> str:
         node.text = "\n".join(report.reasons)
     for check in checks:
         case = ET.SubElement(suite, "testcase", classname=classname, name=check.name, time=f"{check.seconds:.6f}")
-        ET.SubElement(ET.SubElement(case, "properties"), "property", name="judged", value=str(check.judged))
-        if check.status == "not judged":
-            ET.SubElement(case, "skipped", message=f"not judged: this run gave {check.name} nothing to judge")
-            continue
-        found = [f for f in report.findings if f.name == check.name]
-        if not found:
-            continue
-        evidence = "\n\n".join(json.dumps(f.model_dump(mode="json"), indent=2) for f in found[:EVIDENCE_SHOWN])
-        if len(found) > EVIDENCE_SHOWN:
-            evidence += f"\n\n... and {len(found) - EVIDENCE_SHOWN} more in report.json"
-        tag = "failure" if check.severity == "error" else "system-out"
-        node = ET.SubElement(case, tag)
-        if tag == "failure":
-            firsts = "; ".join(f.message for f in found[:EVIDENCE_SHOWN])
-            node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {firsts}")
-            node.set("type", check.name)
-        node.text = evidence
+        _outcome(case, check, [f for f in report.findings if f.name == check.name])
+        _judged(case, check.judged)
     props = ET.SubElement(suite, "properties")
     for key in ("scenario", "seed", "target", "latency_limit_ms"):
         ET.SubElement(props, "property", name=key, value=str(report.meta.get(key)))

@@ -7,6 +7,7 @@ Pusher secret. `Report.to_json_dict()` is report.json's shape.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import asdict
 from typing import Any
@@ -16,11 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..checks import DEFAULT_LATENCY_LIMIT_MS, CheckResult
 from ..checks.findings import NAMES
 from ..history import HistoryData
-from .explain import explanations
+from .explain import explanations, fault_name
 from .groups import FindingGroup, group_findings
+from .timeline import timeline
 
 REDACTED = "[redacted]"
-TIMELINE_LIMIT = 4000
+HISTOGRAM_BINS, HISTOGRAM_FLOOR_MS = 24, 0.05
 
 
 class _Model(BaseModel):
@@ -62,6 +64,7 @@ class LatencySummary(_Model):
     count: int
     p50: float
     p90: float
+    p95: float
     p99: float
     max: float
 
@@ -79,27 +82,17 @@ class Latency(_Model):
     histogram: Histogram
 
 
-class TimelineOperation(_Model):
-    id: int
-    actor: str
-    kind: str
-    start: float
-    end: float
-    type: str
-    status: int | None
-
-
-class TimelineMark(_Model):
-    listener: str | None
-    kind: str
-    event: str | None
-    t: float
-
-
 class Timeline(_Model):
-    operations: list[TimelineOperation]
-    observations: list[TimelineMark]
-    truncated: bool
+    """Binned counts over the whole run (report/timeline.py); times in seconds from `t0`."""
+
+    t0: float
+    end_s: float
+    bins: int
+    actors: dict[str, dict[str, list[int]]]
+    deliveries: list[int]
+    listeners: dict[str, dict[str, list[int]]]
+    listeners_left_out: int
+    marks: list[dict[str, Any]]
 
 
 class Report(_Model):
@@ -115,6 +108,8 @@ class Report(_Model):
     groups: list[FindingGroup]
     latency: Latency
     timeline: Timeline
+    summary: str = ""
+    faults_injected: dict[str, int] = Field(default_factory=dict)
 
     @property
     def has_warnings(self) -> bool:
@@ -147,38 +142,33 @@ def redact(value: Any, secrets: list[str]) -> Any:
     return clean(value)
 
 
-def _timeline(history: HistoryData) -> dict[str, Any]:
-    """Operations and deliveries on one time axis (seconds from the first record), capped."""
-    t0 = min([op.invoke for op in history.operations] + [o.time for o in history.observations], default=0.0)
-    ops = [
-        {
-            "id": op.id,
-            "actor": op.actor,
-            "kind": op.kind,
-            "start": round(op.invoke - t0, 4),
-            "end": round((op.complete or op.invoke) - t0, 4),
-            "type": op.type,
-            "status": op.status,
-        }
-        for op in history.operations[:TIMELINE_LIMIT]
-    ]
-    marks = [
-        {"listener": o.listener, "kind": o.kind, "event": o.event, "t": round(o.time - t0, 4)}
-        for o in history.observations
-        if o.kind in ("receipt", "connect", "disconnect")
-    ][:TIMELINE_LIMIT]
-    return {"operations": ops, "observations": marks, "truncated": len(history.operations) > TIMELINE_LIMIT}
-
-
-def _histogram(samples: list[float], bins: int = 20) -> dict[str, Any]:
-    if not samples:
+def _histogram(samples: list[float]) -> dict[str, Any]:
+    """Bins of equal ratio (a log axis): one slow outlier cannot squeeze the rest into one bar."""
+    positive = sorted(max(v * 1000, HISTOGRAM_FLOOR_MS) for v in samples)
+    if not positive:
         return {"edges_ms": [], "counts": []}
-    top = max(samples) or 1.0
-    width = top / bins
-    counts = [0] * bins
-    for value in samples:
-        counts[min(bins - 1, int(value / width))] += 1
-    return {"edges_ms": [round(i * width * 1000, 2) for i in range(bins + 1)], "counts": counts}
+    low, high = positive[0], max(positive[-1], positive[0] * 1.01)
+    ratio = (high / low) ** (1 / HISTOGRAM_BINS)
+    edges = [low * ratio**i for i in range(HISTOGRAM_BINS + 1)]
+    counts = [0] * HISTOGRAM_BINS
+    for value in positive:
+        counts[min(HISTOGRAM_BINS - 1, int(math.log(value / low, ratio)) if value > low else 0)] += 1
+    return {"edges_ms": [round(e, 3) for e in edges], "counts": counts}
+
+
+def describe(history: HistoryData, result: CheckResult, duration_s: float) -> str:
+    """The run in words, for the top of the report."""
+    meta = history.meta
+    actors = sorted({op.actor for op in history.operations})
+    listeners = sorted({o.listener for o in history.observations if o.kind == "subscribed" and o.listener})
+    faults = ", ".join(meta.get("faults") or []) or "none"
+    target = meta.get("target") or "a recorded history"
+    return (
+        f"{meta.get('scenario') or 'A run'}: {len(actors)} actor(s) made {len(history.operations)} operation(s) "
+        f"in {duration_s:.1f} s against {target}; {len(listeners)} listener(s) got {result.counts.get('receipts', 0)} "
+        f"event(s), {result.counts.get('matched', 0)} matched to a write; latency limit "
+        f"{meta.get('latency_limit_ms', DEFAULT_LATENCY_LIMIT_MS)} ms; faults injected: {faults}."
+    )
 
 
 def _checks(result: CheckResult) -> list[dict[str, Any]]:
@@ -216,6 +206,12 @@ def build_report(history: HistoryData, result: CheckResult, secrets: list[str], 
         ],
         "groups": [asdict(g) for g in group_findings(result.findings, limit_s)],
         "latency": {**result.latency, "histogram": _histogram(result.latency_samples)},
-        "timeline": _timeline(history),
+        "timeline": timeline(history, result.findings),
+        "summary": describe(history, result, duration_s),
+        "faults_injected": dict(
+            Counter(
+                fault_name(o.data) for o in history.of_kind("injected-fault") if isinstance(o.data, dict)
+            ).most_common()
+        ),
     }
     return Report.model_validate(redact(raw, secrets))
