@@ -46,7 +46,7 @@ def histogram(hist: Histogram, lines: dict[str, float]) -> dict[str, Any]:
         bars.append(
             {
                 "x": round(x, 1),
-                "w": round(max(x_end - x - 1, 1), 1),
+                "w": round(max(x_end - x - 1, 3), 1),
                 "h": round(c / top * plot_h, 1),
                 "y": round(14 + plot_h - c / top * plot_h, 1),
                 "count": c,
