@@ -8,6 +8,7 @@ as responses, not exceptions: a refused write is a result the harness records.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,18 @@ class ApiResponse:
         return 200 <= self.status < 300
 
 
+TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+def readable(status: int, content_type: str, text: str) -> str:
+    """A body that is not JSON, in words a report can show: an HTML error page by its <title>,
+    anything else by its first 200 characters (a Django 500 page is 70 KB of HTML)."""
+    kind = content_type.split(";")[0].strip() or "no content type"
+    title = TITLE.search(text)
+    shown = " ".join(title[1].split()) if title else " ".join(text.split())[:200]
+    return f"{status} {kind}: {shown}"
+
+
 class StocktakeApi:
     def __init__(
         self,
@@ -53,11 +66,13 @@ class StocktakeApi:
         timeout: float = 15.0,
         session: requests.Session | None = None,
         label_routes: bool = False,
+        identity: str | None = None,
     ) -> None:
         """`session` may be Locust's HttpSession (a requests.Session); `label_routes` then names each
         request by its route so Locust's stats group them."""
         self.root = f"{base_url.rstrip('/')}/{hotel}"
         self.hotel = hotel
+        self.identity = identity or hotel  # the hotel of the credentials, whatever hotel the URL names
         self._auth = f"{auth_scheme} {token}"
         self.timeout = timeout
         self.session = session or requests.Session()
@@ -83,7 +98,7 @@ class StocktakeApi:
         try:
             body = response.json() if response.content else None
         except json.JSONDecodeError:
-            body = None
+            body = readable(response.status_code, response.headers.get("Content-Type", ""), response.text)
         return ApiResponse(response.status_code, body, response.text[:2000])
 
     @staticmethod

@@ -89,8 +89,22 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "cross-hotel-access",
         "a user of one hotel may read and change another hotel's stocktakes",
     ),
+    FaultSpec(
+        "url-scoped-only",
+        "backend",
+        "two-hotels",
+        "cross-hotel-access",
+        "the token must be valid, but data is scoped only by the hotel in the URL",
+    ),
     FaultSpec("slow-trigger", "backend", "smoke", "late-event", "a synchronous delay before every trigger"),
     FaultSpec("flaky-500", "backend", "smoke", "server-error", "line writes fail with a 500 at random"),
+    FaultSpec(
+        "html-500",
+        "backend",
+        "smoke",
+        "server-error",
+        "line writes fail at random with Django's HTML error page, not JSON",
+    ),
     FaultSpec(
         "refuse-line-writes",
         "backend",

@@ -19,15 +19,17 @@ def perform(
     hotel: str | None = None,
     **context: Any,
 ) -> Operation:
-    """`hotel` is whose data the call touches (default: the URL's); the actor's own hotel is the
-    API client's. `context` (stocktake_id, line_id) ties the operation to its events."""
+    """`hotel` is whose data the call touches (default: the URL's); the actor's own hotel is that of
+    the client's credentials, never taken from the URL it calls, so a user of one hotel reaching
+    another's data through that hotel's URL is still judged cross-hotel. `context` (stocktake_id,
+    line_id, expect) ties the operation to its events and says what the run counts on."""
     op = history.invoke(
         actor,
         kind,
         hotel or api.hotel,
         {"method": request.method, "path": request.path, "body": request.body, **context},
         request.socket_id,
-        actor_hotel=api.hotel,
+        actor_hotel=api.identity,
     )
     try:
         response = api.send(dataclasses.replace(request, operation=op.id))

@@ -15,6 +15,14 @@ from ..history import HistoryData, Operation
 from .findings import Finding
 from .model import stocktake_of
 
+
+def words(body: object) -> str:
+    """The server's own words: a DRF `detail`, else the body as sent (cut to 200 characters)."""
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return str(body["detail"])
+    return str(body)[:200]
+
+
 LOCKABLE = tuple(kind for kind in WRITE_KINDS if kind not in ("approve", "delete_stocktake", "create_stocktake"))
 
 
@@ -48,10 +56,10 @@ def check_access(history: HistoryData, judged: Counter[str]) -> Iterator[Finding
             yield Finding(
                 "server-error",
                 f"operation {op.id} ({op.kind}) "
-                + (f"answered {op.status}" if op.status else f"never answered: {op.error}"),
+                + (f"answered {op.status}: {words(op.body)}" if op.status else f"never answered: {op.error}"),
                 operation=op.id,
                 expected="a 2xx or 4xx answer",
-                actual=op.status or op.error,
+                actual={"status": op.status, "body": op.body} if op.status else op.error,
                 times=times,
             )
         if op.actor_hotel != op.hotel:

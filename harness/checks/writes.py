@@ -19,7 +19,7 @@ from typing import Any
 
 from ..contract import WRITE_KINDS
 from ..history import HistoryData, Operation
-from .access import LOCKABLE, approvals
+from .access import LOCKABLE, approvals, words
 from .findings import Finding
 from .model import Receipt, stocktake_of
 
@@ -52,7 +52,7 @@ def check_refusals(history: HistoryData, judged: Counter[str]) -> Iterator[Findi
     judged["writes-refused"] += sum(attempts.values())
     for (kind, status), ops in sorted(refused.items()):
         share = len(ops) / attempts[kind]
-        samples = [_words(op.body) for op in ops[:SAMPLES]]
+        samples = [words(op.body) for op in ops[:SAMPLES]]
         yield Finding(
             "writes-refused",
             f"{len(ops)} of {attempts[kind]} {kind} writes ({share:.0%}) answered {status}: {samples[0]}",
@@ -61,13 +61,6 @@ def check_refusals(history: HistoryData, judged: Counter[str]) -> Iterator[Findi
             actual={"status": status, "count": len(ops), "share": round(share, 3), "samples": samples},
             times={"first": ops[0].invoke, "last": ops[-1].invoke},
         )
-
-
-def _words(body: Any) -> str:
-    """The server's own words: a DRF `detail`, else the body as sent (cut to 200 characters)."""
-    if isinstance(body, dict) and isinstance(body.get("detail"), str):
-        return str(body["detail"])
-    return str(body)[:200]
 
 
 def check_failed_writes(

@@ -58,6 +58,7 @@ class FlowContext:
     stop: threading.Event
     stocktake_id: int = 0
     lines_in_play: list[dict[str, Any]] = field(default_factory=list)
+    spare_lines: list[dict[str, Any]] = field(default_factory=list)  # lines no counter writes
     counters: list[CounterBot] = field(default_factory=list)
     budget: Budget | None = None
     created: list[int] = field(default_factory=list)

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-import random
+import itertools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -112,16 +112,21 @@ def two_hotels(ctx: FlowContext) -> None:
 
 
 def _intruder(ctx: FlowContext, own_url: StocktakeApi, their_url: StocktakeApi) -> Callable[[], None]:
-    rng = random.Random(ctx.rng.random())
+    """A user of the other hotel tries this hotel's lines, by its own hotel's URL and by this one's.
+    Its write puts back the values the line already has, so an accepted intrusion is found
+    (cross-hotel-access) and still changes nothing; it works on lines the counters never touch
+    (a different one each time), so it races no counter and no event repeats."""
+    spare = ctx.spare_lines or ctx.lines_in_play
+    turn = itertools.count()
     lock = threading.Lock()
 
     def attempt() -> None:
         with lock:
-            line = rng.choice(ctx.lines_in_play)
+            line = spare[next(turn) % len(spare)]
+            # expect="refusal": an intruder's call that is refused is the system working
+            context = {"stocktake_id": ctx.stocktake_id, "line_id": line["id"], "expect": "refusal"}
             for api in (own_url, their_url):
-                # expect="refusal": an intruder's write that is refused is the system working
-                context = {"stocktake_id": ctx.stocktake_id, "line_id": line["id"], "expect": "refusal"}
-                perform(
+                read = perform(
                     ctx.history,
                     api,
                     "intruder",
@@ -130,7 +135,8 @@ def _intruder(ctx: FlowContext, own_url: StocktakeApi, their_url: StocktakeApi) 
                     hotel=ctx.target.hotel,
                     **context,
                 )
-                request = api.patch_line(line["id"], None, f"9{rng.randint(1000, 9999)}.{rng.randint(0, 99):02d}")
+                seen = read.body if read.ok and isinstance(read.body, dict) else line
+                request = api.patch_line(line["id"], seen.get("counted_full_units"), seen.get("counted_partial_units"))
                 perform(ctx.history, api, "intruder", "patch_line", request, hotel=ctx.target.hotel, **context)
 
     return attempt

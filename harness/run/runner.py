@@ -197,6 +197,7 @@ class Runner:
         if not lines:
             raise SetupFailed(f"stocktake {stocktake_id} has no lines after populate")
         ctx.stocktake_id, ctx.lines_in_play = stocktake_id, lines[: s.stocktake.lines]
+        ctx.spare_lines = lines[s.stocktake.lines :]
         detail = contract.channel(DETAIL, hotel, stocktake_id)
         if self.remote:
             probe_exposure(self.target, [list_channel, detail], history)

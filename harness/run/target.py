@@ -105,6 +105,7 @@ class Target:
             self.other_token,
             auth_scheme=self.auth_scheme,
             timeout=self.request_timeout_s,
+            identity=self.other_hotel,
         )
 
     def server_logs(self) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def _quick(scenario: str, fault: str = "") -> dict:
 
 @pytest.mark.parametrize("spec", CATALOGUE, ids=[s.name for s in CATALOGUE])
 def test_fault_yields_its_finding(stocksync_run, spec) -> None:
-    fault = spec.name + ("=0.3" if spec.name in ("pusher-drop", "flaky-500") else "")
+    fault = spec.name + ("=0.3" if spec.name in ("pusher-drop", "flaky-500", "html-500") else "")
     fault = spec.name + "=0.05" if spec.name == "pusher-disconnect" else fault
     outcome = stocksync_run(spec.scenario, faults=[fault], **_quick(spec.scenario, spec.name))
     found = [f for f in outcome.result.findings if f.name == spec.finding]
@@ -55,6 +55,8 @@ def test_fault_yields_its_finding(stocksync_run, spec) -> None:
     assert outcome.result.errors, "a fault must fail the run"
     if spec.finding in OP_FINDINGS:
         assert any(f.operation is not None for f in found), "the report names the operation"
+    if spec.name == "html-500":
+        assert any("answered 500: 500 text/html: Server Error (500)" in f.message for f in found), found[0].message
     if spec.finding not in NO_LISTENER:
         assert all(f.listener for f in found), "the report names the listener"
 

@@ -125,6 +125,30 @@ def test_cross_hotel_writes_accepted_are_a_finding(serve, staging, tmp_path: Pat
     assert "cross-hotel-access" in {f["name"] for f in report["findings"]}
 
 
+def test_a_backend_that_scopes_data_by_url_only_is_found_and_left_as_it_was(serve, staging, tmp_path: Path) -> None:
+    """The intruder's token is the other hotel's, the URL this hotel's: judged by the token. Its
+    writes put back what the line had, so the accepted intrusion changes nothing."""
+    served = serve("--fault", "url-scoped-only")
+    done = stocksync("run", staging(), *served.flags(other=True), "--report-dir", tmp_path / "r")
+    assert done.returncode == 1, done.stderr
+    folder, report = report_of(tmp_path / "r")
+    found = [f for f in report["findings"] if f["name"] == "cross-hotel-access"]
+    assert found and all(served.api["other_hotel"] in f["message"] for f in found)
+    records = [json.loads(line) for line in (folder / "history.jsonl").read_text().splitlines()]
+    invoked = {r["id"]: r for r in records if r.get("rec") == "op" and r.get("type") == "invoke"}
+    reads = {}
+    for r in records:
+        op = invoked.get(r.get("id"))
+        if r.get("rec") == "op" and r.get("type") == "ok" and op and op["actor"] == "intruder":
+            if op["kind"] == "get_line":
+                reads[op["request"]["line_id"]] = r["body"]
+            else:
+                before = reads[op["request"]["line_id"]]
+                fields = ("counted_full_units", "counted_partial_units", "counted_qty")
+                assert {k: r["body"][k] for k in fields} == {k: before[k] for k in fields}, "nothing changed"
+    assert reads, "the intrusion was accepted, so there was something to compare"
+
+
 def test_private_channels_through_the_auth_endpoint_are_not_exposed(serve, staging, tmp_path: Path) -> None:
     served = serve("--private-channels")
     contract = tmp_path / "private.toml"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from harness.api import ApiResponse
+from harness.api import ApiResponse, StocktakeApi
 from harness.faults import CATALOGUE
 from harness.testing import wait_until
 from tests.support import PysherClient, api_for, fresh_stocktake, sdk
@@ -30,6 +30,7 @@ class Probe:
     seen_by_me: list[tuple[str, str, Any]]
     locked_patch: ApiResponse
     intruder_read: ApiResponse
+    trespass_read: ApiResponse
     trigger_errors: list[str]
     line_after: dict
 
@@ -54,6 +55,9 @@ def probe(stack) -> Probe:
         locked_patch = api.send(api.patch_line(locked_line, "1", socket_id=me.socket_id))
         intruder = api_for(stack, other=True)
         intruder_read = intruder.send(intruder.get_line(line["id"]))
+        info = stack.ready_info()["api"]
+        trespasser = StocktakeApi(info["base_url"], info["hotel"], info["other_token"])  # B's token, A's URL
+        trespass_read = trespasser.send(trespasser.get_line(line["id"]))
         sdk(stack).trigger([detail, listing], "test-event", {"marker": True})
         wait_until(lambda: len(other.received("test-event")) == 2 and me.received("test-event"), what="markers")
         return Probe(
@@ -64,6 +68,7 @@ def probe(stack) -> Probe:
             list(me.events),
             locked_patch,
             intruder_read,
+            trespass_read,
             [e.error for e in stack.backend.broadcaster.errors],
             api.send(api.get_line(line["id"])).body,
         )
@@ -89,6 +94,7 @@ SHOWS: dict[str, Callable[[Probe], bool]] = {
     "oversize-payload": lambda p: any("413" in e for e in p.trigger_errors) and not p.others("line-counted-updated"),
     "accept-locked-writes": lambda p: p.locked_patch.status == 200,
     "cross-hotel-access": lambda p: p.intruder_read.status == 200,
+    "url-scoped-only": lambda p: p.trespass_read.status == 200 and p.intruder_read.status == 404,
     "slow-trigger": lambda p: p.patch_seconds >= SLOW_MS / 1000,
     "flaky-500": lambda p: p.patch.status == 500 and p.line_after["counted_full_units"] == "0.00",
     "refuse-line-writes": lambda p: (
@@ -102,6 +108,7 @@ SHOWS: dict[str, Callable[[Probe], bool]] = {
         and bool(p.others("line-counted-updated"))
     ),
     "hang-then-commit": lambda p: p.patch.ok and p.patch_seconds >= SLOW_MS / 1000,
+    "html-500": lambda p: p.patch.status == 500 and p.patch.body == "500 text/html: Server Error (500)",
 }
 TIMED = ("slow-trigger", "hang-then-commit")  # a loaded machine can be as slow without the fault
 BACKEND_FAULTS = [spec.name for spec in CATALOGUE if spec.layer == "backend"]
@@ -130,3 +137,4 @@ def test_no_fault_shows_without_faults(stocksync_stack_factory) -> None:
     ]
     assert result.others("line-movement-added") == [result.move.body]
     assert result.locked_patch.status == 409 and result.intruder_read.status == 404
+    assert result.trespass_read.status == 404, "a token of one hotel reads nothing through another's URL"

@@ -27,6 +27,20 @@ from .validation import Invalid, json_body, positive_id
 
 SOCKET_ID = re.compile(r"^\d+\.\d+$")
 OPERATION_HEADER = "X-Stocksync-Operation"
+DJANGO_500 = (
+    '<!doctype html><html lang="en"><head><title>Server Error (500)</title></head><body>'
+    "<h1>Server Error (500)</h1>" + "<p>" + "&nbsp;" * 2000 + "</p></body></html>"
+)
+
+
+class HtmlError(Exception):
+    """What a real Django backend answers when a view raises with DEBUG off: an HTML page."""
+
+    def __init__(self, status: int, page: str) -> None:
+        super().__init__(f"{status} HTML page")
+        self.status, self.page = status, page
+
+
 DEFAULT_PREFIX = "/api/stock_tracker/{hotel}/"
 REFUSED = {"detail": "Injected fault refuse-line-writes: You do not have permission to perform this action."}
 AFTER_COMMIT = {"detail": "Injected fault commit-then-500: the change was saved, then the view raised."}
@@ -148,13 +162,18 @@ class BackendSimulator:
         process. Behind the same token check as every other call."""
         return {"faults": list(self.faults.log), "faults_dropped": self.faults.log.dropped}
 
+    def _url_scoped(self) -> bool:
+        """Whether this call may reach the URL's hotel whatever hotel its token belongs to: the
+        url-scoped-only fault (a real backend that scopes data by the URL alone), or cross-hotel-access."""
+        return self.faults.hits("url-scoped-only") or self.faults.hits("cross-hotel-access")
+
     def _authorise(self, request: web.Request) -> tuple[Row, Actor]:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         staff = self.store.staff(token.strip()) if scheme in ("Token", "Bearer") and token.strip() else None
         if staff is None:
             raise HttpError(401, {"detail": "Invalid or missing token. Send 'Authorization: Token <key>'."})
         hotel = self.store.hotel(request.match_info["hotel"])
-        if hotel is None or (hotel["id"] != staff["hotel_id"] and not self.faults.hits("cross-hotel-access")):
+        if hotel is None or (hotel["id"] != staff["hotel_id"] and not self._url_scoped()):
             raise HttpError(404, NOT_FOUND)
         return hotel, Actor(staff["id"], staff["name"], staff["hotel_id"], staff["slug"])
 
@@ -207,6 +226,8 @@ class BackendSimulator:
                     raise HttpError(403, REFUSED)
                 if flaky and faults.hits("flaky-500"):
                     raise HttpError(500, {"detail": "Injected fault flaky-500: internal server error."})
+                if flaky and faults.hits("html-500"):
+                    raise HtmlError(500, DJANGO_500)
                 with self.store.write() as db:
                     outcome = op(db, hotel, actor, ids, body)
                 self.commits.append(outcome)
@@ -226,6 +247,8 @@ class BackendSimulator:
     async def _respond(pool: ThreadPoolExecutor, run: Callable[[], Outcome]) -> web.Response:
         try:
             outcome = await asyncio.get_running_loop().run_in_executor(pool, run)
+        except HtmlError as exc:
+            return web.Response(text=exc.page, status=exc.status, content_type="text/html")
         except HttpError as exc:
             return web.json_response(exc.body, status=exc.status)
         except Invalid as exc:
