@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 
 from ..bots.endpoint import PusherEndpoint
@@ -22,7 +23,7 @@ from ..run.dry_run import describe_plan
 from ..run.open_files import ensure_open_files
 from ..run.preflight import preflight
 from ..run.runner import Runner, RunOutcome
-from ..run.settings import merge
+from ..run.settings import ENV, FLAG, TargetSettings, merge
 from ..run.target import Target
 from ..scenario import Scenario, load_scenario
 from ..sim.stack import EmbeddedStack, StackOptions
@@ -52,15 +53,35 @@ def _say_cleanup(console: Console, outcome: RunOutcome) -> None:
 
 
 def _resolve(
-    spec: Scenario, fault_names: tuple[str, ...], target_flags: dict[str, Any], contract: Contract
+    spec: Scenario, fault_names: tuple[str, ...], target_flags: dict[str, Any], contract: Contract, console: Console
 ) -> tuple[FaultSelection, Target | None]:
     """The faults to inject and the remote target, if any; refuses faults aimed at a remote."""
     selection = fault_selection([*spec.faults, *fault_names])
     config_file = target_flags.pop("config_file", None)
-    remote = Target.from_settings(merge(target_flags, config_file), contract)
+    settings = merge(target_flags, config_file, _sources(target_flags))
+    remote = Target.from_settings(settings, contract)
     if remote is not None and selection.names:
         raise UsageError("faults can only be injected into the embedded stack; drop --fault or --target")
+    if remote is not None:
+        _say_endpoints(console, settings, remote)
     return selection, remote
+
+
+def _sources(flags: dict[str, Any]) -> dict[str, int]:
+    """Which settings came from the command line and which from the environment (click knows)."""
+    ctx = click.get_current_context()
+    return {name: ENV if ctx.get_parameter_source(name) == ParameterSource.ENVIRONMENT else FLAG for name in flags}
+
+
+def _say_endpoints(console: Console, settings: TargetSettings, remote: Target) -> None:
+    """The first lines of a target run: what it talks to, and where each of those settings came from."""
+    pusher = "pusher_cluster" if settings.pusher_cluster else "pusher_host"
+    console.print(
+        f"target: {remote.base_url} as hotel {remote.hotel!r} "
+        f"({settings.describe('target')}, {settings.describe('hotel')})",
+        highlight=False,
+    )
+    console.print(f"pusher: {remote.pusher.url()} ({settings.describe(pusher)})", highlight=False)
 
 
 def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: bool, console: Console) -> Report:
@@ -118,7 +139,7 @@ def run_command(
     console = output.console()
     spec = load_scenario(scenario)
     contract = load_contract(contract_file)
-    selection, remote = _resolve(spec, fault_names, target_flags, contract)
+    selection, remote = _resolve(spec, fault_names, target_flags, contract, console)
     if dry_run:
         _print_plan(spec, remote, contract, keep)
         return

@@ -91,6 +91,12 @@ class TargetSettings(BaseModel):
     pusher_tls: bool | None = None
     pusher_secret: str | None = None
     auth_endpoint: str | None = None
+    origins: dict[str, str] = Field(default_factory=dict, exclude=True)  # where each setting came from
+
+    def describe(self, name: str) -> str:
+        """`--pusher-host` (flag), say: the setting's name and where its value came from."""
+        setting = next(s for s in SETTINGS if s.name == name)
+        return f"{setting.flag} ({self.origins.get(name, 'default')})"
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a report."""
@@ -131,8 +137,35 @@ def from_config(path: Path | None) -> dict[str, Any]:
     return _validated(table, str(path)).model_dump(exclude_none=True)
 
 
-def merge(flags: dict[str, Any], config_file: Path | None = None) -> TargetSettings:
-    """Flags and environment (already merged by click or Locust) over the config file."""
+FLAG, ENV, CONFIG = 3, 2, 1  # precedence: a flag beats the environment, which beats --config
+SELF_HOSTED = ("pusher_host", "pusher_port", "pusher_tls")
+
+
+def merge(
+    flags: dict[str, Any], config_file: Path | None = None, sources: dict[str, int] | None = None
+) -> TargetSettings:
+    """Flags and environment (merged by click or Locust; `sources` says which was which, FLAG by
+    default) over the config file. Where to find Pusher is one choice: a cluster (real Pusher) or a
+    host (self-hosted). A choice made at a higher level wins (an explicit `--pusher-host` is not
+    overridden by PUSHER_CLUSTER in the environment); both at the same level is refused, naming both."""
     merged = from_config(config_file)
-    merged.update({k: v for k, v in flags.items() if k in NAMES and v is not None and v != ""})
-    return _validated(merged, "flags")
+    level = {name: CONFIG for name in merged}
+    for name, value in flags.items():
+        if name in NAMES and value is not None and value != "":
+            merged[name] = value
+            level[name] = (sources or {}).get(name, FLAG)
+    if merged.get("pusher_cluster") and merged.get("pusher_host"):
+        cluster, host = level["pusher_cluster"], level["pusher_host"]
+        if cluster == host:
+            where = {FLAG: "as flags", ENV: "in the environment", CONFIG: f"in {config_file}"}[host]
+            raise SettingsError(
+                f"--pusher-cluster and --pusher-host are both given {where}: pick one "
+                "(a cluster for real Pusher, a host for a self-hosted server)"
+            )
+        for name in ("pusher_cluster",) if host > cluster else SELF_HOSTED:
+            merged.pop(name, None)
+    settings = _validated(merged, "flags")
+    return settings.model_copy(update={"origins": {n: ORIGIN_WORDS[level[n]] for n in merged if n in level}})
+
+
+ORIGIN_WORDS = {FLAG: "flag", ENV: "environment", CONFIG: "config file"}

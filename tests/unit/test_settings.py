@@ -74,3 +74,54 @@ def test_user_errors_become_one_line_and_exit_2(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("q", "expected"), [(50, 5.0), (90, 9.0), (99, 10.0), (100, 10.0), (1, 1.0)])
 def test_percentile_is_nearest_rank(q: float, expected: float) -> None:
     assert percentile([float(v) for v in range(1, 11)], q) == expected
+
+
+def test_an_explicit_host_beats_a_cluster_from_the_environment() -> None:
+    from harness.run.settings import ENV, FLAG
+
+    merged = merge(
+        {"pusher_cluster": "eu", "pusher_host": "ws.local"}, None, {"pusher_cluster": ENV, "pusher_host": FLAG}
+    )
+    assert merged.pusher_host == "ws.local" and merged.pusher_cluster is None
+    assert merged.describe("pusher_host") == "--pusher-host (flag)"
+    merged = merge(
+        {"pusher_cluster": "eu", "pusher_host": "ws.local", "pusher_port": "6001"},
+        None,
+        {"pusher_cluster": FLAG, "pusher_host": ENV, "pusher_port": ENV},
+    )
+    assert merged.pusher_cluster == "eu" and merged.pusher_host is None and merged.pusher_port is None
+
+
+def test_a_cluster_and_a_host_at_the_same_level_are_refused_naming_both(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="--pusher-cluster and --pusher-host are both given as flags"):
+        merge({"pusher_cluster": "eu", "pusher_host": "ws.local"})
+    config = tmp_path / "c.toml"
+    config.write_text('[target]\npusher_cluster = "eu"\npusher_host = "ws.local"\n')
+    with pytest.raises(SettingsError, match=f"both given in {config}"):
+        merge({}, config)
+
+
+def test_the_run_names_its_endpoints_and_where_each_came_from(monkeypatch) -> None:
+    monkeypatch.setenv("PUSHER_CLUSTER", "eu")
+    args = [
+        "run",
+        "--dry-run",
+        "--target",
+        "https://staging.example/api",
+        "--token",
+        "t",
+        "--hotel",
+        "h",
+        "--pusher-key",
+        "k",
+        "--pusher-host",
+        "ws.local",
+        "--pusher-port",
+        "6001",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "pusher: ws://ws.local:6001/app/k" in result.output and "(--pusher-host (flag))" in result.output
+    assert "pusher-eu" not in result.output and "target: https://staging.example/api as hotel 'h'" in result.output
+    both = CliRunner().invoke(main, [*args, "--pusher-cluster", "eu"])
+    assert both.exit_code == 2 and "--pusher-cluster and --pusher-host" in both.output
