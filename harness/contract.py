@@ -9,8 +9,10 @@ payload relations are the contract's semantics and stay fixed.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,24 @@ class Contract:
         """(wire event name, channel) pairs a successful operation must broadcast."""
         return [(self.wire(event), self.channel(kind, hotel, stocktake_id)) for event, kind in ROUTES.get(op_kind, ())]
 
+    def spelled_like(self, wire_name: str) -> str | None:
+        """The logical event a wire name means if it differs from the contract's only by case and
+        `_` for `-` (a team's own naming, not a defect of delivery); None otherwise."""
+        wanted = _folded(wire_name)
+        return next((logical for logical, wire in self.names.items() if _folded(wire) == wanted), None)
+
+    def suggested(self, wire_names: Iterable[str]) -> str | None:
+        """This contract as a TOML file, with the events the run saw spelled otherwise renamed to
+        what the backend sends: `--contract` with it holds the run to the names it really uses."""
+        renamed = {logical: name for name in wire_names if (logical := self.spelled_like(name))}
+        if not renamed:
+            return None
+        events = {**self.names, **renamed}
+        lines = ["# Written by stocksync: the contract with the event names this backend sends.", "[channels]",
+                 f"list = {json.dumps(self.list_channel)}", f"detail = {json.dumps(self.detail_channel)}", "",
+                 "[events]", *(f"{logical} = {json.dumps(wire)}" for logical, wire in events.items())]  # fmt: skip
+        return "\n".join(lines) + "\n"
+
     def describe(self) -> dict[str, Any]:
         return {
             "source": self.source,
@@ -86,6 +106,10 @@ class Contract:
             "detail_channel": self.detail_channel,
             "events": dict(self.names),
         }
+
+
+def _folded(name: str) -> str:
+    return name.lower().replace("_", "-")
 
 
 def _template_regex(template: str) -> re.Pattern[str]:

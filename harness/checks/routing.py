@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -62,10 +63,13 @@ def _judge(contract: Contract, r: Receipt) -> Iterator[Verdict]:
     logical = contract.logical(r.event)
     if logical is None:
         if not r.event.startswith(("pusher:", "pusher_internal:")):
+            near = contract.spelled_like(r.event)
+            fix = f"add {near} = {json.dumps(r.event)} under [events] (the run wrote contract.suggested.toml)"
+            hint = f"; it is the contract's {near!r} spelled otherwise: {fix}" if near else ""
             yield (
                 "unexpected-event",
-                f"{r.event!r} is not an event of the contract",
-                {"expected": sorted(contract.names.values()), "actual": r.event},
+                f"{r.event!r} is not an event of the contract{hint}",
+                {"expected": near or sorted(contract.names.values()), "actual": r.event},
             )
         return
     parsed = contract.parse_channel(r.channel)

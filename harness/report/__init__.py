@@ -65,6 +65,9 @@ def write_reports(report: Report, directory: Path) -> dict[str, Path]:
     paths["json"].write_text(json.dumps(report.to_json_dict(), indent=2), encoding="utf-8")
     write_junit(report, paths["junit"])
     paths["html"].write_text(render_html(report), encoding="utf-8")
+    if report.suggested_contract is not None:
+        paths["contract"] = directory / "contract.suggested.toml"
+        paths["contract"].write_text(report.suggested_contract, encoding="utf-8")
     return paths
 
 

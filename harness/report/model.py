@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..checks import DEFAULT_LATENCY_LIMIT_MS, CheckResult
 from ..checks.findings import NAMES
+from ..contract import Contract, described_contract
 from ..history import HistoryData
 from .explain import explanations, fault_name
 from .groups import FindingGroup, group_findings
@@ -110,6 +111,7 @@ class Report(_Model):
     timeline: Timeline
     summary: str = ""
     faults_injected: dict[str, int] = Field(default_factory=dict)
+    suggested_contract: str | None = None  # written as contract.suggested.toml when the names drifted
 
     @property
     def has_warnings(self) -> bool:
@@ -208,6 +210,9 @@ def build_report(history: HistoryData, result: CheckResult, secrets: list[str], 
         "latency": {**result.latency, "histogram": _histogram(result.latency_samples)},
         "timeline": timeline(history, result.findings),
         "summary": describe(history, result, duration_s),
+        "suggested_contract": (described_contract(history.meta.get("contract")) or Contract()).suggested(
+            str(f.actual) for f in result.findings if f.name == "unexpected-event"
+        ),
         "faults_injected": dict(
             Counter(
                 fault_name(o.data) for o in history.of_kind("injected-fault") if isinstance(o.data, dict)

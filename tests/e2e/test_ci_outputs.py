@@ -52,3 +52,32 @@ def test_compare_says_what_got_worse(tmp_path: Path) -> None:
     better = stocksync("compare", bad, good, "--p99-rise", "1000")  # two runs' latencies differ by chance
     assert better.returncode == 0, better.stderr
     assert stocksync("compare", good, scenario).returncode == 2
+
+
+def test_event_names_that_drift_only_in_spelling_get_a_suggested_contract_that_runs_clean(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY)
+    drifted = stocksync("run", scenario, "--fault", "underscore-event-names", "--out", tmp_path / "a", "--quiet")
+    assert drifted.returncode == 1
+    report = json.loads((tmp_path / "a/report.json").read_text())
+    unexpected = [f for f in report["findings"] if f["name"] == "unexpected-event"]
+    assert any(
+        "the contract's 'line-counted-updated' spelled otherwise: add line-counted-updated = \"line_counted_updated\""
+        in f["message"]
+        for f in unexpected
+    )
+    suggested = tmp_path / "a/contract.suggested.toml"
+    assert 'line-counted-updated = "line_counted_updated"' in suggested.read_text()
+    clean = stocksync(
+        "run",
+        scenario,
+        "--fault",
+        "underscore-event-names",
+        "--contract",
+        suggested,
+        "--out",
+        tmp_path / "b",
+        "--quiet",
+    )
+    assert clean.returncode == 0, json.loads((tmp_path / "b/report.json").read_text())["findings"][:3]
+    assert not (tmp_path / "b/contract.suggested.toml").exists()
