@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from faker import Faker
@@ -19,6 +20,27 @@ from faker import Faker
 from ..api import StocktakeApi
 from ..history import History, Operation
 from .calls import perform
+
+
+class MovementBalance:
+    """Purchases and waste that cancel out: a run leaves movements behind (the API cannot delete
+    them), so each one's stock effect is kept within BUDGET of zero, and repeated staging runs do
+    not drift item stock toward a column's limits. Shared by a run's counters (thread-safe)."""
+
+    BUDGET = Decimal("10")
+
+    def __init__(self) -> None:
+        self.net = Decimal(0)
+        self._lock = threading.Lock()
+
+    def next(self, rng: random.Random) -> tuple[str, str]:
+        quantity = Decimal(rng.randint(100, 500)) / 100
+        with self._lock:
+            kind = rng.choice(("PURCHASE", "WASTE"))
+            if abs(self.net + (quantity if kind == "PURCHASE" else -quantity)) > self.BUDGET:
+                kind = "WASTE" if kind == "PURCHASE" else "PURCHASE"
+            self.net += quantity if kind == "PURCHASE" else -quantity
+        return kind, f"{quantity:.2f}"
 
 
 class UniqueValues:
@@ -64,6 +86,7 @@ class CounterBot:
         seed: int,
         data_hotel: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        balance: MovementBalance | None = None,
     ) -> None:
         self.name = name
         self.api = api
@@ -78,6 +101,7 @@ class CounterBot:
         self.fake.seed_instance(seed)
         self.data_hotel = data_hotel
         self.sleep = sleep
+        self.balance = balance or MovementBalance()
 
     def think(self) -> None:
         low, high = self.style.think_ms
@@ -121,8 +145,7 @@ class CounterBot:
         )
 
     def add_movement(self, line: dict[str, Any]) -> Operation:
-        kind = self.rng.choice(("PURCHASE", "WASTE"))
-        quantity = f"{self.rng.randint(1, 40)}.{self.rng.randint(0, 99):02d}"
+        kind, quantity = self.balance.next(self.rng)
         request = self.api.add_movement(line["id"], kind, quantity, socket_id=self.socket_id())
         return perform(
             self.history,

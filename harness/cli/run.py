@@ -22,6 +22,7 @@ from ..report.console import print_summary
 from ..run.dry_run import describe_plan
 from ..run.open_files import ensure_open_files
 from ..run.preflight import preflight
+from ..run.residue import in_words
 from ..run.runner import Runner, RunOutcome
 from ..run.settings import ENV, FLAG, TargetSettings, merge
 from ..run.target import Target
@@ -50,6 +51,9 @@ def _say_cleanup(console: Console, outcome: RunOutcome) -> None:
         console.print(f"[red]could not delete stocktake(s) {left}: remove them by hand[/]")
     else:
         console.print(f"cleaned up: deleted the {len(created)} stocktake(s) this run created")
+    left_in_books = in_words(outcome.history.meta.get("residue") or {})
+    if left_in_books:
+        console.print(f"left behind, which the API cannot delete: {left_in_books}", highlight=False)
 
 
 def _resolve(

@@ -98,6 +98,13 @@ class FlowContext:
                 raise SetupFailed(f"creating a stocktake answered {op.status or op.error}: {op.body}")
         raise SetupFailed("could not find a free stocktake period in 20 tries")
 
+    def delete_stocktake(self, stocktake_id: int, actor: str = "manager") -> bool:
+        """Deleted (or already gone): the run's truth and cleanup leave it out from now on."""
+        op = self.call(actor, "delete_stocktake", self.api.delete_stocktake(stocktake_id), stocktake_id=stocktake_id)
+        if op.ok or op.status == 404:
+            self.deleted.add(stocktake_id)
+        return stocktake_id in self.deleted
+
     def lines(self, stocktake_id: int) -> list[dict[str, Any]]:
         response = self.api.send(self.api.list_lines(stocktake_id))
         return response.body if response.ok and isinstance(response.body, list) else []
@@ -113,7 +120,5 @@ class FlowContext:
         if not self.remote or self.keep:
             return self.truth_stocktakes()
         for sid in self.truth_stocktakes():
-            op = self.call("cleanup", "delete_stocktake", self.api.delete_stocktake(sid), stocktake_id=sid)
-            if op.ok or op.status == 404:
-                self.deleted.add(sid)
+            self.delete_stocktake(sid, actor="cleanup")
         return self.truth_stocktakes()

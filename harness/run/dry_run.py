@@ -29,11 +29,21 @@ def describe_plan(spec: Scenario, target: Target, keep: bool, remote: bool) -> l
         steps.append("probe the stocktake channels with the public app key alone (exposure warning)")
     if target.other_token and s.flow.kind in ("staging", "two-hotels"):
         steps.append(f"as hotel {target.other_hotel!r}: try to read and change this hotel's lines (must be refused)")
-    if s.flow.kind in ("staging", "approval-race"):
+    if s.flow.kind == "staging":
+        steps.append(
+            "approve the stocktake, then delete it while the list viewers still listen"
+            + (" (not with --keep)" if keep else "")
+        )
+    if s.flow.kind == "approval-race":
         steps.append("approve the stocktake")
     if s.flow.kind == "list-page":
         steps.append(f"{s.flow.cycles} cycle(s) of create / populate / approve and create / delete")
     if remote:
+        movements = round(s.run.operations * s.counters.mix.get("movement", 0) / max(sum(s.counters.mix.values()), 1))
+        steps.append(
+            f"leaves behind what the API cannot delete: about {movements} movement(s) (purchases and waste "
+            "that cancel out within 10 units) and the stock adjustments of the approval"
+        )
         steps.append(
             "keep every stocktake the run created (--keep)"
             if keep

@@ -79,9 +79,7 @@ def list_page(ctx: FlowContext) -> None:
                 return
             approved = ctx.create_stocktake(populate=True)
             ctx.call("manager", "approve", ctx.api.approve(approved), stocktake_id=approved)
-            dropped = ctx.create_stocktake(populate=False)
-            if ctx.call("manager", "delete_stocktake", ctx.api.delete_stocktake(dropped), stocktake_id=dropped).ok:
-                ctx.deleted.add(dropped)
+            ctx.delete_stocktake(ctx.create_stocktake(populate=False))
 
     manager = threading.Thread(target=manage, name="manager")
     manager.start()
@@ -147,6 +145,8 @@ def staging(ctx: FlowContext) -> None:
     intruder_step = _intruder(ctx, own_url, their_url) if own_url and their_url else None
     run_counters(ctx, _every(ctx, 5, intruder_step) if intruder_step else None)
     ctx.call("manager", "approve", ctx.api.approve(ctx.stocktake_id), stocktake_id=ctx.stocktake_id)
+    if not ctx.keep:  # deleted while the list viewers still listen, so stocktake-deleted is judged too
+        ctx.delete_stocktake(ctx.stocktake_id)
 
 
 def _every(ctx: FlowContext, n: int, action: Callable[[], None]) -> Callable[[], None]:

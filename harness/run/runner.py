@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..api import StocktakeApi
-from ..bots.counter import CounterBot, CounterStyle, UniqueValues
+from ..bots.counter import CounterBot, CounterStyle, MovementBalance, UniqueValues
 from ..bots.fleet import ListenerFleet
 from ..bots.recorder import ListenerRecorder
 from ..checks import CheckResult, check
@@ -29,6 +29,7 @@ from .context import Budget, FlowContext
 from .flows import FLOWS
 from .preflight import probe_exposure
 from .progress import Progress, ProgressWatch
+from .residue import residue
 from .target import Target
 
 QUIET_S = 0.5
@@ -69,7 +70,7 @@ class Runner:
         self.interrupted_by: str | None = None
         self._started = self._t0 = 0.0
         c = scenario.counters
-        self._values = UniqueValues()
+        self._values, self._balance = UniqueValues(), MovementBalance()
         self._style = CounterStyle(
             think_ms=c.think_ms,
             mix={str(k): w for k, w in c.mix.items()},
@@ -174,7 +175,7 @@ class Runner:
         self.stop.set()
         ctx.fleet.stop()
         left = ctx.cleanup()
-        ctx.history.set_meta(created=ctx.created, left_behind=left)
+        ctx.history.set_meta(created=ctx.created, left_behind=left, residue=residue(ctx.history.data))
         ctx.history.close()
         return left
 
@@ -225,6 +226,7 @@ class Runner:
             self._values,
             self._style,
             seed,
+            balance=self._balance,
         )
         ctx.counters.append(counter)
         return counter

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from harness.history import load
 from harness.testing import wait_until
 from tests.support import Served
 
@@ -105,6 +106,14 @@ def test_staging_run_passes_warns_of_public_channels_and_cleans_up(serve, stagin
     assert {op["kind"] for op in intruder} == {"get_line", "patch_line"}
     assert served.stocktakes() == [], "the run deletes what it created"
     assert "cleaned up" in done.stderr
+    check = next(c for c in report["checks"] if c["name"] == "missing-event")
+    deleted = [json.loads(line) for line in (folder / "history.jsonl").read_text().splitlines()
+               if '"event":"stocktake-deleted"' in line and '"rec":"obs"' in line]  # fmt: skip
+    assert deleted and check["judged"] > 0 and report["verdict"] == "PASS", "the delete was heard and judged"
+    residue = report["meta"]["residue"]
+    moved = [op for op in load(folder / "history.jsonl").operations if op.kind == "add_movement" and op.ok]
+    assert len(residue["approvals"]) == 1 and len(residue["movements"]) == len(moved)
+    assert "left behind, which the API cannot delete" in " ".join(done.stderr.split())
     secrets = [served.api["token"], served.api["other_token"], served.pusher["secret"]]
     for path in folder.iterdir():
         text = path.read_text()
