@@ -73,7 +73,7 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "backend",
         "busy-stocktake",
         "oversize-payload",
-        "line-counted-updated carries the stocktake's lines along (over 10 KB, under the SDK's guard)",
+        "a line's PATCH response, and so its event, carries the stocktake's lines along (over 10 KB)",
     ),
     FaultSpec(
         "accept-locked-writes",

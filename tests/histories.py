@@ -220,6 +220,16 @@ def failed_before_commit(h):
     h.operations.append(patch_op(6, LINE, 3.0, type="fail", status=500, body=None, request=request))
 
 
+def oversize_response(h):
+    """A write whose response (and so its event) is over 10 KB, and whose event never came."""
+    h.operations.append(patch_op(7, {**LINE, "stocktake_lines": [LINE] * 50}, 3.0))
+
+
+def near_limit(h):
+    """A response at 9 KB: still delivered, but a few more lines and it will not be."""
+    h.operations.append(patch_op(8, {**LINE, "stocktake_lines": [LINE] * 36}, 3.0, kind="get_line"))
+
+
 DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
     ("missing-event", missing, ["missing-event"]),
     ("duplicate-event", duplicate, ["duplicate-event"]),
@@ -240,5 +250,7 @@ DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
     ("server-error", no_answer, ["server-error"]),
     ("server-error", failed_before_commit, ["server-error"]),
     ("writes-refused", refused, ["writes-refused"]),
+    ("oversize-payload", oversize_response, ["missing-event", "oversize-payload"]),
+    ("payload-near-limit", near_limit, ["payload-near-limit"]),
     ("write-despite-error", committed_then_500, ["divergence", "server-error", "write-despite-error"]),
 ]

@@ -15,6 +15,7 @@ from .latency import latency_stats
 from .model import parse_receipts
 from .parts import all_listeners, timed
 from .routing import check_rejections
+from .sizes import check_response_sizes
 from .verdict import PASS, decide
 from .writes import check_failed_writes, check_refusals
 
@@ -61,7 +62,10 @@ def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | N
     findings, judged, seconds = part.findings, part.judged, part.seconds
     started = time.perf_counter()
     findings.extend(check_rejections(history, judged))
-    started = timed(seconds, ("oversize-payload",), started)
+    missing = {f.operation for f in findings if f.name == "missing-event" and f.operation is not None}
+    refused = {str(o.event) for o in history.of_kind("trigger-rejected")}
+    findings.extend(check_response_sizes(history, missing, refused, judged))
+    started = timed(seconds, ("oversize-payload", "payload-near-limit"), started)
     findings.extend(check_access(history, judged))
     started = timed(seconds, ("server-error", "cross-hotel-access", "locked-write-accepted"), started)
     findings.extend(check_refusals(history, judged))

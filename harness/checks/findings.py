@@ -23,9 +23,10 @@ NAMES: dict[str, str] = {
     "server-error": "a 5xx, or a request that never answered",
     "writes-refused": "writes the scenario expects to succeed answered 4xx",
     "write-despite-error": "a write answered 5xx or never answered, yet its effect is visible",
+    "payload-near-limit": "a payload over 80 % of Pusher's 10 KB, with how it grows and where it crosses",
     "public-channel-exposure": "stocktake channels are public: anyone with the app key can subscribe",
 }
-WARNINGS = {"public-channel-exposure"}
+WARNINGS = {"public-channel-exposure", "payload-near-limit"}
 
 
 @dataclass(frozen=True)

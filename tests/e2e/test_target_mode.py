@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -156,6 +157,19 @@ def test_a_backend_that_scopes_data_by_url_only_is_found_and_left_as_it_was(serv
                 fields = ("counted_full_units", "counted_partial_units", "counted_qty")
                 assert {k: r["body"][k] for k in fields} == {k: before[k] for k in fields}, "nothing changed"
     assert reads, "the intrusion was accepted, so there was something to compare"
+
+
+def test_an_event_refused_for_size_is_found_from_the_http_response(serve, staging, tmp_path: Path) -> None:
+    """Against real Pusher the backend's 413 is invisible; the missing event and the size of the response
+    it mirrors say why."""
+    served = serve("--fault", "oversize-payload")
+    done = stocksync("run", staging(operations=6), *served.flags(), "--report-dir", tmp_path / "r")
+    assert done.returncode == 1, done.stderr
+    _, report = report_of(tmp_path / "r")
+    sized = [f for f in report["findings"] if f["name"] == "oversize-payload"]
+    assert sized and re.search(
+        r"the patch_line response of operation \d+ is \d+\.\d KB, and its event never came", sized[0]["message"]
+    )
 
 
 def test_private_channels_through_the_auth_endpoint_are_not_exposed(serve, staging, tmp_path: Path) -> None:

@@ -138,9 +138,6 @@ class Service:
         if self.faults.hits("bad-envelope"):
             sku = sku + "X"
         data = {"line_id": before["id"], "item_sku": sku, **extra, "line": line}
-        if event == "line-counted-updated" and self.faults.hits("oversize-payload"):
-            # Over Pusher's 10 KB but under the SDK's own ~30 KB guard, so the server must refuse it.
-            data["stocktake_lines"] = [ser.line_json(r) for r in self.store.lines(before["stocktake_id"], db)[:25]]
         return Broadcast(detail_channel(self._slug(before["hotel_id"], db), before["stocktake_id"]), event, data)
 
     def patch_line(
@@ -152,6 +149,10 @@ class Service:
         assignments = ", ".join(f"{name} = ?" for name in counts)
         db.execute(f"UPDATE line SET {assignments} WHERE id = ?", (*map(str, counts.values()), line_id))
         after = ser.line_json(self.store.line(line_id, db) or {})
+        if self.faults.hits("oversize-payload"):
+            # A serializer that nests the stocktake's lines: the response and the event that mirrors it
+            # are over Pusher's 10 KB but under the SDK's own ~30 KB guard, so the server must refuse it.
+            after["stocktake_lines"] = [ser.line_json(r) for r in self.store.lines(before["stocktake_id"], db)[:25]]
         payload_line = ser.line_json(before) if self.faults.hits("stale-payload") else after
         user = {"id": actor.staff_id, "name": actor.name}
         return Outcome(200, after, [self._line_event(db, before, "line-counted-updated", {"user": user}, payload_line)])

@@ -1,0 +1,80 @@
+"""Payload size seen from the HTTP side, where real Pusher's refusals cannot be seen.
+
+A backend's trigger of an event over Pusher's 10 KB gets a 413 that only the backend sees;
+the harness sees a missing event. When a write's events are missing and its HTTP response
+(which the event mirrors) serialises to more than the limit, that is the cause, and it is
+said with the size. Payloads over NEAR_SHARE of the limit get a warning, with how much each
+item of their largest list adds and the list length at which they would cross.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from ..history import HistoryData
+from .findings import Finding
+
+MAX_EVENT_BYTES = 10_240
+NEAR_SHARE = 0.8
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":")).encode())
+
+
+def _largest_list(value: Any) -> list[Any]:
+    """The longest list anywhere in a payload: what grows with a stocktake's size."""
+    if isinstance(value, list):
+        nested = [_largest_list(v) for v in value]
+        return max([value, *nested], key=len)
+    if isinstance(value, dict):
+        return max((_largest_list(v) for v in value.values()), key=len, default=[])
+    return []
+
+
+def check_response_sizes(
+    history: HistoryData, missing_ops: set[int], refused_events: set[str], judged: Counter[str]
+) -> Iterator[Finding]:
+    for op in history.operations:
+        if not op.ok or op.body is None:
+            continue
+        size = _size(op.body)
+        judged["payload-near-limit"] += 1
+        if op.id in missing_ops:
+            judged["oversize-payload"] += 1
+            if size > MAX_EVENT_BYTES and not refused_events:
+                yield Finding(
+                    "oversize-payload",
+                    f"the {op.kind} response of operation {op.id} is {size / 1024:.1f} KB, and its event never came: "
+                    f"Pusher refuses events over {MAX_EVENT_BYTES // 1024} KB",
+                    operation=op.id,
+                    expected=f"<= {MAX_EVENT_BYTES} bytes",
+                    actual=f"{size} bytes",
+                    times={"invoke": op.invoke, "complete": op.complete or op.invoke},
+                )
+                continue
+        if NEAR_SHARE * MAX_EVENT_BYTES < size <= MAX_EVENT_BYTES:
+            yield _near_limit(op.id, op.kind, op.body, size, op.invoke)
+
+
+def _near_limit(op_id: int, kind: str, body: Any, size: int, at: float) -> Finding:
+    items = _largest_list(body)
+    growth = ""
+    if items:
+        per_item = (_size(items) - 2) / len(items)
+        crosses = len(items) + math.ceil((MAX_EVENT_BYTES - size) / per_item) if per_item else None
+        growth = f"; each of its {len(items)} list items adds {per_item:.0f} bytes, so it crosses at about {crosses}"
+    return Finding(
+        "payload-near-limit",
+        f"the {kind} response of operation {op_id} is {size / 1024:.1f} KB, over {NEAR_SHARE:.0%} of Pusher's "
+        f"{MAX_EVENT_BYTES // 1024} KB{growth}",
+        operation=op_id,
+        expected=f"<= {int(NEAR_SHARE * MAX_EVENT_BYTES)} bytes",
+        actual=f"{size} bytes",
+        times={"invoke": at},
+        warning=True,
+    )
