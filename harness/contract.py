@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ContractError
+from .value_rules import DEFAULTS, ValueRule, describe_values, parse_values
 
 LIST, DETAIL = "list", "detail"
 EVENTS = (
@@ -48,6 +49,7 @@ class Contract:
     detail_channel: str = "{hotel}-stocktake-{stocktake_id}"
     names: dict[str, str] = field(default_factory=lambda: {e: e for e in EVENTS})
     source: str = "default (FRONTEND_PUSHER_INTEGRATION.md)"
+    values: dict[str, dict[str, ValueRule]] = field(default_factory=lambda: DEFAULTS)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_logical", {wire: logical for logical, wire in self.names.items()})
@@ -105,6 +107,7 @@ class Contract:
             "list_channel": self.list_channel,
             "detail_channel": self.detail_channel,
             "events": dict(self.names),
+            "values": describe_values(self.values),
         }
 
 
@@ -124,9 +127,11 @@ def parse_contract(text: str, source: str = "<contract>") -> Contract:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ContractError(f"{source}: not valid TOML: {exc}") from None
-    unknown = set(raw) - {"channels", "events"}
+    unknown = set(raw) - {"channels", "events", "values"}
     if unknown:
-        raise ContractError(f"{source}: unknown section(s) {sorted(unknown)}; expected [channels] and [events]")
+        raise ContractError(
+            f"{source}: unknown section(s) {sorted(unknown)}; expected [channels], [events] and [values]"
+        )
     channels = raw.get("channels", {})
     events = raw.get("events", {})
     for key in set(channels) - {"list", "detail"}:
@@ -143,7 +148,8 @@ def parse_contract(text: str, source: str = "<contract>") -> Contract:
     names = {e: events.get(e, e) for e in EVENTS}
     if len(set(names.values())) != len(names):
         raise ContractError(f"{source}: two events share one wire name")
-    return Contract(list_channel=lst, detail_channel=detail, names=names, source=source)
+    values = parse_values(raw.get("values", {}), source)
+    return Contract(list_channel=lst, detail_channel=detail, names=names, source=source, values=values)
 
 
 def described_contract(described: Any) -> Contract | None:
@@ -158,6 +164,7 @@ def described_contract(described: Any) -> Contract | None:
             detail_channel=str(described["detail_channel"]),
             names={e: str(events.get(e, e)) for e in EVENTS},
             source=str(described.get("source", "the history's meta")),
+            values=parse_values(described.get("values") or {}, "the history's recorded contract"),
         )
     except (KeyError, AttributeError) as exc:
         raise ContractError(f"the history's recorded contract is incomplete ({exc})") from None

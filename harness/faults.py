@@ -106,6 +106,13 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "line writes fail at random with Django's HTML error page, not JSON",
     ),
     FaultSpec(
+        "whole-purchases-only",
+        "backend",
+        "movements",
+        "writes-refused",
+        "a purchase of a fractional quantity is refused (400), as a bar that sells whole kegs does",
+    ),
+    FaultSpec(
         "refuse-line-writes",
         "backend",
         "smoke",

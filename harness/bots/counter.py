@@ -19,6 +19,7 @@ from faker import Faker
 
 from ..api import StocktakeApi
 from ..history import History, Operation
+from ..value_rules import DEFAULTS, ValueRule
 from .calls import perform
 
 
@@ -33,27 +34,28 @@ class MovementBalance:
         self.net = Decimal(0)
         self._lock = threading.Lock()
 
-    def next(self, rng: random.Random) -> tuple[str, str]:
-        quantity = Decimal(rng.randint(100, 500)) / 100
+    def next(self, rng: random.Random, rule: ValueRule) -> tuple[str, str]:
+        quantity = Decimal(rule.fit(Decimal(rng.randint(100, 500)) / 100))
         with self._lock:
             kind = rng.choice(("PURCHASE", "WASTE"))
             if abs(self.net + (quantity if kind == "PURCHASE" else -quantity)) > self.BUDGET:
                 kind = "WASTE" if kind == "PURCHASE" else "PURCHASE"
             self.net += quantity if kind == "PURCHASE" else -quantity
-        return kind, f"{quantity:.2f}"
+        return kind, rule.fit(quantity)
 
 
 class UniqueValues:
-    """Partial-unit values no two writes of a run share: 0.01, 0.02, ... (thread-safe)."""
+    """Indices no two writes of a run share, for values no two writes share (thread-safe)."""
 
     def __init__(self, start: int = 1) -> None:
         self._next = start
         self._lock = threading.Lock()
 
-    def take(self) -> str:
+    def take(self) -> int:
+        """The next index; a `ValueRule` turns it into a value the backend allows (0.01, 0.02, ...)."""
         with self._lock:
             n, self._next = self._next, self._next + 1
-        return f"{n // 100}.{n % 100:02d}"
+        return n
 
 
 def debounced(gaps_ms: list[int], debounce_ms: int) -> list[int]:
@@ -87,6 +89,7 @@ class CounterBot:
         data_hotel: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         balance: MovementBalance | None = None,
+        rules: dict[str, dict[str, ValueRule]] = DEFAULTS,
     ) -> None:
         self.name = name
         self.api = api
@@ -102,6 +105,7 @@ class CounterBot:
         self.data_hotel = data_hotel
         self.sleep = sleep
         self.balance = balance or MovementBalance()
+        self.rules = rules
 
     def think(self) -> None:
         low, high = self.style.think_ms
@@ -122,8 +126,9 @@ class CounterBot:
             style.debounce_ms + 50 if self.rng.random() < style.pause_chance else self.rng.randint(*style.keystroke_ms)
             for _ in range(strokes - 1)
         ]
-        values = [self.values.take() for _ in range(strokes)]
-        full = str(self.fake.random_int(0, 9))
+        rules = self.rules["patch_line"]
+        values = [rules["counted_partial_units"].nth(self.values.take()) for _ in range(strokes)]
+        full = rules["counted_full_units"].fit(Decimal(self.fake.random_int(0, 9)))
         ops, typed_from = [], 0
         for index in debounced(gaps, style.debounce_ms):
             self.sleep((sum(gaps[typed_from:index]) + style.debounce_ms) / 1000)
@@ -145,7 +150,7 @@ class CounterBot:
         )
 
     def add_movement(self, line: dict[str, Any]) -> Operation:
-        kind, quantity = self.balance.next(self.rng)
+        kind, quantity = self.balance.next(self.rng, self.rules["add_movement"]["quantity"])
         request = self.api.add_movement(line["id"], kind, quantity, socket_id=self.socket_id())
         return perform(
             self.history,

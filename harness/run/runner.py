@@ -227,6 +227,7 @@ class Runner:
             self._style,
             seed,
             balance=self._balance,
+            rules=self.target.contract.values,
         )
         ctx.counters.append(counter)
         return counter

@@ -81,3 +81,25 @@ def test_event_names_that_drift_only_in_spelling_get_a_suggested_contract_that_r
     )
     assert clean.returncode == 0, json.loads((tmp_path / "b/report.json").read_text())["findings"][:3]
     assert not (tmp_path / "b/contract.suggested.toml").exists()
+
+
+def test_value_rules_in_the_contract_make_counters_write_what_the_backend_allows(tmp_path: Path) -> None:
+    scenario = tmp_path / "moves.toml"
+    scenario.write_text(
+        TINY.replace("[counters]", "[counters]\nmix = {movement = 1.0}").replace("operations = 6", "operations = 12")
+    )
+    refused = stocksync("run", scenario, "--fault", "whole-purchases-only", "--out", tmp_path / "a", "--quiet")
+    assert refused.returncode == 1
+    report = json.loads((tmp_path / "a/report.json").read_text())
+    (finding,) = [f for f in report["findings"] if f["name"] == "writes-refused"]
+    assert "Purchases must be in full kegs only" in str(finding["actual"]["samples"])
+    contract = tmp_path / "kegs.toml"
+    contract.write_text("[values.add_movement]\nquantity = { places = 0, min = 1, max = 5 }\n")
+    obeyed = stocksync(
+        "run", scenario, "--fault", "whole-purchases-only", "--contract", contract, "--out", tmp_path / "b", "--quiet"
+    )
+    assert obeyed.returncode == 0, json.loads((tmp_path / "b/report.json").read_text())["findings"][:2]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[values.add_movement]\nquantity = { places = -1 }\n")
+    refused_contract = stocksync("run", scenario, "--contract", bad, "--dry-run")
+    assert refused_contract.returncode == 2 and "places must be a whole number" in refused_contract.stderr

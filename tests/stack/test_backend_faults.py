@@ -25,6 +25,7 @@ class Probe:
 
     patch: ApiResponse
     move: ApiResponse
+    half_keg: ApiResponse
     patch_seconds: float
     seen_by_other: list[tuple[str, str, Any]]
     seen_by_me: list[tuple[str, str, Any]]
@@ -52,6 +53,7 @@ def probe(stack) -> Probe:
         patch = api.send(api.patch_line(line["id"], "3", "12.25", socket_id=me.socket_id))
         patch_seconds = time.monotonic() - started
         move = api.send(api.add_movement(line["id"], "PURCHASE", "5", socket_id=me.socket_id))
+        half_keg = api.send(api.add_movement(line["id"], "PURCHASE", "0.5", socket_id=me.socket_id))
         locked_patch = api.send(api.patch_line(locked_line, "1", socket_id=me.socket_id))
         intruder = api_for(stack, other=True)
         intruder_read = intruder.send(intruder.get_line(line["id"]))
@@ -63,6 +65,7 @@ def probe(stack) -> Probe:
         return Probe(
             patch,
             move,
+            half_keg,
             patch_seconds,
             list(other.events),
             list(me.events),
@@ -108,6 +111,7 @@ SHOWS: dict[str, Callable[[Probe], bool]] = {
         and bool(p.others("line-counted-updated"))
     ),
     "hang-then-commit": lambda p: p.patch.ok and p.patch_seconds >= SLOW_MS / 1000,
+    "whole-purchases-only": lambda p: p.half_keg.status == 400 and "full kegs" in str(p.half_keg.body) and p.move.ok,
     "html-500": lambda p: p.patch.status == 500 and p.patch.body == "500 text/html: Server Error (500)",
 }
 TIMED = ("slow-trigger", "hang-then-commit")  # a loaded machine can be as slow without the fault
@@ -135,6 +139,6 @@ def test_no_fault_shows_without_faults(stocksync_stack_factory) -> None:
             "line": result.patch.body,
         }
     ]
-    assert result.others("line-movement-added") == [result.move.body]
+    assert result.others("line-movement-added") == [result.move.body, result.half_keg.body]
     assert result.locked_patch.status == 409 and result.intruder_read.status == 404
     assert result.trespass_read.status == 404, "a token of one hotel reads nothing through another's URL"

@@ -159,6 +159,8 @@ class Service:
 
     def add_movement(self, db: sqlite3.Connection, hotel: Row, line_id: int, body: dict[str, Any]) -> Outcome:
         kind, quantity = validation.movement(body)
+        if kind == "PURCHASE" and quantity != quantity.to_integral_value() and self.faults.hits("whole-purchases-only"):
+            raise HttpError(400, {"quantity": ["Purchases must be in full kegs only."]})
         before = self._owned(self.store.line(line_id, db), hotel)
         self._unlocked(before["status"])
         column = MOVEMENT_COLUMNS[kind]
