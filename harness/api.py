@@ -25,6 +25,8 @@ class ApiRequest:
     params: dict[str, str] = field(default_factory=dict)
     socket_id: str | None = None
     operation: int | None = None  # the history's operation id, sent along so a simulator can log its faults by it
+    raw: str | None = None  # a body sent as is (with `content_type`) instead of `body` as JSON: bad-input probes
+    content_type: str = "application/json"
 
     @property
     def route(self) -> str:
@@ -86,10 +88,13 @@ class StocktakeApi:
         if request.operation is not None:
             headers["X-Stocksync-Operation"] = str(request.operation)
         label: dict[str, Any] = {"name": f"{request.method} {request.route}"} if self.label_routes else {}
+        sent: dict[str, Any] = {"json": request.body} if request.raw is None else {"data": request.raw.encode()}
+        if request.raw is not None:
+            headers["Content-Type"] = request.content_type
         response = self.session.request(
             request.method,
             self.root + request.path,
-            json=request.body,
+            **sent,
             params=request.params or None,
             headers=headers,
             timeout=self.timeout,

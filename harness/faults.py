@@ -106,6 +106,20 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "line writes fail at random with Django's HTML error page, not JSON",
     ),
     FaultSpec(
+        "duplicate-period-500",
+        "backend",
+        "probes",
+        "server-error",
+        "creating a stocktake for a period that has one answers 500 (the unique constraint, unhandled)",
+    ),
+    FaultSpec(
+        "float-quantity-500-stored",
+        "backend",
+        "probes",
+        "write-despite-error",
+        "a movement whose quantity is a JSON float is saved and broadcast, then answers 500",
+    ),
+    FaultSpec(
         "whole-purchases-only",
         "backend",
         "movements",

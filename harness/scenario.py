@@ -20,7 +20,7 @@ from .faults import BY_NAME
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 Action = Literal["patch", "movement"]
 DEFAULT_MIX: dict[Action, float] = {"patch": 0.8, "movement": 0.2}
-FlowKind = Literal["counting", "approval-race", "list-page", "reconnect", "two-hotels", "staging"]
+FlowKind = Literal["counting", "approval-race", "list-page", "reconnect", "two-hotels", "staging", "probes"]
 
 
 class _Strict(BaseModel):
@@ -107,6 +107,7 @@ REQUIRED_CHECKS: dict[str, tuple[str, ...]] = {
     "reconnect": ("missing-event", "gap-during-disconnect"),
     "two-hotels": ("missing-event", "cross-hotel-access"),
     "staging": ("missing-event",),
+    "probes": ("missing-event", "server-error", "write-despite-error"),
 }
 
 
@@ -161,7 +162,7 @@ def available() -> list[str]:
 def load_scenario(name_or_path: str) -> Scenario:
     """A name from the bundled scenarios, or a path to a TOML file."""
     path = Path(name_or_path)
-    if not path.suffix and not path.exists():
+    if not path.suffix and not path.is_file():
         path = SCENARIO_DIR / f"{name_or_path}.toml"
         if not path.exists():
             raise ScenarioError(f"no scenario named {name_or_path!r}; bundled: {', '.join(available())}")

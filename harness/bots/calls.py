@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from ..api import TRANSPORT_ERRORS, ApiRequest, StocktakeApi
 from ..history import History, Operation
+
+
+def _sent(request: ApiRequest) -> Any:
+    """What the request carried: its JSON body, or a raw body as JSON when it parses (probes)."""
+    if request.raw is None:
+        return request.body
+    try:
+        return json.loads(request.raw)
+    except ValueError:
+        return request.raw
 
 
 def perform(
@@ -27,7 +38,7 @@ def perform(
         actor,
         kind,
         hotel or api.hotel,
-        {"method": request.method, "path": request.path, "body": request.body, **context},
+        {"method": request.method, "path": request.path, "body": _sent(request), **context},
         request.socket_id,
         actor_hotel=api.identity,
     )

@@ -23,6 +23,11 @@ def words(body: object) -> str:
     return str(body)[:200]
 
 
+def probe_note(op: Operation) -> str:
+    """ ", probe duplicate-period": a bad-input probe is named wherever its operation is."""
+    return f", probe {op.request['probe']}" if "probe" in op.request else ""
+
+
 LOCKABLE = tuple(kind for kind in WRITE_KINDS if kind not in ("approve", "delete_stocktake", "create_stocktake"))
 
 
@@ -55,7 +60,7 @@ def check_access(history: HistoryData, judged: Counter[str]) -> Iterator[Finding
         if op.type == "info" or (op.status is not None and op.status >= 500):
             yield Finding(
                 "server-error",
-                f"operation {op.id} ({op.kind}) "
+                f"operation {op.id} ({op.kind}{probe_note(op)}) "
                 + (f"answered {op.status}: {words(op.body)}" if op.status else f"never answered: {op.error}"),
                 operation=op.id,
                 expected="a 2xx or 4xx answer",

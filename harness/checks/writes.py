@@ -19,7 +19,7 @@ from typing import Any
 
 from ..contract import WRITE_KINDS
 from ..history import HistoryData, Operation
-from .access import LOCKABLE, approvals, words
+from .access import LOCKABLE, approvals, probe_note, words
 from .findings import Finding
 from .model import Receipt, stocktake_of
 
@@ -68,7 +68,7 @@ def check_failed_writes(
 ) -> Iterator[Finding]:
     """`receipts` is asked for only when a write failed: most runs have none, and parsing every
     receipt again would cost a large run's check a second pass."""
-    line_writes = [op for op in history.operations if op.kind in ("patch_line", "add_movement")]
+    line_writes = [op for op in history.operations if op.kind in ("patch_line", "add_movement", "create_stocktake")]
     failed = [op for op in line_writes if op.type == "info" or (op.status or 0) >= 500]
     judged["write-despite-error"] += len(line_writes)  # each write's outcome is held against the re-read
     if not failed:
@@ -80,12 +80,12 @@ def check_failed_writes(
         if r.payload.line_id is not None:
             by_line[r.payload.line_id].append(r)
     for op in failed:
-        shown = _visible(op, truth, by_line.get(op.request.get("line_id"), []), explained)
+        shown = _visible(history, op, truth, by_line.get(op.request.get("line_id"), []), explained)
         if shown is not None:
             answer = f"answered {op.status}" if op.status is not None else f"never answered ({op.error})"
             yield Finding(
                 "write-despite-error",
-                f"operation {op.id} ({op.kind}) {answer}, yet its change is visible: {shown['seen']}",
+                f"operation {op.id} ({op.kind}{probe_note(op)}) {answer}, yet its change is visible: {shown['seen']}",
                 channel=shown.get("channel"),
                 event=shown.get("event"),
                 operation=op.id,
@@ -132,9 +132,11 @@ def _same_values(sent: dict[str, Any], seen: dict[str, Any], fields: Iterable[st
 
 
 def _visible(
-    op: Operation, truth: dict[Any, dict[str, Any]], receipts: list[Receipt], explained: set[Any]
+    history: HistoryData, op: Operation, truth: dict[Any, dict[str, Any]], receipts: list[Receipt], explained: set[Any]
 ) -> dict[str, Any] | None:
     sent = _object(op.request.get("body"))
+    if op.kind == "create_stocktake":
+        return _stored_period(history, op, sent)
     if op.kind == "patch_line":
         line = truth.get(op.request.get("line_id"))
         if line is not None and _same_values(sent, line, LINE_FIELDS):
@@ -153,6 +155,17 @@ def _visible(
             and _same_values(sent, movement, ("quantity",))
         ):
             return _delivered(r, "an event no successful write explains carried the movement it sent")
+    return None
+
+
+def _stored_period(history: HistoryData, op: Operation, sent: dict[str, Any]) -> dict[str, Any] | None:
+    """A create that failed, yet a later listing holds more stocktakes for its period than one."""
+    for later in history.operations:
+        if later.ok and later.kind == "list_stocktakes" and later.invoke > op.invoke and isinstance(later.body, list):
+            same = [s for s in later.body if isinstance(s, dict) and s.get("period_start") == sent.get("period_start")]
+            if len(same) > 1:
+                return {"seen": f"a later listing holds {len(same)} stocktakes for {sent.get('period_start')}",
+                        "re-read": same}  # fmt: skip
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..contract import LIST
 from ..scenario import Scenario
+from .probes import PROBES
 from .target import Target
 
 
@@ -29,6 +30,12 @@ def describe_plan(spec: Scenario, target: Target, keep: bool, remote: bool) -> l
         steps.append("probe the stocktake channels with the public app key alone (exposure warning)")
     if target.other_token and s.flow.kind in ("staging", "two-hotels"):
         steps.append(f"as hotel {target.other_hotel!r}: try to read and change this hotel's lines (must be refused)")
+    if s.flow.kind in ("staging", "probes"):
+        steps.append(
+            f"send {len(PROBES)} bad requests to this stocktake ("
+            + ", ".join(p.name for p in PROBES)
+            + "): each must be refused with a 4xx, never a 5xx, and never stored"
+        )
     if s.flow.kind == "staging":
         steps.append(
             "approve the stocktake, then delete it while the list viewers still listen"

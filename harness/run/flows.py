@@ -24,6 +24,7 @@ from ..bots.counter import CounterBot
 from ..errors import SetupFailed
 from ..scenario import FlowKind
 from .context import FlowContext
+from .probes import run_probes
 
 
 def run_counters(ctx: FlowContext, between: Callable[[], None] | None = None) -> None:
@@ -144,6 +145,7 @@ def staging(ctx: FlowContext) -> None:
     own_url, their_url = ctx.target.other_api(), ctx.target.other_api(url_hotel=ctx.target.hotel)
     intruder_step = _intruder(ctx, own_url, their_url) if own_url and their_url else None
     run_counters(ctx, _every(ctx, 5, intruder_step) if intruder_step else None)
+    run_probes(ctx)
     ctx.call("manager", "approve", ctx.api.approve(ctx.stocktake_id), stocktake_id=ctx.stocktake_id)
     if not ctx.keep:  # deleted while the list viewers still listen, so stocktake-deleted is judged too
         ctx.delete_stocktake(ctx.stocktake_id)
@@ -165,6 +167,12 @@ def _every(ctx: FlowContext, n: int, action: Callable[[], None]) -> Callable[[],
     return maybe
 
 
+def probes(ctx: FlowContext) -> None:
+    """Counting, then every bad-input probe on the run's own stocktake (harness/run/probes.py)."""
+    run_counters(ctx)
+    run_probes(ctx)
+
+
 FLOWS: dict[FlowKind, Callable[[FlowContext], None]] = {
     "counting": counting,
     "approval-race": approval_race,
@@ -172,4 +180,5 @@ FLOWS: dict[FlowKind, Callable[[FlowContext], None]] = {
     "reconnect": reconnect,
     "two-hotels": two_hotels,
     "staging": staging,
+    "probes": probes,
 }

@@ -172,6 +172,21 @@ def test_an_event_refused_for_size_is_found_from_the_http_response(serve, stagin
     )
 
 
+def test_bad_input_probes_find_500s_and_what_was_stored_anyway(serve, tmp_path: Path) -> None:
+    served = serve("--fault", "duplicate-period-500", "--fault", "float-quantity-500-stored")
+    done = stocksync("run", "probes", *served.flags(), "--report-dir", tmp_path / "r")
+    assert done.returncode == 1, done.stderr
+    _, report = report_of(tmp_path / "r")
+    messages = {f["name"]: [] for f in report["findings"]}
+    for f in report["findings"]:
+        messages[f["name"]].append(f["message"])
+    assert any("probe duplicate-period) answered 500" in m for m in messages["server-error"])
+    assert any("probe float-quantity) answered 500" in m for m in messages["server-error"])
+    assert any("probe float-quantity) answered 500, yet its change is visible" in m
+               for m in messages["write-despite-error"])  # fmt: skip
+    assert served.stocktakes() == [], "the probe's stocktakes are cleaned up too"
+
+
 def test_private_channels_through_the_auth_endpoint_are_not_exposed(serve, staging, tmp_path: Path) -> None:
     served = serve("--private-channels")
     contract = tmp_path / "private.toml"

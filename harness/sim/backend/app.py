@@ -234,6 +234,8 @@ class BackendSimulator:
                 self.broadcaster.send(outcome.broadcasts, socket_id)
                 if after_commit is not None:
                     raise after_commit
+                if isinstance(body.get("quantity"), float) and faults.hits("float-quantity-500-stored"):
+                    raise HttpError(500, {"detail": "Injected fault float-quantity-500-stored: saved, then raised."})
                 return outcome
 
             response = await self._respond(self._writer, run)

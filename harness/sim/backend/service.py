@@ -84,6 +84,8 @@ class Service:
                 "INSERT INTO stocktake (hotel_id, period_start, period_end) VALUES (?, ?, ?)", (hotel["id"], start, end)
             ).lastrowid
         except sqlite3.IntegrityError:
+            if self.faults.hits("duplicate-period-500"):  # the unique constraint reached the view unhandled
+                raise HttpError(500, {"detail": "IntegrityError: UNIQUE constraint failed"}) from None
             raise HttpError(400, {"non_field_errors": ["A stocktake for this period already exists."]}) from None
         data = ser.stocktake_json(self.store.stocktake(int(new_id or 0), db) or {})
         return Outcome(201, data, [Broadcast(list_channel(hotel["slug"]), "stocktake-created", data)])
