@@ -20,7 +20,7 @@ class LiveProgress:
     terminal, a plain line every LINE_EVERY_S elsewhere (a CI log shows the run is alive)."""
 
     def __init__(self, console: Console, total: int) -> None:
-        self.console, self.total, self._said = console, total, 0.0
+        self.console, self.total, self._said = console, total, -LINE_EVERY_S
         self.bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),

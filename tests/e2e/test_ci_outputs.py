@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.e2e.test_cli_run import TINY, stocksync
 
-SLOWER = TINY.replace("think_ms = [10, 30]", "think_ms = [600, 800]").replace("operations = 6", "operations = 12")
+SLOWER = TINY.replace("think_ms = [10, 30]", "think_ms = [300, 400]").replace("operations = 6", "operations = 8")
 
 
 def test_out_junit_json_and_quiet(tmp_path: Path) -> None:
@@ -35,7 +35,8 @@ def test_without_a_terminal_progress_is_a_line_every_few_seconds(tmp_path: Path)
     scenario.write_text(SLOWER)
     done = stocksync("run", scenario, "--out", tmp_path / "r")
     assert done.returncode == 0, done.stderr
-    assert re.search(r"^\d+ s: \d+/12 ops · \d+ deliveries · \d+ 5xx · findings so far", done.stderr, re.M), done.stderr
+    lines = re.findall(r"^\d+ s: \d+/8 ops · \d+ deliveries · \d+ 5xx · findings so far", done.stderr, re.M)
+    assert len(lines) >= 1, done.stderr
 
 
 def test_compare_says_what_got_worse(tmp_path: Path) -> None:

@@ -46,7 +46,11 @@ def _run(steps: list[str], cwd: Path) -> list[subprocess.CompletedProcess[str]]:
     return done
 
 
-@pytest.mark.parametrize("recipe", [_github_steps, _gitlab_steps], ids=["github-actions", "gitlab-ci"])
+@pytest.mark.parametrize(
+    "recipe",
+    [_github_steps, pytest.param(_gitlab_steps, marks=pytest.mark.heavy)],
+    ids=["github-actions", "gitlab-ci"],
+)
 def test_the_ci_recipe_runs_its_shell_steps_as_written(tmp_path: Path, recipe) -> None:
     assert shutil.which("stocksync") or (Path(sys.executable).parent / "stocksync").exists()
     steps = recipe()
