@@ -30,6 +30,7 @@ class CheckResult:
     latency_samples: list[float] = field(default_factory=list)
     judged: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    slowest: dict[tuple[int, str], float] = field(default_factory=dict)  # each change's slowest delivery (s)
     verdict: str = PASS
     reasons: list[str] = field(default_factory=list)
 
@@ -84,6 +85,7 @@ def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | N
     samples = [v for values in part.by_event.values() for v in values]
     result = CheckResult(findings, latency_stats(part.by_event, part.by_listener), counts, samples)
     result.judged = {name: judged.get(name, 0) for name in NAMES}
+    result.slowest = part.slowest
     result.seconds = {name: round(seconds.get(name, 0.0), 6) for name in NAMES}
     result.verdict, result.reasons = decide(history, result.errors, result.judged)
     return result

@@ -3,6 +3,7 @@ self-echo, late-event and gap-during-disconnect, from one correlation pass."""
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -35,13 +36,19 @@ class DeliveryResult:
     matches: list[Match] = field(default_factory=list)
     latencies: list[tuple[str, str, float]] = field(default_factory=list)
     judged: Counter[str] = field(default_factory=Counter)
+    slowest: dict[tuple[int, str], float] = field(default_factory=dict)  # (operation, event) -> slowest latency
 
 
-def _duplicates(receipts: list[Receipt]) -> tuple[list[Receipt], list[Finding]]:
+Copy = tuple[str, str, int]
+"""A delivered copy: (listener, channel, id of its shared Payload)."""
+
+
+def _duplicates(receipts: list[Receipt]) -> tuple[list[Receipt], list[tuple[Copy, Finding]]]:
     """The same (event, text) twice on one listener's channel; receipts share one Payload per
     (event, text), so its identity stands for both."""
-    seen: dict[tuple[str, str, int], Receipt] = {}
-    unique, findings = [], []
+    seen: dict[Copy, Receipt] = {}
+    unique: list[Receipt] = []
+    findings: list[tuple[Copy, Finding]] = []
     for r in receipts:
         ident = (r.listener, r.channel, id(r.payload))
         first = seen.get(ident)
@@ -49,8 +56,7 @@ def _duplicates(receipts: list[Receipt]) -> tuple[list[Receipt], list[Finding]]:
             seen[ident] = r
             unique.append(r)
         else:
-            findings.append(
-                Finding(
+            findings.append((ident, Finding(
                     "duplicate-event",
                     f"{r.listener} got {r.event} on {r.channel} again",
                     r.channel,
@@ -58,8 +64,7 @@ def _duplicates(receipts: list[Receipt]) -> tuple[list[Receipt], list[Finding]]:
                     listener=r.listener,
                     actual=r.data,
                     times={"first": first.time, "again": r.time},
-                )
-            )
+                )))  # fmt: skip
     return unique, findings
 
 
@@ -67,7 +72,7 @@ def check_delivery(
     history: HistoryData, contract: Contract, receipts: list[Receipt], latency_limit: float
 ) -> DeliveryResult:
     result = DeliveryResult()
-    unique, result.findings = _duplicates(receipts)
+    unique, duplicates = _duplicates(receipts)
     result.judged["duplicate-event"] = len(receipts)
     groups: dict[tuple[str, str, str, Key], list[Receipt]] = defaultdict(list)
     for r in unique:
@@ -82,7 +87,15 @@ def check_delivery(
     for group_key, exps in wanted.items():
         _match_group(exps, groups.get(group_key, []), latency_limit, result, diffs)
     result.judged["payload-mismatch"] = result.judged["late-event"] = len(result.matches)
+    result.findings[:0] = _attributed(duplicates, result.matches)
     return result
+
+
+def _attributed(duplicates: list[tuple[Copy, Finding]], matches: list[Match]) -> list[Finding]:
+    """A second copy carries the same payload as the first, which was matched to its write: name that
+    write on the duplicate-event, so it is a finding about a change like the others."""
+    op_of = {(m.receipt.listener, m.receipt.channel, id(m.receipt.payload)): m.op.id for m in matches}
+    return [dataclasses.replace(f, operation=op_of.get(copy)) for copy, f in duplicates]
 
 
 def _match_group(
@@ -162,6 +175,8 @@ def _matched(exp: Expectation, receipt: Receipt, limit: float, result: DeliveryR
     result.matches.append(Match(op, receipt))
     latency = receipt.time - op.invoke
     result.latencies.append((exp.event, exp.listener, latency))
+    change = (op.id, exp.event)
+    result.slowest[change] = max(latency, result.slowest.get(change, 0.0))
     pair = (id(exp.payload), id(receipt.payload))
     differences = diffs.get(pair)
     if differences is None:

@@ -40,6 +40,7 @@ class Part:
     matched: int = 0
     judged: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
+    slowest: dict[tuple[int, str], float] = field(default_factory=dict)
 
 
 DELIVERY_CHECKS = ("missing-event", "duplicate-event", "payload-mismatch", "late-event", "self-echo",
@@ -70,7 +71,9 @@ def listener_part(history: HistoryData, contract: Contract, limit_s: float) -> P
     findings.extend(check_views(history, contract, receipts, judged))
     timed(seconds, ("divergence",), started)
     by_event, by_listener = by_event_and_listener(delivery.latencies)
-    return Part(findings, by_event, by_listener, len(receipts), len(delivery.matches), judged, seconds)
+    return Part(
+        findings, by_event, by_listener, len(receipts), len(delivery.matches), judged, seconds, delivery.slowest
+    )
 
 
 def _run_share(index: int) -> Part:
@@ -137,6 +140,8 @@ def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> P
         joined.receipts += part.receipts
         joined.matched += part.matched
         joined.judged.update(part.judged)
+        for change, latency in part.slowest.items():
+            joined.slowest[change] = max(latency, joined.slowest.get(change, 0.0))
         for name, spent in part.seconds.items():
             joined.seconds[name] = joined.seconds.get(name, 0.0) + spent
     return joined

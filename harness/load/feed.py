@@ -1,32 +1,38 @@
-"""Live PUSHER rows for Locust's stats, from the same checks the final report uses.
+"""Live rows for Locust's stats: the final checker, run on what has settled, each change once.
 
-Decision: one PUSHER sample per change and event, not one per receipt. Its response time
-is the slowest listener's delivery latency measured from the HTTP response (the time until
-every viewer had the change), so PUSHER requests/s equals the write rate instead of writes
-x listeners, and the total requests/s Locust shows stays the HTTP load. Each finding about
-a change (missing, duplicate, mismatched...) is one failure in the row of its event, with
-the finding's name as the error, so Locust's Failures tab lists them by name.
+One PUSHER sample per change and event, judged once, when it has settled (its delivery window,
+completion + latency limit, has passed): a failure named after its delivery findings if it has
+any (missing, duplicate, mismatched, late, ...), a success otherwise. Its response time is the
+definition the report uses: the slowest listener's delivery latency for that change, from the
+write's invoke; a failure with no delivery carries the limit, never 0. So PUSHER requests/s is
+the write rate (not writes x listeners), and the live Failures tab agrees with the report.
 
-`settled_rows` is pure: it checks the part of the history whose writes are older than the
-latency limit (their deliveries are due) and returns the rows not reported before.
+Findings about no single change (divergence, cross-hotel-access, server-error, ...) are
+reported once each under their own name (request type SYNC), never as PUSHER samples.
+`settle` is pure: a history in, the rows not reported before out.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
-from ..checks.delivery import check_delivery
-from ..checks.model import parse_receipts
+from ..checks import check
+from ..checks.findings import Finding
 from ..contract import Contract
 from ..history import HistoryData
 
 LIVE_LIMIT = 300_000  # observations; beyond this only the final check runs (it is linear, this is repeated)
+DELIVERY = frozenset(
+    {"missing-event", "duplicate-event", "payload-mismatch", "late-event", "self-echo", "envelope-mismatch",
+     "wrong-channel", "out-of-order", "oversize-payload", "gap-during-disconnect"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Row:
-    event: str
+    kind: str  # "PUSHER": one change's event; "SYNC": a finding about no single change
+    name: str
     latency_ms: float
     failure: str | None = None
     detail: str = ""
@@ -34,29 +40,38 @@ class Row:
 
 @dataclass
 class FeedState:
-    reported_ops: set[tuple[int, str]] = field(default_factory=set)
-    reported_findings: set[tuple[str, int | None, str | None, str | None]] = field(default_factory=set)
+    reported_changes: set[tuple[int, str]] = field(default_factory=set)
+    reported_notices: set[tuple[str, int | None, str | None, str | None, str]] = field(default_factory=set)
+    counts: Counter[str] = field(default_factory=Counter)  # rows fired, by kind and outcome
 
 
-def settled_rows(
+def settle(
     history: HistoryData, contract: Contract, settled_before: float, limit_s: float, state: FeedState
 ) -> list[Row]:
     partial = history.settled(settled_before)
-    delivery = check_delivery(partial, contract, parse_receipts(partial, contract), limit_s)
-    slowest: dict[tuple[int, str], float] = defaultdict(float)
-    for match in delivery.matches:
-        done = match.op.complete or match.op.invoke
-        key = (match.op.id, match.receipt.event)
-        slowest[key] = max(slowest[key], max(0.0, match.receipt.time - done) * 1000)
-    rows = [
-        Row(event, latency)
-        for (op_id, event), latency in sorted(slowest.items())
-        if (op_id, event) not in state.reported_ops
-    ]
-    state.reported_ops.update(slowest)
-    for finding in delivery.findings:
-        about = (finding.name, finding.operation, finding.listener, finding.event)
-        if about not in state.reported_findings and not finding.warning:
-            state.reported_findings.add(about)
-            rows.append(Row(finding.event or "?", 0.0, finding.name, finding.message))
+    result = check(partial, contract, limit_s * 1000)
+    about: dict[tuple[int, str], list[Finding]] = {}
+    rows: list[Row] = []
+    for f in result.errors:
+        if f.name in DELIVERY and f.operation is not None and f.event is not None:
+            about.setdefault((f.operation, f.event), []).append(f)
+        else:
+            rows.extend(_notice(f, state))
+    for change in sorted({*result.slowest, *about}):
+        if change in state.reported_changes:
+            continue
+        state.reported_changes.add(change)
+        found = about.get(change, [])
+        latency_ms = result.slowest.get(change, limit_s if found else 0.0) * 1000
+        names = ", ".join(sorted({f.name for f in found})) or None
+        rows.append(Row("PUSHER", change[1], round(latency_ms, 2), names, found[0].message if found else ""))
+    state.counts.update(f"{r.kind} {'failure' if r.failure else 'success'}" for r in rows)
     return rows
+
+
+def _notice(f: Finding, state: FeedState) -> list[Row]:
+    key = (f.name, f.operation, f.listener, f.event, f.message)
+    if key in state.reported_notices:
+        return []
+    state.reported_notices.add(key)
+    return [Row("SYNC", f.name, 0.0, f.name, f.message)]

@@ -113,8 +113,8 @@ def _feed(environment: Environment, session: LoadSession) -> None:
 def _fire(environment: Environment, rows: list[Row]) -> None:
     for row in rows:
         environment.events.request.fire(
-            request_type="PUSHER",
-            name=row.event,
+            request_type=row.kind,
+            name=row.name,
             response_time=row.latency_ms,
             response_length=0,
             exception=AssertionError(row.failure) if row.failure else None,

@@ -26,7 +26,7 @@ from ..run.settings import merge
 from ..run.target import Target
 from ..scenario import Scenario, load_scenario
 from ..sim.served import ServedStack
-from .feed import LIVE_LIMIT, FeedState, Row, settled_rows
+from .feed import LIVE_LIMIT, FeedState, Row, settle
 from .options import target_flags
 
 
@@ -102,12 +102,12 @@ class LoadSession:
             return []
         history = self.ctx.history
         limit_s = self.scenario.limits.latency_ms / 1000
-        return settled_rows(history.data, self.contract, history.now() - limit_s, limit_s, self.feed)
+        return settle(history.data, self.contract, history.now() - limit_s, limit_s, self.feed)
 
     def final_rows(self, outcome: RunOutcome) -> list[Row]:
         """After the drain every write is settled: the rows the live feed had not reached yet."""
         limit_s = self.scenario.limits.latency_ms / 1000
-        return settled_rows(outcome.history, self.contract, float("inf"), limit_s, self.feed)
+        return settle(outcome.history, self.contract, float("inf"), limit_s, self.feed)
 
     def finish(self) -> RunOutcome | None:
         if self.runner is None or self.ctx is None:

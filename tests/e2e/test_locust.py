@@ -7,10 +7,12 @@ import json
 import socket
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from harness.history import load
 from tests.support import Served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +34,31 @@ def _report(root: Path) -> tuple[Path, dict]:
 def _rows(csv_prefix: Path) -> list[dict[str, str]]:
     with open(f"{csv_prefix}_stats.csv", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+EVENT_OF = {"patch_line": "line-counted-updated", "add_movement": "line-movement-added"}
+
+
+@pytest.mark.parametrize("fault", [None, "pusher-drop=0.2"], ids=["healthy", "pusher-drop"])
+def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) -> None:
+    """PUSHER request count per event == the writes of that kind: one sample per change, whatever
+    happened to it, and its failures are the changes the report has delivery findings for."""
+    extra = ["--sync-fault", fault] if fault else []
+    done = subprocess.run(
+        [*LOCUST, "--headless", *SHORT, *extra, "--sync-report-dir", str(tmp_path / "r"),
+         "--csv", str(tmp_path / "stats")],
+        capture_output=True, text=True, timeout=100, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == (1 if fault else 0), done.stderr[-3000:]
+    folder, report = _report(tmp_path / "r")
+    writes = Counter(EVENT_OF[op.kind] for op in load(folder / "history.jsonl").operations
+                     if op.ok and op.kind in EVENT_OF and op.actor.startswith("user-"))  # fmt: skip
+    pusher = {r["Name"]: r for r in _rows(tmp_path / "stats") if r["Type"] == "PUSHER"}
+    assert writes and {name: int(pusher[name]["Request Count"]) for name in writes} == dict(writes)
+    failed = {(f["operation"], f["event"]) for f in report["findings"] if f["operation"] is not None
+              and f["event"] in writes and f["name"] in ("missing-event", "late-event", "duplicate-event")}  # fmt: skip
+    assert sum(int(pusher[name]["Failure Count"]) for name in writes) == len(failed)
+    assert all(float(r["Average Response Time"]) > 0 for r in pusher.values()), "no sample carries 0 ms"
 
 
 def test_headless_run_passes_with_pusher_rows(tmp_path: Path) -> None:

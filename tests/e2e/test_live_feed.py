@@ -1,0 +1,33 @@
+"""The live feed tells what the report tells: recorded runs with faults, replayed through it."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from harness.checks import check
+from harness.contract import Contract
+from harness.load.feed import DELIVERY, FeedState, settle
+
+
+@pytest.mark.parametrize("fault", ["pusher-drop=0.3", "pusher-duplicate=0.3", "pusher-delay=0.3"])
+def test_live_samples_are_the_final_reports_changes(stocksync_run, fault: str) -> None:
+    outcome = stocksync_run("smoke", faults=[fault], run={"operations": 16, "duration_s": 20})
+    history, contract = outcome.history, Contract()
+    limit_s = history.meta["latency_limit_ms"] / 1000
+    state, rows = FeedState(), []
+    completions = sorted(op.complete for op in history.operations if op.complete is not None)
+    for cutoff in completions[::4]:  # the live loop's settling cutoff, moving forward as the run went
+        rows += settle(history, contract, cutoff, limit_s, state)
+    rows += settle(history, contract, math.inf, limit_s, state)
+    final = check(history, contract)
+    changes = set(final.slowest) | {(f.operation, f.event) for f in final.errors if f.name in DELIVERY and f.operation}
+    failed = {(f.operation, f.event) for f in final.errors if f.name in DELIVERY and f.operation}
+    assert failed, f"{fault} should have hurt some change"
+    live_failed = Counter(r.name for r in rows if r.kind == "PUSHER" and r.failure)
+    live_ok = Counter(r.name for r in rows if r.kind == "PUSHER" and not r.failure)
+    assert live_failed == Counter(event for _, event in failed)
+    assert live_ok == Counter(event for change in changes - failed for _, event in [change])
+    assert all(r.latency_ms > 0 for r in rows if r.kind == "PUSHER")
