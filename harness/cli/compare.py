@@ -35,7 +35,7 @@ def _report(path: Path) -> dict[str, Any]:
     type=click.FloatRange(0),
     default=0.2,
     show_default=True,
-    help="A p99 latency rise above this share (and 5 ms) is a regression.",
+    help="A p99 latency rise above this share (and 20 ms) is a regression.",
 )
 def compare_command(old: Path, new: Path, p99_rise: float) -> None:
     """Compare two runs' report.json (or their folders): new findings, a verdict that fell, a check

@@ -43,6 +43,8 @@ class FeedState:
     reported_changes: set[tuple[int, str]] = field(default_factory=set)
     reported_notices: set[tuple[str, int | None, str | None, str | None, str]] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)  # rows fired, by kind and outcome
+    findings: Counter[str] = field(default_factory=Counter)  # error findings so far, by name (the latest check)
+    judged: dict[str, int] = field(default_factory=dict)  # what each check judged so far
 
 
 def settle(
@@ -50,6 +52,7 @@ def settle(
 ) -> list[Row]:
     partial = history.settled(settled_before)
     result = check(partial, contract, limit_s * 1000)
+    state.findings, state.judged = Counter(f.name for f in result.errors), result.judged
     about: dict[tuple[int, str], list[Finding]] = {}
     rows: list[Row] = []
     for f in result.errors:

@@ -26,12 +26,13 @@ from ..checks import check
 from ..contract import load_contract
 from ..exit_codes import EXIT_USAGE
 from ..history import parse
-from ..report import build_report, publish, safe_name, timestamped_folder
+from ..report import Report, build_report, publish, safe_name, timestamped_folder
 from ..run.settings import merge
 from .feed import Row
 from .merge import merge_histories
 from .options import add_arguments, target_flags
 from .session import LoadSession
+from .web import install as install_web_ui
 
 log = logging.getLogger("stocksync.locust")
 FEED_EVERY_S = 2.0
@@ -50,6 +51,8 @@ class LoadRun:
         self.expected_workers = 0
         self.started = 0.0
         self.exit_code: int | None = None
+        self.report: Report | None = None
+        self.folder: Path | None = None
         self.run_error: str | None = None  # set-up failed, or a worker sent no history: exit 2
 
     def reset(self) -> None:
@@ -64,6 +67,7 @@ def on_parser(parser: Any) -> None:
 
 
 def on_init(environment: Environment, **_: Any) -> None:
+    install_web_ui(environment, RUN)
     if isinstance(environment.runner, MasterRunner):
         environment.runner.register_message(MESSAGE, _on_history)
 
@@ -139,7 +143,10 @@ def on_test_stop(environment: Environment, **_: Any) -> None:
         runner.send_message(MESSAGE, {"worker": session.name, "history": text})
     else:
         RUN.texts[session.name] = text
-        _report(environment)
+        _report(environment)  # raises if it cannot: then the working copy below is all there is, and stays
+    # the master (or this process) has written the history into the report folder: no second copy
+    outcome.history_path.unlink(missing_ok=True)
+    if not isinstance(runner, WorkerRunner):
         # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC and not again at exit: let it take
         # the rows fired after the drain (workers need not: their last stats go out on quit).
         gevent.sleep(CSV_STATS_INTERVAL_SEC + 0.2)
@@ -182,6 +189,7 @@ def _report(environment: Environment) -> None:
     for worker, text in RUN.texts.items():
         (folder / ("history.jsonl" if len(RUN.texts) == 1 else f"history-{safe_name(worker)}.jsonl")).write_text(text)
     RUN.exit_code = publish(report, folder, Console(stderr=True))
+    RUN.report, RUN.folder = report, folder
 
 
 def on_quitting(environment: Environment, **_: Any) -> None:

@@ -8,6 +8,7 @@ its own, so its counters' operations are judged against its own listeners' recei
 from __future__ import annotations
 
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,16 @@ class LoadSession:
             label_routes=True,
         )
         return self.runner.add_counter(self.ctx, f"user-{self._users}", api, seed=self._users)
+
+    def listener_states(self) -> dict[str, int]:
+        """How many of this process's listeners are connected and subscribed, connecting, or down."""
+        if self.ctx is None:
+            return {}
+        states: Counter[str] = Counter()
+        for listener in self.ctx.fleet.listeners:
+            recorder = listener.recorder
+            states["subscribed" if recorder.ready else ("connected" if recorder.socket_id else "down")] += 1
+        return dict(states)
 
     def think_s(self) -> float:
         low, high = self.scenario.counters.think_ms

@@ -11,8 +11,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import requests
 
 from harness.history import load
+from harness.testing import wait_until
 from tests.support import Served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +61,8 @@ def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) ->
               and f["event"] in writes and f["name"] in ("missing-event", "late-event", "duplicate-event")}  # fmt: skip
     assert sum(int(pusher[name]["Failure Count"]) for name in writes) == len(failed)
     assert all(float(r["Average Response Time"]) > 0 for r in pusher.values()), "no sample carries 0 ms"
+    working = tmp_path / "r" / ".locust-histories"
+    assert not working.exists() or not list(working.iterdir()), "no second copy of the history is left"
 
 
 def test_headless_run_passes_with_pusher_rows(tmp_path: Path) -> None:
@@ -230,3 +234,41 @@ def test_headless_run_against_a_target_by_flags(tmp_path: Path, keep: bool) -> N
     names = {f["name"] for f in report["findings"]}
     assert done.returncode == 0 and names <= {"public-channel-exposure"}, done.stderr[-3000:]
     assert len(left) == (1 if keep else 0)
+
+
+def test_the_web_ui_tells_the_same_truth_as_the_report(tmp_path: Path) -> None:
+    """`--autostart --autoquit`: the Sync tab's JSON is live while the run goes and, after Stop, holds
+    the report's verdict and findings, with the report files served by the web UI."""
+    port = _free_port()
+    run = subprocess.Popen(
+        [*LOCUST, "--autostart", "--autoquit", "8", "-u", "3", "-r", "3", "-t", "6s", "--sync-listeners", "2",
+         "--web-host", "127.0.0.1", "--web-port", str(port), "--sync-report-dir", str(tmp_path / "r")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    seen: list[dict] = []
+
+    def status() -> dict | None:
+        try:
+            now = requests.get(f"{base}/stocksync/status", timeout=2).json()
+        except (requests.RequestException, ValueError):
+            return None
+        seen.append(now)
+        return now if now["verdict"] else None
+
+    try:
+        final = wait_until(status, 60, 0.3, what="the verdict in /stocksync/status")
+        served = requests.get(base + final["report"]["report.json"], timeout=5).json()
+        page = requests.get(f"{base}/?tab=stocksync", timeout=5)
+        stats = requests.get(f"{base}/stats/requests", timeout=5).json()
+    finally:
+        _, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err[-3000:]
+    assert any(s["state"] == "running" and any(s["judged"].values()) for s in seen), "it was live before Stop"
+    _, report = _report(tmp_path / "r")
+    assert final["verdict"] == report["verdict"] == served["verdict"] == "PASS"
+    assert final["findings"] == {c["name"]: c["count"] for c in report["checks"] if c["count"]}
+    assert final["judged"] == {c["name"]: c["judged"] for c in report["checks"]}
+    assert page.ok and '"stocksync"' in page.text, "the Sync tab is in the page's template"
+    rows = next(e["data"] for e in stats["extended_stats"] if e["key"] == "stocksync")
+    assert rows[0] == {"check": "verdict", "judged": "", "findings": "PASS", "note": ""}

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from harness.api import ApiResponse, StocktakeApi
+from harness.api import ApiRequest, ApiResponse, StocktakeApi
 from harness.faults import CATALOGUE
 from harness.testing import wait_until
 from tests.support import PysherClient, api_for, fresh_stocktake, sdk
@@ -26,6 +26,8 @@ class Probe:
     patch: ApiResponse
     move: ApiResponse
     half_keg: ApiResponse
+    same_period: ApiResponse
+    float_move: ApiResponse
     patch_seconds: float
     seen_by_other: list[tuple[str, str, Any]]
     seen_by_me: list[tuple[str, str, Any]]
@@ -54,6 +56,11 @@ def probe(stack) -> Probe:
         patch_seconds = time.monotonic() - started
         move = api.send(api.add_movement(line["id"], "PURCHASE", "5", socket_id=me.socket_id))
         half_keg = api.send(api.add_movement(line["id"], "PURCHASE", "0.5", socket_id=me.socket_id))
+        stocktake = api.send(api.get_stocktake(sid)).body
+        same_period = api.send(api.create_stocktake(stocktake["period_start"], stocktake["period_end"]))
+        float_body = json.dumps({"movement_type": "WASTE", "quantity": 1.5})
+        float_move = api.send(ApiRequest("POST", f"/stocktake-lines/{line['id']}/add-movement/", raw=float_body,
+                                         socket_id=me.socket_id))  # fmt: skip
         locked_patch = api.send(api.patch_line(locked_line, "1", socket_id=me.socket_id))
         intruder = api_for(stack, other=True)
         intruder_read = intruder.send(intruder.get_line(line["id"]))
@@ -66,6 +73,8 @@ def probe(stack) -> Probe:
             patch,
             move,
             half_keg,
+            same_period,
+            float_move,
             patch_seconds,
             list(other.events),
             list(me.events),
@@ -111,6 +120,10 @@ SHOWS: dict[str, Callable[[Probe], bool]] = {
         and bool(p.others("line-counted-updated"))
     ),
     "hang-then-commit": lambda p: p.patch.ok and p.patch_seconds >= SLOW_MS / 1000,
+    "duplicate-period-500": lambda p: p.same_period.status == 500,
+    "float-quantity-500-stored": lambda p: (
+        p.float_move.status == 500 and len(p.others("line-movement-added")) == 3 and p.move.ok
+    ),
     "whole-purchases-only": lambda p: p.half_keg.status == 400 and "full kegs" in str(p.half_keg.body) and p.move.ok,
     "html-500": lambda p: p.patch.status == 500 and p.patch.body == "500 text/html: Server Error (500)",
 }
@@ -139,6 +152,7 @@ def test_no_fault_shows_without_faults(stocksync_stack_factory) -> None:
             "line": result.patch.body,
         }
     ]
-    assert result.others("line-movement-added") == [result.move.body, result.half_keg.body]
+    assert result.others("line-movement-added") == [result.move.body, result.half_keg.body, result.float_move.body]
+    assert result.same_period.status == 400, "a second stocktake for a period is refused in words"
     assert result.locked_patch.status == 409 and result.intruder_read.status == 404
     assert result.trespass_read.status == 404, "a token of one hotel reads nothing through another's URL"
