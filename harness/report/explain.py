@@ -23,6 +23,18 @@ def fault_name(data: dict[str, object]) -> str:
     return kind if data.get("layer") == "backend" else f"pusher-{kind}"
 
 
+def _lost_updates(history: HistoryData, findings: list[Finding]) -> dict[str | None, list[tuple[object, str]]]:
+    """Per listener, the events it never got (or got wrong), by line: what makes its view diverge."""
+    line_of = {op.id: op.request.get("line_id") for op in history.operations}
+    lost: dict[str | None, list[tuple[object, str]]] = defaultdict(list)
+    for f in findings:
+        if f.name in ("missing-event", "gap-during-disconnect", "payload-mismatch") and f.operation is not None:
+            line = line_of.get(f.operation)
+            if line is not None:
+                lost[f.listener].append((line, f"{f.name} of operation {f.operation} (line {line})"))
+    return lost
+
+
 def explanations(history: HistoryData, findings: list[Finding]) -> list[list[str]]:
     """For each finding (same order), the injected faults that explain it, in words."""
     listener_of: dict[str | None, str | None] = {o.socket_id: o.listener for o in history.of_kind("connect")}
@@ -40,11 +52,13 @@ def explanations(history: HistoryData, findings: list[Finding]) -> list[list[str
         text = f"{name} of {obs.event} to {listener}"
         by_delivery[(listener, obs.event)].append(text)
         by_listener[listener].append(text)
+    causes = _lost_updates(history, findings)
     out = []
     for f in findings:
         found = list(by_operation.get(f.operation, [])) if f.operation is not None else []
         if f.name == "divergence":
             found += by_listener.get(f.listener, [])
+            found += [cause for line, cause in causes.get(f.listener, []) if f"line {line} " in " ".join(f.diff)]
         elif f.listener is not None:
             found += by_delivery.get((f.listener, f.event), [])
         out.append(sorted(set(found))[:SHOWN])
