@@ -137,31 +137,25 @@ def _fuzz_cli(
     assert {p for p in _tree(root) - before if reports not in p.parents and p != reports} == set()
 
 
+@st.composite
+def cli_inputs(draw: st.DrawFn) -> tuple[str, bytes, bytes, list[list[str]]]:
+    """(command, the file it is given, a contract/config file, flags)."""
+    command = draw(st.sampled_from(["run", "check"]))
+    given_file = draw(toml_files() if command == "run" else history_files())
+    return command, given_file, draw(toml_files()), draw(FLAGS)
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    command=st.sampled_from(["run", "check"]),
-    scenario=toml_files(),
-    history=history_files(),
-    extra=toml_files(),
-    flags=FLAGS,
-)
-def test_the_cli_survives_any_file_and_flag(tmp_path_factory, command, scenario, history, extra, flags) -> None:
-    _fuzz_cli(tmp_path_factory, command, scenario if command == "run" else history, extra, flags)
+@given(inputs=cli_inputs())
+def test_the_cli_survives_any_file_and_flag(tmp_path_factory, inputs) -> None:
+    _fuzz_cli(tmp_path_factory, *inputs)
 
 
 @pytest.mark.heavy
 @settings(max_examples=EXAMPLES * 20, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    command=st.sampled_from(["run", "check"]),
-    scenario=toml_files(),
-    history=history_files(),
-    extra=toml_files(),
-    flags=FLAGS,
-)
-def test_the_cli_survives_any_file_and_flag_at_length(
-    tmp_path_factory, command, scenario, history, extra, flags
-) -> None:
-    _fuzz_cli(tmp_path_factory, command, scenario if command == "run" else history, extra, flags)
+@given(inputs=cli_inputs())
+def test_the_cli_survives_any_file_and_flag_at_length(tmp_path_factory, inputs) -> None:
+    _fuzz_cli(tmp_path_factory, *inputs)
 
 
 def _renders(secret: str, planted: str) -> list[str]:
