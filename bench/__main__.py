@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from . import capacity, checker, e2e, fanout, latency, report_size
+from . import capacity, checker, e2e, fanout, history_size, latency, report_size
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "fanout": fanout.run,
@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "checker": checker.run,
     "latency": latency.run,
     "report_size": report_size.run,
+    "history_size": history_size.run,
 }
 
 
@@ -99,6 +100,15 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 f"report.html for {r['receipts']:,} receipts",
                 f"{r['report_html_bytes'] / 1024:.0f} KiB (report.json {r['report_json_bytes'] / 1024:.0f} KiB)",
                 f"{r['ratio_html/history']} x the history ({r['history_bytes'] / 1e6:.1f} MB)",
+            )
+        )
+    if "history_size" in results:
+        h = results["history_size"]
+        rows.append(
+            (
+                f"bytes per receipt on disk ({h['listeners']} listeners)",
+                f"{h['new_bytes_per_receipt']} B",
+                f"{h['ratio_old/new']} x fewer than the old format ({h['old_bytes_per_receipt']} B)",
             )
         )
     return rows

@@ -4,7 +4,8 @@ Jepsen-style: an operation is invoked, then completes `ok` (2xx), `fail` (the se
 answered no) or `info` (no answer: we do not know whether it happened). Observations
 are what listeners and servers saw. Every record is appended to a JSONL file the moment
 it happens, so a crashed run still leaves its evidence; `load` reads it back for
-`stocksync check`. Times are one host's monotonic clock, in seconds.
+`stocksync check`. Receipts, the bulk of a record, are written compactly (`receipt_codec`);
+everything else is one JSON object a line. Times are one host's monotonic clock, in seconds.
 """
 
 from __future__ import annotations
@@ -13,66 +14,18 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import HistoryFormatError
+from .receipt_codec import ReceiptDecoder, ReceiptEncoder
+from .records import HistoryData, Observation, Operation
+
+__all__ = ["History", "HistoryData", "Observation", "Operation", "load", "parse"]
 
 FLUSH_S = 0.1
-
-
-@dataclass
-class Operation:
-    """One HTTP change or read, with what it asked and what came back."""
-
-    id: int
-    actor: str
-    kind: str
-    hotel: str
-    actor_hotel: str
-    request: dict[str, Any]
-    socket_id: str | None
-    invoke: float
-    type: str = "invoke"
-    complete: float | None = None
-    status: int | None = None
-    body: Any = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.type == "ok"
-
-
-@dataclass
-class Observation:
-    kind: str
-    time: float
-    listener: str | None = None
-    socket_id: str | None = None
-    channel: str | None = None
-    event: str | None = None
-    data: Any = None
-
-
-@dataclass
-class HistoryData:
-    """A history as plain data: what the checks consume."""
-
-    meta: dict[str, Any] = field(default_factory=dict)
-    operations: list[Operation] = field(default_factory=list)
-    observations: list[Observation] = field(default_factory=list)
-
-    def of_kind(self, kind: str) -> Iterator[Observation]:
-        return (o for o in self.observations if o.kind == kind)
-
-    def settled(self, before: float) -> HistoryData:
-        """The writes completed before `before` (their deliveries are due) and every observation but
-        the truth, which is taken after the run: what a check during a run may judge."""
-        ops = [op for op in list(self.operations) if op.complete is not None and op.complete < before]
-        return HistoryData(self.meta, ops, [o for o in list(self.observations) if o.kind != "truth"])
 
 
 class History:
@@ -86,6 +39,8 @@ class History:
         self._file: IO[str] | None = None
         self._flushed = 0.0
         self.path = path
+        self.data.meta.setdefault("time_origin", time.monotonic())
+        self._receipts = ReceiptEncoder(self.data.meta["time_origin"])
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("w", encoding="utf-8")
@@ -96,9 +51,12 @@ class History:
         return time.monotonic()
 
     def _write(self, record: dict[str, Any]) -> None:
+        self._write_text(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+
+    def _write_text(self, text: str) -> None:
         """Flushed at least every FLUSH_S: a crash loses a fraction of a second, not the run."""
         if self._file is not None:
-            self._file.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+            self._file.write(text)
             now = time.monotonic()
             if now - self._flushed > FLUSH_S:
                 self._file.flush()
@@ -146,7 +104,10 @@ class History:
         with self._lock:
             self.data.observations.append(obs)
             if self._file is not None:
-                self._write({"rec": "obs", **vars(obs)})
+                if obs.kind == "receipt" and isinstance(obs.data, str):
+                    self._write_text(self._receipts.encode(obs))
+                else:
+                    self._write({"rec": "obs", **vars(obs)})
         return obs
 
     def set_meta(self, **meta: Any) -> None:
@@ -223,13 +184,19 @@ def _record(data: HistoryData, ops: dict[int, Operation], record: dict[str, Any]
 def parse(lines: Iterable[str]) -> HistoryData:
     data = HistoryData()
     ops: dict[int, Operation] = {}
+    receipts = ReceiptDecoder()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             record = json.loads(line, parse_constant=_no_constant)
+            if isinstance(record, list) and record:
+                obs = receipts.decode(record, float(data.meta.get("time_origin", 0.0)))
+                if obs is not None:
+                    data.observations.append(obs)
+                continue
             if not isinstance(record, dict):
-                raise TypeError("a record is a JSON object")
+                raise TypeError("a record is a JSON object or a compact receipt record")
             _record(data, ops, record)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if number > 1 and not line.endswith("\n"):

@@ -24,7 +24,7 @@ from rich.console import Console
 
 from ..checks import check
 from ..contract import load_contract
-from ..exit_codes import EXIT_USAGE
+from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE
 from ..history import parse
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
 from ..run.settings import merge
@@ -201,6 +201,10 @@ def on_quitting(environment: Environment, **_: Any) -> None:
         environment.process_exit_code = EXIT_USAGE
     elif RUN.exit_code is not None:
         environment.process_exit_code = RUN.exit_code
+    elif not isinstance(runner, WorkerRunner):
+        # no report at all: the run ended before its set-up finished, or no user ever started
+        log.error("stocksync: nothing was checked (the run ended before its set-up finished): INCONCLUSIVE")
+        environment.process_exit_code = EXIT_INCONCLUSIVE
 
 
 def install(events: Any) -> None:

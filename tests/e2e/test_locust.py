@@ -19,7 +19,7 @@ from tests.support import Served
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUST = [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfile.py")]
-SHORT = ["-u", "4", "-r", "4", "-t", "6s", "--sync-listeners", "2", "--only-summary"]
+SHORT = ["-u", "4", "-r", "4", "-t", "8s", "--sync-listeners", "2", "--only-summary"]
 
 
 def _free_port() -> int:

@@ -108,11 +108,11 @@ def test_staging_run_passes_warns_of_public_channels_and_cleans_up(serve, stagin
     assert served.stocktakes() == [], "the run deletes what it created"
     assert "cleaned up" in done.stderr
     check = next(c for c in report["checks"] if c["name"] == "missing-event")
-    deleted = [json.loads(line) for line in (folder / "history.jsonl").read_text().splitlines()
-               if '"event":"stocktake-deleted"' in line and '"rec":"obs"' in line]  # fmt: skip
+    recorded = load(folder / "history.jsonl")
+    deleted = [o for o in recorded.observations if o.kind == "receipt" and o.event == "stocktake-deleted"]
     assert deleted and check["judged"] > 0 and report["verdict"] == "PASS", "the delete was heard and judged"
     residue = report["meta"]["residue"]
-    moved = [op for op in load(folder / "history.jsonl").operations if op.kind == "add_movement" and op.ok]
+    moved = [op for op in recorded.operations if op.kind == "add_movement" and op.ok]
     assert len(residue["approvals"]) == 1 and len(residue["movements"]) == len(moved)
     assert "left behind, which the API cannot delete" in " ".join(done.stderr.split())
     secrets = [served.api["token"], served.api["other_token"], served.pusher["secret"]]
