@@ -145,18 +145,15 @@ def test_a_backend_that_scopes_data_by_url_only_is_found_and_left_as_it_was(serv
     folder, report = report_of(tmp_path / "r")
     found = [f for f in report["findings"] if f["name"] == "cross-hotel-access"]
     assert found and all(served.api["other_hotel"] in f["message"] for f in found)
-    records = [json.loads(line) for line in (folder / "history.jsonl").read_text().splitlines()]
-    invoked = {r["id"]: r for r in records if r.get("rec") == "op" and r.get("type") == "invoke"}
     reads = {}
-    for r in records:
-        op = invoked.get(r.get("id"))
-        if r.get("rec") == "op" and r.get("type") == "ok" and op and op["actor"] == "intruder":
-            if op["kind"] == "get_line":
-                reads[op["request"]["line_id"]] = r["body"]
+    for op in load(folder / "history.jsonl").operations:
+        if op.actor == "intruder" and op.ok:
+            if op.kind == "get_line":
+                reads[op.request["line_id"]] = op.body
             else:
-                before = reads[op["request"]["line_id"]]
+                before = reads[op.request["line_id"]]
                 fields = ("counted_full_units", "counted_partial_units", "counted_qty")
-                assert {k: r["body"][k] for k in fields} == {k: before[k] for k in fields}, "nothing changed"
+                assert {k: op.body[k] for k in fields} == {k: before[k] for k in fields}, "nothing changed"
     assert reads, "the intrusion was accepted, so there was something to compare"
 
 
