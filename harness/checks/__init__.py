@@ -83,12 +83,27 @@ def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | N
         "findings": len(findings),
     }
     samples = [v for values in part.by_event.values() for v in values]
+    findings, slowest = _settled_only(history, findings, part.slowest)
+    counts["findings"] = len(findings)
     result = CheckResult(findings, latency_stats(part.by_event, part.by_listener), counts, samples)
     result.judged = {name: judged.get(name, 0) for name in NAMES}
-    result.slowest = part.slowest
+    result.slowest = slowest
     result.seconds = {name: round(seconds.get(name, 0.0), 6) for name in NAMES}
     result.verdict, result.reasons = decide(history, result.errors, result.judged)
     return result
+
+
+def _settled_only(
+    history: HistoryData, findings: list[Finding], slowest: dict[tuple[int, str], float]
+) -> tuple[list[Finding], dict[tuple[int, str], float]]:
+    """During a run (`settled_before` in the meta) only settled writes are judged; the others
+    were checked along only so that their events match them, not an earlier write."""
+    before = history.meta.get("settled_before")
+    if before is None:
+        return findings, slowest
+    pending = {op.id for op in history.operations if op.complete is None or op.complete >= before}
+    return ([f for f in findings if f.operation not in pending],
+            {change: v for change, v in slowest.items() if change[0] not in pending})  # fmt: skip
 
 
 def _recorded(history: HistoryData) -> list[Finding]:

@@ -130,3 +130,19 @@ def test_own_write_without_an_answer_is_not_judged_for_divergence(answered: bool
     assert "divergence" not in names(h)
     h.operations[0] = patch_op(1, LINE, 1.0, type="fail", status=500, body={"detail": "boom"})
     assert "divergence" in names(h), "an answered write the page never applied still diverges"
+
+
+def test_a_check_during_the_run_judges_only_settled_writes_and_matches_the_rest() -> None:
+    """Write 1's event was lost; write 2, on the same line, is not settled yet but its event came.
+    The live check must say what the final one will say of write 1 (missing), not take write 2's
+    event for write 1's (a mismatch, out of order) just because write 2 is still in flight."""
+    history = healthy()
+    drop_receipt(history)
+    second = {**LINE, "counted_partial_units": "12.34"}
+    history.operations.append(patch_op(2, second, 5.0))
+    history.observations.insert(-1, receipt("viewer", 5.15, event_text(second)))
+    live = check(history.settled(4.0), Contract())
+    assert sorted({f.name for f in live.findings}) == ["missing-event"]
+    assert {f.operation for f in live.findings} == {1} and set(live.slowest) == set()
+    final = check(history, Contract())
+    assert "missing-event" in {f.name for f in final.findings} and (2, "line-counted-updated") in final.slowest
