@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from . import capacity, checker, e2e, fanout, history_size, latency, report_size
+from . import capacity, checker, e2e, fanout, history_size, latency, locust_run, report_size
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "fanout": fanout.run,
@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "latency": latency.run,
     "report_size": report_size.run,
     "history_size": history_size.run,
+    "locust_run": locust_run.run,
 }
 
 
@@ -109,6 +110,15 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 f"bytes per receipt on disk ({h['listeners']} listeners)",
                 f"{h['new_bytes_per_receipt']} B",
                 f"{h['ratio_old/new']} x fewer than the old format ({h['old_bytes_per_receipt']} B)",
+            )
+        )
+    if "locust_run" in results:
+        lr = results["locust_run"]
+        rows.append(
+            (
+                f"60 s Locust run, {lr['listeners']} listeners: bytes per receipt (whole history)",
+                f"{lr['history_bytes_per_receipt']} B, peak RSS {lr['peak_rss_mb']} MB",
+                f"{lr['ratio_old/new']} x fewer than the old format ({lr['old_format_receipt_bytes_per_receipt']} B)",
             )
         )
     return rows
