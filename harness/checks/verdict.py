@@ -14,9 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..history import HistoryData
-from .access import approvals
 from .findings import Finding
-from .writes import expected_to_succeed
+from .writes import counted_on
 
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
 DEFAULT_MIN_WRITE_SUCCESS = 0.5
@@ -69,6 +68,5 @@ def _ending(meta: dict[str, Any], expect: dict[str, Any]) -> str:
 
 def _write_share(history: HistoryData) -> tuple[int, int] | None:
     """(succeeded, answered or lost) of the writes expected to succeed; None if there were none."""
-    approved_at = approvals(history, started=True)
-    attempted = [op for op in history.operations if op.type != "invoke" and expected_to_succeed(op, approved_at)]
+    attempted = counted_on(history)
     return (sum(op.ok for op in attempted), len(attempted)) if attempted else None

@@ -39,13 +39,17 @@ def expected_to_succeed(op: Operation, approval_sent: dict[int, float]) -> bool:
     return not (op.kind in LOCKABLE and sent is not None and answered > sent)
 
 
-def check_refusals(history: HistoryData, judged: Counter[str]) -> Iterator[Finding]:
+def counted_on(history: HistoryData) -> list[Operation]:
+    """The writes the run counted on that have an outcome (answered, or known lost): what
+    writes-refused judges and the verdict's share of successful writes is taken over."""
     approved_at = approvals(history, started=True)
+    return [op for op in history.operations if op.type != "invoke" and expected_to_succeed(op, approved_at)]
+
+
+def check_refusals(history: HistoryData, judged: Counter[str]) -> Iterator[Finding]:
     attempts: Counter[str] = Counter()
     refused: dict[tuple[str, int], list[Operation]] = defaultdict(list)
-    for op in history.operations:
-        if not expected_to_succeed(op, approved_at) or op.type == "invoke":
-            continue
+    for op in counted_on(history):
         attempts[op.kind] += 1
         if op.status is not None and 400 <= op.status < 500:
             refused[(op.kind, op.status)].append(op)

@@ -65,7 +65,3 @@ def output_options(command: F) -> F:
     ):
         command = option(command)
     return command
-
-
-def output_of(out: Path | None, junit: Path | None, as_json: bool, quiet: bool) -> Output:
-    return Output(out, junit, as_json, quiet)

@@ -29,7 +29,7 @@ from ..run.target import Target
 from ..scenario import Scenario, load_scenario
 from ..sim.stack import EmbeddedStack, StackOptions
 from .live import play
-from .options import Output, fault_option, fault_selection, output_of, output_options, seed_option
+from .options import Output, fault_option, fault_selection, output_options, seed_option
 from .target_options import target_options
 
 DEFAULT_REPORTS = Path("reports")
@@ -139,7 +139,7 @@ def run_command(
     With no --target, the embedded Pusher server and backend simulator are started on
     127.0.0.1. Exit 0: pass; 1: findings; 2: usage or configuration error; 3: inconclusive.
     """
-    output = output_of(out, junit, as_json, quiet)
+    output = Output(out, junit, as_json, quiet)
     console = output.console()
     spec = load_scenario(scenario)
     contract = load_contract(contract_file)
@@ -204,7 +204,7 @@ def check_command(
 
     Exit 0 pass, 1 findings, 3 inconclusive (e.g. a history with nothing in it), 2 usage error.
     """
-    output = output_of(out, junit, as_json, quiet)
+    output = Output(out, junit, as_json, quiet)
     directory = out or report_dir
     for folder in (directory, junit.parent if junit else None):
         if folder is not None:

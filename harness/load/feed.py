@@ -42,7 +42,6 @@ class Row:
 class FeedState:
     reported_changes: set[tuple[int, str]] = field(default_factory=set)
     reported_notices: set[tuple[str, int | None, str | None, str | None, str]] = field(default_factory=set)
-    counts: Counter[str] = field(default_factory=Counter)  # rows fired, by kind and outcome
     findings: Counter[str] = field(default_factory=Counter)  # error findings so far, by name (the latest check)
     judged: dict[str, int] = field(default_factory=dict)  # what each check judged so far
 
@@ -68,7 +67,6 @@ def settle(
         latency_ms = result.slowest.get(change, limit_s if found else 0.0) * 1000
         names = ", ".join(sorted({f.name for f in found})) or None
         rows.append(Row("PUSHER", change[1], round(latency_ms, 2), names, found[0].message if found else ""))
-    state.counts.update(f"{r.kind} {'failure' if r.failure else 'success'}" for r in rows)
     return rows
 
 
