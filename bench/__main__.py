@@ -108,8 +108,16 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(
             (
                 f"bytes per receipt on disk ({h['listeners']} listeners)",
-                f"{h['new_bytes_per_receipt']} B",
-                f"{h['ratio_old/new']} x fewer than the old format ({h['old_bytes_per_receipt']} B)",
+                f"{h['compressed_bytes_per_receipt']} B (compact, uncompressed: {h['compact_bytes_per_receipt']} B)",
+                f"{h['ratio_old/compressed']} x fewer than the old format ({h['old_bytes_per_receipt']} B)",
+            )
+        )
+        b = h["busy_stocktake"]
+        rows.append(
+            (
+                f"busy-stocktake run: whole history per receipt ({b['receipts']:,} receipts)",
+                f"{b['file_bytes_per_receipt']} B",
+                f"{b['ratio_old/new']} x fewer than the old format ({b['old_format_bytes_per_receipt']} B)",
             )
         )
     if "locust_run" in results:

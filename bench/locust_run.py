@@ -16,6 +16,7 @@ from typing import Any
 import psutil
 
 from harness.history import load
+from harness.history_file import HISTORY_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS, USERS, LISTENERS = 60, 10, 200
@@ -44,7 +45,7 @@ def run() -> dict[str, Any]:
         _, err = locust.communicate(timeout=SECONDS + 240)
         stop.set()
         watcher.join()
-        (history_file,) = reports.glob("*/history.jsonl")
+        (history_file,) = reports.glob(f"*/{HISTORY_NAME}")
         history = load(history_file)
         receipts = [o for o in history.observations if o.kind == "receipt"]
         old_bytes = sum(len(json.dumps({"rec": "obs", **vars(o)}, separators=(",", ":"))) + 1 for o in receipts)

@@ -5,7 +5,8 @@ answered no) or `info` (no answer: we do not know whether it happened). Observat
 are what listeners and servers saw. Every record is appended to a JSONL file the moment
 it happens, so a crashed run still leaves its evidence; `load` reads it back for
 `stocksync check`. Receipts, the bulk of a record, are written compactly (`receipt_codec`);
-everything else is one JSON object a line. Times are one host's monotonic clock, in seconds.
+everything else is one JSON object a line, and the file is compressed on the fly
+(`history_file`). Times are one host's monotonic clock, in seconds.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import HistoryFormatError
+from .history_file import CorruptCompression, open_for_reading, open_for_writing
 from .receipt_codec import ReceiptDecoder, ReceiptEncoder
 from .records import HistoryData, Observation, Operation
 
@@ -43,7 +45,7 @@ class History:
         self._receipts = ReceiptEncoder(self.data.meta["time_origin"])
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("w", encoding="utf-8")
+            self._file = open_for_writing(path)
             self._write({"rec": "meta", **self.data.meta})
 
     @staticmethod
@@ -104,7 +106,7 @@ class History:
         with self._lock:
             self.data.observations.append(obs)
             if self._file is not None:
-                if obs.kind == "receipt" and isinstance(obs.data, str):
+                if (obs.kind == "receipt" and isinstance(obs.data, str)) or obs.kind == "snapshot":
                     self._write_text(self._receipts.encode(obs))
                 else:
                     self._write({"rec": "obs", **vars(obs)})
@@ -208,10 +210,12 @@ def parse(lines: Iterable[str]) -> HistoryData:
 def load(path: Path) -> HistoryData:
     """Read a history back; a torn last line (a crashed run) is tolerated."""
     try:
-        with path.open(encoding="utf-8") as fh:
+        with open_for_reading(path) as fh:
             return parse(fh)
     except HistoryFormatError as exc:
         raise HistoryFormatError(f"{path}: {exc}") from None
+    except CorruptCompression as exc:
+        raise HistoryFormatError(f"{path}: not a readable zstd stream ({exc})") from None
     except UnicodeDecodeError as exc:
         raise HistoryFormatError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     except OSError as exc:

@@ -1,10 +1,12 @@
-"""Receipts on disk in a few bytes each: the history's hottest record, written compactly.
+"""Receipts and snapshots on disk in a few bytes each: the history's bulk, written compactly.
 
 A fan-out writes the same event text to every listener, and a run has few listeners, sockets,
 channels and event names. So each distinct text is written once (`["p", id, text]`), each name
 once (`["n", kind, id, name]`), and a receipt is one short array of ids and a time relative to
-the history's `time_origin`: `["r", 1.234567, 3, 4, 1, 2, 17]`. Reading gives back the very
-same `Observation`s; histories in the older one-object-per-receipt form still read.
+the history's `time_origin`: `["r", 1.234567, 3, 4, 1, 2, 17]`. A snapshot (a page's GET of its
+lines) is the same with tag `"s"`: many listeners load the same view, and its JSON is kept once,
+so a view costs its bytes once however many pages hold it. Reading gives back the very same
+`Observation`s; histories in the older one-object-a-record form still read.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from .records import Observation
 
 LISTENER, SOCKET, CHANNEL, EVENT = "l", "s", "c", "e"
+TAGS = {"receipt": "r", "snapshot": "s"}
 
 
 def _line(record: list[Any]) -> str:
@@ -38,15 +41,16 @@ class ReceiptEncoder:
         return index
 
     def encode(self, obs: Observation) -> str:
-        assert isinstance(obs.data, str)
+        """A receipt's data is its event text; a snapshot's, the view it loaded (kept as JSON text)."""
+        text = obs.data if isinstance(obs.data, str) else json.dumps(obs.data, separators=(",", ":"))
         out: list[str] = []
         named = ((LISTENER, obs.listener), (SOCKET, obs.socket_id), (CHANNEL, obs.channel), (EVENT, obs.event))
         ids = [self._name(kind, value, out) for kind, value in named]
-        payload = self._payloads.get(obs.data)
+        payload = self._payloads.get(text)
         if payload is None:
-            payload = self._payloads[obs.data] = len(self._payloads)
-            out.append(_line(["p", payload, obs.data]))
-        out.append(_line(["r", round(obs.time - self.origin, 6), *ids, payload]))
+            payload = self._payloads[text] = len(self._payloads)
+            out.append(_line(["p", payload, text]))
+        out.append(_line([TAGS[obs.kind], round(obs.time - self.origin, 6), *ids, payload]))
         return "".join(out)
 
 
@@ -71,11 +75,13 @@ class ReceiptDecoder:
                 raise TypeError("a payload definition is [p, int, text]")
             self.payloads[index] = text
             return None
-        if tag == "r":
+        if tag in ("r", "s"):
             _, at, listener, socket_id, channel, event, payload = record
             if isinstance(at, bool) or not isinstance(at, (int, float)):
                 raise TypeError("a receipt's time is a number")
-            return Observation("receipt", origin + at, self.names[(LISTENER, listener)],
-                               self.names[(SOCKET, socket_id)], self.names[(CHANNEL, channel)],
-                               self.names[(EVENT, event)], self.payloads[payload])  # fmt: skip
+            text = self.payloads[payload]
+            return Observation("receipt" if tag == "r" else "snapshot", origin + at,
+                               self.names[(LISTENER, listener)], self.names[(SOCKET, socket_id)],
+                               self.names[(CHANNEL, channel)], self.names[(EVENT, event)],
+                               text if tag == "r" else json.loads(text))  # fmt: skip
         raise ValueError(f"unknown compact record {tag!r}")

@@ -17,6 +17,7 @@ from ..contract import Contract, described_contract, load_contract
 from ..errors import ListenersNotReady, SetupFailed, UsageError
 from ..faults import FaultSelection
 from ..history import load
+from ..history_file import HISTORY_NAME, find_history
 from ..report import Report, build_report, exit_code, publish, timestamped_folder, writable_folder, write_junit
 from ..report.console import print_summary
 from ..run.dry_run import describe_plan
@@ -89,7 +90,7 @@ def _say_endpoints(console: Console, settings: TargetSettings, remote: Target) -
 
 
 def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: bool, console: Console) -> Report:
-    runner = Runner(spec, target, seed=seed, history_path=directory / "history.jsonl", keep=keep)
+    runner = Runner(spec, target, seed=seed, history_path=directory / HISTORY_NAME, keep=keep)
     try:
         outcome = play(runner, console, spec.run.operations)
     except (SetupFailed, ListenersNotReady) as exc:
@@ -174,7 +175,7 @@ def _conclude(report: Report, directory: Path | None, output: Output, console: C
 
 
 @click.command("check")
-@click.argument("history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("history_file", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--contract",
     "contract_file",
@@ -200,7 +201,8 @@ def check_command(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Re-check a recorded HISTORY.jsonl offline, against the contract and latency limit it recorded.
+    """Re-check a recorded HISTORY_FILE (or the report folder holding it) offline, against the contract
+    and latency limit it recorded. Compressed (.zst) and plain histories both read.
 
     Exit 0 pass, 1 findings, 3 inconclusive (e.g. a history with nothing in it), 2 usage error.
     """
@@ -209,10 +211,19 @@ def check_command(
     for folder in (directory, junit.parent if junit else None):
         if folder is not None:
             writable_folder(folder)
-    history = load(history_file)
+    history = load(_history_in(history_file))
     contract = load_contract(contract_file) if contract_file else described_contract(history.meta.get("contract"))
     result = check(history, contract or Contract(), latency_ms)
     ops = history.operations
     duration = max((op.complete or op.invoke for op in ops), default=0.0) - min((op.invoke for op in ops), default=0.0)
     report = build_report(history, result, [], duration)
     sys.exit(_conclude(report, directory, output, output.console(), strict))
+
+
+def _history_in(path: Path) -> Path:
+    if not path.is_dir():
+        return path
+    found = find_history(path)
+    if found is None:
+        raise click.BadParameter(f"{path} holds no {HISTORY_NAME} (or history.jsonl)", param_hint="HISTORY_FILE")
+    return found

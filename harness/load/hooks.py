@@ -26,6 +26,7 @@ from ..checks import check
 from ..contract import load_contract
 from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE
 from ..history import parse
+from ..history_file import HISTORY_NAME, write_text
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
 from ..run.settings import merge
 from .feed import Row
@@ -45,7 +46,7 @@ class LoadRun:
 
     def __init__(self) -> None:
         self.session: LoadSession | None = None
-        self.texts: dict[str, str] = {}  # each process's history.jsonl, parsed when reporting
+        self.texts: dict[str, str] = {}  # each process's history, parsed when reporting
         self.worker_errors: dict[str, str] = {}
         self.collected = False  # the master's test stop can fire twice (last worker gone, then quit)
         self.expected_workers = 0
@@ -187,7 +188,8 @@ def _report(environment: Environment) -> None:
     folder = timestamped_folder(Path(options.sync_report_dir), f"locust-{merged.meta.get('scenario', 'run')}")
     folder.mkdir(parents=True, exist_ok=True)
     for worker, text in RUN.texts.items():
-        (folder / ("history.jsonl" if len(RUN.texts) == 1 else f"history-{safe_name(worker)}.jsonl")).write_text(text)
+        name = HISTORY_NAME if len(RUN.texts) == 1 else f"history-{safe_name(worker)}.jsonl.zst"
+        write_text(folder / name, text)
     RUN.exit_code = publish(report, folder, Console(stderr=True))
     RUN.report, RUN.folder = report, folder
 

@@ -32,6 +32,7 @@ from ..bots.fleet import Listener, ListenerFleet
 from ..contract import Contract
 from ..faults import select
 from ..history import History
+from ..history_file import HISTORY_NAME
 from ..run.runner import Runner, RunOutcome
 from ..run.target import Target
 from ..scenario import Scenario, load_scenario
@@ -70,7 +71,7 @@ def stocksync_api(stocksync_stack: EmbeddedStack) -> StocktakeApi:
 
 @pytest.fixture
 def stocksync_history(tmp_path: Path) -> Iterator[History]:
-    history = History(tmp_path / "history.jsonl", {"source": "pytest"})
+    history = History(tmp_path / HISTORY_NAME, {"source": "pytest"})
     yield history
     history.close()
 

@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from harness.history_file import HISTORY_NAME
 from tests.e2e.test_cli_run import TINY, stocksync
 
 SLOWER = TINY.replace("think_ms = [10, 30]", "think_ms = [300, 400]").replace("operations = 6", "operations = 8")
@@ -19,7 +20,7 @@ def test_out_junit_json_and_quiet(tmp_path: Path) -> None:
     out, junit = tmp_path / "ci" / "smoke", tmp_path / "junit" / "stocksync.xml"
     done = stocksync("run", scenario, "--out", out, "--junit", junit, "--json", "--quiet")
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["history.jsonl", "junit.xml", "report.html", "report.json"]
+    assert sorted(p.name for p in out.iterdir()) == [HISTORY_NAME, "junit.xml", "report.html", "report.json"]
     assert json.loads(done.stdout)["verdict"] == "PASS"
     assert done.stderr == "", "quiet means quiet"
     suite = ET.parse(junit).getroot()

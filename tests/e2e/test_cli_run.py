@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.history_file import HISTORY_NAME, read_text
+
 TINY = """
 name = "tiny"
 [stocktake]
@@ -25,7 +27,7 @@ count = 1
 operations = 6
 duration_s = 15
 """
-FILES = {"history.jsonl", "report.json", "junit.xml", "report.html"}
+FILES = {HISTORY_NAME, "report.json", "junit.xml", "report.html"}
 
 
 def stocksync(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -68,14 +70,14 @@ def test_faulty_run_exits_1_and_junit_carries_the_evidence(runs) -> None:
 
 def test_check_rechecks_a_recorded_history(runs, tmp_path: Path) -> None:
     for label, code in (("healthy", 0), ("faulty", 1)):
-        history = runs[label][1] / "history.jsonl"
+        history = runs[label][1] / HISTORY_NAME
         done = stocksync("check", history, "--report-dir", tmp_path / label)
         assert done.returncode == code, done.stderr
         assert {p.name for p in (tmp_path / label).iterdir()} == {"report.json", "junit.xml", "report.html"}
 
 
 def test_check_of_a_torn_history_still_checks_what_was_recorded(runs, tmp_path: Path) -> None:
-    text = (runs["healthy"][1] / "history.jsonl").read_text()
+    text = read_text(runs["healthy"][1] / HISTORY_NAME)
     torn = tmp_path / "torn.jsonl"
     torn.write_text(text + '{"rec": "obs", "kind": "rece')
     assert stocksync("check", torn, "--report-dir", tmp_path / "out").returncode == 0

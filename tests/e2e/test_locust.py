@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from harness.history import load
+from harness.history_file import HISTORY_NAME
 from harness.testing import wait_until
 from tests.support import Served
 
@@ -53,7 +54,7 @@ def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) ->
     )  # fmt: skip
     assert done.returncode == (1 if fault else 0), done.stderr[-3000:]
     folder, report = _report(tmp_path / "r")
-    writes = Counter(EVENT_OF[op.kind] for op in load(folder / "history.jsonl").operations
+    writes = Counter(EVENT_OF[op.kind] for op in load(folder / HISTORY_NAME).operations
                      if op.ok and op.kind in EVENT_OF and op.actor.startswith("user-"))  # fmt: skip
     pusher = {r["Name"]: r for r in _rows(tmp_path / "stats") if r["Type"] == "PUSHER"}
     assert writes and {name: int(pusher[name]["Request Count"]) for name in writes} == dict(writes)
@@ -81,7 +82,7 @@ def test_headless_run_passes_with_pusher_rows(tmp_path: Path) -> None:
     assert http and http[0]["Name"] == "PATCH /stocktake-lines/{id}/"
     folder, report = _report(tmp_path / "r")
     assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
-    assert {p.name for p in folder.iterdir()} == {"history.jsonl", "report.json", "junit.xml", "report.html"}
+    assert {p.name for p in folder.iterdir()} == {HISTORY_NAME, "report.json", "junit.xml", "report.html"}
 
 
 def test_headless_run_with_a_fault_fails_naming_the_finding(tmp_path: Path) -> None:
@@ -162,7 +163,7 @@ def test_master_with_two_workers_writes_one_aggregated_report(tmp_path: Path) ->
     folder, report = _report(tmp_path / "r")
     assert returncode == 0, (report["findings"][:3], err[-3000:])
     assert len(report["meta"]["workers"]) == 2
-    assert len(list(folder.glob("history-*.jsonl"))) == 2
+    assert len(list(folder.glob("history-*.jsonl.zst"))) == 2
     assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
     listeners = {name.split("/")[0] for name in report["latency"]["by_listener"]}
     assert listeners == set(report["meta"]["workers"]), "both workers' listeners are in the one report"

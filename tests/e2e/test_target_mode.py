@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from harness.history import load
+from harness.history_file import HISTORY_NAME, read_text
 from harness.testing import wait_until
 from tests.support import Served
 
@@ -102,14 +103,14 @@ def test_staging_run_passes_warns_of_public_channels_and_cleans_up(serve, stagin
     assert warnings and all(f["severity"] == "warning" for f in warnings)
     intruder = [
         json.loads(line)
-        for line in (folder / "history.jsonl").read_text().splitlines()
+        for line in read_text(folder / HISTORY_NAME).splitlines()
         if '"actor":"intruder"' in line and '"invoke"' in line
     ]
     assert {op["kind"] for op in intruder} == {"get_line", "patch_line"}
     assert served.stocktakes() == before, "the run deletes what it created; the rest is as it was"
     assert "cleaned up" in done.stderr
     check = next(c for c in report["checks"] if c["name"] == "missing-event")
-    recorded = load(folder / "history.jsonl")
+    recorded = load(folder / HISTORY_NAME)
     deleted = [o for o in recorded.observations if o.kind == "receipt" and o.event == "stocktake-deleted"]
     assert deleted and check["judged"] > 0 and report["verdict"] == "PASS", "the delete was heard and judged"
     residue = report["meta"]["residue"]
@@ -118,7 +119,7 @@ def test_staging_run_passes_warns_of_public_channels_and_cleans_up(serve, stagin
     assert "left behind, which the API cannot delete" in " ".join(done.stderr.split())
     secrets = [served.api["token"], served.api["other_token"], served.pusher["secret"]]
     for path in folder.iterdir():
-        text = path.read_text()
+        text = read_text(path)
         assert not [s for s in secrets if s in text], f"{path.name} leaks a secret"
 
 
@@ -146,7 +147,7 @@ def test_a_backend_that_scopes_data_by_url_only_is_found_and_left_as_it_was(serv
     found = [f for f in report["findings"] if f["name"] == "cross-hotel-access"]
     assert found and all(served.api["other_hotel"] in f["message"] for f in found)
     reads = {}
-    for op in load(folder / "history.jsonl").operations:
+    for op in load(folder / HISTORY_NAME).operations:
         if op.actor == "intruder" and op.ok:
             if op.kind == "get_line":
                 reads[op.request["line_id"]] = op.body
@@ -205,7 +206,7 @@ def test_private_channels_through_the_auth_endpoint_are_not_exposed(serve, stagi
     folder, report = report_of(tmp_path / "r")
     assert report["counts"]["receipts"] > 0 and not report["findings"]
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    recheck = stocksync("check", folder / "history.jsonl")
+    recheck = stocksync("check", folder)
     assert recheck.returncode == 0, "re-checked without flags, the run keeps its contract and its verdict"
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before, "the run's own reports are kept"
 
@@ -274,8 +275,8 @@ def test_interrupted_run_leaves_no_stocktake_behind(serve, staging, tmp_path: Pa
         wait_until(
             lambda: (
                 tmp_path.exists()
-                and any(tmp_path.rglob("history.jsonl"))
-                and "patch_line" in next(tmp_path.rglob("history.jsonl")).read_text()
+                and any(tmp_path.rglob(HISTORY_NAME))
+                and "patch_line" in read_text(next(tmp_path.rglob(HISTORY_NAME)))
             ),
             30,
             what="counters writing",

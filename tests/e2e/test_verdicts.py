@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.history_file import HISTORY_NAME, read_text
 from harness.testing import wait_until
 from tests.e2e.test_cli_run import TINY, stocksync
 
@@ -25,14 +26,14 @@ def _play_and_signal(tmp_path: Path, signals: int) -> tuple[subprocess.Completed
     )
     try:
         wait_until(
-            lambda: any(out.rglob("history.jsonl")) and "patch_line" in next(out.rglob("history.jsonl")).read_text(),
+            lambda: any(out.rglob(HISTORY_NAME)) and "patch_line" in read_text(next(out.rglob(HISTORY_NAME))),
             30,
             what="counters writing",
         )
-        history = next(out.rglob("history.jsonl"))
+        history = next(out.rglob(HISTORY_NAME))
         run.send_signal(signal.SIGINT)
         if signals == 2:  # once the run has stopped playing and is draining, hurry it
-            wait_until(lambda: '"interrupted":"SIGINT"' in history.read_text(), 30, what="the drain")
+            wait_until(lambda: '"interrupted":"SIGINT"' in read_text(history), 30, what="the drain")
             run.send_signal(signal.SIGINT)
         stdout, stderr = run.communicate(timeout=60)
     finally:

@@ -1,13 +1,18 @@
-"""The history file: compact receipts read back to the very same record; older files still read."""
+"""The history file: compact, compressed receipts and snapshots read back to the very same record;
+torn and older files still read; a damaged one is refused with a clear message."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+
 from harness.checks import check
 from harness.contract import Contract
+from harness.errors import HistoryFormatError
 from harness.history import History, load
+from harness.history_file import HISTORY_NAME, ZSTD_MAGIC, read_text
 from harness.records import Observation
 from harness.testing import history_with
 
@@ -52,3 +57,38 @@ def test_a_history_in_the_older_form_still_checks(tmp_path: Path) -> None:
             fh.write(json.dumps({"rec": "obs", **vars(obs)}) + "\n")
     result = check(load(old), Contract())
     assert result.counts["matched"] == 200 and result.findings == []
+
+
+def test_snapshots_of_one_view_are_kept_once_and_read_back(tmp_path: Path) -> None:
+    view = {"stocktake_id": 1, "hotel": "h", "lines": [{"id": n, "counted_qty": "1.0000"} for n in range(50)]}
+    observations = [Observation("snapshot", History.now(), f"viewer-{n}", f"1.{n}", "h-stocktake-1", data=view)
+                    for n in range(20)]  # fmt: skip
+    _write(tmp_path / "h.jsonl", observations)
+    loaded = load(tmp_path / "h.jsonl").observations
+    assert [(o.kind, o.listener, o.data) for o in loaded] == [("snapshot", o.listener, view) for o in observations]
+    text = (tmp_path / "h.jsonl").read_text()
+    assert text.count('\\"counted_qty\\"') == 50, "the view's JSON is on disk once, not once a page"
+
+
+def test_a_compressed_history_is_small_reads_back_and_survives_a_torn_tail(tmp_path: Path) -> None:
+    synthetic = history_with(20_000, listeners=20)
+    receipts = [o for o in synthetic.observations if o.kind == "receipt"]
+    plain, packed = tmp_path / "h.jsonl", tmp_path / HISTORY_NAME
+    _write(plain, receipts)
+    _write(packed, receipts)
+    assert packed.read_bytes()[:4] == ZSTD_MAGIC
+    assert packed.stat().st_size * 5 < plain.stat().st_size
+    assert read_text(packed).count("\n") == plain.read_text().count("\n")
+    fields = [(o.listener, o.socket_id, o.channel, o.event, o.data) for o in receipts]
+    assert [(o.listener, o.socket_id, o.channel, o.event, o.data) for o in load(packed).observations] == fields
+    torn = tmp_path / "torn.jsonl.zst"
+    torn.write_bytes(packed.read_bytes()[:-7])
+    kept = load(torn).observations
+    assert 0 < len(kept) <= len(receipts) and kept[0].data == receipts[0].data
+
+
+def test_a_damaged_compressed_history_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    damaged = tmp_path / HISTORY_NAME
+    damaged.write_bytes(ZSTD_MAGIC + bytes(range(200)))
+    with pytest.raises(HistoryFormatError, match="zstd"):
+        load(damaged)
