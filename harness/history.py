@@ -33,12 +33,15 @@ FLUSH_S = 0.1
 class History:
     """Append-only and thread-safe (gevent patches the lock under Locust)."""
 
-    def __init__(self, path: Path | None = None, meta: dict[str, Any] | None = None) -> None:
+    def __init__(self, path: Path | None = None, meta: dict[str, Any] | None = None, retain: bool = True) -> None:
+        """`retain=False` keeps nothing in memory, only on disk: a listener process's history, read back
+        when its fleet stops, so the process stays the same size however long the run."""
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.data = HistoryData(meta=dict(meta or {}))
         self._ops: dict[int, Operation] = {}
         self._file: IO[str] | None = None
+        self._retain = retain
         self._flushed = 0.0
         self.path = path
         self.data.meta.setdefault("time_origin", time.monotonic())
@@ -104,7 +107,8 @@ class History:
     def append(self, obs: Observation) -> Observation:
         """The receipt path calls this directly: thousands of listeners make it the hottest line."""
         with self._lock:
-            self.data.observations.append(obs)
+            if self._retain:
+                self.data.observations.append(obs)
             if self._file is not None:
                 if (obs.kind == "receipt" and isinstance(obs.data, str)) or obs.kind == "snapshot":
                     self._write_text(self._receipts.encode(obs))

@@ -26,7 +26,7 @@ def open_for_writing(path: Path) -> IO[str]:
     if path.suffix != ".zst":
         return path.open("w", encoding="utf-8")
     writer = zstandard.ZstdCompressor(level=LEVEL).stream_writer(path.open("wb"))
-    return io.TextIOWrapper(writer, encoding="utf-8", write_through=False)  # type: ignore[type-var]
+    return io.TextIOWrapper(writer, encoding="utf-8", write_through=False)
 
 
 def open_for_reading(path: Path) -> IO[str]:
@@ -36,7 +36,7 @@ def open_for_reading(path: Path) -> IO[str]:
         return io.TextIOWrapper(raw, encoding="utf-8")
     raw.seek(0)
     reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
-    return io.TextIOWrapper(reader, encoding="utf-8")  # type: ignore[type-var]
+    return io.TextIOWrapper(reader, encoding="utf-8")
 
 
 def read_text(path: Path) -> str:

@@ -57,6 +57,18 @@ class ListenersSection(_Strict):
     kind: Literal["pysher", "asyncio"] = "pysher"
     list_page: int = Field(0, ge=0, le=20_000, description="viewers on the hotel's list channel")
     frontend: bool = True
+    processes: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="worker processes for asyncio viewers without a page model; 0: one per core from 1,000 viewers",
+    )
+
+    @model_validator(mode="after")
+    def _processes_need_asyncio(self) -> ListenersSection:
+        if self.processes > 1 and self.kind != "asyncio":
+            raise ValueError('processes > 1 needs kind = "asyncio" (pysher listeners run in the run\'s own process)')
+        return self
 
 
 class RunSection(_Strict):

@@ -19,12 +19,14 @@ from ..history import History
 from ..waiting import TimedOut, wait_until
 from .async_listener import AsyncListener, AsyncListenerPool
 from .endpoint import PusherEndpoint
+from .listener_processes import ListenerProcesses, RemoteRecorder
 from .pysher_listener import PysherListener
 from .recorder import ListenerRecorder, SubscribedHook
 
 
 class Listener(Protocol):
-    recorder: ListenerRecorder
+    @property
+    def recorder(self) -> ListenerRecorder | RemoteRecorder: ...
 
     @property
     def name(self) -> str: ...
@@ -40,16 +42,28 @@ REFUSED_GRACE_S = 2.0
 
 
 class ListenerFleet:
-    def __init__(self, endpoint: PusherEndpoint, history: History, kind: str) -> None:
+    def __init__(self, endpoint: PusherEndpoint, history: History, kind: str, processes: int = 1) -> None:
+        """`processes` > 1 spreads asyncio listeners that need no page model (no `on_subscribed`) over
+        that many worker processes (`listener_processes`); the rest stay in this one."""
         self.endpoint = endpoint
         self.history = history
         self.kind = kind
         self.listeners: list[Listener] = []
         self._pool: AsyncListenerPool | None = None
+        self._remote = ListenerProcesses(endpoint, history, processes) if kind == "asyncio" and processes > 1 else None
 
-    def add(self, name: str, channels: list[str], on_subscribed: SubscribedHook | None = None) -> Listener:
-        recorder = ListenerRecorder(name, channels, self.history, on_subscribed)
+    def add(
+        self, name: str, channels: list[str], on_subscribed: SubscribedHook | None = None, local: bool = False
+    ) -> Listener:
+        """`local` keeps a listener in this process even when others go to worker processes: a counter's
+        own browser, whose socket_id its writes must carry the moment it changes."""
         listener: Listener
+        if self._remote is not None and on_subscribed is None and not local:
+            listener = self._remote.add(name, channels)
+            self.listeners.append(listener)
+            listener.start()
+            return listener
+        recorder = ListenerRecorder(name, channels, self.history, on_subscribed)
         if self.kind == "asyncio":
             if self._pool is None:
                 self._pool = AsyncListenerPool()
@@ -69,7 +83,7 @@ class ListenerFleet:
         def settled() -> str | None:
             if all(listener.recorder.ready for listener in self.listeners):
                 return "ready"
-            if not refused_at and any(o.channel is None for o in self.history.data.of_kind("subscription-error")):
+            if not refused_at and self._refused():
                 refused_at.append(time.monotonic())
             return "refused" if refused_at and time.monotonic() - refused_at[0] > REFUSED_GRACE_S else None
 
@@ -83,14 +97,24 @@ class ListenerFleet:
         errors = [
             o.data.get("message") for o in self.history.data.of_kind("subscription-error") if isinstance(o.data, dict)
         ]
+        if self._remote is not None:
+            errors += self._remote.failures() + self._remote.errors()
         detail = f"; errors: {'; '.join(sorted(set(filter(None, errors)))[:3])}" if errors else ""
         raise ListenersNotReady(
             f"{len(late)} listener(s) not subscribed after {time.monotonic() - started:.0f}s "
             f"(e.g. {', '.join(late[:3])}){detail}"
         )
 
+    def _refused(self) -> bool:
+        """A connection refused outright (an error on no channel), here or in a listener process."""
+        if any(o.channel is None for o in self.history.data.of_kind("subscription-error")):
+            return True
+        remote = self._remote
+        return remote is not None and bool(remote.failures() or remote.errors())
+
     def receipts(self) -> int:
-        return sum(listener.recorder.receipts for listener in self.listeners)
+        local = sum(listener.recorder.receipts for listener in self.listeners)
+        return local + (self._remote.receipts() if self._remote is not None else 0)
 
     def stop(self) -> None:
         if self.listeners:
@@ -99,4 +123,6 @@ class ListenerFleet:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if self._remote is not None:
+            self._remote.stop()
         gc.unfreeze()

@@ -29,6 +29,7 @@ class ListenerRecorder:
         self.receipts = 0
         self.connects = 0
         self.planned_drop = False
+        self.last_error: str | None = None
         self._lock = threading.Lock()
 
     @property
@@ -59,6 +60,7 @@ class ListenerRecorder:
         self.history.observe("subscribed", listener=self.name, socket_id=self.socket_id, channel=channel)
 
     def subscription_failed(self, channel: str | None, message: str) -> None:
+        self.last_error = message
         self.history.observe(
             "subscription-error",
             listener=self.name,

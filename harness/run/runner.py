@@ -19,6 +19,7 @@ from typing import Any
 from ..api import StocktakeApi
 from ..bots.counter import CounterBot, CounterStyle, MovementBalance, UniqueValues
 from ..bots.fleet import ListenerFleet
+from ..bots.listener_processes import RemoteRecorder, processes_for
 from ..bots.recorder import ListenerRecorder
 from ..checks import CheckResult, check
 from ..contract import DETAIL, LIST
@@ -123,7 +124,9 @@ class Runner:
         """
         self._started, self._t0 = time.time(), time.monotonic()
         history = History(self.history_path, self._meta())
-        fleet = ListenerFleet(self.target.pusher, history, self.scenario.listeners.kind)
+        listeners = self.scenario.listeners
+        processes = processes_for(listeners.processes, listeners.count + listeners.list_page)
+        fleet = ListenerFleet(self.target.pusher, history, listeners.kind, processes)
         ctx = FlowContext(
             self.scenario,
             self.target,
@@ -214,7 +217,7 @@ class Runner:
     def add_counter(self, ctx: FlowContext, name: str, api: StocktakeApi, seed: int) -> CounterBot:
         """A counter with a browser of its own: a listener on the stocktake whose socket_id the
         counter's writes carry (so it must not get them back) and whose view models its page."""
-        browser = ctx.fleet.add(f"{name}-browser", [self._detail], self._hook)
+        browser = ctx.fleet.add(f"{name}-browser", [self._detail], self._hook, local=True)
         ctx.fleet.wait_ready()
         counter = CounterBot(
             name,
@@ -290,5 +293,5 @@ class Runner:
             history.set_meta(server_log_dropped=dropped)
 
 
-def _socket_of(recorder: ListenerRecorder) -> Callable[[], str | None]:
+def _socket_of(recorder: ListenerRecorder | RemoteRecorder) -> Callable[[], str | None]:
     return lambda: recorder.socket_id

@@ -1,0 +1,245 @@
+"""Asyncio listeners spread over worker processes, so a fleet uses every core.
+
+One process's event loop holds a few thousand listeners before delivery latency climbs
+(bench/capacity.py). Past that, each worker process runs an `AsyncListenerPool` of its own
+and records its receipts into a history file of its own, compressed and never held in
+memory, so a worker's footprint stays flat however long the run. The parent keeps only
+what it must decide with: which listeners are subscribed, which were refused, how many
+receipts arrived. When the fleet stops, the workers' records are folded into the run's
+one history, exactly as if the listeners had been local.
+
+The parent polls its pipes instead of blocking on them: under Locust, threads are
+greenlets, and a blocking read would freeze the whole worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from ..history import History, load
+from ..history_file import HISTORY_NAME
+from .async_listener import AsyncListener, AsyncListenerPool
+from .endpoint import PusherEndpoint
+from .recorder import ListenerRecorder
+
+STATUS_EVERY_S = 0.1
+STOP_TIMEOUT_S = 60.0
+AUTO_FROM = 1000  # viewers from which `processes = 0` (auto) spreads them over every core
+
+
+def processes_for(asked: int, listeners: int) -> int:
+    """0 means auto: one process per core once there are enough listeners to need them, else none."""
+    if asked:
+        return asked
+    return (os.cpu_count() or 1) if listeners >= AUTO_FROM else 1
+
+
+@dataclass
+class RemoteRecorder:
+    """What the parent knows of a listener in a worker process, kept current by its status messages."""
+
+    name: str
+    channels: list[str]
+    socket_id: str | None = None
+    subscribed: set[str] = field(default_factory=set)
+    last_error: str | None = None
+    receipts = 0  # counted per process (`ListenerProcess.receipts`), not per listener
+
+    @property
+    def ready(self) -> bool:
+        return self.socket_id is not None and self.subscribed >= set(self.channels)
+
+
+class RemoteListener:
+    kind = "asyncio"
+
+    def __init__(self, recorder: RemoteRecorder, process: ListenerProcess) -> None:
+        self.recorder = recorder
+        self.process = process
+
+    @property
+    def name(self) -> str:
+        return self.recorder.name
+
+    def start(self) -> None:
+        self.process.send(("add", self.name, self.recorder.channels))
+
+    def drop(self) -> None:
+        self.process.send(("drop", self.name))
+
+    def stop(self) -> None:
+        """The process stops all its listeners at once (`ListenerProcess.stop`)."""
+
+
+class ListenerProcess:
+    """One worker process and the parent's view of it."""
+
+    def __init__(self, endpoint: PusherEndpoint, history_path: Path, time_origin: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self.history_path = history_path
+        self.recorders: dict[str, RemoteRecorder] = {}
+        self.receipts = 0
+        self.failure: str | None = None
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._process = context.Process(
+            target=_worker, args=(endpoint, str(history_path), time_origin, child), daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._reader = threading.Thread(target=self._read, name="stocksync-listener-process", daemon=True)
+        self._reader.start()
+
+    def add(self, name: str, channels: list[str]) -> RemoteListener:
+        recorder = self.recorders[name] = RemoteRecorder(name, list(channels))
+        return RemoteListener(recorder, self)
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        with self._lock:
+            if not self._stopped.is_set():
+                self._conn.send(message)
+
+    def _read(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                if not self._conn.poll():
+                    if not self._process.is_alive():
+                        self.failure = f"listener process {self._process.pid} exited ({self._process.exitcode})"
+                        return
+                    time.sleep(STATUS_EVERY_S / 2)
+                    continue
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                return
+            self._apply(message)
+
+    def _apply(self, message: tuple[Any, ...]) -> None:
+        tag, receipts, changes = message
+        self.receipts = receipts
+        for name, socket_id, subscribed, error in changes:
+            recorder = self.recorders[name]
+            recorder.socket_id, recorder.subscribed, recorder.last_error = socket_id, set(subscribed), error
+        if tag == "stopped":
+            self._stopped.set()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._process.is_alive():
+                try:
+                    self._conn.send(("stop",))
+                except OSError:
+                    pass
+        self._process.join(STOP_TIMEOUT_S)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._stopped.set()
+        self._reader.join(5)
+        self._conn.close()
+
+
+class ListenerProcesses:
+    """Round-robin placement of listeners over `count` worker processes, started on first use."""
+
+    def __init__(self, endpoint: PusherEndpoint, history: History, count: int) -> None:
+        self.endpoint = endpoint
+        self.history = history
+        self.count = count
+        self.processes: list[ListenerProcess] = []
+        self._placed = 0
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+
+    def _folder(self) -> Path:
+        if self.history.path is not None:
+            return self.history.path.parent
+        self._scratch = self._scratch or tempfile.TemporaryDirectory(prefix="stocksync-listeners-")
+        return Path(self._scratch.name)
+
+    def add(self, name: str, channels: list[str]) -> RemoteListener:
+        if not self.processes:
+            origin = float(self.history.data.meta["time_origin"])
+            self.processes = [
+                ListenerProcess(self.endpoint, self._folder() / f"listeners-{n + 1}.{HISTORY_NAME}", origin)
+                for n in range(self.count)
+            ]
+        process = self.processes[self._placed % len(self.processes)]
+        self._placed += 1
+        return process.add(name, channels)
+
+    def receipts(self) -> int:
+        return sum(p.receipts for p in self.processes)
+
+    def failures(self) -> list[str]:
+        return [p.failure for p in self.processes if p.failure]
+
+    def errors(self) -> list[str]:
+        return [r.last_error for p in self.processes for r in p.recorders.values() if r.last_error]
+
+    def stop(self) -> None:
+        """Stop every worker, then fold their records into the run's history, in time order."""
+        for process in self.processes:
+            process.stop()
+        observations = []
+        for process in self.processes:
+            if process.history_path.exists():
+                observations.extend(load(process.history_path).observations)
+                process.history_path.unlink()
+        for obs in sorted(observations, key=lambda o: o.time):
+            self.history.append(obs)
+        self.processes = []
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
+
+def _worker(endpoint: PusherEndpoint, history_path: str, time_origin: float, conn: Connection) -> None:
+    """The worker process: listeners on one event loop, receipts straight to its own file."""
+    history = History(Path(history_path), {"time_origin": time_origin, "role": "listener-process"}, retain=False)
+    pool = AsyncListenerPool()
+    listeners: dict[str, AsyncListener] = {}
+    sent: dict[str, tuple[Any, ...]] = {}
+
+    def changes() -> list[tuple[Any, ...]]:
+        out = []
+        for name, listener in listeners.items():
+            r = listener.recorder
+            state = (name, r.socket_id, sorted(r.subscribed), r.last_error)
+            if sent.get(name) != state:
+                sent[name] = state
+                out.append(state)
+        return out
+
+    try:
+        while True:
+            if conn.poll(STATUS_EVERY_S):
+                message = conn.recv()
+                if message[0] == "stop":
+                    break
+                if message[0] == "add":
+                    _, name, channels = message
+                    listeners[name] = AsyncListener(endpoint, ListenerRecorder(name, channels, history), pool)
+                    listeners[name].start()
+                elif message[0] == "drop":
+                    listeners[message[1]].drop()
+                continue
+            conn.send(("status", sum(lr.recorder.receipts for lr in listeners.values()), changes()))
+    except (EOFError, OSError):
+        pass
+    with ThreadPoolExecutor(32) as closing:
+        list(closing.map(lambda listener: listener.stop(), listeners.values()))
+    pool.close()
+    history.close()
+    try:
+        conn.send(("stopped", sum(lr.recorder.receipts for lr in listeners.values()), changes()))
+    except OSError:
+        pass

@@ -1,0 +1,84 @@
+"""Listeners spread over worker processes: their receipts reach the one history and the one verdict,
+a fault is found by the listeners in the workers, drops reach them, and nothing is left behind."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.history import load
+from harness.history_file import HISTORY_NAME
+
+SPREAD = """
+name = "spread"
+[stocktake]
+lines = 6
+[counters]
+count = 2
+think_ms = [20, 60]
+[listeners]
+count = {count}
+kind = "asyncio"
+frontend = false
+processes = 2
+[run]
+operations = {operations}
+duration_s = 40
+[flow]
+kind = "{flow}"
+{flow_options}
+"""
+
+
+def run(tmp_path: Path, *extra: str, count: int = 12, operations: int = 16, flow: str = "counting",
+        flow_options: str = "") -> tuple[subprocess.CompletedProcess[str], Path, dict]:  # fmt: skip
+    scenario = tmp_path / "spread.toml"
+    scenario.write_text(SPREAD.format(count=count, operations=operations, flow=flow, flow_options=flow_options))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "harness.cli", "run", str(scenario), "--out", str(out), *extra]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    report = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else {}
+    return done, out, report
+
+
+def _viewers_heard(out: Path) -> set[str]:
+    return {o.listener for o in load(out / HISTORY_NAME).observations if o.kind == "receipt" and o.listener}
+
+
+def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_path: Path) -> None:
+    done, out, report = run(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert {f"viewer-{n}" for n in range(1, 13)} <= _viewers_heard(out)
+    delivery = next(c for c in report["checks"] if c["name"] == "missing-event")
+    assert delivery["judged"] >= 12 * 16, "every viewer's deliveries were owed and judged"
+    assert sorted(p.name for p in out.iterdir()) == [HISTORY_NAME, "junit.xml", "report.html", "report.json"]
+
+
+def test_a_lost_event_is_found_by_the_listeners_in_the_worker_processes(tmp_path: Path) -> None:
+    done, out, report = run(tmp_path, "--fault", "pusher-drop")
+    assert done.returncode == 1, done.stderr
+    missing = [f for f in report["findings"] if f["name"] == "missing-event"]
+    assert any(str(f.get("listener")).startswith("viewer-") for f in missing), "a worker's viewer found it"
+
+
+def test_a_planned_drop_reaches_a_listener_in_a_worker_process(tmp_path: Path) -> None:
+    options = "drop_after_ops = 5\ndrop_count = 3"
+    done, out, report = run(tmp_path, flow="reconnect", flow_options=options)
+    assert done.returncode == 0, done.stderr
+    history = load(out / HISTORY_NAME)
+    dropped = {o.listener for o in history.observations if o.kind == "disconnect" and o.data.get("planned")}
+    assert len(dropped) == 3 and all(name.startswith("viewer-") for name in dropped)
+    reconnected = [o for o in history.observations if o.kind == "connect" and o.listener in dropped]
+    assert len(reconnected) >= 6, "each dropped viewer connected twice"
+
+
+@pytest.mark.heavy
+def test_two_thousand_listeners_over_two_processes_pass(tmp_path: Path) -> None:
+    done, out, report = run(tmp_path, count=2000, operations=60)
+    assert done.returncode == 0, done.stderr
+    assert len(_viewers_heard(out)) >= 2000
+    assert report["counts"]["receipts"] >= 2000 * 60
