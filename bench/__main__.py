@@ -21,6 +21,7 @@ from . import capacity, checker, e2e, fanout, history_size, latency, locust_run,
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "fanout": fanout.run,
     "capacity": capacity.run,
+    "capacity_processes": capacity.run_spread,
     "e2e": e2e.run,
     "checker": checker.run,
     "latency": latency.run,
@@ -66,6 +67,18 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     f"target {TARGET_LISTENERS:,}: p99 {at_target[0]['p99_ms']} ms" if at_target else "",
                 )
             )
+    if "capacity_processes" in results:
+        cp = results["capacity_processes"]
+        spread = cp["asyncio-processes"]
+        held = [s for s in spread["steps"] if s.get("held")]
+        rows.append(
+            (
+                f"asyncio listeners over {held[-1]['processes'] if held else '?'} processes, p99 < 100 ms at 5k/s",
+                f"{spread['max_listeners_p99_under_100ms']:,}" + (f" (p99 {held[-1]['p99_ms']} ms)" if held else ""),
+                f"{cp['ratio_spread/one_process']} x one process "
+                f"({cp['asyncio']['max_listeners_p99_under_100ms']:,}); target 10,000",
+            )
+        )
     if "e2e" in results:
         e = results["e2e"]
         rows.append(

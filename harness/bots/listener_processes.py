@@ -8,18 +8,21 @@ what it must decide with: which listeners are subscribed, which were refused, ho
 receipts arrived. When the fleet stops, the workers' records are folded into the run's
 one history, exactly as if the listeners had been local.
 
-The parent polls its pipes instead of blocking on them: under Locust, threads are
+Workers are plain `python -m harness.bots.listener_worker` processes on a socket pair, not
+multiprocessing's spawn, which would re-run the caller's main script in each. The parent polls
+its pipes instead of blocking on them: under Locust, threads are
 greenlets, and a blocking read would freeze the whole worker.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -27,9 +30,7 @@ from typing import Any
 
 from ..history import History, load
 from ..history_file import HISTORY_NAME
-from .async_listener import AsyncListener, AsyncListenerPool
 from .endpoint import PusherEndpoint
-from .recorder import ListenerRecorder
 
 STATUS_EVERY_S = 0.1
 STOP_TIMEOUT_S = 60.0
@@ -84,19 +85,19 @@ class ListenerProcess:
     """One worker process and the parent's view of it."""
 
     def __init__(self, endpoint: PusherEndpoint, history_path: Path, time_origin: float) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
+        ours, theirs = socket.socketpair()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "harness.bots.listener_worker", str(theirs.fileno())], pass_fds=[theirs.fileno()]
+        )
+        theirs.close()
+        self._conn = Connection(ours.detach())
+        self._conn.send((endpoint, str(history_path), time_origin))
         self.history_path = history_path
         self.recorders: dict[str, RemoteRecorder] = {}
         self.receipts = 0
         self.failure: str | None = None
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._process = context.Process(
-            target=_worker, args=(endpoint, str(history_path), time_origin, child), daemon=True
-        )
-        self._process.start()
-        child.close()
         self._reader = threading.Thread(target=self._read, name="stocksync-listener-process", daemon=True)
         self._reader.start()
 
@@ -113,8 +114,8 @@ class ListenerProcess:
         while not self._stopped.is_set():
             try:
                 if not self._conn.poll():
-                    if not self._process.is_alive():
-                        self.failure = f"listener process {self._process.pid} exited ({self._process.exitcode})"
+                    if self._process.poll() is not None:
+                        self.failure = f"listener process {self._process.pid} exited ({self._process.returncode})"
                         return
                     time.sleep(STATUS_EVERY_S / 2)
                     continue
@@ -134,15 +135,16 @@ class ListenerProcess:
 
     def stop(self) -> None:
         with self._lock:
-            if self._process.is_alive():
+            if self._process.poll() is None:
                 try:
                     self._conn.send(("stop",))
                 except OSError:
                     pass
-        self._process.join(STOP_TIMEOUT_S)
-        if self._process.is_alive():
+        try:
+            self._process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
             self._process.kill()
-            self._process.join()
+            self._process.wait()
         self._stopped.set()
         self._reader.join(5)
         self._conn.close()
@@ -200,46 +202,3 @@ class ListenerProcesses:
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
-
-
-def _worker(endpoint: PusherEndpoint, history_path: str, time_origin: float, conn: Connection) -> None:
-    """The worker process: listeners on one event loop, receipts straight to its own file."""
-    history = History(Path(history_path), {"time_origin": time_origin, "role": "listener-process"}, retain=False)
-    pool = AsyncListenerPool()
-    listeners: dict[str, AsyncListener] = {}
-    sent: dict[str, tuple[Any, ...]] = {}
-
-    def changes() -> list[tuple[Any, ...]]:
-        out = []
-        for name, listener in listeners.items():
-            r = listener.recorder
-            state = (name, r.socket_id, sorted(r.subscribed), r.last_error)
-            if sent.get(name) != state:
-                sent[name] = state
-                out.append(state)
-        return out
-
-    try:
-        while True:
-            if conn.poll(STATUS_EVERY_S):
-                message = conn.recv()
-                if message[0] == "stop":
-                    break
-                if message[0] == "add":
-                    _, name, channels = message
-                    listeners[name] = AsyncListener(endpoint, ListenerRecorder(name, channels, history), pool)
-                    listeners[name].start()
-                elif message[0] == "drop":
-                    listeners[message[1]].drop()
-                continue
-            conn.send(("status", sum(lr.recorder.receipts for lr in listeners.values()), changes()))
-    except (EOFError, OSError):
-        pass
-    with ThreadPoolExecutor(32) as closing:
-        list(closing.map(lambda listener: listener.stop(), listeners.values()))
-    pool.close()
-    history.close()
-    try:
-        conn.send(("stopped", sum(lr.recorder.receipts for lr in listeners.values()), changes()))
-    except OSError:
-        pass

@@ -1,0 +1,75 @@
+"""A listener worker process (`listener_processes`): listeners on one event loop, receipts to its own file.
+
+Started as `python -m harness.bots.listener_worker FD`, FD one end of a socket pair; the first
+message on it says where to connect and where to record, then `add` / `drop` / `stop` commands
+arrive and status messages go back (`ListenerProcess._apply` reads them).
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from ..history import History
+from .async_listener import AsyncListener, AsyncListenerPool
+from .endpoint import PusherEndpoint
+from .recorder import ListenerRecorder
+
+STATUS_EVERY_S = 0.1
+
+
+def serve(endpoint: PusherEndpoint, history_path: str, time_origin: float, conn: Connection) -> None:
+    """The worker process: listeners on one event loop, receipts straight to its own file."""
+    history = History(Path(history_path), {"time_origin": time_origin, "role": "listener-process"}, retain=False)
+    pool = AsyncListenerPool()
+    listeners: dict[str, AsyncListener] = {}
+    sent: dict[str, tuple[Any, ...]] = {}
+    frozen = False
+
+    def changes() -> list[tuple[Any, ...]]:
+        out = []
+        for name, listener in listeners.items():
+            r = listener.recorder
+            state = (name, r.socket_id, sorted(r.subscribed), r.last_error)
+            if sent.get(name) != state:
+                sent[name] = state
+                out.append(state)
+        return out
+
+    try:
+        while True:
+            if conn.poll(STATUS_EVERY_S):
+                message = conn.recv()
+                if message[0] == "stop":
+                    break
+                if message[0] == "add":
+                    _, name, channels = message
+                    listeners[name] = AsyncListener(endpoint, ListenerRecorder(name, channels, history), pool)
+                    listeners[name].start()
+                elif message[0] == "drop":
+                    listeners[message[1]].drop()
+                continue
+            if not frozen and listeners and all(lr.recorder.ready for lr in listeners.values()):
+                gc.freeze()  # as ListenerFleet does: full collections no longer walk the listeners' heap
+                frozen = True
+            conn.send(("status", sum(lr.recorder.receipts for lr in listeners.values()), changes()))
+    except (EOFError, OSError):
+        pass
+    with ThreadPoolExecutor(32) as closing:
+        list(closing.map(lambda listener: listener.stop(), listeners.values()))
+    pool.close()
+    history.close()
+    try:
+        conn.send(("stopped", sum(lr.recorder.receipts for lr in listeners.values()), changes()))
+    except OSError:
+        pass
+
+
+if __name__ == "__main__":
+    connection = Connection(int(sys.argv[1]))
+    endpoint, history_path, time_origin = connection.recv()
+    serve(endpoint, history_path, time_origin, connection)
