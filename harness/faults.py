@@ -158,6 +158,13 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "gap-during-disconnect",
         "the Pusher server cuts connections (4200), so listeners miss events until they rejoin",
     ),
+    FaultSpec(
+        "pusher-error-frame",
+        "pusher",
+        "reconnect",
+        "gap-during-disconnect",
+        "pusher:error 4200 frames on open connections: pysher reconnects and misses events, pusher-js stays",
+    ),
 )
 BY_NAME = {spec.name: spec for spec in CATALOGUE}
 PUSHER_PREFIX = "pusher-"

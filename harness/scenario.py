@@ -38,6 +38,7 @@ class CountersSection(_Strict):
     mix: dict[Action, float] = Field(default_factory=lambda: dict(DEFAULT_MIX))
     debounce_ms: int = Field(500, ge=0, le=10_000)
     keystrokes: tuple[int, int] = (1, 3)
+    browser: bool = Field(False, description="each counter's page is a browser page, and its writes go through it")
 
     @model_validator(mode="after")
     def _ranges(self) -> CountersSection:
@@ -54,7 +55,8 @@ class CountersSection(_Strict):
 
 class ListenersSection(_Strict):
     count: int = Field(2, ge=0, le=20_000, description="viewers on the stocktake's detail channel")
-    kind: Literal["pysher", "asyncio"] = "pysher"
+    kind: Literal["pysher", "asyncio", "browser"] = "pysher"
+    browsers: int = Field(0, ge=0, le=200, description="browser-page viewers besides the `count` of `kind`")
     list_page: int = Field(0, ge=0, le=20_000, description="viewers on the hotel's list channel")
     frontend: bool = True
     processes: int = Field(
@@ -187,3 +189,9 @@ def load_scenario(name_or_path: str) -> Scenario:
     except ValueError as exc:  # a path with a NUL byte
         raise ScenarioError(f"cannot read scenario {name_or_path!r}: {exc}") from None
     return parse_scenario(text, str(path))
+
+
+def needs_browser(scenario: Scenario) -> bool:
+    """Whether the run opens browser pages (and so needs Chromium and pusher-js before it starts)."""
+    s = scenario
+    return s.listeners.kind == "browser" or s.listeners.browsers > 0 or (s.counters.browser and s.counters.count > 0)

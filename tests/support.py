@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pusher
 import pysher
+import pytest
 import requests
 import websocket
 
@@ -194,3 +199,24 @@ class Served(ServedStack):
     def stocktakes(self) -> list[dict[str, Any]]:
         url = f"{self.api['base_url']}/{self.api['hotel']}/stocktakes/"
         return requests.get(url, headers={"Authorization": f"Token {self.api['token']}"}, timeout=10).json()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def ensure_pusher_js() -> None:
+    """Install the pinned pusher-js from package-lock.json once, so the test command needs no extra step
+    (under a lock: both xdist workers may ask at once)."""
+    with (ROOT / ".npm-ci.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (ROOT / "node_modules" / "pusher-js").is_dir():
+            _npm_ci()
+
+
+def _npm_ci() -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("node is installed but npm is not, so the pinned pusher-js cannot be installed")
+    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        pytest.fail(f"`npm ci` failed, so pusher-js is missing:\n{done.stderr[-2000:]}")

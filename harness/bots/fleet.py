@@ -18,6 +18,8 @@ from ..errors import ListenersNotReady
 from ..history import History
 from ..waiting import TimedOut, wait_until
 from .async_listener import AsyncListener, AsyncListenerPool
+from .browser_listener import BrowserListener
+from .browser_runtime import BrowserPool
 from .endpoint import PusherEndpoint
 from .listener_processes import ListenerProcesses, RemoteRecorder
 from .pysher_listener import PysherListener
@@ -50,26 +52,34 @@ class ListenerFleet:
         self.kind = kind
         self.listeners: list[Listener] = []
         self._pool: AsyncListenerPool | None = None
+        self._browsers: BrowserPool | None = None
         self._remote = ListenerProcesses(endpoint, history, processes) if kind == "asyncio" and processes > 1 else None
 
     def add(
-        self, name: str, channels: list[str], on_subscribed: SubscribedHook | None = None, local: bool = False
+        self,
+        name: str,
+        channels: list[str],
+        on_subscribed: SubscribedHook | None = None,
+        local: bool = False,
+        kind: str | None = None,
     ) -> Listener:
         """`local` keeps a listener in this process even when others go to worker processes: a counter's
-        own browser, whose socket_id its writes must carry the moment it changes."""
+        own browser, whose socket_id its writes must carry the moment it changes. `kind` overrides the
+        fleet's kind for this one listener (a browser page among asyncio viewers)."""
+        kind = kind or self.kind
         listener: Listener
-        if self._remote is not None and on_subscribed is None and not local:
-            listener = self._remote.add(name, channels)
-            self.listeners.append(listener)
-            listener.start()
-            return listener
         recorder = ListenerRecorder(name, channels, self.history, on_subscribed)
-        if self.kind == "asyncio":
-            if self._pool is None:
-                self._pool = AsyncListenerPool()
+        if self._remote is not None and kind == "asyncio" and on_subscribed is None and not local:
+            listener = self._remote.add(name, channels)
+        elif kind == "browser":
+            self._browsers = self._browsers or BrowserPool()
+            listener = BrowserListener(self.endpoint, recorder, self._browsers)
+        elif kind == "asyncio":
+            self._pool = self._pool or AsyncListenerPool()
             listener = AsyncListener(self.endpoint, recorder, self._pool)
         else:
             listener = PysherListener(self.endpoint, recorder)
+        self.history.observe("listener", listener=name, data={"kind": kind, "channels": list(channels)})
         self.listeners.append(listener)
         listener.start()
         return listener
@@ -123,6 +133,9 @@ class ListenerFleet:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if self._browsers is not None:
+            self._browsers.close()
+            self._browsers = None
         if self._remote is not None:
             self._remote.stop()
         gc.unfreeze()

@@ -21,13 +21,14 @@ from ..history_file import HISTORY_NAME, find_history
 from ..report import Report, build_report, exit_code, publish, timestamped_folder, writable_folder, write_junit
 from ..report.console import print_summary
 from ..run.dry_run import describe_plan
+from ..bots.browser_runtime import requirements as browser_requirements
 from ..run.open_files import ensure_open_files
 from ..run.preflight import preflight
 from ..run.residue import in_words
 from ..run.runner import Runner, RunOutcome
 from ..run.settings import ENV, FLAG, TargetSettings, merge
 from ..run.target import Target
-from ..scenario import Scenario, load_scenario
+from ..scenario import Scenario, load_scenario, needs_browser
 from ..sim.stack import EmbeddedStack, StackOptions
 from .live import play
 from .options import Output, fault_option, fault_selection, output_options, seed_option
@@ -154,6 +155,8 @@ def run_command(
     if junit is not None:
         writable_folder(junit.parent)
     ensure_open_files(spec.listeners.count + spec.listeners.list_page + spec.counters.count, embedded=remote is None)
+    if needs_browser(spec):
+        browser_requirements()  # names what to install, exit 2, before anything starts
     if remote is not None:
         report = _play_on(spec, remote, seed, directory, keep, console)
     else:

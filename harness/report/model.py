@@ -112,6 +112,7 @@ class Report(_Model):
     summary: str = ""
     faults_injected: dict[str, int] = Field(default_factory=dict)
     suggested_contract: str | None = None  # written as contract.suggested.toml when the names drifted
+    listeners: dict[str, dict[str, Any]] = Field(default_factory=dict)  # name -> kind, channels, receipts
 
     @property
     def has_warnings(self) -> bool:
@@ -190,6 +191,16 @@ def _checks(result: CheckResult) -> list[dict[str, Any]]:
     ]
 
 
+def _listeners(history: HistoryData) -> dict[str, dict[str, Any]]:
+    """Every listener with its kind, so a finding's listener can be traced to a browser page or a bot."""
+    receipts = Counter(o.listener for o in history.of_kind("receipt"))
+    return {
+        o.listener: {**o.data, "receipts": receipts.get(o.listener, 0)}
+        for o in history.of_kind("listener")
+        if o.listener and isinstance(o.data, dict)
+    }
+
+
 def build_report(history: HistoryData, result: CheckResult, secrets: list[str], duration_s: float) -> Report:
     by_name = Counter(f.name for f in result.findings)
     limit_s = (history.meta.get("latency_limit_ms") or DEFAULT_LATENCY_LIMIT_MS) / 1000
@@ -213,6 +224,7 @@ def build_report(history: HistoryData, result: CheckResult, secrets: list[str], 
         "suggested_contract": (described_contract(history.meta.get("contract")) or Contract()).suggested(
             str(f.actual) for f in result.findings if f.name == "unexpected-event"
         ),
+        "listeners": _listeners(history),
         "faults_injected": dict(
             Counter(
                 fault_name(o.data) for o in history.of_kind("injected-fault") if isinstance(o.data, dict)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..api import StocktakeApi
+from ..bots.browser_listener import BrowserListener, BrowserSession
 from ..bots.counter import CounterBot, CounterStyle, MovementBalance, UniqueValues
 from ..bots.fleet import ListenerFleet
 from ..bots.listener_processes import RemoteRecorder, processes_for
@@ -209,6 +210,8 @@ class Runner:
         self._hook = self._snapshot_hook(history, stocktake_id) if s.listeners.frontend else None
         for n in range(s.listeners.count):
             fleet.add(f"viewer-{n + 1}", [detail], self._hook)
+        for n in range(s.listeners.browsers):
+            fleet.add(f"browser-viewer-{n + 1}", [detail], self._hook, kind="browser")
         fleet.wait_ready()
         for n in range(s.counters.count):
             self.add_counter(ctx, f"counter-{n + 1}", api, self.seed + n)
@@ -217,8 +220,11 @@ class Runner:
     def add_counter(self, ctx: FlowContext, name: str, api: StocktakeApi, seed: int) -> CounterBot:
         """A counter with a browser of its own: a listener on the stocktake whose socket_id the
         counter's writes carry (so it must not get them back) and whose view models its page."""
-        browser = ctx.fleet.add(f"{name}-browser", [self._detail], self._hook, local=True)
+        kind = "browser" if self.scenario.counters.browser else None
+        browser = ctx.fleet.add(f"{name}-browser", [self._detail], self._hook, local=True, kind=kind)
         ctx.fleet.wait_ready()
+        if isinstance(browser, BrowserListener):
+            api = self.target.api(BrowserSession(browser))  # type: ignore[arg-type]
         counter = CounterBot(
             name,
             api,

@@ -90,9 +90,15 @@ class Target:
             faults=list(info.get("faults", [])),
         )
 
-    def api(self) -> StocktakeApi:
+    def api(self, session: requests.Session | None = None) -> StocktakeApi:
+        """`session` sends the requests some other way: a browser page's fetch (`BrowserSession`)."""
         return StocktakeApi(
-            self.base_url, self.hotel, self.token, auth_scheme=self.auth_scheme, timeout=self.request_timeout_s
+            self.base_url,
+            self.hotel,
+            self.token,
+            auth_scheme=self.auth_scheme,
+            timeout=self.request_timeout_s,
+            session=session,
         )
 
     def other_api(self, url_hotel: str | None = None) -> StocktakeApi | None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from harness.sim.stack import EmbeddedStack
-from tests.support import sdk
+from tests.support import ensure_pusher_js, sdk
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "js" / "pusher_js_client.js"
@@ -27,21 +27,9 @@ pytestmark = [
 ]
 
 
-def _ensure_pusher_js() -> None:
-    """Install the pinned pusher-js from package-lock.json once, so the test command needs no extra step."""
-    if (ROOT / "node_modules" / "pusher-js").is_dir():
-        return
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.fail("node is installed but npm is not, so the pinned pusher-js cannot be installed")
-    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        pytest.fail(f"`npm ci` failed, so pusher-js is missing:\n{done.stderr[-2000:]}")
-
-
 class NodeClient:
     def __init__(self, stack: EmbeddedStack) -> None:
-        _ensure_pusher_js()
+        ensure_pusher_js()
         info = stack.ready_info()["pusher"]
         env = {
             **os.environ,

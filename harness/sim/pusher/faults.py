@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
-KINDS = ("drop", "duplicate", "delay", "reorder", "disconnect")
+KINDS = ("drop", "duplicate", "delay", "reorder", "disconnect", "error-frame")
 
 
 LOG_LIMIT = 100_000  # records kept for /_harness/log; older ones are counted, not kept

@@ -146,6 +146,8 @@ class Hub:
             loop = asyncio.get_running_loop()
             loop.call_later(self.faults.config.delay_ms / 1000, self.deliver, conn, frame)
             return
+        if kind == "error-frame":  # the event still follows: only clients that act on the error lose it
+            self.deliver(conn, protocol.error_frame("Injected error: reconnect now", protocol.RECONNECT_NOW))
         if kind == "reorder" and conn.held is None:
             conn.held = frame
             asyncio.get_running_loop().call_later(1.0, self._release_held, conn, frame)

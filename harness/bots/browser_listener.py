@@ -1,0 +1,152 @@
+"""A listener that is a browser page: the frontend's own client, pusher-js, in headless Chromium.
+
+The page (`page/page.js`) connects, authorises private channels (pusher-js's own auth
+request to the auth endpoint, or, with no endpoint, a signature from the official SDK
+through a binding) and subscribes; every happening comes back through one binding and
+goes into the same `ListenerRecorder` the other kinds use. A receipt is what pusher-js
+handed the page, stamped with the page's own clock, so the checks judge the browser's
+view. A counter whose browser is a page writes through it too (`BrowserSession`): the
+page's fetch, with pusher-js's socket_id, as the frontend writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import requests
+
+from ..errors import AuthRefused
+from ..history import Observation
+from .browser_runtime import ORIGIN, BrowserPool
+from .endpoint import PusherEndpoint
+from .recorder import ListenerRecorder
+
+OPEN_TIMEOUT_S = 60.0
+
+
+def _monotonic(epoch_ms: float) -> float:
+    """The page's clock (ms since the epoch) on the history's (the host's monotonic seconds)."""
+    return epoch_ms / 1000 - (time.time() - time.monotonic())
+
+
+class BrowserListener:
+    kind = "browser"
+
+    def __init__(self, endpoint: PusherEndpoint, recorder: ListenerRecorder, pool: BrowserPool) -> None:
+        self.endpoint = endpoint
+        self.recorder = recorder
+        self.pool = pool
+        self.page: Any = None
+        self._context: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.recorder.name
+
+    def start(self) -> None:
+        self.pool.submit(self._open())
+
+    async def _open(self) -> None:
+        self._context = await self.pool.browser.new_context()
+        page = await self._context.new_page()
+        await page.route(ORIGIN + "/**", self.pool.serve_page)
+        await page.expose_function("stocksyncRecord", self._record)
+        await page.expose_function("stocksyncAuthorise", self._authorise)
+        await page.goto(ORIGIN + "/index.html")
+        self.page = page
+        endpoint = self.endpoint
+        config = {
+            "key": endpoint.key,
+            "host": endpoint.host,
+            "port": endpoint.port,
+            "tls": endpoint.secure,
+            "cluster": endpoint.cluster,
+            "authEndpoint": endpoint.auth_endpoint,
+            "authHeaders": endpoint.auth_headers,
+            "channels": self.recorder.channels,
+        }
+        await page.evaluate("config => window.stocksyncStart(config)", config)
+
+    def _record(self, kind: str, channel: str | None, text: str | None, extra: Any, at: float) -> None:
+        """The page's one callback: `text` is the event name of a receipt (whose data text is `extra`),
+        the socket id of a connect, the message of an error; `extra` is a disconnect's close code."""
+        recorder = self.recorder
+        if kind == "receipt" and channel is not None and text is not None:
+            recorder.receipts += 1
+            recorder.history.append(Observation("receipt", _monotonic(at), recorder.name, recorder.socket_id,
+                                                channel, text, extra))  # fmt: skip
+        elif kind == "connect" and text:
+            recorder.connected(text)
+        elif kind == "disconnect":
+            recorder.disconnected(extra)
+        elif kind == "subscribed" and channel:
+            recorder.subscription_succeeded(channel)
+            if recorder.on_subscribed is not None:
+                asyncio.get_running_loop().run_in_executor(None, recorder.on_subscribed, recorder, channel)
+        elif kind == "subscription-error":
+            recorder.subscription_failed(channel, text or "")
+
+    async def _authorise(self, socket_id: str, channel: str) -> dict[str, str]:
+        """With no auth endpoint, the page asks the harness, which signs with the official SDK."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, self.endpoint.authorise, socket_id, channel)
+        except AuthRefused as exc:
+            return {"error": str(exc)}
+
+    def drop(self) -> None:
+        self.recorder.planned_drop = True
+        if self.page is not None:
+            self.pool.submit(self.page.evaluate("window.stocksyncDrop()"))
+
+    def stop(self) -> None:
+        if self._context is not None:
+            try:
+                self.pool.run(self._context.close(), timeout=10)
+            except Exception:  # a page that is already gone is stopped
+                pass
+        self.recorder.disconnected(None)
+
+
+class BrowserResponse:
+    """The little of `requests.Response` that `StocktakeApi.send` reads."""
+
+    def __init__(self, status: int, content_type: str, text: str) -> None:
+        self.status_code = status
+        self.headers = {"Content-Type": content_type}
+        self.text = text
+        self.content = text.encode()
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+class BrowserSession:
+    """A `requests.Session` stand-in whose requests are the page's own fetches, carrying pusher-js's
+    socket_id as the frontend does; a fetch that gets no answer raises like requests does."""
+
+    def __init__(self, listener: BrowserListener) -> None:
+        self.listener = listener
+
+    def request(
+        self, method: str, url: str, *, headers: dict[str, str], timeout: float, **sent: Any
+    ) -> BrowserResponse:
+        if sent.get("params"):
+            url = str(requests.Request(method, url, params=sent["params"]).prepare().url)
+        body = sent["data"].decode() if sent.get("data") is not None else None
+        if sent.get("json") is not None:
+            body = json.dumps(sent["json"])
+            headers = {**headers, "Content-Type": "application/json"}
+        page = self.listener.page
+        if page is None:
+            raise requests.ConnectionError(f"{self.listener.name}'s page is not open")
+        script = "([m, u, h, b]) => window.stocksyncFetch(m, u, h, b)"
+        try:
+            answer = self.listener.pool.run(page.evaluate(script, [method, url, headers, body]), timeout=timeout)
+        except TimeoutError:
+            raise requests.Timeout(f"no answer within {timeout}s in {self.listener.name}'s page") from None
+        if "error" in answer:
+            raise requests.ConnectionError(f"the page's fetch failed: {answer['error']}")
+        return BrowserResponse(answer["status"], answer["contentType"], answer["text"])

@@ -1,0 +1,89 @@
+// A stocktake page as the frontend builds it: pusher-js, subscribed to its channels, reporting
+// every happening to the harness through bindings the harness exposes (window.stocksync*).
+// Times are the page's own clock (performance), in ms since the epoch.
+"use strict";
+
+window.stocksyncStart = function (config) {
+  const now = () => performance.timeOrigin + performance.now();
+  const options = { enabledTransports: ["ws", "wss"], disableStats: true, forceTLS: config.tls };
+  if (config.cluster) {
+    options.cluster = config.cluster;
+  } else {
+    Object.assign(options, { cluster: "mt1", wsHost: config.host, wsPort: config.port, wssPort: config.port });
+  }
+  if (config.authEndpoint) {
+    // pusher-js's own auth request, as the frontend makes it
+    options.channelAuthorization = { endpoint: config.authEndpoint, transport: "ajax", headers: config.authHeaders };
+  } else {
+    options.channelAuthorization = {
+      customHandler: (params, callback) =>
+        window.stocksyncAuthorise(params.socketId, params.channelName).then(
+          (signed) => (signed.error ? callback(new Error(signed.error), null) : callback(null, signed)),
+          (error) => callback(error, null),
+        ),
+    };
+  }
+  const pusher = new Pusher(config.key, options);
+  window.stocksyncPusher = pusher;
+  let lastCode = null;
+  let subscribed = false;
+  pusher.connection.bind("error", (error) => {
+    const data = (error && error.data) || {};
+    lastCode = data.code || null;
+    if (error && error.type === "PusherError") {
+      window.stocksyncRecord("subscription-error", null, `pusher:error ${data.code} ${data.message}`, null, now());
+    }
+  });
+  pusher.connection.bind("state_change", (states) => {
+    if (states.current === "connected") {
+      window.stocksyncRecord("connect", null, pusher.connection.socket_id, null, now());
+      lastCode = null;
+      if (!subscribed) {
+        subscribed = true;
+        config.channels.forEach(subscribe);
+      }
+    } else if (states.previous === "connected") {
+      window.stocksyncRecord("disconnect", null, null, lastCode, now());
+    }
+  });
+
+  function subscribe(name) {
+    const channel = pusher.subscribe(name);
+    channel.bind("pusher:subscription_succeeded", () => window.stocksyncRecord("subscribed", name, null, null, now()));
+    channel.bind("pusher:subscription_error", (status) =>
+      window.stocksyncRecord("subscription-error", name, `auth refused: ${JSON.stringify(status)}`, null, now()),
+    );
+    channel.bind_global((event, data) => {
+      if (event.startsWith("pusher:") || event.startsWith("pusher_internal:")) return;
+      // what pusher-js handed the page, as the page got it: that is what the checks judge
+      window.stocksyncRecord("receipt", name, event, JSON.stringify(data === undefined ? null : data), now());
+    });
+  }
+};
+
+// A network drop as the page lives it: the socket goes, pusher-js reconnects and resubscribes.
+window.stocksyncDrop = function () {
+  window.stocksyncPusher.disconnect();
+  window.stocksyncPusher.connect();
+};
+
+// The frontend's write: fetch with pusher-js's socket_id, then replace the line with the response.
+window.stocksyncFetch = async function (method, url, headers, body) {
+  const socketId = window.stocksyncPusher && window.stocksyncPusher.connection.socket_id;
+  if (socketId) headers["X-Socket-ID"] = socketId;
+  try {
+    const response = await fetch(url, { method, headers, body });
+    const text = await response.text();
+    if (response.ok && method === "PATCH") {
+      try {
+        const line = JSON.parse(text);
+        window.stocksyncLines = Object.assign(window.stocksyncLines || {}, { [line.id]: line });
+      } catch (e) {
+        // a body that is not a line is judged by the checks, not here
+      }
+    }
+    return { status: response.status, contentType: response.headers.get("Content-Type") || "", text };
+  } catch (error) {
+    return { error: String(error) };
+  }
+};

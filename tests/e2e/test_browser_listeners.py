@@ -1,0 +1,131 @@
+"""Browser listeners: pusher-js in headless Chromium pages, recording into the same history.
+
+Each delivery fault is found by the browser pages themselves: the finding's listener is a page
+(`report.json` lists every listener with its kind). Without Chromium these tests fail under CI
+(which installs it) and are skipped on a workstation without it, saying what to install.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.history import load
+from harness.history_file import HISTORY_NAME
+from tests.support import ensure_pusher_js
+
+pytestmark = pytest.mark.browser
+
+PAGES = """
+name = "pages"
+[stocktake]
+lines = 4
+[counters]
+count = 2
+think_ms = [30, 80]
+debounce_ms = 40
+browser = true
+[listeners]
+count = 0
+kind = "asyncio"
+browsers = 3
+[run]
+operations = {operations}
+duration_s = 40
+[flow]
+kind = "{flow}"
+{flow_options}
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chromium_and_pusher_js() -> None:
+    if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI installs chromium (.ci/run), yet it is missing")
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    ensure_pusher_js()
+
+
+def stocksync(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "harness.cli", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=240, env={**os.environ, **(env or {})})
+
+
+def run_pages(tmp_path: Path, *extra: str, operations: int = 14, flow: str = "counting",
+              flow_options: str = "") -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:  # fmt: skip
+    scenario = tmp_path / "pages.toml"
+    scenario.write_text(PAGES.format(operations=operations, flow=flow, flow_options=flow_options))
+    done = stocksync("run", scenario, "--out", tmp_path / "out", *extra)
+    report_file = tmp_path / "out" / "report.json"
+    return done, json.loads(report_file.read_text()) if report_file.exists() else {}
+
+
+def test_the_browsers_scenario_passes_and_lists_every_listener_with_its_kind(tmp_path: Path) -> None:
+    done = stocksync("run", "browsers", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    listeners = json.loads((tmp_path / "report.json").read_text())["listeners"]
+    kinds = {name: entry["kind"] for name, entry in listeners.items()}
+    assert sorted(n for n, k in kinds.items() if k == "browser") == sorted(
+        [f"browser-viewer-{n}" for n in range(1, 9)] + ["counter-1-browser", "counter-2-browser"]
+    )
+    assert sorted(n for n, k in kinds.items() if k == "asyncio") == [f"viewer-{n}" for n in range(1, 5)]
+    assert all(entry["receipts"] > 0 for entry in listeners.values()), "every page heard the run"
+
+
+@pytest.mark.parametrize(
+    ("fault", "finding", "flow", "flow_options"),
+    [
+        ("pusher-drop", "missing-event", "counting", ""),
+        ("pusher-duplicate", "duplicate-event", "counting", ""),
+        ("pusher-reorder", "out-of-order", "counting", ""),
+        ("ignore-socket-id", "self-echo", "counting", ""),
+        ("pusher-disconnect", "gap-during-disconnect", "counting", ""),
+    ],
+)
+def test_a_delivery_fault_is_found_by_the_browser_pages(
+    tmp_path: Path, fault: str, finding: str, flow: str, flow_options: str
+) -> None:
+    done, report = run_pages(tmp_path, "--fault", fault, flow=flow, flow_options=flow_options)
+    assert done.returncode == 1, done.stderr
+    kinds = {name: entry["kind"] for name, entry in report["listeners"].items()}
+    assert set(kinds.values()) == {"browser"}
+    found = [f for f in report["findings"] if f["name"] == finding]
+    assert found and all(kinds[f["listener"]] == "browser" for f in found if f.get("listener")), found[:2]
+
+
+def test_without_chromium_a_browser_run_is_refused_naming_what_to_install(tmp_path: Path) -> None:
+    missing = {"STOCKSYNC_CHROMIUM": str(tmp_path / "no-chromium"), "STOCKSYNC_PUSHER_JS": str(tmp_path / "no.js")}
+    done = stocksync("run", "browsers", "--out", tmp_path / "out", env=missing)
+    assert done.returncode == 2, done.stderr
+    message = " ".join(done.stderr.split())
+    assert "apt-get install chromium" in message and "npm ci" in message
+    assert "Traceback" not in done.stderr and not (tmp_path / "out" / "report.json").exists()
+
+
+def test_a_pusher_error_4200_frame_reconnects_pysher_but_not_the_browser_page(tmp_path: Path) -> None:
+    """pysher treats a pusher:error 4200 frame on an open connection as "reconnect now" and misses
+    events meanwhile; pusher-js reconnects only on a close code, so the page stays and hears all.
+    The report judges each listener by what its own client did."""
+    scenario = tmp_path / "mixed.toml"
+    scenario.write_text(PAGES.format(operations=20, flow="counting", flow_options="").replace(
+        'count = 0\nkind = "asyncio"', 'count = 3\nkind = "pysher"'))  # fmt: skip
+    done = stocksync("run", scenario, "--out", tmp_path / "out", "--fault", "pusher-error-frame=0.3")
+    assert done.returncode == 1, done.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    kinds = {name: entry["kind"] for name, entry in report["listeners"].items()}
+    history = load(tmp_path / "out" / HISTORY_NAME)
+    quiesced = history.meta["quiesced_at"]
+    cut = {o.listener for o in history.observations if o.kind == "disconnect" and o.time < quiesced}
+    assert cut and {kinds[name] for name in cut} == {"pysher"}, "only pysher acted on the error frame"
+    faulted = {f["listener"] for f in report["findings"] if f.get("listener")}
+    assert faulted and {kinds[name] for name in faulted} == {"pysher"}
+    owed = report["counts"]["matched"]
+    assert owed > 0 and all(report["listeners"][name]["receipts"] > 0 for name, k in kinds.items() if k == "browser")
