@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from . import capacity, checker, e2e, fanout, history_size, latency, locust_run, report_size
+from . import browsers, capacity, checker, e2e, fanout, history_size, latency, locust_run, report_size, soak
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "fanout": fanout.run,
@@ -28,10 +28,18 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "report_size": report_size.run,
     "history_size": history_size.run,
     "locust_run": locust_run.run,
+    "soak": soak.run,
+    "browsers": browsers.run,
 }
 
 
 TARGET_LISTENERS = 2000
+# benchmarks that say their own table row
+ROW: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
+    "capacity_processes": capacity.spread_row,
+    "browsers": browsers.row,
+    "soak": soak.row,
+}
 
 
 def machine() -> dict[str, Any]:
@@ -67,18 +75,6 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     f"target {TARGET_LISTENERS:,}: p99 {at_target[0]['p99_ms']} ms" if at_target else "",
                 )
             )
-    if "capacity_processes" in results:
-        cp = results["capacity_processes"]
-        spread = cp["asyncio-processes"]
-        held = [s for s in spread["steps"] if s.get("held")]
-        rows.append(
-            (
-                f"asyncio listeners over {held[-1]['processes'] if held else '?'} processes, p99 < 100 ms at 5k/s",
-                f"{spread['max_listeners_p99_under_100ms']:,}" + (f" (p99 {held[-1]['p99_ms']} ms)" if held else ""),
-                f"{cp['ratio_spread/one_process']} x one process "
-                f"({cp['asyncio']['max_listeners_p99_under_100ms']:,}); target 10,000",
-            )
-        )
     if "e2e" in results:
         e = results["e2e"]
         rows.append(
@@ -93,8 +89,9 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             rows.append(
                 (
                     f"check {size} receipts",
-                    f"{c['check_s']} s ({c['us_per_receipt']} us/receipt)",
-                    f"{c['ratio_check/bare']} x bare JSON parse; growth {c['growth_vs_previous_size']}",
+                    f"{c['check_s']} s ({c['us_per_receipt']} us/receipt); read {c['read_s']} s",
+                    f"{c['ratio_check/bare']} x a bare msgspec parse of the file ({c['bare_parse_msgspec_s']} s; "
+                    f"read + check {c['ratio_read+check/bare']} x); growth {c['growth_vs_previous_size']}",
                 )
             )
     if "latency" in results:
@@ -133,6 +130,7 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 f"{b['ratio_old/new']} x fewer than the old format ({b['old_format_bytes_per_receipt']} B)",
             )
         )
+    rows.extend(ROW[name](results[name]) for name in ROW if name in results)
     if "locust_run" in results:
         lr = results["locust_run"]
         rows.append(

@@ -11,6 +11,7 @@ import click
 from click.core import ParameterSource
 from rich.console import Console
 
+from ..bots.browser_runtime import requirements as browser_requirements
 from ..bots.endpoint import PusherEndpoint
 from ..checks import check
 from ..contract import Contract, described_contract, load_contract
@@ -21,7 +22,6 @@ from ..history_file import HISTORY_NAME, find_history
 from ..report import Report, build_report, exit_code, publish, timestamped_folder, writable_folder, write_junit
 from ..report.console import print_summary
 from ..run.dry_run import describe_plan
-from ..bots.browser_runtime import requirements as browser_requirements
 from ..run.open_files import ensure_open_files
 from ..run.preflight import preflight
 from ..run.residue import in_words

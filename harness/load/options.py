@@ -13,7 +13,13 @@ from ..run.settings import SETTINGS
 # (dest, flag, environment variable, help, default): the options that only load runs have
 LOAD_OPTIONS: tuple[tuple[str, str, str, str, Any], ...] = (
     ("sync_listeners", "--sync-listeners", "STOCKSYNC_LISTENERS", "Listeners per Locust process", 4),
-    ("sync_listener_kind", "--sync-listener-kind", "STOCKSYNC_LISTENER_KIND", "pysher, asyncio or browser (headless Chromium pages; small counts)", "pysher"),
+    (
+        "sync_listener_kind",
+        "--sync-listener-kind",
+        "STOCKSYNC_LISTENER_KIND",
+        "pysher, asyncio or browser (Chromium pages)",
+        "pysher",
+    ),
     (
         "sync_scenario",
         "--sync-scenario",

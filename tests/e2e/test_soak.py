@@ -1,0 +1,25 @@
+"""soak-short: five minutes at about 50 writes/s with 500 viewers in worker processes passes, and
+leaves one history behind (the workers' own files are folded in and removed)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.history_file import HISTORY_NAME
+
+
+@pytest.mark.heavy
+@pytest.mark.timeout(1200)
+def test_soak_short_passes_with_its_viewers_in_worker_processes(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "harness.cli", "run", "soak-short", "--out", str(tmp_path), "--quiet"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1100)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["counts"]["operations"] >= 5000, "about 50 writes/s for five minutes"
+    assert len([n for n in report["listeners"] if n.startswith("viewer-")]) == 500
+    assert sorted(p.name for p in tmp_path.iterdir()) == [HISTORY_NAME, "junit.xml", "report.html", "report.json"]
