@@ -14,7 +14,7 @@ from typing import Any
 
 import psutil
 
-WARM_UP_S, SAMPLE_S, PLAY_S = 60.0, 5.0, 300.0
+WARM_UP_S, SAMPLE_S, PLAY_S = 60.0, 5.0, 240.0
 
 
 def _tree_rss(process: psutil.Process) -> int:

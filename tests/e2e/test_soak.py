@@ -20,6 +20,6 @@ def test_soak_short_passes_with_its_viewers_in_worker_processes(tmp_path: Path) 
     done = subprocess.run(command, capture_output=True, text=True, timeout=1100)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["counts"]["operations"] >= 5000, "about 50 writes/s for five minutes"
+    assert report["counts"]["operations"] >= 7500, "the whole budget, before the time bound"
     assert len([n for n in report["listeners"] if n.startswith("viewer-")]) == 500
     assert sorted(p.name for p in tmp_path.iterdir()) == [HISTORY_NAME, "junit.xml", "report.html", "report.json"]
