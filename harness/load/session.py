@@ -7,6 +7,7 @@ its own, so its counters' operations are judged against its own listeners' recei
 
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter
 from pathlib import Path
@@ -74,7 +75,8 @@ class LoadSession:
             self.scenario,
             target,
             seed=random.randrange(1 << 30),
-            history_path=history_dir / f"history-{self.name}.jsonl",
+            # the pid keeps two Locust runs sharing a report folder (or one machine's workers) apart
+            history_path=history_dir / f"history-{self.name}-{os.getpid()}.jsonl",
             keep=bool(getattr(self.options, "sync_keep", False)),
         )
         self.ctx = self.runner.begin()

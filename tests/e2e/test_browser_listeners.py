@@ -2,7 +2,9 @@
 
 Each delivery fault is found by the browser pages themselves: the finding's listener is a page
 (`report.json` lists every listener with its kind). Without Chromium these tests fail under CI
-(which installs it) and are skipped on a workstation without it, saying what to install.
+(which installs it) and are skipped on a workstation without it, saying what to install. A page
+run costs seconds, so most of them are `heavy` too (CI runs those after the default run); the
+`browsers` scenario also runs in the default run (tests/e2e/test_e2e_faults.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 
 from harness.history import load
 from harness.history_file import HISTORY_NAME
-from tests.support import ensure_pusher_js
+from tests.support import Served, ensure_pusher_js
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +44,11 @@ duration_s = 40
 [flow]
 kind = "{flow}"
 {flow_options}
+"""
+PRIVATE = """
+[channels]
+list = "private-{hotel}-stocktakes"
+detail = "private-{hotel}-stocktake-{stocktake_id}"
 """
 
 
@@ -68,6 +75,7 @@ def run_pages(tmp_path: Path, *extra: str, operations: int = 14, flow: str = "co
     return done, json.loads(report_file.read_text()) if report_file.exists() else {}
 
 
+@pytest.mark.heavy
 def test_the_browsers_scenario_passes_and_lists_every_listener_with_its_kind(tmp_path: Path) -> None:
     done = stocksync("run", "browsers", "--out", tmp_path)
     assert done.returncode == 0, done.stderr
@@ -80,6 +88,7 @@ def test_the_browsers_scenario_passes_and_lists_every_listener_with_its_kind(tmp
     assert all(entry["receipts"] > 0 for entry in listeners.values()), "every page heard the run"
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize(
     ("fault", "finding", "flow", "flow_options"),
     [
@@ -129,3 +138,25 @@ def test_a_pusher_error_4200_frame_reconnects_pysher_but_not_the_browser_page(tm
     assert faulted and {kinds[name] for name in faulted} == {"pysher"}
     owed = report["counts"]["matched"]
     assert owed > 0 and all(report["listeners"][name]["receipts"] > 0 for name, k in kinds.items() if k == "browser")
+
+
+@pytest.mark.heavy
+def test_pages_authorise_private_channels_with_pusher_js_own_request(tmp_path: Path) -> None:
+    """Against a backend whose channels are private: pusher-js posts to the auth endpoint itself
+    (no harness signing), and the pages subscribe and hear the run."""
+    served = Served("--private-channels")
+    try:
+        contract = tmp_path / "private.toml"
+        contract.write_text(PRIVATE)
+        scenario = tmp_path / "pages.toml"
+        scenario.write_text(PAGES.format(operations=10, flow="counting", flow_options=""))
+        auth = ["--auth-endpoint", served.api["auth_endpoint"], "--contract", contract]
+        done = stocksync("run", scenario, *served.flags(), *auth, "--out", tmp_path / "out")
+    finally:
+        served.stop()
+    assert done.returncode == 0, done.stderr
+    history = load(tmp_path / "out" / HISTORY_NAME)
+    pages = {o.listener for o in history.observations if o.kind == "subscribed" and o.channel.startswith("private-")}
+    assert {"browser-viewer-1", "browser-viewer-2", "browser-viewer-3", "counter-1-browser"} <= pages
+    heard = {o.listener for o in history.observations if o.kind == "receipt" and o.channel.startswith("private-")}
+    assert {"browser-viewer-1", "browser-viewer-2", "browser-viewer-3"} <= heard

@@ -12,6 +12,9 @@ from harness.testing import assert_no_findings
 # Smaller than the shipped files so the default test run stays short; `heavy` runs them whole.
 QUICK = {"run": {"operations": 16, "duration_s": 20}}
 QUICK_BUSY = {"run": {"operations": 40, "duration_s": 30}, "listeners": {"count": 8}, "counters": {"count": 4}}
+QUICK_SOAK = {"run": {"operations": 16, "duration_s": 20}, "listeners": {"count": 40}, "counters": {"count": 2}}
+# soak-short runs whole in tests/e2e/test_soak.py (five minutes): once is its whole-pass test
+WHOLE = [name for name in available() if name != "soak-short"]
 OP_FINDINGS = {
     "missing-event",
     "payload-mismatch",
@@ -42,7 +45,7 @@ SLOW = {"run": {"operations": 6, "duration_s": 20}}
 def _quick(scenario: str, fault: str = "") -> dict:
     if fault in ("slow-trigger", "hang-then-commit"):
         return SLOW
-    return QUICK_BUSY if scenario == "busy-stocktake" else QUICK
+    return {"busy-stocktake": QUICK_BUSY, "soak-short": QUICK_SOAK}.get(scenario, QUICK)
 
 
 # slow-trigger holds every write for seconds; late-event is produced quickly by pusher-delay too
@@ -87,7 +90,7 @@ def test_reconnect_reports_planned_gaps_as_warnings_and_views_converge(stocksync
 
 
 @pytest.mark.heavy
-@pytest.mark.parametrize("scenario", available())
+@pytest.mark.parametrize("scenario", WHOLE)
 @pytest.mark.parametrize("attempt", range(3))
 def test_shipped_scenarios_whole_pass_without_false_alarms(stocksync_run, scenario: str, attempt: int) -> None:
     """No false finding, INCONCLUSIVE or writes-refused on a healthy stack, three times over."""

@@ -58,6 +58,7 @@ def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_pa
     assert sorted(p.name for p in out.iterdir()) == [HISTORY_NAME, "junit.xml", "report.html", "report.json"]
 
 
+@pytest.mark.heavy
 def test_a_lost_event_is_found_by_the_listeners_in_the_worker_processes(tmp_path: Path) -> None:
     done, out, report = run(tmp_path, "--fault", "pusher-drop")
     assert done.returncode == 1, done.stderr

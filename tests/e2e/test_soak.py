@@ -14,6 +14,7 @@ from harness.history_file import HISTORY_NAME
 
 
 @pytest.mark.heavy
+@pytest.mark.soak
 @pytest.mark.timeout(1200)
 def test_soak_short_passes_with_its_viewers_in_worker_processes(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "harness.cli", "run", "soak-short", "--out", str(tmp_path), "--quiet"]
