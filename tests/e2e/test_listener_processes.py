@@ -78,6 +78,7 @@ def test_a_planned_drop_reaches_a_listener_in_a_worker_process(tmp_path: Path) -
 
 
 @pytest.mark.heavy
+@pytest.mark.soak
 def test_two_thousand_listeners_over_two_processes_pass(tmp_path: Path) -> None:
     done, out, report = run(tmp_path, count=2000, operations=60)
     assert done.returncode == 0, done.stderr
