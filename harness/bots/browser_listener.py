@@ -53,7 +53,7 @@ class BrowserListener:
         self._context = await self.pool.browser.new_context()
         page = await self._context.new_page()
         await page.route(ORIGIN + "/**", self.pool.serve_page)
-        await page.expose_function("stocksyncRecord", self._record)
+        await page.expose_function("stocksyncRecordBatch", self._record_batch)
         await page.expose_function("stocksyncAuthorise", self._authorise)
         await page.goto(ORIGIN + "/index.html")
         self.page = page
@@ -70,8 +70,12 @@ class BrowserListener:
         }
         await page.evaluate("config => window.stocksyncStart(config)", config)
 
+    def _record_batch(self, batch: list[list[Any]]) -> None:
+        for happening in batch:
+            self._record(*happening)
+
     def _record(self, kind: str, channel: str | None, text: str | None, extra: Any, at: float) -> None:
-        """The page's one callback: `text` is the event name of a receipt (whose data text is `extra`),
+        """One happening of the page's: `text` is the event name of a receipt (whose data text is `extra`),
         the socket id of a connect, the message of an error; `extra` is a disconnect's close code."""
         recorder = self.recorder
         if kind == "receipt" and channel is not None and text is not None:
