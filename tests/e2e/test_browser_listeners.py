@@ -3,8 +3,9 @@
 Each delivery fault is found by the browser pages themselves: the finding's listener is a page
 (`report.json` lists every listener with its kind). Without Chromium these tests fail under CI
 (which installs it) and are skipped on a workstation without it, saying what to install. A page
-run costs seconds, so most of them are `heavy` too (CI runs those after the default run); the
-`browsers` scenario also runs in the default run (tests/e2e/test_e2e_faults.py).
+run costs seconds and Chromium's CPU, so most of them are `heavy` and `soak` too: CI runs them
+alone, where they starve no latency-bound test; the `browsers` scenario also runs in the default
+run (tests/e2e/test_e2e_faults.py).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def run_pages(tmp_path: Path, *extra: str, operations: int = 14, flow: str = "co
 
 
 @pytest.mark.heavy
+@pytest.mark.soak
 def test_the_browsers_scenario_passes_and_lists_every_listener_with_its_kind(tmp_path: Path) -> None:
     done = stocksync("run", "browsers", "--out", tmp_path)
     assert done.returncode == 0, done.stderr
@@ -89,6 +91,7 @@ def test_the_browsers_scenario_passes_and_lists_every_listener_with_its_kind(tmp
 
 
 @pytest.mark.heavy
+@pytest.mark.soak
 @pytest.mark.parametrize(
     ("fault", "finding", "flow", "flow_options"),
     [
@@ -141,6 +144,7 @@ def test_a_pusher_error_4200_frame_reconnects_pysher_but_not_the_browser_page(tm
 
 
 @pytest.mark.heavy
+@pytest.mark.soak
 def test_pages_authorise_private_channels_with_pusher_js_own_request(tmp_path: Path) -> None:
     """Against a backend whose channels are private: pusher-js posts to the auth endpoint itself
     (no harness signing), and the pages subscribe and hear the run."""
