@@ -41,6 +41,13 @@ def sdk(stack: EmbeddedStack, secret: str | None = None) -> pusher.Pusher:
     )
 
 
+# a contract whose channels are private (the simulator's `--private-channels`)
+PRIVATE = """
+[channels]
+list = "private-{hotel}-stocktakes"
+detail = "private-{hotel}-stocktake-{stocktake_id}"
+"""
+
 CONTRACT_EVENTS = (
     "line-counted-updated",
     "line-movement-added",

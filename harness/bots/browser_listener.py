@@ -24,8 +24,6 @@ from .browser_runtime import ORIGIN, BrowserPool
 from .endpoint import PusherEndpoint
 from .recorder import ListenerRecorder
 
-OPEN_TIMEOUT_S = 60.0
-
 
 def _monotonic(epoch_ms: float) -> float:
     """The page's clock (ms since the epoch) on the history's (the host's monotonic seconds)."""

@@ -68,21 +68,24 @@ class ListenerFleet:
         fleet's kind for this one listener (a browser page among asyncio viewers)."""
         kind = kind or self.kind
         listener: Listener
-        recorder = ListenerRecorder(name, channels, self.history, on_subscribed)
         if self._remote is not None and kind == "asyncio" and on_subscribed is None and not local:
             listener = self._remote.add(name, channels)
-        elif kind == "browser":
-            self._browsers = self._browsers or BrowserPool()
-            listener = BrowserListener(self.endpoint, recorder, self._browsers)
-        elif kind == "asyncio":
-            self._pool = self._pool or AsyncListenerPool()
-            listener = AsyncListener(self.endpoint, recorder, self._pool)
         else:
-            listener = PysherListener(self.endpoint, recorder)
+            listener = self._local(kind, ListenerRecorder(name, channels, self.history, on_subscribed))
         self.history.observe("listener", listener=name, data={"kind": kind, "channels": list(channels)})
         self.listeners.append(listener)
         listener.start()
         return listener
+
+    def _local(self, kind: str, recorder: ListenerRecorder) -> Listener:
+        """A listener in this process, its kind's shared pool started on first use."""
+        if kind == "browser":
+            self._browsers = self._browsers or BrowserPool()
+            return BrowserListener(self.endpoint, recorder, self._browsers)
+        if kind == "asyncio":
+            self._pool = self._pool or AsyncListenerPool()
+            return AsyncListener(self.endpoint, recorder, self._pool)
+        return PysherListener(self.endpoint, recorder)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Also gives up early when the server refused a connection outright (a pusher:error such as

@@ -31,8 +31,8 @@ from typing import Any
 from ..history import History, load
 from ..history_file import HISTORY_NAME
 from .endpoint import PusherEndpoint
+from .listener_worker import STATUS_EVERY_S
 
-STATUS_EVERY_S = 0.1
 STOP_TIMEOUT_S = 60.0
 AUTO_FROM = 1000  # viewers from which `processes = 0` (auto) spreads them over every core
 

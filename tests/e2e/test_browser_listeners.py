@@ -22,7 +22,7 @@ import pytest
 
 from harness.history import load
 from harness.history_file import HISTORY_NAME
-from tests.support import Served, ensure_pusher_js
+from tests.support import PRIVATE, Served, ensure_pusher_js
 
 pytestmark = pytest.mark.browser
 
@@ -45,11 +45,6 @@ duration_s = 40
 [flow]
 kind = "{flow}"
 {flow_options}
-"""
-PRIVATE = """
-[channels]
-list = "private-{hotel}-stocktakes"
-detail = "private-{hotel}-stocktake-{stocktake_id}"
 """
 
 

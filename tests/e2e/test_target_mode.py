@@ -18,7 +18,7 @@ import pytest
 from harness.history import load
 from harness.history_file import HISTORY_NAME, read_text
 from harness.testing import wait_until
-from tests.support import Served
+from tests.support import PRIVATE, Served
 
 QUICK_STAGING = """
 name = "staging"
@@ -47,11 +47,6 @@ stocktake-created = "stocktake_created"
 stocktake-deleted = "stocktake_deleted"
 stocktake-status-changed = "stocktake_status_changed"
 stocktake-populated = "stocktake_populated"
-"""
-PRIVATE = """
-[channels]
-list = "private-{hotel}-stocktakes"
-detail = "private-{hotel}-stocktake-{stocktake_id}"
 """
 
 
