@@ -36,15 +36,21 @@ FLUSH_S = 0.1
 class History:
     """Append-only and thread-safe (gevent patches the lock under Locust)."""
 
-    def __init__(self, path: Path | None = None, meta: dict[str, Any] | None = None, retain: bool = True) -> None:
+    def __init__(
+        self, path: Path | None = None, meta: dict[str, Any] | None = None, retain: bool = True, receipts: bool = True
+    ) -> None:
         """`retain=False` keeps nothing in memory, only on disk: a listener process's history, read back
-        when its fleet stops, so the process stays the same size however long the run."""
+        when its fleet stops, so the process stays the same size however long the run. `receipts=False`
+        keeps everything but the receipts, the bulk: a run's history, whose live check takes them as
+        they come (`follow_receipts`) and whose final check reads the file."""
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.data = HistoryData(meta=dict(meta or {}))
         self._ops: dict[int, Operation] = {}
         self._file: IO[str] | None = None
         self._retain = retain
+        self._keep_receipts = receipts or path is None
+        self._fresh: list[Observation] | None = None
         self._flushed = 0.0
         self.path = path
         self.data.meta.setdefault("time_origin", time.monotonic())
@@ -109,14 +115,32 @@ class History:
     def append(self, obs: Observation) -> Observation:
         """The receipt path calls this directly: thousands of listeners make it the hottest line."""
         with self._lock:
-            if self._retain:
+            if self._retain and (self._keep_receipts or obs.kind != "receipt"):
                 self.data.observations.append(obs)
+            elif self._fresh is not None and obs.kind == "receipt":
+                self._fresh.append(obs)
             if self._file is not None:
                 if (obs.kind == "receipt" and isinstance(obs.data, str)) or obs.kind == "snapshot":
                     self._write_text(self._receipts.encode(obs))
                 else:
                     self._write({"rec": "obs", **vars(obs)})
         return obs
+
+    @property
+    def keeps_receipts(self) -> bool:
+        return self._retain and self._keep_receipts
+
+    def follow_receipts(self) -> None:
+        """From now on, receipts not kept are held until `take_receipts`: for the one live check."""
+        with self._lock:
+            if self._fresh is None:
+                self._fresh = []
+
+    def take_receipts(self) -> list[Observation]:
+        """The receipts not kept, recorded since the last call (after `follow_receipts`)."""
+        with self._lock:
+            taken, self._fresh = self._fresh or [], [] if self._fresh is not None else None
+        return taken
 
     def set_meta(self, **meta: Any) -> None:
         with self._lock:

@@ -7,6 +7,11 @@ the history's `time_origin`: `["r", 1.234567, 3, 4, 1, 2, 17]`. A snapshot (a pa
 lines) is the same with tag `"s"`: many listeners load the same view, and its JSON is kept once,
 so a view costs its bytes once however many pages hold it. Reading gives back the very same
 `Observation`s; histories in the older one-object-a-record form still read.
+
+Texts are numbered round a ring of TEXT_SLOTS: the oldest is forgotten when the ring comes round,
+and written again if it is seen again. A fan-out's copies arrive together, so they still share
+one definition, and neither the writer nor a reader holds more than TEXT_SLOTS texts however long
+the run: a long run's memory stays flat.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from .records import Observation
 
 LISTENER, SOCKET, CHANNEL, EVENT = "l", "s", "c", "e"
 TAGS = {"receipt": "r", "snapshot": "s"}
+TEXT_SLOTS = 4096
 
 
 def _line(record: list[Any]) -> str:
@@ -31,6 +37,8 @@ class ReceiptEncoder:
         self.origin = origin
         self._names: dict[tuple[str, str | None], int] = {}
         self._payloads: dict[str, int] = {}
+        self._slots: list[str | None] = [None] * TEXT_SLOTS
+        self._written = 0
 
     def _name(self, kind: str, value: str | None, out: list[str]) -> int:
         key = (kind, value)
@@ -48,7 +56,13 @@ class ReceiptEncoder:
         ids = [self._name(kind, value, out) for kind, value in named]
         payload = self._payloads.get(text)
         if payload is None:
-            payload = self._payloads[text] = len(self._payloads)
+            payload = self._written % TEXT_SLOTS
+            self._written += 1
+            forgotten = self._slots[payload]
+            if forgotten is not None:
+                del self._payloads[forgotten]
+            self._slots[payload] = text
+            self._payloads[text] = payload
             out.append(_line(["p", payload, text]))
         out.append(_line([TAGS[obs.kind], round(obs.time - self.origin, 6), *ids, payload]))
         return "".join(out)

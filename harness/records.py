@@ -57,12 +57,3 @@ class HistoryData:
 
     def of_kind(self, kind: str) -> Iterator[Observation]:
         return (o for o in self.observations if o.kind == kind)
-
-    def settled(self, before: float) -> HistoryData:
-        """What a check during a run may judge: the writes completed before `before` (their
-        deliveries are due), marked by `settled_before` in the meta. The writes still in flight stay
-        in, for matching only: without them, a later write's event on the same line would be taken
-        for an earlier write's lost one, a mismatch the final check never reports. The truth, taken
-        after the run, is left out."""
-        meta = {**self.meta, "settled_before": before}
-        return HistoryData(meta, list(self.operations), [o for o in list(self.observations) if o.kind != "truth"])

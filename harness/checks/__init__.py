@@ -13,7 +13,7 @@ from .access import check_access
 from .findings import NAMES, Finding
 from .latency import latency_stats
 from .model import parse_receipts
-from .parts import all_listeners, timed
+from .parts import Part, all_listeners, timed
 from .routing import check_rejections
 from .sizes import check_response_sizes
 from .verdict import PASS, decide
@@ -60,10 +60,32 @@ def check(history: HistoryData, contract: Contract, latency_limit_ms: float | No
 def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | None) -> CheckResult:
     limit_ms = latency_limit_ms or history.meta.get("latency_limit_ms") or DEFAULT_LATENCY_LIMIT_MS
     part = all_listeners(history, contract, limit_ms / 1000)
-    findings, judged, seconds = part.findings, part.judged, part.seconds
+    findings = part.findings + history_checks(history, contract, part, part.seconds)
+    findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))
+    counts = {
+        "operations": len(history.operations),
+        "receipts": part.receipts,
+        "matched": part.matched,
+        "findings": len(findings),
+    }
+    samples = [v for values in part.by_event.values() for v in values]
+    result = CheckResult(findings, latency_stats(part.by_event, part.by_listener), counts, samples)
+    result.judged = {name: part.judged.get(name, 0) for name in NAMES}
+    result.slowest = part.slowest
+    result.seconds = {name: round(part.seconds.get(name, 0.0), 6) for name in NAMES}
+    result.verdict, result.reasons = decide(history, result.errors, result.judged)
+    return result
+
+
+def history_checks(history: HistoryData, contract: Contract, part: Part, seconds: dict[str, float]) -> list[Finding]:
+    """The checks over operations and the servers' own observations, given the listeners' `part`
+    (whose findings some of them build on; its `judged` is added to). The live check runs these on
+    the record so far without its receipts: write-despite-error then judges by the re-read only."""
+    judged = part.judged
+    findings: list[Finding] = []
     started = time.perf_counter()
     findings.extend(check_rejections(history, judged))
-    missing = {f.operation for f in findings if f.name == "missing-event" and f.operation is not None}
+    missing = {f.operation for f in part.findings if f.name == "missing-event" and f.operation is not None}
     refused = {str(o.event) for o in history.of_kind("trigger-rejected")}
     findings.extend(check_response_sizes(history, missing, refused, judged))
     started = timed(seconds, ("oversize-payload", "payload-near-limit"), started)
@@ -75,35 +97,7 @@ def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | N
     timed(seconds, ("write-despite-error",), started)
     findings.extend(_recorded(history))
     judged["public-channel-exposure"] += len(history.meta.get("exposure_probed") or [])
-    findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))
-    counts = {
-        "operations": len(history.operations),
-        "receipts": part.receipts,
-        "matched": part.matched,
-        "findings": len(findings),
-    }
-    samples = [v for values in part.by_event.values() for v in values]
-    findings, slowest = _settled_only(history, findings, part.slowest)
-    counts["findings"] = len(findings)
-    result = CheckResult(findings, latency_stats(part.by_event, part.by_listener), counts, samples)
-    result.judged = {name: judged.get(name, 0) for name in NAMES}
-    result.slowest = slowest
-    result.seconds = {name: round(seconds.get(name, 0.0), 6) for name in NAMES}
-    result.verdict, result.reasons = decide(history, result.errors, result.judged)
-    return result
-
-
-def _settled_only(
-    history: HistoryData, findings: list[Finding], slowest: dict[tuple[int, str], float]
-) -> tuple[list[Finding], dict[tuple[int, str], float]]:
-    """During a run (`settled_before` in the meta) only settled writes are judged; the others
-    were checked along only so that their events match them, not an earlier write."""
-    before = history.meta.get("settled_before")
-    if before is None:
-        return findings, slowest
-    pending = {op.id for op in history.operations if op.complete is None or op.complete >= before}
-    return ([f for f in findings if f.operation not in pending],
-            {change: v for change, v in slowest.items() if change[0] not in pending})  # fmt: skip
+    return findings
 
 
 def _recorded(history: HistoryData) -> list[Finding]:

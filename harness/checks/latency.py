@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -17,7 +17,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values), max(1, rank)) - 1]
 
 
-def summarise(values: list[float]) -> dict[str, Any]:
+def summarise(values: Iterable[float]) -> dict[str, Any]:
     ordered = sorted(values)
     return {
         "count": len(ordered),
@@ -26,20 +26,7 @@ def summarise(values: list[float]) -> dict[str, Any]:
     }
 
 
-def by_event_and_listener(
-    samples: list[tuple[str, str, float]],
-) -> tuple[dict[str, list[float]], dict[str, dict[str, Any]]]:
-    """Samples per event (kept: they are joined across listener shares) and each listener's summary
-    (final: a listener's samples never span shares)."""
-    by_event: dict[str, list[float]] = defaultdict(list)
-    by_listener: dict[str, list[float]] = defaultdict(list)
-    for event, listener, latency in samples:
-        by_event[event].append(latency)
-        by_listener[listener].append(latency)
-    return dict(by_event), {name: summarise(v) for name, v in by_listener.items()}
-
-
-def latency_stats(by_event: dict[str, list[float]], by_listener: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def latency_stats(by_event: Mapping[str, Iterable[float]], by_listener: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "unit": "ms",
         "all": summarise([v for values in by_event.values() for v in values]),

@@ -9,13 +9,11 @@ stocktake id for stocktake events.
 from __future__ import annotations
 
 import json
-import math
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import LINE_EVENTS, Contract
-from ..history import HistoryData, Operation
+from ..history import HistoryData, Observation, Operation
 
 Key = tuple[str, Any]
 
@@ -30,6 +28,8 @@ class Payload:
     key: Key | None
     fingerprint: Any
     line_id: Any
+    routing: dict[str, Any] = field(default_factory=dict)  # channel -> routing.py's verdict, judged once
+    diffs: dict[int, list[str]] = field(default_factory=dict)  # operation -> how this text differs from it
 
 
 @dataclass(slots=True)
@@ -120,22 +120,26 @@ def expected_event(op: Operation) -> tuple[Key | None, Any, Any]:
     return ("stocktake", sid), None, body
 
 
-def parse_receipts(history: HistoryData, contract: Contract) -> list[Receipt]:
-    """One JSON parse and one reading per distinct (event, text)."""
-    receipts: list[Receipt] = []
-    payloads: dict[tuple[str, str], Payload] = {}
-    for obs in history.observations:
-        if obs.kind != "receipt":
-            continue
+class Payloads:
+    """One JSON parse and one reading per distinct (event, text), shared by every receipt of it."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.known: dict[tuple[str, str], Payload] = {}
+
+    def receipt(self, obs: Observation, index: int) -> Receipt:
         raw = obs.data if isinstance(obs.data, str) else json.dumps(obs.data)
         event = obs.event or ""
-        payload = payloads.get((event, raw))
+        payload = self.known.get((event, raw))
         if payload is None:
-            payload = payloads[(event, raw)] = _payload(contract.logical(event), raw)
-        receipts.append(
-            Receipt(len(receipts), obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, obs.time, payload)
-        )
-    return receipts
+            payload = self.known[(event, raw)] = _payload(self.contract.logical(event), raw)
+        return Receipt(index, obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, obs.time, payload)
+
+
+def parse_receipts(history: HistoryData, contract: Contract) -> list[Receipt]:
+    payloads = Payloads(contract)
+    receipts = (o for o in history.observations if o.kind == "receipt")
+    return [payloads.receipt(obs, index) for index, obs in enumerate(receipts)]
 
 
 def _payload(logical: str | None, raw: str) -> Payload:
@@ -151,21 +155,3 @@ def _payload(logical: str | None, raw: str) -> Payload:
         fingerprint(logical, line) if isinstance(data, dict) else None,
         line_id_of(logical, data),
     )
-
-
-def intervals(history: HistoryData) -> dict[tuple[str, str], list[Interval]]:
-    """(listener, channel) -> subscription intervals; a disconnect ends all of that listener's."""
-    open_subs: dict[str, list[tuple[str, str | None, float]]] = defaultdict(list)
-    found: dict[tuple[str, str], list[Interval]] = defaultdict(list)
-    for obs in history.observations:
-        listener = obs.listener or "?"
-        if obs.kind == "subscribed" and obs.channel:
-            open_subs[listener].append((obs.channel, obs.socket_id, obs.time))
-        elif obs.kind == "disconnect":
-            planned = isinstance(obs.data, dict) and bool(obs.data.get("planned"))
-            for channel, socket_id, start in open_subs.pop(listener, []):
-                found[(listener, channel)].append(Interval(listener, socket_id, channel, start, obs.time, planned))
-    for listener, subs in open_subs.items():
-        for channel, socket_id, start in subs:
-            found[(listener, channel)].append(Interval(listener, socket_id, channel, start, math.inf))
-    return found

@@ -6,16 +6,20 @@ limit, or the run's quiescence if that came first: listeners stop after it). If 
 subscribed at the invoke but its connection ended inside the window, a miss is a gap, not a
 missing event. The originator's own connection is owed nothing; if it gets the event anyway,
 that is a self-echo.
+
+The stream check (`stream.py`) asks twice. When a write is invoked it asks who *may* be owed
+(`owed_at_invoke`: every listener subscribed to the channel by then), so that their receipts can
+match it. When its window has closed it asks `role` again, with the subscriptions as they turned
+out, and only then judges a delivery that never came.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from ..contract import Contract
-from ..history import HistoryData, Operation
-from .model import Interval, Key, expected_event, intervals, stocktake_of
+from ..history import Operation
+from .model import Interval, Key, expected_event, stocktake_of
 
 DELIVER, ECHO, GAP = "deliver", "echo", "gap"
 
@@ -30,10 +34,12 @@ class Expectation:
     fingerprint: object
     payload: object
     role: str
+    subs: list[Interval]
+    matched: bool = False
     planned_gap: bool = False
 
 
-def _role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, Interval] | None:
+def role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, Interval] | None:
     """DELIVER/ECHO if one connection covered the whole window; GAP if the listener was on the
     page (first subscribed before the invoke, not yet gone for good) but a disconnect broke
     the window; None if it arrived later or had left. The originator's own connection is owed
@@ -51,32 +57,20 @@ def _own(op: Operation, sub: Interval) -> bool:
     return bool(op.socket_id) and sub.socket_id == op.socket_id
 
 
-def expectations(history: HistoryData, contract: Contract, window: float) -> list[Expectation]:
-    subs_by = intervals(history)
-    by_channel: dict[str, list[tuple[str, list[Interval]]]] = defaultdict(list)
-    for (listener, channel), subs in subs_by.items():
-        by_channel[channel].append((listener, subs))
-    quiesced = history.meta.get("quiesced_at", float("inf"))
+def owed_at_invoke(
+    op: Operation, contract: Contract, by_channel: dict[str, dict[str, list[Interval]]]
+) -> list[Expectation]:
+    """The write's expectations as far as its invoke tells: every listener subscribed to one of its
+    channels by then, ECHO on the connection that sent it. `by_channel` is channel -> listener ->
+    subscriptions, the lists the stream keeps growing (so `role` later sees how they ended)."""
+    key, fp, payload = expected_event(op)
+    if key is None:
+        return []
     out = []
-    for op in history.operations:
-        if not op.ok or op.complete is None or op.invoke >= quiesced:
-            continue  # after quiescence only target-mode cleanup writes, and no one is listening
-        key, fp, payload = expected_event(op)
-        for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
-            for listener, subs in by_channel.get(channel, ()):
-                role = _role(subs, op, min(op.complete + window, quiesced))
-                if role is not None and key is not None:
-                    out.append(
-                        Expectation(
-                            op,
-                            listener,
-                            channel,
-                            event,
-                            key,
-                            fp,
-                            payload,
-                            role[0],
-                            role[0] == GAP and role[1].planned_end,
-                        )
-                    )
+    for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
+        for listener, subs in by_channel.get(channel, {}).items():
+            before = [sub for sub in subs if sub.start <= op.invoke]
+            if before:
+                first = ECHO if _own(op, before[-1]) else DELIVER
+                out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
     return out

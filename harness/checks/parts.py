@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from array import array
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -19,12 +20,8 @@ from typing import Any
 from ..contract import Contract
 from ..history import HistoryData, Observation
 from ..runtime import gevent_patched
-from .delivery import check_delivery
 from .findings import Finding
-from .latency import by_event_and_listener
-from .model import parse_receipts
-from .ordering import check_order
-from .routing import check_routing
+from .stream import ListenerStream
 from .views import check_views
 
 PARALLEL_MIN_RECEIPTS = 250_000
@@ -34,7 +31,7 @@ _SOURCE: tuple[list[HistoryData], Contract, float] | None = None
 @dataclass
 class Part:
     findings: list[Finding] = field(default_factory=list)
-    by_event: dict[str, list[float]] = field(default_factory=dict)
+    by_event: dict[str, array[float]] = field(default_factory=dict)
     by_listener: dict[str, dict[str, Any]] = field(default_factory=dict)
     receipts: int = 0
     matched: int = 0
@@ -57,23 +54,20 @@ def timed(seconds: dict[str, float], names: tuple[str, ...], started: float) -> 
 
 
 def listener_part(history: HistoryData, contract: Contract, limit_s: float) -> Part:
+    """Delivery, routing and ordering share one pass (`stream.py`), so they share its time."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    receipts = parse_receipts(history, contract)
-    delivery = check_delivery(history, contract, receipts, limit_s)
-    started = timed(seconds, DELIVERY_CHECKS, started)
-    judged = delivery.judged
-    findings = list(delivery.findings)
-    findings.extend(check_routing(contract, receipts, judged))
-    started = timed(seconds, ROUTING_CHECKS, started)
-    findings.extend(check_order(delivery.matches, judged))
-    started = timed(seconds, ("out-of-order",), started)
-    findings.extend(check_views(history, contract, receipts, judged))
+    stream = ListenerStream(contract, limit_s, history.meta)
+    stream.feed(history.operations, history.observations)
+    stream.finish()
+    started = timed(seconds, (*DELIVERY_CHECKS, *ROUTING_CHECKS, "out-of-order"), started)
+    totals = stream.totals
+    findings = totals.findings + list(check_views(history, contract, stream.latest, totals.judged))
     timed(seconds, ("divergence",), started)
-    by_event, by_listener = by_event_and_listener(delivery.latencies)
     return Part(
-        findings, by_event, by_listener, len(receipts), len(delivery.matches), judged, seconds, delivery.slowest
-    )
+        findings, totals.by_event, stream.latency_by_listener(), totals.receipts, totals.matched, totals.judged,
+        seconds, totals.slowest,
+    )  # fmt: skip
 
 
 def _run_share(index: int) -> Part:
@@ -135,7 +129,7 @@ def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> P
     for part in parts:
         joined.findings += part.findings
         for event, values in part.by_event.items():
-            joined.by_event.setdefault(event, []).extend(values)
+            joined.by_event.setdefault(event, array("d")).extend(values)
         joined.by_listener.update(part.by_listener)
         joined.receipts += part.receipts
         joined.matched += part.matched

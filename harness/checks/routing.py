@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from ..contract import LINE_EVENTS, Contract
@@ -18,27 +18,20 @@ MAX_EVENT_BYTES = 10_240
 Verdict = tuple[str, str, dict[str, Any]]
 
 
-def check_routing(contract: Contract, receipts: Iterable[Receipt], judged: Counter[str]) -> Iterator[Finding]:
-    """A fan-out delivers the same (channel, event, data) to every listener: judged once, reported
-    (and counted as judged) for each receipt that carries it."""
-    verdicts: dict[tuple[str, str, str], tuple[list[Verdict], tuple[str, ...]]] = {}
-    for r in receipts:
-        ident = (r.channel, r.event, r.raw)
-        cached = verdicts.get(ident)
-        if cached is None:
-            cached = verdicts[ident] = (list(_judge(contract, r)), _applies(contract, r))
-        found, applied = cached
-        judged.update(applied)
-        for name, message, extra in found:
-            yield Finding(
-                name,
-                message,
-                channel=r.channel,
-                event=r.event,
-                listener=r.listener,
-                times={"received": r.time},
-                **extra,
-            )
+def check_routing(contract: Contract, r: Receipt, judged: Counter[str]) -> list[Finding]:
+    """A fan-out delivers the same (channel, event, data) to every listener: judged once (the
+    verdict is kept on the receipt's shared Payload), reported (and counted as judged) for each
+    receipt that carries it."""
+    cached = r.payload.routing.get(r.channel)
+    if cached is None:
+        cached = r.payload.routing[r.channel] = (list(_judge(contract, r)), _applies(contract, r))
+    found, applied = cached
+    judged.update(applied)
+    return [
+        Finding(name, message, channel=r.channel, event=r.event, listener=r.listener, times={"received": r.time},
+                **extra)
+        for name, message, extra in found
+    ]  # fmt: skip
 
 
 def _applies(contract: Contract, r: Receipt) -> tuple[str, ...]:

@@ -23,6 +23,8 @@ from .model import Receipt
 from .page_model import FrontendView
 
 MAX_LINES_SHOWN = 5
+LatestLines = dict[str, dict[tuple[str, Any], tuple[float, Any]]]
+"""listener -> (channel, line id) -> (time, payload) of the latest line event it received."""
 
 
 def _by_socket(history: HistoryData) -> dict[str | None, list[Operation]]:
@@ -56,12 +58,12 @@ class _Pages:
 
     truths: dict[tuple[Any, int], Observation]
     snapshots: dict[tuple[str, int], Observation]
-    receipts: dict[str, list[Receipt]]
+    latest: LatestLines
     sockets: dict[str, set[str]]
     ops_by_socket: dict[str | None, list[Operation]]
 
     @classmethod
-    def index(cls, history: HistoryData, receipts: list[Receipt]) -> _Pages:
+    def index(cls, history: HistoryData, latest: LatestLines) -> _Pages:
         truths = {
             (o.data.get("hotel"), o.data["stocktake_id"]): o
             for o in history.of_kind("truth")
@@ -72,13 +74,10 @@ class _Pages:
             for o in history.of_kind("snapshot")
             if isinstance(o.data, dict)
         }
-        by_listener: dict[str, list[Receipt]] = {}
-        for r in receipts:
-            by_listener.setdefault(r.listener, []).append(r)
         sockets: dict[str, set[str]] = {}
         for obs in history.of_kind("connect"):
             sockets.setdefault(obs.listener or "?", set()).add(obs.socket_id or "")
-        return cls(truths, snapshots, by_listener, sockets, _by_socket(history) if snapshots else {})
+        return cls(truths, snapshots, latest, sockets, _by_socket(history) if snapshots else {})
 
     def own_ops(self, listener: str) -> list[Operation]:
         ops = (op for socket_id in self.sockets.get(listener, set()) for op in self.ops_by_socket.get(socket_id, []))
@@ -89,18 +88,30 @@ class _Pages:
         snapshot, at their times."""
         updates = [(t, line) for t, line in _own_updates(own) if t > snap.time]
         updates += [
-            (r.time, r.payload.data)
-            for r in self.receipts.get(listener, [])
-            if r.time > snap.time and r.payload.logical in LINE_EVENTS and channel in (None, r.channel)
+            (at, data)
+            for (on, _), (at, data) in self.latest.get(listener, {}).items()
+            if at > snap.time and channel in (None, on)
         ]
         return updates
 
 
+def fold_line_event(latest: LatestLines, r: Receipt) -> None:
+    """Keep a line event only if it is the latest of its line on its channel: a page ends with each
+    line's last update (`FrontendView.apply_latest`), so the earlier ones need not be kept."""
+    if r.payload.logical in LINE_EVENTS:
+        lines = latest.setdefault(r.listener, {})
+        key = (r.channel, r.payload.line_id)
+        seen = lines.get(key)
+        if seen is None or r.time >= seen[0]:
+            lines[key] = (r.time, r.payload.data)
+
+
 def check_views(
-    history: HistoryData, contract: Contract, receipts: list[Receipt], judged: Counter[str]
+    history: HistoryData, contract: Contract, latest: LatestLines, judged: Counter[str]
 ) -> Iterator[Finding]:
-    """Judged: every page (a listener's snapshot of a stocktake) that has a truth to compare with."""
-    pages = _Pages.index(history, receipts)
+    """Judged: every page (a listener's snapshot of a stocktake) that has a truth to compare with.
+    `history` needs no receipts: `latest` holds what they left on each page."""
+    pages = _Pages.index(history, latest)
     for (listener, sid), snap in pages.snapshots.items():
         hotel = snap.data.get("hotel")
         truth = pages.truths.get((hotel, sid)) or pages.truths.get((None, sid))

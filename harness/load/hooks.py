@@ -138,7 +138,7 @@ def on_test_stop(environment: Environment, **_: Any) -> None:
     outcome = session.finish()
     if outcome is None or outcome.history_path is None:
         return
-    _fire(environment, session.final_rows(outcome))
+    _fire(environment, session.final_rows())
     text = outcome.history_path.read_text(encoding="utf-8")
     if isinstance(runner, WorkerRunner):
         runner.send_message(MESSAGE, {"worker": session.name, "history": text})

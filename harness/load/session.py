@@ -21,6 +21,7 @@ from ..bots.counter import CounterBot
 from ..contract import load_contract
 from ..errors import ScenarioError
 from ..faults import select
+from ..history import History
 from ..run.context import FlowContext
 from ..run.open_files import ensure_open_files
 from ..run.runner import Runner, RunOutcome
@@ -28,7 +29,7 @@ from ..run.settings import merge
 from ..run.target import Target
 from ..scenario import Scenario, load_scenario
 from ..sim.served import ServedStack
-from .feed import LIVE_LIMIT, FeedState, Row, settle
+from .feed import LiveFeed, Row
 from .options import target_flags
 
 
@@ -42,7 +43,8 @@ class LoadSession:
         self.target: Target | None = None
         self.runner: Runner | None = None
         self.ctx: FlowContext | None = None
-        self.feed = FeedState()
+        self.history: History | None = None
+        self.feed: LiveFeed | None = None  # from the start of the run
         self._users = 0
 
     @staticmethod
@@ -78,8 +80,11 @@ class LoadSession:
             # the pid keeps two Locust runs sharing a report folder (or one machine's workers) apart
             history_path=history_dir / f"history-{self.name}-{os.getpid()}.jsonl",
             keep=bool(getattr(self.options, "sync_keep", False)),
+            live=True,
         )
         self.ctx = self.runner.begin()
+        self.history = self.ctx.history
+        self.feed = LiveFeed(self.contract, self.scenario.limits.latency_ms / 1000, self.history)
 
     def counter(self, http: requests.Session) -> CounterBot:
         """A counter for one Locust user, with a browser of its own, writing through the user's
@@ -111,16 +116,13 @@ class LoadSession:
         return random.uniform(low, high) / 1000
 
     def rows(self) -> list[Row]:
-        if self.ctx is None or len(self.ctx.history.data.observations) > LIVE_LIMIT:
+        if self.ctx is None or self.feed is None:
             return []
-        history = self.ctx.history
-        limit_s = self.scenario.limits.latency_ms / 1000
-        return settle(history.data, self.contract, history.now() - limit_s, limit_s, self.feed)
+        return self.feed.rows(self.ctx.history, self.ctx.history.now())
 
-    def final_rows(self, outcome: RunOutcome) -> list[Row]:
+    def final_rows(self) -> list[Row]:
         """After the drain every write is settled: the rows the live feed had not reached yet."""
-        limit_s = self.scenario.limits.latency_ms / 1000
-        return settle(outcome.history, self.contract, float("inf"), limit_s, self.feed)
+        return self.feed.rows(self.history, None) if self.feed is not None and self.history is not None else []
 
     def finish(self) -> RunOutcome | None:
         if self.runner is None or self.ctx is None:

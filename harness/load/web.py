@@ -32,8 +32,8 @@ def status(run: LoadRun) -> dict[str, Any]:
         findings = {c.name: c.count for c in report.checks if c.count}
         judged = {c.name: c.judged for c in report.checks}
     else:
-        findings = dict(session.feed.findings) if session else {}
-        judged = dict(session.feed.judged) if session else {}
+        findings = dict(session.feed.findings) if session and session.feed else {}
+        judged = dict(session.feed.judged) if session and session.feed else {}
     state = (
         "stopped"
         if report is not None or run.run_error

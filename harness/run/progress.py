@@ -1,8 +1,8 @@
 """A live run's progress for the CLI: counts every half second, and findings over what has settled.
 
-The findings count runs the real checks on the writes older than the latency limit (those
-whose events are due by now), so a fault shows while the run is still going; large runs skip
-it, where checking twice a second would cost more than the run.
+The findings count is the live check's (`checks.live`): the final checks, fed what was recorded
+since the last count, on the writes whose delivery window has closed; so a fault shows while the
+run is still going, at a cost that grows with what is new, not with the run.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..bots.fleet import ListenerFleet
-from ..checks import check
+from ..checks.live import LiveCheck
 from ..contract import Contract
 from ..history import History
 
 EVERY_S = 0.5
-LIVE_CHECK_EVERY, LIVE_CHECK_MAX = 4, 5_000
+LIVE_CHECK_EVERY = 4
 
 
 @dataclass
@@ -35,6 +35,7 @@ class ProgressWatch:
     fleet: ListenerFleet
     contract: Contract
     latency_s: float
+    live: LiveCheck | None = None
 
     def run(self, stop: threading.Event, report: Callable[[Progress], None]) -> None:
         """Report until `stop` is set; findings are re-counted every LIVE_CHECK_EVERY ticks."""
@@ -50,8 +51,8 @@ class ProgressWatch:
         failures = sum(1 for op in ops if op.type == "info" or (op.status or 0) >= 500)
         return Progress(self.history.now() - t0, len(ops), self.fleet.receipts(), failures, findings)
 
-    def findings_so_far(self) -> int | None:
-        if len(self.history.data.observations) >= LIVE_CHECK_MAX:
-            return None
-        settled = self.history.data.settled(self.history.now() - self.latency_s)
-        return len(check(settled, self.contract).errors)
+    def findings_so_far(self) -> int:
+        if self.live is None:
+            self.live = LiveCheck(self.contract, self.latency_s, self.history)
+        self.live.update(self.history, self.history.now())
+        return sum(1 for f in self.live.findings if f.severity == "error")

@@ -25,7 +25,7 @@ from ..bots.recorder import ListenerRecorder
 from ..checks import CheckResult, check
 from ..contract import DETAIL, LIST
 from ..errors import SetupFailed
-from ..history import History, HistoryData
+from ..history import History, HistoryData, load
 from ..scenario import Scenario, required_checks
 from .context import Budget, FlowContext
 from .flows import FLOWS
@@ -59,8 +59,11 @@ class Runner:
         on_progress: Callable[[Progress], None] | None = None,
         stop: threading.Event | None = None,
         keep: bool = False,
+        live: bool = False,
     ) -> None:
+        """`live`: something checks the run as it goes (Locust's feed); the CLI's progress does too."""
         self.scenario = scenario
+        self.live = live or on_progress is not None
         self.keep = keep
         self.remote = target.remote
         self.target = dataclasses.replace(target, request_timeout_s=scenario.limits.request_timeout_s)
@@ -124,7 +127,9 @@ class Runner:
         Locust calls this at test start and drives the counters itself, then calls `finish`.
         """
         self._started, self._t0 = time.time(), time.monotonic()
-        history = History(self.history_path, self._meta())
+        history = History(self.history_path, self._meta(), receipts=False)  # the final check reads the file
+        if self.live:
+            history.follow_receipts()
         listeners = self.scenario.listeners
         processes = processes_for(listeners.processes, listeners.count + listeners.list_page)
         fleet = ListenerFleet(self.target.pusher, history, listeners.kind, processes)
@@ -164,10 +169,11 @@ class Runner:
             self._server_logs(history)
         finally:
             left = self._close(ctx)
-        result = check(history.data, self.target.contract)
+        data = history.data if history.keeps_receipts or self.history_path is None else load(self.history_path)
+        result = check(data, self.target.contract)
         return RunOutcome(
             self.scenario,
-            history.data,
+            data,
             result,
             self._started,
             time.monotonic() - self._t0,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 
 import pytest
 
 from harness.checks import check
+from harness.checks.stream import DELIVERY
 from harness.contract import Contract
-from harness.load.feed import DELIVERY, FeedState, settle
+from harness.history import History
+from harness.load.feed import LiveFeed
 
 
 @pytest.mark.parametrize("fault", ["pusher-drop=0.3", "pusher-duplicate=0.3", "pusher-delay=0.3"])
@@ -17,11 +18,13 @@ def test_live_samples_are_the_final_reports_changes(stocksync_run, fault: str) -
     outcome = stocksync_run("smoke", faults=[fault], run={"operations": 16, "duration_s": 20})
     history, contract = outcome.history, Contract()
     limit_s = history.meta["latency_limit_ms"] / 1000
-    state, rows = FeedState(), []
+    recorder = History()
+    recorder.data = history
+    feed, rows = LiveFeed(contract, limit_s, recorder), []
     completions = sorted(op.complete for op in history.operations if op.complete is not None)
-    for cutoff in completions[::4]:  # the live loop's settling cutoff, moving forward as the run went
-        rows += settle(history, contract, cutoff, limit_s, state)
-    rows += settle(history, contract, math.inf, limit_s, state)
+    for now in completions[::4]:  # the live loop's clock, moving forward as the run went
+        rows += feed.rows(recorder, now)
+    rows += feed.rows(recorder, None)
     final = check(history, contract)
     changes = set(final.slowest) | {(f.operation, f.event) for f in final.errors if f.name in DELIVERY and f.operation}
     failed = {(f.operation, f.event) for f in final.errors if f.name in DELIVERY and f.operation}

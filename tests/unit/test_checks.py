@@ -8,8 +8,9 @@ import pytest
 
 from harness.checks import check
 from harness.checks.findings import NAMES
+from harness.checks.live import LiveCheck
 from harness.contract import Contract
-from harness.history import Observation
+from harness.history import History, Observation
 from tests.histories import (
     BEFORE,
     DEFECTS,
@@ -132,17 +133,26 @@ def test_own_write_without_an_answer_is_not_judged_for_divergence(answered: bool
     assert "divergence" in names(h), "an answered write the page never applied still diverges"
 
 
-def test_a_check_during_the_run_judges_only_settled_writes_and_matches_the_rest() -> None:
-    """Write 1's event was lost; write 2, on the same line, is not settled yet but its event came.
-    The live check must say what the final one will say of write 1 (missing), not take write 2's
-    event for write 1's (a mismatch, out of order) just because write 2 is still in flight."""
+def test_a_check_during_the_run_judges_only_closed_writes_and_matches_the_rest() -> None:
+    """Write 1's event was lost; write 2, on the same line, is still in flight when the live check
+    looks (its event has come). The live check must say what the final one will say of write 1
+    (missing), not take write 2's event for write 1's (a mismatch, out of order) just because
+    write 2 is not judged yet; and must say nothing of write 2 until its window closes."""
     history = healthy()
     drop_receipt(history)
     second = {**LINE, "counted_partial_units": "12.34"}
     history.operations.append(patch_op(2, second, 5.0))
     history.observations.insert(-1, receipt("viewer", 5.15, event_text(second)))
-    live = check(history.settled(4.0), Contract())
+    recorder = History()
+    recorder.data = history
+    live = LiveCheck(Contract(), 1.0, recorder)
+    closed = live.update(recorder, 5.5)
+    assert [(c.operation, c.failures) for c in closed] == [(1, ["missing-event"])]
     assert sorted({f.name for f in live.findings}) == ["missing-event"]
-    assert {f.operation for f in live.findings} == {1} and set(live.slowest) == set()
+    assert {f.operation for f in live.findings} == {1}
+    closed = live.update(recorder, None)
+    assert [(c.operation, c.failures) for c in closed] == [(2, [])]
     final = check(history, Contract())
-    assert "missing-event" in {f.name for f in final.findings} and (2, "line-counted-updated") in final.slowest
+    assert [f.operation for f in final.findings if f.name == "missing-event"] == [1]
+    assert {f.name for f in live.findings} == {"missing-event"}  # the live check rebuilds no pages
+    assert (2, "line-counted-updated") in final.slowest

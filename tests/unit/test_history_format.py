@@ -13,6 +13,7 @@ from harness.contract import Contract
 from harness.errors import HistoryFormatError
 from harness.history import History, load
 from harness.history_file import HISTORY_NAME, ZSTD_MAGIC, read_text
+from harness.receipt_codec import TEXT_SLOTS
 from harness.records import Observation
 from harness.testing import history_with
 
@@ -57,6 +58,21 @@ def test_a_history_in_the_older_form_still_checks(tmp_path: Path) -> None:
             fh.write(json.dumps({"rec": "obs", **vars(obs)}) + "\n")
     result = check(load(old), Contract())
     assert result.counts["matched"] == 200 and result.findings == []
+
+
+def test_the_text_table_is_a_ring_so_a_long_run_holds_a_bounded_number_of_texts(tmp_path: Path) -> None:
+    """More distinct texts than the ring holds: the writer forgets the oldest and writes it again when
+    it comes back, and every receipt still reads back with its own text."""
+    origin = History.now()
+    texts = [json.dumps({"n": n}) for n in range(TEXT_SLOTS + 10)] + ['{"n": 0}']
+    observations = [
+        Observation("receipt", origin + n / 1e4, "v", "1.1", "c", "e", text) for n, text in enumerate(texts)
+    ]
+    recorded = _write(tmp_path / "h.jsonl", observations)
+    assert len(recorded._receipts._payloads) == TEXT_SLOTS
+    assert [o.data for o in load(tmp_path / "h.jsonl").observations] == texts
+    lines = (tmp_path / "h.jsonl").read_text().splitlines()
+    assert sum(json.dumps('{"n": 0}') in line for line in lines) == 2, "forgotten, then written again"
 
 
 def test_snapshots_of_one_view_are_kept_once_and_read_back(tmp_path: Path) -> None:

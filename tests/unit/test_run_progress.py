@@ -9,12 +9,12 @@ from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet
 from harness.contract import Contract
 from harness.history import History, HistoryData
-from harness.run.progress import LIVE_CHECK_MAX, Progress, ProgressWatch
+from harness.run.progress import Progress, ProgressWatch
 from harness.testing import wait_until
 from tests.histories import healthy, missing
 
 
-def _watch(data: HistoryData, latency_s: float = 0.0) -> ProgressWatch:
+def _watch(data: HistoryData, latency_s: float = 1.0) -> ProgressWatch:
     history = History()
     history.data = data
     return ProgressWatch(history, ListenerFleet(PusherEndpoint("key"), history, "asyncio"), Contract(), latency_s)
@@ -49,11 +49,17 @@ def test_failures_count_unanswered_and_server_errors() -> None:
     assert (progress.operations, progress.failures, progress.receipts) == (4, 2, 0)
 
 
-def test_large_runs_skip_the_live_check() -> None:
+def test_each_count_takes_only_what_was_recorded_since_the_last() -> None:
+    """The live check is fed, not re-run: a write recorded after the first count, whose event never
+    came, is counted by the next one, and the first write's finding is not counted twice."""
     data = healthy()
     missing(data)
-    data.observations += [replace(data.observations[0], time=0.01 * n) for n in range(LIVE_CHECK_MAX)]
-    assert _watch(data).findings_so_far() is None
+    watch = _watch(data)
+    assert watch.findings_so_far() == 1
+    second = replace(data.operations[0], id=2, invoke=3.0, complete=3.1)
+    data.operations.append(second)
+    assert watch.findings_so_far() == 2
+    assert watch.findings_so_far() == 2
 
 
 def test_the_watch_reports_until_stopped_and_fills_in_findings() -> None:

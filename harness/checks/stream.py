@@ -1,0 +1,291 @@
+"""The per-listener checks as one pass over the record in time order, folding what has settled.
+
+Observations are taken in time order. Before each, every write invoked by then is admitted: its
+expectations (`owed.py`) join their listeners' groups, so a receipt matches exactly as
+`delivery.py` says. A write's change (write, event) *closes* when its delivery window
+(completion + latency limit) has passed: it is judged then, once, for the live feed (`closed`).
+GRACE_S later it *settles*: a delivery still missing is a finding, the judged counts are taken,
+and everything the write held is dropped. Payloads are forgotten RETAIN_S after they were first
+seen. So memory holds the in-flight window, not the run: what a settled write leaves behind is
+its findings, a latency figure per delivery and its slowest delivery.
+
+Fed a whole history (`check`) or fed as it grows (the live feed), the rules and the moments are the
+same, so the live figures and the final report agree. The price of folding: an event more than
+GRACE_S past its window is judged missing, and a second copy more than RETAIN_S after the first
+is not seen as a duplicate.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+import math
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..contract import Contract
+from ..history import Observation, Operation
+from .delivery import JUDGED_AS, Group, Match, duplicate, matched, unmatched
+from .findings import Finding
+from .latency import summarise
+from .model import Interval, Payloads, Receipt
+from .ordering import OrderWatch
+from .owed import ECHO, GAP, Expectation, owed_at_invoke, role
+from .routing import check_routing
+from .views import LatestLines, fold_line_event
+
+GRACE_S = 10.0
+LAG_S = 0.5  # live: records this recent may still be on their way (threads, pages' batches)
+RETAIN_S = 30.0
+
+DELIVERY = frozenset(
+    {"missing-event", "duplicate-event", "payload-mismatch", "late-event", "self-echo", "envelope-mismatch",
+     "wrong-channel", "out-of-order", "oversize-payload", "gap-during-disconnect"}
+)  # fmt: skip
+"""The findings about one change's delivery: they make its live sample a failure."""
+
+
+@dataclass
+class Closed:
+    """One change judged at its window's close: the live feed's sample."""
+
+    operation: int
+    event: str
+    failures: list[str]
+    latency_s: float
+    detail: str = ""
+
+
+@dataclass
+class _Copies:
+    """Who got one (event, text), for duplicates: (listener, channel) -> (when, the write it matched)."""
+
+    first: float
+    held: dict[tuple[str, str], tuple[float, int | None]] = field(default_factory=dict)
+
+
+@dataclass
+class _Owed:
+    op: Operation
+    window_end: float
+    expectations: list[Expectation]
+    slowest: dict[str, float] = field(default_factory=dict)  # event -> slowest delivery so far
+    findings: list[Finding] = field(default_factory=list)
+    closed: bool = False
+
+
+@dataclass
+class StreamTotals:
+    findings: list[Finding] = field(default_factory=list)
+    by_event: dict[str, array[float]] = field(default_factory=dict)
+    by_listener: dict[str, array[float]] = field(default_factory=dict)
+    judged: Counter[str] = field(default_factory=Counter)
+    slowest: dict[tuple[int, str], float] = field(default_factory=dict)
+    receipts: int = 0
+    matched: int = 0
+
+
+class ListenerStream:
+    def __init__(self, contract: Contract, limit_s: float, meta: dict[str, object]) -> None:
+        self.contract, self.limit, self.meta = contract, limit_s, meta
+        self.totals = StreamTotals()
+        self.closed: list[Closed] = []  # changes judged, not yet taken by the live feed
+        self.latest: LatestLines = {}
+        self._forget_at = -math.inf
+        self._buffer: list[Observation] = []
+        self._waiting: list[Operation] = []  # not yet admitted, by invoke
+        self._subs: dict[str, dict[str, list[Interval]]] = {}  # channel -> listener -> subscriptions
+        self._open: dict[str, list[Interval]] = {}  # listener -> its open subscriptions
+        self._groups: dict[tuple[str, str, str, object], Group] = {}
+        self._owed: dict[int, _Owed] = {}
+        self._timers: list[tuple[float, int, int, int]] = []  # (when, seq, stage, operation)
+        self._seq = itertools.count()
+        self._payloads = Payloads(contract)
+        self._copies: dict[tuple[str, str], _Copies] = {}  # by (event, text), in the order first seen
+        self._order = OrderWatch(self.totals.judged)
+
+    def feed(self, operations: Iterable[Operation], observations: Iterable[Observation]) -> None:
+        """New writes (by invoke) and observations; completions may come later, on the same objects."""
+        self._waiting.extend(operations)
+        self._waiting.sort(key=lambda op: op.invoke)
+        self._buffer.extend(observations)
+
+    def advance(self, now: float) -> None:
+        """Take what is safe to judge by `now`: records older than LAG_S, and only as far as every
+        write invoked before them has been answered (a receipt may match any of those)."""
+        in_flight = (op.invoke for op in self._waiting if op.type == "invoke")
+        self._run(min(now - LAG_S, min(in_flight, default=math.inf)), finished=False)
+
+    def finish(self) -> None:
+        """The record is complete: take everything; a write never answered is owed nothing."""
+        self._run(math.inf, finished=True)
+
+    def _run(self, frontier: float, finished: bool) -> None:
+        self._buffer.sort(key=lambda o: o.time)
+        cut = bisect.bisect_left(self._buffer, frontier, key=lambda o: o.time)
+        ready, self._buffer = self._buffer[:cut], self._buffer[cut:]
+        for obs in ready:
+            self._timers_before(obs.time)
+            self._admit(obs.time, inclusive=obs.kind == "receipt", finished=finished)
+            self._take(obs)
+            if obs.time >= self._forget_at:
+                self._forget_payloads(obs.time - RETAIN_S)
+                self._forget_at = obs.time + 1.0
+        self._admit(frontier, inclusive=False, finished=finished)
+        self._timers_before(frontier)
+        self._forget_payloads(frontier - RETAIN_S)
+
+    def _admit(self, until: float, inclusive: bool, finished: bool) -> None:
+        waiting = self._waiting
+        count = 0
+        while count < len(waiting) and (
+            waiting[count].invoke < until or (inclusive and waiting[count].invoke == until)
+        ):
+            op = waiting[count]
+            count += 1
+            if op.ok and op.complete is not None and op.invoke < self._quiesced():
+                self._owe(op)
+            elif op.type == "invoke" and not finished:
+                raise AssertionError("advance admitted a write still in flight")
+        del waiting[:count]
+
+    def _quiesced(self) -> float:
+        value = self.meta.get("quiesced_at")
+        return float(value) if isinstance(value, (int, float)) else math.inf
+
+    def _owe(self, op: Operation) -> None:
+        exps = owed_at_invoke(op, self.contract, self._subs)
+        if not exps:
+            return
+        assert op.complete is not None
+        window_end = min(op.complete + self.limit, self._quiesced())
+        self._owed[op.id] = _Owed(op, window_end, exps)
+        for exp in exps:
+            self._groups.setdefault((exp.listener, exp.channel, exp.event, exp.key), Group()).pending.append(exp)
+        heapq.heappush(self._timers, (window_end, next(self._seq), 0, op.id))
+        heapq.heappush(self._timers, (window_end + GRACE_S, next(self._seq), 1, op.id))
+
+    def _timers_before(self, t: float) -> None:
+        while self._timers and self._timers[0][0] < t:
+            _, _, stage, op_id = heapq.heappop(self._timers)
+            (self._close if stage == 0 else self._settle)(self._owed[op_id])
+
+    def _take(self, obs: Observation) -> None:
+        if obs.kind == "receipt":
+            self._receipt(self._payloads.receipt(obs, self.totals.receipts))
+        elif obs.kind == "subscribed" and obs.channel:
+            sub = Interval(obs.listener or "?", obs.socket_id, obs.channel, obs.time, math.inf)
+            self._subs.setdefault(obs.channel, {}).setdefault(sub.listener, []).append(sub)
+            self._open.setdefault(sub.listener, []).append(sub)
+        elif obs.kind == "disconnect":
+            planned = isinstance(obs.data, dict) and bool(obs.data.get("planned"))
+            for sub in self._open.pop(obs.listener or "?", []):
+                sub.end, sub.planned_end = obs.time, planned
+
+    def _receipt(self, r: Receipt) -> None:
+        totals = self.totals
+        totals.receipts += 1
+        totals.judged["duplicate-event"] += 1
+        totals.findings.extend(check_routing(self.contract, r, totals.judged))
+        copies = self._copies.setdefault((r.event, r.raw), _Copies(r.time))
+        first = copies.held.get((r.listener, r.channel))
+        if first is not None:
+            self._found(duplicate(first[0], r, first[1]))
+            return
+        fold_line_event(self.latest, r)
+        key = r.payload.key
+        group = self._groups.get((r.listener, r.channel, r.event, key)) if key is not None else None
+        exp = group.take(r) if group is not None else None
+        copies.held[(r.listener, r.channel)] = (r.time, exp.op.id if exp is not None else None)
+        if exp is None:
+            return
+        for finding in matched(exp, r, self.limit):
+            self._found(finding)
+        if exp.role != ECHO:
+            self._delivered(exp, r)
+
+    def _delivered(self, exp: Expectation, r: Receipt) -> None:
+        totals = self.totals
+        totals.matched += 1
+        totals.judged.update(("payload-mismatch", "late-event"))  # each delivery's payload and latency
+        latency = r.time - exp.op.invoke
+        totals.by_event.setdefault(exp.event, array("d")).append(latency)
+        totals.by_listener.setdefault(exp.listener, array("d")).append(latency)
+        change = (exp.op.id, exp.event)
+        totals.slowest[change] = max(latency, totals.slowest.get(change, 0.0))
+        owed = self._owed.get(exp.op.id)
+        if owed is not None:
+            owed.slowest[exp.event] = max(latency, owed.slowest.get(exp.event, 0.0))
+        order = self._order.seen(Match(exp.op, r))
+        if order is not None:
+            self._found(order)
+
+    def _found(self, finding: Finding) -> None:
+        self.totals.findings.append(finding)
+        owed = self._owed.get(finding.operation) if finding.operation is not None else None
+        if owed is not None and finding.name in DELIVERY:
+            owed.findings.append(finding)
+
+    def _close(self, owed: _Owed) -> None:
+        """The window has passed: each expectation's role as the subscriptions turned out, and the live
+        sample of each of the write's events (a failure if anything is wrong or still missing)."""
+        owed.closed = True
+        missing: dict[str, list[str]] = {}
+        for exp in owed.expectations:
+            turned_out = role(exp.subs, owed.op, owed.window_end)
+            if turned_out is None:
+                exp.role = ""
+                continue
+            exp.role = turned_out[0]
+            exp.planned_gap = exp.role == GAP and turned_out[1].planned_end
+            if not exp.matched and exp.role != ECHO and not exp.planned_gap:
+                missing.setdefault(exp.event, []).append(JUDGED_AS[exp.role])
+        events = {exp.event for exp in owed.expectations}
+        for event in sorted(events):
+            errors = [f for f in owed.findings if f.event == event and f.severity == "error"]
+            names = sorted({f.name for f in errors} | set(missing.get(event, [])))
+            slowest = owed.slowest.get(event)
+            if slowest is None and not names:
+                continue
+            latency = self.limit if slowest is None else max(slowest, self.limit if event in missing else 0.0)
+            detail = errors[0].message if errors else f"{len(missing.get(event, []))} listener(s) never got it"
+            self.closed.append(Closed(owed.op.id, event, names, latency, detail))
+
+    def _settle(self, owed: _Owed) -> None:
+        """The grace has passed too: a delivery still missing is a finding; the write is forgotten."""
+        for exp in owed.expectations:
+            if exp.role:
+                self.totals.judged[JUDGED_AS[exp.role]] += 1
+                if not exp.matched and exp.role != ECHO:
+                    self.totals.findings.append(unmatched(exp))
+            if not exp.matched:
+                group_key = (exp.listener, exp.channel, exp.event, exp.key)
+                group = self._groups[group_key]
+                group.pending.remove(exp)
+                if not group.pending:
+                    del self._groups[group_key]
+        del self._owed[owed.op.id]
+
+    def _forget_payloads(self, before: float) -> None:
+        """Texts first seen before `before`: their parse, verdicts and who got a copy."""
+        forget = list(itertools.takewhile(lambda item: item[1].first < before, self._copies.items()))
+        for text, _ in forget:
+            del self._copies[text]
+            self._payloads.known.pop(text, None)
+
+    def due(self) -> list[Finding]:
+        """Deliveries missing at their window's close, not yet settled: the findings they will be
+        unless the event still comes within the grace (then it is late instead)."""
+        return [
+            unmatched(exp)
+            for owed in self._owed.values()
+            if owed.closed
+            for exp in owed.expectations
+            if exp.role and exp.role != ECHO and not exp.matched
+        ]
+
+    def latency_by_listener(self) -> dict[str, dict[str, object]]:
+        return {name: summarise(list(values)) for name, values in self.totals.by_listener.items()}
