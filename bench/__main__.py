@@ -16,7 +16,19 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from . import browsers, capacity, checker, e2e, fanout, history_size, latency, locust_run, report_size, soak
+from . import (
+    browsers,
+    capacity,
+    checker,
+    e2e,
+    fanout,
+    history_size,
+    latency,
+    locust_run,
+    report_size,
+    soak,
+    stream_memory,
+)
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "fanout": fanout.run,
@@ -30,6 +42,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "locust_run": locust_run.run,
     "soak": soak.run,
     "browsers": browsers.run,
+    "stream_memory": stream_memory.run,
 }
 
 
@@ -39,6 +52,7 @@ ROW: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
     "capacity_processes": capacity.spread_row,
     "browsers": browsers.row,
     "soak": soak.row,
+    "stream_memory": stream_memory.row,
 }
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..history import Operation
 from .findings import Finding, diff
 from .model import Receipt
 from .owed import ECHO, GAP, Expectation
@@ -28,26 +27,25 @@ JUDGED_AS = {"deliver": "missing-event", ECHO: "self-echo", GAP: "gap-during-dis
 
 
 @dataclass(slots=True)
-class Match:
-    op: Operation
-    receipt: Receipt
-
-
-@dataclass(slots=True)
 class Group:
     """The unmatched expectations of one (listener, channel, event, entity), in invoke order."""
 
     pending: list[Expectation] = field(default_factory=list)
 
     def take(self, receipt: Receipt) -> Expectation | None:
-        same_fp = [e for e in self.pending if e.fingerprint == receipt.payload.fingerprint]
-        chosen = next((e for e in same_fp if e.role != ECHO), same_fp[0] if same_fp else None)
-        if chosen is None:
-            others = [e for e in self.pending if e.role != ECHO]
-            chosen = min(others, key=lambda e: e.op.complete or e.op.invoke) if others else None
+        pending = self.pending
+        only = pending[0] if len(pending) == 1 else None
+        if only is not None and only.fingerprint == receipt.payload.fingerprint and only.role != ECHO:
+            chosen: Expectation | None = only  # the healthy case: one write in flight, its own event
+        else:
+            same_fp = [e for e in pending if e.fingerprint == receipt.payload.fingerprint]
+            chosen = next((e for e in same_fp if e.role != ECHO), same_fp[0] if same_fp else None)
+            if chosen is None:
+                others = [e for e in pending if e.role != ECHO]
+                chosen = min(others, key=lambda e: e.op.complete or e.op.invoke) if others else None
         if chosen is not None:
             chosen.matched = True
-            self.pending.remove(chosen)
+            pending.remove(chosen)
         return chosen
 
 

@@ -9,8 +9,6 @@ known the moment it is recorded. Their findings and the stream's are the ones th
 
 from __future__ import annotations
 
-from collections import Counter
-
 from ..contract import Contract
 from ..history import History, HistoryData, Observation
 from . import history_checks
@@ -44,7 +42,7 @@ class LiveCheck:
         else:
             self.stream.advance(now)
         others = HistoryData(data.meta, data.operations[: self._seen_ops], list(self._others))
-        part = Part(self.stream.totals.findings + self.stream.due(), judged=Counter(self.stream.totals.judged))
+        part = Part(self.stream.totals.findings + self.stream.due(), judged=self.stream.judged())
         self.findings = part.findings + history_checks(others, self.contract, part, {})
         self.judged = {name: part.judged.get(name, 0) for name in NAMES}
         closed, self.stream.closed = self.stream.closed, []

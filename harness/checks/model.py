@@ -30,6 +30,9 @@ class Payload:
     line_id: Any
     routing: dict[str, Any] = field(default_factory=dict)  # channel -> routing.py's verdict, judged once
     diffs: dict[int, list[str]] = field(default_factory=dict)  # operation -> how this text differs from it
+    first: float = 0.0  # when it was first received
+    held: dict[tuple[str, str], tuple[float, int | None]] = field(default_factory=dict)
+    """(listener, channel) -> (when, the write it matched): who got a copy, for duplicates."""
 
 
 @dataclass(slots=True)
@@ -133,6 +136,7 @@ class Payloads:
         payload = self.known.get((event, raw))
         if payload is None:
             payload = self.known[(event, raw)] = _payload(self.contract.logical(event), raw)
+            payload.first = obs.time
         return Receipt(index, obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, obs.time, payload)
 
 

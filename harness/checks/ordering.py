@@ -9,42 +9,52 @@ on that line, which is all that is kept per (listener, line).
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
-from .delivery import Match
+from ..history import Operation
 from .findings import Finding
+from .model import Receipt
+
+
+@dataclass(slots=True)
+class _Seen:
+    op: Operation
+    receipt: Receipt
 
 
 class OrderWatch:
     def __init__(self, judged: Counter[str]) -> None:
         """Judged: every matched delivery of a line change, each held against the ones before it."""
-        self._latest: dict[tuple[str, object], Match] = {}
+        self._latest: dict[tuple[str, object], tuple[Operation, Receipt]] = {}
         self._judged = judged
 
-    def seen(self, m: Match) -> Finding | None:
-        line_id = m.receipt.payload.line_id
+    def seen(self, op: Operation, receipt: Receipt) -> Finding | None:
+        line_id = receipt.payload.line_id
         if line_id is None:
             return None
         self._judged["out-of-order"] += 1
-        stream = (m.receipt.listener, line_id)
+        stream = (receipt.listener, line_id)
         latest = self._latest.get(stream)
-        if latest is None or m.op.invoke > latest.op.invoke:
-            self._latest[stream] = m
-        if latest is None or (m.op.complete or m.op.invoke) >= latest.op.invoke:
+        if latest is None or op.invoke > latest[0].invoke:
+            self._latest[stream] = (op, receipt)
+        if latest is None or (op.complete or op.invoke) >= latest[0].invoke:
             return None
+        m = _Seen(op, receipt)
+        later = _Seen(*latest)
         return Finding(
             "out-of-order",
-            f"{m.receipt.listener} saw operation {latest.op.id} on line {line_id} before "
+            f"{m.receipt.listener} saw operation {later.op.id} on line {line_id} before "
             f"operation {m.op.id}, which the server completed first",
             m.receipt.channel,
             m.receipt.event,
             m.op.id,
             m.receipt.listener,
-            expected=[m.op.id, latest.op.id],
-            actual=[latest.op.id, m.op.id],
+            expected=[m.op.id, later.op.id],
+            actual=[later.op.id, m.op.id],
             times={
                 "earlier_op_complete": m.op.complete or m.op.invoke,
-                "later_op_invoke": latest.op.invoke,
-                "later_received": latest.receipt.time,
+                "later_op_invoke": later.op.invoke,
+                "later_received": later.receipt.time,
                 "earlier_received": m.receipt.time,
             },
         )

@@ -61,12 +61,12 @@ def listener_part(history: HistoryData, contract: Contract, limit_s: float) -> P
     stream.feed(history.operations, history.observations)
     stream.finish()
     started = timed(seconds, (*DELIVERY_CHECKS, *ROUTING_CHECKS, "out-of-order"), started)
-    totals = stream.totals
-    findings = totals.findings + list(check_views(history, contract, stream.latest, totals.judged))
+    totals, judged = stream.totals, stream.judged()
+    findings = totals.findings + list(check_views(history, contract, stream.latest, judged))
     timed(seconds, ("divergence",), started)
     return Part(
-        findings, totals.by_event, stream.latency_by_listener(), totals.receipts, totals.matched, totals.judged,
-        seconds, totals.slowest,
+        findings, totals.by_event, stream.latency_by_listener(), totals.receipts, totals.matched, judged, seconds,
+        totals.slowest,
     )  # fmt: skip
 
 

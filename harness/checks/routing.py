@@ -18,15 +18,17 @@ MAX_EVENT_BYTES = 10_240
 Verdict = tuple[str, str, dict[str, Any]]
 
 
-def check_routing(contract: Contract, r: Receipt, judged: Counter[str]) -> list[Finding]:
-    """A fan-out delivers the same (channel, event, data) to every listener: judged once (the
-    verdict is kept on the receipt's shared Payload), reported (and counted as judged) for each
-    receipt that carries it."""
+def route(contract: Contract, r: Receipt) -> tuple[list[Verdict], tuple[str, ...]]:
+    """(what is wrong, the checks that applied) for a receipt. A fan-out delivers the same (channel,
+    event, data) to every listener: judged once, the verdict kept on the receipt's shared Payload, and
+    reported (and counted as judged) for each receipt that carries it."""
     cached = r.payload.routing.get(r.channel)
     if cached is None:
         cached = r.payload.routing[r.channel] = (list(_judge(contract, r)), _applies(contract, r))
-    found, applied = cached
-    judged.update(applied)
+    return cached
+
+
+def routing_findings(r: Receipt, found: list[Verdict]) -> list[Finding]:
     return [
         Finding(name, message, channel=r.channel, event=r.event, listener=r.listener, times={"received": r.time},
                 **extra)

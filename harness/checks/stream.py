@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 
 from ..contract import Contract
 from ..history import Observation, Operation
-from .delivery import JUDGED_AS, Group, Match, duplicate, matched, unmatched
+from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
 from .findings import Finding
 from .latency import summarise
-from .model import Interval, Payloads, Receipt
+from .model import Interval, Payloads
 from .ordering import OrderWatch
 from .owed import ECHO, GAP, Expectation, owed_at_invoke, role
-from .routing import check_routing
+from .routing import route, routing_findings
 from .views import LatestLines, fold_line_event
 
 GRACE_S = 10.0
@@ -60,19 +60,10 @@ class Closed:
 
 
 @dataclass
-class _Copies:
-    """Who got one (event, text), for duplicates: (listener, channel) -> (when, the write it matched)."""
-
-    first: float
-    held: dict[tuple[str, str], tuple[float, int | None]] = field(default_factory=dict)
-
-
-@dataclass
 class _Owed:
     op: Operation
     window_end: float
     expectations: list[Expectation]
-    slowest: dict[str, float] = field(default_factory=dict)  # event -> slowest delivery so far
     findings: list[Finding] = field(default_factory=list)
     closed: bool = False
 
@@ -104,7 +95,8 @@ class ListenerStream:
         self._timers: list[tuple[float, int, int, int]] = []  # (when, seq, stage, operation)
         self._seq = itertools.count()
         self._payloads = Payloads(contract)
-        self._copies: dict[tuple[str, str], _Copies] = {}  # by (event, text), in the order first seen
+        self._routed: Counter[tuple[str, ...]] = Counter()  # receipts by the routing checks that applied
+        self._paged: set[str] = set()  # listeners with a page (a snapshot) to rebuild
         self._order = OrderWatch(self.totals.judged)
 
     def feed(self, operations: Iterable[Operation], observations: Iterable[Observation]) -> None:
@@ -124,17 +116,27 @@ class ListenerStream:
         self._run(math.inf, finished=True)
 
     def _run(self, frontier: float, finished: bool) -> None:
+        """The hot loop: a receipt costs a few dictionary looks-ups; timers and admissions are checked
+        inline, and called only when one is due."""
         self._buffer.sort(key=lambda o: o.time)
         cut = bisect.bisect_left(self._buffer, frontier, key=lambda o: o.time)
         ready, self._buffer = self._buffer[:cut], self._buffer[cut:]
+        timers, waiting = self._timers, self._waiting
         for obs in ready:
-            self._timers_before(obs.time)
-            self._admit(obs.time, inclusive=obs.kind == "receipt", finished=finished)
-            self._take(obs)
-            if obs.time >= self._forget_at:
-                self._forget_payloads(obs.time - RETAIN_S)
-                self._forget_at = obs.time + 1.0
-        self._admit(frontier, inclusive=False, finished=finished)
+            t = obs.time
+            receipt = obs.kind == "receipt"
+            if waiting and (waiting[0].invoke < t or receipt and waiting[0].invoke == t):
+                self._admit(t, receipt, finished)
+            if timers and timers[0][0] < t:
+                self._timers_before(t)
+            if receipt:
+                self._receipt(obs)
+            else:
+                self._other(obs)
+            if t >= self._forget_at:
+                self._forget_payloads(t - RETAIN_S)
+                self._forget_at = t + 1.0
+        self._admit(frontier, False, finished)
         self._timers_before(frontier)
         self._forget_payloads(frontier - RETAIN_S)
 
@@ -173,10 +175,8 @@ class ListenerStream:
             _, _, stage, op_id = heapq.heappop(self._timers)
             (self._close if stage == 0 else self._settle)(self._owed[op_id])
 
-    def _take(self, obs: Observation) -> None:
-        if obs.kind == "receipt":
-            self._receipt(self._payloads.receipt(obs, self.totals.receipts))
-        elif obs.kind == "subscribed" and obs.channel:
+    def _other(self, obs: Observation) -> None:
+        if obs.kind == "subscribed" and obs.channel:
             sub = Interval(obs.listener or "?", obs.socket_id, obs.channel, obs.time, math.inf)
             self._subs.setdefault(obs.channel, {}).setdefault(sub.listener, []).append(sub)
             self._open.setdefault(sub.listener, []).append(sub)
@@ -184,44 +184,66 @@ class ListenerStream:
             planned = isinstance(obs.data, dict) and bool(obs.data.get("planned"))
             for sub in self._open.pop(obs.listener or "?", []):
                 sub.end, sub.planned_end = obs.time, planned
+        elif obs.kind == "snapshot":
+            self._paged.add(obs.listener or "?")
 
-    def _receipt(self, r: Receipt) -> None:
+    def _receipt(self, obs: Observation) -> None:
         totals = self.totals
+        r = self._payloads.receipt(obs, totals.receipts)
         totals.receipts += 1
-        totals.judged["duplicate-event"] += 1
-        totals.findings.extend(check_routing(self.contract, r, totals.judged))
-        copies = self._copies.setdefault((r.event, r.raw), _Copies(r.time))
-        first = copies.held.get((r.listener, r.channel))
+        found, applied = r.payload.routing.get(r.channel) or route(self.contract, r)
+        self._routed[applied] += 1
+        if found:
+            totals.findings.extend(routing_findings(r, found))
+        held = r.payload.held
+        copy = (r.listener, r.channel)
+        first = held.get(copy)
         if first is not None:
             self._found(duplicate(first[0], r, first[1]))
             return
-        fold_line_event(self.latest, r)
-        key = r.payload.key
-        group = self._groups.get((r.listener, r.channel, r.event, key)) if key is not None else None
+        if r.listener in self._paged:
+            fold_line_event(self.latest, r)
+        key = (r.listener, r.channel, r.event, r.payload.key)
+        group = self._groups.get(key)
         exp = group.take(r) if group is not None else None
-        copies.held[(r.listener, r.channel)] = (r.time, exp.op.id if exp is not None else None)
+        if group is not None and not group.pending:
+            del self._groups[key]
         if exp is None:
+            held[copy] = (r.time, None)
             return
+        op = exp.op
+        held[copy] = (r.time, op.id)
         for finding in matched(exp, r, self.limit):
             self._found(finding)
-        if exp.role != ECHO:
-            self._delivered(exp, r)
-
-    def _delivered(self, exp: Expectation, r: Receipt) -> None:
-        totals = self.totals
+        if exp.role == ECHO:
+            return
         totals.matched += 1
-        totals.judged.update(("payload-mismatch", "late-event"))  # each delivery's payload and latency
-        latency = r.time - exp.op.invoke
-        totals.by_event.setdefault(exp.event, array("d")).append(latency)
-        totals.by_listener.setdefault(exp.listener, array("d")).append(latency)
-        change = (exp.op.id, exp.event)
-        totals.slowest[change] = max(latency, totals.slowest.get(change, 0.0))
-        owed = self._owed.get(exp.op.id)
-        if owed is not None:
-            owed.slowest[exp.event] = max(latency, owed.slowest.get(exp.event, 0.0))
-        order = self._order.seen(Match(exp.op, r))
+        latency = r.time - op.invoke
+        by_event, by_listener = totals.by_event.get(exp.event), totals.by_listener.get(exp.listener)
+        if by_event is None:
+            by_event = totals.by_event[exp.event] = array("d")
+        if by_listener is None:
+            by_listener = totals.by_listener[exp.listener] = array("d")
+        by_event.append(latency)
+        by_listener.append(latency)
+        change = (op.id, exp.event)
+        if latency > totals.slowest.get(change, -1.0):
+            totals.slowest[change] = latency
+        order = self._order.seen(op, r)
         if order is not None:
             self._found(order)
+
+    def judged(self) -> Counter[str]:
+        """What each check judged so far: every receipt for duplicates and its routing checks, every
+        delivery for its payload and latency, every settled expectation for its role's check."""
+        judged = Counter(self.totals.judged)
+        for applied, receipts in self._routed.items():
+            for name in applied:
+                judged[name] += receipts
+        judged["duplicate-event"] += self.totals.receipts
+        judged["payload-mismatch"] += self.totals.matched
+        judged["late-event"] += self.totals.matched
+        return judged
 
     def _found(self, finding: Finding) -> None:
         self.totals.findings.append(finding)
@@ -247,7 +269,7 @@ class ListenerStream:
         for event in sorted(events):
             errors = [f for f in owed.findings if f.event == event and f.severity == "error"]
             names = sorted({f.name for f in errors} | set(missing.get(event, [])))
-            slowest = owed.slowest.get(event)
+            slowest = self.totals.slowest.get((owed.op.id, event))
             if slowest is None and not names:
                 continue
             latency = self.limit if slowest is None else max(slowest, self.limit if event in missing else 0.0)
@@ -262,19 +284,18 @@ class ListenerStream:
                 if not exp.matched and exp.role != ECHO:
                     self.totals.findings.append(unmatched(exp))
             if not exp.matched:
-                group_key = (exp.listener, exp.channel, exp.event, exp.key)
-                group = self._groups[group_key]
+                key = (exp.listener, exp.channel, exp.event, exp.key)
+                group = self._groups[key]
                 group.pending.remove(exp)
                 if not group.pending:
-                    del self._groups[group_key]
+                    del self._groups[key]
         del self._owed[owed.op.id]
 
     def _forget_payloads(self, before: float) -> None:
         """Texts first seen before `before`: their parse, verdicts and who got a copy."""
-        forget = list(itertools.takewhile(lambda item: item[1].first < before, self._copies.items()))
-        for text, _ in forget:
-            del self._copies[text]
-            self._payloads.known.pop(text, None)
+        known = self._payloads.known
+        for text in list(itertools.takewhile(lambda text: known[text].first < before, known)):
+            del known[text]
 
     def due(self) -> list[Finding]:
         """Deliveries missing at their window's close, not yet settled: the findings they will be
@@ -286,6 +307,16 @@ class ListenerStream:
             for exp in owed.expectations
             if exp.role and exp.role != ECHO and not exp.matched
         ]
+
+    def holding(self) -> dict[str, int]:
+        """What the stream holds now: it grows with the writes in flight, never with the run."""
+        return {
+            "writes": len(self._owed),
+            "groups": len(self._groups),
+            "texts": len(self._payloads.known),
+            "copies": sum(len(p.held) for p in self._payloads.known.values()),
+            "waiting": len(self._buffer) + len(self._waiting),
+        }
 
     def latency_by_listener(self) -> dict[str, dict[str, object]]:
         return {name: summarise(list(values)) for name, values in self.totals.by_listener.items()}

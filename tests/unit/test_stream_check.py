@@ -1,0 +1,81 @@
+"""The stream check folds what has settled, and says so where folding changes a verdict."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.checks import check
+from harness.checks.stream import GRACE_S, RETAIN_S, ListenerStream
+from harness.contract import Contract
+from harness.history import HistoryData, Observation
+from harness.testing import history_with
+from tests.histories import LINE, event_text, healthy, names, patch_op, receipt
+
+
+def _stream(history: HistoryData) -> ListenerStream:
+    return ListenerStream(Contract(), history.meta["latency_limit_ms"] / 1000, history.meta)
+
+
+def test_fed_as_it_grows_the_stream_holds_the_writes_in_flight_not_the_run() -> None:
+    """30,000 receipts over 30 s of writes, fed a second at a time as a live run would: what the stream
+    holds stays near one window's worth, and the whole run is still judged."""
+    history = history_with(30_000, listeners=10)  # 3,000 writes, one per ms of history time
+    stream = _stream(history)
+    stream.feed(history.operations, [])
+    held = []
+    for second in range(1, 40):
+        stream.feed([], [o for o in history.observations if second - 1 <= o.time < second])
+        stream.advance(float(second))
+        held.append(stream.holding())
+    stream.feed([], [o for o in history.observations if o.time >= 39])
+    stream.finish()
+    assert stream.totals.matched == 30_000 and stream.totals.findings == []
+    in_flight = (history.meta["latency_limit_ms"] / 1000 + GRACE_S + 1) * 1000  # writes per s of history
+    assert max(h["writes"] for h in held) <= in_flight
+    assert max(h["copies"] for h in held) <= (RETAIN_S + 2) * 1000 * 10
+    assert stream.holding()["writes"] == stream.holding()["groups"] == 0
+
+
+def test_the_final_check_and_the_stream_fed_live_judge_alike() -> None:
+    history = history_with(5_000, listeners=5)
+    del history.observations[500:520]  # twenty receipts lost
+    stream = _stream(history)
+    stream.feed(history.operations, [])
+    for second in range(1, 5):
+        stream.feed([], [o for o in history.observations if second - 1 <= o.time < second])
+        stream.advance(float(second))
+    stream.feed([], [o for o in history.observations if o.time >= 4])
+    stream.finish()
+    final = check(history, Contract())
+    missing = sorted((f.operation, f.listener) for f in final.findings if f.name == "missing-event")
+    assert len(missing) == 20
+    assert sorted((f.operation, f.listener) for f in stream.totals.findings) == missing
+
+
+@pytest.mark.parametrize(("delay_s", "expected"), [(GRACE_S - 1, "late-event"), (GRACE_S + 2, "missing-event")])
+def test_an_event_later_than_the_grace_is_judged_missing(delay_s: float, expected: str) -> None:
+    """The price of folding, stated in stream.py: within the grace a late event is late; past it the
+    write has been settled, and its event is held missing (a failure either way, never a pass)."""
+    history = healthy()
+    limit = history.meta["latency_limit_ms"] / 1000
+    complete = history.operations[0].complete or 0.0
+    history.observations = [o for o in history.observations if o.kind != "receipt"]
+    history.observations.insert(-1, receipt("viewer", complete + limit + delay_s, event_text(LINE)))
+    history.observations[-1] = Observation("truth", complete + limit + delay_s + 1, data=history.observations[-1].data)
+    assert expected in names(history)
+
+
+def test_a_second_copy_within_the_retention_is_a_duplicate_of_its_write() -> None:
+    history = healthy()
+    history.observations.insert(-1, receipt("viewer", 1.15 + RETAIN_S / 2, event_text(LINE)))
+    (dup,) = [f for f in check(history, Contract()).findings if f.name == "duplicate-event"]
+    assert dup.operation == 1
+
+
+def test_a_write_with_no_listener_owed_leaves_nothing_behind() -> None:
+    history = healthy()
+    history.operations.append(patch_op(2, {**LINE, "counted_partial_units": "7.00"}, 0.01))  # before anyone subscribed
+    stream = _stream(history)
+    stream.feed(history.operations, history.observations)
+    stream.finish()
+    assert stream.holding()["writes"] == 0 and stream.totals.matched == 1
