@@ -11,7 +11,7 @@ from ..contract import Contract
 from ..history import HistoryData
 from .access import check_access
 from .findings import NAMES, Finding
-from .latency import latency_stats
+from .latency import Latencies, latency_stats, merged
 from .model import parse_receipts
 from .parts import Part, all_listeners, timed
 from .routing import check_rejections
@@ -27,7 +27,7 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     latency: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
-    latency_samples: list[float] = field(default_factory=list)
+    latencies: Latencies = field(default_factory=Latencies)  # every delivery's, in buckets
     judged: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     slowest: dict[tuple[int, str], float] = field(default_factory=dict)  # each change's slowest delivery (s)
@@ -68,8 +68,9 @@ def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | N
         "matched": part.matched,
         "findings": len(findings),
     }
-    samples = [v for values in part.by_event.values() for v in values]
-    result = CheckResult(findings, latency_stats(part.by_event, part.by_listener), counts, samples)
+    result = CheckResult(
+        findings, latency_stats(part.by_event, part.by_listener), counts, merged(part.by_event.values())
+    )
     result.judged = {name: part.judged.get(name, 0) for name in NAMES}
     result.slowest = part.slowest
     result.seconds = {name: round(part.seconds.get(name, 0.0), 6) for name in NAMES}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from array import array
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from ..contract import Contract
 from ..history import HistoryData, Observation
 from ..runtime import gevent_patched
 from .findings import Finding
+from .latency import Latencies
 from .stream import ListenerStream
 from .views import check_views
 
@@ -31,7 +31,7 @@ _SOURCE: tuple[list[HistoryData], Contract, float] | None = None
 @dataclass
 class Part:
     findings: list[Finding] = field(default_factory=list)
-    by_event: dict[str, array[float]] = field(default_factory=dict)
+    by_event: dict[str, Latencies] = field(default_factory=dict)
     by_listener: dict[str, dict[str, Any]] = field(default_factory=dict)
     receipts: int = 0
     matched: int = 0
@@ -129,7 +129,7 @@ def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> P
     for part in parts:
         joined.findings += part.findings
         for event, values in part.by_event.items():
-            joined.by_event.setdefault(event, array("d")).extend(values)
+            joined.by_event.setdefault(event, Latencies()).merge(values)
         joined.by_listener.update(part.by_listener)
         joined.receipts += part.receipts
         joined.matched += part.matched

@@ -7,7 +7,7 @@ expectations (`owed.py`) join their listeners' groups, so a receipt matches exac
 GRACE_S later it *settles*: a delivery still missing is a finding, the judged counts are taken,
 and everything the write held is dropped. Payloads are forgotten RETAIN_S after they were first
 seen. So memory holds the in-flight window, not the run: what a settled write leaves behind is
-its findings, a latency figure per delivery and its slowest delivery.
+its findings, its deliveries counted in latency buckets, and its slowest delivery.
 
 Fed a whole history (`check`) or fed as it grows (the live feed), the rules and the moments are the
 same, so the live figures and the final report agree. The price of folding: an event more than
@@ -21,7 +21,6 @@ import bisect
 import heapq
 import itertools
 import math
-from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from ..contract import Contract
 from ..history import Observation, Operation
 from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
 from .findings import Finding
-from .latency import summarise
+from .latency import Latencies
 from .model import Interval, Payloads
 from .ordering import OrderWatch
 from .owed import ECHO, GAP, Expectation, owed_at_invoke, role
@@ -71,8 +70,8 @@ class _Owed:
 @dataclass
 class StreamTotals:
     findings: list[Finding] = field(default_factory=list)
-    by_event: dict[str, array[float]] = field(default_factory=dict)
-    by_listener: dict[str, array[float]] = field(default_factory=dict)
+    by_event: dict[str, Latencies] = field(default_factory=dict)
+    by_listener: dict[str, Latencies] = field(default_factory=dict)
     judged: Counter[str] = field(default_factory=Counter)
     slowest: dict[tuple[int, str], float] = field(default_factory=dict)
     receipts: int = 0
@@ -221,11 +220,11 @@ class ListenerStream:
         latency = r.time - op.invoke
         by_event, by_listener = totals.by_event.get(exp.event), totals.by_listener.get(exp.listener)
         if by_event is None:
-            by_event = totals.by_event[exp.event] = array("d")
+            by_event = totals.by_event[exp.event] = Latencies()
         if by_listener is None:
-            by_listener = totals.by_listener[exp.listener] = array("d")
-        by_event.append(latency)
-        by_listener.append(latency)
+            by_listener = totals.by_listener[exp.listener] = Latencies()
+        by_event.add(latency)
+        by_listener.add(latency)
         change = (op.id, exp.event)
         if latency > totals.slowest.get(change, -1.0):
             totals.slowest[change] = latency
@@ -319,4 +318,4 @@ class ListenerStream:
         }
 
     def latency_by_listener(self) -> dict[str, dict[str, object]]:
-        return {name: summarise(list(values)) for name, values in self.totals.by_listener.items()}
+        return {name: values.summary() for name, values in self.totals.by_listener.items()}

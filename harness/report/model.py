@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..checks import DEFAULT_LATENCY_LIMIT_MS, CheckResult
 from ..checks.findings import NAMES
+from ..checks.latency import Latencies
 from ..contract import Contract, described_contract
 from ..history import HistoryData
 from .explain import explanations, fault_name
@@ -145,17 +146,17 @@ def redact(value: Any, secrets: list[str]) -> Any:
     return clean(value)
 
 
-def _histogram(samples: list[float]) -> dict[str, Any]:
+def _histogram(latencies: Latencies) -> dict[str, Any]:
     """Bins of equal ratio (a log axis): one slow outlier cannot squeeze the rest into one bar."""
-    positive = sorted(max(v * 1000, HISTOGRAM_FLOOR_MS) for v in samples)
+    positive = [(max(v * 1000, HISTOGRAM_FLOOR_MS), n) for v, n in latencies.counted()]
     if not positive:
         return {"edges_ms": [], "counts": []}
-    low, high = positive[0], max(positive[-1], positive[0] * 1.01)
+    low, high = positive[0][0], max(positive[-1][0], positive[0][0] * 1.01)
     ratio = (high / low) ** (1 / HISTOGRAM_BINS)
     edges = [low * ratio**i for i in range(HISTOGRAM_BINS + 1)]
     counts = [0] * HISTOGRAM_BINS
-    for value in positive:
-        counts[min(HISTOGRAM_BINS - 1, int(math.log(value / low, ratio)) if value > low else 0)] += 1
+    for value, n in positive:
+        counts[min(HISTOGRAM_BINS - 1, int(math.log(value / low, ratio)) if value > low else 0)] += n
     return {"edges_ms": [round(e, 3) for e in edges], "counts": counts}
 
 
@@ -218,7 +219,7 @@ def build_report(history: HistoryData, result: CheckResult, secrets: list[str], 
             for f, why in zip(result.findings, explanations(history, result.findings), strict=True)
         ],
         "groups": [asdict(g) for g in group_findings(result.findings, limit_s)],
-        "latency": {**result.latency, "histogram": _histogram(result.latency_samples)},
+        "latency": {**result.latency, "histogram": _histogram(result.latencies)},
         "timeline": timeline(history, result.findings),
         "summary": describe(history, result, duration_s),
         "suggested_contract": (described_contract(history.meta.get("contract")) or Contract()).suggested(

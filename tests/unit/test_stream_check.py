@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.checks import check
+from harness.checks.latency import BUCKET_S, QUANTILES, Latencies, merged, percentile
 from harness.checks.stream import GRACE_S, RETAIN_S, ListenerStream
 from harness.contract import Contract
 from harness.history import HistoryData, Observation
@@ -79,3 +80,18 @@ def test_a_write_with_no_listener_owed_leaves_nothing_behind() -> None:
     stream.feed(history.operations, history.observations)
     stream.finish()
     assert stream.holding()["writes"] == 0 and stream.totals.matched == 1
+
+
+def test_latency_buckets_answer_a_measured_latency_within_ten_microseconds() -> None:
+    samples = [0.001 * n + 0.000_003 * (n % 7) for n in range(1, 2001)] + [2.5]
+    counted = Latencies()
+    for value in reversed(samples):
+        counted.add(value)
+    ordered = sorted(samples)
+    for q, value in zip(QUANTILES, counted.percentiles(QUANTILES), strict=True):
+        assert value in samples and abs(value - percentile(ordered, q)) < BUCKET_S
+    assert counted.summary()["max"] == 2500.0 and counted.summary()["count"] == len(samples)
+    halves = Latencies(), Latencies()
+    for n, value in enumerate(samples):
+        halves[n % 2].add(value)
+    assert merged(halves).summary() == counted.summary()
