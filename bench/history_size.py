@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.history import History, Observation, load
 from harness.history_file import HISTORY_NAME
+from harness.records import fields_of
 from harness.testing import history_with
 
 RECEIPTS, LISTENERS = 100_000, 40
@@ -27,7 +28,7 @@ def _bytes_written(path: Path, receipts: list[Observation]) -> int:
 
 
 def _old_bytes(receipts: list[Observation]) -> int:
-    return sum(len(json.dumps({"rec": "obs", **vars(o)}, separators=(",", ":"))) + 1 for o in receipts)
+    return sum(len(json.dumps({"rec": "obs", **fields_of(o)}, separators=(",", ":"))) + 1 for o in receipts)
 
 
 def busy_stocktake() -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from harness.checks import check
 from harness.contract import Contract
+from harness.records import fields_of
 from harness.report import build_report
 from harness.report.html import render_html
 from harness.testing import history_with
@@ -20,7 +21,7 @@ RECEIPTS = 100_000
 def run() -> dict[str, Any]:
     history = history_with(RECEIPTS)
     history_bytes = sum(
-        len(json.dumps({"rec": "obs", **vars(o)}, separators=(",", ":"))) + 1 for o in history.observations
+        len(json.dumps({"rec": "obs", **fields_of(o)}, separators=(",", ":"))) + 1 for o in history.observations
     )
     t0 = time.perf_counter()
     report = build_report(history, check(history, Contract()), [], 10.0)

@@ -16,7 +16,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
@@ -26,11 +26,12 @@ import msgspec
 from .errors import HistoryFormatError
 from .history_file import CorruptCompression, open_for_reading, open_for_writing
 from .receipt_codec import ReceiptDecoder, ReceiptEncoder
-from .records import HistoryData, Observation, Operation
+from .records import HistoryData, Observation, Operation, fields_of
 
 __all__ = ["History", "HistoryData", "Observation", "Operation", "load", "parse"]
 
 FLUSH_S = 0.1
+BULK = ("receipt", "snapshot")  # what a run's history keeps on disk only
 
 
 class History:
@@ -41,8 +42,9 @@ class History:
     ) -> None:
         """`retain=False` keeps nothing in memory, only on disk: a listener process's history, read back
         when its fleet stops, so the process stays the same size however long the run. `receipts=False`
-        keeps everything but the receipts, the bulk: a run's history, whose live check takes them as
-        they come (`follow_receipts`) and whose final check reads the file."""
+        keeps everything but the bulk, receipts and snapshots (a page's lines, loaded again on every
+        reconnect): a run's history, whose live check takes the receipts as they come
+        (`follow_receipts`) and whose final check reads the file."""
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.data = HistoryData(meta=dict(meta or {}))
@@ -112,18 +114,20 @@ class History:
     def observe(self, kind: str, **fields: Any) -> Observation:
         return self.append(Observation(kind, fields.pop("time", None) or self.now(), **fields))
 
-    def append(self, obs: Observation) -> Observation:
-        """The receipt path calls this directly: thousands of listeners make it the hottest line."""
+    def append(self, obs: Observation, live: bool = True) -> Observation:
+        """The receipt path calls this directly: thousands of listeners make it the hottest line.
+        `live=False`: a record folded in after the fact (a listener process's), which the live check,
+        long past its time, does not take."""
         with self._lock:
-            if self._retain and (self._keep_receipts or obs.kind != "receipt"):
+            if self._retain and (self._keep_receipts or obs.kind not in BULK):
                 self.data.observations.append(obs)
-            elif self._fresh is not None and obs.kind == "receipt":
+            elif self._fresh is not None and obs.kind == "receipt" and live:
                 self._fresh.append(obs)
             if self._file is not None:
                 if (obs.kind == "receipt" and isinstance(obs.data, str)) or obs.kind == "snapshot":
                     self._write_text(self._receipts.encode(obs))
                 else:
-                    self._write({"rec": "obs", **vars(obs)})
+                    self._write({"rec": "obs", **fields_of(obs)})
         return obs
 
     @property
@@ -180,7 +184,9 @@ def _typed(record: dict[str, Any], **fields: tuple[type, ...]) -> dict[str, Any]
 TIME, MAYBE_TIME, TEXT, MAYBE_TEXT = (int, float), (int, float, type(None)), (str,), (str, type(None))
 
 
-def _record(data: HistoryData, ops: dict[int, Operation], record: dict[str, Any]) -> None:
+def _record(
+    data: HistoryData, ops: dict[int, Operation], record: dict[str, Any], keep: Callable[[Observation], Any]
+) -> None:
     rec = record.pop("rec")
     if rec == "meta":
         data.meta.update(record)
@@ -194,7 +200,7 @@ def _record(data: HistoryData, ops: dict[int, Operation], record: dict[str, Any]
             channel=MAYBE_TEXT,
             event=MAYBE_TEXT,
         )
-        data.observations.append(Observation(**record))
+        keep(Observation(**record))
     elif rec == "op" and record.get("type") == "invoke":
         record.pop("type")
         _typed(
@@ -219,8 +225,11 @@ def _record(data: HistoryData, ops: dict[int, Operation], record: dict[str, Any]
         raise ValueError(f"unknown record kind {rec!r}")
 
 
-def parse(lines: Iterable[str]) -> HistoryData:
+def parse(lines: Iterable[str], on_observation: Callable[[Observation], object] | None = None) -> HistoryData:
+    """`on_observation`: each observation is handed to it as it is read instead of being kept, so a
+    file of any length streams through in constant memory."""
     data = HistoryData()
+    keep = on_observation or data.observations.append
     ops: dict[int, Operation] = {}
     receipts = ReceiptDecoder()
     for number, line in enumerate(lines, 1):
@@ -231,11 +240,11 @@ def parse(lines: Iterable[str]) -> HistoryData:
             if isinstance(record, list) and record:
                 obs = receipts.decode(record, float(data.meta.get("time_origin", 0.0)))
                 if obs is not None:
-                    data.observations.append(obs)
+                    keep(obs)
                 continue
             if not isinstance(record, dict):
                 raise TypeError("a record is a JSON object or a compact receipt record")
-            _record(data, ops, record)
+            _record(data, ops, record, keep)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if number > 1 and not line.endswith("\n"):
                 break
@@ -249,11 +258,11 @@ def _why(exc: Exception, line: str) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def load(path: Path) -> HistoryData:
+def load(path: Path, on_observation: Callable[[Observation], object] | None = None) -> HistoryData:
     """Read a history back; a torn last line (a crashed run) is tolerated."""
     try:
         with open_for_reading(path) as fh:
-            return parse(fh)
+            return parse(fh, on_observation)
     except HistoryFormatError as exc:
         raise HistoryFormatError(f"{path}: {exc}") from None
     except CorruptCompression as exc:

@@ -36,8 +36,10 @@ class Operation:
         return self.type == "ok"
 
 
-@dataclass
+@dataclass(slots=True)
 class Observation:
+    """One thing a listener or server saw. Slotted: a long run reads back millions of them."""
+
     kind: str
     time: float
     listener: str | None = None
@@ -57,3 +59,8 @@ class HistoryData:
 
     def of_kind(self, kind: str) -> Iterator[Observation]:
         return (o for o in self.observations if o.kind == kind)
+
+
+def fields_of(obs: Observation) -> dict[str, Any]:
+    """An observation as a plain dict (its record on disk in the one-object-a-line form)."""
+    return {name: getattr(obs, name) for name in Observation.__slots__}

@@ -12,6 +12,7 @@ from typing import Any
 from harness.checks import check
 from harness.contract import Contract
 from harness.history import HistoryData, Observation, Operation
+from harness.records import fields_of
 
 HOTEL = "hotel-killarney"
 DETAIL, LIST = f"{HOTEL}-stocktake-5", f"{HOTEL}-stocktakes"
@@ -90,7 +91,7 @@ def names(history: HistoryData) -> list[str]:
 
 def replace_receipt(h: HistoryData, **over: Any) -> None:
     i = next(i for i, o in enumerate(h.observations) if o.kind == "receipt")
-    h.observations[i] = Observation(**{**h.observations[i].__dict__, **over})
+    h.observations[i] = Observation(**{**fields_of(h.observations[i]), **over})
 
 
 def drop_receipt(h: HistoryData) -> None:

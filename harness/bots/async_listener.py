@@ -136,7 +136,10 @@ class AsyncListener:
         self._stopping = True
         ws = self._ws
         if ws is not None:
-            self.pool.run(ws.close(), timeout=5)
+            try:
+                self.pool.run(ws.close(), timeout=5)
+            except TimeoutError:  # a loop too busy to close politely in time: the listener is done anyway
+                self.pool.submit(ws.close())
         elif self._task is not None:
             self.pool.loop.call_soon_threadsafe(self._task.cancel)
         self.recorder.disconnected(None)

@@ -188,16 +188,14 @@ class ListenerProcesses:
         return [r.last_error for p in self.processes for r in p.recorders.values() if r.last_error]
 
     def stop(self) -> None:
-        """Stop every worker, then fold their records into the run's history, in time order."""
+        """Stop every worker, then fold their records into the run's history, streamed one worker after
+        another (the checks take records in time order whatever the file's order)."""
         for process in self.processes:
             process.stop()
-        observations = []
         for process in self.processes:
             if process.history_path.exists():
-                observations.extend(load(process.history_path).observations)
+                load(process.history_path, lambda obs: self.history.append(obs, live=False))
                 process.history_path.unlink()
-        for obs in sorted(observations, key=lambda o: o.time):
-            self.history.append(obs)
         self.processes = []
         if self._scratch is not None:
             self._scratch.cleanup()

@@ -14,7 +14,7 @@ from harness.errors import HistoryFormatError
 from harness.history import History, load
 from harness.history_file import HISTORY_NAME, ZSTD_MAGIC, read_text
 from harness.receipt_codec import TEXT_SLOTS
-from harness.records import Observation
+from harness.records import Observation, fields_of
 from harness.testing import history_with
 
 
@@ -55,7 +55,7 @@ def test_a_history_in_the_older_form_still_checks(tmp_path: Path) -> None:
             fh.write(json.dumps({"rec": "op", "type": op.type, "id": op.id, "complete": op.complete,
                                  "status": op.status, "body": op.body, "error": op.error}) + "\n")  # fmt: skip
         for obs in synthetic.observations:
-            fh.write(json.dumps({"rec": "obs", **vars(obs)}) + "\n")
+            fh.write(json.dumps({"rec": "obs", **fields_of(obs)}) + "\n")
     result = check(load(old), Contract())
     assert result.counts["matched"] == 200 and result.findings == []
 
@@ -108,3 +108,12 @@ def test_a_damaged_compressed_history_is_refused_with_a_clear_message(tmp_path: 
     damaged.write_bytes(ZSTD_MAGIC + bytes(range(200)))
     with pytest.raises(HistoryFormatError, match="zstd"):
         load(damaged)
+
+
+def test_a_history_streams_through_a_callback_without_being_kept(tmp_path: Path) -> None:
+    origin = History.now()
+    observations = [Observation("receipt", origin + n, "v", "1.1", "c", "e", f'{{"n": {n}}}') for n in range(5)]
+    _write(tmp_path / "h.jsonl", [Observation("connect", origin, "v", "1.1"), *observations])
+    handed: list[Observation] = []
+    data = load(tmp_path / "h.jsonl", handed.append)
+    assert data.observations == [] and [o.kind for o in handed] == ["connect"] + ["receipt"] * 5
