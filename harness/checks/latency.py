@@ -1,10 +1,11 @@
 """Delivery latency percentiles per event and per listener (from matched deliveries).
 
 An hour of 500 listeners is tens of millions of deliveries: their latencies are counted in
-buckets of BUCKET_S (10 µs, the report's precision), each keeping the largest latency that fell
-in it. A percentile is taken by nearest rank over the buckets and answered with that largest
-latency: always a latency that was really measured, within 10 µs of the exact nearest-rank one,
-in memory that grows with the spread of the latencies, not with their number.
+buckets, each keeping the largest latency that fell in it: BUCKET_S (10 µs, the report's
+precision) wide up to LINEAR_UP_TO_S, then each STEP (1 %) wider than the last. A percentile is
+taken by nearest rank over the buckets and answered with that largest latency: always a latency
+that was really measured, within 10 µs (below 2 ms) or 1 % of the exact nearest-rank one, in a
+few hundred buckets per listener however long the run.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 BUCKET_S = 1e-5
+LINEAR_UP_TO_S = 0.002
+STEP = 1.01
+_LINEAR = int(LINEAR_UP_TO_S / BUCKET_S)
+_LOG_STEP = math.log(STEP)
 QUANTILES = (50, 90, 95, 99)
 
 
@@ -40,9 +45,13 @@ class Latencies:
 
     def add(self, latency: float) -> None:
         self.count += 1
-        bucket = self.buckets.get(int(latency / BUCKET_S))
+        if latency < LINEAR_UP_TO_S:
+            key = int(latency / BUCKET_S)
+        else:
+            key = _LINEAR + int(math.log(latency / LINEAR_UP_TO_S) / _LOG_STEP)
+        bucket = self.buckets.get(key)
         if bucket is None:
-            self.buckets[int(latency / BUCKET_S)] = [1, latency]
+            self.buckets[key] = [1, latency]
         else:
             bucket[0] += 1
             if latency > bucket[1]:
