@@ -150,7 +150,8 @@ def headline(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(
             (
                 f"60 s Locust run, {lr['listeners']} listeners: bytes per receipt (whole history)",
-                f"{lr['history_bytes_per_receipt']} B, peak RSS {lr['peak_rss_mb']} MB",
+                f"{lr['history_bytes_per_receipt']} B, peak RSS {lr['peak_rss_mb']} MB, "
+                f"{lr['rss_growth_during_play_pct']} % growth from 15 s to 55 s",
                 f"{lr['ratio_old/new']} x fewer than the old format ({lr['old_format_receipt_bytes_per_receipt']} B)",
             )
         )

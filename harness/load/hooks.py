@@ -36,7 +36,7 @@ from .session import LoadSession
 from .web import install as install_web_ui
 
 log = logging.getLogger("stocksync.locust")
-FEED_EVERY_S = 2.0
+FEED_EVERY_S = 1.0  # the live check is fed, not re-run: cheap enough to follow closely
 COLLECT_TIMEOUT_S = 120.0
 MESSAGE = "stocksync-history"
 
