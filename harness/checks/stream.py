@@ -69,6 +69,9 @@ class _Owed:
 
 @dataclass
 class StreamTotals:
+    """What settled writes leave behind: their findings, latencies in buckets, each change's slowest
+    delivery (by write and event), and counts."""
+
     findings: list[Finding] = field(default_factory=list)
     by_event: dict[str, Latencies] = field(default_factory=dict)
     by_listener: dict[str, Latencies] = field(default_factory=dict)
