@@ -242,7 +242,7 @@ def test_the_web_ui_tells_the_same_truth_as_the_report(tmp_path: Path) -> None:
     the report's verdict and findings, with the report files served by the web UI."""
     port = _free_port()
     run = subprocess.Popen(
-        [*LOCUST, "--autostart", "--autoquit", "8", "-u", "3", "-r", "3", "-t", "6s", "--sync-listeners", "2",
+        [*LOCUST, "--autostart", "--autoquit", "8", "-u", "3", "-r", "3", "-t", "10s", "--sync-listeners", "2",
          "--web-host", "127.0.0.1", "--web-port", str(port), "--sync-report-dir", str(tmp_path / "r")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
     )  # fmt: skip
@@ -265,7 +265,10 @@ def test_the_web_ui_tells_the_same_truth_as_the_report(tmp_path: Path) -> None:
     finally:
         _, err = run.communicate(timeout=60)
     assert run.returncode == 0, err[-3000:]
-    assert any(s["state"] == "running" and any(s["judged"].values()) for s in seen), "it was live before Stop"
+    states = [(s["state"], sum(s["judged"].values())) for s in seen]
+    assert any(state == "running" and judged for state, judged in states), (
+        f"not live before Stop: {states}, {err[-1500:]}"
+    )
     _, report = _report(tmp_path / "r")
     assert final["verdict"] == report["verdict"] == served["verdict"] == "PASS"
     assert final["findings"] == {c["name"]: c["count"] for c in report["checks"] if c["count"]}
