@@ -130,9 +130,11 @@ class History:
                     self._write({"rec": "obs", **fields_of(obs)})
         return obs
 
-    @property
-    def keeps_receipts(self) -> bool:
-        return self._retain and self._keep_receipts
+    def whole(self) -> HistoryData:
+        """The whole record: the one in memory if it kept everything, else read back from its file."""
+        if self.path is None or (self._retain and self._keep_receipts):
+            return self.data
+        return load(self.path)
 
     def follow_receipts(self) -> None:
         """From now on, receipts not kept are held until `take_receipts`: for the one live check."""
@@ -143,7 +145,9 @@ class History:
     def take_receipts(self) -> list[Observation]:
         """The receipts not kept, recorded since the last call (after `follow_receipts`)."""
         with self._lock:
-            taken, self._fresh = self._fresh or [], [] if self._fresh is not None else None
+            if self._fresh is None:
+                return []
+            taken, self._fresh = self._fresh, []
         return taken
 
     def set_meta(self, **meta: Any) -> None:

@@ -47,3 +47,7 @@ class LiveCheck:
         self.judged = {name: part.judged.get(name, 0) for name in NAMES}
         closed, self.stream.closed = self.stream.closed, []
         return closed
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]

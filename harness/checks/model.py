@@ -37,7 +37,6 @@ class Payload:
 
 @dataclass(slots=True)
 class Receipt:
-    index: int
     listener: str
     socket_id: str | None
     channel: str
@@ -130,20 +129,19 @@ class Payloads:
         self.contract = contract
         self.known: dict[tuple[str, str], Payload] = {}
 
-    def receipt(self, obs: Observation, index: int) -> Receipt:
+    def receipt(self, obs: Observation) -> Receipt:
         raw = obs.data if isinstance(obs.data, str) else json.dumps(obs.data)
         event = obs.event or ""
         payload = self.known.get((event, raw))
         if payload is None:
             payload = self.known[(event, raw)] = _payload(self.contract.logical(event), raw)
             payload.first = obs.time
-        return Receipt(index, obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, obs.time, payload)
+        return Receipt(obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, obs.time, payload)
 
 
 def parse_receipts(history: HistoryData, contract: Contract) -> list[Receipt]:
     payloads = Payloads(contract)
-    receipts = (o for o in history.observations if o.kind == "receipt")
-    return [payloads.receipt(obs, index) for index, obs in enumerate(receipts)]
+    return [payloads.receipt(obs) for obs in history.observations if obs.kind == "receipt"]
 
 
 def _payload(logical: str | None, raw: str) -> Payload:

@@ -58,6 +58,11 @@ class Closed:
     detail: str = ""
 
 
+def _missed(exp: Expectation) -> bool:
+    """Owed (its role known, at its window's close) and not delivered; an echo is owed nothing."""
+    return bool(exp.role) and exp.role != ECHO and not exp.matched
+
+
 @dataclass
 class _Owed:
     op: Operation
@@ -193,9 +198,9 @@ class ListenerStream:
 
     def _receipt(self, obs: Observation) -> None:
         totals = self.totals
-        r = self._payloads.receipt(obs, totals.receipts)
+        r = self._payloads.receipt(obs)
         totals.receipts += 1
-        found, applied = r.payload.routing.get(r.channel) or route(self.contract, r)
+        found, applied = route(self.contract, r)
         self._routed[applied] += 1
         if found:
             totals.findings.extend(routing_findings(r, found))
@@ -267,7 +272,7 @@ class ListenerStream:
                 continue
             exp.role = turned_out[0]
             exp.planned_gap = exp.role == GAP and turned_out[1].planned_end
-            if not exp.matched and exp.role != ECHO and not exp.planned_gap:
+            if _missed(exp) and not exp.planned_gap:
                 missing.setdefault(exp.event, []).append(JUDGED_AS[exp.role])
         events = {exp.event for exp in owed.expectations}
         for event in sorted(events):
@@ -285,8 +290,8 @@ class ListenerStream:
         for exp in owed.expectations:
             if exp.role:
                 self.totals.judged[JUDGED_AS[exp.role]] += 1
-                if not exp.matched and exp.role != ECHO:
-                    self.totals.findings.append(unmatched(exp))
+            if _missed(exp):
+                self.totals.findings.append(unmatched(exp))
             if not exp.matched:
                 key = (exp.listener, exp.channel, exp.event, exp.key)
                 group = self._groups[key]
@@ -305,11 +310,7 @@ class ListenerStream:
         """Deliveries missing at their window's close, not yet settled: the findings they will be
         unless the event still comes within the grace (then it is late instead)."""
         return [
-            unmatched(exp)
-            for owed in self._owed.values()
-            if owed.closed
-            for exp in owed.expectations
-            if exp.role and exp.role != ECHO and not exp.matched
+            unmatched(exp) for owed in self._owed.values() if owed.closed for exp in owed.expectations if _missed(exp)
         ]
 
     def holding(self) -> dict[str, int]:

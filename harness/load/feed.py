@@ -40,7 +40,7 @@ class LiveFeed:
     @property
     def findings(self) -> Counter[str]:
         """Error findings so far, by name."""
-        return Counter(f.name for f in self.check.findings if f.severity == "error")
+        return Counter(f.name for f in self.check.errors)
 
     @property
     def judged(self) -> dict[str, int]:

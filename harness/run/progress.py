@@ -55,4 +55,4 @@ class ProgressWatch:
         if self.live is None:
             self.live = LiveCheck(self.contract, self.latency_s, self.history)
         self.live.update(self.history, self.history.now())
-        return sum(1 for f in self.live.findings if f.severity == "error")
+        return len(self.live.errors)
