@@ -11,12 +11,13 @@ everything else is one JSON object a line, and the file is compressed on the fly
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
@@ -28,7 +29,7 @@ from .history_file import CorruptCompression, open_for_reading, open_for_writing
 from .receipt_codec import ReceiptDecoder, ReceiptEncoder
 from .records import HistoryData, Observation, Operation, fields_of
 
-__all__ = ["History", "HistoryData", "Observation", "Operation", "load", "parse"]
+__all__ = ["History", "HistoryData", "Observation", "Operation", "load", "parse", "read_meta"]
 
 FLUSH_S = 0.1
 BULK = ("receipt", "snapshot")  # what a run's history keeps on disk only
@@ -130,11 +131,17 @@ class History:
                     self._write({"rec": "obs", **fields_of(obs)})
         return obs
 
-    def whole(self) -> HistoryData:
-        """The whole record: the one in memory if it kept everything, else read back from its file."""
-        if self.path is None or (self._retain and self._keep_receipts):
-            return self.data
-        return load(self.path)
+    @property
+    def whole(self) -> bool:
+        """Whether `data` is the whole record; if not, the file is (a run's keeps no receipts)."""
+        return self._retain and self._keep_receipts
+
+    def begin_segment(self, name: str) -> None:
+        """Records folded in from elsewhere follow (a listener process's): in their own time order, of
+        their own listeners. A streamed check (`checks.streamed`) reads each listener's records in time
+        order across segments."""
+        with self._lock:
+            self._write({"rec": "segment", "name": name})
 
     def follow_receipts(self) -> None:
         """From now on, receipts not kept are held until `take_receipts`: for the one live check."""
@@ -194,6 +201,7 @@ def _record(
     rec = record.pop("rec")
     if rec == "meta":
         data.meta.update(record)
+
     elif rec == "obs":
         _typed(
             record,
@@ -229,10 +237,17 @@ def _record(
         raise ValueError(f"unknown record kind {rec!r}")
 
 
-def parse(lines: Iterable[str], on_observation: Callable[[Observation], object] | None = None) -> HistoryData:
+def parse(
+    lines: Iterable[str],
+    on_observation: Callable[[Observation], object] | None = None,
+    on_segment: Callable[[str], object] | None = None,
+    data: HistoryData | None = None,
+) -> HistoryData:
     """`on_observation`: each observation is handed to it as it is read instead of being kept, so a
-    file of any length streams through in constant memory."""
-    data = HistoryData()
+    file of any length streams through in constant memory. `on_segment`: told where the records
+    folded in from elsewhere begin (`History.begin_segment`). `data`: filled as it is read (its
+    operations, as far as read so far, for a reader that judges as it goes)."""
+    data = HistoryData() if data is None else data
     keep = on_observation or data.observations.append
     ops: dict[int, Operation] = {}
     receipts = ReceiptDecoder()
@@ -248,6 +263,11 @@ def parse(lines: Iterable[str], on_observation: Callable[[Observation], object] 
                 continue
             if not isinstance(record, dict):
                 raise TypeError("a record is a JSON object or a compact receipt record")
+            if record.get("rec") == "segment":
+                name = _typed(record, name=TEXT)["name"]
+                if on_segment is not None:
+                    on_segment(name)
+                continue
             _record(data, ops, record, keep)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if number > 1 and not line.endswith("\n"):
@@ -262,11 +282,39 @@ def _why(exc: Exception, line: str) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def load(path: Path, on_observation: Callable[[Observation], object] | None = None) -> HistoryData:
-    """Read a history back; a torn last line (a crashed run) is tolerated."""
+def load(
+    path: Path,
+    on_observation: Callable[[Observation], object] | None = None,
+    on_segment: Callable[[str], object] | None = None,
+    data: HistoryData | None = None,
+) -> HistoryData:
+    """Read a history back (`parse`); a torn last line (a crashed run) is tolerated."""
+    with _reading(path) as fh:
+        return parse(fh, on_observation, on_segment, data)
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """Only the meta records, all of them: what a streamed check must know before the first receipt
+    (the contract, the latency limit, when the run quiesced), without parsing the rest."""
+    meta: dict[str, Any] = {}
+    with _reading(path) as fh:
+        for line in fh:
+            if '"meta"' in line[:24]:
+                try:
+                    record = _decode(line)
+                except msgspec.DecodeError:
+                    continue  # a torn last line; `load` says what else is wrong
+                if isinstance(record, dict) and record.pop("rec", None) == "meta":
+                    meta.update(record)
+    return meta
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[IO[str]]:
+    """The file's text, its failures said as a HistoryFormatError naming the file."""
     try:
         with open_for_reading(path) as fh:
-            return parse(fh, on_observation)
+            yield fh
     except HistoryFormatError as exc:
         raise HistoryFormatError(f"{path}: {exc}") from None
     except CorruptCompression as exc:

@@ -192,8 +192,9 @@ class ListenerProcesses:
         another (the checks take records in time order whatever the file's order)."""
         for process in self.processes:
             process.stop()
-        for process in self.processes:
+        for number, process in enumerate(self.processes, 1):
             if process.history_path.exists():
+                self.history.begin_segment(f"listener-process-{number}")
                 load(process.history_path, lambda obs: self.history.append(obs, live=False))
                 process.history_path.unlink()
         self.processes = []

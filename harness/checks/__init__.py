@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +14,7 @@ from ..history import HistoryData
 from .access import check_access
 from .findings import NAMES, Finding
 from .latency import Latencies, latency_stats, merged
-from .model import parse_receipts
+from .model import LineReceipts, Receipt
 from .parts import Part, all_listeners, timed
 from .routing import check_rejections
 from .sizes import check_response_sizes
@@ -20,6 +22,8 @@ from .verdict import PASS, decide
 from .writes import check_failed_writes, check_refusals
 
 DEFAULT_LATENCY_LIMIT_MS = 2000
+LineReceiptsOf = Callable[[set[Any]], Iterable[Receipt]]
+"""The receipts about some lines (write-despite-error asks only when a write failed)."""
 
 
 @dataclass
@@ -46,21 +50,41 @@ class CheckResult:
 
 
 def check(history: HistoryData, contract: Contract, latency_limit_ms: float | None = None) -> CheckResult:
+    """A history held in memory; `streamed.check_file` checks one on disk without holding it."""
+    with gc_paused():
+        limit_ms = latency_limit(history.meta, latency_limit_ms)
+        part = all_listeners(history, contract, limit_ms / 1000)
+        return concluded(history, contract, part, lambda lines: _line_receipts(history, contract, lines))
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
     """The cyclic garbage collector is paused while checking: the checks build millions of small
     acyclic objects, and its repeated full passes over them cost more than the checks themselves."""
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _check(history, contract, latency_limit_ms)
+        yield
     finally:
         if paused:
             gc.enable()
 
 
-def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | None) -> CheckResult:
-    limit_ms = latency_limit_ms or history.meta.get("latency_limit_ms") or DEFAULT_LATENCY_LIMIT_MS
-    part = all_listeners(history, contract, limit_ms / 1000)
-    findings = part.findings + history_checks(history, contract, part, part.seconds)
+def latency_limit(meta: dict[str, Any], asked_ms: float | None) -> float:
+    """In ms: the one asked for, else the one the run recorded, else the default."""
+    return float(asked_ms or meta.get("latency_limit_ms") or DEFAULT_LATENCY_LIMIT_MS)
+
+
+def _line_receipts(history: HistoryData, contract: Contract, lines: set[Any]) -> list[Receipt]:
+    collected = LineReceipts(contract, lines)
+    for obs in history.observations:
+        collected.take(obs)
+    return collected.receipts
+
+
+def concluded(history: HistoryData, contract: Contract, part: Part, receipts: LineReceiptsOf) -> CheckResult:
+    """The listeners' `part` joined with the checks over operations, counted and decided."""
+    findings = part.findings + history_checks(history, contract, part, part.seconds, receipts)
     findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))
     counts = {
         "operations": len(history.operations),
@@ -78,10 +102,17 @@ def _check(history: HistoryData, contract: Contract, latency_limit_ms: float | N
     return result
 
 
-def history_checks(history: HistoryData, contract: Contract, part: Part, seconds: dict[str, float]) -> list[Finding]:
+def history_checks(
+    history: HistoryData,
+    contract: Contract,
+    part: Part,
+    seconds: dict[str, float],
+    receipts: LineReceiptsOf | None = None,
+) -> list[Finding]:
     """The checks over operations and the servers' own observations, given the listeners' `part`
-    (whose findings some of them build on; its `judged` is added to). The live check runs these on
-    the record so far without its receipts: write-despite-error then judges by the re-read only."""
+    (whose findings some of them build on; its `judged` is added to). `receipts`: those about some
+    lines, for write-despite-error; by default, the ones `history` holds. The live check runs these
+    on the record so far without its receipts: write-despite-error then judges by the re-read only."""
     judged = part.judged
     findings: list[Finding] = []
     started = time.perf_counter()
@@ -94,7 +125,8 @@ def history_checks(history: HistoryData, contract: Contract, part: Part, seconds
     started = timed(seconds, ("server-error", "cross-hotel-access", "locked-write-accepted"), started)
     findings.extend(check_refusals(history, judged))
     started = timed(seconds, ("writes-refused",), started)
-    findings.extend(check_failed_writes(history, lambda: parse_receipts(history, contract), judged))
+    line_receipts = receipts or (lambda lines: _line_receipts(history, contract, lines))
+    findings.extend(check_failed_writes(history, line_receipts, judged))
     timed(seconds, ("write-despite-error",), started)
     findings.extend(_recorded(history))
     judged["public-channel-exposure"] += len(history.meta.get("exposure_probed") or [])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import LINE_EVENTS, Contract
-from ..history import HistoryData, Observation, Operation
+from ..history import Observation, Operation
 
 Key = tuple[str, Any]
 
@@ -139,9 +139,33 @@ class Payloads:
         return Receipt(obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, obs.time, payload)
 
 
-def parse_receipts(history: HistoryData, contract: Contract) -> list[Receipt]:
-    payloads = Payloads(contract)
-    return [payloads.receipt(obs) for obs in history.observations if obs.kind == "receipt"]
+class LineReceipts:
+    """The receipts about some lines, one copy of each fan-out: what write-despite-error holds a failed
+    write against, taken from a history in memory or read from its file again (`take` each one). A
+    copy within FANOUT_S of the one kept is the same delivery to another listener; a later one is
+    kept too (the same text sent again, by a later write)."""
+
+    FANOUT_S = 1.0
+    CACHE = 10_000
+
+    def __init__(self, contract: Contract, lines: set[Any]) -> None:
+        self.lines = lines
+        self._payloads = Payloads(contract)
+        self._kept: dict[tuple[str, str], float] = {}
+        self.receipts: list[Receipt] = []
+
+    def take(self, obs: Observation) -> None:
+        if obs.kind != "receipt":
+            return
+        if len(self._payloads.known) > self.CACHE:
+            self._payloads.known.clear()
+        r = self._payloads.receipt(obs)
+        if r.payload.line_id not in self.lines:
+            return
+        kept = self._kept.get((r.event, r.raw))
+        if kept is None or abs(r.time - kept) > self.FANOUT_S:
+            self._kept[(r.event, r.raw)] = r.time
+            self.receipts.append(r)
 
 
 def _payload(logical: str | None, raw: str) -> Payload:

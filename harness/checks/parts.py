@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from ..runtime import gevent_patched
 from .findings import Finding
 from .latency import Latencies
 from .stream import ListenerStream
-from .views import check_views
+from .views import LatestLines, check_views
 
 PARALLEL_MIN_RECEIPTS = 250_000
 _SOURCE: tuple[list[HistoryData], Contract, float] | None = None
@@ -60,14 +61,31 @@ def listener_part(history: HistoryData, contract: Contract, limit_s: float) -> P
     stream = ListenerStream(contract, limit_s, history.meta)
     stream.feed(history.operations, history.observations)
     stream.finish()
-    started = timed(seconds, (*DELIVERY_CHECKS, *ROUTING_CHECKS, "out-of-order"), started)
-    totals, judged = stream.totals, stream.judged()
-    findings = totals.findings + list(check_views(history, contract, stream.latest, judged))
-    timed(seconds, ("divergence",), started)
+    timed(seconds, STREAM_CHECKS, started)
+    part = stream_part(stream, seconds)
+    views_part(part, history, contract, stream.latest)
+    return part
+
+
+STREAM_CHECKS = (*DELIVERY_CHECKS, *ROUTING_CHECKS, "out-of-order")
+"""The checks one stream pass makes together (so they share its time)."""
+
+
+def stream_part(stream: ListenerStream, seconds: dict[str, float]) -> Part:
+    """What a finished stream judged."""
+    totals = stream.totals
     return Part(
-        findings, totals.by_event, stream.latency_by_listener(), totals.receipts, totals.matched, judged, seconds,
-        totals.slowest,
+        list(totals.findings), totals.by_event, stream.latency_by_listener(), totals.receipts, totals.matched,
+        stream.judged(), seconds, totals.slowest,
     )  # fmt: skip
+
+
+def views_part(part: Part, history: HistoryData, contract: Contract, latest: LatestLines) -> None:
+    """Add the pages' check (divergence) to `part`: `history` holds their snapshots, `latest` the
+    line events the streams left on them."""
+    started = time.perf_counter()
+    part.findings.extend(check_views(history, contract, latest, part.judged))
+    timed(part.seconds, ("divergence",), started)
 
 
 def _run_share(index: int) -> Part:
@@ -125,17 +143,22 @@ def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> P
             parts = list(pool.map(_run_share, range(len(shares))))
     finally:
         _SOURCE = None
-    joined = Part()
+    return joined(parts)
+
+
+def joined(parts: Iterable[Part]) -> Part:
+    """Parts of disjoint listeners as one."""
+    whole = Part()
     for part in parts:
-        joined.findings += part.findings
+        whole.findings += part.findings
         for event, values in part.by_event.items():
-            joined.by_event.setdefault(event, Latencies()).merge(values)
-        joined.by_listener.update(part.by_listener)
-        joined.receipts += part.receipts
-        joined.matched += part.matched
-        joined.judged.update(part.judged)
+            whole.by_event.setdefault(event, Latencies()).merge(values)
+        whole.by_listener.update(part.by_listener)
+        whole.receipts += part.receipts
+        whole.matched += part.matched
+        whole.judged.update(part.judged)
         for change, latency in part.slowest.items():
-            joined.slowest[change] = max(latency, joined.slowest.get(change, 0.0))
+            whole.slowest[change] = max(latency, whole.slowest.get(change, 0.0))
         for name, spent in part.seconds.items():
-            joined.seconds[name] = joined.seconds.get(name, 0.0) + spent
-    return joined
+            whole.seconds[name] = whole.seconds.get(name, 0.0) + spent
+    return whole

@@ -38,7 +38,7 @@ def decide(history: HistoryData, errors: list[Finding], judged: dict[str, int]) 
 
 def inconclusive_reasons(history: HistoryData, judged: dict[str, int]) -> list[str]:
     meta = history.meta
-    if not history.operations and not any(o.kind == "receipt" for o in history.observations):
+    if not history.operations and not history.receipts_by_listener():
         return ["the history holds no operations and no receipts: nothing was checked"]
     expect: dict[str, Any] = meta.get("expect") or {}
     reasons = [_ending(meta, expect)] if meta.get("interrupted") or meta.get("ended_by") == "time" else []

@@ -68,10 +68,10 @@ def check_refusals(history: HistoryData, judged: Counter[str]) -> Iterator[Findi
 
 
 def check_failed_writes(
-    history: HistoryData, receipts: Callable[[], Iterable[Receipt]], judged: Counter[str]
+    history: HistoryData, receipts: Callable[[set[Any]], Iterable[Receipt]], judged: Counter[str]
 ) -> Iterator[Finding]:
-    """`receipts` is asked for only when a write failed: most runs have none, and parsing every
-    receipt again would cost a large run's check a second pass."""
+    """`receipts` (the receipts about some lines) is asked for only when a write failed: most runs
+    have none, and reading every receipt again would cost a large run's check a second pass."""
     line_writes = [op for op in history.operations if op.kind in ("patch_line", "add_movement", "create_stocktake")]
     failed = [op for op in line_writes if op.type == "info" or (op.status or 0) >= 500]
     judged["write-despite-error"] += len(line_writes)  # each write's outcome is held against the re-read
@@ -80,9 +80,8 @@ def check_failed_writes(
     truth = _truth_lines(history)
     explained = _explained_movements(history)
     by_line: dict[Any, list[Receipt]] = defaultdict(list)
-    for r in receipts():
-        if r.payload.line_id is not None:
-            by_line[r.payload.line_id].append(r)
+    for r in sorted(receipts({op.request.get("line_id") for op in failed} - {None}), key=lambda r: r.time):
+        by_line[r.payload.line_id].append(r)
     for op in failed:
         shown = _visible(history, op, truth, by_line.get(op.request.get("line_id"), []), explained)
         if shown is not None:

@@ -13,11 +13,10 @@ from rich.console import Console
 
 from ..bots.browser_runtime import requirements as browser_requirements
 from ..bots.endpoint import PusherEndpoint
-from ..checks import check
-from ..contract import Contract, described_contract, load_contract
+from ..checks.streamed import check_file
+from ..contract import Contract, load_contract
 from ..errors import ListenersNotReady, SetupFailed, UsageError
 from ..faults import FaultSelection
-from ..history import load
 from ..history_file import HISTORY_NAME, find_history
 from ..report import Report, build_report, exit_code, publish, timestamped_folder, writable_folder, write_junit
 from ..report.console import print_summary
@@ -214,9 +213,8 @@ def check_command(
     for folder in (directory, junit.parent if junit else None):
         if folder is not None:
             writable_folder(folder)
-    history = load(_history_in(history_file))
-    contract = load_contract(contract_file) if contract_file else described_contract(history.meta.get("contract"))
-    result = check(history, contract or Contract(), latency_ms)
+    contract = load_contract(contract_file) if contract_file else None
+    history, result = check_file(_history_in(history_file), contract, latency_ms)
     ops = history.operations
     duration = max((op.complete or op.invoke for op in ops), default=0.0) - min((op.invoke for op in ops), default=0.0)
     report = build_report(history, result, [], duration)

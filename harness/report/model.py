@@ -194,7 +194,7 @@ def _checks(result: CheckResult) -> list[dict[str, Any]]:
 
 def _listeners(history: HistoryData) -> dict[str, dict[str, Any]]:
     """Every listener with its kind, so a finding's listener can be traced to a browser page or a bot."""
-    receipts = Counter(o.listener for o in history.of_kind("receipt"))
+    receipts = history.receipts_by_listener()
     return {
         o.listener: {**o.data, "receipts": receipts.get(o.listener, 0)}
         for o in history.of_kind("listener")

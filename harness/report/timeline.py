@@ -24,7 +24,11 @@ def _bin(t: float, t0: float, width: float) -> int:
 
 
 def timeline(history: HistoryData, findings: list[Finding]) -> dict[str, Any]:
+    """Receipts are taken from the history, or from its tally when it kept none (a streamed check's)."""
+    tally = history.tally
     times = [op.invoke for op in history.operations] + [o.time for o in history.observations]
+    if tally is not None and tally.by_listener:
+        times += [tally.first, tally.last]
     t0 = min(times, default=0.0)
     end = max([*times, *(op.complete or op.invoke for op in history.operations)], default=t0) - t0
     width = max(end, 1e-3) / BINS
@@ -44,7 +48,14 @@ def timeline(history: HistoryData, findings: list[Finding]) -> dict[str, Any]:
             troubled.add(obs.listener)  # a connection lost during the run, not the fleet stopping after it
         if obs.kind in ("receipt", "connect", "disconnect") and obs.listener:
             listeners[obs.listener][obs.kind + "s"][_bin(obs.time, t0, width)] += 1
-    shown = sorted(name for name in troubled if name in listeners)[:MAX_LISTENER_ROWS]
+    known = troubled & {*listeners, *(tally.by_listener if tally is not None else ())}
+    shown = sorted(known)[:MAX_LISTENER_ROWS]
+    if tally is not None:
+        for middle, n in tally.counted(every=True):
+            deliveries[_bin(middle, t0, width)] += n
+        for name in shown:
+            for middle, n in tally.counted(name):
+                listeners[name]["receipts"][_bin(middle, t0, width)] += n
     marks: Counter[tuple[int, str]] = Counter()
     for f in findings:
         at = min(f.times.values()) if f.times else None
@@ -57,6 +68,6 @@ def timeline(history: HistoryData, findings: list[Finding]) -> dict[str, Any]:
         "actors": {name: rows for name, rows in sorted(actors.items())},
         "deliveries": deliveries,
         "listeners": {name: listeners[name] for name in shown},
-        "listeners_left_out": len(troubled & set(listeners)) - len(shown),
+        "listeners_left_out": len(known) - len(shown),
         "marks": [{"bin": b, "name": name, "count": n} for (b, name), n in sorted(marks.items())],
     }

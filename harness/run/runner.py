@@ -23,6 +23,7 @@ from ..bots.fleet import ListenerFleet
 from ..bots.listener_processes import RemoteRecorder, processes_for
 from ..bots.recorder import ListenerRecorder
 from ..checks import CheckResult, check
+from ..checks.streamed import check_file
 from ..contract import DETAIL, LIST
 from ..errors import SetupFailed
 from ..history import History, HistoryData
@@ -169,8 +170,10 @@ class Runner:
             self._server_logs(history)
         finally:
             left = self._close(ctx)
-        data = history.whole()  # the run kept no receipts in memory (`History`): read back from its file
-        result = check(data, self.target.contract)
+        if history.whole or history.path is None:
+            data, result = history.data, check(history.data, self.target.contract)
+        else:  # the run kept no receipts in memory (`History`): its file is read once, as a stream
+            data, result = check_file(history.path, self.target.contract)
         return RunOutcome(
             self.scenario,
             data,

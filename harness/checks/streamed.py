@@ -1,0 +1,138 @@
+"""The final check of a history on disk, read once and never held whole: what an hour-long run needs.
+
+The listeners' checks are streams (`stream.py`) fed in file order and advanced as the file is read,
+so they hold the in-flight window, not the run. A run's file is in time order (within a few
+seconds: threads), but for the records folded in from listener processes at the end
+(`History.begin_segment`): each segment's listeners get a stream of their own, fed every
+operation, so each stream still takes its records in time order. Kept for the other checks and
+the report: operations, every observation but receipts and snapshots, each page's latest snapshot,
+and a tally of the receipts (`ReceiptTally`). A file out of time order some other way (hand-made,
+edited) is checked whole instead (`check`): the same verdict, at the memory of the whole.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..contract import Contract, described_contract
+from ..history import HistoryData, Observation, load, read_meta
+from ..records import ReceiptTally
+from . import CheckResult, check, concluded, gc_paused, latency_limit
+from .model import LineReceipts, Receipt
+from .parts import STREAM_CHECKS, Part, joined, stream_part, timed, views_part
+from .stream import LAG_S, ListenerStream
+from .views import LatestLines
+
+SLACK_S = 5.0
+"""How far back in time a record may be written after a later one of the same stream."""
+FEED_EVERY = 4096
+STREAMED = frozenset({"receipt", "subscribed", "disconnect", "snapshot"})
+"""The observations the listener streams take; with a listener, they belong to its stream."""
+
+
+class OutOfOrder(Exception):
+    """A record older than what its stream has already judged."""
+
+
+def check_file(
+    path: Path, contract: Contract | None = None, latency_limit_ms: float | None = None
+) -> tuple[HistoryData, CheckResult]:
+    """The history at `path` and its check. The history holds no receipts (`HistoryData.tally` counts
+    them) unless the file had to be checked whole. `contract`: by default, the one the run recorded."""
+    meta = read_meta(path)
+    contract = contract or described_contract(meta.get("contract")) or Contract()
+    limit_s = latency_limit(meta, latency_limit_ms) / 1000
+    with gc_paused():
+        try:
+            light, part = StreamedRead(meta, contract, limit_s).read(path)
+        except OutOfOrder:
+            whole = load(path)
+            return whole, check(whole, contract, latency_limit_ms)
+        return light, concluded(light, contract, part, lambda lines: _line_receipts(path, contract, lines))
+
+
+def _line_receipts(path: Path, contract: Contract, lines: set[Any]) -> list[Receipt]:
+    """Read the file again for them: only a run with a failed write asks."""
+    collected = LineReceipts(contract, lines)
+    load(path, collected.take)
+    return collected.receipts
+
+
+@dataclass
+class _Lane:
+    """One stream and what is on its way to it."""
+
+    stream: ListenerStream
+    pending: list[Observation] = field(default_factory=list)
+    fed_ops: int = 0
+    newest: float = -math.inf
+    judged_before: float = -math.inf  # what this stream has judged: a record older is out of order
+
+
+class StreamedRead:
+    def __init__(self, meta: dict[str, Any], contract: Contract, limit_s: float) -> None:
+        """`meta`: the file's, all of it (`read_meta`): windows end at `quiesced_at`, found at the end."""
+        self.meta, self.contract, self.limit_s = meta, contract, limit_s
+        self.data = HistoryData(dict(meta))
+        self.tally = ReceiptTally(float(meta.get("time_origin") or 0.0))
+        self.snapshots: dict[tuple[str, Any], Observation] = {}
+        self.lanes: list[_Lane] = [self._lane()]
+        self.lane_of: dict[str, _Lane] = {}
+        self.seconds: dict[str, float] = {}
+
+    def _lane(self) -> _Lane:
+        return _Lane(ListenerStream(self.contract, self.limit_s, self.meta))
+
+    def read(self, path: Path) -> tuple[HistoryData, Part]:
+        started = time.perf_counter()
+        load(path, self.take, self.begin_segment, self.data)
+        for lane in self.lanes:
+            self._feed(lane)
+            lane.stream.finish()
+        timed(self.seconds, STREAM_CHECKS, started)
+        part = joined(stream_part(lane.stream, {}) for lane in self.lanes)
+        part.seconds = self.seconds
+        self.data.observations.extend(self.snapshots.values())
+        self.data.tally = self.tally
+        latest: LatestLines = {}
+        for lane in self.lanes:
+            latest.update(lane.stream.latest)
+        views_part(part, self.data, self.contract, latest)
+        return self.data, part
+
+    def begin_segment(self, name: str) -> None:
+        """Listeners first seen from here on are another process's, in a time order of their own."""
+        self.lanes.append(self._lane())
+
+    def take(self, obs: Observation) -> None:
+        kind = obs.kind
+        if kind == "receipt":
+            self.tally.add(obs.listener, obs.time)
+        elif kind == "snapshot":
+            stocktake = obs.data.get("stocktake_id") if isinstance(obs.data, dict) else None
+            self.snapshots[(obs.listener or "?", stocktake)] = obs
+        else:
+            self.data.observations.append(obs)
+        listener = obs.listener
+        if listener is None or kind not in STREAMED:
+            return
+        lane = self.lane_of.get(listener)
+        if lane is None:
+            lane = self.lane_of[listener] = self.lanes[-1]
+        if obs.time < lane.judged_before:
+            raise OutOfOrder(f"{kind} of {listener} at {obs.time}")
+        lane.pending.append(obs)
+        lane.newest = max(lane.newest, obs.time)
+        if len(lane.pending) >= FEED_EVERY:
+            self._feed(lane)
+            lane.stream.advance(lane.newest - SLACK_S)
+            lane.judged_before = lane.newest - SLACK_S - LAG_S
+
+    def _feed(self, lane: _Lane) -> None:
+        ops = self.data.operations
+        lane.stream.feed(ops[lane.fed_ops :], lane.pending)
+        lane.fed_ops, lane.pending = len(ops), []
