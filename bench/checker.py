@@ -17,23 +17,14 @@ import orjson
 
 from harness.checks import check
 from harness.contract import Contract
-from harness.history import History, HistoryData, load
+from harness.history import load
 from harness.history_file import HISTORY_NAME, read_text
-from harness.testing import history_with
+from harness.testing import history_with, write_history
 
 from .stats import ratio
 
 SIZES = (10_000, 100_000, 1_000_000)
 PARSERS = {"msgspec": msgspec.json.Decoder().decode, "orjson": orjson.loads, "json": json.loads}
-
-
-def _write(data: HistoryData, path: Path) -> None:
-    history = History(path, dict(data.meta))
-    for op in data.operations:
-        history.add_operation(op)
-    for obs in data.observations:
-        history.append(obs)
-    history.close()
 
 
 def _parse_all(parse: Any, lines: list[str]) -> list[Any]:
@@ -53,7 +44,7 @@ def run() -> dict[str, Any]:
     for size in SIZES:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / HISTORY_NAME
-            _write(history_with(size), path)
+            write_history(history_with(size), path)
             lines = read_text(path).splitlines()
             bare = {name: _timed(_parse_all, parse, lines)[0] for name, parse in PARSERS.items()}
             read, history = _timed(load, path)

@@ -59,7 +59,9 @@ class ReceiptTally:
     """What the report needs of receipts that were not kept (a streamed check's): how many each
     listener got, and when. Counted in SLOTS slots of one width, which doubles (neighbours merged)
     when a receipt falls past the last: a receipt is drawn at its slot's middle, within half a slot
-    (1/2048 of the run, or 0.5 ms) of its time, in a few kilobytes per listener however long the run."""
+    (1/2048 of the run, or 0.5 ms) of its time, in a few kilobytes per listener however long the run.
+    Slots start at `origin` (the history's time origin) or at the first receipt, if earlier (a
+    hand-made file); a receipt earlier still is counted in the first slot."""
 
     origin: float
     width: float = 0.001
@@ -70,6 +72,11 @@ class ReceiptTally:
     slots: dict[str | None, array[int]] = field(default_factory=dict)
 
     def add(self, listener: str | None, t: float) -> None:
+        if t < self.first:
+            if self.first == math.inf:
+                self.origin = min(self.origin, t)
+            self.first = t
+        self.last = max(self.last, t)
         slot = max(0, int((t - self.origin) / self.width))
         while slot >= SLOTS:
             self._widen()
@@ -80,7 +87,6 @@ class ReceiptTally:
         counts[slot] += 1
         self.total[slot] += 1
         self.by_listener[listener] += 1
-        self.first, self.last = min(self.first, t), max(self.last, t)
 
     def _widen(self) -> None:
         self.width *= 2

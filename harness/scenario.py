@@ -76,6 +76,10 @@ class ListenersSection(_Strict):
 class RunSection(_Strict):
     operations: int = Field(40, ge=1, le=1_000_000)
     duration_s: float = Field(30, gt=0, le=24 * 3600)
+    until: Literal["operations", "time"] = Field(
+        "operations",
+        description="the bound that ends the run as planned; reaching the other first leaves it inconclusive",
+    )
 
 
 class LimitsSection(_Strict):

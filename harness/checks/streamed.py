@@ -83,6 +83,7 @@ class StreamedRead:
         self.lanes: list[_Lane] = [self._lane()]
         self.lane_of: dict[str, _Lane] = {}
         self.seconds: dict[str, float] = {}
+        self.held_most = 0  # the most writes one stream held at once: the window, not the file
 
     def _lane(self) -> _Lane:
         return _Lane(ListenerStream(self.contract, self.limit_s, self.meta))
@@ -131,6 +132,7 @@ class StreamedRead:
             self._feed(lane)
             lane.stream.advance(lane.newest - SLACK_S)
             lane.judged_before = lane.newest - SLACK_S - LAG_S
+            self.held_most = max(self.held_most, lane.stream.holding()["writes"])
 
     def _feed(self, lane: _Lane) -> None:
         ops = self.data.operations

@@ -41,7 +41,8 @@ def inconclusive_reasons(history: HistoryData, judged: dict[str, int]) -> list[s
     if not history.operations and not history.receipts_by_listener():
         return ["the history holds no operations and no receipts: nothing was checked"]
     expect: dict[str, Any] = meta.get("expect") or {}
-    reasons = [_ending(meta, expect)] if meta.get("interrupted") or meta.get("ended_by") == "time" else []
+    unplanned_end = meta.get("ended_by") not in (None, expect.get("until", "operations"))
+    reasons = [_ending(meta, expect)] if meta.get("interrupted") or unplanned_end else []
     share = _write_share(history)
     minimum = float(expect.get("min_write_success", DEFAULT_MIN_WRITE_SUCCESS))
     if share is not None and share[0] < minimum * share[1]:
@@ -63,7 +64,9 @@ def _ending(meta: dict[str, Any], expect: dict[str, Any]) -> str:
     done, total = meta.get("steps", "?"), expect.get("operations", "?")
     if meta.get("interrupted"):
         return f"interrupted by {meta['interrupted']} after {done} of {total} operations"
-    return f"the {expect.get('duration_s', '?')} s time bound ended the run after {done} of {total} operations"
+    if meta.get("ended_by") == "time":
+        return f"the {expect.get('duration_s', '?')} s time bound ended the run after {done} of {total} operations"
+    return f"its {total} operations were all taken before the {expect.get('duration_s', '?')} s it was to run"
 
 
 def _write_share(history: HistoryData) -> tuple[int, int] | None:

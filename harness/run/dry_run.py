@@ -23,7 +23,7 @@ def describe_plan(spec: Scenario, target: Target, keep: bool, remote: bool) -> l
         f"{s.listeners.count} {s.listeners.kind} viewer(s) and {s.counters.count} counter browser(s) on "
         f"{contract.detail_channel.format(hotel=hotel, stocktake_id='<id>')}; {s.listeners.list_page} on "
         f"{contract.channel(LIST, hotel)}",
-        f"{s.counters.count} counter(s) write for at most {s.run.operations} operations or {s.run.duration_s:g} s "
+        f"{s.counters.count} counter(s) write for {_bounds(s)} "
         f"(PATCH lines {s.counters.mix.get('patch', 0):g} : movements {s.counters.mix.get('movement', 0):g})",
     ]
     if remote:
@@ -57,3 +57,9 @@ def describe_plan(spec: Scenario, target: Target, keep: bool, remote: bool) -> l
             else "delete every stocktake the run created, also when interrupted or failing"
         )
     return [f"{n}. {step}" for n, step in enumerate(steps, 1)]
+
+
+def _bounds(s: Scenario) -> str:
+    if s.run.until == "time":
+        return f"{s.run.duration_s:g} s (at most {s.run.operations} operations)"
+    return f"at most {s.run.operations} operations or {s.run.duration_s:g} s"

@@ -100,6 +100,7 @@ class Runner:
             "expect": {
                 "operations": s.run.operations,
                 "duration_s": s.run.duration_s,
+                "until": s.run.until,
                 "min_write_success": s.limits.min_write_success,
                 "required": required_checks(s, bool(self.target.other_token)),
             },

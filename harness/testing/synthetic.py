@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from ..history import HistoryData, Observation, Operation
+from ..history import History, HistoryData, Observation, Operation
 
 LINES = 200
 CHANNEL = "hotel-bench-stocktake-1"
@@ -22,8 +23,9 @@ def _line(line_id: int, partial: str) -> dict[str, object]:
     }
 
 
-def history_with(receipts: int, listeners: int = 10) -> HistoryData:
-    """`receipts` deliveries: receipts / listeners line writes, each reaching every listener once."""
+def history_with(receipts: int, listeners: int = 10, every_s: float = 0.001) -> HistoryData:
+    """`receipts` deliveries: receipts / listeners line writes, one every `every_s`, each reaching every
+    listener once."""
     names = [f"viewer-{n}" for n in range(listeners)]
     lines = {i: _line(i, "0.00") for i in range(1, LINES + 1)}
     data = HistoryData(meta={"scenario": "synthetic", "latency_limit_ms": 2000})
@@ -42,7 +44,7 @@ def history_with(receipts: int, listeners: int = 10) -> HistoryData:
             )
         )
     for i in range(receipts // listeners):
-        t = 1.0 + i * 0.001
+        t = 1.0 + i * every_s
         line_id = i % LINES + 1
         body = _line(line_id, f"{i // 100}.{i % 100:02d}")
         lines[line_id] = body
@@ -67,9 +69,23 @@ def history_with(receipts: int, listeners: int = 10) -> HistoryData:
             Observation("receipt", t + 0.006, name, f"1.{n}", CHANNEL, "line-counted-updated", raw)
             for n, name in enumerate(names)
         )
-    end = 2.0 + receipts // listeners * 0.001
+    end = 2.0 + receipts // listeners * every_s
     data.observations.append(
         Observation("truth", end, data={"stocktake_id": 1, "hotel": "hotel-bench", "lines": list(lines.values())})
     )
     data.meta["quiesced_at"] = end
     return data
+
+
+def write_history(data: HistoryData, path: Path, segments: dict[str, list[Observation]] | None = None) -> None:
+    """`data` as a run's file; then each of `segments`, as a listener process's records are folded in."""
+    history = History(path, dict(data.meta))
+    for op in data.operations:
+        history.add_operation(op)
+    for obs in data.observations:
+        history.append(obs)
+    for name, observations in (segments or {}).items():
+        history.begin_segment(name)
+        for obs in observations:
+            history.append(obs)
+    history.close()

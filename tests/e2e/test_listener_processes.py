@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.checks.streamed import check_file
 from harness.history import load
 from harness.history_file import HISTORY_NAME
 
@@ -56,6 +57,12 @@ def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_pa
     delivery = next(c for c in report["checks"] if c["name"] == "missing-event")
     assert delivery["judged"] >= 12 * 16, "every viewer's deliveries were owed and judged"
     assert sorted(p.name for p in out.iterdir()) == [HISTORY_NAME, "junit.xml", "report.html", "report.json"]
+    segments: list[str] = []
+    load(out / HISTORY_NAME, None, segments.append)
+    assert segments == ["listener-process-1", "listener-process-2"]
+    light, result = check_file(out / HISTORY_NAME)
+    assert light.tally is not None, "the workers' records, folded in at the end, were still read as a stream"
+    assert result.verdict == report["verdict"] and result.counts == report["counts"]
 
 
 @pytest.mark.heavy

@@ -54,6 +54,16 @@ def test_the_time_bound_before_the_operations_is_inconclusive() -> None:
     assert _result(history).reasons == ["the 20 s time bound ended the run after 7 of 30 operations"]
 
 
+def test_a_run_planned_by_time_passes_at_its_time_and_not_before() -> None:
+    """A soak runs for its time: ending there is the plan; running out of operations first is not."""
+    until_time = {**EXPECT, "until": "time"}
+    history = healthy()
+    history.meta.update(expect=until_time, ended_by="time", steps=7)
+    assert _result(history).verdict == "PASS"
+    history.meta.update(ended_by="operations", steps=30)
+    assert _result(history).reasons == ["its 30 operations were all taken before the 20 s it was to run"]
+
+
 def test_most_writes_refused_is_a_failure_and_would_be_inconclusive_alone() -> None:
     history = healthy()
     history.meta["expect"] = EXPECT
