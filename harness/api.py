@@ -12,9 +12,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import requests
 
 TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout)
+
+
+def _json(content: bytes) -> Any:
+    """msgspec first: a run keeps every answer, and it shares the keys of a thousand line objects (a
+    third less memory each than the standard parser's); the standard parser for what strict JSON
+    refuses but Python's `json.dumps` writes (NaN)."""
+    try:
+        return msgspec.json.decode(content)
+    except msgspec.DecodeError:
+        return json.loads(content.decode("utf-8", errors="replace"))
 
 
 @dataclass(frozen=True)
@@ -101,7 +112,7 @@ class StocktakeApi:
             **label,
         )
         try:
-            body = response.json() if response.content else None
+            body = _json(response.content) if response.content else None
         except json.JSONDecodeError:
             body = readable(response.status_code, response.headers.get("Content-Type", ""), response.text)
         return ApiResponse(response.status_code, body, response.text[:2000])

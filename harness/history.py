@@ -49,7 +49,6 @@ class History:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.data = HistoryData(meta=dict(meta or {}))
-        self._ops: dict[int, Operation] = {}
         self._file: IO[str] | None = None
         self._retain = retain
         self._keep_receipts = receipts or path is None
@@ -90,7 +89,6 @@ class History:
     ) -> Operation:
         with self._lock:
             op = Operation(next(self._ids), actor, kind, hotel, actor_hotel or hotel, request, socket_id, self.now())
-            self._ops[op.id] = op
             self.data.operations.append(op)
             self._write({"rec": "op", "type": "invoke", **_invoke_fields(op)})
         return op

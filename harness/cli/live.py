@@ -11,15 +11,19 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..run.progress import Progress as RunProgress
 from ..run.runner import Runner, RunOutcome
+from ..scenario import RunSection
 
 LINE_EVERY_S = 5.0
 
 
 class LiveProgress:
     """operations / deliveries / findings so far, on stderr, while the run goes: a live bar on a
-    terminal, a plain line every LINE_EVERY_S elsewhere (a CI log shows the run is alive)."""
+    terminal, a plain line every LINE_EVERY_S elsewhere (a CI log shows the run is alive). The bar
+    counts operations, or seconds for a run planned by time (a soak's)."""
 
-    def __init__(self, console: Console, total: int) -> None:
+    def __init__(self, console: Console, bounds: RunSection) -> None:
+        self.by_time = bounds.until == "time"
+        total = bounds.duration_s if self.by_time else bounds.operations
         self.console, self.total, self._said = console, total, -LINE_EVERY_S
         self.bar = Progress(
             TextColumn("[bold]{task.description}"),
@@ -38,14 +42,18 @@ class LiveProgress:
         if not self.console.is_terminal and p.elapsed - self._said >= LINE_EVERY_S:
             self._said = p.elapsed
             findings = "…" if p.findings is None else p.findings
+            done = (
+                f"{p.elapsed:.0f}/{self.total:.0f} s: {p.operations}"
+                if self.by_time
+                else (f"{p.elapsed:.0f} s: {p.operations}/{self.total}")
+            )
             self.console.print(
-                f"{p.elapsed:.0f} s: {p.operations}/{self.total} ops · {p.receipts} deliveries · "
-                f"{p.failures} 5xx · findings so far {findings}",
+                f"{done} ops · {p.receipts} deliveries · {p.failures} 5xx · findings so far {findings}",
                 highlight=False,
             )
         self.bar.update(
             self.task,
-            completed=p.operations,
+            completed=p.elapsed if self.by_time else p.operations,
             receipts=p.receipts,
             failures=p.failures,
             findings="…" if p.findings is None else p.findings,
@@ -86,10 +94,12 @@ class Interrupts:
             self.console.print(f"[yellow]{name} again: cutting the drain short; checking what was recorded…[/]")
 
 
-def play(runner: Runner, console: Console, total: int) -> RunOutcome:
-    """The run goes on a worker thread while the main thread shows progress and takes signals."""
-    live = LiveProgress(console, total)
-    runner.on_progress = live.update
+def play(runner: Runner, console: Console, bounds: RunSection) -> RunOutcome:
+    """The run goes on a worker thread while the main thread shows progress (unless quiet: then no
+    live check runs either) and takes signals."""
+    live = LiveProgress(console, bounds)
+    if not console.quiet:
+        runner.on_progress = live.update
     box: dict[str, Any] = {}
     done = threading.Event()
 

@@ -92,7 +92,7 @@ def _say_endpoints(console: Console, settings: TargetSettings, remote: Target) -
 def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: bool, console: Console) -> Report:
     runner = Runner(spec, target, seed=seed, history_path=directory / HISTORY_NAME, keep=keep)
     try:
-        outcome = play(runner, console, spec.run.operations)
+        outcome = play(runner, console, spec.run)
     except (SetupFailed, ListenersNotReady) as exc:
         raise UsageError(f"the run could not start: {exc}") from None
     if target.remote:

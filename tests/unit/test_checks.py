@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
 from harness.checks import check
+from harness.checks import live as live_module
 from harness.checks.findings import NAMES
 from harness.checks.live import LiveCheck
 from harness.contract import Contract
@@ -25,6 +27,7 @@ from tests.histories import (
     payload_mismatch,
     receipt,
     replace_receipt,
+    server_error,
 )
 
 
@@ -156,3 +159,23 @@ def test_a_check_during_the_run_judges_only_closed_writes_and_matches_the_rest()
     assert [f.operation for f in final.findings if f.name == "missing-event"] == [1]
     assert {f.name for f in live.findings} == {"missing-event"}  # the live check rebuilds no pages
     assert (2, "line-counted-updated") in final.slowest
+
+
+def test_the_live_check_re_runs_the_checks_over_operations_within_its_share_of_a_core(monkeypatch) -> None:
+    """An hour's writes make `history_checks` cost seconds: between re-runs the last one's findings
+    and judged counts stand, and the final update always re-runs them."""
+    monkeypatch.setattr(live_module, "SHARE_INVERSE", 10**9)  # after the first run, none until the end
+    history = healthy()
+    server_error(history)
+    recorder = History()
+    recorder.data = history
+    live = LiveCheck(Contract(), 1.0, recorder)
+    live.update(recorder, 10.0)
+    first = (sorted(f.name for f in live.findings), dict(live.judged))
+    assert "server-error" in first[0] and live.judged["server-error"] == 2
+    history.operations.append(dataclasses.replace(history.operations[-1], id=50))  # a second 5xx
+    live.update(recorder, 11.0)
+    assert (sorted(f.name for f in live.findings), dict(live.judged)) == first, "the last run stands"
+    live.update(recorder, None)
+    assert live.judged["server-error"] == 3
+    assert [f.name for f in live.findings].count("server-error") == 2
