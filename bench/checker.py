@@ -1,7 +1,8 @@
 """4. Checker: time to check histories of 10k, 100k and 1M receipts, against a bare parse of the
 same history file with msgspec, the parser the project adopted (fastest measured, beside orjson
 and the standard library, whose times are given too), and the growth from size to size. Both
-`check` alone and `stocksync check`'s whole work (read the file, then check) are measured."""
+`check` alone, reading then checking, and `stocksync check`'s streamed check of the file (read once,
+on every core: `checks.streamed`) are measured."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import msgspec
 import orjson
 
 from harness.checks import check
+from harness.checks.streamed import check_file
 from harness.contract import Contract
 from harness.history import load
 from harness.history_file import HISTORY_NAME, read_text
@@ -48,7 +50,9 @@ def run() -> dict[str, Any]:
             lines = read_text(path).splitlines()
             bare = {name: _timed(_parse_all, parse, lines)[0] for name, parse in PARSERS.items()}
             read, history = _timed(load, path)
+            streamed, (_, from_file) = _timed(check_file, path, Contract())
         took, result = _timed(check, history, Contract())
+        assert from_file.counts == result.counts, "the streamed check judges as the check in memory"
         assert result.counts["matched"] == size and not result.findings, "the synthetic history is healthy"
         results[f"{size:,}"] = {
             "check_s": round(took, 2),
@@ -56,6 +60,8 @@ def run() -> dict[str, Any]:
             **{f"bare_parse_{name}_s": round(t, 2) for name, t in bare.items()},
             "ratio_check/bare": ratio(took, bare["msgspec"]),
             "ratio_read+check/bare": ratio(read + took, bare["msgspec"]),
+            "streamed_check_file_s": round(streamed, 2),
+            "ratio_streamed/bare": ratio(streamed, bare["msgspec"]),
             "us_per_receipt": round(took / size * 1e6, 1),
             "growth_vs_previous_size": ratio(took, previous) if previous else None,
         }

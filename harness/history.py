@@ -240,15 +240,17 @@ def parse(
     on_observation: Callable[[Observation], object] | None = None,
     on_segment: Callable[[str], object] | None = None,
     data: HistoryData | None = None,
+    listeners: Callable[[str | None], bool] | None = None,
 ) -> HistoryData:
     """`on_observation`: each observation is handed to it as it is read instead of being kept, so a
     file of any length streams through in constant memory. `on_segment`: told where the records
     folded in from elsewhere begin (`History.begin_segment`). `data`: filled as it is read (its
-    operations, as far as read so far, for a reader that judges as it goes)."""
+    operations, as far as read so far, for a reader that judges as it goes). `listeners`: whose
+    compact receipts and snapshots to read (`ReceiptDecoder`); by default, everyone's."""
     data = HistoryData() if data is None else data
     keep = on_observation or data.observations.append
     ops: dict[int, Operation] = {}
-    receipts = ReceiptDecoder()
+    receipts = ReceiptDecoder(listeners)
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -285,18 +287,22 @@ def load(
     on_observation: Callable[[Observation], object] | None = None,
     on_segment: Callable[[str], object] | None = None,
     data: HistoryData | None = None,
+    listeners: Callable[[str | None], bool] | None = None,
 ) -> HistoryData:
     """Read a history back (`parse`); a torn last line (a crashed run) is tolerated."""
     with _reading(path) as fh:
-        return parse(fh, on_observation, on_segment, data)
+        return parse(fh, on_observation, on_segment, data, listeners)
 
 
-def read_meta(path: Path) -> dict[str, Any]:
+def read_meta(path: Path) -> tuple[dict[str, Any], int]:
     """Only the meta records, all of them: what a streamed check must know before the first receipt
-    (the contract, the latency limit, when the run quiesced), without parsing the rest."""
+    (the contract, the latency limit, when the run quiesced), without parsing the rest; and how many
+    lines the file has (how large a check it is)."""
     meta: dict[str, Any] = {}
+    lines = 0
     with _reading(path) as fh:
         for line in fh:
+            lines += 1
             if '"meta"' in line[:24]:
                 try:
                     record = _decode(line)
@@ -304,7 +310,7 @@ def read_meta(path: Path) -> dict[str, Any]:
                     continue  # a torn last line; `load` says what else is wrong
                 if isinstance(record, dict) and record.pop("rec", None) == "meta":
                     meta.update(record)
-    return meta
+    return meta, lines
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ the run: a long run's memory stays flat.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .records import Observation
@@ -69,11 +70,14 @@ class ReceiptEncoder:
 
 
 class ReceiptDecoder:
-    """Reads the compact records back, in file order (a definition always precedes its use)."""
+    """Reads the compact records back, in file order (a definition always precedes its use).
+    `listeners`: whose receipts and snapshots to read; the others' are skipped before they cost an
+    object (a reader that checks a share of the listeners)."""
 
-    def __init__(self) -> None:
+    def __init__(self, listeners: Callable[[str | None], bool] | None = None) -> None:
         self.names: dict[tuple[str, int], str | None] = {}
         self.payloads: dict[int, str] = {}
+        self.listeners = listeners
 
     def decode(self, record: list[Any], origin: float) -> Observation | None:
         tag = record[0]
@@ -93,6 +97,8 @@ class ReceiptDecoder:
             _, at, listener, socket_id, channel, event, payload = record
             if isinstance(at, bool) or not isinstance(at, (int, float)):
                 raise TypeError("a receipt's time is a number")
+            if self.listeners is not None and not self.listeners(self.names[(LISTENER, listener)]):
+                return None
             text = self.payloads[payload]
             return Observation("receipt" if tag == "r" else "snapshot", origin + at,
                                self.names[(LISTENER, listener)], self.names[(SOCKET, socket_id)],

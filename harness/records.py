@@ -71,7 +71,7 @@ class ReceiptTally:
     total: array[int] = field(default_factory=lambda: array("q", bytes(8 * SLOTS)))
     slots: dict[str | None, array[int]] = field(default_factory=dict)
 
-    def add(self, listener: str | None, t: float) -> None:
+    def add(self, listener: str | None, t: float, n: int = 1) -> None:
         if t < self.first:
             if self.first == math.inf:
                 self.origin = min(self.origin, t)
@@ -84,9 +84,17 @@ class ReceiptTally:
         counts = self.slots.get(listener)
         if counts is None:
             counts = self.slots[listener] = array("q", bytes(8 * SLOTS))
-        counts[slot] += 1
-        self.total[slot] += 1
-        self.by_listener[listener] += 1
+        counts[slot] += n
+        self.total[slot] += n
+        self.by_listener[listener] += n
+
+    def merge(self, other: ReceiptTally) -> None:
+        """Another listeners' tally (a share read elsewhere), each of its slots added at its middle."""
+        first, last = min(self.first, other.first), max(self.last, other.last)
+        for listener in other.slots:
+            for middle, n in other.counted(listener):
+                self.add(listener, middle, n)
+        self.first, self.last = first, last
 
     def _widen(self) -> None:
         self.width *= 2

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from harness.checks import check
+from harness.checks import check, streamed
 from harness.checks.stream import GRACE_S
 from harness.checks.streamed import FEED_EVERY, SLACK_S, StreamedRead, check_file
 from harness.contract import Contract
@@ -82,7 +82,7 @@ def test_reading_a_long_history_holds_one_window_of_writes(tmp_path: Path) -> No
     slack), never the file's 1,200."""
     history = history_with(60_000, listeners=50, every_s=0.1)
     write_history(history, tmp_path / HISTORY_NAME)
-    reading = StreamedRead(read_meta(tmp_path / HISTORY_NAME), Contract(), 2.0)
+    reading = StreamedRead(read_meta(tmp_path / HISTORY_NAME)[0], Contract(), 2.0)
     light, part = reading.read(tmp_path / HISTORY_NAME)
     assert part.matched == 60_000 and part.findings == []
     assert 0 < reading.held_most <= (2.0 + GRACE_S + SLACK_S + 2) * 10 < len(history.operations) / 2
@@ -109,3 +109,23 @@ def test_a_segment_is_said_to_the_reader(tmp_path: Path) -> None:
 
     load(tmp_path / HISTORY_NAME, None, said.append)
     assert said == ["listener-process-1"]
+
+
+def test_read_by_two_processes_a_share_of_the_listeners_each_it_judges_as_one(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(streamed, "PARALLEL_MIN_LINES", 0)
+    monkeypatch.setattr(streamed.os, "cpu_count", lambda: 2)
+    history = history_with(20_000, listeners=10, every_s=0.01)
+    theirs = {_viewer(n) for n in range(6, 10)}
+    folded = [o for o in history.observations if o.listener in theirs]
+    history.observations = [o for o in history.observations if o.listener not in theirs]
+    lost = [folded[2_000], history.observations[9_000]]
+    folded.remove(lost[0])
+    history.observations.remove(lost[1])
+    write_history(history, tmp_path / HISTORY_NAME, {"listener-process-1": folded})
+    everything = HistoryData(history.meta, history.operations, history.observations + folded)
+    assert streamed._readers(read_meta(tmp_path / HISTORY_NAME)[1]) == 2
+    assert {StreamedRead({}, Contract(), 2.0, (0, 2)).mine(o.listener) for o in lost} == {True, False}
+    light, findings = _judged_alike(everything, tmp_path / HISTORY_NAME)
+    assert sorted(f[2] for f in findings) == sorted(str(o.listener) for o in lost)
+    assert light.tally is not None and sum(light.tally.by_listener.values()) == 20_000 - 2
+    assert {o.listener for o in light.observations if o.kind == "subscribed"} == {_viewer(n) for n in range(10)}
