@@ -16,8 +16,8 @@ from typing import Any
 import msgspec
 import orjson
 
+from harness.check_file import check_file
 from harness.checks import check
-from harness.checks.streamed import check_file
 from harness.contract import Contract
 from harness.history import load
 from harness.history_file import HISTORY_NAME, read_text

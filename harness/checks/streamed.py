@@ -1,4 +1,5 @@
-"""The final check of a history on disk, read once and never held whole: what an hour-long run needs.
+"""The listeners' checks of a history as it is read from disk, never held whole (`check_file.py`
+reads; this judges): what an hour-long run's final check needs.
 
 The listeners' checks are streams (`stream.py`) fed in file order and advanced as the file is read,
 so they hold the in-flight window, not the run. A run's file is in time order (within a few
@@ -9,29 +10,21 @@ the report: operations, every observation but receipts and snapshots, each page'
 and a tally of the receipts (`ReceiptTally`). A file out of time order some other way (hand-made,
 edited) is checked whole instead (`check`): the same verdict, at the memory of the whole.
 
-A large file is read by one process per core, each judging a share of the listeners (they are
-judged apart, `parts.py`): every reader decodes the whole file, but skips the other shares'
-receipts before they cost an object, and the shares' findings and tallies are joined.
+A reader may judge a share of the listeners (they are judged apart, `parts.py`), so that a large
+file is read on every core: it skips the other shares' receipts before they cost an object.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-import time
 import zlib
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ..contract import Contract, described_contract
-from ..history import HistoryData, Observation, load, read_meta
+from ..contract import Contract
+from ..history import HistoryData, Observation
 from ..records import ReceiptTally
-from ..runtime import gevent_patched
-from . import CheckResult, check, concluded, gc_paused, latency_limit
-from .model import LineReceipts, Receipt
 from .parts import STREAM_CHECKS, Part, joined, stream_part, timed, views_part
 from .stream import LAG_S, ListenerStream
 from .views import LatestLines
@@ -41,77 +34,11 @@ SLACK_S = 5.0
 FEED_EVERY = 4096
 STREAMED = frozenset({"receipt", "subscribed", "disconnect", "snapshot"})
 """The observations the listener streams take; with a listener, they belong to its stream."""
-PARALLEL_MIN_LINES = 250_000  # a line a receipt, but for the definitions of new texts and names
 Share = tuple[int, int]  # (this one, of how many)
-_SOURCE: tuple[Path, dict[str, Any], Contract, float] | None = None  # what forked readers read
 
 
 class OutOfOrder(Exception):
     """A record older than what its stream has already judged."""
-
-
-def check_file(
-    path: Path, contract: Contract | None = None, latency_limit_ms: float | None = None
-) -> tuple[HistoryData, CheckResult]:
-    """The history at `path` and its check. The history holds no receipts (`HistoryData.tally` counts
-    them) unless the file had to be checked whole. `contract`: by default, the one the run recorded."""
-    meta, lines = read_meta(path)
-    contract = contract or described_contract(meta.get("contract")) or Contract()
-    limit_s = latency_limit(meta, latency_limit_ms) / 1000
-    with gc_paused():
-        try:
-            light, part = _read(path, meta, contract, limit_s, _readers(lines))
-        except OutOfOrder:
-            whole = load(path)
-            return whole, check(whole, contract, latency_limit_ms)
-        return light, concluded(light, contract, part, lambda lines: _line_receipts(path, contract, lines))
-
-
-def _readers(lines: int) -> int:
-    """One per core for a large file; one where forking is not possible (or, under gevent, Locust's
-    threads are greenlets)."""
-    cores = os.cpu_count() or 1
-    if cores < 2 or lines < PARALLEL_MIN_LINES or gevent_patched("threading"):
-        return 1
-    return cores if "fork" in multiprocessing.get_all_start_methods() else 1
-
-
-def _read(
-    path: Path, meta: dict[str, Any], contract: Contract, limit_s: float, readers: int
-) -> tuple[HistoryData, Part]:
-    """This process reads the first share and keeps the history; forked readers judge the others."""
-    global _SOURCE
-    if readers == 1:
-        return StreamedRead(meta, contract, limit_s).read(path)
-    _SOURCE = (path, meta, contract, limit_s)
-    try:
-        with ProcessPoolExecutor(readers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            others = [pool.submit(_read_share, (index, readers)) for index in range(1, readers)]
-            light, part = StreamedRead(meta, contract, limit_s, (0, readers)).read(path)
-            shares = [future.result() for future in others]
-    finally:
-        _SOURCE = None
-    assert light.tally is not None
-    for _, tally in shares:
-        light.tally.merge(tally)
-    whole = joined([part, *(share for share, _ in shares)])
-    whole.seconds = part.seconds
-    return light, whole
-
-
-def _read_share(share: Share) -> tuple[Part, ReceiptTally]:
-    assert _SOURCE is not None
-    path, meta, contract, limit_s = _SOURCE
-    light, part = StreamedRead(meta, contract, limit_s, share).read(path)
-    assert light.tally is not None
-    return part, light.tally
-
-
-def _line_receipts(path: Path, contract: Contract, lines: set[Any]) -> list[Receipt]:
-    """Read the file again for them: only a run with a failed write asks."""
-    collected = LineReceipts(contract, lines)
-    load(path, collected.take)
-    return collected.receipts
 
 
 @dataclass
@@ -128,7 +55,8 @@ class _Lane:
 class StreamedRead:
     def __init__(self, meta: dict[str, Any], contract: Contract, limit_s: float, share: Share = (0, 1)) -> None:
         """`meta`: the file's, all of it (`read_meta`): windows end at `quiesced_at`, found at the end.
-        `share`: the listeners this reader judges (by a hash of their names)."""
+        `share`: the listeners this reader judges (by a hash of their names). The reader fills `data`
+        (operations as they are read) and hands over each observation (`take`) and segment."""
         self.meta, self.contract, self.limit_s, self.share = meta, contract, limit_s, share
         self._mine: dict[str | None, bool] = {}
         self.data = HistoryData(dict(meta))
@@ -142,9 +70,13 @@ class StreamedRead:
     def _lane(self) -> _Lane:
         return _Lane(ListenerStream(self.contract, self.limit_s, self.meta))
 
-    def read(self, path: Path) -> tuple[HistoryData, Part]:
-        started = time.perf_counter()
-        load(path, self.take, self.begin_segment, self.data, None if self.share[1] == 1 else self.mine)
+    @property
+    def listeners(self) -> Callable[[str | None], bool] | None:
+        """Whose receipts to read at all (`history.load`): this share's, or everyone's."""
+        return None if self.share[1] == 1 else self.mine
+
+    def finish(self, started: float) -> tuple[HistoryData, Part]:
+        """The file has been read (since `started`, perf_counter), `data` filled: judge the rest."""
         for lane in self.lanes:
             self._feed(lane)
             lane.stream.finish()

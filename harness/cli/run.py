@@ -13,7 +13,7 @@ from rich.console import Console
 
 from ..bots.browser_runtime import requirements as browser_requirements
 from ..bots.endpoint import PusherEndpoint
-from ..checks.streamed import check_file
+from ..check_file import check_file
 from ..contract import Contract, load_contract
 from ..errors import ListenersNotReady, SetupFailed, UsageError
 from ..faults import FaultSelection

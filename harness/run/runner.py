@@ -22,8 +22,8 @@ from ..bots.counter import CounterBot, CounterStyle, MovementBalance, UniqueValu
 from ..bots.fleet import ListenerFleet
 from ..bots.listener_processes import RemoteRecorder, processes_for
 from ..bots.recorder import ListenerRecorder
+from ..check_file import check_file
 from ..checks import CheckResult, check
-from ..checks.streamed import check_file
 from ..contract import DETAIL, LIST
 from ..errors import SetupFailed
 from ..history import History, HistoryData

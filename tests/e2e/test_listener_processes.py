@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks.streamed import check_file
+from harness.check_file import check_file
 from harness.history import load
 from harness.history_file import HISTORY_NAME
 

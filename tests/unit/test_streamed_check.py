@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from harness.checks import check, streamed
+from harness import check_file as reading
+from harness.check_file import check_file
+from harness.checks import check
 from harness.checks.stream import GRACE_S
-from harness.checks.streamed import FEED_EVERY, SLACK_S, StreamedRead, check_file
+from harness.checks.streamed import FEED_EVERY, SLACK_S, StreamedRead
 from harness.contract import Contract
 from harness.history import HistoryData, Observation, read_meta
 from harness.history_file import HISTORY_NAME
@@ -82,10 +84,10 @@ def test_reading_a_long_history_holds_one_window_of_writes(tmp_path: Path) -> No
     slack), never the file's 1,200."""
     history = history_with(60_000, listeners=50, every_s=0.1)
     write_history(history, tmp_path / HISTORY_NAME)
-    reading = StreamedRead(read_meta(tmp_path / HISTORY_NAME)[0], Contract(), 2.0)
-    light, part = reading.read(tmp_path / HISTORY_NAME)
+    reader = StreamedRead(read_meta(tmp_path / HISTORY_NAME)[0], Contract(), 2.0)
+    light, part = reading._read_as(reader, tmp_path / HISTORY_NAME)
     assert part.matched == 60_000 and part.findings == []
-    assert 0 < reading.held_most <= (2.0 + GRACE_S + SLACK_S + 2) * 10 < len(history.operations) / 2
+    assert 0 < reader.held_most <= (2.0 + GRACE_S + SLACK_S + 2) * 10 < len(history.operations) / 2
 
 
 def test_a_tally_keeps_every_receipt_near_its_time_however_long_the_run() -> None:
@@ -112,8 +114,8 @@ def test_a_segment_is_said_to_the_reader(tmp_path: Path) -> None:
 
 
 def test_read_by_two_processes_a_share_of_the_listeners_each_it_judges_as_one(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(streamed, "PARALLEL_MIN_LINES", 0)
-    monkeypatch.setattr(streamed.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(reading, "PARALLEL_MIN_LINES", 0)
+    monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
     history = history_with(20_000, listeners=10, every_s=0.01)
     theirs = {_viewer(n) for n in range(6, 10)}
     folded = [o for o in history.observations if o.listener in theirs]
@@ -123,7 +125,7 @@ def test_read_by_two_processes_a_share_of_the_listeners_each_it_judges_as_one(tm
     history.observations.remove(lost[1])
     write_history(history, tmp_path / HISTORY_NAME, {"listener-process-1": folded})
     everything = HistoryData(history.meta, history.operations, history.observations + folded)
-    assert streamed._readers(read_meta(tmp_path / HISTORY_NAME)[1]) == 2
+    assert reading._readers(read_meta(tmp_path / HISTORY_NAME)[1]) == 2
     assert {StreamedRead({}, Contract(), 2.0, (0, 2)).mine(o.listener) for o in lost} == {True, False}
     light, findings = _judged_alike(everything, tmp_path / HISTORY_NAME)
     assert sorted(f[2] for f in findings) == sorted(str(o.listener) for o in lost)

@@ -1,0 +1,100 @@
+"""The final check of a history on disk, read once and never held whole: what an hour-long run needs.
+
+`stocksync check` and a run's end call `check_file`. The file is read as a stream
+(`checks.streamed` judges as it is read), on every core for a large file: one reader per core,
+each judging a share of the listeners, every one decoding the whole file. The meta records are read
+first (the contract, the latency limit, when the run quiesced). A file the streams cannot take in
+time order is read whole and checked as one (`checks.check`): the same verdict, at the memory of
+the whole file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .checks import CheckResult, check, concluded, gc_paused, latency_limit
+from .checks.model import LineReceipts, Receipt
+from .checks.parts import Part, joined
+from .checks.streamed import OutOfOrder, Share, StreamedRead
+from .contract import Contract, described_contract
+from .history import HistoryData, load, read_meta
+from .records import ReceiptTally
+from .runtime import gevent_patched
+
+PARALLEL_MIN_LINES = 250_000  # a line a receipt, but for the definitions of new texts and names
+_SOURCE: tuple[Path, dict[str, Any], Contract, float] | None = None  # what forked readers read
+
+
+def check_file(
+    path: Path, contract: Contract | None = None, latency_limit_ms: float | None = None
+) -> tuple[HistoryData, CheckResult]:
+    """The history at `path` and its check. The history holds no receipts (`HistoryData.tally` counts
+    them) unless the file had to be checked whole. `contract`: by default, the one the run recorded."""
+    meta, lines = read_meta(path)
+    contract = contract or described_contract(meta.get("contract")) or Contract()
+    limit_s = latency_limit(meta, latency_limit_ms) / 1000
+    with gc_paused():
+        try:
+            light, part = _read(path, meta, contract, limit_s, _readers(lines))
+        except OutOfOrder:
+            whole = load(path)
+            return whole, check(whole, contract, latency_limit_ms)
+        return light, concluded(light, contract, part, lambda lines: _line_receipts(path, contract, lines))
+
+
+def _readers(lines: int) -> int:
+    """One per core for a large file; one where forking is not possible (or, under gevent, Locust's
+    threads are greenlets)."""
+    cores = os.cpu_count() or 1
+    if cores < 2 or lines < PARALLEL_MIN_LINES or gevent_patched("threading"):
+        return 1
+    return cores if "fork" in multiprocessing.get_all_start_methods() else 1
+
+
+def _read(
+    path: Path, meta: dict[str, Any], contract: Contract, limit_s: float, readers: int
+) -> tuple[HistoryData, Part]:
+    """This process reads the first share and keeps the history; forked readers judge the others."""
+    global _SOURCE
+    if readers == 1:
+        return _read_as(StreamedRead(meta, contract, limit_s), path)
+    _SOURCE = (path, meta, contract, limit_s)
+    try:
+        with ProcessPoolExecutor(readers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            others = [pool.submit(_read_share, (index, readers)) for index in range(1, readers)]
+            light, part = _read_as(StreamedRead(meta, contract, limit_s, (0, readers)), path)
+            shares = [future.result() for future in others]
+    finally:
+        _SOURCE = None
+    assert light.tally is not None
+    for _, tally in shares:
+        light.tally.merge(tally)
+    whole = joined([part, *(share for share, _ in shares)])
+    whole.seconds = part.seconds
+    return light, whole
+
+
+def _read_as(reader: StreamedRead, path: Path) -> tuple[HistoryData, Part]:
+    started = time.perf_counter()
+    load(path, reader.take, reader.begin_segment, reader.data, reader.listeners)
+    return reader.finish(started)
+
+
+def _read_share(share: Share) -> tuple[Part, ReceiptTally]:
+    assert _SOURCE is not None
+    path, meta, contract, limit_s = _SOURCE
+    light, part = _read_as(StreamedRead(meta, contract, limit_s, share), path)
+    assert light.tally is not None
+    return part, light.tally
+
+
+def _line_receipts(path: Path, contract: Contract, lines: set[Any]) -> list[Receipt]:
+    """Read the file again for them: only a run with a failed write asks."""
+    collected = LineReceipts(contract, lines)
+    load(path, collected.take)
+    return collected.receipts
