@@ -41,6 +41,10 @@ ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
     "add_movement": (("line-movement-added", DETAIL),),
 }
 WRITE_KINDS = tuple(ROUTES)
+_ALLOWED_KINDS = {
+    logical: frozenset(kind for routes in ROUTES.values() for event, kind in routes if event == logical)
+    for logical in {event for routes in ROUTES.values() for event, _ in routes}
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Contract:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_logical", {wire: logical for logical, wire in self.names.items()})
+        object.__setattr__(self, "_expected", {})  # asked once per write by the checks: remembered
         object.__setattr__(
             self, "_patterns", {LIST: _template_regex(self.list_channel), DETAIL: _template_regex(self.detail_channel)}
         )
@@ -76,12 +81,19 @@ class Contract:
                 return kind, match["hotel"], int(sid) if sid is not None else None
         return None
 
-    def allowed_kinds(self, logical: str) -> set[str]:
-        return {kind for routes in ROUTES.values() for event, kind in routes if event == logical}
+    @staticmethod
+    def allowed_kinds(logical: str) -> frozenset[str]:
+        return _ALLOWED_KINDS.get(logical, frozenset())
 
     def expected(self, op_kind: str, hotel: str, stocktake_id: int | None) -> list[tuple[str, str]]:
         """(wire event name, channel) pairs a successful operation must broadcast."""
-        return [(self.wire(event), self.channel(kind, hotel, stocktake_id)) for event, kind in ROUTES.get(op_kind, ())]
+        memo: dict[tuple[str, str, int | None], list[tuple[str, str]]] = self._expected  # type: ignore[attr-defined]
+        key = (op_kind, hotel, stocktake_id)
+        found = memo.get(key)
+        if found is None:
+            routes = ROUTES.get(op_kind, ())
+            found = memo[key] = [(self.wire(event), self.channel(kind, hotel, stocktake_id)) for event, kind in routes]
+        return found
 
     def spelled_like(self, wire_name: str) -> str | None:
         """The logical event a wire name means if it differs from the contract's only by case and

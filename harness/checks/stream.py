@@ -108,8 +108,11 @@ class ListenerStream:
 
     def feed(self, operations: Iterable[Operation], observations: Iterable[Observation]) -> None:
         """New writes (by invoke) and observations; completions may come later, on the same objects."""
-        self._waiting.extend(operations)
-        self._waiting.sort(key=lambda op: op.invoke)
+        waiting = self._waiting
+        known = len(waiting)
+        waiting.extend(operations)
+        if any(waiting[i - 1].invoke > waiting[i].invoke for i in range(max(known, 1), len(waiting))):
+            waiting.sort(key=lambda op: op.invoke)
         self._buffer.extend(observations)
 
     def advance(self, now: float) -> None:
@@ -174,8 +177,13 @@ class ListenerStream:
         assert op.complete is not None
         window_end = min(op.complete + self.limit, self._quiesced())
         self._owed[op.id] = _Owed(op, window_end, exps)
+        groups = self._groups
         for exp in exps:
-            self._groups.setdefault((exp.listener, exp.channel, exp.event, exp.key), Group()).pending.append(exp)
+            key = (exp.listener, exp.channel, exp.event, exp.key)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = Group()
+            group.pending.append(exp)
         heapq.heappush(self._timers, (window_end, next(self._seq), 0, op.id))
         heapq.heappush(self._timers, (window_end + GRACE_S, next(self._seq), 1, op.id))
 
