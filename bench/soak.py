@@ -16,7 +16,6 @@ from typing import Any
 import psutil
 
 WARM_UP_S, SAMPLE_S = 60.0, 5.0
-BOUND_S = {"soak-short": 900.0, "soak": 3600.0 + 1800.0}
 
 
 def _tree(process: psutil.Process) -> tuple[int, int]:
@@ -31,7 +30,8 @@ def _tree(process: psutil.Process) -> tuple[int, int]:
     return total, len(children)
 
 
-def _measure(scenario: str) -> dict[str, Any]:
+def measure(scenario: str, bound_s: float) -> dict[str, Any]:
+    """`scenario` (a name or a path) run to its end, or killed after `bound_s`."""
     with tempfile.TemporaryDirectory() as folder:
         command = [sys.executable, "-m", "harness.cli", "run", scenario, "--out", folder, "--quiet"]
         started = time.monotonic()
@@ -40,7 +40,7 @@ def _measure(scenario: str) -> dict[str, Any]:
         played: list[tuple[float, int]] = []
         checking: list[int] = []
         workers_seen = False
-        while child.poll() is None and time.monotonic() - started < BOUND_S[scenario]:
+        while child.poll() is None and time.monotonic() - started < bound_s:
             try:
                 rss, children = _tree(process)
             except psutil.NoSuchProcess:
@@ -78,11 +78,11 @@ def _measure(scenario: str) -> dict[str, Any]:
 
 
 def run() -> dict[str, Any]:
-    return _measure("soak-short")
+    return measure("soak-short", 900.0)
 
 
 def run_hour() -> dict[str, Any]:
-    return _measure("soak")
+    return measure("soak", 3600.0 + 1800.0)
 
 
 def row(result: dict[str, Any]) -> tuple[str, str, str]:

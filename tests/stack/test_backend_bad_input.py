@@ -27,7 +27,7 @@ def _snapshot(stack: EmbeddedStack) -> tuple[list, int]:
         store.all("SELECT * FROM line ORDER BY id")
         + store.all("SELECT * FROM stocktake ORDER BY id")
         + store.all("SELECT * FROM movement ORDER BY id"),
-        len(stack.backend.commits),
+        stack.backend.commits.appended,
     )
 
 

@@ -19,6 +19,7 @@ import pusher
 from aiohttp import web
 
 from ..errors import error_middleware
+from ..pusher.faults import Ring
 from .broadcast import BackendFaults, Broadcaster
 from .seed import make_hotels
 from .service import NOT_FOUND, Actor, HttpError, Outcome, Service
@@ -27,6 +28,7 @@ from .validation import Invalid, json_body, positive_id
 
 SOCKET_ID = re.compile(r"^\d+\.\d+$")
 OPERATION_HEADER = "X-Stocksync-Operation"
+COMMITS_KEPT = 1_000
 DJANGO_500 = (
     '<!doctype html><html lang="en"><head><title>Server Error (500)</title></head><body>'
     "<h1>Server Error (500)</h1>" + "<p>" + "&nbsp;" * 2000 + "</p></body></html>"
@@ -96,7 +98,7 @@ class BackendSimulator:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sim-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="sim-reader")
         self.errors: list[BaseException] = []
-        self.commits: list[Outcome] = []
+        self.commits: Ring[Outcome] = Ring(COMMITS_KEPT)  # tests look at the last few; an hour has 100,000
         self.app = web.Application(middlewares=[error_middleware(self.errors)])
         self._routes(config.prefix.rstrip("/"))
         self.app.on_cleanup.append(self._close)

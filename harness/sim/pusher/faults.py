@@ -41,6 +41,11 @@ class Ring(Generic[T]):
     def __iter__(self) -> Iterator[T]:
         return iter(list(self._items))
 
+    @property
+    def appended(self) -> int:
+        """Every record ever appended, those forgotten included."""
+        return len(self._items) + self.dropped
+
 
 @dataclass(frozen=True)
 class DeliveryFaults:
