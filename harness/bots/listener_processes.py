@@ -189,7 +189,8 @@ class ListenerProcesses:
 
     def stop(self) -> None:
         """Stop every worker, then fold their records into the run's history, streamed one worker after
-        another (the checks take records in time order whatever the file's order)."""
+        another, each a segment of its own (`History.begin_segment`): out of time order against the
+        run's records, so the streamed final check reads each segment with a stream of its own."""
         for process in self.processes:
             process.stop()
         for number, process in enumerate(self.processes, 1):
