@@ -6,52 +6,79 @@ are what listeners and servers saw. Every record is appended to a JSONL file the
 it happens, so a crashed run still leaves its evidence; `load` reads it back for
 `stocksync check`. Receipts, the bulk of a record, are written compactly (`receipt_codec`);
 everything else is one JSON object a line, and the file is compressed on the fly
-(`history_file`). Times are one host's monotonic clock, in seconds.
+(`history_file`). Times are one host's monotonic clock, in seconds. `history_read` reads it back.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import msgspec
-
-from .errors import HistoryFormatError
-from .history_file import CorruptCompression, open_for_reading, open_for_writing
-from .receipt_codec import ReceiptDecoder, ReceiptEncoder
+from .history_file import open_for_writing
+from .history_read import load, parse, parts_of, read_meta
+from .receipt_codec import ReceiptEncoder
 from .records import HistoryData, Observation, Operation, fields_of
 
-__all__ = ["History", "HistoryData", "Observation", "Operation", "load", "parse", "read_meta"]
+__all__ = [
+    "History",
+    "HistoryData",
+    "Observation",
+    "Operation",
+    "OperationTally",
+    "load",
+    "parse",
+    "parts_of",
+    "read_meta",
+]
 
 FLUSH_S = 0.1
 BULK = ("receipt", "snapshot")  # what a run's history keeps on disk only
+
+
+@dataclass
+class OperationTally:
+    """What a run's own loops ask of its operations (when to probe, when the last write was, how many
+    failed), counted as they happen: a history that keeps no operations in memory still answers."""
+
+    invoked: int = 0
+    failed: int = 0  # no answer, or a 5xx
+    last: float = 0.0  # the latest invoke or completion
 
 
 class History:
     """Append-only and thread-safe (gevent patches the lock under Locust)."""
 
     def __init__(
-        self, path: Path | None = None, meta: dict[str, Any] | None = None, retain: bool = True, receipts: bool = True
+        self,
+        path: Path | None = None,
+        meta: dict[str, Any] | None = None,
+        retain: bool = True,
+        receipts: bool = True,
+        operations: bool = True,
     ) -> None:
         """`retain=False` keeps nothing in memory, only on disk: a listener process's history, read back
         when its fleet stops, so the process stays the same size however long the run. `receipts=False`
         keeps everything but the bulk, receipts and snapshots (a page's lines, loaded again on every
         reconnect): a run's history, whose live check takes the receipts as they come
-        (`follow_receipts`) and whose final check reads the file."""
+        (`follow_receipts`) and whose final check reads the file. `operations=False` keeps no operation
+        either (a few KB each, with its request and answer): a run with no live check, so its memory
+        stays flat however long it plays; `tally` and `on_complete` tell it what it needs of them.
+        A history with no file keeps everything."""
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.data = HistoryData(meta=dict(meta or {}))
+        self.tally = OperationTally()
+        self._completed: list[Callable[[Operation], object]] = []
         self._file: IO[str] | None = None
         self._retain = retain
         self._keep_receipts = receipts or path is None
+        self._keep_operations = retain and (operations or path is None)
         self._fresh: list[Observation] | None = None
         self._flushed = 0.0
         self.path = path
@@ -89,8 +116,7 @@ class History:
     ) -> Operation:
         with self._lock:
             op = Operation(next(self._ids), actor, kind, hotel, actor_hotel or hotel, request, socket_id, self.now())
-            self.data.operations.append(op)
-            self._write({"rec": "op", "type": "invoke", **_invoke_fields(op)})
+            self._invoked(op)
         return op
 
     def complete(self, op: Operation, status: int | None, body: Any, error: str | None = None) -> Operation:
@@ -98,17 +124,39 @@ class History:
             op.complete = self.now()
             op.status, op.body, op.error = status, body, error
             op.type = "info" if status is None else ("ok" if 200 <= status < 300 else "fail")
-            self._write(_completion(op))
+            self._completed_now(op)
+        self._tell(op)
         return op
 
     def add_operation(self, op: Operation) -> Operation:
         """An operation recorded elsewhere (a synthetic or merged history), kept with its own id and times."""
         with self._lock:
-            self.data.operations.append(op)
-            self._write({"rec": "op", "type": "invoke", **_invoke_fields(op)})
+            self._invoked(op)
             if op.type != "invoke":
-                self._write(_completion(op))
+                self._completed_now(op)
+        if op.type != "invoke":
+            self._tell(op)
         return op
+
+    def on_complete(self, watcher: Callable[[Operation], object]) -> None:
+        """`watcher` is told of each operation as it completes (in the thread that completed it)."""
+        self._completed.append(watcher)
+
+    def _invoked(self, op: Operation) -> None:
+        if self._keep_operations:
+            self.data.operations.append(op)
+        self.tally.invoked += 1
+        self.tally.last = max(self.tally.last, op.invoke)
+        self._write({"rec": "op", "type": "invoke", **_invoke_fields(op)})
+
+    def _completed_now(self, op: Operation) -> None:
+        self.tally.failed += op.type == "info" or (op.status or 0) >= 500
+        self.tally.last = max(self.tally.last, op.complete or op.invoke)
+        self._write(_completion(op))
+
+    def _tell(self, op: Operation) -> None:
+        for watcher in self._completed:
+            watcher(op)
 
     def observe(self, kind: str, **fields: Any) -> Observation:
         return self.append(Observation(kind, fields.pop("time", None) or self.now(), **fields))
@@ -132,7 +180,15 @@ class History:
     @property
     def whole(self) -> bool:
         """Whether `data` is the whole record; if not, the file is (a run's keeps no receipts)."""
-        return self._retain and self._keep_receipts
+        return self._retain and self._keep_receipts and self._keep_operations
+
+    def add_part(self, name: str, part: Path) -> None:
+        """A file of records made elsewhere (a listener process's, `History(retain=False)`) is part of
+        this history from here: read in its place as a segment (`begin_segment`), never copied in. It
+        must lie beside this history's file, and stay there."""
+        assert self.path is not None and part.parent == self.path.parent, "a part lies beside its history"
+        with self._lock:
+            self._write({"rec": "part", "name": name, "file": part.name})
 
     def begin_segment(self, name: str) -> None:
         """Records folded in from elsewhere follow (a listener process's): in their own time order, of
@@ -174,156 +230,3 @@ def _completion(op: Operation) -> dict[str, Any]:
 
 def _invoke_fields(op: Operation) -> dict[str, Any]:
     return {k: v for k, v in asdict(op).items() if k not in ("type", "complete", "status", "body", "error")}
-
-
-# msgspec: the fastest parser measured on history lines (bench/checker.py), and strict JSON: NaN and
-# Infinity, which a run never records, are refused.
-_decode = msgspec.json.Decoder().decode
-
-
-def _typed(record: dict[str, Any], **fields: tuple[type, ...]) -> dict[str, Any]:
-    """Refuse a record whose fields are not what `History` writes: the checks trust these types."""
-    for name, kinds in fields.items():
-        value = record.get(name)
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            raise TypeError(f"{name} is {type(value).__name__}, not {'/'.join(k.__name__ for k in kinds)}")
-    return record
-
-
-TIME, MAYBE_TIME, TEXT, MAYBE_TEXT = (int, float), (int, float, type(None)), (str,), (str, type(None))
-
-
-def _record(
-    data: HistoryData, ops: dict[int, Operation], record: dict[str, Any], keep: Callable[[Observation], Any]
-) -> None:
-    rec = record.pop("rec")
-    if rec == "meta":
-        data.meta.update(record)
-
-    elif rec == "obs":
-        _typed(
-            record,
-            kind=TEXT,
-            time=TIME,
-            listener=MAYBE_TEXT,
-            socket_id=MAYBE_TEXT,
-            channel=MAYBE_TEXT,
-            event=MAYBE_TEXT,
-        )
-        keep(Observation(**record))
-    elif rec == "op" and record.get("type") == "invoke":
-        record.pop("type")
-        _typed(
-            record,
-            id=(int,),
-            actor=TEXT,
-            kind=TEXT,
-            hotel=TEXT,
-            actor_hotel=TEXT,
-            request=(dict,),
-            socket_id=MAYBE_TEXT,
-            invoke=TIME,
-        )
-        op = ops[record["id"]] = Operation(**record)
-        data.operations.append(op)
-    elif rec == "op":
-        _typed(record, type=TEXT, complete=MAYBE_TIME, status=(int, type(None)), error=MAYBE_TEXT)
-        op = ops[record["id"]]
-        op.type, op.complete, op.status = record["type"], record["complete"], record["status"]
-        op.body, op.error = record["body"], record["error"]
-    else:
-        raise ValueError(f"unknown record kind {rec!r}")
-
-
-def parse(
-    lines: Iterable[str],
-    on_observation: Callable[[Observation], object] | None = None,
-    on_segment: Callable[[str], object] | None = None,
-    data: HistoryData | None = None,
-    listeners: Callable[[str | None], bool] | None = None,
-) -> HistoryData:
-    """`on_observation`: each observation is handed to it as it is read instead of being kept, so a
-    file of any length streams through in constant memory. `on_segment`: told where the records
-    folded in from elsewhere begin (`History.begin_segment`). `data`: filled as it is read (its
-    operations, as far as read so far, for a reader that judges as it goes). `listeners`: whose
-    compact receipts and snapshots to read (`ReceiptDecoder`); by default, everyone's."""
-    data = HistoryData() if data is None else data
-    keep = on_observation or data.observations.append
-    ops: dict[int, Operation] = {}
-    receipts = ReceiptDecoder(listeners)
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = _decode(line)
-            if isinstance(record, list) and record:
-                obs = receipts.decode(record, float(data.meta.get("time_origin", 0.0)))
-                if obs is not None:
-                    keep(obs)
-                continue
-            if not isinstance(record, dict):
-                raise TypeError("a record is a JSON object or a compact receipt record")
-            if record.get("rec") == "segment":
-                name = _typed(record, name=TEXT)["name"]
-                if on_segment is not None:
-                    on_segment(name)
-                continue
-            _record(data, ops, record, keep)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            if number > 1 and not line.endswith("\n"):
-                break
-            raise HistoryFormatError(f"line {number}: not a history record ({_why(exc, line)})") from None
-    return data
-
-
-def _why(exc: Exception, line: str) -> str:
-    if isinstance(exc, msgspec.DecodeError) and re.search(r"[:\[,]\s*-?(NaN|Infinity)\b", line):
-        return "NaN and Infinity are not numbers a run records"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def load(
-    path: Path,
-    on_observation: Callable[[Observation], object] | None = None,
-    on_segment: Callable[[str], object] | None = None,
-    data: HistoryData | None = None,
-    listeners: Callable[[str | None], bool] | None = None,
-) -> HistoryData:
-    """Read a history back (`parse`); a torn last line (a crashed run) is tolerated."""
-    with _reading(path) as fh:
-        return parse(fh, on_observation, on_segment, data, listeners)
-
-
-def read_meta(path: Path) -> tuple[dict[str, Any], int]:
-    """Only the meta records, all of them: what a streamed check must know before the first receipt
-    (the contract, the latency limit, when the run quiesced), without parsing the rest; and how many
-    lines the file has (how large a check it is)."""
-    meta: dict[str, Any] = {}
-    lines = 0
-    with _reading(path) as fh:
-        for line in fh:
-            lines += 1
-            if '"meta"' in line[:24]:
-                try:
-                    record = _decode(line)
-                except msgspec.DecodeError:
-                    continue  # a torn last line; `load` says what else is wrong
-                if isinstance(record, dict) and record.pop("rec", None) == "meta":
-                    meta.update(record)
-    return meta, lines
-
-
-@contextlib.contextmanager
-def _reading(path: Path) -> Iterator[IO[str]]:
-    """The file's text, its failures said as a HistoryFormatError naming the file."""
-    try:
-        with open_for_reading(path) as fh:
-            yield fh
-    except HistoryFormatError as exc:
-        raise HistoryFormatError(f"{path}: {exc}") from None
-    except CorruptCompression as exc:
-        raise HistoryFormatError(f"{path}: not a readable zstd stream ({exc})") from None
-    except UnicodeDecodeError as exc:
-        raise HistoryFormatError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    except OSError as exc:
-        raise HistoryFormatError(f"cannot read history {path}: {exc.strerror}") from None

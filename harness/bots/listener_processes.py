@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from ..history import History, load
-from ..history_file import HISTORY_NAME
 from .endpoint import PusherEndpoint
 from .listener_worker import STATUS_EVERY_S
 
@@ -167,11 +166,15 @@ class ListenerProcesses:
         self._scratch = self._scratch or tempfile.TemporaryDirectory(prefix="stocksync-listeners-")
         return Path(self._scratch.name)
 
+    def _stem(self) -> str:
+        """Parts are named after their history, so that two runs sharing a folder keep theirs apart."""
+        return self.history.path.name.split(".")[0] if self.history.path is not None else "history"
+
     def add(self, name: str, channels: list[str]) -> RemoteListener:
         if not self.processes:
             origin = float(self.history.data.meta["time_origin"])
             self.processes = [
-                ListenerProcess(self.endpoint, self._folder() / f"listeners-{n + 1}.{HISTORY_NAME}", origin)
+                ListenerProcess(self.endpoint, self._folder() / f"{self._stem()}.listeners-{n + 1}.jsonl.zst", origin)
                 for n in range(self.count)
             ]
         process = self.processes[self._placed % len(self.processes)]
@@ -188,16 +191,21 @@ class ListenerProcesses:
         return [r.last_error for p in self.processes for r in p.recorders.values() if r.last_error]
 
     def stop(self) -> None:
-        """Stop every worker, then fold their records into the run's history, streamed one worker after
-        another, each a segment of its own (`History.begin_segment`): out of time order against the
-        run's records, so the streamed final check reads each segment with a stream of its own."""
+        """Stop every worker, then make each one's file a part of the run's history (`History.add_part`),
+        read in its place as a segment of its own: out of time order against the run's records, so the
+        streamed final check reads each segment with a stream of its own. Never copied: an hour's
+        receipts took a quarter of an hour to re-encode. A history with no file takes their records in."""
         for process in self.processes:
             process.stop()
         for number, process in enumerate(self.processes, 1):
-            if process.history_path.exists():
-                self.history.begin_segment(f"listener-process-{number}")
-                load(process.history_path, lambda obs: self.history.append(obs, live=False))
-                process.history_path.unlink()
+            if not process.history_path.exists():
+                continue
+            name = f"listener-process-{number}"
+            if self.history.path is not None:
+                self.history.add_part(name, process.history_path)
+                continue
+            self.history.begin_segment(name)
+            load(process.history_path, lambda obs: self.history.append(obs, live=False))
         self.processes = []
         if self._scratch is not None:
             self._scratch.cleanup()

@@ -12,6 +12,7 @@ Locally (no master) the one process does the same with its own history.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from rich.console import Console
 from ..checks import check
 from ..contract import load_contract
 from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE
-from ..history import parse
+from ..history import parse, parts_of
 from ..history_file import HISTORY_NAME, write_text
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
 from ..run.settings import merge
@@ -47,6 +48,7 @@ class LoadRun:
     def __init__(self) -> None:
         self.session: LoadSession | None = None
         self.texts: dict[str, str] = {}  # each process's history, parsed when reporting
+        self.parts: dict[str, dict[str, bytes]] = {}  # and its parts' files (`History.add_part`), by name
         self.worker_errors: dict[str, str] = {}
         self.collected = False  # the master's test stop can fire twice (last worker gone, then quit)
         self.expected_workers = 0
@@ -79,6 +81,7 @@ def _on_history(environment: Environment, msg: Any, **_: Any) -> None:
         RUN.worker_errors[data["worker"]] = data["error"]
     else:
         RUN.texts[data["worker"]] = data["history"]
+        RUN.parts[data["worker"]] = data.get("parts") or {}
 
 
 def on_test_start(environment: Environment, **_: Any) -> None:
@@ -140,13 +143,16 @@ def on_test_stop(environment: Environment, **_: Any) -> None:
         return
     _fire(environment, session.final_rows())
     text = outcome.history_path.read_text(encoding="utf-8")
+    files = [outcome.history_path.parent / name for name in parts_of(outcome.history_path)]
+    parts = {file.name: file.read_bytes() for file in files}
     if isinstance(runner, WorkerRunner):
-        runner.send_message(MESSAGE, {"worker": session.name, "history": text})
+        runner.send_message(MESSAGE, {"worker": session.name, "history": text, "parts": parts})
     else:
-        RUN.texts[session.name] = text
+        RUN.texts[session.name], RUN.parts[session.name] = text, parts
         _report(environment)  # raises if it cannot: then the working copy below is all there is, and stays
     # the master (or this process) has written the history into the report folder: no second copy
-    outcome.history_path.unlink(missing_ok=True)
+    for file in (outcome.history_path, *files):
+        file.unlink(missing_ok=True)
     if not isinstance(runner, WorkerRunner):
         # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC and not again at exit: let it take
         # the rows fired after the drain (workers need not: their last stats go out on quit).
@@ -179,19 +185,29 @@ def _report(environment: Environment) -> None:
     options = environment.parsed_options
     assert options is not None
     contract = load_contract(Path(options.sync_contract) if options.sync_contract else None)
-    merged = merge_histories(
-        {worker: parse(text.splitlines(keepends=True)) for worker, text in RUN.texts.items()}, contract
-    )
+    with tempfile.TemporaryDirectory(prefix="stocksync-parts-") as scratch:
+        parts = _with_parts(Path(scratch))
+        histories = {worker: parse(text.splitlines(keepends=True), folder=parts) for worker, text in RUN.texts.items()}
+    merged = merge_histories(histories, contract)
     result = check(merged, contract)
     secrets = merge(target_flags(options)).secrets()
     report = build_report(merged, result, secrets, time.monotonic() - RUN.started)
     folder = timestamped_folder(Path(options.sync_report_dir), f"locust-{merged.meta.get('scenario', 'run')}")
     folder.mkdir(parents=True, exist_ok=True)
+    _with_parts(folder)
     for worker, text in RUN.texts.items():
         name = HISTORY_NAME if len(RUN.texts) == 1 else f"history-{safe_name(worker)}.jsonl.zst"
         write_text(folder / name, text)
     RUN.exit_code = publish(report, folder, Console(stderr=True))
     RUN.report, RUN.folder = report, folder
+
+
+def _with_parts(folder: Path) -> Path:
+    """`folder`, holding the files the histories name as their parts (`History.add_part`)."""
+    for parts in RUN.parts.values():
+        for name, content in parts.items():
+            (folder / Path(name).name).write_bytes(content)
+    return folder
 
 
 def on_quitting(environment: Environment, **_: Any) -> None:

@@ -56,7 +56,7 @@ def _after_ops(ctx: FlowContext, count: int, action: Callable[[], None]) -> Call
 
     def maybe() -> None:
         with lock:
-            if fired.is_set() or len(ctx.history.data.operations) < count:
+            if fired.is_set() or ctx.history.tally.invoked < count:
                 return
             fired.set()
         action()
@@ -154,12 +154,12 @@ def staging(ctx: FlowContext) -> None:
 def _every(ctx: FlowContext, n: int, action: Callable[[], None]) -> Callable[[], None]:
     """A hook that runs `action` each time the run passes another n operations, so probes stay a
     small share of the load (a step may add several operations: passing, not landing on, counts)."""
-    passed = [len(ctx.history.data.operations) // n]
+    passed = [ctx.history.tally.invoked // n]
     lock = threading.Lock()
 
     def maybe() -> None:
         with lock:
-            now = len(ctx.history.data.operations) // n
+            now = ctx.history.tally.invoked // n
             due, passed[0] = now > passed[0], max(passed[0], now)
         if due:
             action()

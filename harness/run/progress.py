@@ -47,9 +47,8 @@ class ProgressWatch:
             report(self.progress(t0, findings))
 
     def progress(self, t0: float, findings: int | None) -> Progress:
-        ops = list(self.history.data.operations)
-        failures = sum(1 for op in ops if op.type == "info" or (op.status or 0) >= 500)
-        return Progress(self.history.now() - t0, len(ops), self.fleet.receipts(), failures, findings)
+        tally = self.history.tally
+        return Progress(self.history.now() - t0, tally.invoked, self.fleet.receipts(), tally.failed, findings)
 
     def findings_so_far(self) -> int:
         if self.live is None:

@@ -1,29 +1,40 @@
 """What a run leaves on its target that the API cannot delete: told plainly, never hidden.
 
 Deleting a stocktake removes its lines, but the movements counters added and the stock
-adjustments an approval made stay in the backend's books, dated today. Pure: a history in,
+adjustments an approval made stay in the backend's books, dated today. Pure: operations in,
 kinds with counts and ids out.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..history import HistoryData
+from ..history import Operation
 
 SHOWN = 10
 
 
-def residue(history: HistoryData) -> dict[str, list[int]]:
-    movements = [
-        int(op.body["movement"]["id"])
-        for op in history.operations
-        if op.ok and op.kind == "add_movement" and isinstance(op.body, dict)
-        and isinstance(op.body.get("movement"), dict) and str(op.body["movement"].get("id", "")).isdigit()
-    ]  # fmt: skip
-    approvals = [int(op.request["stocktake_id"]) for op in history.operations
-                 if op.ok and op.kind == "approve" and str(op.request.get("stocktake_id", "")).isdigit()]  # fmt: skip
-    return {"movements": movements, "approvals": approvals}
+@dataclass
+class Residue:
+    """Taken one operation at a time as each completes (`History.on_complete`): a run that keeps no
+    operations in memory still knows what it left."""
+
+    movements: list[int] = field(default_factory=list)
+    approvals: list[int] = field(default_factory=list)
+
+    def take(self, op: Operation) -> None:
+        if not op.ok:
+            return
+        if op.kind == "add_movement" and isinstance(op.body, dict) and isinstance(op.body.get("movement"), dict):
+            movement_id = str(op.body["movement"].get("id", ""))
+            if movement_id.isdigit():
+                self.movements.append(int(movement_id))
+        elif op.kind == "approve" and str(op.request.get("stocktake_id", "")).isdigit():
+            self.approvals.append(int(op.request["stocktake_id"]))
+
+    def found(self) -> dict[str, list[int]]:
+        return {"movements": list(self.movements), "approvals": list(self.approvals)}
 
 
 def in_words(left: dict[str, Any]) -> str | None:

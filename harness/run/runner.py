@@ -32,7 +32,7 @@ from .context import Budget, FlowContext
 from .flows import FLOWS
 from .preflight import probe_exposure
 from .progress import Progress, ProgressWatch
-from .residue import residue
+from .residue import Residue
 from .target import Target
 
 QUIET_S = 0.5
@@ -85,6 +85,7 @@ class Runner:
         )
         self._detail = ""
         self._hook: Callable[[ListenerRecorder, str], None] | None = None
+        self._residue = Residue()
 
     def _meta(self) -> dict[str, Any]:
         s = self.scenario
@@ -129,7 +130,10 @@ class Runner:
         Locust calls this at test start and drives the counters itself, then calls `finish`.
         """
         self._started, self._t0 = time.time(), time.monotonic()
-        history = History(self.history_path, self._meta(), receipts=False)  # the final check reads the file
+        # the final check reads the file; a live check reads the operations, else none is kept
+        history = History(self.history_path, self._meta(), receipts=False, operations=self.live)
+        self._residue = Residue()
+        history.on_complete(self._residue.take)
         if self.live:
             history.follow_receipts()
         listeners = self.scenario.listeners
@@ -189,7 +193,7 @@ class Runner:
         self.stop.set()
         ctx.fleet.stop()
         left = ctx.cleanup()
-        ctx.history.set_meta(created=ctx.created, left_behind=left, residue=residue(ctx.history.data))
+        ctx.history.set_meta(created=ctx.created, left_behind=left, residue=self._residue.found())
         ctx.history.close()
         return left
 
@@ -272,8 +276,7 @@ class Runner:
 
     def _drain(self, history: History, fleet: ListenerFleet) -> None:
         """Wait for quiescence: no receipt for QUIET_S, bounded by the latency limit after the last write."""
-        ops = history.data.operations
-        last_write = max((op.complete or op.invoke for op in ops), default=history.now())
+        last_write = history.tally.last if history.tally.invoked else history.now()
         cap = last_write + self.scenario.limits.latency_ms / 1000 + 2 * QUIET_S
         seen, quiet_since = fleet.receipts(), history.now()
         while history.now() < cap and not self.hurry.is_set():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.check_file import check_file
-from harness.history import load
+from harness.history import load, parts_of
 from harness.history_file import HISTORY_NAME
 
 SPREAD = """
@@ -56,13 +56,22 @@ def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_pa
     assert {f"viewer-{n}" for n in range(1, 13)} <= _viewers_heard(out)
     delivery = next(c for c in report["checks"] if c["name"] == "missing-event")
     assert delivery["judged"] >= 12 * 16, "every viewer's deliveries were owed and judged"
-    assert sorted(p.name for p in out.iterdir()) == [HISTORY_NAME, "junit.xml", "report.html", "report.json"]
+    parts = ["history.listeners-1.jsonl.zst", "history.listeners-2.jsonl.zst"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([HISTORY_NAME, *parts, "junit.xml", "report.html",
+                                                            "report.json"])  # fmt: skip
+    assert parts_of(out / HISTORY_NAME) == parts, "each worker's file is a part of the history, not copied in"
     segments: list[str] = []
     load(out / HISTORY_NAME, None, segments.append)
     assert segments == ["listener-process-1", "listener-process-2"]
     light, result = check_file(out / HISTORY_NAME)
-    assert light.tally is not None, "the workers' records, folded in at the end, were still read as a stream"
+    assert light.tally is not None, "the workers' records, read in their place, were still read as a stream"
     assert result.verdict == report["verdict"] and result.counts == report["counts"]
+    again = subprocess.run([sys.executable, "-m", "harness.cli", "check", str(out), "--quiet"], timeout=120)
+    assert again.returncode == 0
+    (out / parts[1]).unlink()
+    torn = subprocess.run([sys.executable, "-m", "harness.cli", "check", str(out)], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert torn.returncode == 2 and parts[1] in torn.stderr and "Traceback" not in torn.stderr
 
 
 @pytest.mark.heavy

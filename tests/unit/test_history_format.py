@@ -11,7 +11,7 @@ import pytest
 from harness.checks import check
 from harness.contract import Contract
 from harness.errors import HistoryFormatError
-from harness.history import History, load
+from harness.history import History, load, parse, parts_of, read_meta
 from harness.history_file import HISTORY_NAME, ZSTD_MAGIC, read_text
 from harness.receipt_codec import TEXT_SLOTS
 from harness.records import Observation, fields_of
@@ -117,3 +117,51 @@ def test_a_history_streams_through_a_callback_without_being_kept(tmp_path: Path)
     handed: list[Observation] = []
     data = load(tmp_path / "h.jsonl", handed.append)
     assert data.observations == [] and [o.kind for o in handed] == ["connect"] + ["receipt"] * 5
+
+
+def _with_part(folder: Path, part_name: str = "h.listeners-1.jsonl.zst") -> tuple[Path, list[Observation]]:
+    """A run's history naming one part: a worker's receipts, with text and name ids of its own."""
+    origin = History.now()
+    main = History(folder / "h.jsonl.zst", {"scenario": "parts", "time_origin": origin})
+    main.append(Observation("receipt", origin + 0.1, "counter-1", "1.1", "c", "e", '{"own": 1}'))
+    worker = History(folder / part_name, {"time_origin": origin, "role": "listener-process"}, retain=False)
+    theirs = [Observation("receipt", origin + 0.2 + n, f"viewer-{n}", f"2.{n}", "c", "e", f'{{"n": {n}}}')
+              for n in range(3)]  # fmt: skip
+    for obs in theirs:
+        worker.append(obs)
+    worker.close()
+    main.add_part("listener-process-1", folder / part_name)
+    main.set_meta(quiesced_at=origin + 9)
+    main.close()
+    return folder / "h.jsonl.zst", theirs
+
+
+def test_a_part_is_read_in_its_place_as_a_segment_of_its_own(tmp_path: Path) -> None:
+    """A listener process's file is named, not copied: read where it was named, its compact ids its
+    own (both files number their first text 0), its meta records not the history's."""
+    path, theirs = _with_part(tmp_path)
+    segments: list[str] = []
+    data = load(path, None, segments.append)
+    assert segments == ["listener-process-1"]
+    assert [o.data for o in data.observations] == ['{"own": 1}'] + [o.data for o in theirs]
+    assert [o.listener for o in data.observations[1:]] == ["viewer-0", "viewer-1", "viewer-2"]
+    assert "role" not in data.meta and data.meta["quiesced_at"] > data.meta["time_origin"]
+    assert parts_of(path) == ["h.listeners-1.jsonl.zst"]
+    meta, lines = read_meta(path)
+    assert lines >= 4 + 3, "a part's lines count towards the size of the check"
+
+
+def test_a_missing_or_escaping_part_is_refused_with_its_name(tmp_path: Path) -> None:
+    path, _ = _with_part(tmp_path)
+    (tmp_path / "h.listeners-1.jsonl.zst").unlink()
+    with pytest.raises(HistoryFormatError, match="h.listeners-1.jsonl.zst"):
+        load(path)
+    with pytest.raises(HistoryFormatError, match="h.listeners-1.jsonl.zst"):
+        read_meta(path)
+    hostile = tmp_path / "hostile.jsonl"
+    hostile.write_text(json.dumps({"rec": "meta", "time_origin": 0}) + "\n"
+                       + json.dumps({"rec": "part", "name": "x", "file": "../secret"}) + "\n")  # fmt: skip
+    with pytest.raises(HistoryFormatError, match="not a file name"):
+        load(hostile)
+    with pytest.raises(HistoryFormatError, match="folder beside it"):
+        parse(hostile.read_text().splitlines(keepends=True))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet
 from harness.contract import Contract
-from harness.history import History, HistoryData
+from harness.history import History, HistoryData, load
+from harness.history_file import HISTORY_NAME
 from harness.run.progress import Progress, ProgressWatch
+from harness.run.residue import Residue
 from harness.testing import wait_until
 from tests.histories import healthy, missing
 
@@ -36,17 +39,24 @@ def test_writes_younger_than_the_latency_limit_are_not_judged_yet() -> None:
     assert _watch(data, latency_s=1e9).findings_so_far() == 0
 
 
-def test_failures_count_unanswered_and_server_errors() -> None:
-    data = healthy()
-    first = data.operations[0]
-    data.operations += [
-        replace(first, id=2, type="info", status=None),
-        replace(first, id=3, type="fail", status=503),
-        replace(first, id=4, type="fail", status=409),
-    ]
-    watch = _watch(data)
+def test_failures_count_unanswered_and_server_errors(tmp_path: Path) -> None:
+    """Counted as operations complete: a run that keeps none in memory (`operations=False`, its memory
+    flat however long it plays) still counts them, and still knows what it left in the books."""
+    first = healthy().operations[0]
+    movement = replace(first, id=5, kind="add_movement", body={"movement": {"id": 41}})
+    history = History(tmp_path / HISTORY_NAME, operations=False)
+    left = Residue()
+    history.on_complete(left.take)
+    for op in (first, replace(first, id=2, type="info", status=None), replace(first, id=3, type="fail", status=503),
+               replace(first, id=4, type="fail", status=409), movement):  # fmt: skip
+        history.add_operation(op)
+    history.close()
+    watch = ProgressWatch(history, ListenerFleet(PusherEndpoint("key"), history, "asyncio"), Contract(), 1.0)
     progress = watch.progress(watch.history.now(), None)
-    assert (progress.operations, progress.failures, progress.receipts) == (4, 2, 0)
+    assert (progress.operations, progress.failures, progress.receipts) == (5, 2, 0)
+    assert history.data.operations == [] and not history.whole
+    assert left.found() == {"movements": [41], "approvals": []}
+    assert [op.id for op in load(tmp_path / HISTORY_NAME).operations] == [1, 2, 3, 4, 5]
 
 
 def test_each_count_takes_only_what_was_recorded_since_the_last() -> None:
