@@ -174,7 +174,7 @@ class ListenerProcesses:
         if not self.processes:
             origin = float(self.history.data.meta["time_origin"])
             self.processes = [
-                ListenerProcess(self.endpoint, self._folder() / f"{self._stem()}.listeners-{n + 1}.jsonl.zst", origin)
+                ListenerProcess(self.endpoint, self._folder() / f"listeners-{n + 1}.{self._stem()}.jsonl.zst", origin)
                 for n in range(self.count)
             ]
         process = self.processes[self._placed % len(self.processes)]

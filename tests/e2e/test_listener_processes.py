@@ -56,7 +56,7 @@ def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_pa
     assert {f"viewer-{n}" for n in range(1, 13)} <= _viewers_heard(out)
     delivery = next(c for c in report["checks"] if c["name"] == "missing-event")
     assert delivery["judged"] >= 12 * 16, "every viewer's deliveries were owed and judged"
-    parts = ["history.listeners-1.jsonl.zst", "history.listeners-2.jsonl.zst"]
+    parts = ["listeners-1.history.jsonl.zst", "listeners-2.history.jsonl.zst"]
     assert sorted(p.name for p in out.iterdir()) == sorted([HISTORY_NAME, *parts, "junit.xml", "report.html",
                                                             "report.json"])  # fmt: skip
     assert parts_of(out / HISTORY_NAME) == parts, "each worker's file is a part of the history, not copied in"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.history import load
+from harness.history import load, parts_of
 from harness.history_file import HISTORY_NAME
 from harness.testing import wait_until
 from tests.support import Served
@@ -276,3 +276,33 @@ def test_the_web_ui_tells_the_same_truth_as_the_report(tmp_path: Path) -> None:
     assert page.ok and '"stocksync"' in page.text, "the Sync tab is in the page's template"
     rows = next(e["data"] for e in stats["extended_stats"] if e["key"] == "stocksync")
     assert rows[0] == {"check": "verdict", "judged": "", "findings": "PASS", "note": ""}
+
+
+SPREAD = """
+name = "spread-locust"
+[listeners]
+kind = "asyncio"
+frontend = false
+processes = 2
+[run]
+operations = 200
+duration_s = 30
+"""
+
+
+def test_workers_listener_processes_send_their_parts_to_the_master(tmp_path: Path) -> None:
+    """Each Locust worker spreads its viewers over two listener processes, whose files are parts of
+    its history: they travel with it to the master, lie beside it in the report folder, and read."""
+    scenario = tmp_path / "spread.toml"
+    scenario.write_text(SPREAD)
+    flags = ("--sync-scenario", str(scenario), "--sync-listener-kind", "asyncio", "--sync-listeners", "6")
+    returncode, err = _distributed(tmp_path, 2, *flags)
+    folder, report = _report(tmp_path / "r")
+    assert returncode == 0, (report["findings"][:3], err[-3000:])
+    histories = sorted(folder.glob("history-*.jsonl.zst"))
+    parts = [part for history in histories for part in parts_of(history)]
+    assert len(histories) == 2 and len(parts) == 4 and all((folder / part).is_file() for part in parts)
+    for history in histories:
+        heard = {o.listener for o in load(history).observations if o.kind == "receipt"}
+        assert len(heard) == 6, "every worker's viewers, heard in its listener processes, are in its history"
+    assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0

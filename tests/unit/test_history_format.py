@@ -119,7 +119,7 @@ def test_a_history_streams_through_a_callback_without_being_kept(tmp_path: Path)
     assert data.observations == [] and [o.kind for o in handed] == ["connect"] + ["receipt"] * 5
 
 
-def _with_part(folder: Path, part_name: str = "h.listeners-1.jsonl.zst") -> tuple[Path, list[Observation]]:
+def _with_part(folder: Path, part_name: str = "listeners-1.h.jsonl.zst") -> tuple[Path, list[Observation]]:
     """A run's history naming one part: a worker's receipts, with text and name ids of its own."""
     origin = History.now()
     main = History(folder / "h.jsonl.zst", {"scenario": "parts", "time_origin": origin})
@@ -146,17 +146,17 @@ def test_a_part_is_read_in_its_place_as_a_segment_of_its_own(tmp_path: Path) -> 
     assert [o.data for o in data.observations] == ['{"own": 1}'] + [o.data for o in theirs]
     assert [o.listener for o in data.observations[1:]] == ["viewer-0", "viewer-1", "viewer-2"]
     assert "role" not in data.meta and data.meta["quiesced_at"] > data.meta["time_origin"]
-    assert parts_of(path) == ["h.listeners-1.jsonl.zst"]
+    assert parts_of(path) == ["listeners-1.h.jsonl.zst"]
     meta, lines = read_meta(path)
     assert lines >= 4 + 3, "a part's lines count towards the size of the check"
 
 
 def test_a_missing_or_escaping_part_is_refused_with_its_name(tmp_path: Path) -> None:
     path, _ = _with_part(tmp_path)
-    (tmp_path / "h.listeners-1.jsonl.zst").unlink()
-    with pytest.raises(HistoryFormatError, match="h.listeners-1.jsonl.zst"):
+    (tmp_path / "listeners-1.h.jsonl.zst").unlink()
+    with pytest.raises(HistoryFormatError, match="listeners-1.h.jsonl.zst"):
         load(path)
-    with pytest.raises(HistoryFormatError, match="h.listeners-1.jsonl.zst"):
+    with pytest.raises(HistoryFormatError, match="listeners-1.h.jsonl.zst"):
         read_meta(path)
     hostile = tmp_path / "hostile.jsonl"
     hostile.write_text(json.dumps({"rec": "meta", "time_origin": 0}) + "\n"
