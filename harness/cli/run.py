@@ -204,7 +204,8 @@ def check_command(
     quiet: bool,
 ) -> None:
     """Re-check a recorded HISTORY_FILE (or the report folder holding it) offline, against the contract
-    and latency limit it recorded. Compressed (.zst) and plain histories both read.
+    and latency limit it recorded. Compressed (.zst) and plain histories both read; the parts a
+    history names (its listener processes' files) are read from beside it.
 
     Exit 0 pass, 1 findings, 3 inconclusive (e.g. a history with nothing in it), 2 usage error.
     """
