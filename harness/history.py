@@ -66,9 +66,10 @@ class History:
         when its fleet stops, so the process stays the same size however long the run. `receipts=False`
         keeps everything but the bulk, receipts and snapshots (a page's lines, loaded again on every
         reconnect): a run's history, whose live check takes the receipts as they come
-        (`follow_receipts`) and whose final check reads the file. `operations=False` keeps no operation
-        either (a few KB each, with its request and answer): a run with no live check, so its memory
-        stays flat however long it plays; `tally` and `on_complete` tell it what it needs of them.
+        (`follow`) and whose final check reads the file. `operations=False` keeps no operation
+        either (a few KB each, with its request and answer): a run's, whose live check takes them as
+        they come (`follow`) and folds each once settled, so its memory stays flat however long it
+        plays; `tally` and `on_complete` tell the run what it needs of them.
         A history with no file keeps everything."""
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -79,7 +80,8 @@ class History:
         self._retain = retain
         self._keep_receipts = receipts or path is None
         self._keep_operations = retain and (operations or path is None)
-        self._fresh: list[Observation] | None = None
+        self._fresh: list[Observation] | None = None  # followed (`follow`): receipts not kept,
+        self._fresh_ops: list[Operation] | None = None  # and every operation, until taken
         self._flushed = 0.0
         self.path = path
         self.data.meta.setdefault("time_origin", time.monotonic())
@@ -145,6 +147,8 @@ class History:
     def _invoked(self, op: Operation) -> None:
         if self._keep_operations:
             self.data.operations.append(op)
+        if self._fresh_ops is not None:
+            self._fresh_ops.append(op)
         self.tally.invoked += 1
         self.tally.last = max(self.tally.last, op.invoke)
         self._write({"rec": "op", "type": "invoke", **_invoke_fields(op)})
@@ -197,18 +201,27 @@ class History:
         with self._lock:
             self._write({"rec": "segment", "name": name})
 
-    def follow_receipts(self) -> None:
-        """From now on, receipts not kept are held until `take_receipts`: for the one live check."""
+    def follow(self) -> None:
+        """From now on, every operation (as invoked: its completion comes on the same object) and
+        the receipts not kept are held until taken: for the one live check, which folds them."""
         with self._lock:
             if self._fresh is None:
-                self._fresh = []
+                self._fresh, self._fresh_ops = [], []
 
     def take_receipts(self) -> list[Observation]:
-        """The receipts not kept, recorded since the last call (after `follow_receipts`)."""
+        """The receipts not kept, recorded since the last call (after `follow`)."""
         with self._lock:
             if self._fresh is None:
                 return []
             taken, self._fresh = self._fresh, []
+        return taken
+
+    def take_operations(self) -> list[Operation]:
+        """The operations invoked since the last call (after `follow`)."""
+        with self._lock:
+            if self._fresh_ops is None:
+                return []
+            taken, self._fresh_ops = self._fresh_ops, []
         return taken
 
     def set_meta(self, **meta: Any) -> None:

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import Contract
 from ..history import HistoryData
-from .access import check_access
 from .findings import NAMES, Finding
 from .latency import Latencies, latency_stats, merged
 from .model import LineReceipts, Receipt
-from .parts import Part, all_listeners, timed
-from .routing import check_rejections
-from .sizes import check_response_sizes
+from .over_operations import LineReceiptsOf, OperationChecks, refused_triggers
+from .parts import Part, all_listeners
 from .verdict import PASS, decide
-from .writes import check_failed_writes, check_refusals
 
 DEFAULT_LATENCY_LIMIT_MS = 2000
-LineReceiptsOf = Callable[[set[Any]], Iterable[Receipt]]
-"""The receipts about some lines (write-despite-error asks only when a write failed)."""
 
 
 @dataclass
@@ -109,43 +103,20 @@ def history_checks(
     seconds: dict[str, float],
     receipts: LineReceiptsOf | None = None,
 ) -> list[Finding]:
-    """The checks over operations and the servers' own observations, given the listeners' `part`
-    (whose findings some of them build on; its `judged` is added to). `receipts`: those about some
-    lines, for write-despite-error; by default, the ones `history` holds. The live check runs these
-    on the record so far without its receipts: write-despite-error then judges by the re-read only."""
-    judged = part.judged
-    findings: list[Finding] = []
-    started = time.perf_counter()
-    findings.extend(check_rejections(history, judged))
+    """The checks over operations and the servers' own observations (`over_operations`), given the
+    listeners' `part` (whose missing events some of them build on; its `judged` is added to).
+    `receipts`: those about some lines, for write-despite-error; by default, the ones `history`
+    holds."""
     missing = {f.operation for f in part.findings if f.name == "missing-event" and f.operation is not None}
-    refused = {str(o.event) for o in history.of_kind("trigger-rejected")}
-    findings.extend(check_response_sizes(history, missing, refused, judged))
-    started = timed(seconds, ("oversize-payload", "payload-near-limit"), started)
-    findings.extend(check_access(history, judged))
-    started = timed(seconds, ("server-error", "cross-hotel-access", "locked-write-accepted"), started)
-    findings.extend(check_refusals(history, judged))
-    started = timed(seconds, ("writes-refused",), started)
+    refused = refused_triggers(history)
+    checks = OperationChecks()
+    for op in history.operations:
+        checks.note(op)
+    for op in history.operations:
+        checks.answered(op)
+        checks.settled(op, op.id in missing, refused)
     line_receipts = receipts or (lambda lines: _line_receipts(history, contract, lines))
-    findings.extend(check_failed_writes(history, line_receipts, judged))
-    timed(seconds, ("write-despite-error",), started)
-    findings.extend(_recorded(history))
-    judged["public-channel-exposure"] += len(history.meta.get("exposure_probed") or [])
+    findings = checks.findings(history, line_receipts, part.judged)
+    for name, spent in checks.seconds.items():
+        seconds[name] = seconds.get(name, 0.0) + spent
     return findings
-
-
-def _recorded(history: HistoryData) -> list[Finding]:
-    """Findings the runner observed directly (security probes); kept as recorded."""
-    out = []
-    for obs in history.of_kind("warning"):
-        if isinstance(obs.data, dict) and obs.data.get("name") in NAMES:
-            out.append(
-                Finding(
-                    obs.data["name"],
-                    obs.data.get("message", ""),
-                    obs.channel,
-                    obs.event,
-                    listener=obs.listener,
-                    times={"at": obs.time},
-                )
-            )
-    return out

@@ -3,12 +3,12 @@
 Each counts what it judged: every operation for server-error, every call made with another
 hotel's data for cross-hotel-access, every write invoked after its stocktake's approval for
 locked-write-accepted. A run that tried none of these says so ("not judged"), never green.
+Judged one operation at a time, so a live check folds each write once and keeps none.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 from ..contract import WRITE_KINDS
 from ..history import HistoryData, Operation
@@ -31,18 +31,29 @@ def probe_note(op: Operation) -> str:
 LOCKABLE = tuple(kind for kind in WRITE_KINDS if kind not in ("approve", "delete_stocktake", "create_stocktake"))
 
 
-def approvals(history: HistoryData, started: bool = False) -> dict[int, float]:
-    """When each stocktake was first approved (the approve's completion: later writes are locked),
-    or, with `started`, when the first successful approve was sent (writes answered after it may
-    have landed on either side of the lock)."""
-    approved_at: dict[int, float] = {}
-    for op in history.operations:
+class Approvals:
+    """When each stocktake was first approved: its completion (later writes are locked) and when it
+    was sent (writes answered after it may have landed on either side of the lock). Noted as each
+    approve completes, before the writes around it are judged: an approve that matters to a write
+    completed before that write settled."""
+
+    def __init__(self) -> None:
+        self.completed: dict[int, float] = {}
+        self.sent: dict[int, float] = {}
+
+    def note(self, op: Operation) -> None:
         if op.kind == "approve" and op.ok and op.complete is not None:
             sid = stocktake_of(op)
-            at = op.invoke if started else op.complete
             if sid is not None:
-                approved_at[sid] = min(approved_at.get(sid, at), at)
-    return approved_at
+                self.completed[sid] = min(self.completed.get(sid, op.complete), op.complete)
+                self.sent[sid] = min(self.sent.get(sid, op.invoke), op.invoke)
+
+    @classmethod
+    def of(cls, history: HistoryData) -> Approvals:
+        approvals = cls()
+        for op in history.operations:
+            approvals.note(op)
+        return approvals
 
 
 def after_lock(op: Operation, approved_at: dict[int, float]) -> float | None:
@@ -52,41 +63,55 @@ def after_lock(op: Operation, approved_at: dict[int, float]) -> float | None:
     return locked if op.kind in LOCKABLE and locked is not None and op.invoke > locked else None
 
 
-def check_access(history: HistoryData, judged: Counter[str]) -> Iterator[Finding]:
-    approved_at = approvals(history)
-    for op in history.operations:
+class AccessCheck:
+    """server-error, cross-hotel-access and locked-write-accepted, one operation at a time (`take`)."""
+
+    NAMES = ("server-error", "cross-hotel-access", "locked-write-accepted")
+
+    def __init__(self, approvals: Approvals) -> None:
+        self.approvals = approvals
+        self.judged: Counter[str] = Counter()
+        self.found: list[Finding] = []
+
+    def take(self, op: Operation) -> None:
         times = {"invoke": op.invoke, "complete": op.complete or op.invoke}
-        judged["server-error"] += 1
+        self.judged["server-error"] += 1
         if op.type == "info" or (op.status is not None and op.status >= 500):
-            yield Finding(
-                "server-error",
-                f"operation {op.id} ({op.kind}{probe_note(op)}) "
-                + (f"answered {op.status}: {words(op.body)}" if op.status else f"never answered: {op.error}"),
-                operation=op.id,
-                expected="a 2xx or 4xx answer",
-                actual={"status": op.status, "body": op.body} if op.status else op.error,
-                times=times,
-            )
-        if op.actor_hotel != op.hotel:
-            judged["cross-hotel-access"] += 1
-            if op.ok:
-                yield Finding(
-                    "cross-hotel-access",
-                    f"{op.actor} of {op.actor_hotel} was allowed {op.kind} on {op.hotel}'s data",
+            self.found.append(
+                Finding(
+                    "server-error",
+                    f"operation {op.id} ({op.kind}{probe_note(op)}) "
+                    + (f"answered {op.status}: {words(op.body)}" if op.status else f"never answered: {op.error}"),
                     operation=op.id,
-                    expected="404",
-                    actual=op.status,
+                    expected="a 2xx or 4xx answer",
+                    actual={"status": op.status, "body": op.body} if op.status else op.error,
                     times=times,
                 )
-        locked = after_lock(op, approved_at)
-        if locked is not None:
-            judged["locked-write-accepted"] += 1
+            )
+        if op.actor_hotel != op.hotel:
+            self.judged["cross-hotel-access"] += 1
             if op.ok:
-                yield Finding(
-                    "locked-write-accepted",
-                    f"operation {op.id} ({op.kind}) changed stocktake {stocktake_of(op)} after it was approved",
-                    operation=op.id,
-                    expected="409 (locked)",
-                    actual=op.status,
-                    times={**times, "approved": locked},
+                self.found.append(
+                    Finding(
+                        "cross-hotel-access",
+                        f"{op.actor} of {op.actor_hotel} was allowed {op.kind} on {op.hotel}'s data",
+                        operation=op.id,
+                        expected="404",
+                        actual=op.status,
+                        times=times,
+                    )
+                )
+        locked = after_lock(op, self.approvals.completed)
+        if locked is not None:
+            self.judged["locked-write-accepted"] += 1
+            if op.ok:
+                self.found.append(
+                    Finding(
+                        "locked-write-accepted",
+                        f"operation {op.id} ({op.kind}) changed stocktake {stocktake_of(op)} after it was approved",
+                        operation=op.id,
+                        expected="409 (locked)",
+                        actual=op.status,
+                        times={**times, "approved": locked},
+                    )
                 )

@@ -1,70 +1,98 @@
 """The final checker, run as the record grows: what Locust's live rows and the CLI's progress show.
 
-The listeners' checks are the stream (`stream.py`), fed only what was appended since the last
-update, so each receipt is judged once and the settled writes are folded away. The checks over
-operations and the servers' own observations (`history_checks`) are re-run: they are linear in
-the writes, not the receipts, and a finding of theirs (a 5xx, a cross-hotel read) is known the
-moment it is recorded. Their findings and the stream's are the ones the report shows. An hour's
-writes make a re-run cost seconds, so they are re-run only when at least SHARE_INVERSE times its
-last cost has passed: at most 1/SHARE_INVERSE of a core, however long the run.
+Fed only what was recorded since the last update, and folding what has settled, so a long run's
+live check holds the writes in flight, not the run. The listeners' checks are the stream
+(`stream.py`): each receipt is judged once. The checks over operations (`over_operations`) judge
+each operation when it is answered (a 5xx shows at once) and once its delivery has settled in the
+stream (whether its event went missing is known by then), and keep of it only what a later
+judgement needs. Their findings and the
+stream's are the ones the report shows: the same rules, taken at the same moments.
 """
 
 from __future__ import annotations
 
-import time
-from collections import Counter
-
 from ..contract import Contract
-from ..history import History, HistoryData, Observation
-from . import history_checks
+from ..history import History, HistoryData, Observation, Operation
 from .findings import NAMES, Finding
+from .over_operations import OperationChecks
 from .parts import Part
-from .stream import Closed, ListenerStream
-
-SHARE_INVERSE = 20
+from .stream import GRACE_S, Closed, ListenerStream
 
 
 class LiveCheck:
     def __init__(self, contract: Contract, limit_s: float, history: History) -> None:
-        """Follows `history`'s receipts when it does not keep them (a run's, see `History`)."""
+        """Follows `history` (`History.follow`): its operations and the receipts it does not keep."""
         self.contract = contract
         self.stream = ListenerStream(contract, limit_s, history.data.meta)
-        history.follow_receipts()
+        history.follow()
+        self.operations = OperationChecks()
+        self._unanswered: list[Operation] = []  # taken, not yet answered,
+        self._unsettled: list[Operation] = []  # answered, delivery not yet settled: the writes in flight
+        self._missing: set[int] = set()  # pending writes whose event the stream found missing
+        self._stream_seen = 0  # the stream's findings looked at for those
         self._others: list[Observation] = []  # every observation but receipts and the truth
-        self._seen_ops = self._seen_obs = 0
+        self._refused = False  # the Pusher server refused a trigger
+        self._seen_obs = 0
         self.findings: list[Finding] = []  # errors and warnings so far, from every check, and the due ones
         self.judged: dict[str, int] = {}
-        self._history_found: list[Finding] = []  # the last re-run of `history_checks`: its findings,
-        self._history_judged: Counter[str] = Counter()  # what it judged,
-        self._next_run = 0.0  # and when the next may start (perf_counter)
 
     def update(self, history: History, now: float | None) -> list[Closed]:
         """Take what was recorded since the last update; the changes whose window has closed by `now`
         (None: the record is complete, every change closes)."""
         data = history.data
-        ops, observations = data.operations[self._seen_ops :], data.observations[self._seen_obs :]
-        self._seen_ops += len(ops)
+        observations = data.observations[self._seen_obs :]
         self._seen_obs += len(observations)
+        ops = history.take_operations()
         self.stream.feed(ops, observations + history.take_receipts())
-        self._others.extend(o for o in observations if o.kind not in ("receipt", "truth"))
+        self._unanswered.extend(ops)
+        others = [o for o in observations if o.kind not in ("receipt", "truth")]
+        self._others.extend(others)
+        self._refused = self._refused or any(o.kind == "trigger-rejected" for o in others)
         if now is None:
             self.stream.finish()
         else:
             self.stream.advance(now)
+        self._fold(finished=now is None)
         part = Part(self.stream.totals.findings + self.stream.due(), judged=self.stream.judged())
-        started = time.perf_counter()
-        if now is None or started >= self._next_run:
-            others = HistoryData(data.meta, data.operations[: self._seen_ops], list(self._others))
-            before = Counter(part.judged)
-            self._history_found = history_checks(others, self.contract, part, {})
-            self._history_judged = part.judged - before
-            self._next_run = started + SHARE_INVERSE * (time.perf_counter() - started)
-        else:
-            part.judged.update(self._history_judged)
-        self.findings = part.findings + self._history_found
+        observed = HistoryData(data.meta, [], self._others)
+        self.findings = part.findings + self.operations.findings(observed, lambda lines: [], part.judged)
         self.judged = {name: part.judged.get(name, 0) for name in NAMES}
         closed, self.stream.closed = self.stream.closed, []
         return closed
+
+    def _fold(self, finished: bool) -> None:
+        """Each operation is judged when answered (`OperationChecks.answered`; every approval
+        answered by then noted first), and again once its delivery has settled in the stream
+        (`settled`), then let go. With no write-despite-error receipts: those the live check does
+        not hold, so it judges by the re-read only."""
+        answered, unanswered = [], []
+        for op in self._unanswered:  # an answer lands from another thread: each op is looked at once
+            (answered if finished or op.type != "invoke" else unanswered).append(op)
+        self._unanswered = unanswered
+        for op in answered:
+            self.operations.note(op)
+        for op in answered:
+            self.operations.answered(op)
+        self._unsettled.extend(answered)
+        found = self.stream.totals.findings
+        for f in found[self._stream_seen :]:
+            if f.name == "missing-event" and f.operation is not None:
+                self._missing.add(f.operation)
+        self._stream_seen = len(found)
+        settled_before = self.stream.frontier - self.stream.limit - GRACE_S
+        waiting = []
+        for op in self._unsettled:
+            if finished or (op.complete is not None and op.complete < settled_before):
+                self.operations.settled(op, op.id in self._missing, self._refused)
+                self._missing.discard(op.id)
+            else:
+                waiting.append(op)
+        self._unsettled = waiting
+
+    @property
+    def in_flight(self) -> int:
+        """Operations taken and not yet settled: what the live check holds of the run's writes."""
+        return len(self._unanswered) + len(self._unsettled)
 
     @property
     def errors(self) -> list[Finding]:

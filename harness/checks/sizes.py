@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
-from ..history import HistoryData
+from ..history import Operation
 from .findings import Finding
 
 MAX_EVENT_BYTES = 10_240
@@ -36,29 +35,40 @@ def _largest_list(value: Any) -> list[Any]:
     return []
 
 
-def check_response_sizes(
-    history: HistoryData, missing_ops: set[int], refused_events: set[str], judged: Counter[str]
-) -> Iterator[Finding]:
-    for op in history.operations:
+class SizeCheck:
+    """oversize-payload and payload-near-limit, one operation at a time (`take`), once its delivery
+    has settled: whether its event went missing is known by then."""
+
+    NAMES = ("oversize-payload", "payload-near-limit")
+
+    def __init__(self) -> None:
+        self.judged: Counter[str] = Counter()
+        self.found: list[Finding] = []
+
+    def take(self, op: Operation, missing: bool, refused: bool) -> None:
+        """`missing`: its event never came; `refused`: the Pusher server refused some trigger (which
+        says so itself, so a size is not the cause to name)."""
         if not op.ok or op.body is None:
-            continue
+            return
         size = _size(op.body)
-        judged["payload-near-limit"] += 1
-        if op.id in missing_ops:
-            judged["oversize-payload"] += 1
-            if size > MAX_EVENT_BYTES and not refused_events:
-                yield Finding(
-                    "oversize-payload",
-                    f"the {op.kind} response of operation {op.id} is {size / 1024:.1f} KB, and its event never came: "
-                    f"Pusher refuses events over {MAX_EVENT_BYTES // 1024} KB",
-                    operation=op.id,
-                    expected=f"<= {MAX_EVENT_BYTES} bytes",
-                    actual=f"{size} bytes",
-                    times={"invoke": op.invoke, "complete": op.complete or op.invoke},
+        self.judged["payload-near-limit"] += 1
+        if missing:
+            self.judged["oversize-payload"] += 1
+            if size > MAX_EVENT_BYTES and not refused:
+                self.found.append(
+                    Finding(
+                        "oversize-payload",
+                        f"the {op.kind} response of operation {op.id} is {size / 1024:.1f} KB, and its event never "
+                        f"came: Pusher refuses events over {MAX_EVENT_BYTES // 1024} KB",
+                        operation=op.id,
+                        expected=f"<= {MAX_EVENT_BYTES} bytes",
+                        actual=f"{size} bytes",
+                        times={"invoke": op.invoke, "complete": op.complete or op.invoke},
+                    )
                 )
-                continue
+                return
         if NEAR_SHARE * MAX_EVENT_BYTES < size <= MAX_EVENT_BYTES:
-            yield _near_limit(op.id, op.kind, op.body, size, op.invoke)
+            self.found.append(_near_limit(op.id, op.kind, op.body, size, op.invoke))
 
 
 def _near_limit(op_id: int, kind: str, body: Any, size: int, at: float) -> Finding:

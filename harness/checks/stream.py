@@ -93,6 +93,7 @@ class ListenerStream:
         self.closed: list[Closed] = []  # changes judged, not yet taken by the live feed
         self.latest: LatestLines = {}
         self._forget_at = -math.inf
+        self.frontier = -math.inf  # taken up to here: a write whose window + GRACE_S ended before has settled
         self._buffer: list[Observation] = []
         self._waiting: list[Operation] = []  # not yet admitted, by invoke
         self._subs: dict[str, dict[str, list[Interval]]] = {}  # channel -> listener -> subscriptions
@@ -128,6 +129,7 @@ class ListenerStream:
     def _run(self, frontier: float, finished: bool) -> None:
         """The hot loop: a receipt costs a few dictionary looks-ups; timers and admissions are checked
         inline, and called only when one is due."""
+        self.frontier = max(self.frontier, frontier)
         self._buffer.sort(key=lambda o: o.time)
         cut = bisect.bisect_left(self._buffer, frontier, key=lambda o: o.time)
         ready, self._buffer = self._buffer[:cut], self._buffer[cut:]

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..contract import WRITE_KINDS
 from ..history import HistoryData, Operation
-from .access import LOCKABLE, approvals, probe_note, words
+from .access import LOCKABLE, Approvals, probe_note, words
 from .findings import Finding
 from .model import Receipt, stocktake_of
 
@@ -42,61 +43,167 @@ def expected_to_succeed(op: Operation, approval_sent: dict[int, float]) -> bool:
 def counted_on(history: HistoryData) -> list[Operation]:
     """The writes the run counted on that have an outcome (answered, or known lost): what
     writes-refused judges and the verdict's share of successful writes is taken over."""
-    approved_at = approvals(history, started=True)
-    return [op for op in history.operations if op.type != "invoke" and expected_to_succeed(op, approved_at)]
+    approvals = Approvals.of(history)
+    return [op for op in history.operations if _counted(op, approvals)]
 
 
-def check_refusals(history: HistoryData, judged: Counter[str]) -> Iterator[Finding]:
-    attempts: Counter[str] = Counter()
-    refused: dict[tuple[str, int], list[Operation]] = defaultdict(list)
-    for op in counted_on(history):
-        attempts[op.kind] += 1
+def _counted(op: Operation, approvals: Approvals) -> bool:
+    return op.type != "invoke" and expected_to_succeed(op, approvals.sent)
+
+
+@dataclass
+class _Refused:
+    """The writes of one (kind, status) refused: how many, the first few in the server's words, when."""
+
+    count: int
+    first_op: int
+    first: float
+    last: float
+    samples: list[str] = field(default_factory=list)
+
+
+class RefusalCheck:
+    """writes-refused, one operation at a time (`take`): one finding per (kind, status)."""
+
+    NAMES = ("writes-refused",)
+
+    def __init__(self, approvals: Approvals) -> None:
+        self.approvals = approvals
+        self.attempts: Counter[str] = Counter()
+        self.refused: dict[tuple[str, int], _Refused] = {}
+
+    def take(self, op: Operation) -> None:
+        if not _counted(op, self.approvals):
+            return
+        self.attempts[op.kind] += 1
         if op.status is not None and 400 <= op.status < 500:
-            refused[(op.kind, op.status)].append(op)
-    judged["writes-refused"] += sum(attempts.values())
-    for (kind, status), ops in sorted(refused.items()):
-        share = len(ops) / attempts[kind]
-        samples = [words(op.body) for op in ops[:SAMPLES]]
-        yield Finding(
-            "writes-refused",
-            f"{len(ops)} of {attempts[kind]} {kind} writes ({share:.0%}) answered {status}: {samples[0]}",
-            operation=ops[0].id,
-            expected="2xx",
-            actual={"status": status, "count": len(ops), "share": round(share, 3), "samples": samples},
-            times={"first": ops[0].invoke, "last": ops[-1].invoke},
-        )
+            seen = self.refused.get((op.kind, op.status))
+            if seen is None:
+                seen = self.refused[(op.kind, op.status)] = _Refused(0, op.id, op.invoke, op.invoke)
+            seen.count += 1
+            seen.last = op.invoke
+            if len(seen.samples) < SAMPLES:
+                seen.samples.append(words(op.body))
 
-
-def check_failed_writes(
-    history: HistoryData, receipts: Callable[[set[Any]], Iterable[Receipt]], judged: Counter[str]
-) -> Iterator[Finding]:
-    """`receipts` (the receipts about some lines) is asked for only when a write failed: most runs
-    have none, and reading every receipt again would cost a large run's check a second pass."""
-    line_writes = [op for op in history.operations if op.kind in ("patch_line", "add_movement", "create_stocktake")]
-    failed = [op for op in line_writes if op.type == "info" or (op.status or 0) >= 500]
-    judged["write-despite-error"] += len(line_writes)  # each write's outcome is held against the re-read
-    if not failed:
-        return
-    truth = _truth_lines(history)
-    explained = _explained_movements(history)
-    by_line: dict[Any, list[Receipt]] = defaultdict(list)
-    for r in sorted(receipts({op.request.get("line_id") for op in failed} - {None}), key=lambda r: r.time):
-        by_line[r.payload.line_id].append(r)
-    for op in failed:
-        shown = _visible(history, op, truth, by_line.get(op.request.get("line_id"), []), explained)
-        if shown is not None:
-            answer = f"answered {op.status}" if op.status is not None else f"never answered ({op.error})"
-            yield Finding(
-                "write-despite-error",
-                f"operation {op.id} ({op.kind}{probe_note(op)}) {answer}, yet its change is visible: {shown['seen']}",
-                channel=shown.get("channel"),
-                event=shown.get("event"),
-                operation=op.id,
-                listener=shown.get("listener"),
-                expected="no effect from a write that failed",
-                actual={"request": op.request.get("body"), "answer": op.status or op.error, **shown},
-                times={"invoke": op.invoke, "complete": op.complete or op.invoke},
+    def findings(self, judged: Counter[str]) -> list[Finding]:
+        judged["writes-refused"] += sum(self.attempts.values())
+        found = []
+        for (kind, status), seen in sorted(self.refused.items()):
+            share = seen.count / self.attempts[kind]
+            found.append(
+                Finding(
+                    "writes-refused",
+                    f"{seen.count} of {self.attempts[kind]} {kind} writes ({share:.0%}) answered {status}: "
+                    f"{seen.samples[0]}",
+                    operation=seen.first_op,
+                    expected="2xx",
+                    actual={"status": status, "count": seen.count, "share": round(share, 3), "samples": seen.samples},
+                    times={"first": seen.first, "last": seen.last},
+                )
             )
+        return found
+
+
+class FailedWriteCheck:
+    """write-despite-error. `take` keeps of each operation only what the judgement needs: the failed
+    line writes, the movements successful writes explain, and the listings of stocktakes; `findings`
+    judges them at the end, when the truth (the lines re-read) is known."""
+
+    NAMES = ("write-despite-error",)
+    LINE_WRITES = ("patch_line", "add_movement", "create_stocktake")
+
+    def __init__(self) -> None:
+        self.line_writes = 0
+        self.failed: list[Operation] = []
+        self.explained: set[Any] = set()
+        self.listings: list[Operation] = []
+
+    def take(self, op: Operation) -> None:
+        if (
+            op.ok
+            and op.kind == "add_movement"
+            and isinstance(op.body, dict)
+            and isinstance(op.body.get("movement"), dict)
+        ):
+            self.explained.add(op.body["movement"].get("id"))
+        if op.ok and op.kind == "list_stocktakes" and isinstance(op.body, list):
+            self.listings.append(op)
+        if op.kind in self.LINE_WRITES:
+            self.line_writes += 1
+            if op.type == "info" or (op.status or 0) >= 500:
+                self.failed.append(op)
+
+    def findings(
+        self, history: HistoryData, receipts: Callable[[set[Any]], Iterable[Receipt]], judged: Counter[str]
+    ) -> list[Finding]:
+        """`receipts` (the receipts about some lines) is asked for only when a write failed: most runs
+        have none, and reading every receipt again would cost a large run's check a second pass.
+        `history`: its truth observations (the lines re-read after quiescence)."""
+        judged["write-despite-error"] += self.line_writes  # each write's outcome is held against the re-read
+        if not self.failed:
+            return []
+        truth = _truth_lines(history)
+        by_line: dict[Any, list[Receipt]] = defaultdict(list)
+        for r in sorted(receipts({op.request.get("line_id") for op in self.failed} - {None}), key=lambda r: r.time):
+            by_line[r.payload.line_id].append(r)
+        found = []
+        for op in self.failed:
+            shown = self._visible(op, truth, by_line.get(op.request.get("line_id"), []))
+            if shown is not None:
+                answer = f"answered {op.status}" if op.status is not None else f"never answered ({op.error})"
+                found.append(
+                    Finding(
+                        "write-despite-error",
+                        f"operation {op.id} ({op.kind}{probe_note(op)}) {answer}, yet its change is visible: "
+                        f"{shown['seen']}",
+                        channel=shown.get("channel"),
+                        event=shown.get("event"),
+                        operation=op.id,
+                        listener=shown.get("listener"),
+                        expected="no effect from a write that failed",
+                        actual={"request": op.request.get("body"), "answer": op.status or op.error, **shown},
+                        times={"invoke": op.invoke, "complete": op.complete or op.invoke},
+                    )
+                )
+        return found
+
+    def _visible(
+        self, op: Operation, truth: dict[Any, dict[str, Any]], receipts: list[Receipt]
+    ) -> dict[str, Any] | None:
+        sent = _object(op.request.get("body"))
+        if op.kind == "create_stocktake":
+            return self._stored_period(op, sent)
+        if op.kind == "patch_line":
+            line = truth.get(op.request.get("line_id"))
+            if line is not None and _same_values(sent, line, LINE_FIELDS):
+                return {"seen": "the line re-read after the run holds the values it sent", "re-read": line}
+            for r in receipts:
+                line = _object(_object(r.payload.data).get("line"))
+                if r.time > op.invoke and _same_values(sent, line, LINE_FIELDS):
+                    return _delivered(r, "an event carried the values it sent")
+            return None
+        for r in receipts:
+            movement = _object(_object(r.payload.data).get("movement"))
+            if (
+                r.time > op.invoke
+                and movement.get("id") not in self.explained
+                and movement.get("movement_type") == sent.get("movement_type")
+                and _same_values(sent, movement, ("quantity",))
+            ):
+                return _delivered(r, "an event no successful write explains carried the movement it sent")
+        return None
+
+    def _stored_period(self, op: Operation, sent: dict[str, Any]) -> dict[str, Any] | None:
+        """A create that failed, yet a later listing holds more stocktakes for its period than one."""
+        for later in self.listings:
+            if later.invoke > op.invoke:
+                same = [
+                    s for s in later.body if isinstance(s, dict) and s.get("period_start") == sent.get("period_start")
+                ]
+                if len(same) > 1:
+                    return {"seen": f"a later listing holds {len(same)} stocktakes for {sent.get('period_start')}",
+                            "re-read": same}  # fmt: skip
+        return None
 
 
 def _truth_lines(history: HistoryData) -> dict[Any, dict[str, Any]]:
@@ -107,17 +214,6 @@ def _truth_lines(history: HistoryData) -> dict[Any, dict[str, Any]]:
                 if isinstance(line, dict) and "id" in line:
                     lines[line["id"]] = line
     return lines
-
-
-def _explained_movements(history: HistoryData) -> set[Any]:
-    return {
-        op.body["movement"].get("id")
-        for op in history.operations
-        if op.ok
-        and op.kind == "add_movement"
-        and isinstance(op.body, dict)
-        and isinstance(op.body.get("movement"), dict)
-    }
 
 
 def _number(value: Any) -> Decimal | None:
@@ -132,44 +228,6 @@ def _same_values(sent: dict[str, Any], seen: dict[str, Any], fields: Iterable[st
     return bool(wanted) and all(
         f in seen and _number(sent[f]) is not None and _number(seen[f]) == _number(sent[f]) for f in wanted
     )
-
-
-def _visible(
-    history: HistoryData, op: Operation, truth: dict[Any, dict[str, Any]], receipts: list[Receipt], explained: set[Any]
-) -> dict[str, Any] | None:
-    sent = _object(op.request.get("body"))
-    if op.kind == "create_stocktake":
-        return _stored_period(history, op, sent)
-    if op.kind == "patch_line":
-        line = truth.get(op.request.get("line_id"))
-        if line is not None and _same_values(sent, line, LINE_FIELDS):
-            return {"seen": "the line re-read after the run holds the values it sent", "re-read": line}
-        for r in receipts:
-            line = _object(_object(r.payload.data).get("line"))
-            if r.time > op.invoke and _same_values(sent, line, LINE_FIELDS):
-                return _delivered(r, "an event carried the values it sent")
-        return None
-    for r in receipts:
-        movement = _object(_object(r.payload.data).get("movement"))
-        if (
-            r.time > op.invoke
-            and movement.get("id") not in explained
-            and movement.get("movement_type") == sent.get("movement_type")
-            and _same_values(sent, movement, ("quantity",))
-        ):
-            return _delivered(r, "an event no successful write explains carried the movement it sent")
-    return None
-
-
-def _stored_period(history: HistoryData, op: Operation, sent: dict[str, Any]) -> dict[str, Any] | None:
-    """A create that failed, yet a later listing holds more stocktakes for its period than one."""
-    for later in history.operations:
-        if later.ok and later.kind == "list_stocktakes" and later.invoke > op.invoke and isinstance(later.body, list):
-            same = [s for s in later.body if isinstance(s, dict) and s.get("period_start") == sent.get("period_start")]
-            if len(same) > 1:
-                return {"seen": f"a later listing holds {len(same)} stocktakes for {sent.get('period_start')}",
-                        "re-read": same}  # fmt: skip
-    return None
 
 
 def _object(value: Any) -> dict[str, Any]:

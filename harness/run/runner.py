@@ -130,12 +130,12 @@ class Runner:
         Locust calls this at test start and drives the counters itself, then calls `finish`.
         """
         self._started, self._t0 = time.time(), time.monotonic()
-        # the final check reads the file; a live check reads the operations, else none is kept
-        history = History(self.history_path, self._meta(), receipts=False, operations=self.live)
+        # the final check reads the file; a live check takes what it needs as it comes (`follow`)
+        history = History(self.history_path, self._meta(), receipts=False, operations=False)
         self._residue = Residue()
         history.on_complete(self._residue.take)
         if self.live:
-            history.follow_receipts()
+            history.follow()
         listeners = self.scenario.listeners
         processes = processes_for(listeners.processes, listeners.count + listeners.list_page)
         fleet = ListenerFleet(self.target.pusher, history, listeners.kind, processes)

@@ -6,6 +6,6 @@ fixtures arrive through the `pytest11` entry point without an import.
 
 from ..waiting import TimedOut, wait_until
 from .assertions import assert_no_findings
-from .synthetic import history_with, write_history
+from .synthetic import following, history_with, write_history
 
-__all__ = ["TimedOut", "assert_no_findings", "history_with", "wait_until", "write_history"]
+__all__ = ["TimedOut", "assert_no_findings", "following", "history_with", "wait_until", "write_history"]

@@ -89,3 +89,16 @@ def write_history(data: HistoryData, path: Path, segments: dict[str, list[Observ
         for obs in observations:
             history.append(obs)
     history.close()
+
+
+def following(data: HistoryData) -> History:
+    """A history in memory holding `data`'s records, followed (`History.follow`) as a run's is by
+    its live check: what a test feeds a `LiveCheck` or a `LiveFeed`. The operations are the same
+    objects, so a test may still complete one later."""
+    history = History(meta=dict(data.meta))
+    history.follow()
+    for op in data.operations:
+        history.add_operation(op)
+    for obs in data.observations:
+        history.append(obs)
+    return history

@@ -9,8 +9,8 @@ import pytest
 from harness.checks import check
 from harness.checks.stream import DELIVERY
 from harness.contract import Contract
-from harness.history import History
 from harness.load.feed import LiveFeed
+from harness.testing import following
 
 
 @pytest.mark.parametrize("fault", ["pusher-drop=0.3", "pusher-duplicate=0.3", "pusher-delay=0.3"])
@@ -18,8 +18,7 @@ def test_live_samples_are_the_final_reports_changes(stocksync_run, fault: str) -
     outcome = stocksync_run("smoke", faults=[fault], run={"operations": 16, "duration_s": 20})
     history, contract = outcome.history, Contract()
     limit_s = history.meta["latency_limit_ms"] / 1000
-    recorder = History()
-    recorder.data = history
+    recorder = following(history)
     feed, rows = LiveFeed(contract, limit_s, recorder), []
     completions = sorted(op.complete for op in history.operations if op.complete is not None)
     for now in completions[::4]:  # the live loop's clock, moving forward as the run went

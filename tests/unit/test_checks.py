@@ -8,11 +8,12 @@ import dataclasses
 import pytest
 
 from harness.checks import check
-from harness.checks import live as live_module
 from harness.checks.findings import NAMES
 from harness.checks.live import LiveCheck
+from harness.checks.stream import GRACE_S
 from harness.contract import Contract
-from harness.history import History, Observation
+from harness.history import Observation
+from harness.testing import following
 from tests.histories import (
     BEFORE,
     DEFECTS,
@@ -146,8 +147,7 @@ def test_a_check_during_the_run_judges_only_closed_writes_and_matches_the_rest()
     second = {**LINE, "counted_partial_units": "12.34"}
     history.operations.append(patch_op(2, second, 5.0))
     history.observations.insert(-1, receipt("viewer", 5.15, event_text(second)))
-    recorder = History()
-    recorder.data = history
+    recorder = following(history)
     live = LiveCheck(Contract(), 1.0, recorder)
     closed = live.update(recorder, 5.5)
     assert [(c.operation, c.failures) for c in closed] == [(1, ["missing-event"])]
@@ -161,21 +161,30 @@ def test_a_check_during_the_run_judges_only_closed_writes_and_matches_the_rest()
     assert (2, "line-counted-updated") in final.slowest
 
 
-def test_the_live_check_re_runs_the_checks_over_operations_within_its_share_of_a_core(monkeypatch) -> None:
-    """An hour's writes make `history_checks` cost seconds: between re-runs the last one's findings
-    and judged counts stand, and the final update always re-runs them."""
-    monkeypatch.setattr(live_module, "SHARE_INVERSE", 10**9)  # after the first run, none until the end
+def test_the_live_check_judges_each_operation_once_and_lets_it_go_when_settled() -> None:
+    """A 5xx shows as soon as it is answered; a write is held only until its delivery settles (its
+    window and GRACE_S), then let go: an hour's live check holds the writes in flight, not the
+    run. Judged once: the counts are the final check's, however many updates came between."""
     history = healthy()
     server_error(history)
-    recorder = History()
-    recorder.data = history
+    recorder = following(history)
     live = LiveCheck(Contract(), 1.0, recorder)
-    live.update(recorder, 10.0)
-    first = (sorted(f.name for f in live.findings), dict(live.judged))
-    assert "server-error" in first[0] and live.judged["server-error"] == 2
-    history.operations.append(dataclasses.replace(history.operations[-1], id=50))  # a second 5xx
-    live.update(recorder, 11.0)
-    assert (sorted(f.name for f in live.findings), dict(live.judged)) == first, "the last run stands"
+    live.update(recorder, 2.5)
+    assert "server-error" in {f.name for f in live.findings} and live.judged["server-error"] == 2
+    assert live.in_flight == 2, "answered, not yet settled"
+    later = dataclasses.replace(history.operations[-1], id=50, invoke=10.0, complete=10.1)  # a second 5xx
+    recorder.add_operation(later)
+    live.update(recorder, 3.0 + 1.0 + GRACE_S + 1.0)
+    assert live.judged["server-error"] == 3 and live.in_flight == 1, "the first two settled and went"
+    live.update(recorder, 40.0)
+    assert live.in_flight == 0
     live.update(recorder, None)
-    assert live.judged["server-error"] == 3
-    assert [f.name for f in live.findings].count("server-error") == 2
+    final = check(recorder.data, Contract())
+    assert (
+        [f.name for f in live.findings].count("server-error")
+        == 2
+        == [f.name for f in final.findings].count("server-error")
+    )
+    assert {k: v for k, v in live.judged.items() if k in ("server-error", "writes-refused", "payload-near-limit")} == {
+        k: final.judged[k] for k in ("server-error", "writes-refused", "payload-near-limit")
+    }

@@ -13,13 +13,12 @@ from harness.history import History, HistoryData, load
 from harness.history_file import HISTORY_NAME
 from harness.run.progress import Progress, ProgressWatch
 from harness.run.residue import Residue
-from harness.testing import wait_until
+from harness.testing import following, wait_until
 from tests.histories import healthy, missing
 
 
 def _watch(data: HistoryData, latency_s: float = 1.0) -> ProgressWatch:
-    history = History()
-    history.data = data
+    history = following(data)
     return ProgressWatch(history, ListenerFleet(PusherEndpoint("key"), history, "asyncio"), Contract(), latency_s)
 
 
@@ -67,7 +66,7 @@ def test_each_count_takes_only_what_was_recorded_since_the_last() -> None:
     watch = _watch(data)
     assert watch.findings_so_far() == 1
     second = replace(data.operations[0], id=2, invoke=3.0, complete=3.1)
-    data.operations.append(second)
+    watch.history.add_operation(second)
     assert watch.findings_so_far() == 2
     assert watch.findings_so_far() == 2
 

@@ -1,0 +1,99 @@
+"""The checks over operations and the servers' own observations, one operation at a time.
+
+Each operation is judged twice at most: when it is answered (what the answer shows on its own) and
+when its delivery has settled (whether its event went missing is known by then), keeping of it
+only what a later judgement needs. The final check takes every operation of a history; the live
+check (`live.py`) takes each at those moments, so a long run's live check holds the writes in
+flight, not the run, and both say what the same rules say.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..history import HistoryData, Operation
+from .access import AccessCheck, Approvals
+from .findings import NAMES, Finding
+from .model import Receipt
+from .parts import timed
+from .routing import check_rejections
+from .sizes import SizeCheck
+from .writes import FailedWriteCheck, RefusalCheck
+
+LineReceiptsOf = Callable[[set[Any]], Iterable[Receipt]]
+"""The receipts about some lines (write-despite-error asks only when a write failed)."""
+
+
+class OperationChecks:
+    def __init__(self) -> None:
+        self.approvals = Approvals()
+        self.sizes = SizeCheck()
+        self.access = AccessCheck(self.approvals)
+        self.refusals = RefusalCheck(self.approvals)
+        self.failed = FailedWriteCheck()
+        self.seconds: dict[str, float] = {}
+
+    def note(self, op: Operation) -> None:
+        """An operation that has completed: each approval is noted before the writes it locks are
+        judged (`answered`), all of them before a batch is."""
+        self.approvals.note(op)
+
+    def answered(self, op: Operation) -> None:
+        """What an answer shows on its own (a 5xx, another hotel's data, a locked write accepted):
+        judged as soon as it comes."""
+        started = time.perf_counter()
+        self.access.take(op)
+        timed(self.seconds, AccessCheck.NAMES, started)
+
+    def settled(self, op: Operation, missing: bool, refused: bool) -> None:
+        """What needs its delivery settled, or approvals sent before its answer to be known.
+        `missing`: its event never came; `refused`: the Pusher server refused some trigger."""
+        started = time.perf_counter()
+        self.sizes.take(op, missing, refused)
+        started = timed(self.seconds, SizeCheck.NAMES, started)
+        self.refusals.take(op)
+        started = timed(self.seconds, RefusalCheck.NAMES, started)
+        self.failed.take(op)
+        timed(self.seconds, FailedWriteCheck.NAMES, started)
+
+    def findings(self, observed: HistoryData, receipts: LineReceiptsOf, judged: Counter[str]) -> list[Finding]:
+        """What the operations taken so far show, with what the servers and probes observed
+        (`observed`: refused triggers, the truth, warnings, the meta's probes); `judged` is added to."""
+        started = time.perf_counter()
+        found = list(check_rejections(observed, judged))
+        found += self.sizes.found + self.access.found
+        judged.update(self.sizes.judged)
+        judged.update(self.access.judged)
+        found += self.refusals.findings(judged)
+        started = timed(self.seconds, RefusalCheck.NAMES, started)
+        found += self.failed.findings(observed, receipts, judged)
+        timed(self.seconds, FailedWriteCheck.NAMES, started)
+        found += _recorded(observed)
+        judged["public-channel-exposure"] += len(observed.meta.get("exposure_probed") or [])
+        return found
+
+
+def refused_triggers(history: HistoryData) -> bool:
+    """Whether the Pusher server refused a trigger: it says so itself, so no size is blamed."""
+    return any(True for _ in history.of_kind("trigger-rejected"))
+
+
+def _recorded(history: HistoryData) -> list[Finding]:
+    """Findings the runner observed directly (security probes); kept as recorded."""
+    out = []
+    for obs in history.of_kind("warning"):
+        if isinstance(obs.data, dict) and obs.data.get("name") in NAMES:
+            out.append(
+                Finding(
+                    obs.data["name"],
+                    obs.data.get("message", ""),
+                    obs.channel,
+                    obs.event,
+                    listener=obs.listener,
+                    times={"at": obs.time},
+                )
+            )
+    return out
