@@ -23,7 +23,7 @@ class LiveCheck:
     def __init__(self, contract: Contract, limit_s: float, history: History) -> None:
         """Follows `history` (`History.follow`): its operations and the receipts it does not keep."""
         self.contract = contract
-        self.stream = ListenerStream(contract, limit_s, history.data.meta)
+        self.stream = ListenerStream(contract, limit_s, history.data.meta, remember_slowest=False)
         history.follow()
         self.operations = OperationChecks()
         self._unanswered: list[Operation] = []  # taken, not yet answered,
@@ -65,7 +65,8 @@ class LiveCheck:
         answered by then noted first), and again once its delivery has settled in the stream
         (`settled`), then let go. With no write-despite-error receipts: those the live check does
         not hold, so it judges by the re-read only."""
-        answered, unanswered = [], []
+        answered: list[Operation] = []
+        unanswered: list[Operation] = []
         for op in self._unanswered:  # an answer lands from another thread: each op is looked at once
             (answered if finished or op.type != "invoke" else unanswered).append(op)
         self._unanswered = unanswered

@@ -70,6 +70,7 @@ class _Owed:
     expectations: list[Expectation]
     findings: list[Finding] = field(default_factory=list)
     closed: bool = False
+    slowest: dict[str, float] = field(default_factory=dict)  # by event: its slowest delivery so far
 
 
 @dataclass
@@ -87,8 +88,13 @@ class StreamTotals:
 
 
 class ListenerStream:
-    def __init__(self, contract: Contract, limit_s: float, meta: dict[str, object]) -> None:
+    def __init__(
+        self, contract: Contract, limit_s: float, meta: dict[str, object], remember_slowest: bool = True
+    ) -> None:
+        """`remember_slowest`: each settled change's slowest delivery is kept in `totals` (a check's
+        result lists them); a live check, which reports each change at its close, keeps none."""
         self.contract, self.limit, self.meta = contract, limit_s, meta
+        self.remember_slowest = remember_slowest
         self.totals = StreamTotals()
         self.closed: list[Closed] = []  # changes judged, not yet taken by the live feed
         self.latest: LatestLines = {}
@@ -245,9 +251,9 @@ class ListenerStream:
             by_listener = totals.by_listener[exp.listener] = Latencies()
         by_event.add(latency)
         by_listener.add(latency)
-        change = (op.id, exp.event)
-        if latency > totals.slowest.get(change, -1.0):
-            totals.slowest[change] = latency
+        slowest = self._owed[op.id].slowest
+        if latency > slowest.get(exp.event, -1.0):
+            slowest[exp.event] = latency
         order = self._order.seen(op, r)
         if order is not None:
             self._found(order)
@@ -288,7 +294,7 @@ class ListenerStream:
         for event in sorted(events):
             errors = [f for f in owed.findings if f.event == event and f.severity == "error"]
             names = sorted({f.name for f in errors} | set(missing.get(event, [])))
-            slowest = self.totals.slowest.get((owed.op.id, event))
+            slowest = owed.slowest.get(event)
             if slowest is None and not names:
                 continue
             latency = self.limit if slowest is None else max(slowest, self.limit if event in missing else 0.0)
@@ -308,6 +314,9 @@ class ListenerStream:
                 group.pending.remove(exp)
                 if not group.pending:
                     del self._groups[key]
+        if self.remember_slowest:
+            for event, latency in owed.slowest.items():
+                self.totals.slowest[(owed.op.id, event)] = latency
         del self._owed[owed.op.id]
 
     def _forget_payloads(self, before: float) -> None:
