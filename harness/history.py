@@ -208,20 +208,13 @@ class History:
             if self._fresh is None:
                 self._fresh, self._fresh_ops = [], []
 
-    def take_receipts(self) -> list[Observation]:
-        """The receipts not kept, recorded since the last call (after `follow`)."""
+    def take(self) -> tuple[list[Operation], list[Observation]]:
+        """The operations invoked and the receipts not kept since the last call (after `follow`)."""
         with self._lock:
-            if self._fresh is None:
-                return []
-            taken, self._fresh = self._fresh, []
-        return taken
-
-    def take_operations(self) -> list[Operation]:
-        """The operations invoked since the last call (after `follow`)."""
-        with self._lock:
-            if self._fresh_ops is None:
-                return []
-            taken, self._fresh_ops = self._fresh_ops, []
+            if self._fresh is None or self._fresh_ops is None:
+                return [], []
+            taken = self._fresh_ops, self._fresh
+            self._fresh_ops, self._fresh = [], []
         return taken
 
     def set_meta(self, **meta: Any) -> None:

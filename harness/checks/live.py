@@ -42,8 +42,8 @@ class LiveCheck:
         data = history.data
         observations = data.observations[self._seen_obs :]
         self._seen_obs += len(observations)
-        ops = history.take_operations()
-        self.stream.feed(ops, observations + history.take_receipts())
+        ops, receipts = history.take()
+        self.stream.feed(ops, observations + receipts)
         self._unanswered.extend(ops)
         others = [o for o in observations if o.kind not in ("receipt", "truth")]
         self._others.extend(others)
