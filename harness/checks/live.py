@@ -5,8 +5,8 @@ live check holds the writes in flight, not the run. The listeners' checks are th
 (`stream.py`): each receipt is judged once. The checks over operations (`over_operations`) judge
 each operation when it is answered (a 5xx shows at once) and once its delivery has settled in the
 stream (whether its event went missing is known by then), and keep of it only what a later
-judgement needs. Their findings and the
-stream's are the ones the report shows: the same rules, taken at the same moments.
+judgement needs. Their findings and the stream's are the ones the report shows: the same rules,
+taken at the same moments.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ class LiveCheck:
     def _fold(self, finished: bool) -> None:
         """Each operation is judged when answered (`OperationChecks.answered`; every approval
         answered by then noted first), and again once its delivery has settled in the stream
-        (`settled`), then let go. With no write-despite-error receipts: those the live check does
-        not hold, so it judges by the re-read only."""
+        (`settled`), then let go. write-despite-error counts the writes, and finds nothing here: its
+        evidence (the receipts about a line, the lines re-read after the run) is the final check's."""
         answered: list[Operation] = []
         unanswered: list[Operation] = []
         for op in self._unanswered:  # an answer lands from another thread: each op is looked at once
