@@ -18,16 +18,18 @@ import psutil
 WARM_UP_S, SAMPLE_S = 60.0, 5.0
 
 
-def _tree(process: psutil.Process) -> tuple[int, int]:
-    """(resident bytes of the process and its children, how many children)."""
+def _tree(process: psutil.Process) -> tuple[int, int, int]:
+    """(resident bytes of the process and its children, of the process alone, how many children)."""
     children = process.children(recursive=True)
-    total = 0
+    total = own = 0
     for p in [process, *children]:
         try:
-            total += p.memory_info().rss
+            rss = p.memory_info().rss
         except psutil.NoSuchProcess:
-            pass
-    return total, len(children)
+            continue
+        total += rss
+        own = own or rss
+    return total, own, len(children)
 
 
 def measure(scenario: str, bound_s: float) -> dict[str, Any]:
@@ -37,19 +39,19 @@ def measure(scenario: str, bound_s: float) -> dict[str, Any]:
         started = time.monotonic()
         child = subprocess.Popen(command)
         process = psutil.Process(child.pid)
-        played: list[tuple[float, int]] = []
+        played: list[tuple[float, int, int]] = []
         checking: list[int] = []
         workers_seen = False
         while child.poll() is None and time.monotonic() - started < bound_s:
             try:
-                rss, children = _tree(process)
+                rss, own, children = _tree(process)
             except psutil.NoSuchProcess:
                 break
             workers_seen = workers_seen or children > 0
             if workers_seen and children == 0:
                 checking.append(rss)  # the workers have stopped: the final check is reading the history
             else:
-                played.append((time.monotonic() - started, rss))
+                played.append((time.monotonic() - started, rss, own))
             time.sleep(SAMPLE_S)
         if child.poll() is None:
             child.kill()
@@ -57,8 +59,8 @@ def measure(scenario: str, bound_s: float) -> dict[str, Any]:
         report_file = Path(folder) / "report.json"
         report = json.loads(report_file.read_text()) if report_file.exists() else {}
         history_mb = sum(p.stat().st_size for p in Path(folder).glob("history*")) / 1e6
-    after_warm_up = [(t, rss) for t, rss in played if t >= WARM_UP_S]
-    first, last = after_warm_up[0][1], after_warm_up[-1][1]
+    after_warm_up = [sample for sample in played if sample[0] >= WARM_UP_S]
+    (_, first, first_own), (_, last, last_own) = after_warm_up[0], after_warm_up[-1]
     return {
         "scenario": scenario,
         "exit_code": code,
@@ -69,8 +71,10 @@ def measure(scenario: str, bound_s: float) -> dict[str, Any]:
         "rss_after_warm_up_mb": round(first / 1e6),
         "rss_end_of_play_mb": round(last / 1e6),
         "rss_growth_pct": round((last - first) / first * 100, 1),
-        "rss_samples_mb": [round(rss / 1e6) for _, rss in after_warm_up[:: max(1, len(after_warm_up) // 12)]],
-        "peak_rss_play_mb": round(max(rss for _, rss in played) / 1e6),
+        "rss_run_process_mb": [round(first_own / 1e6), round(last_own / 1e6)],
+        "rss_listener_workers_mb": [round((first - first_own) / 1e6), round((last - last_own) / 1e6)],
+        "rss_samples_mb": [round(s[1] / 1e6) for s in after_warm_up[:: max(1, len(after_warm_up) // 12)]],
+        "peak_rss_play_mb": round(max(s[1] for s in played) / 1e6),
         "peak_rss_final_check_mb": round(max(checking) / 1e6) if checking else None,
         "final_check_s": round(len(checking) * SAMPLE_S),
         "wall_s": round(time.monotonic() - started),
