@@ -19,17 +19,19 @@ WARM_UP_S, SAMPLE_S = 60.0, 5.0
 
 
 def _tree(process: psutil.Process) -> tuple[int, int, int]:
-    """(resident bytes of the process and its children, of the process alone, how many children)."""
+    """(resident bytes of the process and its children, of the process alone, how many listener
+    workers: the final check's forked readers are children too, and are not play)."""
     children = process.children(recursive=True)
-    total = own = 0
+    total = own = workers = 0
     for p in [process, *children]:
         try:
             rss = p.memory_info().rss
+            workers += p is not process and "listener_worker" in " ".join(p.cmdline())
         except psutil.NoSuchProcess:
             continue
         total += rss
         own = own or rss
-    return total, own, len(children)
+    return total, own, workers
 
 
 def measure(scenario: str, bound_s: float) -> dict[str, Any]:
@@ -44,11 +46,11 @@ def measure(scenario: str, bound_s: float) -> dict[str, Any]:
         workers_seen = False
         while child.poll() is None and time.monotonic() - started < bound_s:
             try:
-                rss, own, children = _tree(process)
+                rss, own, workers = _tree(process)
             except psutil.NoSuchProcess:
                 break
-            workers_seen = workers_seen or children > 0
-            if workers_seen and children == 0:
+            workers_seen = workers_seen or workers > 0
+            if workers_seen and workers == 0:
                 checking.append(rss)  # the workers have stopped: the final check is reading the history
             else:
                 played.append((time.monotonic() - started, rss, own))
