@@ -60,7 +60,7 @@ def measure(scenario: str, bound_s: float) -> dict[str, Any]:
         code = child.wait()
         report_file = Path(folder) / "report.json"
         report = json.loads(report_file.read_text()) if report_file.exists() else {}
-        history_mb = sum(p.stat().st_size for p in Path(folder).glob("history*")) / 1e6
+        history_mb = sum(p.stat().st_size for p in Path(folder).glob("*.jsonl*")) / 1e6  # with its parts
     after_warm_up = [sample for sample in played if sample[0] >= WARM_UP_S]
     (_, first, first_own), (_, last, last_own) = after_warm_up[0], after_warm_up[-1]
     return {
