@@ -154,7 +154,7 @@ class History:
         self._write({"rec": "op", "type": "invoke", **_invoke_fields(op)})
 
     def _completed_now(self, op: Operation) -> None:
-        self.tally.failed += op.type == "info" or (op.status or 0) >= 500
+        self.tally.failed += op.failed
         self.tally.last = max(self.tally.last, op.complete or op.invoke)
         self._write(_completion(op))
 

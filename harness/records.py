@@ -40,6 +40,19 @@ class Operation:
     def ok(self) -> bool:
         return self.type == "ok"
 
+    @property
+    def failed(self) -> bool:
+        """No answer, or a 5xx: the server broke, whatever the write did (a 4xx is a refusal)."""
+        return self.type == "info" or (self.status or 0) >= 500
+
+    @property
+    def movement(self) -> dict[str, Any] | None:
+        """The movement a successful add_movement created, as its answer gave it."""
+        if self.ok and self.kind == "add_movement" and isinstance(self.body, dict):
+            movement = self.body.get("movement")
+            return movement if isinstance(movement, dict) else None
+        return None
+
 
 @dataclass(slots=True)
 class Observation:

@@ -76,7 +76,7 @@ class AccessCheck:
     def take(self, op: Operation) -> None:
         times = {"invoke": op.invoke, "complete": op.complete or op.invoke}
         self.judged["server-error"] += 1
-        if op.type == "info" or (op.status is not None and op.status >= 500):
+        if op.failed:
             self.found.append(
                 Finding(
                     "server-error",

@@ -119,18 +119,13 @@ class FailedWriteCheck:
         self.listings: list[Operation] = []
 
     def take(self, op: Operation) -> None:
-        if (
-            op.ok
-            and op.kind == "add_movement"
-            and isinstance(op.body, dict)
-            and isinstance(op.body.get("movement"), dict)
-        ):
-            self.explained.add(op.body["movement"].get("id"))
+        if op.movement is not None:
+            self.explained.add(op.movement.get("id"))
         if op.ok and op.kind == "list_stocktakes" and isinstance(op.body, list):
             self.listings.append(op)
         if op.kind in self.LINE_WRITES:
             self.line_writes += 1
-            if op.type == "info" or (op.status or 0) >= 500:
+            if op.failed:
                 self.failed.append(op)
 
     def findings(

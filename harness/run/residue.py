@@ -26,8 +26,8 @@ class Residue:
     def take(self, op: Operation) -> None:
         if not op.ok:
             return
-        if op.kind == "add_movement" and isinstance(op.body, dict) and isinstance(op.body.get("movement"), dict):
-            movement_id = str(op.body["movement"].get("id", ""))
+        if op.movement is not None:
+            movement_id = str(op.movement.get("id", ""))
             if movement_id.isdigit():
                 self.movements.append(int(movement_id))
         elif op.kind == "approve" and str(op.request.get("stocktake_id", "")).isdigit():
