@@ -35,7 +35,7 @@ def check_file(
 ) -> tuple[HistoryData, CheckResult]:
     """The history at `path` and its check. The history holds no receipts (`HistoryData.tally` counts
     them) unless the file had to be checked whole. `contract`: by default, the one the run recorded."""
-    meta, lines = read_meta(path)
+    meta, lines = read_meta(path, enough=PARALLEL_MIN_LINES)
     contract = contract or described_contract(meta.get("contract")) or Contract()
     limit_s = latency_limit(meta, latency_limit_ms) / 1000
     with gc_paused():

@@ -179,10 +179,11 @@ def load(
         return parse(fh, on_observation, on_segment, data, listeners, path.parent)
 
 
-def read_meta(path: Path) -> tuple[dict[str, Any], int]:
+def read_meta(path: Path, enough: int | None = None) -> tuple[dict[str, Any], int]:
     """Only the meta records, all of them: what a streamed check must know before the first receipt
     (the contract, the latency limit, when the run quiesced), without parsing the rest; and how many
-    lines the file and its parts have (how large a check it is)."""
+    lines the file and its parts have (how large a check it is). `enough`: a count that decides
+    already; parts are counted only while short of it (an hour's parts are gigabytes of text)."""
     meta: dict[str, Any] = {}
     lines, parts = 0, []
     with _reading(path) as fh:
@@ -193,6 +194,8 @@ def read_meta(path: Path) -> tuple[dict[str, Any], int]:
             elif (record := _header(line, "part")) is not None:
                 parts.append(str(record.get("file")))
     for part in parts:
+        if enough is not None and lines >= enough:
+            break
         with _part(path.parent, part) as fh:
             lines += sum(1 for _ in fh)
     return meta, lines

@@ -149,6 +149,8 @@ def test_a_part_is_read_in_its_place_as_a_segment_of_its_own(tmp_path: Path) -> 
     assert parts_of(path) == ["listeners-1.h.jsonl.zst"]
     meta, lines = read_meta(path)
     assert lines >= 4 + 3, "a part's lines count towards the size of the check"
+    main_only = read_meta(path, enough=1)[1]
+    assert main_only < lines, "once the count decides, the parts are not opened"
 
 
 def test_a_missing_or_escaping_part_is_refused_with_its_name(tmp_path: Path) -> None:
