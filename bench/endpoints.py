@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from typing import Protocol
 
 import aiohttp
@@ -51,13 +52,15 @@ class OursEndpoint:
             pass
         return ws
 
-    async def publish(self, session: aiohttp.ClientSession, count: int, pad: int) -> None:
-        """`count` events in batches of 10 (Pusher's batch limit)."""
+    async def publish(
+        self, session: aiohttp.ClientSession, count: int, pad: int, channels: Sequence[str] = (CHANNEL,)
+    ) -> None:
+        """`count` events in batches of 10 (Pusher's batch limit), the n-th on `channels[n % len]`."""
         path = f"/apps/{self.pusher['app_id']}/batch_events"
         for start in range(0, count, 10):
             batch = [
-                {"channel": CHANNEL, "name": EVENT, "data": json.dumps(payload(pad))}
-                for _ in range(min(10, count - start))
+                {"channel": channels[n % len(channels)], "name": EVENT, "data": json.dumps(payload(pad))}
+                for n in range(start, min(start + 10, count))
             ]
             body = json.dumps({"batch": batch}).encode()
             query = signed_query(self.pusher["key"], self.pusher["secret"], "POST", path, body, int(time.time()))

@@ -75,6 +75,7 @@ class History:
         self._ids = itertools.count(1)
         self.data = HistoryData(meta=dict(meta or {}))
         self.tally = OperationTally()
+        self.receipts = 0  # appended here (not a part's): a listener worker's status says it cheaply
         self._completed: list[Callable[[Operation], object]] = []
         self._file: IO[str] | None = None
         self._retain = retain
@@ -170,6 +171,7 @@ class History:
         `live=False`: a record folded in after the fact (a listener process's), which the live check,
         long past its time, does not take."""
         with self._lock:
+            self.receipts += obs.kind == "receipt"
             if self._retain and (self._keep_receipts or obs.kind not in BULK):
                 self.data.observations.append(obs)
             elif self._fresh is not None and obs.kind == "receipt" and live:

@@ -37,6 +37,7 @@ class ReceiptEncoder:
     def __init__(self, origin: float) -> None:
         self.origin = origin
         self._names: dict[tuple[str, str | None], int] = {}
+        self._ids: dict[tuple[str | None, ...], tuple[int, ...]] = {}  # (listener, socket, channel, event)
         self._payloads: dict[str, int] = {}
         self._slots: list[str | None] = [None] * TEXT_SLOTS
         self._written = 0
@@ -53,8 +54,11 @@ class ReceiptEncoder:
         """A receipt's data is its event text; a snapshot's, the view it loaded (kept as JSON text)."""
         text = obs.data if isinstance(obs.data, str) else json.dumps(obs.data, separators=(",", ":"))
         out: list[str] = []
-        named = ((LISTENER, obs.listener), (SOCKET, obs.socket_id), (CHANNEL, obs.channel), (EVENT, obs.event))
-        ids = [self._name(kind, value, out) for kind, value in named]
+        whose = (obs.listener, obs.socket_id, obs.channel, obs.event)
+        ids = self._ids.get(whose)
+        if ids is None:
+            named = zip((LISTENER, SOCKET, CHANNEL, EVENT), whose, strict=True)
+            ids = self._ids[whose] = tuple(self._name(kind, value, out) for kind, value in named)
         payload = self._payloads.get(text)
         if payload is None:
             payload = self._written % TEXT_SLOTS
@@ -65,7 +69,9 @@ class ReceiptEncoder:
             self._slots[payload] = text
             self._payloads[text] = payload
             out.append(_line(["p", payload, text]))
-        out.append(_line([TAGS[obs.kind], round(obs.time - self.origin, 6), *ids, payload]))
+        # as _line writes it (a float's repr is its JSON), without json.dumps: this is every receipt
+        at = round(obs.time - self.origin, 6)
+        out.append(f'["{TAGS[obs.kind]}",{at!r},{ids[0]},{ids[1]},{ids[2]},{ids[3]},{payload}]\n')
         return "".join(out)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -28,12 +29,14 @@ def serve(endpoint: PusherEndpoint, history_path: str, time_origin: float, conn:
     pool = AsyncListenerPool()
     listeners: dict[str, AsyncListener] = {}
     sent: dict[str, tuple[Any, ...]] = {}
+    changed: deque[str] = deque()  # names whose state changed (appended from the loop's thread)
     frozen = False
 
     def changes() -> list[tuple[Any, ...]]:
         out = []
-        for name, listener in listeners.items():
-            r = listener.recorder
+        while changed:
+            name = changed.popleft()
+            r = listeners[name].recorder
             state = (name, r.socket_id, sorted(r.subscribed), r.last_error)
             if sent.get(name) != state:
                 sent[name] = state
@@ -48,15 +51,17 @@ def serve(endpoint: PusherEndpoint, history_path: str, time_origin: float, conn:
                     break
                 if message[0] == "add":
                     _, name, channels = message
-                    listeners[name] = AsyncListener(endpoint, ListenerRecorder(name, channels, history), pool)
+                    recorder = ListenerRecorder(name, channels, history, on_change=changed.append)
+                    listeners[name] = AsyncListener(endpoint, recorder, pool)
                     listeners[name].start()
                 elif message[0] == "drop":
                     listeners[message[1]].drop()
                 continue
-            if not frozen and listeners and all(lr.recorder.ready for lr in listeners.values()):
+            news = changes()
+            if not frozen and news and all(lr.recorder.ready for lr in listeners.values()):
                 gc.freeze()  # as ListenerFleet does: full collections no longer walk the listeners' heap
                 frozen = True
-            conn.send(("status", sum(lr.recorder.receipts for lr in listeners.values()), changes()))
+            conn.send(("status", history.receipts, news))
     except (EOFError, OSError):
         pass
     with ThreadPoolExecutor(32) as closing:
@@ -64,7 +69,7 @@ def serve(endpoint: PusherEndpoint, history_path: str, time_origin: float, conn:
     pool.close()
     history.close()
     try:
-        conn.send(("stopped", sum(lr.recorder.receipts for lr in listeners.values()), changes()))
+        conn.send(("stopped", history.receipts, changes()))
     except OSError:
         pass
 

@@ -3,7 +3,9 @@
 The recorder also keeps the connection's live state (socket id, subscribed channels) so
 that counters can send their browser's socket_id and the runner can wait for readiness.
 `on_subscribed` lets a frontend model refetch its lines after every (re)subscription;
-each listener kind calls it where it does not block the connection.
+each listener kind calls it where it does not block the connection. `on_change` is told the
+listener's name whenever its live state changes, so a listener worker reports only those
+(walking thousands of recorders ten times a second took half its CPU from the deliveries).
 """
 
 from __future__ import annotations
@@ -14,16 +16,23 @@ from collections.abc import Callable
 from ..history import History, Observation
 
 SubscribedHook = Callable[["ListenerRecorder", str], None]
+ChangeHook = Callable[[str], object]
 
 
 class ListenerRecorder:
     def __init__(
-        self, name: str, channels: list[str], history: History, on_subscribed: SubscribedHook | None = None
+        self,
+        name: str,
+        channels: list[str],
+        history: History,
+        on_subscribed: SubscribedHook | None = None,
+        on_change: ChangeHook | None = None,
     ) -> None:
         self.name = name
         self.channels = list(channels)
         self.history = history
         self.on_subscribed = on_subscribed
+        self.on_change = on_change
         self.socket_id: str | None = None
         self.subscribed: set[str] = set()
         self.receipts = 0
@@ -41,6 +50,7 @@ class ListenerRecorder:
             self.socket_id = socket_id
             self.subscribed = set()
             self.connects += 1
+        self._changed()
         self.history.observe("connect", listener=self.name, socket_id=socket_id)
 
     def disconnected(self, code: int | None = None) -> None:
@@ -50,6 +60,7 @@ class ListenerRecorder:
                 return
             socket_id, self.socket_id, self.subscribed = self.socket_id, None, set()
             planned, self.planned_drop = self.planned_drop, False
+        self._changed()
         self.history.observe(
             "disconnect", listener=self.name, socket_id=socket_id, data={"code": code, "planned": planned}
         )
@@ -57,10 +68,12 @@ class ListenerRecorder:
     def subscription_succeeded(self, channel: str) -> None:
         with self._lock:
             self.subscribed.add(channel)
+        self._changed()
         self.history.observe("subscribed", listener=self.name, socket_id=self.socket_id, channel=channel)
 
     def subscription_failed(self, channel: str | None, message: str) -> None:
         self.last_error = message
+        self._changed()
         self.history.observe(
             "subscription-error",
             listener=self.name,
@@ -68,6 +81,10 @@ class ListenerRecorder:
             channel=channel,
             data={"message": message},
         )
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self.name)
 
     def receipt(self, channel: str, event: str, data: object) -> None:
         self.receipts += 1

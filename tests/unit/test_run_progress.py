@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet
+from harness.bots.recorder import ListenerRecorder
 from harness.contract import Contract
 from harness.history import History, HistoryData, load
 from harness.history_file import HISTORY_NAME
@@ -86,3 +87,18 @@ def test_the_watch_reports_until_stopped_and_fills_in_findings() -> None:
     assert not thread.is_alive()
     assert reports[0].findings is None and reports[-1].findings == 1
     assert [p.elapsed for p in reports] == sorted(p.elapsed for p in reports)
+
+
+def test_a_recorder_tells_each_change_and_the_history_counts_its_receipts() -> None:
+    """What a listener worker's status is made of: the listeners that changed, and a count, so it never
+    walks its thousands of listeners to say them."""
+    history, changed = History(), []
+    recorder = ListenerRecorder("viewer-1", ["stocktake-1"], history, on_change=changed.append)
+    recorder.connected("1.1")
+    recorder.subscription_succeeded("stocktake-1")
+    for _ in range(3):
+        recorder.receipt("stocktake-1", "line-counted-updated", "{}")
+    recorder.subscription_failed("stocktake-2", "pusher:error 4009")
+    recorder.disconnected(4200)
+    assert changed == ["viewer-1"] * 4, "connect, subscribe, a refusal and the disconnect; not the receipts"
+    assert history.receipts == 3
