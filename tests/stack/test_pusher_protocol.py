@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+import aiohttp
 import pytest
 import requests
 
@@ -207,3 +209,43 @@ def test_the_harness_log_is_signed_like_the_http_api(stocksync_stack_factory) ->
     signed = requests.get(pusher_http.Request(client, "GET", "/_harness/log").url, timeout=5)
     assert signed.status_code == 200
     assert signed.json() == {"faults": [], "faults_dropped": 0, "rejections": [], "rejections_dropped": 0}
+
+
+def test_a_fan_out_reaches_plain_and_compressed_connections_alike_and_in_order(stocksync_stack: EmbeddedStack) -> None:
+    """Frames go straight to an idle plain connection's socket, framed once for all (`frames.py`); a
+    connection that negotiated permessage-deflate gets aiohttp's. Both read the same events, whole and
+    in order, at each of the WebSocket length forms (7-bit, 16-bit)."""
+    info = stocksync_stack.ready_info()["pusher"]
+    texts = [
+        json.dumps({"n": n, "pad": "é" * size}, ensure_ascii=False)
+        for n, size in enumerate([5, 60, 200, 2000, 4000] * 6)
+    ]
+
+    async def read(ws: aiohttp.ClientWebSocketResponse, count: int) -> list[str]:
+        got = []
+        while len(got) < count:
+            frame = json.loads(await ws.receive_str(timeout=10))
+            if frame["event"] == "sized":
+                got.append(frame["data"])
+        return got
+
+    async def scenario() -> tuple[list[str], list[str], int]:
+        url = f"ws://127.0.0.1:{info['port']}/app/{info['key']}?protocol=7"
+        async with aiohttp.ClientSession() as session:
+            plain = await session.ws_connect(url, compress=0)
+            deflated = await session.ws_connect(url, compress=15)
+            for ws in (plain, deflated):
+                await ws.send_str(json.dumps({"event": "pusher:subscribe", "data": {"channel": "frames"}}))
+                while json.loads(await ws.receive_str(timeout=10))["event"] != "pusher_internal:subscription_succeeded":
+                    pass
+            client = sdk(stocksync_stack)
+            for start in range(0, len(texts), 10):
+                await asyncio.to_thread(
+                    client.trigger_batch,
+                    [{"channel": "frames", "name": "sized", "data": t} for t in texts[start : start + 10]],
+                )
+            return await read(plain, len(texts)), await read(deflated, len(texts)), deflated.compress
+
+    plain, deflated, negotiated = asyncio.run(scenario())
+    assert negotiated, "the second connection negotiated permessage-deflate"
+    assert plain == texts and deflated == texts

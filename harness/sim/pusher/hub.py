@@ -1,8 +1,9 @@
 """Connections, channel membership and fan-out: the state of the embedded Pusher server.
 
-Fan-out only ever does `put_nowait` into per-connection queues; a writer task per
-connection does the socket I/O. One slow or dead client therefore costs the publisher
-nothing, and a client whose queue overflows is cut off (4100) instead of being waited on.
+Fan-out never waits on a client: a frame is written at once to a connection with nothing
+queued and room in its socket's buffer, and otherwise put into the connection's queue, which a
+writer task drains. One slow or dead client therefore costs the publisher nothing, and a
+client whose queue overflows is cut off (4100) instead of being waited on.
 All methods run on the server's event loop thread.
 """
 
@@ -45,8 +46,14 @@ class Connection:
     client_events: deque[float] = field(default_factory=deque)
     closed: bool = False
     abort: Callable[[], None] = lambda: None
+    write: Callable[[str], bool] | None = None  # straight to the socket, if it will take it now (`ws.py`)
+    busy: bool = False  # the writer task is sending: a frame written straight now would overtake it
 
     def send(self, frame: str | Close) -> bool:
+        """Written at once when nothing is queued before it; queued otherwise, in order."""
+        idle = self.write is not None and not self.busy and self.queue.empty()
+        if idle and isinstance(frame, str) and self.write is not None and self.write(frame):
+            return True
         try:
             self.queue.put_nowait(frame)
             return True

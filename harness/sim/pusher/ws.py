@@ -1,7 +1,8 @@
 """The WebSocket side of the embedded Pusher server: `/app/{key}`.
 
-One reader (this handler), one writer task draining the connection's queue, and one
-activity watchdog per connection. Bad frames get `pusher:error` and the connection
+One reader (this handler), one writer task draining the connection's queue (a frame goes
+straight to the socket when nothing is queued: `frames.py`), and one activity watchdog per
+connection. Bad frames get `pusher:error` and the connection
 lives on, as with real Pusher; only protocol-level failures close it.
 """
 
@@ -11,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
@@ -18,6 +20,7 @@ from aiohttp import WSMsgType, web
 from ...channel_kinds import is_presence, needs_auth
 from . import protocol
 from .appkey import SERVER
+from .frames import text_frame
 from .hub import Close, Connection, Member
 from .protocol import ProtocolError
 from .signing import channel_auth
@@ -26,9 +29,26 @@ if TYPE_CHECKING:
     from .server import PusherServer
 
 
+DIRECT_BUFFER_LIMIT = 64 * 1024
+"""Bytes waiting in a socket's buffer past which frames queue instead (a client not keeping up)."""
+
+
+def _direct(transport: asyncio.Transport) -> Callable[[str], bool]:
+    """Writes a frame straight to the socket (framed once for a fan-out), if it will take it now."""
+
+    def write(frame: str) -> bool:
+        if transport.is_closing() or transport.get_write_buffer_size() > DIRECT_BUFFER_LIMIT:
+            return False
+        transport.write(text_frame(frame))
+        return True
+
+    return write
+
+
 async def _writer(ws: web.WebSocketResponse, conn: Connection) -> None:
     while True:
         item = await conn.queue.get()
+        conn.busy = True
         if isinstance(item, Close):
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_str(protocol.error_frame(item.message, item.code))
@@ -38,6 +58,7 @@ async def _writer(ws: web.WebSocketResponse, conn: Connection) -> None:
             await ws.send_str(item)
         except (ConnectionError, RuntimeError):
             return
+        conn.busy = False
 
 
 class _Session:
@@ -167,6 +188,8 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     transport = request.transport
     if transport is not None:
         conn.abort = transport.abort
+        if not ws.compress:  # a compressed connection's frames are aiohttp's to deflate
+            conn.write = _direct(transport)
     server.sockets.add(ws)
     session = _Session(server, ws, conn)
     session.send(protocol.connection_established(conn.socket_id, server.config.activity_timeout))
