@@ -249,3 +249,24 @@ def test_a_fan_out_reaches_plain_and_compressed_connections_alike_and_in_order(s
     plain, deflated, negotiated = asyncio.run(scenario())
     assert negotiated, "the second connection negotiated permessage-deflate"
     assert plain == texts and deflated == texts
+
+
+def test_frames_sent_in_a_turn_land_before_a_close_sent_after_them(stocksync_stack: EmbeddedStack) -> None:
+    """Frames to an idle connection wait for the end of the loop's turn (`outbox.py`); a close the
+    server sends after them in that turn still lands after them, as the protocol's order says."""
+    client = RawClient(stocksync_stack)
+    socket_id = client.established()
+    hub = stocksync_stack.pusher.hub
+
+    async def frames_then_close() -> None:
+        conn = hub.connections[socket_id]
+        for n in range(3):
+            hub.deliver(conn, json.dumps({"event": "numbered", "data": str(n)}))
+        assert conn.unsent, "the frames wait in the outbox for the end of the turn"
+        hub.close(conn, 4200, "Injected disconnect: reconnect now")
+
+    assert stocksync_stack.loop is not None
+    stocksync_stack.loop.call(frames_then_close())
+    assert [client.recv()["data"] for _ in range(3)] == ["0", "1", "2"]
+    assert client.recv()["event"] == "pusher:error", "then the close's error frame"
+    assert client.recv() == {"event": "<close>", "code": 4200}

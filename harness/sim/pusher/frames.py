@@ -4,7 +4,7 @@ A publish sends the same frame to every subscriber. aiohttp frames it again for 
 task woken per connection: on a 2-core machine that was 27 us of the server's CPU a delivery, and a
 publish to thousands of listeners a burst the server itself made slow. A server's frames are not
 masked, so the bytes are the same for every uncompressed connection: framed here once and written
-straight to each idle connection's transport (`ws.py`).
+straight to each idle connection's socket (`outbox.py`, `ws.py`).
 """
 
 from __future__ import annotations

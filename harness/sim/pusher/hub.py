@@ -1,8 +1,8 @@
 """Connections, channel membership and fan-out: the state of the embedded Pusher server.
 
-Fan-out never waits on a client: a frame is written at once to a connection with nothing
-queued and room in its socket's buffer, and otherwise put into the connection's queue, which a
-writer task drains. One slow or dead client therefore costs the publisher nothing, and a
+Fan-out never waits on a client: a frame to a connection with nothing queued leaves at the end
+of the loop's turn (`outbox.py`), and otherwise goes into the connection's queue, which a writer
+task drains. One slow or dead client therefore costs the publisher nothing, and a
 client whose queue overflows is cut off (4100) instead of being waited on.
 All methods run on the server's event loop thread.
 """
@@ -20,6 +20,7 @@ from typing import Any
 
 from . import protocol
 from .faults import FaultInjector
+from .outbox import Outbox
 from .protocol import Publish
 
 
@@ -46,15 +47,21 @@ class Connection:
     client_events: deque[float] = field(default_factory=deque)
     closed: bool = False
     abort: Callable[[], None] = lambda: None
-    write: Callable[[str], bool] | None = None  # straight to the socket, if it will take it now (`ws.py`)
+    write: Callable[[list[str]], bool] | None = None  # straight to the socket, if it takes them now (`ws.py`)
     busy: bool = False  # the writer task is sending: a frame written straight now would overtake it
+    unsent: list[str] = field(default_factory=list)  # in the outbox, leaving at the end of this turn
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued or being sent: a frame may go straight to the socket (`outbox.py`)."""
+        return self.write is not None and not self.busy and self.queue.empty()
 
     def send(self, frame: str | Close) -> bool:
-        """Written at once when nothing is queued before it; queued otherwise, in order."""
-        idle = self.write is not None and not self.busy and self.queue.empty()
-        if idle and isinstance(frame, str) and self.write is not None and self.write(frame):
-            return True
+        """Queued for the writer task, after any frame still in the outbox."""
         try:
+            for waiting in self.unsent:
+                self.queue.put_nowait(waiting)
+            self.unsent.clear()
             self.queue.put_nowait(frame)
             return True
         except asyncio.QueueFull:
@@ -69,6 +76,7 @@ class Hub:
         self.channels: dict[str, dict[str, Connection]] = {}
         self._ids = itertools.count(random.randint(1000, 9999))
         self.published = 0
+        self.outbox = Outbox(self._over_capacity)
 
     def connect(self) -> Connection:
         socket_id = f"{next(self._ids)}.{random.randint(1, 9_999_999)}"
@@ -170,11 +178,17 @@ class Hub:
             self.deliver(conn, frame)
 
     def deliver(self, conn: Connection, frame: str | Close) -> None:
-        """The one way a frame reaches a client: queued, or the client is closed as over capacity."""
+        """The one way a frame reaches a client: the outbox, else queued, else the client is closed
+        as over capacity."""
         if conn.closed:
             return
-        if not conn.send(frame):
-            self.close(conn, protocol.OVER_CAPACITY, "Over capacity: client is not reading")
+        if isinstance(frame, str) and conn.idle:
+            self.outbox.add(conn, frame)
+        elif not conn.send(frame):
+            self._over_capacity(conn)
+
+    def _over_capacity(self, conn: Connection) -> None:
+        self.close(conn, protocol.OVER_CAPACITY, "Over capacity: client is not reading")
 
     def close(self, conn: Connection, code: int, message: str) -> None:
         """Close after what is already queued; a client that stopped reading is aborted at once."""

@@ -1,7 +1,7 @@
 """The WebSocket side of the embedded Pusher server: `/app/{key}`.
 
 One reader (this handler), one writer task draining the connection's queue (a frame goes
-straight to the socket when nothing is queued: `frames.py`), and one activity watchdog per
+straight to the socket when nothing is queued: `outbox.py`), and one activity watchdog per
 connection. Bad frames get `pusher:error` and the connection
 lives on, as with real Pusher; only protocol-level failures close it.
 """
@@ -33,13 +33,14 @@ DIRECT_BUFFER_LIMIT = 64 * 1024
 """Bytes waiting in a socket's buffer past which frames queue instead (a client not keeping up)."""
 
 
-def _direct(transport: asyncio.Transport) -> Callable[[str], bool]:
-    """Writes a frame straight to the socket (framed once for a fan-out), if it will take it now."""
+def _direct(transport: asyncio.Transport) -> Callable[[list[str]], bool]:
+    """Writes frames straight to the socket in one write (each framed once for a fan-out), if it will
+    take them now."""
 
-    def write(frame: str) -> bool:
+    def write(frames: list[str]) -> bool:
         if transport.is_closing() or transport.get_write_buffer_size() > DIRECT_BUFFER_LIMIT:
             return False
-        transport.write(text_frame(frame))
+        transport.write(text_frame(frames[0]) if len(frames) == 1 else b"".join(map(text_frame, frames)))
         return True
 
     return write
