@@ -1,4 +1,4 @@
-"""soak-short: a few minutes at 30-45 writes/s with 500 viewers in worker processes passes, and
+"""soak-short: a few minutes at about 50 writes/s with 500 viewers in worker processes passes, and
 leaves one history behind, with the workers' own files beside it as its parts."""
 
 from __future__ import annotations
