@@ -3,7 +3,8 @@
 A pysher connection costs two threads; here a listener is one coroutine, so a process
 holds thousands. It speaks the same protocol and records through the same
 `ListenerRecorder`, and follows Pusher's close-code rules for reconnecting: 4000-4099
-stop, 4100-4199 back off, 4200-4299 reconnect at once.
+stop, 4100-4199 back off, 4200-4299 reconnect at once. A frame it cannot read is recorded
+(`frame-error`) and the listener listens on, as pusher-js and pysher do.
 """
 
 from __future__ import annotations
@@ -74,7 +75,10 @@ class AsyncListener:
                         self._heard = asyncio.get_running_loop().time()
                         if msg.type != aiohttp.WSMsgType.TEXT:
                             return ws.close_code
-                        await self._frame(ws, msg.data)
+                        try:
+                            await self._frame(ws, msg.data)
+                        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                            self.recorder.frame_error(msg.data, exc)  # as pusher-js: said, and listening on
                 finally:
                     keepalive.cancel()
         except (TimeoutError, aiohttp.ClientError, OSError):
@@ -96,6 +100,8 @@ class AsyncListener:
     async def _frame(self, ws: aiohttp.ClientWebSocketResponse, text: str) -> None:
         frame = json.loads(text)
         event, channel = frame.get("event", ""), frame.get("channel")
+        if not isinstance(event, str) or not isinstance(channel, str | None):
+            raise TypeError("event and channel are not strings")
         if channel is not None and not event.startswith(("pusher:", "pusher_internal:")):
             self.recorder.receipt(channel, event, frame.get("data"))
         elif event == "pusher_internal:subscription_succeeded" and channel:

@@ -17,6 +17,7 @@ from ..history import History, Observation
 
 SubscribedHook = Callable[["ListenerRecorder", str], None]
 ChangeHook = Callable[[str], object]
+FRAME_KEPT = 200
 
 
 class ListenerRecorder:
@@ -80,6 +81,16 @@ class ListenerRecorder:
             socket_id=self.socket_id,
             channel=channel,
             data={"message": message},
+        )
+
+    def frame_error(self, frame: str, error: Exception) -> None:
+        """A frame from the server that is not the protocol's (not JSON, not an object): kept as
+        evidence, its first FRAME_KEPT characters; an event lost with it is a missing event."""
+        self.history.observe(
+            "frame-error",
+            listener=self.name,
+            socket_id=self.socket_id,
+            data={"frame": frame[:FRAME_KEPT], "error": f"{type(error).__name__}: {error}"},
         )
 
     def _changed(self) -> None:
