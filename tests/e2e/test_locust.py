@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -113,6 +116,16 @@ def test_headless_run_with_a_fault_fails_naming_the_finding(tmp_path: Path) -> N
     assert any(f["Method"] == "PUSHER" and "duplicate-event" in f["Error"] for f in failures)
 
 
+def _reap(process: subprocess.Popen[str]) -> None:
+    """Its whole process group, started with `start_new_session`: a Locust run that failed or hung
+    leaves no embedded stack or listener worker behind it."""
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str]:
     """A headless master and its workers on 127.0.0.1; the master's exit code and stderr."""
     port = _free_port()
@@ -136,13 +149,16 @@ def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str]:
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
+        start_new_session=True,
     )
     started = [
         subprocess.Popen(
             [*LOCUST, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            text=True,
             cwd=tmp_path,
+            start_new_session=True,
         )
         for _ in range(workers)
     ]
@@ -152,9 +168,7 @@ def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str]:
             worker.wait(30)
     finally:
         for process in (master, *started):
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            _reap(process)
     return master.returncode, err
 
 
@@ -244,7 +258,7 @@ def test_the_web_ui_tells_the_same_truth_as_the_report(tmp_path: Path) -> None:
     run = subprocess.Popen(
         [*LOCUST, "--autostart", "--autoquit", "8", "-u", "3", "-r", "3", "-t", "10s", "--sync-listeners", "2",
          "--web-host", "127.0.0.1", "--web-port", str(port), "--sync-report-dir", str(tmp_path / "r")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     seen: list[dict] = []
@@ -263,7 +277,10 @@ def test_the_web_ui_tells_the_same_truth_as_the_report(tmp_path: Path) -> None:
         page = requests.get(f"{base}/?tab=stocksync", timeout=5)
         stats = requests.get(f"{base}/stats/requests", timeout=5).json()
     finally:
-        _, err = run.communicate(timeout=60)
+        try:
+            _, err = run.communicate(timeout=60)
+        finally:
+            _reap(run)
     assert run.returncode == 0, err[-3000:]
     states = [(s["state"], sum(s["judged"].values())) for s in seen]
     assert any(state == "running" and judged for state, judged in states), (
