@@ -27,6 +27,27 @@ BACKOFF_S = 1.0
 PING_AFTER_S = 60.0
 
 
+def parsed_frame(text: str) -> dict[str, Any]:
+    """A frame from the server, checked for what the listener acts on (an object; event and channel
+    strings; connection_established's data an object with a socket_id, which replaces its text;
+    pusher:error's data an object), or a ValueError saying how it is not: past this, an error is the
+    harness's own, not the server's."""
+    frame = json.loads(text)
+    if not isinstance(frame, dict):
+        raise ValueError("not a JSON object")
+    event, channel, data = frame.get("event", ""), frame.get("channel"), frame.get("data")
+    if not isinstance(event, str) or not isinstance(channel, str | None):
+        raise ValueError("event and channel are not strings")
+    if event == "pusher:connection_established":
+        established = json.loads(data) if isinstance(data, str) else None
+        if not isinstance(established, dict) or not isinstance(established.get("socket_id"), str):
+            raise ValueError("pusher:connection_established carries no socket_id")
+        frame["data"] = established
+    elif event == "pusher:error" and not isinstance(data, dict | None):
+        raise ValueError("pusher:error data is not an object")
+    return frame
+
+
 def reconnect_delay(code: int | None) -> float | None:
     """None means do not reconnect (Pusher's 4000-4099 range)."""
     if code is not None and 4000 <= code <= 4099:
@@ -76,9 +97,11 @@ class AsyncListener:
                         if msg.type != aiohttp.WSMsgType.TEXT:
                             return ws.close_code
                         try:
-                            await self._frame(ws, msg.data)
-                        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                            frame = parsed_frame(msg.data)
+                        except ValueError as exc:
                             self.recorder.frame_error(msg.data, exc)  # as pusher-js: said, and listening on
+                            continue
+                        await self._frame(ws, frame)
                 finally:
                     keepalive.cancel()
         except (TimeoutError, aiohttp.ClientError, OSError):
@@ -97,11 +120,8 @@ class AsyncListener:
                 await ws.send_str('{"event":"pusher:ping","data":{}}')
                 self._heard = loop.time()
 
-    async def _frame(self, ws: aiohttp.ClientWebSocketResponse, text: str) -> None:
-        frame = json.loads(text)
+    async def _frame(self, ws: aiohttp.ClientWebSocketResponse, frame: dict[str, Any]) -> None:
         event, channel = frame.get("event", ""), frame.get("channel")
-        if not isinstance(event, str) or not isinstance(channel, str | None):
-            raise TypeError("event and channel are not strings")
         if channel is not None and not event.startswith(("pusher:", "pusher_internal:")):
             self.recorder.receipt(channel, event, frame.get("data"))
         elif event == "pusher_internal:subscription_succeeded" and channel:
@@ -109,7 +129,7 @@ class AsyncListener:
             if self.recorder.on_subscribed is not None:
                 asyncio.get_running_loop().run_in_executor(None, self.recorder.on_subscribed, self.recorder, channel)
         elif event == "pusher:connection_established":
-            self.recorder.connected(json.loads(frame["data"])["socket_id"])
+            self.recorder.connected(frame["data"]["socket_id"])
             await self._subscribe(ws)
         elif event == "pusher:ping":
             await ws.send_str('{"event":"pusher:pong","data":{}}')
