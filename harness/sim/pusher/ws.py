@@ -40,7 +40,7 @@ def _direct(transport: asyncio.Transport) -> Callable[[list[str]], bool]:
     def write(frames: list[str]) -> bool:
         if transport.is_closing() or transport.get_write_buffer_size() > DIRECT_BUFFER_LIMIT:
             return False
-        transport.write(text_frame(frames[0]) if len(frames) == 1 else b"".join(map(text_frame, frames)))
+        transport.write(b"".join(map(text_frame, frames)))  # one frame: join hands back that very bytes
         return True
 
     return write
