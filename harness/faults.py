@@ -21,6 +21,8 @@ class FaultSpec:
     scenario: str
     finding: str
     description: str
+    severity: str = "error"
+    """A warning fault shows what the contract's own frontend code does wrong; the backend is not at fault."""
 
 
 CATALOGUE: tuple[FaultSpec, ...] = (
@@ -147,6 +149,15 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "write-despite-error",
         "line writes commit and broadcast, and answer only after the client has given up",
     ),
+    FaultSpec(
+        "late-response",
+        "backend",
+        "smoke",
+        "divergence",
+        "line writes commit and broadcast, then answer late: another user's newer change of the line "
+        "reaches the writer's page first, and the contract's code replaces it with the stale response",
+        severity="warning",
+    ),
     FaultSpec("pusher-drop", "pusher", "smoke", "missing-event", "the Pusher server drops events for some connections"),
     FaultSpec("pusher-duplicate", "pusher", "smoke", "duplicate-event", "the Pusher server delivers events twice"),
     FaultSpec("pusher-delay", "pusher", "smoke", "late-event", "the Pusher server holds events back"),
@@ -208,4 +219,5 @@ def select(values: Iterable[str]) -> FaultSelection:
 
 
 def listing() -> str:
-    return "\n".join(f"{s.name}\t{s.scenario}\t{s.description}" for s in CATALOGUE)
+    """One tab-separated row a fault: name, scenario exposing it, finding (and its severity), description."""
+    return "\n".join(f"{s.name}\t{s.scenario}\t{s.finding} ({s.severity})\t{s.description}" for s in CATALOGUE)

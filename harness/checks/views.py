@@ -7,6 +7,13 @@ replaces a line with `data.line` for every line event it receives. A line the li
 own page wrote without ever hearing the answer (the request was cut off, e.g. when a load
 run stops) cannot be judged: the write may or may not have happened, and the page got no
 response to apply. Such lines are left out of its comparison.
+
+One divergence is the contract's own race, not the backend's: two users write one line, the
+other user's later change reaches this page by event, and then this page's own older HTTP
+response lands and replaces it, as the contract's code does. The line is stale until its next
+change although the server and Pusher did everything right (the event carried the final
+state). Such lines are reported apart, as a warning naming both sides; any other differing
+line of the page is an error.
 """
 
 from __future__ import annotations
@@ -83,6 +90,15 @@ class _Pages:
         ops = (op for socket_id in self.sockets.get(listener, set()) for op in self.ops_by_socket.get(socket_id, []))
         return sorted(ops, key=lambda op: op.id)
 
+    def latest_event(self, listener: str, channel: str | None, line_id: Any) -> tuple[float, Any] | None:
+        """The last line event of `line_id` this listener received on `channel` (any, if unknown)."""
+        seen = [
+            hit
+            for (on, line), hit in self.latest.get(listener, {}).items()
+            if line == line_id and channel in (None, on)
+        ]
+        return max(seen, key=lambda hit: hit[0], default=None)
+
     def updates(self, listener: str, snap: Observation, channel: str | None, own: list[Operation]) -> list[Any]:
         """The page's own writes (from their HTTP responses) and the line events it received, after its
         snapshot, at their times."""
@@ -122,38 +138,133 @@ def check_views(
         own = pages.own_ops(listener)
         view = FrontendView(snap.data["lines"])
         view.apply_latest(pages.updates(listener, snap, channel, own))
-        yield from _compare(listener, sid, channel, view.lines, truth.data["lines"], truth.time, _unanswered_lines(own))
+        differing = _differing(view.lines, truth.data["lines"], _unanswered_lines(own))
+        raced = {
+            line_id: race
+            for line_id in differing
+            if (race := _race(pages, listener, snap, channel, own, truth, line_id))
+        }
+        unexplained = {line_id: problems for line_id, problems in differing.items() if line_id not in raced}
+        page = f"{listener}'s view of stocktake {sid}"
+        if unexplained:
+            yield _divergence(
+                f"{page} differs from a fresh GET on {len(unexplained)} line(s)",
+                listener,
+                channel,
+                unexplained,
+                {"checked": truth.time},
+            )
+        if raced:
+            yield _race_finding(
+                page,
+                listener,
+                channel,
+                {line_id: differing[line_id] for line_id in raced},
+                list(raced.values()),
+                truth.time,
+            )
 
 
-def _compare(
-    listener: str,
-    sid: int,
-    channel: str | None,
-    view: dict[Any, dict[str, Any]],
-    truth_lines: list[dict[str, Any]],
-    at: float,
-    unknown: set[Any],
-) -> Iterator[Finding]:
-    problems: list[str] = []
-    differing = 0
+@dataclass(frozen=True)
+class _Race:
+    """A stale line by the contract's race: the page's own write, answered after a line event that
+    carried the server's final state of the line."""
+
+    operation: int
+    answered: float
+    event_at: float
+
+
+def _differing(
+    view: dict[Any, dict[str, Any]], truth_lines: list[dict[str, Any]], unknown: set[Any]
+) -> dict[Any, list[str]]:
+    """line id -> what differs, for every line the page shows otherwise than the server."""
+    out: dict[Any, list[str]] = {}
     for line in truth_lines:
         seen = view.get(line["id"])
         if seen is None or line["id"] in unknown:
             continue
-        line_problems = [f"line {line['id']} {d}" for d in diff(line, seen)]
-        line_problems += [f"line {line['id']} lost {f!r}" for f in missing_fields(line, seen)]
-        if line_problems:
-            differing += 1
-            if differing <= MAX_LINES_SHOWN:
-                problems.extend(line_problems)
-    if differing:
-        yield Finding(
-            "divergence",
-            f"{listener}'s view of stocktake {sid} differs from a fresh GET on {differing} line(s)",
-            channel=channel,
-            listener=listener,
-            expected="the GET after quiescence",
-            actual=f"{differing} line(s) differ",
-            diff=problems,
-            times={"checked": at},
-        )
+        problems = _line_problems(line, seen)
+        if problems:
+            out[line["id"]] = problems
+    return out
+
+
+def _line_problems(truth: dict[str, Any], seen: Any) -> list[str]:
+    if not isinstance(seen, dict):
+        return [f"line {truth['id']} is {seen!r}"]
+    return [f"line {truth['id']} {d}" for d in diff(truth, seen)] + [
+        f"line {truth['id']} lost {f!r}" for f in missing_fields(truth, seen)
+    ]
+
+
+def _race(
+    pages: _Pages,
+    listener: str,
+    snap: Observation,
+    channel: str | None,
+    own: list[Operation],
+    truth: Observation,
+    line_id: Any,
+) -> _Race | None:
+    """The race, if it explains this differing line: the page's last own write of the line was answered
+    after the last event of the line it received, and that event carried exactly the server's final line."""
+    writes = [
+        op
+        for op in own
+        if op.ok and op.complete is not None and op.complete > snap.time and op.request.get("line_id") == line_id
+    ]
+    event = pages.latest_event(listener, channel, line_id)
+    if not writes or event is None:
+        return None
+    last = max(writes, key=lambda op: op.complete or 0.0)
+    answered, (event_at, data) = last.complete or 0.0, event
+    final = next((line for line in truth.data["lines"] if line.get("id") == line_id), None)
+    carried = data.get("line") if isinstance(data, dict) else None
+    if final is None or not (snap.time < event_at < answered) or _line_problems(final, carried):
+        return None
+    return _Race(last.id, answered, event_at)
+
+
+def _shown(problems: dict[Any, list[str]]) -> list[str]:
+    return [p for line_problems in list(problems.values())[:MAX_LINES_SHOWN] for p in line_problems]
+
+
+def _divergence(
+    message: str,
+    listener: str,
+    channel: str | None,
+    problems: dict[Any, list[str]],
+    times: dict[str, float],
+    **more: Any,
+) -> Finding:
+    return Finding(
+        "divergence",
+        message,
+        channel=channel,
+        listener=listener,
+        expected="the GET after quiescence",
+        actual=f"{len(problems)} line(s) differ",
+        diff=_shown(problems),
+        times=times,
+        **more,
+    )
+
+
+def _race_finding(
+    page: str, listener: str, channel: str | None, problems: dict[Any, list[str]], races: list[_Race], at: float
+) -> Finding:
+    first = min(races, key=lambda race: race.operation)
+    ops = ", ".join(str(race.operation) for race in sorted(races, key=lambda race: race.operation))
+    return _divergence(
+        f"{page} is stale on {len(races)} line(s) by the contract's own-response race: its own write "
+        f"(operation {ops}) was answered after another user's later change of the line had reached the page "
+        "by event, and the contract's code replaced that newer line with the older response. The server and "
+        "Pusher agree (the event carried the final line); the frontend pattern does not.",
+        listener,
+        channel,
+        problems,
+        {"checked": at, "event": first.event_at, "answered": first.answered},
+        operation=first.operation,
+        warning=True,
+    )

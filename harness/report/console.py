@@ -33,8 +33,10 @@ def print_summary(report: Report, console: Console, report_dir: str | None = Non
             table.add_row(f"[{colour}]{check.name}[/]", str(check.judged), str(check.count))
         console.print(table)
     for group in report.groups[:GROUPS_SHOWN]:
-        colour = "yellow" if group.severity == "warning" else "red"
-        console.print(f"  [{colour}]{group.summary}[/]", highlight=False)
+        warning = group.severity == "warning"
+        console.print(
+            f"  [{'yellow' if warning else 'red'}]{'warning: ' if warning else ''}{group.summary}[/]", highlight=False
+        )
     if len(report.groups) > GROUPS_SHOWN:
         console.print(f"  ... and {len(report.groups) - GROUPS_SHOWN} more group(s) in report.json")
     counts, latency = report.counts, report.latency.all

@@ -77,12 +77,12 @@ def _late_bursts(late: list[Finding], limit_s: float) -> list[list[Finding]]:
 
 
 def group_findings(findings: Iterable[Finding], limit_s: float) -> list[FindingGroup]:
-    keyed: dict[tuple[str, object], list[Finding]] = {}
+    keyed: dict[tuple[str, str, object], list[Finding]] = {}
     late: list[Finding] = []
     for f in findings:
         if f.name == "late-event":
             late.append(f)
         else:
-            keyed.setdefault((f.name, f.operation if f.operation is not None else f.event), []).append(f)
+            keyed.setdefault((f.name, f.severity, f.operation if f.operation is not None else f.event), []).append(f)
     groups = [_group(members) for members in [*keyed.values(), *_late_bursts(late, limit_s)]]
     return sorted(groups, key=lambda g: (cause_rank(g.name), -g.count, g.operations[:1]))

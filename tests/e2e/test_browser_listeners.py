@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from harness.checks.stream import DELIVERY
 from harness.history import load
 from harness.history_file import HISTORY_NAME
 from tests.support import PRIVATE, Served, ensure_pusher_js
@@ -133,9 +132,9 @@ def test_a_pusher_error_4200_frame_reconnects_pysher_but_not_the_browser_page(tm
     quiesced = history.meta["quiesced_at"]
     cut = {o.listener for o in history.observations if o.kind == "disconnect" and o.time < quiesced}
     assert cut and {kinds[name] for name in cut} == {"pysher"}, "only pysher acted on the error frame"
-    # what each client's deliveries show; not `divergence`, which two counters editing one line can
-    # leave on either writer's own page whatever the fault (the contract's race, see README)
-    faulted = {f["listener"] for f in report["findings"] if f.get("listener") and f["name"] in DELIVERY}
+    # errors only: two counters editing one line can leave the contract's own-response race on either
+    # writer's page whatever the fault, and that is a warning (see README)
+    faulted = {f["listener"] for f in report["findings"] if f.get("listener") and f["severity"] == "error"}
     assert faulted and {kinds[name] for name in faulted} == {"pysher"}
     owed = report["counts"]["matched"]
     assert owed > 0 and all(report["listeners"][name]["receipts"] > 0 for name, k in kinds.items() if k == "browser")

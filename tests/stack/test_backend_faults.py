@@ -120,6 +120,9 @@ SHOWS: dict[str, Callable[[Probe], bool]] = {
         and bool(p.others("line-counted-updated"))
     ),
     "hang-then-commit": lambda p: p.patch.ok and p.patch_seconds >= SLOW_MS / 1000,
+    "late-response": lambda p: (
+        p.patch.ok and p.patch_seconds >= SLOW_MS / 1000 and bool(p.others("line-counted-updated"))
+    ),
     "duplicate-period-500": lambda p: p.same_period.status == 500,
     "float-quantity-500-stored": lambda p: (
         p.float_move.status == 500 and len(p.others("line-movement-added")) == 3 and p.move.ok
@@ -127,7 +130,7 @@ SHOWS: dict[str, Callable[[Probe], bool]] = {
     "whole-purchases-only": lambda p: p.half_keg.status == 400 and "full kegs" in str(p.half_keg.body) and p.move.ok,
     "html-500": lambda p: p.patch.status == 500 and p.patch.body == "500 text/html: Server Error (500)",
 }
-TIMED = ("slow-trigger", "hang-then-commit")  # a loaded machine can be as slow without the fault
+TIMED = ("slow-trigger", "hang-then-commit", "late-response")  # a loaded machine can be as slow without the fault
 BACKEND_FAULTS = [spec.name for spec in CATALOGUE if spec.layer == "backend"]
 
 

@@ -47,7 +47,9 @@ def test_list_faults_is_tab_separated_and_complete() -> None:
     assert result.exit_code == 0
     rows = [line.split("\t") for line in result.output.strip().splitlines()]
     assert [r[0] for r in rows] == [spec.name for spec in faults.CATALOGUE]
-    assert all(len(r) == 3 and r[1] and r[2] for r in rows)
+    assert all(len(r) == 4 and r[1] and r[3] for r in rows)
+    assert [r[2] for r in rows] == [f"{spec.finding} ({spec.severity})" for spec in faults.CATALOGUE]
+    assert "divergence (warning)" in dict((r[0], r[2]) for r in rows).values()
     assert {"pusher-drop", "pusher-duplicate", "pusher-delay", "pusher-reorder", "pusher-disconnect"} <= {
         r[0] for r in rows
     }

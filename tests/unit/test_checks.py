@@ -12,7 +12,7 @@ from harness.checks.findings import NAMES
 from harness.checks.live import LiveCheck
 from harness.checks.stream import GRACE_S
 from harness.contract import Contract
-from harness.history import Observation
+from harness.history import HistoryData, Observation
 from harness.testing import following
 from tests.histories import (
     BEFORE,
@@ -188,3 +188,66 @@ def test_the_live_check_judges_each_operation_once_and_lets_it_go_when_settled()
     assert {k: v for k, v in live.judged.items() if k in ("server-error", "writes-refused", "payload-near-limit")} == {
         k: final.judged[k] for k in ("server-error", "writes-refused", "payload-near-limit")
     }
+
+
+def _two_counters_on_one_line(answered: float, event_line: dict | None = None) -> HistoryData:
+    """counter-1 writes the line (operation 1, committed first), counter-2 writes it next (operation
+    2: the server's final line). counter-2's event reaches counter-1's page at 1.1; counter-1's own
+    response, answered at `answered`, is what its page ends with if it lands later (the contract's race)."""
+    first = {**LINE, "counted_partial_units": "40.00", "counted_qty": "216.0000"}
+    h = healthy()
+    h.operations = [
+        patch_op(1, first, 1.0, complete=answered),
+        patch_op(2, LINE, 1.03, socket_id="3.3", actor="counter-2", complete=1.08),
+    ]
+    snap = {"stocktake_id": 5, "hotel": HOTEL, "lines": [BEFORE]}
+    h.observations = [
+        *h.observations[:4],
+        Observation("connect", 0.0, "counter-2-browser", "3.3"),
+        Observation("subscribed", 0.1, "counter-2-browser", "3.3", DETAIL),
+        *(
+            Observation("snapshot", 0.5, page, sid, data=snap)
+            for page, sid in (("viewer", "1.1"), ("counter-1-browser", "2.2"), ("counter-2-browser", "3.3"))
+        ),
+        receipt("viewer", 1.02, event_text(first)),
+        receipt("counter-2-browser", 1.02, event_text(first), socket_id="3.3"),
+        receipt("viewer", 1.1, event_text(LINE)),
+        receipt("counter-1-browser", 1.1, event_text(event_line or LINE), socket_id="2.2"),
+        Observation("truth", 9.0, data={"stocktake_id": 5, "lines": [LINE]}),
+    ]
+    return h
+
+
+def test_the_contracts_own_response_race_is_a_warning_naming_both_sides() -> None:
+    """The writer's page replaces the other user's newer line (by event) with its own older HTTP
+    response: stale, though server and Pusher agree. Reported as a warning, not a backend failure."""
+    result = check(_two_counters_on_one_line(answered=1.6), Contract())
+    assert [(f.name, f.severity, f.listener, f.operation) for f in result.findings] == [
+        ("divergence", "warning", "counter-1-browser", 1)
+    ]
+    race = result.findings[0]
+    assert "own-response race" in race.message and "operation 1" in race.message
+    assert race.times["event"] == 1.1 and race.times["answered"] == 1.6
+    assert race.diff == [
+        "line 1709 counted_partial_units: expected '45.50', got '40.00'",
+        "line 1709 counted_qty: expected '221.5000', got '216.0000'",
+    ]
+    assert result.verdict == "PASS" and result.judged["divergence"] == 3
+
+
+def test_no_race_when_the_response_lands_before_the_newer_event() -> None:
+    assert check(_two_counters_on_one_line(answered=1.09), Contract()).findings == []
+
+
+def test_a_stale_line_the_race_does_not_explain_stays_an_error() -> None:
+    """The page's last event did not carry the server's final line (a wrong payload): not the
+    contract's race, whatever the timing; and a page that heard no event at all is no race either."""
+    wrong = {**LINE, "counted_partial_units": "41.00"}
+    findings = check(_two_counters_on_one_line(answered=1.6, event_line=wrong), Contract()).findings
+    assert ("divergence", "error", "counter-1-browser") in {(f.name, f.severity, f.listener) for f in findings}
+    deaf = _two_counters_on_one_line(answered=1.6)
+    deaf.observations = [
+        o for o in deaf.observations if not (o.kind == "receipt" and o.listener == "counter-1-browser")
+    ]
+    found = {(f.name, f.severity, f.listener) for f in check(deaf, Contract()).findings}
+    assert {("divergence", "error", "counter-1-browser"), ("missing-event", "error", "counter-1-browser")} <= found

@@ -213,7 +213,7 @@ class BackendSimulator:
         async def handler(request: web.Request) -> web.Response:
             raw = await request.read()
             faults, operation = self.faults, request.headers.get(OPERATION_HEADER)
-            hang = flaky and faults.hits("hang-then-commit", operation)
+            hang = flaky and (faults.hits("hang-then-commit", operation) or faults.hits("late-response", operation))
             after_commit = HttpError(500, AFTER_COMMIT) if flaky and faults.hits("commit-then-500", operation) else None
 
             def run() -> Outcome:
