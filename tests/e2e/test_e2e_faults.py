@@ -68,7 +68,7 @@ def test_fault_yields_its_finding(stocksync_run, spec) -> None:
     outcome = stocksync_run(spec.scenario, faults=[fault], **_quick(spec.scenario, spec.name))
     found = [f for f in outcome.result.findings if f.name == spec.finding]
     assert found, f"{spec.name} should yield {spec.finding}; got {sorted({f.name for f in outcome.result.findings})}"
-    assert {f.severity for f in found} == {spec.severity}
+    assert spec.severity in {f.severity for f in found}
     if spec.severity == "error":
         assert outcome.result.errors, "a fault must fail the run"
     else:
