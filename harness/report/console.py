@@ -39,6 +39,13 @@ def print_summary(report: Report, console: Console, report_dir: str | None = Non
         )
     if len(report.groups) > GROUPS_SHOWN:
         console.print(f"  ... and {len(report.groups) - GROUPS_SHOWN} more group(s) in report.json")
+    if report.frame_errors:
+        first = report.frame_errors_shown[0]
+        console.print(
+            f"[yellow]{report.frame_errors} frame(s) outside the Pusher protocol[/], first to {first.get('listener')}: "
+            f"{first.get('error')} (listeners listened on; report.json frame_errors_shown)",
+            highlight=False,
+        )
     counts, latency = report.counts, report.latency.all
     delivered = f"p50 {latency.p50} ms, p99 {latency.p99} ms" if latency.count else "none matched"
     console.print(

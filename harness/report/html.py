@@ -21,7 +21,9 @@ PLOT_W, BAR_H, ROW_H, LABEL_W = 900, 170, 18, 170
 FINDINGS_SHOWN, GROUPS_SHOWN = 50, 25
 DIFF = re.compile(r"^(?P<field>.*?): expected (?P<expected>.*), got (?P<got>.*)$")
 
-_env = Environment(loader=PackageLoader("harness", "report/templates"), autoescape=select_autoescape(["html"]))
+_env = Environment(
+    loader=PackageLoader("harness", "report/templates"), autoescape=select_autoescape(["html", "html.j2"])
+)
 _env.filters["pretty"] = lambda value: json.dumps(value, indent=2, default=str)
 
 

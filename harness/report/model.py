@@ -25,6 +25,7 @@ from .timeline import timeline
 
 REDACTED = "[redacted]"
 HISTOGRAM_BINS, HISTOGRAM_FLOOR_MS = 24, 0.05
+FRAME_ERRORS_SHOWN = 10
 
 
 class _Model(BaseModel):
@@ -114,6 +115,8 @@ class Report(_Model):
     faults_injected: dict[str, int] = Field(default_factory=dict)
     suggested_contract: str | None = None  # written as contract.suggested.toml when the names drifted
     listeners: dict[str, dict[str, Any]] = Field(default_factory=dict)  # name -> kind, channels, receipts
+    frame_errors: int = 0  # frames from the Pusher server outside its protocol, all listeners
+    frame_errors_shown: list[dict[str, Any]] = Field(default_factory=list)  # the first ones: listener, frame, error
 
     @property
     def has_warnings(self) -> bool:
@@ -193,13 +196,25 @@ def _checks(result: CheckResult) -> list[dict[str, Any]]:
 
 
 def _listeners(history: HistoryData) -> dict[str, dict[str, Any]]:
-    """Every listener with its kind, so a finding's listener can be traced to a browser page or a bot."""
+    """Every listener with its kind, so a finding's listener can be traced to a browser page or a bot,
+    and how many frames outside the protocol it got."""
     receipts = history.receipts_by_listener()
+    bad_frames = Counter(o.listener for o in history.of_kind("frame-error"))
     return {
-        o.listener: {**o.data, "receipts": receipts.get(o.listener, 0)}
+        o.listener: {**o.data, "receipts": receipts.get(o.listener, 0), "frame_errors": bad_frames.get(o.listener, 0)}
         for o in history.of_kind("listener")
         if o.listener and isinstance(o.data, dict)
     }
+
+
+def _frame_errors(history: HistoryData) -> list[dict[str, Any]]:
+    """Frames the listeners could not read as the protocol's (they listened on): an event lost with one
+    is a missing-event, judged by the checks; the frames themselves are shown here, not judged."""
+    return [
+        {"listener": o.listener, "time": o.time, **o.data}
+        for o in history.of_kind("frame-error")
+        if isinstance(o.data, dict)
+    ]
 
 
 def build_report(history: HistoryData, result: CheckResult, secrets: list[str], duration_s: float) -> Report:
@@ -226,6 +241,8 @@ def build_report(history: HistoryData, result: CheckResult, secrets: list[str], 
             str(f.actual) for f in result.findings if f.name == "unexpected-event"
         ),
         "listeners": _listeners(history),
+        "frame_errors": len(frames := _frame_errors(history)),
+        "frame_errors_shown": frames[:FRAME_ERRORS_SHOWN],
         "faults_injected": dict(
             Counter(
                 fault_name(o.data) for o in history.of_kind("injected-fault") if isinstance(o.data, dict)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from rich.console import Console
+
 from harness.checks import check
 from harness.contract import Contract
 from harness.history import Observation
 from harness.report import build_report
+from harness.report.console import print_summary
 from harness.report.groups import group_findings
+from harness.report.html import render_html
 from tests.histories import DETAIL, LINE, drop_receipt, event_text, healthy, patch_op, receipt, server_error
 
 
@@ -46,3 +50,42 @@ def test_one_stall_is_one_group() -> None:
     (group,) = group_findings(late, 1.0)
     assert len(late) == 4 and group.count == 4 and group.operations == [2, 3, 4, 5]
     assert group.summary == "4 x late-event: operations 2-5 for 1 listener(s), up to 3.0 s"
+
+
+def test_frames_outside_the_protocol_are_shown_with_their_listener_and_counted_per_listener() -> None:
+    """Not judged (an event lost with one is a missing-event), but never silent: the count, the first
+    frames with their error, and each listener's own count, in every format."""
+    history = healthy()
+    history.observations.append(Observation("listener", 0.0, "viewer", data={"kind": "asyncio", "channels": [DETAIL]}))
+    clean = build_report(history, check(history, Contract()), [], 1.0)
+    assert clean.frame_errors == 0 and clean.listeners["viewer"]["frame_errors"] == 0
+    assert "Frames outside the protocol" not in render_html(clean)
+    for n in range(12):
+        bad = {"frame": f"<html>{n}", "error": "ValueError: not JSON"}
+        history.observations.append(Observation("frame-error", 1.0 + n / 100, "viewer", "1.1", data=bad))
+    report = build_report(history, check(history, Contract()), [], 1.0)
+    assert report.frame_errors == 12 and report.listeners["viewer"]["frame_errors"] == 12
+    assert [f["frame"] for f in report.frame_errors_shown] == [f"<html>{n}" for n in range(10)]
+    assert report.frame_errors_shown[0]["listener"] == "viewer"
+    page = render_html(report)
+    assert "Frames outside the protocol" in page and "&lt;html&gt;0" in page and "The first 10" in page
+    console = Console(record=True, width=200)
+    print_summary(report, console)
+    assert "12 frame(s) outside the Pusher protocol, first to viewer: ValueError: not JSON" in console.export_text()
+    assert report.verdict == "PASS", "shown, not judged: the lost event, if any, is the finding"
+
+
+def test_hostile_text_from_the_server_is_escaped_in_report_html() -> None:
+    """Event names, payloads and frames come from the system under test: the page shows them as text."""
+    history = healthy()
+    history.observations.append(
+        receipt("viewer", 1.3, '{"x": "<img src=x onerror=alert(1)>"}', event="<script>evil()</script>")
+    )
+    history.observations.append(Observation("frame-error", 1.4, "viewer", "1.1",
+                                            data={"frame": "<b>bold</b>", "error": "ValueError: <i>"}))  # fmt: skip
+    report = build_report(history, check(history, Contract()), [], 1.0)
+    assert any(f.name == "unexpected-event" for f in report.findings)
+    page = render_html(report)
+    assert "<script>evil()" not in page and "&lt;script&gt;evil()&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert "–" in page, "the dash for an empty field is text, not an escaped entity"
