@@ -48,7 +48,8 @@ EVENT_OF = {"patch_line": "line-counted-updated", "add_movement": "line-movement
 @pytest.mark.parametrize("fault", [None, "pusher-drop=0.2"], ids=["healthy", "pusher-drop"])
 def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) -> None:
     """PUSHER request count per event == the writes of that kind: one sample per change, whatever
-    happened to it, and its failures are the changes the report has delivery findings for."""
+    happened to it, and its failures are the changes the report has delivery findings for. The
+    healthy run passes, with its PUSHER and PATCH rows and the four report files."""
     extra = ["--sync-fault", fault] if fault else []
     done = subprocess.run(
         [*LOCUST, "--headless", *SHORT, *extra, "--sync-report-dir", str(tmp_path / "r"),
@@ -67,25 +68,13 @@ def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) ->
     assert all(float(r["Average Response Time"]) > 0 for r in pusher.values()), "no sample carries 0 ms"
     working = tmp_path / "r" / ".locust-histories"
     assert not working.exists() or not list(working.iterdir()), "no second copy of the history is left"
-
-
-def test_headless_run_passes_with_pusher_rows(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [*LOCUST, "--headless", *SHORT, "--sync-report-dir", str(tmp_path / "r"), "--csv", str(tmp_path / "stats")],
-        capture_output=True,
-        text=True,
-        timeout=100,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    pusher = [r for r in _rows(tmp_path / "stats") if r["Type"] == "PUSHER"]
-    assert {r["Name"] for r in pusher} >= {"line-counted-updated"}, done.stderr[-3000:]
-    assert all(int(r["Failure Count"]) == 0 for r in pusher) and sum(int(r["Request Count"]) for r in pusher) > 0
-    http = [r for r in _rows(tmp_path / "stats") if r["Type"] == "PATCH"]
-    assert http and http[0]["Name"] == "PATCH /stocktake-lines/{id}/"
-    folder, report = _report(tmp_path / "r")
-    assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
-    assert {p.name for p in folder.iterdir()} == {HISTORY_NAME, "report.json", "junit.xml", "report.html"}
+    if fault is None:
+        assert "line-counted-updated" in pusher, done.stderr[-3000:]
+        assert all(int(r["Failure Count"]) == 0 for r in pusher.values())
+        http = [r for r in _rows(tmp_path / "stats") if r["Type"] == "PATCH"]
+        assert http and http[0]["Name"] == "PATCH /stocktake-lines/{id}/"
+        assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
+        assert {p.name for p in folder.iterdir()} == {HISTORY_NAME, "report.json", "junit.xml", "report.html"}
 
 
 def test_headless_run_with_a_fault_fails_naming_the_finding(tmp_path: Path) -> None:
@@ -223,7 +212,7 @@ def test_bad_sync_options_stop_the_run_with_exit_2(tmp_path: Path, flag: str, va
     assert value in done.stderr
 
 
-@pytest.mark.parametrize("keep", [False, True], ids=["cleaned-up", "kept"])
+@pytest.mark.parametrize("keep", [False, pytest.param(True, marks=pytest.mark.heavy)], ids=["cleaned-up", "kept"])
 def test_headless_run_against_a_target_by_flags(tmp_path: Path, keep: bool) -> None:
     served = Served()
     try:
