@@ -8,12 +8,8 @@ own page wrote without ever hearing the answer (the request was cut off, e.g. wh
 run stops) cannot be judged: the write may or may not have happened, and the page got no
 response to apply. Such lines are left out of its comparison.
 
-One divergence is the contract's own race, not the backend's: two users write one line, the
-other user's later change reaches this page by event, and then this page's own older HTTP
-response lands and replaces it, as the contract's code does. The line is stale until its next
-change although the server and Pusher did everything right (the event carried the final
-state). Such lines are reported apart, as a warning naming both sides; any other differing
-line of the page is an error.
+One divergence is the contract's own race, not the backend's (`own_response_race.py`): a
+warning, apart from the page's other differing lines.
 """
 
 from __future__ import annotations
@@ -27,6 +23,7 @@ from ..contract import LINE_EVENTS, Contract
 from ..history import HistoryData, Observation, Operation
 from .findings import Finding, diff, missing_fields
 from .model import Receipt
+from .own_response_race import Race, explained, message
 from .page_model import FrontendView
 
 MAX_LINES_SHOWN = 5
@@ -139,40 +136,41 @@ def check_views(
         view = FrontendView(snap.data["lines"])
         view.apply_latest(pages.updates(listener, snap, channel, own))
         differing = _differing(view.lines, truth.data["lines"], _unanswered_lines(own))
-        raced = {
-            line_id: race
-            for line_id in differing
-            if (race := _race(pages, listener, snap, channel, own, truth, line_id))
-        }
-        unexplained = {line_id: problems for line_id, problems in differing.items() if line_id not in raced}
-        page = f"{listener}'s view of stocktake {sid}"
-        if unexplained:
-            yield _divergence(
-                f"{page} differs from a fresh GET on {len(unexplained)} line(s)",
-                listener,
-                channel,
-                unexplained,
-                {"checked": truth.time},
-            )
-        if raced:
-            yield _race_finding(
-                page,
-                listener,
-                channel,
-                {line_id: differing[line_id] for line_id in raced},
-                list(raced.values()),
-                truth.time,
-            )
+        finals = {line["id"]: line for line in truth.data["lines"]}
+        races: dict[Any, Race] = {}
+        for line_id in differing:
+            race = explained(own, snap.time, line_id, pages.latest_event(listener, channel, line_id), finals[line_id])
+            if race is not None:
+                races[line_id] = race
+        yield from _page_findings(
+            f"{listener}'s view of stocktake {sid}", listener, channel, differing, races, truth.time
+        )
 
 
-@dataclass(frozen=True)
-class _Race:
-    """A stale line by the contract's race: the page's own write, answered after a line event that
-    carried the server's final state of the line."""
-
-    operation: int
-    answered: float
-    event_at: float
+def _page_findings(
+    page: str, listener: str, channel: str | None, differing: dict[Any, list[str]], races: dict[Any, Race], at: float
+) -> Iterator[Finding]:
+    """An error for the lines the race does not explain, a warning for those it does."""
+    unexplained = {line_id: problems for line_id, problems in differing.items() if line_id not in races}
+    if unexplained:
+        yield _divergence(
+            f"{page} differs from a fresh GET on {len(unexplained)} line(s)",
+            listener,
+            channel,
+            unexplained,
+            {"checked": at},
+        )
+    if races:
+        first = min(races.values(), key=lambda race: race.operation)
+        yield _divergence(
+            message(page, list(races.values())),
+            listener,
+            channel,
+            {line_id: differing[line_id] for line_id in races},
+            {"checked": at, "event": first.event_at, "answered": first.answered},
+            operation=first.operation,
+            warning=True,
+        )
 
 
 def _differing(
@@ -184,46 +182,11 @@ def _differing(
         seen = view.get(line["id"])
         if seen is None or line["id"] in unknown:
             continue
-        problems = _line_problems(line, seen)
+        problems = [f"line {line['id']} {d}" for d in diff(line, seen)]
+        problems += [f"line {line['id']} lost {f!r}" for f in missing_fields(line, seen)]
         if problems:
             out[line["id"]] = problems
     return out
-
-
-def _line_problems(truth: dict[str, Any], seen: Any) -> list[str]:
-    if not isinstance(seen, dict):
-        return [f"line {truth['id']} is {seen!r}"]
-    return [f"line {truth['id']} {d}" for d in diff(truth, seen)] + [
-        f"line {truth['id']} lost {f!r}" for f in missing_fields(truth, seen)
-    ]
-
-
-def _race(
-    pages: _Pages,
-    listener: str,
-    snap: Observation,
-    channel: str | None,
-    own: list[Operation],
-    truth: Observation,
-    line_id: Any,
-) -> _Race | None:
-    """The race, if it explains this differing line: the page's last own write of the line was answered
-    after the last event of the line it received, and that event carried exactly the server's final line."""
-    writes = [
-        op
-        for op in own
-        if op.ok and op.complete is not None and op.complete > snap.time and op.request.get("line_id") == line_id
-    ]
-    event = pages.latest_event(listener, channel, line_id)
-    if not writes or event is None:
-        return None
-    last = max(writes, key=lambda op: op.complete or 0.0)
-    answered, (event_at, data) = last.complete or 0.0, event
-    final = next((line for line in truth.data["lines"] if line.get("id") == line_id), None)
-    carried = data.get("line") if isinstance(data, dict) else None
-    if final is None or not (snap.time < event_at < answered) or _line_problems(final, carried):
-        return None
-    return _Race(last.id, answered, event_at)
 
 
 def _shown(problems: dict[Any, list[str]]) -> list[str]:
@@ -248,23 +211,4 @@ def _divergence(
         diff=_shown(problems),
         times=times,
         **more,
-    )
-
-
-def _race_finding(
-    page: str, listener: str, channel: str | None, problems: dict[Any, list[str]], races: list[_Race], at: float
-) -> Finding:
-    first = min(races, key=lambda race: race.operation)
-    ops = ", ".join(str(race.operation) for race in sorted(races, key=lambda race: race.operation))
-    return _divergence(
-        f"{page} is stale on {len(races)} line(s) by the contract's own-response race: its own write "
-        f"(operation {ops}) was answered after another user's later change of the line had reached the page "
-        "by event, and the contract's code replaced that newer line with the older response. The server and "
-        "Pusher agree (the event carried the final line); the frontend pattern does not.",
-        listener,
-        channel,
-        problems,
-        {"checked": at, "event": first.event_at, "answered": first.answered},
-        operation=first.operation,
-        warning=True,
     )
