@@ -185,16 +185,19 @@ def _report(environment: Environment) -> None:
     options = environment.parsed_options
     assert options is not None
     contract = load_contract(Path(options.sync_contract) if options.sync_contract else None)
-    with tempfile.TemporaryDirectory(prefix="stocksync-parts-") as scratch:
+    root = Path(options.sync_report_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".stocksync-parts-", dir=root) as scratch:
         parts = _with_parts(Path(scratch))
         histories = {worker: parse(text.splitlines(keepends=True), folder=parts) for worker, text in RUN.texts.items()}
-    merged = merge_histories(histories, contract)
+        merged = merge_histories(histories, contract)
+        folder = timestamped_folder(root, f"locust-{merged.meta.get('scenario', 'run')}")
+        folder.mkdir(parents=True, exist_ok=True)
+        for part in parts.iterdir():  # written once: moved beside the histories that name them
+            part.rename(folder / part.name)
     result = check(merged, contract)
     secrets = merge(target_flags(options)).secrets()
     report = build_report(merged, result, secrets, time.monotonic() - RUN.started)
-    folder = timestamped_folder(Path(options.sync_report_dir), f"locust-{merged.meta.get('scenario', 'run')}")
-    folder.mkdir(parents=True, exist_ok=True)
-    _with_parts(folder)
     for worker, text in RUN.texts.items():
         name = HISTORY_NAME if len(RUN.texts) == 1 else f"history-{safe_name(worker)}.jsonl.zst"
         write_text(folder / name, text)
@@ -203,7 +206,8 @@ def _report(environment: Environment) -> None:
 
 
 def _with_parts(folder: Path) -> Path:
-    """`folder`, holding the files the histories name as their parts (`History.add_part`)."""
+    """`folder`, holding the files the histories name as their parts (`History.add_part`): in the
+    report folder's root, so that moving them into the run's own folder is a rename."""
     for parts in RUN.parts.values():
         for name, content in parts.items():
             (folder / Path(name).name).write_bytes(content)
