@@ -302,7 +302,9 @@ def test_workers_listener_processes_send_their_parts_to_the_master(tmp_path: Pat
     scenario = tmp_path / "spread.toml"
     scenario.write_text(SPREAD)
     flags = ("--sync-scenario", str(scenario), "--sync-listener-kind", "asyncio", "--sync-listeners", "6")
-    returncode, err = _distributed(tmp_path, 2, *flags)
+    # 16 s, not SHORT's 8: each worker starts two listener processes first, which on two busy cores
+    # has taken the whole 8 s, leaving a run with no write (INCONCLUSIVE, rightly)
+    returncode, err = _distributed(tmp_path, 2, *flags, "-t", "16s")
     folder, report = _report(tmp_path / "r")
     assert returncode == 0, (report["findings"][:3], err[-3000:])
     histories = sorted(folder.glob("history-*.jsonl.zst"))
