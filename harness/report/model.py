@@ -195,11 +195,11 @@ def _checks(result: CheckResult) -> list[dict[str, Any]]:
     ]
 
 
-def _listeners(history: HistoryData) -> dict[str, dict[str, Any]]:
+def _listeners(history: HistoryData, frames: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Every listener with its kind, so a finding's listener can be traced to a browser page or a bot,
-    and how many frames outside the protocol it got."""
+    and how many of the `frames` outside the protocol it got."""
     receipts = history.receipts_by_listener()
-    bad_frames = Counter(o.listener for o in history.of_kind("frame-error"))
+    bad_frames = Counter(frame["listener"] for frame in frames)
     return {
         o.listener: {**o.data, "receipts": receipts.get(o.listener, 0), "frame_errors": bad_frames.get(o.listener, 0)}
         for o in history.of_kind("listener")
@@ -219,6 +219,7 @@ def _frame_errors(history: HistoryData) -> list[dict[str, Any]]:
 
 def build_report(history: HistoryData, result: CheckResult, secrets: list[str], duration_s: float) -> Report:
     by_name = Counter(f.name for f in result.findings)
+    frames = _frame_errors(history)
     limit_s = (history.meta.get("latency_limit_ms") or DEFAULT_LATENCY_LIMIT_MS) / 1000
     raw = {
         "verdict": result.verdict,
@@ -240,8 +241,8 @@ def build_report(history: HistoryData, result: CheckResult, secrets: list[str], 
         "suggested_contract": (described_contract(history.meta.get("contract")) or Contract()).suggested(
             str(f.actual) for f in result.findings if f.name == "unexpected-event"
         ),
-        "listeners": _listeners(history),
-        "frame_errors": len(frames := _frame_errors(history)),
+        "listeners": _listeners(history, frames),
+        "frame_errors": len(frames),
         "frame_errors_shown": frames[:FRAME_ERRORS_SHOWN],
         "faults_injected": dict(
             Counter(
