@@ -23,7 +23,7 @@ class LiveCheck:
     def __init__(self, contract: Contract, limit_s: float, history: History) -> None:
         """Follows `history` (`History.follow`): its operations and the receipts it does not keep."""
         self.contract = contract
-        self.stream = ListenerStream(contract, limit_s, history.data.meta, remember_slowest=False)
+        self.stream = ListenerStream(contract, limit_s, history.data.meta, live=True)
         history.follow()
         self.operations = OperationChecks()
         self._unanswered: list[Operation] = []  # taken, not yet answered,

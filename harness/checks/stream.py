@@ -88,13 +88,12 @@ class StreamTotals:
 
 
 class ListenerStream:
-    def __init__(
-        self, contract: Contract, limit_s: float, meta: dict[str, object], remember_slowest: bool = True
-    ) -> None:
-        """`remember_slowest`: each settled change's slowest delivery is kept in `totals` (a check's
-        result lists them); a live check, which reports each change at its close, keeps none."""
+    def __init__(self, contract: Contract, limit_s: float, meta: dict[str, object], live: bool = False) -> None:
+        """`live`: each change is judged at its close into `closed`, for the live feed to take. A final
+        check keeps instead each settled change's slowest delivery in `totals` (its result lists them),
+        and no samples: nothing would take them, and an hour's run closes hundreds of thousands."""
         self.contract, self.limit, self.meta = contract, limit_s, meta
-        self.remember_slowest = remember_slowest
+        self.live = live
         self.totals = StreamTotals()
         self.closed: list[Closed] = []  # changes judged, not yet taken by the live feed
         self.latest: LatestLines = {}
@@ -277,21 +276,24 @@ class ListenerStream:
             owed.findings.append(finding)
 
     def _close(self, owed: _Owed) -> None:
-        """The window has passed: each expectation's role as the subscriptions turned out, and the live
-        sample of each of the write's events (a failure if anything is wrong or still missing)."""
+        """The window has passed: each expectation's role as the subscriptions turned out, and, live,
+        the sample of each of the write's events."""
         owed.closed = True
-        missing: dict[str, list[str]] = {}
         for exp in owed.expectations:
             turned_out = role(exp.subs, owed.op, owed.window_end)
-            if turned_out is None:
-                exp.role = ""
-                continue
-            exp.role = turned_out[0]
-            exp.planned_gap = exp.role == GAP and turned_out[1].planned_end
+            exp.role = turned_out[0] if turned_out else ""
+            exp.planned_gap = turned_out is not None and exp.role == GAP and turned_out[1].planned_end
+        if self.live:
+            self._sample(owed)
+
+    def _sample(self, owed: _Owed) -> None:
+        """Each of a closed write's events as one live sample: a failure if anything is wrong or still
+        missing."""
+        missing: dict[str, list[str]] = {}
+        for exp in owed.expectations:
             if _missed(exp) and not exp.planned_gap:
                 missing.setdefault(exp.event, []).append(JUDGED_AS[exp.role])
-        events = {exp.event for exp in owed.expectations}
-        for event in sorted(events):
+        for event in sorted({exp.event for exp in owed.expectations}):
             errors = [f for f in owed.findings if f.event == event and f.severity == "error"]
             names = sorted({f.name for f in errors} | set(missing.get(event, [])))
             slowest = owed.slowest.get(event)
@@ -314,7 +316,7 @@ class ListenerStream:
                 group.pending.remove(exp)
                 if not group.pending:
                     del self._groups[key]
-        if self.remember_slowest:
+        if not self.live:
             for event, latency in owed.slowest.items():
                 self.totals.slowest[(owed.op.id, event)] = latency
         del self._owed[owed.op.id]
@@ -339,6 +341,7 @@ class ListenerStream:
             "groups": len(self._groups),
             "texts": len(self._payloads.known),
             "copies": sum(len(p.held) for p in self._payloads.known.values()),
+            "samples": len(self.closed),
             "waiting": len(self._buffer) + len(self._waiting),
         }
 

@@ -15,7 +15,7 @@ from harness.history import History, load, parse, parts_of, read_meta
 from harness.history_file import HISTORY_NAME, ZSTD_MAGIC, read_text
 from harness.receipt_codec import TEXT_SLOTS
 from harness.records import Observation, fields_of
-from harness.testing import history_with
+from harness.testing import history_with, write_history
 
 
 def _write(path: Path, observations: list[Observation]) -> History:
@@ -167,3 +167,21 @@ def test_a_missing_or_escaping_part_is_refused_with_its_name(tmp_path: Path) -> 
         load(hostile)
     with pytest.raises(HistoryFormatError, match="folder beside it"):
         parse(hostile.read_text().splitlines(keepends=True))
+
+
+def test_operations_read_back_equal_and_share_one_copy_of_each_text(tmp_path: Path) -> None:
+    """A final check holds every operation: the names, paths and quantities that recur across them
+    are read into one object each, and every operation still reads back as it was recorded."""
+    synthetic = history_with(400, listeners=2)
+    path = tmp_path / HISTORY_NAME
+    write_history(synthetic, path)
+    loaded = load(path).operations
+    assert [vars(op) for op in loaded] == [vars(op) for op in synthetic.operations]
+    texts: dict[str, list[int]] = {}
+    for op in loaded:
+        values = [op.actor, op.kind, op.hotel, *op.body.values()]
+        for value in values:
+            if isinstance(value, str):
+                texts.setdefault(value, []).append(id(value))
+    recurring = {text: ids for text, ids in texts.items() if len(ids) > 1}
+    assert recurring and all(len(set(ids)) == 1 for ids in recurring.values())

@@ -35,6 +35,17 @@ def test_fed_as_it_grows_the_stream_holds_the_writes_in_flight_not_the_run() -> 
     assert max(h["writes"] for h in held) <= in_flight
     assert max(h["copies"] for h in held) <= (RETAIN_S + 2) * 1000 * 10
     assert stream.holding()["writes"] == stream.holding()["groups"] == 0
+    assert max(h["samples"] for h in held) == 0, "a final check keeps no live samples: nothing takes them"
+    assert len(stream.totals.slowest) == 3_000, "it keeps each change's slowest delivery instead"
+
+
+def test_a_live_stream_samples_each_change_at_its_close_and_keeps_no_slowest() -> None:
+    history = history_with(1_000, listeners=10)
+    stream = ListenerStream(Contract(), history.meta["latency_limit_ms"] / 1000, history.meta, live=True)
+    stream.feed(history.operations, history.observations)
+    stream.finish()
+    assert sorted(sample.operation for sample in stream.closed) == sorted(op.id for op in history.operations)
+    assert all(sample.failures == [] for sample in stream.closed) and stream.totals.slowest == {}
 
 
 def test_the_final_check_and_the_stream_fed_live_judge_alike() -> None:
