@@ -99,8 +99,10 @@ class ListenerStream:
         self.latest: LatestLines = {}
         self._forget_at = -math.inf
         self.frontier = -math.inf  # taken up to here: a write whose window + GRACE_S ended before has settled
-        self._buffer: list[Observation] = []
+        self._buffer: list[Observation] = []  # taken, not yet judged, in time order
+        self._fresh: list[Observation] = []  # fed since, in any order
         self._waiting: list[Operation] = []  # not yet admitted, by invoke
+        self._answered = 0  # how many of the first waiting writes are known to be answered
         self._subs: dict[str, dict[str, list[Interval]]] = {}  # channel -> listener -> subscriptions
         self._open: dict[str, list[Interval]] = {}  # listener -> its open subscriptions
         self._groups: dict[tuple[str, str, str, object], Group] = {}
@@ -119,13 +121,24 @@ class ListenerStream:
         waiting.extend(operations)
         if any(waiting[i - 1].invoke > waiting[i].invoke for i in range(max(known, 1), len(waiting))):
             waiting.sort(key=lambda op: op.invoke)
-        self._buffer.extend(observations)
+            self._answered = 0
+        self._fresh.extend(observations)
 
     def advance(self, now: float) -> None:
         """Take what is safe to judge by `now`: records older than LAG_S, and only as far as every
         write invoked before them has been answered (a receipt may match any of those)."""
-        in_flight = (op.invoke for op in self._waiting if op.type == "invoke")
-        self._run(min(now - LAG_S, min(in_flight, default=math.inf)), finished=False)
+        self._run(min(now - LAG_S, self._first_unanswered()), finished=False)
+
+    def _first_unanswered(self) -> float:
+        """The invoke of the earliest waiting write not yet answered. An answer is never taken back,
+        so the scan goes on from where the last one stopped: a file read as a stream may hand over
+        every write before the first receipt, and a scan from the start at each step would cost
+        the square of them."""
+        waiting, index = self._waiting, self._answered
+        while index < len(waiting) and waiting[index].type != "invoke":
+            index += 1
+        self._answered = index
+        return waiting[index].invoke if index < len(waiting) else math.inf
 
     def finish(self) -> None:
         """The record is complete: take everything; a write never answered is owed nothing."""
@@ -135,7 +148,7 @@ class ListenerStream:
         """The hot loop: a receipt costs a few dictionary looks-ups; timers and admissions are checked
         inline, and called only when one is due."""
         self.frontier = max(self.frontier, frontier)
-        self._buffer.sort(key=lambda o: o.time)
+        self._take_fresh()
         cut = bisect.bisect_left(self._buffer, frontier, key=lambda o: o.time)
         ready, self._buffer = self._buffer[:cut], self._buffer[cut:]
         timers, waiting = self._timers, self._waiting
@@ -157,6 +170,18 @@ class ListenerStream:
         self._timers_before(frontier)
         self._forget_payloads(frontier - RETAIN_S)
 
+    def _take_fresh(self) -> None:
+        """Fresh records join the buffer in time order. Sorted alone, they usually all come after it
+        and are appended; only when they overlap is the whole buffer sorted again (stably, so equal
+        times keep the order they were fed in, either way)."""
+        fresh, buffer = self._fresh, self._buffer
+        fresh.sort(key=lambda o: o.time)
+        overlap = bool(buffer and fresh and fresh[0].time < buffer[-1].time)
+        buffer.extend(fresh)
+        if overlap:
+            buffer.sort(key=lambda o: o.time)
+        self._fresh = []
+
     def _admit(self, until: float, inclusive: bool, finished: bool) -> None:
         """Writes invoked before `until` (at it too, for a receipt). One still in flight is never
         admitted (`advance` keeps the frontier behind it): it and those after it wait."""
@@ -172,6 +197,7 @@ class ListenerStream:
             if op.ok and op.complete is not None and op.invoke < self._quiesced():
                 self._owe(op)
         del waiting[:count]
+        self._answered = max(0, self._answered - count)
 
     def _quiesced(self) -> float:
         value = self.meta.get("quiesced_at")
@@ -334,15 +360,20 @@ class ListenerStream:
             unmatched(exp) for owed in self._owed.values() if owed.closed for exp in owed.expectations if _missed(exp)
         ]
 
+    @property
+    def writes_held(self) -> int:
+        """The writes admitted and not yet settled: `holding()["writes"]`, without counting the rest."""
+        return len(self._owed)
+
     def holding(self) -> dict[str, int]:
         """What the stream holds now: it grows with the writes in flight, never with the run."""
         return {
-            "writes": len(self._owed),
+            "writes": self.writes_held,
             "groups": len(self._groups),
             "texts": len(self._payloads.known),
             "copies": sum(len(p.held) for p in self._payloads.known.values()),
             "samples": len(self.closed),
-            "waiting": len(self._buffer) + len(self._waiting),
+            "waiting": len(self._buffer) + len(self._fresh) + len(self._waiting),
         }
 
     def latency_by_listener(self) -> dict[str, dict[str, object]]:

@@ -129,7 +129,7 @@ class StreamedRead:
             self._feed(lane)
             lane.stream.advance(lane.newest - SLACK_S)
             lane.judged_before = lane.newest - SLACK_S - LAG_S
-            self.held_most = max(self.held_most, lane.stream.holding()["writes"])
+            self.held_most = max(self.held_most, lane.stream.writes_held)
 
     def _feed(self, lane: _Lane) -> None:
         ops = self.data.operations

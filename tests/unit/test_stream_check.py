@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from harness.checks import check
+from harness.checks.findings import Finding
 from harness.checks.latency import BUCKET_S, QUANTILES, STEP, Latencies, merged, percentile
-from harness.checks.stream import GRACE_S, RETAIN_S, ListenerStream
+from harness.checks.stream import GRACE_S, LAG_S, RETAIN_S, ListenerStream
 from harness.contract import Contract
 from harness.history import HistoryData, Observation
+from harness.records import fields_of
 from harness.testing import history_with
 from tests.histories import LINE, event_text, healthy, names, patch_op, receipt
 
@@ -62,6 +64,39 @@ def test_the_final_check_and_the_stream_fed_live_judge_alike() -> None:
     missing = sorted((f.operation, f.listener) for f in final.findings if f.name == "missing-event")
     assert len(missing) == 20
     assert sorted((f.operation, f.listener) for f in stream.totals.findings) == missing
+
+
+def test_records_fed_late_and_out_of_order_are_judged_as_the_whole_record_is() -> None:
+    """A reader hands records over in batches, each out of order, some after a later batch's (threads,
+    listener processes): as long as they are newer than what was judged, the verdict is the one
+    the whole record in time order gets, findings included."""
+    history = history_with(16_000, listeners=2)  # 8,000 writes over 8 s, each line changed every 0.2 s
+    receipts = [o for o in history.observations if o.kind == "receipt"]
+    for lost in receipts[1000:1012]:
+        history.observations.remove(lost)
+    for again in receipts[3000:3006]:
+        history.observations.append(Observation(**{**fields_of(again), "time": again.time + 0.2}))
+    history.observations.sort(key=lambda o: o.time)
+    stream = _stream(history)
+    stream.feed(history.operations, [])
+    held_back: list[Observation] = []
+    for second in range(1, 9):
+        batch = [o for o in history.observations if second - 1 <= o.time < second]
+        # older than some of this batch, but newer than this step's frontier (LAG_S back): they may wait
+        late = [o for o in batch if second - LAG_S < o.time <= second - 0.3]
+        stream.feed([], [*reversed([o for o in batch if o not in late]), *held_back])
+        held_back = late
+        stream.advance(float(second))
+    stream.feed([], [*held_back, *[o for o in history.observations if o.time >= 8]])
+    stream.finish()
+    final = check(history, Contract())
+
+    def found(findings: list[Finding]) -> list[tuple[str, int | None, str | None]]:
+        return sorted((f.name, f.operation, f.listener) for f in findings)
+
+    assert found(stream.totals.findings) == found(final.findings)
+    assert {f.name for f in final.findings} == {"missing-event", "duplicate-event"}
+    assert stream.totals.matched == final.counts["matched"] == 16_000 - 12
 
 
 @pytest.mark.parametrize(("delay_s", "expected"), [(GRACE_S - 1, "late-event"), (GRACE_S + 2, "missing-event")])
