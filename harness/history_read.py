@@ -53,9 +53,7 @@ class _Texts:
         if kind is str:
             return self._known.setdefault(value, value)
         if kind is dict:
-            known, shared = self._known, self.shared
-            return {key: known.setdefault(item, item) if type(item) is str else shared(item)
-                    for key, item in value.items()}  # fmt: skip
+            return {key: self.shared(item) for key, item in value.items()}
         if kind is list:
             return [self.shared(item) for item in value]
         return value
