@@ -23,6 +23,12 @@ _LOG_STEP = math.log(STEP)
 QUANTILES = (50, 90, 95, 99)
 
 
+def bucket_of(latency: float) -> int:
+    if latency < LINEAR_UP_TO_S:
+        return int(latency / BUCKET_S)
+    return _LINEAR + int(math.log(latency / LINEAR_UP_TO_S) / _LOG_STEP)
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     """The nearest-rank percentile: the smallest sample with at least q % of the samples at or
     below it (no interpolation, so it is always a latency that was really measured). The one
@@ -43,12 +49,12 @@ class Latencies:
     buckets: dict[int, list[float]] = field(default_factory=dict)
     count: int = 0
 
-    def add(self, latency: float) -> None:
+    def add(self, latency: float, key: int | None = None) -> None:
+        """`key`: the latency's bucket, if already worked out (`bucket_of`): one delivery is counted
+        by its event and by its listener."""
         self.count += 1
-        if latency < LINEAR_UP_TO_S:
-            key = int(latency / BUCKET_S)
-        else:
-            key = _LINEAR + int(math.log(latency / LINEAR_UP_TO_S) / _LOG_STEP)
+        if key is None:
+            key = bucket_of(latency)
         bucket = self.buckets.get(key)
         if bucket is None:
             self.buckets[key] = [1, latency]

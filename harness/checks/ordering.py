@@ -8,7 +8,6 @@ on that line, which is all that is kept per (listener, line).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from ..history import Operation
@@ -23,16 +22,16 @@ class _Seen:
 
 
 class OrderWatch:
-    def __init__(self, judged: Counter[str]) -> None:
-        """Judged: every matched delivery of a line change, each held against the ones before it."""
+    def __init__(self) -> None:
         self._latest: dict[tuple[str, object], tuple[Operation, Receipt]] = {}
-        self._judged = judged
+        self.judged = 0
+        """Every matched delivery of a line change, each held against the ones before it."""
 
     def seen(self, op: Operation, receipt: Receipt) -> Finding | None:
         line_id = receipt.payload.line_id
         if line_id is None:
             return None
-        self._judged["out-of-order"] += 1
+        self.judged += 1
         stream = (receipt.listener, line_id)
         latest = self._latest.get(stream)
         if latest is None or op.invoke > latest[0].invoke:

@@ -69,8 +69,9 @@ def owed_at_invoke(
     out = []
     for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
         for listener, subs in by_channel.get(channel, {}).items():
-            before = [sub for sub in subs if sub.start <= op.invoke]
-            if before:
-                first = ECHO if _own(op, before[-1]) else DELIVER
-                out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
+            for last in reversed(subs):  # its latest subscription by the invoke
+                if last.start <= op.invoke:
+                    first = ECHO if _own(op, last) else DELIVER
+                    out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
+                    break
     return out

@@ -29,7 +29,7 @@ from ..contract import Contract
 from ..history import Observation, Operation
 from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
 from .findings import Finding
-from .latency import Latencies
+from .latency import Latencies, bucket_of
 from .model import Interval, Payloads
 from .ordering import OrderWatch
 from .owed import ECHO, GAP, Expectation, owed_at_invoke, role
@@ -112,7 +112,7 @@ class ListenerStream:
         self._payloads = Payloads(contract)
         self._routed: Counter[tuple[str, ...]] = Counter()  # receipts by the routing checks that applied
         self._paged: set[str] = set()  # listeners with a page (a snapshot) to rebuild
-        self._order = OrderWatch(self.totals.judged)
+        self._order = OrderWatch()
 
     def feed(self, operations: Iterable[Operation], observations: Iterable[Observation]) -> None:
         """New writes (by invoke) and observations; completions may come later, on the same objects."""
@@ -238,14 +238,17 @@ class ListenerStream:
             self._paged.add(obs.listener or "?")
 
     def _receipt(self, obs: Observation) -> None:
+        """Every receipt passes here: what a fan-out shares (routing, parse, diffs) is on its
+        Payload, and a healthy delivery (its payload as answered, in time) makes no finding calls."""
         totals = self.totals
         r = self._payloads.receipt(obs)
+        payload = r.payload
         totals.receipts += 1
-        found, applied = route(self.contract, r)
+        found, applied = payload.routing.get(r.channel) or route(self.contract, r)
         self._routed[applied] += 1
         if found:
             totals.findings.extend(routing_findings(r, found))
-        held = r.payload.held
+        held = payload.held
         copy = (r.listener, r.channel)
         first = held.get(copy)
         if first is not None:
@@ -253,7 +256,7 @@ class ListenerStream:
             return
         if r.listener in self._paged:
             fold_line_event(self.latest, r)
-        key = (r.listener, r.channel, r.event, r.payload.key)
+        key = (r.listener, r.channel, r.event, payload.key)
         group = self._groups.get(key)
         exp = group.take(r) if group is not None else None
         if group is not None and not group.pending:
@@ -263,19 +266,21 @@ class ListenerStream:
             return
         op = exp.op
         held[copy] = (r.time, op.id)
-        for finding in matched(exp, r, self.limit):
-            self._found(finding)
-        if exp.role == ECHO:
-            return
-        totals.matched += 1
         latency = r.time - op.invoke
+        if exp.role == ECHO or latency > self.limit or payload.diffs.get(op.id) != []:
+            for finding in matched(exp, r, self.limit):
+                self._found(finding)
+            if exp.role == ECHO:
+                return
+        totals.matched += 1
         by_event, by_listener = totals.by_event.get(exp.event), totals.by_listener.get(exp.listener)
         if by_event is None:
             by_event = totals.by_event[exp.event] = Latencies()
         if by_listener is None:
             by_listener = totals.by_listener[exp.listener] = Latencies()
-        by_event.add(latency)
-        by_listener.add(latency)
+        bucket = bucket_of(latency)
+        by_event.add(latency, bucket)
+        by_listener.add(latency, bucket)
         slowest = self._owed[op.id].slowest
         if latency > slowest.get(exp.event, -1.0):
             slowest[exp.event] = latency
@@ -291,6 +296,7 @@ class ListenerStream:
             for name in applied:
                 judged[name] += receipts
         judged["duplicate-event"] += self.totals.receipts
+        judged["out-of-order"] += self._order.judged
         judged["payload-mismatch"] += self.totals.matched
         judged["late-event"] += self.totals.matched
         return judged
@@ -331,9 +337,10 @@ class ListenerStream:
 
     def _settle(self, owed: _Owed) -> None:
         """The grace has passed too: a delivery still missing is a finding; the write is forgotten."""
+        roles = Counter(exp.role for exp in owed.expectations if exp.role)
+        for role_, count in roles.items():
+            self.totals.judged[JUDGED_AS[role_]] += count
         for exp in owed.expectations:
-            if exp.role:
-                self.totals.judged[JUDGED_AS[exp.role]] += 1
             if _missed(exp):
                 self.totals.findings.append(unmatched(exp))
             if not exp.matched:
