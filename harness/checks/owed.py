@@ -47,9 +47,17 @@ def role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, I
     for sub in subs:
         if sub.start <= op.invoke and sub.end >= window_end:
             return (ECHO if _own(op, sub) else DELIVER), sub
-    before = [sub for sub in subs if sub.start <= op.invoke]
-    if before and op.invoke < max(sub.end for sub in subs):
-        return (ECHO if _own(op, before[-1]) else GAP), before[-1]
+    last = _latest_by(subs, op.invoke)
+    if last is not None and op.invoke < max(sub.end for sub in subs):
+        return (ECHO if _own(op, last) else GAP), last
+    return None
+
+
+def _latest_by(subs: list[Interval], invoke: float) -> Interval | None:
+    """The listener's latest subscription begun by `invoke`, if any."""
+    for sub in reversed(subs):
+        if sub.start <= invoke:
+            return sub
     return None
 
 
@@ -69,9 +77,8 @@ def owed_at_invoke(
     out = []
     for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
         for listener, subs in by_channel.get(channel, {}).items():
-            for last in reversed(subs):  # its latest subscription by the invoke
-                if last.start <= op.invoke:
-                    first = ECHO if _own(op, last) else DELIVER
-                    out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
-                    break
+            last = _latest_by(subs, op.invoke)
+            if last is not None:
+                first = ECHO if _own(op, last) else DELIVER
+                out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
     return out
