@@ -42,6 +42,10 @@ class Finding:
     diff: list[str] = field(default_factory=list)
     times: dict[str, float] = field(default_factory=dict)
     warning: bool = False
+    cause: str | None = None
+    """The finding that explains this one, in a few words (a stale payload behind a self-echo, a 500
+    before a missing event, an injected fault): a consequence is shown under its cause, never told as
+    a defect of its own."""
 
     @property
     def severity(self) -> str:

@@ -61,6 +61,7 @@ class FindingRecord(_Model):
     diff: list[str] = Field(default_factory=list)
     times: dict[str, float] = Field(default_factory=dict)
     explained_by: list[str] = Field(default_factory=list)
+    cause: str | None = None
 
 
 class LatencySummary(_Model):
