@@ -3,7 +3,8 @@
 Fan-out never waits on a client: a frame to a connection with nothing queued leaves at the end
 of the loop's turn (`outbox.py`), and otherwise goes into the connection's queue, which a writer
 task drains. One slow or dead client therefore costs the publisher nothing, and a
-client whose queue overflows is cut off (4100) instead of being waited on.
+client whose queue overflows, in frames or in characters, is cut off (4100) instead of being waited
+on: a count alone lets a client that stopped reading hold ten thousand 10 KB frames.
 All methods run on the server's event loop thread.
 """
 
@@ -21,7 +22,10 @@ from typing import Any
 from . import protocol
 from .faults import FaultInjector
 from .outbox import Outbox
-from .protocol import Publish
+from .protocol import MAX_PRESENCE_MEMBERS, PRESENCE_FULL, Publish, SubscriptionRefused
+
+QUEUE_CHARS = 2 * 1024 * 1024
+"""Characters (bytes, for the ASCII JSON of frames) one connection may have queued."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class Connection:
     write: Callable[[list[str]], bool] | None = None  # straight to the socket, if it takes them now (`ws.py`)
     busy: bool = False  # the writer task is sending: a frame written straight now would overtake it
     unsent: list[str] = field(default_factory=list)  # in the outbox, leaving at the end of this turn
+    queued_chars: int = 0
+    queue_chars: int = QUEUE_CHARS
 
     @property
     def idle(self) -> bool:
@@ -57,21 +63,34 @@ class Connection:
         return self.write is not None and not self.busy and self.queue.empty()
 
     def send(self, frame: str | Close) -> bool:
-        """Queued for the writer task, after any frame still in the outbox."""
+        """Queued for the writer task, after any frame still in the outbox; False when the queue is
+        full in frames or in characters."""
         try:
-            for waiting in self.unsent:
-                self.queue.put_nowait(waiting)
+            for waiting in [*self.unsent, frame]:
+                self._put(waiting)
             self.unsent.clear()
-            self.queue.put_nowait(frame)
             return True
         except asyncio.QueueFull:
             return False
 
+    def _put(self, frame: str | Close) -> None:
+        size = len(frame) if isinstance(frame, str) else 0
+        if self.queued_chars + size > self.queue_chars:
+            raise asyncio.QueueFull
+        self.queue.put_nowait(frame)
+        self.queued_chars += size
+
+    def taken(self, frame: str | Close) -> str | Close:
+        """What the writer took off the queue, no longer counted against it."""
+        self.queued_chars -= len(frame) if isinstance(frame, str) else 0
+        return frame
+
 
 class Hub:
-    def __init__(self, faults: FaultInjector, queue_limit: int = 10_000) -> None:
+    def __init__(self, faults: FaultInjector, queue_limit: int = 10_000, queue_chars: int = QUEUE_CHARS) -> None:
         self.faults = faults
         self.queue_limit = queue_limit
+        self.queue_chars = queue_chars
         self.connections: dict[str, Connection] = {}
         self.channels: dict[str, dict[str, Connection]] = {}
         self._ids = itertools.count(random.randint(1000, 9999))
@@ -80,7 +99,7 @@ class Hub:
 
     def connect(self) -> Connection:
         socket_id = f"{next(self._ids)}.{random.randint(1, 9_999_999)}"
-        conn = Connection(socket_id, asyncio.Queue(self.queue_limit))
+        conn = Connection(socket_id, asyncio.Queue(self.queue_limit), queue_chars=self.queue_chars)
         self.connections[socket_id] = conn
         return conn
 
@@ -91,12 +110,16 @@ class Hub:
             self.unsubscribe(conn, channel)
 
     def subscribe(self, conn: Connection, channel: str, member: Member | None) -> str:
-        """Add conn to channel; returns the subscription_succeeded data string."""
-        subscribers = self.channels.setdefault(channel, {})
+        """Add conn to channel; returns the subscription_succeeded data string. A presence channel
+        takes at most MAX_PRESENCE_MEMBERS users, as Pusher's do."""
         if member is not None and not self._has_user(channel, member.user_id):
+            if len(self.members(channel)) >= MAX_PRESENCE_MEMBERS:
+                raise SubscriptionRefused(
+                    "LimitReached", f"presence channels take at most {MAX_PRESENCE_MEMBERS} members", PRESENCE_FULL
+                )
             added = json.dumps({"user_id": member.user_id, "user_info": member.user_info})
             self._broadcast(channel, protocol.encode("pusher_internal:member_added", added, channel), conn)
-        subscribers[conn.socket_id] = conn
+        self.channels.setdefault(channel, {})[conn.socket_id] = conn
         conn.channels[channel] = member
         if member is None:
             return "{}"
@@ -188,7 +211,11 @@ class Hub:
             self._over_capacity(conn)
 
     def _over_capacity(self, conn: Connection) -> None:
-        self.close(conn, protocol.OVER_CAPACITY, "Over capacity: client is not reading")
+        """Its queue is full: a close queued behind it would never reach a client that is not reading
+        (a queue full in characters still takes a close), so it is cut off at once."""
+        if not conn.closed:
+            conn.closed = True
+            self._abort(conn)
 
     def close(self, conn: Connection, code: int, message: str) -> None:
         """Close after what is already queued; a client that stopped reading is aborted at once."""
@@ -196,5 +223,8 @@ class Hub:
             return
         conn.closed = True
         if not conn.send(Close(code, message)):
-            self.disconnect(conn)
-            conn.abort()
+            self._abort(conn)
+
+    def _abort(self, conn: Connection) -> None:
+        self.disconnect(conn)
+        conn.abort()

@@ -21,6 +21,9 @@ MAX_BATCH_EVENTS = 10
 MAX_CHANNEL_NAME = 164
 MAX_EVENT_NAME = 200
 CLIENT_EVENTS_PER_SECOND = 10
+MAX_USER_ID = 128
+MAX_USER_INFO_BYTES = 1_024
+MAX_PRESENCE_MEMBERS = 100
 
 CHANNEL_NAME = re.compile(r"^[A-Za-z0-9_\-=@,.;]+$")
 SOCKET_ID = re.compile(r"^\d+\.\d+$")
@@ -34,6 +37,19 @@ OVER_CAPACITY = 4100
 RECONNECT_NOW = 4200
 PONG_NOT_RECEIVED = 4201
 CLIENT_EVENT_RATE_LIMIT = 4301
+# A refused subscription's status, as soketi (a Pusher-compatible server) sends it.
+PRESENCE_FULL = 4100
+MEMBER_TOO_LARGE = 4301
+
+
+class SubscriptionRefused(Exception):
+    """A subscription the server will not take (a presence limit): answered with
+    `pusher:subscription_error` on that channel, as Pusher-compatible servers do; the connection
+    and its other channels live on."""
+
+    def __init__(self, kind: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.kind, self.message, self.status = kind, message, status
 
 
 class ProtocolError(Exception):
@@ -123,6 +139,31 @@ def parse_client_frame(text: str) -> ClientFrame:
         except ValueError:
             raise ProtocolError(f"{event} data is not valid JSON") from None
     return ClientFrame(event=event, data=data, channel=channel)
+
+
+def subscription_error(channel: str, refused: SubscriptionRefused) -> str:
+    data = {"type": refused.kind, "error": refused.message, "status": refused.status}
+    return encode("pusher:subscription_error", json.dumps(data), channel)
+
+
+def presence_member(channel_data: str | None) -> tuple[str, Any]:
+    """(user_id, user_info) of a presence subscription, held to Pusher's limits: a member's
+    user_info is what every other member is sent, so its size bounds the server's memory."""
+    if channel_data is None:
+        raise ProtocolError("presence channels need channel_data with a user_id")
+    try:
+        parsed = json.loads(channel_data)
+    except (ValueError, RecursionError):
+        raise ProtocolError("channel_data is not valid JSON") from None
+    if not isinstance(parsed, dict) or parsed.get("user_id") in (None, ""):
+        raise ProtocolError("channel_data must carry a user_id")
+    user_id = str(parsed["user_id"])
+    if len(user_id) > MAX_USER_ID:
+        raise SubscriptionRefused("LimitReached", f"user_id is longer than {MAX_USER_ID} characters", MEMBER_TOO_LARGE)
+    user_info = parsed.get("user_info")
+    if len(json.dumps(user_info, separators=(",", ":")).encode()) > MAX_USER_INFO_BYTES:
+        raise SubscriptionRefused("LimitReached", f"user_info is over {MAX_USER_INFO_BYTES} bytes", MEMBER_TOO_LARGE)
+    return user_id, user_info
 
 
 def subscription_request(data: Any) -> tuple[str, str | None, str | None]:

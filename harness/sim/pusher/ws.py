@@ -22,7 +22,7 @@ from . import protocol
 from .appkey import SERVER
 from .frames import text_frame
 from .hub import Close, Connection, Member
-from .protocol import ProtocolError
+from .protocol import ProtocolError, SubscriptionRefused
 from .signing import channel_auth
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def _direct(transport: asyncio.Transport) -> Callable[[list[str]], bool]:
 
 async def _writer(ws: web.WebSocketResponse, conn: Connection) -> None:
     while True:
-        item = await conn.queue.get()
+        item = conn.taken(await conn.queue.get())
         conn.busy = True
         if isinstance(item, Close):
             with contextlib.suppress(ConnectionError, RuntimeError):
@@ -134,11 +134,15 @@ class _Session:
                     f"Invalid signature: expected HMAC SHA256 hex digest of "
                     f"{self.conn.socket_id}:{channel}{':' + signed_data if signed_data else ''}"
                 )
-            if signed_data is not None:
-                member = _member(signed_data)
         if channel in self.conn.channels:
             return
-        result = self.server.hub.subscribe(self.conn, channel, member)
+        try:
+            if is_presence(channel):
+                member = Member(*protocol.presence_member(channel_data))
+            result = self.server.hub.subscribe(self.conn, channel, member)
+        except SubscriptionRefused as refused:
+            self.send(protocol.subscription_error(channel, refused))
+            return
         self.send(protocol.encode("pusher_internal:subscription_succeeded", result, channel))
 
     def _client_event(self, event: str, data: Any, channel: str | None) -> None:
@@ -156,16 +160,6 @@ class _Session:
             raise ProtocolError("Client event rejected due to rate limit", protocol.CLIENT_EVENT_RATE_LIMIT)
         window.append(now)
         self.server.hub.client_event(self.conn, channel, event, data)
-
-
-def _member(channel_data: str) -> Member:
-    try:
-        parsed = json.loads(channel_data)
-    except ValueError:
-        raise ProtocolError("channel_data is not valid JSON") from None
-    if not isinstance(parsed, dict) or parsed.get("user_id") in (None, ""):
-        raise ProtocolError("channel_data must carry a user_id")
-    return Member(str(parsed["user_id"]), parsed.get("user_info"))
 
 
 async def _refuse(ws: web.WebSocketResponse, message: str, code: int) -> web.WebSocketResponse:
