@@ -7,6 +7,7 @@ the field and the line of the file it sits on, because "counters.count: must be 
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -184,7 +185,8 @@ def available() -> list[str]:
 def load_scenario(name_or_path: str) -> Scenario:
     """A name from the bundled scenarios, or a path to a TOML file."""
     path = Path(name_or_path)
-    if not path.suffix and not path.is_file():
+    bare = not path.suffix and "/" not in name_or_path and os.sep not in name_or_path
+    if bare and (not path.exists() or path.is_dir()):
         path = SCENARIO_DIR / f"{name_or_path}.toml"
         if not path.exists():
             raise ScenarioError(f"no scenario named {name_or_path!r}; bundled: {', '.join(available())}")
