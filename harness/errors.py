@@ -25,6 +25,12 @@ from __future__ import annotations
 from .exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE
 
 
+def one_line(exc: BaseException) -> str:
+    """An unexpected exception as the one line a user is shown: its type and its first line."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class StocksyncError(Exception):
     """Raised where the problem is found, with a message that says what to fix."""
 

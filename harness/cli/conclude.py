@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ..errors import HarnessFailed, StocksyncError, UsageError
+from ..errors import HarnessFailed, StocksyncError, UsageError, one_line
 from ..report import Report, exit_code, publish, write_junit
 from ..report.console import print_summary
 from ..report.model import SHORT_SECRET_NOTE
@@ -40,10 +40,7 @@ def built(make: Callable[[], Report], kept: str) -> Report:
     except StocksyncError:
         raise
     except Exception as exc:  # the harness's own failure after the run: INCONCLUSIVE, with what is kept
-        raise HarnessFailed(
-            f"the report could not be built ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
-            f"{kept}"
-        ) from None
+        raise HarnessFailed(f"the report could not be built ({one_line(exc)}); {kept}") from None
 
 
 def conclude(report: Report, directory: Path | None, output: Output, console: Console, strict: bool, kept: str) -> int:

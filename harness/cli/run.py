@@ -13,7 +13,7 @@ from rich.console import Console
 from ..bots.browser_runtime import requirements as browser_requirements
 from ..bots.endpoint import PusherEndpoint
 from ..contract import Contract, load_contract
-from ..errors import ListenersNotReady, SetupFailed, UsageError
+from ..errors import HarnessFailed, ListenersNotReady, SetupFailed, StocksyncError, UsageError, one_line
 from ..faults import FaultSelection
 from ..history_file import HISTORY_NAME
 from ..report import Report, build_report, fresh_folder, writable_folder
@@ -93,6 +93,10 @@ def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: b
         outcome = play(runner, console, spec.run)
     except (SetupFailed, ListenersNotReady) as exc:
         raise UsageError(f"the run could not start: {exc}") from None
+    except StocksyncError:
+        raise
+    except Exception as exc:  # the harness's own failure in play: INCONCLUSIVE with the history, never FAIL
+        raise HarnessFailed(f"the run failed inside the harness ({one_line(exc)}); {_kept(directory)}") from None
     if target.remote:
         _say_cleanup(console, outcome)
     return built(
@@ -101,7 +105,10 @@ def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: b
 
 
 def _kept(directory: Path) -> str:
-    return f"the run's history is kept at {directory / HISTORY_NAME}: `stocksync check` it"
+    history = directory / HISTORY_NAME
+    if not history.is_file():
+        return f"no history could be written at {history}"
+    return f"the run's history is kept at {history}: `stocksync check` it"
 
 
 @click.command("run")

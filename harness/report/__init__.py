@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..errors import HarnessFailed, UsageError
+from ..errors import HarnessFailed, UsageError, one_line
 from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS
 from .console import print_summary
 from .html import render_html
@@ -76,11 +76,6 @@ def writable_folder(directory: Path) -> Path:
     return directory
 
 
-def _said(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 def write_reports(report: Report, directory: Path) -> dict[str, Path]:
     """report.json, junit.xml and report.html beside the run's history.jsonl. Each is written on its
     own: one that cannot be written (a full disk, a renderer's failure) does not stop the others,
@@ -99,7 +94,7 @@ def write_reports(report: Report, directory: Path) -> dict[str, Path]:
             directory.mkdir(parents=True, exist_ok=True)
             (directory / name).write_text(render(), encoding="utf-8")
         except Exception as exc:  # the harness's own failure after the run: the others are still written
-            problems.append(f"{name} ({_said(exc)})")
+            problems.append(f"{name} ({one_line(exc)})")
         else:
             paths[kind] = directory / name
     if problems:
@@ -112,7 +107,7 @@ def write_junit(report: Report, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render_junit(report), encoding="utf-8")
     except Exception as exc:  # as in write_reports: reported as the harness's failure, exit 3
-        raise HarnessFailed(f"could not write the JUnit XML to {path} ({_said(exc)})") from None
+        raise HarnessFailed(f"could not write the JUnit XML to {path} ({one_line(exc)})") from None
     return path
 
 

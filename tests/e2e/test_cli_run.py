@@ -188,3 +188,16 @@ def test_report_opens_in_headless_chromium(runs, tmp_path: Path) -> None:
             [*flags, "--window-size=1000,1400", f"--screenshot={shot}", page], capture_output=True, timeout=60
         )
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+def test_the_harness_failing_in_play_is_exit_3_in_one_line(tmp_path: Path) -> None:
+    """The history cannot be opened (a folder holds its name): the harness's own failure, so exit 3 and
+    one line saying so, never exit 1 (findings) nor a traceback, and no claim that a history was kept."""
+    scenario, out = tmp_path / "tiny.toml", tmp_path / "out"
+    scenario.write_text(TINY)
+    (out / HISTORY_NAME).mkdir(parents=True)
+    done = stocksync("run", scenario, "--out", out)
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    flat = " ".join(done.stderr.split())
+    assert "the run failed inside the harness (IsADirectoryError" in flat and "no history could be written" in flat
