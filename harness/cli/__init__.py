@@ -2,7 +2,7 @@
 
 Exit codes: 0 no findings, 1 findings and nothing else, 2 usage or configuration errors (click's own
 usage errors are 2 as well), 3 inconclusive (a run that proved nothing, or the harness's own failure
-after play), 130 interrupted before anything was played. Every `StocksyncError` becomes one line on
+after play), 130 interrupted before any report was written. Every `StocksyncError` becomes one line on
 stderr and its exit code here, in `StocksyncGroup.invoke`, and nowhere else: commands raise, they
 never format.
 
@@ -18,10 +18,14 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_USAGE
+
+INTERRUPTED = "interrupted: no report was written"
+
 
 def _interrupted_early(_signum: int, _frame: FrameType | None) -> None:
-    sys.stderr.write("interrupted: nothing was played\n")
-    sys.exit(130)
+    sys.stderr.write(INTERRUPTED + "\n")
+    sys.exit(EXIT_INTERRUPTED)
 
 
 # Started as `stocksync` or `python -m harness.cli`: a Ctrl-C while the imports below load is a
@@ -35,7 +39,6 @@ from typing import Any  # noqa: E402
 import click  # noqa: E402
 
 from ..errors import StocksyncError  # noqa: E402
-from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_USAGE  # noqa: E402
 
 # command -> (module, attribute) under harness.cli
 COMMANDS = {
@@ -78,8 +81,8 @@ class StocksyncGroup(click.Group):
         except StocksyncError as exc:
             raise (InconclusiveError if exc.exit_code == EXIT_INCONCLUSIVE else UserError)(str(exc)) from None
         except KeyboardInterrupt:
-            # Ctrl-C before a run plays (starting the stack, reading files): nothing to check or report.
-            click.echo("interrupted: nothing was played", err=True)
+            # Ctrl-C before a run plays (starting the stack, reading files) or while a history is read.
+            click.echo(INTERRUPTED, err=True)
             ctx.exit(EXIT_INTERRUPTED)
 
 
