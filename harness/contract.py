@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ContractError
+from .input_files import parse_toml, read_text
 from .value_rules import DEFAULTS, ValueRule, describe_values, parse_values
 
 LIST, DETAIL = "list", "detail"
@@ -134,29 +135,57 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def parse_contract(text: str, source: str = "<contract>") -> Contract:
+# Pusher's own limits: a channel name of at most 164 characters from this set, an event name of 200.
+CHANNEL_CHARS = re.compile(r"[A-Za-z0-9_\-=@,.;]*")
+MAX_CHANNEL, MAX_EVENT = 164, 200
+PLACEHOLDERS = {"list": ("hotel",), "detail": ("hotel", "stocktake_id")}
+
+
+def _template(value: Any, key: str, where: str) -> str:
+    """A channel template with exactly its placeholders, once each, and only characters Pusher allows."""
+    wanted = PLACEHOLDERS[key]
+    shown = " and ".join(f"{{{name}}}" for name in wanted)
+    if not isinstance(value, str) or not value or len(value) > MAX_CHANNEL:
+        raise ContractError(f"{where} {key!r} must be a channel template of 1 to {MAX_CHANNEL} characters with {shown}")
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ContractError(f"{source}: not valid TOML: {exc}") from None
+        parts = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        raise ContractError(f"{where} {key!r}: {value!r} is not a channel template ({exc})") from None
+    for literal, name, spec, conversion in parts:
+        if not CHANNEL_CHARS.fullmatch(literal):
+            raise ContractError(f"{where} {key!r}: {literal!r} holds characters Pusher refuses in a channel name")
+        if name is not None and (name not in wanted or spec or conversion):
+            raise ContractError(f"{where} {key!r}: {{{name}}} is not a placeholder here; use {shown}")
+    if sorted(name for _, name, _, _ in parts if name is not None) != sorted(wanted):
+        raise ContractError(f"{where} {key!r} needs {shown}, once each")
+    return value
+
+
+def _table(raw: dict[str, Any], name: str, source: str) -> dict[str, Any]:
+    table = raw.get(name, {})
+    if not isinstance(table, dict):
+        raise ContractError(f"{source}: {name} must be a table ([{name}]), not {type(table).__name__}")
+    return table
+
+
+def parse_contract(text: str, source: str = "<contract>") -> Contract:
+    raw = parse_toml(text, source, ContractError)
     unknown = set(raw) - {"channels", "events", "values"}
     if unknown:
         raise ContractError(
             f"{source}: unknown section(s) {sorted(unknown)}; expected [channels], [events] and [values]"
         )
-    channels = raw.get("channels", {})
-    events = raw.get("events", {})
+    channels, events = _table(raw, "channels", source), _table(raw, "events", source)
     for key in set(channels) - {"list", "detail"}:
         raise ContractError(f"{source}: [channels] {key!r} is unknown; use 'list' and 'detail'")
     for key in set(events) - set(EVENTS):
         raise ContractError(f"{source}: [events] {key!r} is not a contract event; known: {', '.join(EVENTS)}")
-    for key, value in {**channels, **events}.items():
-        if not isinstance(value, str) or not value:
-            raise ContractError(f"{source}: {key!r} must be a non-empty string")
-    detail = channels.get("detail", Contract.detail_channel)
-    lst = channels.get("list", Contract.list_channel)
-    if "{hotel}" not in lst or "{hotel}" not in detail or "{stocktake_id}" not in detail:
-        raise ContractError(f"{source}: channel templates need {{hotel}} (and {{stocktake_id}} for 'detail')")
+    for key, value in events.items():
+        if not isinstance(value, str) or not value or len(value) > MAX_EVENT:
+            raise ContractError(f"{source}: [events] {key!r} must be a string of 1 to {MAX_EVENT} characters")
+    where = f"{source}: [channels]"
+    lst = _template(channels.get("list", Contract.list_channel), "list", where)
+    detail = _template(channels.get("detail", Contract.detail_channel), "detail", where)
     names = {e: events.get(e, e) for e in EVENTS}
     if len(set(names.values())) != len(names):
         raise ContractError(f"{source}: two events share one wire name")
@@ -169,11 +198,12 @@ def described_contract(described: Any) -> Contract | None:
     run against what it was run against; None for a history that recorded none."""
     if not isinstance(described, dict):
         return None
+    where = "the history's recorded contract:"
     try:
         events = described.get("events") or {}
         return Contract(
-            list_channel=str(described["list_channel"]),
-            detail_channel=str(described["detail_channel"]),
+            list_channel=_template(described["list_channel"], "list", where),
+            detail_channel=_template(described["detail_channel"], "detail", where),
             names={e: str(events.get(e, e)) for e in EVENTS},
             source=str(described.get("source", "the history's meta")),
             values=parse_values(described.get("values") or {}, "the history's recorded contract"),
@@ -185,10 +215,4 @@ def described_contract(described: Any) -> Contract | None:
 def load_contract(path: Path | None) -> Contract:
     if path is None:
         return Contract()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ContractError(f"cannot read contract file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ContractError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    return parse_contract(text, str(path))
+    return parse_contract(read_text(path, "contract file", ContractError), str(path))

@@ -12,7 +12,8 @@ StocksyncError                  a user-facing problem: one line on stderr, exit 
 ├── ListenersNotReady           listeners could not subscribe in time
 ├── PreflightFailed             the target is not fit for a run
 ├── AuthRefused                 a private channel's authorisation was refused
-└── ServeFailed                 `stocksync serve` in a child process did not come up
+├── ServeFailed                 `stocksync serve` in a child process did not come up
+└── HarnessFailed               the harness's own failure after play: exit 3, not 2
 ```
 
 Internal faults (a server's protocol errors, a simulator's HTTP errors, a crashed
@@ -21,9 +22,19 @@ background loop) are not here: they are bugs or evidence, never a user's mistake
 
 from __future__ import annotations
 
+from .exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE
+
+
+def one_line(exc: BaseException) -> str:
+    """An unexpected exception as the one line a user is shown: its type and its first line."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
 
 class StocksyncError(Exception):
     """Raised where the problem is found, with a message that says what to fix."""
+
+    exit_code = EXIT_USAGE
 
 
 class UsageError(StocksyncError):
@@ -68,3 +79,10 @@ class AuthRefused(StocksyncError):
 
 class ServeFailed(StocksyncError):
     pass
+
+
+class HarnessFailed(StocksyncError):
+    """The run was played, but the harness failed after it (a report that would not build or write):
+    the run proved nothing it can show, so INCONCLUSIVE (exit 3), never FAIL, which means findings."""
+
+    exit_code = EXIT_INCONCLUSIVE

@@ -7,20 +7,30 @@ the field and the line of the file it sits on, because "counters.count: must be 
 
 from __future__ import annotations
 
+import os
 import re
-import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ScenarioError
 from .faults import BY_NAME
+from .input_files import parse_toml, read_text
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 Action = Literal["patch", "movement"]
 DEFAULT_MIX: dict[Action, float] = {"patch": 0.8, "movement": 0.2}
 FlowKind = Literal["counting", "approval-race", "list-page", "reconnect", "two-hotels", "staging", "probes"]
+
+
+# Every number has a range that keeps a run within its time bound and its memory: a think of
+# 2^63 ms or a burst of 10^9 keystrokes is a mistake, not a plan, and a stop must be honoured within
+# seconds (`stocksync run` says so on the first Ctrl-C).
+ThinkMs = Annotated[int, Field(ge=0, le=60_000)]
+Keystrokes = Annotated[int, Field(ge=1, le=50)]
+Weight = Annotated[float, Field(ge=0, le=1_000_000)]
+Name = Annotated[str, Field(max_length=256)]
 
 
 class _Strict(BaseModel):
@@ -34,10 +44,10 @@ class StocktakeSection(_Strict):
 
 class CountersSection(_Strict):
     count: int = Field(2, ge=0, le=500)
-    think_ms: tuple[int, int] = (200, 800)
-    mix: dict[Action, float] = Field(default_factory=lambda: dict(DEFAULT_MIX))
+    think_ms: tuple[ThinkMs, ThinkMs] = (200, 800)
+    mix: dict[Action, Weight] = Field(default_factory=lambda: dict(DEFAULT_MIX))
     debounce_ms: int = Field(500, ge=0, le=10_000)
-    keystrokes: tuple[int, int] = (1, 3)
+    keystrokes: tuple[Keystrokes, Keystrokes] = (1, 3)
     browser: bool = Field(False, description="each counter's page is a browser page, and its writes go through it")
 
     @model_validator(mode="after")
@@ -46,10 +56,8 @@ class CountersSection(_Strict):
             low, high = getattr(self, name)
             if low < 0 or high < low:
                 raise ValueError(f"{name} must be [low, high] with 0 <= low <= high")
-        if not self.mix or any(w < 0 for w in self.mix.values()) or sum(self.mix.values()) <= 0:
+        if not self.mix or sum(self.mix.values()) <= 0:
             raise ValueError("mix needs at least one positive weight")
-        if self.keystrokes[0] < 1:
-            raise ValueError("keystrokes must start at 1 or more")
         return self
 
 
@@ -92,22 +100,22 @@ class LimitsSection(_Strict):
 
 class FlowSection(_Strict):
     kind: FlowKind = "counting"
-    approve_after_ops: int = Field(20, ge=0)
+    approve_after_ops: int = Field(20, ge=0, le=1_000_000)
     cycles: int = Field(3, ge=1, le=1000)
-    drop_after_ops: int = Field(10, ge=0)
-    drop_count: int = Field(1, ge=0)
+    drop_after_ops: int = Field(10, ge=0, le=1_000_000)
+    drop_count: int = Field(1, ge=0, le=1000)
 
 
 class Scenario(_Strict):
-    name: str
-    description: str = ""
+    name: Name
+    description: str = Field("", max_length=10_000)
     stocktake: StocktakeSection = StocktakeSection()
     counters: CountersSection = CountersSection()
     listeners: ListenersSection = ListenersSection()
     run: RunSection = RunSection()
     limits: LimitsSection = LimitsSection()
     flow: FlowSection = FlowSection()
-    faults: list[str] = Field(default_factory=list)
+    faults: list[Name] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _faults_known(self) -> Scenario:
@@ -155,10 +163,7 @@ def _line_of(text: str, loc: tuple[str | int, ...]) -> int | None:
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    raw = parse_toml(text, source, ScenarioError)
     raw.setdefault("name", Path(source).stem)
     try:
         return Scenario.model_validate(raw)
@@ -180,19 +185,12 @@ def available() -> list[str]:
 def load_scenario(name_or_path: str) -> Scenario:
     """A name from the bundled scenarios, or a path to a TOML file."""
     path = Path(name_or_path)
-    if not path.suffix and not path.is_file():
+    bare = not path.suffix and "/" not in name_or_path and os.sep not in name_or_path
+    if bare and (not path.exists() or path.is_dir()):
         path = SCENARIO_DIR / f"{name_or_path}.toml"
         if not path.exists():
             raise ScenarioError(f"no scenario named {name_or_path!r}; bundled: {', '.join(available())}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"cannot read scenario {path}: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    except ValueError as exc:  # a path with a NUL byte
-        raise ScenarioError(f"cannot read scenario {name_or_path!r}: {exc}") from None
-    return parse_scenario(text, str(path))
+    return parse_scenario(read_text(path, "scenario", ScenarioError), str(path))
 
 
 def needs_browser(scenario: Scenario) -> bool:

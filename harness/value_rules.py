@@ -18,6 +18,8 @@ from typing import Any
 
 from .errors import ContractError
 
+# A bound past this has no unit count behind it, and keeps every value within Decimal's 28 digits at 6 places.
+MAX_MAGNITUDE = Decimal(10) ** 9
 FIELDS = {"patch_line": ("counted_full_units", "counted_partial_units"), "add_movement": ("quantity",)}
 
 
@@ -60,6 +62,8 @@ def _number(value: Any, where: str) -> Decimal:
         raise ContractError(f"{where} must be a number") from None
     if not number.is_finite():
         raise ContractError(f"{where} must be finite")
+    if abs(number) > MAX_MAGNITUDE:
+        raise ContractError(f"{where} must be between -{MAX_MAGNITUDE:,} and {MAX_MAGNITUDE:,}")
     return number
 
 

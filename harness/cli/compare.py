@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,26 +14,40 @@ from rich.table import Table
 
 from ..errors import UsageError
 from ..exit_codes import EXIT_FINDINGS, EXIT_PASS
-from ..report.compare import compare
+from ..input_files import read_text
+from ..report.compare import compare, readable
+from .options import GivenPath
+
+MAX_REPORT_BYTES = 1 << 30  # a report of a long run with every finding listed is large, but not this
 
 
 def _report(path: Path) -> dict[str, Any]:
     target = path / "report.json" if path.is_dir() else path
+    text = read_text(target, "report", UsageError, MAX_REPORT_BYTES)
     try:
-        loaded = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        loaded = json.loads(text)
+    except ValueError as exc:
         raise UsageError(f"{target}: not a readable report.json ({exc})") from None
+    except RecursionError:
+        raise UsageError(f"{target}: not a stocksync report.json (nested too deeply)") from None
     if not isinstance(loaded, dict) or "verdict" not in loaded:
         raise UsageError(f"{target}: not a stocksync report.json (no verdict)")
-    return loaded
+    return readable(loaded, str(target))
+
+
+def _finite(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite share")
+    return value
 
 
 @click.command("compare")
-@click.argument("old", type=click.Path(exists=True, path_type=Path))
-@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.argument("old", type=GivenPath(exists=True, path_type=Path))
+@click.argument("new", type=GivenPath(exists=True, path_type=Path))
 @click.option(
     "--p99-rise",
-    type=click.FloatRange(0),
+    type=click.FloatRange(0, 1000),
+    callback=_finite,
     default=0.2,
     show_default=True,
     help="A p99 latency rise above this share (and 20 ms) is a regression.",

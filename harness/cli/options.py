@@ -14,6 +14,17 @@ from .. import faults as fault_catalogue
 
 F = TypeVar("F", bound=Callable[..., Any])
 PORT = click.IntRange(0, 65535)
+SEED = click.IntRange(0, 2**63 - 1)
+
+
+class GivenPath(click.Path):
+    """A path that was really given: click turns '' into '.', so `--out ''` would write into the
+    current folder; an empty value is refused (exit 2) instead."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty path names no file; give a path ('.' for the current folder)", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def fault_option(help_text: str) -> Callable[[F], F]:
@@ -21,7 +32,7 @@ def fault_option(help_text: str) -> Callable[[F], F]:
 
 
 def seed_option(help_text: str) -> Callable[[F], F]:
-    return click.option("--seed", default=7, show_default=True, help=help_text)
+    return click.option("--seed", default=7, show_default=True, type=SEED, help=help_text)
 
 
 def fault_selection(values: Iterable[str]) -> fault_catalogue.FaultSelection:
@@ -51,12 +62,12 @@ def output_options(command: F) -> F:
         (
             click.option(
                 "--out",
-                type=click.Path(file_okay=False, path_type=Path),
+                type=GivenPath(file_okay=False, path_type=Path),
                 help="Write the reports exactly here (no timestamped folder).",
             ),
             click.option(
                 "--junit",
-                type=click.Path(dir_okay=False, path_type=Path),
+                type=GivenPath(dir_okay=False, path_type=Path),
                 help="Also write the JUnit XML to this path.",
             ),
             click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout."),

@@ -1,8 +1,7 @@
-"""`stocksync run` and `stocksync check`: thin shells around the runner, checks and reports."""
+"""`stocksync run`: a thin shell around the runner, the checks and the reports."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,13 +12,11 @@ from rich.console import Console
 
 from ..bots.browser_runtime import requirements as browser_requirements
 from ..bots.endpoint import PusherEndpoint
-from ..check_file import check_file
 from ..contract import Contract, load_contract
-from ..errors import ListenersNotReady, SetupFailed, UsageError
+from ..errors import HarnessFailed, ListenersNotReady, SetupFailed, StocksyncError, UsageError, one_line
 from ..faults import FaultSelection
-from ..history_file import HISTORY_NAME, find_history
-from ..report import Report, build_report, exit_code, publish, timestamped_folder, writable_folder, write_junit
-from ..report.console import print_summary
+from ..history_file import HISTORY_NAME
+from ..report import Report, build_report, fresh_folder, writable_folder
 from ..run.dry_run import describe_plan
 from ..run.open_files import ensure_open_files
 from ..run.preflight import preflight
@@ -29,8 +26,9 @@ from ..run.settings import ENV, FLAG, TargetSettings, merge
 from ..run.target import Target
 from ..scenario import Scenario, load_scenario, needs_browser
 from ..sim.stack import EmbeddedStack, StackOptions
+from .conclude import built, conclude
 from .live import play
-from .options import Output, fault_option, fault_selection, output_options, seed_option
+from .options import GivenPath, Output, fault_option, fault_selection, output_options, seed_option
 from .target_options import target_options
 
 DEFAULT_REPORTS = Path("reports")
@@ -95,9 +93,22 @@ def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: b
         outcome = play(runner, console, spec.run)
     except (SetupFailed, ListenersNotReady) as exc:
         raise UsageError(f"the run could not start: {exc}") from None
+    except StocksyncError:
+        raise
+    except Exception as exc:  # the harness's own failure in play: INCONCLUSIVE with the history, never FAIL
+        raise HarnessFailed(f"the run failed inside the harness ({one_line(exc)}); {_kept(directory)}") from None
     if target.remote:
         _say_cleanup(console, outcome)
-    return build_report(outcome.history, outcome.result, target.secrets(), outcome.duration)
+    return built(
+        lambda: build_report(outcome.history, outcome.result, target.secrets(), outcome.duration), _kept(directory)
+    )
+
+
+def _kept(directory: Path) -> str:
+    history = directory / HISTORY_NAME
+    if not history.is_file():
+        return f"no history could be written at {history}"
+    return f"the run's history is kept at {history}: `stocksync check` it"
 
 
 @click.command("run")
@@ -105,7 +116,7 @@ def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: b
 @fault_option("Inject a fault into the embedded stack (repeatable); `stocksync serve --list-faults`.")
 @click.option(
     "--report-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=GivenPath(file_okay=False, path_type=Path),
     default=DEFAULT_REPORTS,
     show_default=True,
     help="Where the run's folder of reports goes.",
@@ -114,7 +125,7 @@ def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: b
 @click.option(
     "--contract",
     "contract_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=GivenPath(dir_okay=False, path_type=Path),
     help="A contract TOML naming your channels and events (default: the seed contract).",
 )
 @click.option("--strict", is_flag=True, help="Warnings (public channels, planned gaps) fail the run too.")
@@ -150,7 +161,7 @@ def run_command(
         return
     if remote is not None:
         preflight(remote)  # nothing written, locally or remotely, before the target is known to be fit
-    directory = writable_folder(out or timestamped_folder(report_dir, spec.name))
+    directory = writable_folder(out or fresh_folder(report_dir, spec.name))
     if junit is not None:
         writable_folder(junit.parent)
     ensure_open_files(spec.listeners.count + spec.listeners.list_page + spec.counters.count, embedded=remote is None)
@@ -161,71 +172,4 @@ def run_command(
     else:
         with EmbeddedStack(StackOptions(faults=selection, seed=seed, items_per_hotel=spec.stocktake.items)) as stack:
             report = _play_on(spec, Target.embedded(stack, contract), seed, directory, keep, console)
-    sys.exit(_conclude(report, directory, output, console, strict))
-
-
-def _conclude(report: Report, directory: Path | None, output: Output, console: Console, strict: bool) -> int:
-    """Reports where asked, the summary unless quiet, report.json on stdout with --json; the exit code."""
-    code = publish(report, directory, console, strict) if directory is not None else exit_code(report, strict)
-    if directory is None:
-        print_summary(report, console)
-    if output.junit is not None:
-        write_junit(report, output.junit)
-    if output.json:
-        click.echo(json.dumps(report.to_json_dict(), indent=2))
-    return code
-
-
-@click.command("check")
-@click.argument("history_file", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--contract",
-    "contract_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The contract to hold the run against (default: the one the run recorded).",
-)
-@click.option(
-    "--report-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write the reports here (default: none; the run's own reports are never overwritten).",
-)
-@click.option("--latency-ms", type=click.IntRange(1), help="Override the run's latency limit.")
-@click.option("--strict", is_flag=True, help="Warnings fail the check too.")
-@output_options
-def check_command(
-    history_file: Path,
-    contract_file: Path | None,
-    report_dir: Path | None,
-    latency_ms: int | None,
-    strict: bool,
-    out: Path | None,
-    junit: Path | None,
-    as_json: bool,
-    quiet: bool,
-) -> None:
-    """Re-check a recorded HISTORY_FILE (or the report folder holding it) offline, against the contract
-    and latency limit it recorded. Compressed (.zst) and plain histories both read; the parts a
-    history names (its listener processes' files) are read from beside it.
-
-    Exit 0 pass, 1 findings, 3 inconclusive (e.g. a history with nothing in it), 2 usage error.
-    """
-    output = Output(out, junit, as_json, quiet)
-    directory = out or report_dir
-    for folder in (directory, junit.parent if junit else None):
-        if folder is not None:
-            writable_folder(folder)
-    contract = load_contract(contract_file) if contract_file else None
-    history, result = check_file(_history_in(history_file), contract, latency_ms)
-    ops = history.operations
-    duration = max((op.complete or op.invoke for op in ops), default=0.0) - min((op.invoke for op in ops), default=0.0)
-    report = build_report(history, result, [], duration)
-    sys.exit(_conclude(report, directory, output, output.console(), strict))
-
-
-def _history_in(path: Path) -> Path:
-    if not path.is_dir():
-        return path
-    found = find_history(path)
-    if found is None:
-        raise click.BadParameter(f"{path} holds no {HISTORY_NAME} (or history.jsonl)", param_hint="HISTORY_FILE")
-    return found
+    sys.exit(conclude(report, directory, output, console, strict, _kept(directory)))

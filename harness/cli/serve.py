@@ -12,8 +12,22 @@ import click
 
 from .. import faults as fault_catalogue
 from ..errors import UsageError
+from ..input_files import regular_file
 from ..sim.stack import EmbeddedStack, StackOptions
-from .options import PORT, fault_option, fault_selection, seed_option
+from .options import PORT, GivenPath, fault_option, fault_selection, seed_option
+
+
+def _appendable(path: Path) -> None:
+    """The fault log opened for appending now, so a path it cannot be written at is refused at start
+    (exit 2) rather than failing every trigger that injects a fault. One that exists must be a regular
+    file: opening a FIFO to write blocks until someone reads it."""
+    if path.exists():
+        regular_file(path, "fault log", UsageError)
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot append to the fault log {path}: {exc.strerror or exc}") from None
 
 
 @click.command("serve")
@@ -33,7 +47,7 @@ from .options import PORT, fault_option, fault_selection, seed_option
 )
 @click.option(
     "--fault-log",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=GivenPath(dir_okay=False, path_type=Path),
     help="Append every injected delivery fault to this JSONL file.",
 )
 def serve_command(
@@ -53,6 +67,8 @@ def serve_command(
     if list_faults:
         click.echo(fault_catalogue.listing())
         return
+    if fault_log is not None:
+        _appendable(fault_log)
     options = StackOptions(
         faults=fault_selection(fault_names),
         seed=seed,

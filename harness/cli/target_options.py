@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..run.settings import SETTINGS
+from .options import GivenPath
 
 
 def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -24,7 +25,7 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option(
         "--config",
         "config_file",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=GivenPath(dir_okay=False, path_type=Path),
         envvar="STOCKSYNC_CONFIG",
         help="TOML file with a [target] table of these settings.",
     )(command)

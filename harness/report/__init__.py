@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 
-from ..errors import UsageError
+from ..errors import HarnessFailed, UsageError, one_line
 from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS
 from .console import print_summary
 from .html import render_html
@@ -24,6 +25,7 @@ __all__ = [
     "Report",
     "build_report",
     "exit_code",
+    "fresh_folder",
     "publish",
     "safe_name",
     "timestamped_folder",
@@ -45,6 +47,22 @@ def timestamped_folder(root: Path, label: str) -> Path:
     return root / f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')[:-3]}-{safe_name(label)}"
 
 
+def fresh_folder(root: Path, label: str) -> Path:
+    """A new timestamped folder under `root`, created here and by no one before: two runs or checks
+    started in the same millisecond get two folders, so nothing is ever written over."""
+    first = timestamped_folder(root, label)
+    for attempt in range(1, 100):
+        folder = first if attempt == 1 else first.with_name(f"{first.name}-{attempt}")
+        try:
+            folder.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise UsageError(f"cannot write reports to {folder}: {exc.strerror or exc}") from None
+        return folder
+    raise UsageError(f"cannot make a new report folder under {root}: too many named {first.name}")
+
+
 def writable_folder(directory: Path) -> Path:
     """Create `directory` and prove a file can be written there, before anything starts: a run
     whose reports cannot be written is a usage error (exit 2), not a crash after the run."""
@@ -59,21 +77,37 @@ def writable_folder(directory: Path) -> Path:
 
 
 def write_reports(report: Report, directory: Path) -> dict[str, Path]:
-    """report.json, junit.xml and report.html beside the run's history.jsonl."""
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {"json": directory / "report.json", "junit": directory / "junit.xml", "html": directory / "report.html"}
-    paths["json"].write_text(json.dumps(report.to_json_dict(), indent=2), encoding="utf-8")
-    write_junit(report, paths["junit"])
-    paths["html"].write_text(render_html(report), encoding="utf-8")
+    """report.json, junit.xml and report.html beside the run's history.jsonl. Each is written on its
+    own: one that cannot be written (a full disk, a renderer's failure) does not stop the others,
+    and then `HarnessFailed` names what is missing (the harness's failure, never a finding)."""
+    renders: dict[str, tuple[str, Callable[[], str]]] = {
+        "json": ("report.json", lambda: json.dumps(report.to_json_dict(), indent=2)),
+        "junit": ("junit.xml", lambda: render_junit(report)),
+        "html": ("report.html", lambda: render_html(report)),
+    }
     if report.suggested_contract is not None:
-        paths["contract"] = directory / "contract.suggested.toml"
-        paths["contract"].write_text(report.suggested_contract, encoding="utf-8")
+        suggested = report.suggested_contract
+        renders["contract"] = ("contract.suggested.toml", lambda: suggested)
+    paths, problems = {}, []
+    for kind, (name, render) in renders.items():
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / name).write_text(render(), encoding="utf-8")
+        except Exception as exc:  # the harness's own failure after the run: the others are still written
+            problems.append(f"{name} ({one_line(exc)})")
+        else:
+            paths[kind] = directory / name
+    if problems:
+        raise HarnessFailed(f"could not write {', '.join(problems)} in {directory}")
     return paths
 
 
 def write_junit(report: Report, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_junit(report), encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_junit(report), encoding="utf-8")
+    except Exception as exc:  # as in write_reports: reported as the harness's failure, exit 3
+        raise HarnessFailed(f"could not write the JUnit XML to {path} ({one_line(exc)})") from None
     return path
 
 
@@ -85,6 +119,9 @@ def exit_code(report: Report, strict: bool = False) -> int:
 
 
 def publish(report: Report, directory: Path, console: Console, strict: bool = False) -> int:
-    write_reports(report, directory)
-    print_summary(report, console, str(directory))
+    """The summary is printed even when a report file could not be written (`HarnessFailed` then)."""
+    try:
+        write_reports(report, directory)
+    finally:
+        print_summary(report, console, str(directory))
     return exit_code(report, strict)

@@ -9,11 +9,60 @@ two report dicts in, regressions out.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import UsageError
 
 RANK = {"PASS": 0, "INCONCLUSIVE": 1, "FAIL": 2}
 MIN_P99_RISE_MS = 20.0
+
+
+Count = Annotated[int, Field(ge=0)]
+
+
+class _Read(BaseModel):
+    """What compare reads of a report.json, typed: anything else in it is not compare's business."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, strict=True)
+
+
+class _Check(_Read):
+    name: str
+    count: Count
+    judged: Count
+
+
+class _Summary(_Read):
+    count: Count
+    p99: float = Field(ge=0)
+
+
+class _Latency(_Read):
+    all: _Summary | None = None
+
+
+class _Compared(_Read):
+    verdict: Literal["PASS", "FAIL", "INCONCLUSIVE"]
+    checks: list[_Check] = Field(min_length=1)
+    latency: _Latency | None = None
+
+
+def readable(loaded: Any, source: str) -> dict[str, Any]:
+    """`loaded` as compare reads it, or UsageError naming `source` and the field. A report without
+    checks has nothing to compare: as a baseline every finding would look new, as a candidate
+    none would."""
+    if isinstance(loaded, dict) and not loaded.get("checks", None):
+        raise UsageError(f"{source}: a report without checks (no checks or findings data) cannot be compared")
+    try:
+        return _Compared.model_validate(loaded).model_dump(exclude_none=True)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "<report>"
+        raise UsageError(f"{source}: {field}: {error['msg']}") from None
 
 
 @dataclass(frozen=True)
@@ -35,6 +84,8 @@ def _p99(report: dict[str, Any]) -> float | None:
 
 
 def compare(old: dict[str, Any], new: dict[str, Any], p99_rise: float = 0.2) -> list[Change]:
+    if not math.isfinite(p99_rise) or p99_rise < 0:
+        raise UsageError(f"the p99 rise must be a finite share of 0 or more, not {p99_rise}")
     changes: list[Change] = []
     before, after = str(old.get("verdict")), str(new.get("verdict"))
     if before != after:

@@ -24,6 +24,7 @@ from .groups import FindingGroup, group_findings
 from .timeline import timeline
 
 REDACTED = "[redacted]"
+MIN_SECRET_CHARS = 8  # shorter, and replacing it inside text would rewrite ordinary words
 HISTOGRAM_BINS, HISTOGRAM_FLOOR_MS = 24, 0.05
 FRAME_ERRORS_SHOWN = 10
 
@@ -128,19 +129,26 @@ class Report(_Model):
 
 
 def redact(value: Any, secrets: list[str]) -> Any:
-    """Every string in the report, keys included, with each secret replaced, whatever characters
-    the secret holds (quotes, backslashes, non-ASCII): the replacement works on the values, not on
-    their JSON text, so escaping cannot hide a secret and a secret cannot break the JSON. Values
-    that are not JSON types become their text first, as report.json writes them."""
-    wanted = sorted({s for s in secrets if s}, key=len, reverse=True)
+    """Every string value in the report with each secret replaced, whatever characters the secret
+    holds (quotes, backslashes, non-ASCII): the replacement works on the values, not on their JSON
+    text, so escaping cannot hide a secret and a secret cannot break the JSON. Keys are never
+    rewritten: they are the report's own structure (a one-letter secret would turn `verdict` into
+    `v[redacted]rdict`). A secret shorter than MIN_SECRET_CHARS would rewrite ordinary words, so it
+    replaces only values that are exactly it (`short_secrets` says so in the report). Values that
+    are not JSON types become their text first, as report.json writes them."""
+    usable = {s for s in secrets if s}
+    wanted = sorted((s for s in usable if len(s) >= MIN_SECRET_CHARS), key=len, reverse=True)
+    whole = set(short_secrets(secrets))
 
     def clean(item: Any) -> Any:
         if isinstance(item, str):
+            if item in whole:
+                return REDACTED
             for secret in wanted:
                 item = item.replace(secret, REDACTED)
             return item
         if isinstance(item, dict):
-            return {clean(str(k)): clean(v) for k, v in item.items()}
+            return {str(k): clean(v) for k, v in item.items()}
         if isinstance(item, (list, tuple)):
             return [clean(v) for v in item]
         if item is None or isinstance(item, (bool, int, float)):
@@ -148,6 +156,17 @@ def redact(value: Any, secrets: list[str]) -> Any:
         return clean(str(item))
 
     return clean(value)
+
+
+def short_secrets(secrets: list[str]) -> list[str]:
+    """The secrets too short to be replaced inside free text (see `redact`)."""
+    return sorted({s for s in secrets if 0 < len(s) < MIN_SECRET_CHARS})
+
+
+SHORT_SECRET_NOTE = (
+    f"a secret shorter than {MIN_SECRET_CHARS} characters was given: values equal to it are redacted, "
+    "but it could not be redacted inside free text"
+)
 
 
 def _histogram(latencies: Latencies) -> dict[str, Any]:
@@ -251,4 +270,6 @@ def build_report(history: HistoryData, result: CheckResult, secrets: list[str], 
             ).most_common()
         ),
     }
+    if short_secrets(secrets):
+        raw["meta"] = {**history.meta, "redaction": SHORT_SECRET_NOTE}
     return Report.model_validate(redact(raw, secrets))

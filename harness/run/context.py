@@ -67,6 +67,13 @@ class FlowContext:
     keep: bool = False
     _api: StocktakeApi | None = None
 
+    def pause(self, seconds: float) -> None:
+        """A counter's think or typing pause, cut short by a stop or the end of the run's time: a
+        minute's think must not hold a run past its time bound or a Ctrl-C."""
+        if self.budget is not None:
+            seconds = min(seconds, max(0.0, self.budget.deadline - time.monotonic()))
+        self.stop.wait(seconds)
+
     @property
     def api(self) -> StocktakeApi:
         if self._api is None:

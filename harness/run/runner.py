@@ -251,6 +251,7 @@ class Runner:
             seed,
             balance=self._balance,
             rules=self.target.contract.values,
+            sleep=ctx.pause,
         )
         ctx.counters.append(counter)
         return counter

@@ -11,14 +11,14 @@ Precedence: a flag or its environment variable (click merges those) over the con
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import SettingsError
+from ..input_files import parse_toml, read_text
 
 
 @dataclass(frozen=True)
@@ -73,24 +73,27 @@ NAMES = tuple(s.name for s in SETTINGS)
 SECRET_NAMES = ("token", "other_token", "pusher_secret")
 
 
+Text = Annotated[str, Field(max_length=2048)]  # a URL, a token, a host: bounded like every other input
+
+
 class TargetSettings(BaseModel):
     """What every source is validated into; None means "not given"."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    target: str | None = None
-    token: str | None = None
-    hotel: str | None = None
+    target: Text | None = None
+    token: Text | None = None
+    hotel: Text | None = None
     auth_scheme: Literal["Token", "Bearer"] | None = None
-    other_hotel: str | None = None
-    other_token: str | None = None
-    pusher_key: str | None = None
-    pusher_cluster: str | None = None
-    pusher_host: str | None = None
+    other_hotel: Text | None = None
+    other_token: Text | None = None
+    pusher_key: Text | None = None
+    pusher_cluster: Text | None = None
+    pusher_host: Text | None = None
     pusher_port: int | None = Field(None, ge=0, le=65535)
     pusher_tls: bool | None = None
-    pusher_secret: str | None = None
-    auth_endpoint: str | None = None
+    pusher_secret: Text | None = None
+    auth_endpoint: Text | None = None
     origins: dict[str, str] = Field(default_factory=dict, exclude=True)  # where each setting came from
 
     def describe(self, name: str) -> str:
@@ -111,7 +114,8 @@ def _validated(values: dict[str, Any], source: str) -> TargetSettings:
         for error in exc.errors():
             name = ".".join(str(part) for part in error["loc"])
             where = f"[target] {name}" if source != "flags" else "--" + name.replace("_", "-")
-            problems.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
+            shown = repr(error.get("input"))
+            problems.append(f"{where}: {error['msg']} (got {shown[:60] + '…' if len(shown) > 60 else shown})")
         prefix = f"{source}: " if source != "flags" else ""
         raise SettingsError(prefix + "; ".join(problems)) from None
 
@@ -120,14 +124,7 @@ def from_config(path: Path | None) -> dict[str, Any]:
     """The config file's [target] table, validated (unknown keys and wrong types refused)."""
     if path is None:
         return {}
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SettingsError(f"cannot read config file {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise SettingsError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    raw = parse_toml(read_text(path, "config file", SettingsError), str(path), SettingsError)
     table = raw.get("target", {})
     if not isinstance(table, dict):
         raise SettingsError(f"{path}: [target] must be a table")

@@ -73,7 +73,40 @@ def test_check_rechecks_a_recorded_history(runs, tmp_path: Path) -> None:
         history = runs[label][1] / HISTORY_NAME
         done = stocksync("check", history, "--report-dir", tmp_path / label)
         assert done.returncode == code, done.stderr
-        assert {p.name for p in (tmp_path / label).iterdir()} == {"report.json", "junit.xml", "report.html"}
+        (folder,) = (tmp_path / label).iterdir()
+        assert re.search(r"\d{8}-\d{6}-\d{3}-check$", folder.name)
+        assert {p.name for p in folder.iterdir()} == {"report.json", "junit.xml", "report.html"}
+
+
+def test_check_beside_a_fail_report_leaves_it_byte_identical(runs) -> None:
+    """--report-dir makes a new folder; --out and --junit over the run's own reports are refused (exit 2
+    naming the file): a re-check can never put its verdict over the run's."""
+    done, folder = runs["faulty"]
+    assert done.returncode == 1, done.stderr
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    for flags in (["--out", folder], ["--junit", folder / "junit.xml"]):
+        refused = stocksync("check", folder, *flags)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+        assert "is never written over" in refused.stderr and str(flags[1]) in " ".join(refused.stderr.split())
+    again = stocksync("check", folder, "--report-dir", folder)
+    assert again.returncode == 1, again.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+    (new,) = [p for p in folder.iterdir() if p.is_dir()]
+    assert json.loads((new / "report.json").read_text())["verdict"] == "FAIL"
+
+
+def test_a_report_that_cannot_be_written_after_a_run_is_exit_3_and_the_rest_is_kept(tmp_path: Path) -> None:
+    """The harness's own failure after play is INCONCLUSIVE, never FAIL: --junit inside a folder named
+    report.html (made up front) leaves report.html unwritable once the run is over."""
+    scenario, out = tmp_path / "tiny.toml", tmp_path / "out"
+    scenario.write_text(TINY)
+    done = stocksync("run", scenario, "--out", out, "--junit", out / "report.html" / "junit.xml")
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    last = " ".join(done.stderr.split()).rsplit("Error: ", 1)[-1]
+    assert "report.html" in last and "history is kept" in last and "stocksync check" in last
+    assert {"report.json", "junit.xml", HISTORY_NAME} <= {p.name for p in out.iterdir()}
+    assert (out / "report.html" / "junit.xml").exists()
 
 
 def test_check_of_a_torn_history_still_checks_what_was_recorded(runs, tmp_path: Path) -> None:
@@ -155,3 +188,16 @@ def test_report_opens_in_headless_chromium(runs, tmp_path: Path) -> None:
             [*flags, "--window-size=1000,1400", f"--screenshot={shot}", page], capture_output=True, timeout=60
         )
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+def test_the_harness_failing_in_play_is_exit_3_in_one_line(tmp_path: Path) -> None:
+    """The history cannot be opened (a folder holds its name): the harness's own failure, so exit 3 and
+    one line saying so, never exit 1 (findings) nor a traceback, and no claim that a history was kept."""
+    scenario, out = tmp_path / "tiny.toml", tmp_path / "out"
+    scenario.write_text(TINY)
+    (out / HISTORY_NAME).mkdir(parents=True)
+    done = stocksync("run", scenario, "--out", out)
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    flat = " ".join(done.stderr.split())
+    assert "the run failed inside the harness (IsADirectoryError" in flat and "no history could be written" in flat

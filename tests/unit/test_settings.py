@@ -31,6 +31,9 @@ def test_a_flag_beats_the_config_file(tmp_path: Path) -> None:
         ("pusher_port = 70000", "[target] pusher_port"),
         ('auth_scheme = "Basic"', "[target] auth_scheme"),
         ('nonsense = "y"', "unknown [target] key"),
+        ("pusher_port = 9223372036854775808", "[target] pusher_port"),
+        (f'token = "{"t" * 3000}"', "[target] token"),
+        ("[target.deeper]\nx = " + "[" * 30 + "]" * 30, "nested deeper than"),
     ],
 )
 def test_config_file_values_are_validated_naming_file_and_key(tmp_path: Path, table: str, named: str) -> None:
@@ -39,6 +42,7 @@ def test_config_file_values_are_validated_naming_file_and_key(tmp_path: Path, ta
     with pytest.raises(SettingsError) as raised:
         merge({}, config)
     assert str(config) in str(raised.value) and named in str(raised.value)
+    assert len(str(raised.value)) < 500, "a value (a token, say) is shown cut short, never whole"
 
 
 def test_a_bad_flag_value_names_the_flag() -> None:

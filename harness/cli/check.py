@@ -1,0 +1,82 @@
+"""`stocksync check`: a recorded history checked again, offline, its reports written somewhere new."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..check_file import check_file
+from ..contract import load_contract
+from ..errors import HistoryFormatError
+from ..history_file import HISTORY_NAME, find_history
+from ..input_files import regular_file
+from ..report import build_report, fresh_folder, writable_folder
+from .conclude import built, conclude, refuse_overwrite
+from .options import GivenPath, Output, output_options
+
+
+@click.command("check")
+@click.argument("history_file", type=GivenPath(exists=True, path_type=Path))
+@click.option(
+    "--contract",
+    "contract_file",
+    type=GivenPath(dir_okay=False, path_type=Path),
+    help="The contract to hold the run against (default: the one the run recorded).",
+)
+@click.option(
+    "--report-dir",
+    type=GivenPath(file_okay=False, path_type=Path),
+    help="Write the reports into a new timestamped folder here (default: none).",
+)
+@click.option("--latency-ms", type=click.IntRange(1, 600_000), help="Override the run's latency limit.")
+@click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+@click.option("--force", is_flag=True, help="Write over report files already at --out or --junit.")
+@output_options
+def check_command(
+    history_file: Path,
+    contract_file: Path | None,
+    report_dir: Path | None,
+    latency_ms: int | None,
+    strict: bool,
+    force: bool,
+    out: Path | None,
+    junit: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Re-check a recorded HISTORY_FILE (or the report folder holding it) offline, against the contract
+    and latency limit it recorded. Compressed (.zst) and plain histories both read; the parts a
+    history names (its listener processes' files) are read from beside it. The run's own reports
+    are never written over: --report-dir makes a new folder; --out and --junit refuse existing
+    report files unless --force.
+
+    Exit 0 pass, 1 findings, 3 inconclusive (e.g. a history with nothing in it), 2 usage error.
+    """
+    output = Output(out, junit, as_json, quiet)
+    refuse_overwrite(out, junit, force)
+    for folder in (out, report_dir, junit.parent if junit else None):
+        if folder is not None:
+            writable_folder(folder)
+    history_path = _history_in(history_file)
+    contract = load_contract(contract_file) if contract_file else None
+    history, result = check_file(history_path, contract, latency_ms)
+    ops = history.operations
+    duration = max((op.complete or op.invoke for op in ops), default=0.0) - min((op.invoke for op in ops), default=0.0)
+    kept = f"the history {history_path} is unchanged"
+    report = built(lambda: build_report(history, result, [], duration), kept)
+    directory = out or (fresh_folder(report_dir, "check") if report_dir is not None else None)
+    sys.exit(conclude(report, directory, output, output.console(), strict, kept))
+
+
+def _history_in(path: Path) -> Path:
+    """The history file itself (a folder's), refused before a byte is read unless it is a regular
+    file: a FIFO or /dev/zero would hang the reader."""
+    if path.is_dir():
+        found = find_history(path)
+        if found is None:
+            raise click.BadParameter(f"{path} holds no {HISTORY_NAME} (or history.jsonl)", param_hint="HISTORY_FILE")
+        path = found
+    regular_file(path, "history", HistoryFormatError)
+    return path
