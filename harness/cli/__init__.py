@@ -13,6 +13,7 @@ import click
 
 from ..errors import StocksyncError
 from ..exit_codes import EXIT_USAGE
+from .browsers import browsers_command
 from .compare import compare_command
 from .run import check_command, run_command
 from .serve import serve_command
@@ -40,3 +41,4 @@ main.add_command(serve_command)
 main.add_command(run_command)
 main.add_command(check_command)
 main.add_command(compare_command)
+main.add_command(browsers_command)
