@@ -247,6 +247,8 @@ def build_dist(dest: Path) -> list[Path]:
 def fresh_venv(where: Path, *requirements: str) -> Path:
     """A new virtualenv with `requirements` pip-installed (dependencies from the index); its bin folder."""
     subprocess.run([sys.executable, "-m", "venv", str(where)], check=True, timeout=120)
+    if not requirements:
+        return where / "bin"
     pip = [str(where / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     done = subprocess.run([*pip, *requirements], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]

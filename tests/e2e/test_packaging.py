@@ -67,6 +67,7 @@ def test_shipped_scenario_passes(stocksync_run, scenario):
 
 
 @pytest.mark.heavy
+@pytest.mark.timeout(1800)  # an install from the index, then every shipped scenario
 def test_a_fresh_venv_with_the_wheel_runs_every_shipped_scenario(dist: list[Path], tmp_path: Path) -> None:
     """The wheel (with Playwright, for the browsers scenario) and pytest in a new venv, run from a
     folder that is not a checkout: the CLI's version and main job, `stocksync browsers install`
