@@ -1,6 +1,6 @@
 """The event contract as data: channels, event names, and which change produces what.
 
-The seed is ../shared/contract/FRONTEND_PUSHER_INTEGRATION.md. A team whose backend
+The seed is the frontend integration guide (docs/contract.md). A team whose backend
 names things differently describes it in a TOML file (`load_contract`): channel
 templates (e.g. `private-{hotel}-stocktake-{stocktake_id}`) and the wire name of each
 logical event (e.g. `line-counted-updated = "line_counted_updated"`). Routing and the

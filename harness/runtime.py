@@ -1,7 +1,7 @@
 """What this process runs on: is gevent (Locust) in charge, and which event loop to use.
 
-uvloop halves what a delivery costs a listener and speeds the embedded servers alike
-(bench/capacity.py). It cannot run under gevent: libuv polls in C, out of the hub's sight,
+uvloop makes a delivery cheaper for a listener and for the embedded servers alike (measured:
+docs/benchmarks.md). It cannot run under gevent: libuv polls in C, out of the hub's sight,
 and would freeze every greenlet; nor on Windows, where it is not installed. There the
 standard loop is used, which behaves the same, only slower. Neither question imports
 gevent or uvloop unless it must, so asking costs nothing in a pure checker process.

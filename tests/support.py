@@ -8,6 +8,7 @@ import logging
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -227,3 +228,28 @@ def _npm_ci() -> None:
     done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         pytest.fail(f"`npm ci` failed, so pusher-js is missing:\n{done.stderr[-2000:]}")
+
+
+def build_dist(dest: Path) -> list[Path]:
+    """The sdist and wheel `python -m build` makes of this checkout, built from a copy (symlinks
+    kept, as in git) so the build's own folders land there and not in the worktree."""
+    source = dest / "source"
+    skip = shutil.ignore_patterns(
+        ".git", "node_modules", ".venv*", "reports", "build", "dist", "*.egg-info", "__pycache__", ".npm-ci.lock"
+    )
+    shutil.copytree(ROOT, source, symlinks=True, ignore=skip)
+    command = [sys.executable, "-m", "build", "--outdir", str(dest / "dist"), str(source)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return sorted((dest / "dist").iterdir())
+
+
+def fresh_venv(where: Path, *requirements: str) -> Path:
+    """A new virtualenv with `requirements` pip-installed (dependencies from the index); its bin folder."""
+    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True, timeout=120)
+    if not requirements:
+        return where / "bin"
+    pip = [str(where / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    done = subprocess.run([*pip, *requirements], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return where / "bin"

@@ -1,4 +1,4 @@
-"""Findings: the stable names of ../shared/DESIGN.md and the evidence each one carries."""
+"""Findings: the stable names of docs/findings.md and the evidence each one carries."""
 
 from __future__ import annotations
 

@@ -46,6 +46,7 @@ COMMANDS = {
     "run": ("run", "run_command"),
     "check": ("check", "check_command"),
     "compare": ("compare", "compare_command"),
+    "browsers": ("browsers", "browsers_command"),
 }
 
 

@@ -161,12 +161,12 @@ def run_command(
         return
     if remote is not None:
         preflight(remote)  # nothing written, locally or remotely, before the target is known to be fit
-    directory = writable_folder(out or fresh_folder(report_dir, spec.name))
-    if junit is not None:
-        writable_folder(junit.parent)
     ensure_open_files(spec.listeners.count + spec.listeners.list_page + spec.counters.count, embedded=remote is None)
     if needs_browser(spec):
         browser_requirements()  # names what to install, exit 2, before anything starts
+    directory = writable_folder(out or fresh_folder(report_dir, spec.name))  # the first thing written
+    if junit is not None:
+        writable_folder(junit.parent)
     if remote is not None:
         report = _play_on(spec, remote, seed, directory, keep, console)
     else:

@@ -2,7 +2,8 @@
 
 Each delivery fault is found by the browser pages themselves: the finding's listener is a page
 (`report.json` lists every listener with its kind). Without Chromium these tests fail under CI
-(which installs it) and are skipped on a workstation without it, saying what to install. A page
+(which installs it) and are skipped on a workstation without it, saying what to install
+(the `browser` marker, tests/conftest.py). A page
 run costs seconds and Chromium's CPU, so most of them are `heavy` and `soak` too: CI runs them
 alone, where they starve no latency-bound test; the `browsers` scenario also runs in the default
 run (tests/e2e/test_e2e_faults.py).
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +22,7 @@ import pytest
 
 from harness.history import load
 from harness.history_file import HISTORY_NAME
-from tests.support import PRIVATE, Served, ensure_pusher_js
+from tests.support import PRIVATE, Served
 
 pytestmark = pytest.mark.browser
 
@@ -46,15 +46,6 @@ duration_s = 40
 kind = "{flow}"
 {flow_options}
 """
-
-
-@pytest.fixture(scope="module", autouse=True)
-def chromium_and_pusher_js() -> None:
-    if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI installs chromium (.ci/run), yet it is missing")
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    ensure_pusher_js()
 
 
 def stocksync(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -106,15 +97,6 @@ def test_a_delivery_fault_is_found_by_the_browser_pages(
     assert set(kinds.values()) == {"browser"}
     found = [f for f in report["findings"] if f["name"] == finding]
     assert found and all(kinds[f["listener"]] == "browser" for f in found if f.get("listener")), found[:2]
-
-
-def test_without_chromium_a_browser_run_is_refused_naming_what_to_install(tmp_path: Path) -> None:
-    missing = {"STOCKSYNC_CHROMIUM": str(tmp_path / "no-chromium"), "STOCKSYNC_PUSHER_JS": str(tmp_path / "no.js")}
-    done = stocksync("run", "browsers", "--out", tmp_path / "out", env=missing)
-    assert done.returncode == 2, done.stderr
-    message = " ".join(done.stderr.split())
-    assert "apt-get install chromium" in message and "npm ci" in message
-    assert "Traceback" not in done.stderr and not (tmp_path / "out" / "report.json").exists()
 
 
 def test_a_pusher_error_4200_frame_reconnects_pysher_but_not_the_browser_page(tmp_path: Path) -> None:
