@@ -25,10 +25,11 @@ from ..bots.recorder import ListenerRecorder
 from ..check_file import check_file
 from ..checks import CheckResult, check
 from ..contract import DETAIL, LIST
-from ..errors import SetupFailed
+from ..errors import SetupFailed, StocksyncError
 from ..history import History, HistoryData
 from ..scenario import Scenario, required_checks
 from .context import Budget, FlowContext
+from .failures import record_failure
 from .flows import FLOWS
 from .preflight import probe_exposure
 from .progress import Progress, ProgressWatch
@@ -116,9 +117,17 @@ class Runner:
         self.stop.set()
 
     def run(self) -> RunOutcome:
+        """A flow that breaks (a counter thread raised) is the harness's failure: recorded, and the run
+        still drains, checks and reports, INCONCLUSIVE. A user's mistake (`StocksyncError`) is raised."""
         ctx = self.begin()
         try:
             FLOWS[self.scenario.flow.kind](ctx)
+        except Exception as exc:
+            if isinstance(exc, StocksyncError):
+                self._close(ctx)
+                raise
+            self.stop.set()
+            record_failure(ctx.history, f"flow {self.scenario.flow.kind!r}", exc)
         except BaseException:
             self._close(ctx)
             raise
@@ -173,6 +182,8 @@ class Runner:
             history.set_meta(quiesced_at=history.now(), interrupted=self.interrupted_by)
             self._truth(ctx)
             self._server_logs(history)
+        except Exception as exc:
+            record_failure(history, "drain after play", exc)
         finally:
             left = self._close(ctx)
         if history.whole or history.path is None:
