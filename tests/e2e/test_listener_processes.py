@@ -4,15 +4,19 @@ a fault is found by the listeners in the workers, drops reach them, and nothing 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from harness.check_file import check_file
 from harness.history import load, parts_of
-from harness.history_file import HISTORY_NAME
+from harness.history_file import HISTORY_NAME, read_text
+from harness.testing import wait_until
 
 SPREAD = """
 name = "spread"
@@ -68,10 +72,58 @@ def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_pa
     assert result.verdict == report["verdict"] and result.counts == report["counts"]
     again = subprocess.run([sys.executable, "-m", "harness.cli", "check", str(out), "--quiet"], timeout=120)
     assert again.returncode == 0
+    stray = out / "listeners-3.history.jsonl.zst"
+    stray.write_bytes((out / parts[0]).read_bytes())
+    _inconclusive_saying(out, "listeners-3.history.jsonl.zst lies beside it as its part but it does not name it")
+    stray.unlink()
     (out / parts[1]).unlink()
-    torn = subprocess.run([sys.executable, "-m", "harness.cli", "check", str(out)], capture_output=True, text=True,
+    _inconclusive_saying(out, f"its part {parts[1]} is named but missing")
+
+
+def _inconclusive_saying(out: Path, reason: str) -> None:
+    """`stocksync check` of the folder: exit 3, the reason said, no traceback."""
+    done = subprocess.run([sys.executable, "-m", "harness.cli", "check", str(out)], capture_output=True, text=True,
                           timeout=120)  # fmt: skip
-    assert torn.returncode == 2 and parts[1] in torn.stderr and "Traceback" not in torn.stderr
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert reason in " ".join(done.stderr.split()) and "Traceback" not in done.stderr
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The listener worker processes the run started (its children running `listener_worker`)."""
+    children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+    return [c for c in children if b"harness.bots.listener_worker" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def test_a_listener_worker_killed_mid_run_is_inconclusive_and_its_listeners_are_not_blamed(tmp_path: Path) -> None:
+    """The harness's own failure: INCONCLUSIVE naming the worker, never a missing event of the backend's
+    for what its listeners were owed after it died; the other worker's listeners are still judged."""
+    scenario, out = tmp_path / "spread.toml", tmp_path / "out"
+    scenario.write_text(SPREAD.format(count=12, operations=300, flow="counting", flow_options=""))
+    command = [sys.executable, "-m", "harness.cli", "run", str(scenario), "--out", str(out)]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: len(_workers_of(run.pid)) == 2, 60, 0.05, what="two listener workers")
+        wait_until(lambda: (out / HISTORY_NAME).exists() and read_text(out / HISTORY_NAME).count('"type":"ok"') >= 40,
+                   60, 0.05, what="counters writing")  # fmt: skip
+        worker = _workers_of(run.pid)[1]
+        os.kill(worker, signal.SIGKILL)
+        _, stderr = run.communicate(timeout=180)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert run.returncode == 3, stderr[-2000:]
+    report = json.loads((out / "report.json").read_text())
+    assert report["verdict"] == "INCONCLUSIVE"
+    assert report["reasons"][0].startswith(f"the harness's own listener process 2 (pid {worker}) stopped ")
+    assert "(killed by signal 9): what its 6 listener(s) were owed from then on was not judged" in report["reasons"][0]
+    assert [f for f in report["findings"] if f["severity"] == "error"] == [], "nothing blamed on the backend"
+    heard = Counter(o.listener for o in load(out / HISTORY_NAME).observations if o.kind == "receipt")
+    living = sum(heard[f"viewer-{n}"] for n in range(1, 13, 2))  # placed round-robin: the odd ones in worker 1
+    assert max(heard[f"viewer-{n}"] for n in range(2, 13, 2)) < min(heard[f"viewer-{n}"] for n in range(1, 13, 2))
+    delivery = next(c for c in report["checks"] if c["name"] == "missing-event")
+    assert delivery["judged"] >= living, "every delivery to the living worker's viewers was still judged"
+    _inconclusive_saying(out, f"the harness's own listener process 2 (pid {worker}) stopped")
 
 
 @pytest.mark.heavy

@@ -1,0 +1,49 @@
+"""A run killed with -9 leaves a history that `stocksync check` judges INCONCLUSIVE, never PASS: it has
+no end record, and the reason says how far the run got of what it planned."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.history_file import HISTORY_NAME, read_text
+from harness.testing import wait_until
+from tests.e2e.test_cli_run import stocksync
+
+LONG = """
+name = "long"
+[stocktake]
+lines = 4
+[counters]
+count = 1
+think_ms = [20, 40]
+[listeners]
+count = 2
+[run]
+operations = 400
+duration_s = 60
+"""
+
+
+def _operations(history: Path) -> int:
+    return read_text(history).count('"rec":"op","type":"ok"') if history.exists() else 0
+
+
+def test_a_run_killed_mid_play_is_inconclusive_with_how_far_it_got(tmp_path: Path) -> None:
+    scenario, out = tmp_path / "long.toml", tmp_path / "out"
+    scenario.write_text(LONG)
+    command = [sys.executable, "-m", "harness.cli", "run", str(scenario), "--out", str(out)]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_until(lambda: _operations(out / HISTORY_NAME) >= 30, 60, 0.05, what="the run's counters writing")
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait(30)
+    done = stocksync("check", out)
+    assert done.returncode == 3, done.stderr[-2000:]
+    said = " ".join(done.stderr.split())
+    assert "the run was killed: no end record after " in said and " of 400 planned operations" in said
+    assert "Traceback" not in done.stderr
