@@ -162,9 +162,9 @@ def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], f
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        ended = False
         try:
             record = _decode(line)
+            ended = False
             if isinstance(record, list) and record:
                 obs = receipts.decode(record, float(meta.get("time_origin", 0.0)))
                 if obs is not None:
