@@ -28,8 +28,31 @@ duration_s = 60
 """
 
 
-def _operations(history: Path) -> int:
+def answered(history: Path) -> int:
+    """The operations a run's history has answered so far (it is read while being written)."""
     return read_text(history).count('"rec":"op","type":"ok"') if history.exists() else 0
+
+
+def descendants(pid: int, marker: bytes) -> list[int]:
+    """The processes under `pid` whose command line holds `marker` (a run's workers, its pages)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue  # it ended meanwhile
+            todo += children
+            found += [c for c in children if _cmdline_has(c, marker)]
+    return found
+
+
+def _cmdline_has(pid: int, marker: bytes) -> bool:
+    try:
+        return marker in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def test_a_run_killed_mid_play_is_inconclusive_with_how_far_it_got(tmp_path: Path) -> None:
@@ -38,7 +61,7 @@ def test_a_run_killed_mid_play_is_inconclusive_with_how_far_it_got(tmp_path: Pat
     command = [sys.executable, "-m", "harness.cli", "run", str(scenario), "--out", str(out)]
     run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        wait_until(lambda: _operations(out / HISTORY_NAME) >= 30, 60, 0.05, what="the run's counters writing")
+        wait_until(lambda: answered(out / HISTORY_NAME) >= 30, 60, 0.05, what="the run's counters writing")
     finally:
         os.killpg(run.pid, signal.SIGKILL)
         run.wait(30)
