@@ -6,55 +6,37 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from harness.history_file import HISTORY_NAME
-from harness.testing import wait_until
 from tests.e2e.test_browser_listeners import chromium_and_pusher_js
-from tests.e2e.test_whole_history import answered, descendants
+from tests.e2e.test_whole_history import descendants, interfere
 
 __all__ = ["chromium_and_pusher_js"]  # the module's fixture: Chromium and pusher-js, or a skip naming them
 pytestmark = pytest.mark.browser
 
-PAGES = """
-name = "pages"
-[stocktake]
-lines = 4
-[counters]
-count = 1
-think_ms = [20, 40]
-[listeners]
-count = 1
-kind = "asyncio"
-browsers = 2
-[run]
-operations = 300
-duration_s = 60
+PAGES = """name = "crash"
+stocktake = {lines = 4}
+counters = {count = 1, think_ms = [20, 40]}
+listeners = {count = 1, kind = "asyncio", browsers = 2}
+run = {operations = 300, duration_s = 60}
 """
+
+
+def _crash_every_page(pid: int) -> None:
+    renderers = descendants(pid, b"--type=renderer")
+    assert renderers, "the pages run in Chromium's renderer processes"
+    for renderer in renderers:
+        os.kill(renderer, signal.SIGKILL)
 
 
 @pytest.mark.heavy
 def test_a_browser_page_that_crashes_mid_run_is_inconclusive_naming_it(tmp_path: Path) -> None:
     scenario, out = tmp_path / "pages.toml", tmp_path / "out"
     scenario.write_text(PAGES)
-    command = [sys.executable, "-m", "harness.cli", "run", str(scenario), "--out", str(out)]
-    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_until(lambda: answered(out / HISTORY_NAME) >= 30, 90, 0.05, what="counters writing")
-        renderers = descendants(run.pid, b"--type=renderer")
-        assert renderers, "the pages run in Chromium's renderer processes"
-        for renderer in renderers:
-            os.kill(renderer, signal.SIGKILL)
-        _, stderr = run.communicate(timeout=180)
-    finally:
-        if run.poll() is None:
-            run.kill()
-            run.communicate()
-    assert run.returncode == 3, stderr[-2000:]
+    code, stderr = interfere(scenario, out, 30, _crash_every_page)
+    assert code == 3, stderr[-2000:]
     report = json.loads((out / "report.json").read_text())
     assert report["verdict"] == "INCONCLUSIVE"
     crashed = [r for r in report["reasons"] if r.startswith("the harness's own browser page of browser-viewer-")]

@@ -18,7 +18,7 @@ from harness.check_file import check_file
 from harness.history import FAILURE, load, parts_of
 from harness.history_file import HISTORY_NAME
 from harness.testing import wait_until
-from tests.e2e.test_whole_history import answered, descendants
+from tests.e2e.test_whole_history import descendants, interfere
 
 WORKER = b"harness.bots.listener_worker"
 
@@ -97,20 +97,16 @@ def test_a_listener_worker_killed_mid_run_is_inconclusive_and_its_listeners_are_
     for what its listeners were owed after it died; the other worker's listeners are still judged."""
     scenario, out = tmp_path / "spread.toml", tmp_path / "out"
     scenario.write_text(SPREAD.format(count=12, operations=60, flow="counting", flow_options=""))
-    command = [sys.executable, "-m", "harness.cli", "run", str(scenario), "--out", str(out)]
-    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        workers = wait_until(lambda: len(descendants(run.pid, WORKER)) == 2 and descendants(run.pid, WORKER), 60, 0.05,
-                             what="two listener workers")  # fmt: skip
-        wait_until(lambda: answered(out / HISTORY_NAME) >= 20, 60, 0.05, what="counters writing")
-        worker = workers[0]
-        os.kill(worker, signal.SIGKILL)
-        _, stderr = run.communicate(timeout=180)
-    finally:
-        if run.poll() is None:
-            run.kill()
-            run.communicate()
-    assert run.returncode == 3, stderr[-2000:]
+    killed: list[int] = []
+
+    def kill_a_worker(pid: int) -> None:
+        workers = wait_until(lambda: descendants(pid, WORKER), 30, 0.05, what="the listener workers")
+        os.kill(workers[0], signal.SIGKILL)
+        killed.append(workers[0])
+
+    code, stderr = interfere(scenario, out, 20, kill_a_worker)
+    (worker,) = killed
+    assert code == 3, stderr[-2000:]
     report = json.loads((out / "report.json").read_text())
     assert report["verdict"] == "INCONCLUSIVE"
     assert re.match(rf"the harness's own listener process [12] \(pid {worker}\) stopped ", report["reasons"][0])

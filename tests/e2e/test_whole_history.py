@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.history_file import HISTORY_NAME, read_text
@@ -55,16 +56,28 @@ def _cmdline_has(pid: int, marker: bytes) -> bool:
         return False
 
 
+def interfere(scenario: Path, out: Path, answered_first: int, act: Callable[[int], object]) -> tuple[int, str]:
+    """Run `scenario` into `out`; once it has answered `answered_first` operations, `act` on its pid (kill
+    it, or one of its processes). Its exit code and stderr; nothing of it is left running."""
+    command = [sys.executable, "-m", "harness.cli", "run", str(scenario), "--out", str(out)]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)  # fmt: skip
+    try:
+        wait_until(lambda: answered(out / HISTORY_NAME) >= answered_first, 90, 0.05, what="the counters writing")
+        act(run.pid)
+        _, stderr = run.communicate(timeout=180)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.communicate()
+    return run.returncode, stderr
+
+
 def test_a_run_killed_mid_play_is_inconclusive_with_how_far_it_got(tmp_path: Path) -> None:
     scenario, out = tmp_path / "long.toml", tmp_path / "out"
     scenario.write_text(LONG)
-    command = [sys.executable, "-m", "harness.cli", "run", str(scenario), "--out", str(out)]
-    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_until(lambda: answered(out / HISTORY_NAME) >= 30, 60, 0.05, what="the run's counters writing")
-    finally:
-        os.killpg(run.pid, signal.SIGKILL)
-        run.wait(30)
+    code, _ = interfere(scenario, out, 30, lambda pid: os.killpg(pid, signal.SIGKILL))
+    assert code == -signal.SIGKILL
     done = stocksync("check", out)
     assert done.returncode == 3, done.stderr[-2000:]
     said = " ".join(done.stderr.split())
