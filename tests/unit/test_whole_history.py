@@ -16,6 +16,7 @@ from harness.checks import check
 from harness.contract import Contract
 from harness.history import FAILURE, History, HistoryData, Observation, load
 from harness.history_file import read_text, write_text
+from harness.load.merge import merge_histories
 from harness.testing import history_with, write_history
 from tests.histories import healthy, missing
 
@@ -146,3 +147,14 @@ def test_a_recorder_that_cannot_write_is_the_harness_s_failure(tmp_path: Path) -
     data = healthy()
     data.observations.append(failure)
     assert check(data, Contract()).reasons[0].startswith("the harness's own history recorder stopped")
+
+
+def test_what_a_locust_worker_s_history_lacks_its_merge_lacks_too() -> None:
+    whole, cut = healthy(), healthy()
+    cut.wholeness.missing.append("listeners-1.history.jsonl.zst")
+    merged = merge_histories({"w1": whole, "w2": cut}, Contract())
+    assert merged.wholeness.missing == ["w2/listeners-1.history.jsonl.zst"]
+    result = check(merged, Contract())
+    assert result.verdict == "INCONCLUSIVE"
+    assert result.reasons[0].startswith("its part w2/listeners-1.history.jsonl.zst is named but missing")
+    assert check(merge_histories({"w1": healthy(), "w2": healthy()}, Contract()), Contract()).verdict == "PASS"
