@@ -1,8 +1,10 @@
 """A run killed with -9 leaves a history that `stocksync check` judges INCONCLUSIVE, never PASS: it has
-no end record, and the reason says how far the run got of what it planned."""
+no end record, and the reason says how far the run got of what it planned. The run's own exception
+during or after play is INCONCLUSIVE too, naming what stopped."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -10,7 +12,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from harness.bots.counter import CounterBot
+from harness.check_file import check_file
 from harness.history_file import HISTORY_NAME, read_text
+from harness.run.runner import Runner
 from harness.testing import wait_until
 from tests.e2e.test_cli_run import stocksync
 
@@ -83,3 +90,30 @@ def test_a_run_killed_mid_play_is_inconclusive_with_how_far_it_got(tmp_path: Pat
     said = " ".join(done.stderr.split())
     assert "the run was killed: no end record after " in said and " of 400 planned operations" in said
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("where", "what"),
+    [(CounterBot, "flow 'counting'"), (Runner, "drain after play")],
+    ids=["a-counter-thread-raises", "the-truth-read-raises"],
+)
+def test_the_run_s_own_exception_is_inconclusive_naming_what_stopped_and_the_reports_are_made(
+    stocksync_run, stocksync_stack, monkeypatch, where: type, what: str
+) -> None:
+    """A bug of the harness's own, injected into it (a counter's step, the truth read after play): the
+    run still drains, checks and reports, and says what stopped, never FAIL."""
+    name = "step" if where is CounterBot else "_truth"
+    original, calls = getattr(where, name), itertools.count()
+
+    def breaks(self: object, *args: object) -> object:
+        if next(calls) == 4 or where is Runner:
+            raise RuntimeError("the harness's own bug")
+        return original(self, *args)
+
+    monkeypatch.setattr(where, name, breaks)
+    outcome = stocksync_run("smoke", stack=stocksync_stack, run={"operations": 30})
+    assert outcome.result.verdict == "INCONCLUSIVE"
+    reason = outcome.result.reasons[0]
+    assert reason.startswith(f"the harness's own {what} stopped ") and "RuntimeError: the harness's own bug" in reason
+    assert outcome.history_path is not None
+    assert check_file(outcome.history_path)[1].reasons[0] == reason, "the history says it, for `check`"
