@@ -142,6 +142,7 @@ def _read_main(reading: _Reading, lines: Iterable[str]) -> None:
     whole = reading.data.wholeness
     whole.ended = _read_lines(reading, lines, reading.data.meta, "the history")
     parts, reading.named = reading.named, []
+    whole.parts = [file for _, file in parts]
     for name, file in parts:
         if reading.on_segment is not None:
             reading.on_segment(name)
@@ -222,7 +223,7 @@ def load(
     killed before naming it, or a history edited."""
     with _reading(path) as fh:
         data = parse(fh, on_observation, on_segment, data, listeners, path.parent)
-    named = set(parts_of(path))
+    named = set(data.wholeness.parts)
     data.wholeness.unnamed += sorted(p.name for p in path.parent.glob(f"{PART_PREFIX}*.{stem(path)}.*")
                                      if p.name not in named)  # fmt: skip
     return data

@@ -128,6 +128,7 @@ class Wholeness:
     so the default is whole; a file is whole only once its end record (`History.close`) is read."""
 
     ended: bool = True  # the end record was the file's last record
+    parts: list[str] = field(default_factory=list)  # the parts it names (`History.add_part`)
     torn: list[str] = field(default_factory=list)  # files whose last line was cut
     missing: list[str] = field(default_factory=list)  # parts named but not there
     unnamed: list[str] = field(default_factory=list)  # parts beside it that it does not name

@@ -10,10 +10,26 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 
+from ..errors import StocksyncError
 from ..history import FAILURE, History
+from .context import FlowContext
 
 log = logging.getLogger("stocksync")
+
+
+def play(flow: Callable[[FlowContext], None], ctx: FlowContext, what: str) -> None:
+    """Play `flow`. If it breaks (a counter thread raised), the play stops and the failure is recorded:
+    the run still drains, checks and reports, INCONCLUSIVE. A user's mistake (`StocksyncError`) and
+    an interruption are raised."""
+    try:
+        flow(ctx)
+    except StocksyncError:
+        raise
+    except Exception as exc:
+        ctx.stop.set()
+        record_failure(ctx.history, what, exc)
 
 
 def record_failure(history: History, what: str, exc: BaseException) -> None:

@@ -25,11 +25,11 @@ from ..bots.recorder import ListenerRecorder
 from ..check_file import check_file
 from ..checks import CheckResult, check
 from ..contract import DETAIL, LIST
-from ..errors import SetupFailed, StocksyncError
+from ..errors import SetupFailed
 from ..history import History, HistoryData
 from ..scenario import Scenario, required_checks
 from .context import Budget, FlowContext
-from .failures import record_failure
+from .failures import play, record_failure
 from .flows import FLOWS
 from .preflight import probe_exposure
 from .progress import Progress, ProgressWatch
@@ -117,17 +117,9 @@ class Runner:
         self.stop.set()
 
     def run(self) -> RunOutcome:
-        """A flow that breaks (a counter thread raised) is the harness's failure: recorded, and the run
-        still drains, checks and reports, INCONCLUSIVE. A user's mistake (`StocksyncError`) is raised."""
         ctx = self.begin()
         try:
-            FLOWS[self.scenario.flow.kind](ctx)
-        except Exception as exc:
-            if isinstance(exc, StocksyncError):
-                self._close(ctx)
-                raise
-            self.stop.set()
-            record_failure(ctx.history, f"flow {self.scenario.flow.kind!r}", exc)
+            play(FLOWS[self.scenario.flow.kind], ctx, f"flow {self.scenario.flow.kind!r}")
         except BaseException:
             self._close(ctx)
             raise
@@ -182,7 +174,7 @@ class Runner:
             history.set_meta(quiesced_at=history.now(), interrupted=self.interrupted_by)
             self._truth(ctx)
             self._server_logs(history)
-        except Exception as exc:
+        except Exception as exc:  # the harness's own: recorded, and the run still checks and reports
             record_failure(history, "drain after play", exc)
         finally:
             left = self._close(ctx)
