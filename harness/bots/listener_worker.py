@@ -9,6 +9,7 @@ process was last alive with everything before then on disk: if it dies, the pare
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -78,6 +79,9 @@ def serve(endpoint: PusherEndpoint, history_path: str, time_origin: float, conn:
 
 
 if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group: the parent interrupts the run and stops
+    # this process in its turn (`stop`); dying here of the signal would be a worker lost mid-run.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     connection = Connection(int(sys.argv[1]))
     endpoint, history_path, time_origin = connection.recv()
     serve(endpoint, history_path, time_origin, connection)

@@ -149,3 +149,15 @@ def test_two_thousand_listeners_over_two_processes_pass(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert len(_viewers_heard(out)) >= 2000
     assert report["counts"]["receipts"] >= 2000 * 60
+
+
+def test_ctrl_c_to_the_whole_group_interrupts_the_run_and_loses_no_worker(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the workers too: they wait for the run to stop them, so the run is
+    interrupted, not a harness that lost its listeners, and the workers' parts end whole."""
+    scenario, out = tmp_path / "spread.toml", tmp_path / "out"
+    scenario.write_text(SPREAD.format(count=4, operations=400, flow="counting", flow_options=""))
+    code, stderr = interfere(scenario, out, 10, lambda pid: os.killpg(pid, signal.SIGINT))
+    assert code == 3, stderr[-2000:]
+    reasons = json.loads((out / "report.json").read_text())["reasons"]
+    assert reasons[0].startswith("interrupted by SIGINT after ") and len(reasons) == 1, reasons
+    assert load(out / HISTORY_NAME).wholeness.whole
