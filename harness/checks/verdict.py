@@ -93,7 +93,11 @@ def _when(history: HistoryData, t: float) -> str:
 
 
 def _killed(history: HistoryData) -> str:
+    """The run's close writes what it left behind, then the end record: with the one and not the other,
+    the file is older than end records (or was cut just there), not a killed run."""
     meta = history.meta
+    if "left_behind" in meta:
+        return "the history has no end record (a version before end records wrote it, or it was cut at its end)"
     expect: dict[str, Any] = meta.get("expect") or {}
     done, planned = meta.get("steps") or len(history.operations), expect.get("operations")
     after = f"{done} of {planned} planned operations" if planned else f"{done} operations"

@@ -49,6 +49,14 @@ def test_a_history_without_its_end_record_is_inconclusive_saying_how_far_it_got(
     assert result.reasons[0] == "the run was killed: no end record after 500 of 500 planned operations"
 
 
+def test_a_closed_history_from_before_end_records_says_so_rather_than_killed(tmp_path: Path) -> None:
+    path = _run_history(tmp_path)
+    lines = read_text(path).splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]) + '{"rec":"meta","left_behind":[]}\n')
+    _, result = check_file(path)
+    assert result.verdict == "INCONCLUSIVE" and result.reasons[0].startswith("the history has no end record (a ")
+
+
 @pytest.mark.parametrize("percent", [10, 37, 64, 99])
 @pytest.mark.parametrize("packed", [False, True], ids=["plain", "zstd"])
 def test_a_history_cut_anywhere_is_inconclusive(tmp_path: Path, percent: int, packed: bool) -> None:
