@@ -81,7 +81,9 @@ def test_a_cut_part_an_unnamed_part_and_a_missing_one_each_say_so(tmp_path: Path
     write_text(tmp_path / "listeners-3.history.jsonl.zst", "")
     write_text(tmp_path / "listeners-1.other-run.jsonl.zst", "")
     main.close()
-    whole = load(tmp_path / "history.jsonl").wholeness
+    data = load(tmp_path / "history.jsonl")
+    assert [o.listener for o in data.observations] == ["viewer-1"], "what the worker flushed is read"
+    whole = data.wholeness
     assert whole.ended and whole.unended == ["listeners-1.history.jsonl"]
     assert whole.missing == ["listeners-2.history.jsonl"]
     assert whole.unnamed == ["listeners-3.history.jsonl.zst"], "another run's part is not this one's"
