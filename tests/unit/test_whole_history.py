@@ -147,7 +147,7 @@ def test_a_dead_listener_is_judged_alike_on_disk_streamed_and_in_memory(tmp_path
     assert on_disk.judged["missing-event"] == in_memory.judged["missing-event"] > 0
 
 
-def test_a_recorder_that_cannot_write_is_the_harness_s_failure(tmp_path: Path) -> None:
+def test_a_recorder_that_cannot_write_is_the_harness_s_failure() -> None:
     history = History(Path("/dev/full"), {"scenario": "full"})  # every write: no space left on the device
     for obs in healthy().observations:
         history.append(obs)
