@@ -11,6 +11,7 @@ everything else is one JSON object a line, and the file is compressed on the fly
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -26,6 +27,7 @@ from .receipt_codec import ReceiptEncoder
 from .records import HistoryData, Observation, Operation, fields_of
 
 __all__ = [
+    "FAILURE",
     "History",
     "HistoryData",
     "Observation",
@@ -38,6 +40,8 @@ __all__ = [
 ]
 
 FLUSH_S = 0.1
+FAILURE = "harness-failure"
+"""The observation of the harness's own failure (a worker, a page, the recorder): the run is INCONCLUSIVE."""
 BULK = ("receipt", "snapshot")  # what a run's history keeps on disk only
 
 
@@ -84,6 +88,7 @@ class History:
         self._fresh: list[Observation] | None = None  # followed (`follow`): receipts not kept,
         self._fresh_ops: list[Operation] | None = None  # and every operation, until taken
         self._flushed = 0.0
+        self._dirty = False
         self.path = path
         self.data.meta.setdefault("time_origin", time.monotonic())
         self._receipts = ReceiptEncoder(self.data.meta["time_origin"])
@@ -102,11 +107,38 @@ class History:
     def _write_text(self, text: str) -> None:
         """Flushed at least every FLUSH_S: a crash loses a fraction of a second, not the run."""
         if self._file is not None:
-            self._file.write(text)
-            now = time.monotonic()
-            if now - self._flushed > FLUSH_S:
-                self._file.flush()
-                self._flushed = now
+            try:
+                self._file.write(text)
+                self._dirty = True
+                now = time.monotonic()
+                if now - self._flushed > FLUSH_S:
+                    self._file.flush()
+                    self._flushed, self._dirty = now, False
+            except OSError as exc:
+                self._stopped(exc)
+
+    def _stopped(self, exc: OSError) -> None:
+        """The file cannot be written (a full disk): the recorder has stopped. Said in memory, as a
+        harness failure, since the file cannot say it; the file, with no end record, is not whole."""
+        assert self._file is not None
+        with contextlib.suppress(OSError):
+            self._file.close()
+        self._file = None
+        detail = f"writing {self.path} failed: {exc.strerror or exc}"
+        self.data.observations.append(Observation(FAILURE, self.now(), data={"what": "history recorder",
+                                                                             "detail": detail}))  # fmt: skip
+
+    def flush(self) -> None:
+        """Everything recorded so far onto the disk now, if anything is waiting (a listener process
+        does this with each status, so that what it recorded before it last said it was alive is there
+        to read if it dies)."""
+        with self._lock:
+            if self._file is not None and self._dirty:
+                try:
+                    self._file.flush()
+                    self._flushed, self._dirty = time.monotonic(), False
+                except OSError as exc:
+                    self._stopped(exc)
 
     def invoke(
         self,
@@ -190,7 +222,8 @@ class History:
 
     def add_part(self, name: str, part: Path) -> None:
         """A file of records made elsewhere (a listener process's, `History(retain=False)`) is part of
-        this history from here: read in its place as a segment (`begin_segment`), never copied in. It
+        this history: read after its own records as a segment (`begin_segment`), never copied in. Named
+        when the part is created, so that a run killed at any moment still names every part it made. It
         must lie beside this history's file, and stay there."""
         assert self.path is not None and part.parent == self.path.parent, "a part lies beside its history"
         with self._lock:
@@ -225,9 +258,14 @@ class History:
             self._write({"rec": "meta", **meta})
 
     def close(self) -> None:
+        """The end record last: a history without it was cut short (`Wholeness.ended`)."""
         with self._lock:
+            self._write({"rec": "end", "operations": self.tally.invoked, "receipts": self.receipts})
             if self._file is not None:
-                self._file.close()
+                try:
+                    self._file.close()
+                except OSError as exc:
+                    self._stopped(exc)
                 self._file = None
 
 

@@ -111,6 +111,7 @@ class _Reading:
     folder: Path | None
     ops: dict[int, Operation] = field(default_factory=dict)
     texts: _Texts = field(default_factory=_Texts)
+    named: list[tuple[str, str]] = field(default_factory=list)  # the parts it names: (name, file)
 
 
 def parse(
@@ -126,21 +127,45 @@ def parse(
     folded in from elsewhere begin (`History.begin_segment`, `History.add_part`). `data`: filled as
     it is read (its operations, as far as read so far, for a reader that judges as it goes).
     `listeners`: whose compact receipts and snapshots to read (`ReceiptDecoder`); by default,
-    everyone's. `folder`: where the history's parts are (`History.add_part`)."""
+    everyone's. `folder`: where the history's parts are (`History.add_part`). What the file lacks
+    (its end record, a cut line, a part) is said in `data.wholeness`, never raised: a killed run's
+    history is still read, and judged as not whole."""
     data = HistoryData() if data is None else data
     reading = _Reading(data, on_observation or data.observations.append, on_segment, listeners, folder)
-    _read_lines(reading, lines, data.meta)
+    _read_main(reading, lines)
     return data
 
 
-def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any]) -> None:
-    """One file's records, in order; `meta`: where its meta records go (a part's are its own)."""
+def _read_main(reading: _Reading, lines: Iterable[str]) -> None:
+    """The main file, then its parts. A run names each part as it creates it, long before the part's
+    records are done, so parts are read after the main file's records, each as a segment of its own."""
+    whole = reading.data.wholeness
+    whole.ended = _read_lines(reading, lines, reading.data.meta, "the history")
+    parts, reading.named = reading.named, []
+    whole.parts = [file for _, file in parts]
+    for name, file in parts:
+        if reading.on_segment is not None:
+            reading.on_segment(name)
+        with _part(reading.folder, file) as part_lines:
+            if part_lines is None:
+                whole.missing.append(file)
+            elif not _read_lines(reading, part_lines, {}, file):
+                whole.unended.append(file)
+            if reading.named:
+                raise HistoryFormatError(f"its part {file} names a part of its own: only a history names parts")
+
+
+def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], file: str) -> bool:
+    """One file's records, in order; `meta`: where its meta records go (a part's are its own). Whether
+    its last record was its end record; a cut last line is noted as torn."""
     receipts = ReceiptDecoder(reading.listeners)
+    ended = False
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             record = _decode(line)
+            ended = False
             if isinstance(record, list) and record:
                 obs = receipts.decode(record, float(meta.get("time_origin", 0.0)))
                 if obs is not None:
@@ -148,30 +173,34 @@ def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any]) -
                 continue
             if not isinstance(record, dict):
                 raise TypeError("a record is a JSON object or a compact receipt record")
-            if record.get("rec") in ("segment", "part"):
-                name = _typed(record, name=TEXT)["name"]
-                if reading.on_segment is not None:
-                    reading.on_segment(name)
-                part = _typed(record, file=TEXT)["file"] if record["rec"] == "part" else None
-            else:
+            rec = record.get("rec")
+            if rec == "end":
+                ended = True
+            elif rec == "segment" and reading.on_segment is not None:
+                reading.on_segment(_typed(record, name=TEXT)["name"])
+            elif rec == "part":
+                reading.named.append((_typed(record, name=TEXT)["name"], _typed(record, file=TEXT)["file"]))
+            elif rec != "segment":
                 _record(reading, meta, record)
-                continue
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if number > 1 and not line.endswith("\n"):
+                reading.data.wholeness.torn.append(file)
                 break
             raise HistoryFormatError(f"line {number}: not a history record ({_why(exc, line)})") from None
-        if part is not None:
-            with _part(reading.folder, part) as part_lines:
-                _read_lines(reading, part_lines, {})
+    return ended
 
 
 @contextlib.contextmanager
-def _part(folder: Path | None, name: str) -> Iterator[IO[str]]:
-    """A part's file, beside the history that names it; only a plain file name is taken."""
+def _part(folder: Path | None, name: str) -> Iterator[IO[str] | None]:
+    """A part's file, beside the history that names it; only a plain file name is taken. None if it
+    is not there: a part named and missing makes the history not whole, not unreadable."""
     if folder is None:
         raise HistoryFormatError(f"it names its part {name!r}, which is read only from the folder beside it")
     if not name or Path(name).name != name or name in (".", ".."):
         raise HistoryFormatError(f"its part {name!r} is not a file name")
+    if not (folder / name).exists():
+        yield None
+        return
     with _reading(folder / name) as fh:
         yield fh
 
@@ -189,9 +218,24 @@ def load(
     data: HistoryData | None = None,
     listeners: Callable[[str | None], bool] | None = None,
 ) -> HistoryData:
-    """Read a history back (`parse`), its parts with it; a torn last line (a crashed run) is tolerated."""
+    """Read a history back (`parse`), its parts with it; a torn last line (a crashed run) is tolerated.
+    A listener process's file beside it that it does not name is noted (`Wholeness.unnamed`): a run
+    killed before naming it, or a history edited."""
     with _reading(path) as fh:
-        return parse(fh, on_observation, on_segment, data, listeners, path.parent)
+        data = parse(fh, on_observation, on_segment, data, listeners, path.parent)
+    named = set(data.wholeness.parts)
+    data.wholeness.unnamed += sorted(p.name for p in path.parent.glob(f"{PART_PREFIX}*.{stem(path)}.*")
+                                     if p.name not in named)  # fmt: skip
+    return data
+
+
+PART_PREFIX = "listeners-"
+
+
+def stem(path: Path) -> str:
+    """A history's name without its suffixes: its parts are named after it (`listeners-N.<stem>...`),
+    so that two runs sharing a folder keep theirs apart."""
+    return path.name.split(".")[0]
 
 
 def read_meta(path: Path, enough: int | None = None) -> tuple[dict[str, Any], int]:
@@ -212,7 +256,7 @@ def read_meta(path: Path, enough: int | None = None) -> tuple[dict[str, Any], in
         if enough is not None and lines >= enough:
             break
         with _part(path.parent, part) as fh:
-            lines += sum(1 for _ in fh)
+            lines += sum(1 for _ in fh) if fh is not None else 0
     return meta, lines
 
 

@@ -122,6 +122,24 @@ class ReceiptTally:
 
 
 @dataclass
+class Wholeness:
+    """What reading a history from disk found missing (`history_read`). A history that lacks any of it
+    proves nothing: its silence may be the part that is not there. One made in memory lacks nothing,
+    so the default is whole; a file is whole only once its end record (`History.close`) is read."""
+
+    ended: bool = True  # the end record was the file's last record
+    parts: list[str] = field(default_factory=list)  # the parts it names (`History.add_part`)
+    torn: list[str] = field(default_factory=list)  # files whose last line was cut
+    missing: list[str] = field(default_factory=list)  # parts named but not there
+    unnamed: list[str] = field(default_factory=list)  # parts beside it that it does not name
+    unended: list[str] = field(default_factory=list)  # parts with no end record
+
+    @property
+    def whole(self) -> bool:
+        return self.ended and not (self.torn or self.missing or self.unnamed or self.unended)
+
+
+@dataclass
 class HistoryData:
     """A history as plain data: what the checks consume. A streamed check's (`checks.streamed`) keeps
     no receipts or snapshots but the latest of each page: `tally` counts the receipts instead."""
@@ -130,6 +148,7 @@ class HistoryData:
     operations: list[Operation] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
     tally: ReceiptTally | None = None
+    wholeness: Wholeness = field(default_factory=Wholeness)
 
     def of_kind(self, kind: str) -> Iterator[Observation]:
         return (o for o in self.observations if o.kind == kind)

@@ -50,6 +50,7 @@ class BrowserListener:
     async def _open(self) -> None:
         self._context = await self.pool.browser.new_context()
         page = await self._context.new_page()
+        page.on("crash", lambda _: self.recorder.died(f"browser page of {self.name}", "the page crashed"))
         await page.route(ORIGIN + "/**", self.pool.serve_page)
         await page.expose_function("stocksyncRecordBatch", self._record_batch)
         await page.expose_function("stocksyncAuthorise", self._authorise)

@@ -16,6 +16,8 @@ greenlets, and a blocking read would freeze the whole worker.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import socket
 import subprocess
@@ -23,12 +25,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ..history import History, load
+from ..history import FAILURE, History, load
+from ..history_read import PART_PREFIX, stem
 from .endpoint import PusherEndpoint
 from .listener_worker import STATUS_EVERY_S
 
@@ -81,9 +85,16 @@ class RemoteListener:
 
 
 class ListenerProcess:
-    """One worker process and the parent's view of it."""
+    """One worker process and the parent's view of it. If it dies before it was asked to stop, that is
+    the harness's own failure: `on_death` is told at once, with the last moment it was known alive."""
 
-    def __init__(self, endpoint: PusherEndpoint, history_path: Path, time_origin: float) -> None:
+    def __init__(
+        self,
+        endpoint: PusherEndpoint,
+        history_path: Path,
+        time_origin: float,
+        on_death: Callable[[ListenerProcess, str], object] | None = None,
+    ) -> None:
         ours, theirs = socket.socketpair()
         self._process = subprocess.Popen(
             [sys.executable, "-m", "harness.bots.listener_worker", str(theirs.fileno())], pass_fds=[theirs.fileno()]
@@ -95,7 +106,10 @@ class ListenerProcess:
         self.recorders: dict[str, RemoteRecorder] = {}
         self.receipts = 0
         self.failure: str | None = None
+        self.alive_at = History.now()  # everything it recorded before this is on disk (its last status)
+        self._on_death = on_death
         self._lock = threading.Lock()
+        self._stopping = False
         self._stopped = threading.Event()
         self._reader = threading.Thread(target=self._read, name="stocksync-listener-process", daemon=True)
         self._reader.start()
@@ -105,26 +119,43 @@ class ListenerProcess:
         return RemoteListener(recorder, self)
 
     def send(self, message: tuple[Any, ...]) -> None:
-        with self._lock:
+        """To a process that died, nothing: its death is recorded where it is noticed (`_died`)."""
+        with self._lock, contextlib.suppress(OSError):
             if not self._stopped.is_set():
                 self._conn.send(message)
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
 
     def _read(self) -> None:
         while not self._stopped.is_set():
             try:
                 if not self._conn.poll():
                     if self._process.poll() is not None:
-                        self.failure = f"listener process {self._process.pid} exited ({self._process.returncode})"
-                        return
+                        return self._died()
                     time.sleep(STATUS_EVERY_S / 2)
                     continue
                 message = self._conn.recv()
             except (EOFError, OSError):
-                return
+                return self._died()
             self._apply(message)
 
+    def _died(self) -> None:
+        """Its pipe closed or it exited, unasked: said once, however it was noticed."""
+        if self._stopping or self._stopped.is_set():
+            return
+        try:
+            code = self._process.wait(STATUS_EVERY_S * 10)
+        except subprocess.TimeoutExpired:
+            code = None
+        how = "its pipe closed" if code is None else (f"killed by signal {-code}" if code < 0 else f"exit {code}")
+        self.failure = f"listener process {self.pid} died ({how})"
+        if self._on_death is not None:
+            self._on_death(self, how)
+
     def _apply(self, message: tuple[Any, ...]) -> None:
-        tag, receipts, changes = message
+        tag, receipts, changes, self.alive_at = message
         self.receipts = receipts
         for name, socket_id, subscribed, error in changes:
             recorder = self.recorders[name]
@@ -134,6 +165,7 @@ class ListenerProcess:
 
     def stop(self) -> None:
         with self._lock:
+            self._stopping = True
             if self._process.poll() is None:
                 try:
                     self._conn.send(("stop",))
@@ -168,18 +200,34 @@ class ListenerProcesses:
 
     def _stem(self) -> str:
         """Parts are named after their history, so that two runs sharing a folder keep theirs apart."""
-        return self.history.path.name.split(".")[0] if self.history.path is not None else "history"
+        return stem(self.history.path) if self.history.path is not None else "history"
 
     def add(self, name: str, channels: list[str]) -> RemoteListener:
         if not self.processes:
-            origin = float(self.history.data.meta["time_origin"])
-            self.processes = [
-                ListenerProcess(self.endpoint, self._folder() / f"listeners-{n + 1}.{self._stem()}.jsonl.zst", origin)
-                for n in range(self.count)
-            ]
+            self._start()
         process = self.processes[self._placed % len(self.processes)]
         self._placed += 1
         return process.add(name, channels)
+
+    def _start(self) -> None:
+        """Each worker's file is named a part of the history as it is created (`History.add_part`):
+        a run killed at any moment after still names it."""
+        origin = float(self.history.data.meta["time_origin"])
+        for n in range(1, self.count + 1):
+            path = self._folder() / f"{PART_PREFIX}{n}.{self._stem()}.jsonl.zst"
+            if self.history.path is not None:
+                self.history.add_part(f"listener-process-{n}", path)
+            self.processes.append(ListenerProcess(self.endpoint, path, origin, functools.partial(self._died, n)))
+
+    def _died(self, number: int, process: ListenerProcess, how: str) -> None:
+        """A worker died mid-run: the harness's own failure, recorded the moment it is noticed, once for
+        each of its listeners (so each listener's stream knows, `checks.stream`), dated the last moment
+        it was known alive: what its listeners were owed after that is not judged."""
+        data = {"what": f"listener process {number} (pid {process.pid})", "detail": how,
+                "part": process.history_path.name, "noticed": History.now()}  # fmt: skip
+        names: list[str | None] = [*process.recorders] or [None]
+        for name in names:
+            self.history.observe(FAILURE, time=process.alive_at, listener=name, data=data)
 
     def receipts(self) -> int:
         return sum(p.receipts for p in self.processes)
@@ -191,20 +239,16 @@ class ListenerProcesses:
         return [r.last_error for p in self.processes for r in p.recorders.values() if r.last_error]
 
     def stop(self) -> None:
-        """Stop every worker, then make each one's file a part of the run's history (`History.add_part`),
-        read in its place as a segment of its own: out of time order against the run's records, so the
-        streamed final check reads each segment with a stream of its own. Never copied: an hour's
-        receipts took a quarter of an hour to re-encode. A history with no file takes their records in."""
+        """Stop every worker. Each one's file is already a part of the run's history (`_start`), read
+        after it as a segment of its own: out of time order against the run's records, so the streamed
+        final check reads each segment with a stream of its own. Never copied: an hour's receipts took
+        a quarter of an hour to re-encode. A history with no file takes their records in."""
         for process in self.processes:
             process.stop()
         for number, process in enumerate(self.processes, 1):
-            if not process.history_path.exists():
+            if self.history.path is not None or not process.history_path.exists():
                 continue
-            name = f"listener-process-{number}"
-            if self.history.path is not None:
-                self.history.add_part(name, process.history_path)
-                continue
-            self.history.begin_segment(name)
+            self.history.begin_segment(f"listener-process-{number}")
             load(process.history_path, lambda obs: self.history.append(obs, live=False))
         self.processes = []
         if self._scratch is not None:

@@ -2,12 +2,14 @@
 
 Started as `python -m harness.bots.listener_worker FD`, FD one end of a socket pair; the first
 message on it says where to connect and where to record, then `add` / `drop` / `stop` commands
-arrive and status messages go back (`ListenerProcess._apply` reads them).
+arrive and status messages go back (`ListenerProcess._apply` reads them). Each status says when the
+process was last alive with everything before then on disk: if it dies, the parent names that moment.
 """
 
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -61,7 +63,9 @@ def serve(endpoint: PusherEndpoint, history_path: str, time_origin: float, conn:
             if not frozen and news and all(lr.recorder.ready for lr in listeners.values()):
                 gc.freeze()  # as ListenerFleet does: full collections no longer walk the listeners' heap
                 frozen = True
-            conn.send(("status", history.receipts, news))
+            alive_at = History.now()
+            history.flush()  # what it recorded before `alive_at` is on disk, should it die now
+            conn.send(("status", history.receipts, news, alive_at))
     except (EOFError, OSError):
         pass
     with ThreadPoolExecutor(32) as closing:
@@ -69,12 +73,15 @@ def serve(endpoint: PusherEndpoint, history_path: str, time_origin: float, conn:
     pool.close()
     history.close()
     try:
-        conn.send(("stopped", history.receipts, changes()))
+        conn.send(("stopped", history.receipts, changes(), History.now()))
     except OSError:
         pass
 
 
 if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group: the parent interrupts the run and stops
+    # this process in its turn (`stop`); dying here of the signal would be a worker lost mid-run.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     connection = Connection(int(sys.argv[1]))
     endpoint, history_path, time_origin = connection.recv()
     serve(endpoint, history_path, time_origin, connection)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from ..history import History, Observation
+from ..history import FAILURE, History, Observation
 
 SubscribedHook = Callable[["ListenerRecorder", str], None]
 ChangeHook = Callable[[str], object]
@@ -92,6 +92,12 @@ class ListenerRecorder:
             socket_id=self.socket_id,
             data={"frame": frame[:FRAME_KEPT], "error": f"{type(error).__name__}: {error}"},
         )
+
+    def died(self, what: str, detail: str) -> None:
+        """The harness lost this listener (its page crashed): its own failure, recorded now. The listener
+        is owed nothing from here on (`checks.stream`) and the run cannot pass (`checks.verdict`)."""
+        data = {"what": what, "detail": detail}
+        self.history.observe(FAILURE, listener=self.name, socket_id=self.socket_id, data=data)
 
     def _changed(self) -> None:
         if self.on_change is not None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import Contract
-from ..history import HistoryData, Observation
+from ..history import FAILURE, HistoryData, Observation
 from ..runtime import gevent_patched
 from .findings import Finding
 from .latency import Latencies
@@ -82,8 +82,13 @@ def stream_part(stream: ListenerStream, seconds: dict[str, float]) -> Part:
 
 def views_part(part: Part, history: HistoryData, contract: Contract, latest: LatestLines) -> None:
     """Add the pages' check (divergence) to `part`: `history` holds their snapshots, `latest` the
-    line events the streams left on them."""
+    line events the streams left on them. The page of a listener the harness lost (its worker died)
+    stopped with it: it is not compared with the server."""
     started = time.perf_counter()
+    dead = {o.listener for o in history.of_kind(FAILURE) if o.listener}
+    if dead:
+        alive = [o for o in history.observations if o.kind != "snapshot" or o.listener not in dead]
+        history = HistoryData(history.meta, history.operations, alive)
     part.findings.extend(check_views(history, contract, latest, part.judged))
     timed(part.seconds, ("divergence",), started)
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..contract import Contract
-from ..history import Observation, Operation
+from ..history import FAILURE, Observation, Operation
 from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
 from .findings import Finding
 from .latency import Latencies, bucket_of
@@ -113,6 +113,7 @@ class ListenerStream:
         self._routed: Counter[tuple[str, ...]] = Counter()  # receipts by the routing checks that applied
         self._paged: set[str] = set()  # listeners with a page (a snapshot) to rebuild
         self._order = OrderWatch()
+        self._dead: dict[str, float] = {}  # listener -> when the harness lost it (`died`)
 
     def feed(self, operations: Iterable[Operation], observations: Iterable[Observation]) -> None:
         """New writes (by invoke) and observations; completions may come later, on the same objects."""
@@ -236,6 +237,14 @@ class ListenerStream:
                 sub.end, sub.planned_end = obs.time, planned
         elif obs.kind == "snapshot":
             self._paged.add(obs.listener or "?")
+        elif obs.kind == FAILURE and obs.listener:
+            self.died(obs.listener, obs.time)
+
+    def died(self, listener: str, at: float) -> None:
+        """The harness lost `listener` at `at` (its worker died): a change whose window ends later is
+        not judged for it, as if it had unsubscribed then. Its miss would be the harness's, not the
+        backend's; the verdict says what died (`verdict.py`)."""
+        self._dead[listener] = min(at, self._dead.get(listener, math.inf))
 
     def _receipt(self, obs: Observation) -> None:
         """Every receipt passes here: what a fan-out shares (routing, parse, diffs) is on its
@@ -312,7 +321,8 @@ class ListenerStream:
         owed.closed = True
         for exp in owed.expectations:
             turned_out = role(exp.subs, owed.op, owed.window_end)
-            exp.role = turned_out[0] if turned_out else ""
+            alive = self._dead.get(exp.listener, math.inf) >= owed.window_end
+            exp.role = turned_out[0] if turned_out and alive else ""
             exp.planned_gap = turned_out is not None and exp.role == GAP and turned_out[1].planned_end
         if self.live:
             self._sample(owed)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import Contract
-from ..history import HistoryData, Observation
+from ..history import FAILURE, HistoryData, Observation
 from ..records import ReceiptTally
 from .parts import STREAM_CHECKS, Part, joined, stream_part, timed, views_part
 from .stream import LAG_S, ListenerStream
@@ -62,13 +62,17 @@ class StreamedRead:
         self.data = HistoryData(dict(meta))
         self.tally = ReceiptTally(float(meta.get("time_origin") or 0.0))
         self.snapshots: dict[tuple[str, Any], Observation] = {}
+        self.dead: dict[str, float] = {}  # listeners the harness lost, and when (`ListenerStream.died`)
         self.lanes: list[_Lane] = [self._lane()]
         self.lane_of: dict[str, _Lane] = {}
         self.seconds: dict[str, float] = {}
         self.held_most = 0  # the most writes one stream held at once: the window, not the file
 
     def _lane(self) -> _Lane:
-        return _Lane(ListenerStream(self.contract, self.limit_s, self.meta))
+        lane = _Lane(ListenerStream(self.contract, self.limit_s, self.meta))
+        for listener, at in self.dead.items():
+            lane.stream.died(listener, at)
+        return lane
 
     @property
     def listeners(self) -> Callable[[str | None], bool] | None:
@@ -116,6 +120,8 @@ class StreamedRead:
         else:
             self.data.observations.append(obs)
         listener = obs.listener
+        if kind == FAILURE and listener is not None:
+            self._died(listener, obs.time)
         if listener is None or kind not in STREAMED:
             return
         lane = self.lane_of.get(listener)
@@ -130,6 +136,13 @@ class StreamedRead:
             lane.stream.advance(lane.newest - SLACK_S)
             lane.judged_before = lane.newest - SLACK_S - LAG_S
             self.held_most = max(self.held_most, lane.stream.writes_held)
+
+    def _died(self, listener: str, at: float) -> None:
+        """Every stream learns of it, those made later too: the listener's records are in a part, read
+        after the main file that says it died (`history_read`)."""
+        self.dead[listener] = min(at, self.dead.get(listener, math.inf))
+        for lane in self.lanes:
+            lane.stream.died(listener, at)
 
     def _feed(self, lane: _Lane) -> None:
         ops = self.data.operations

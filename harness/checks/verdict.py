@@ -5,6 +5,11 @@ scenario asked, so silence proves nothing: it was interrupted, its time bound en
 its operations, too few of its writes succeeded, no listener subscribed, or a check the
 scenario exists for judged nothing. Each reason is one sentence for every report.
 
+Before any of that, the record itself: a history that is not whole (no end record, a cut line, a
+part missing or not named, `Wholeness`) or that says the harness's own worker, page, flow or
+recorder died (`FAILURE`) is INCONCLUSIVE even with error findings. Its silence may be the part that
+is missing, and its findings may be the harness's failure: exit 1 must mean the system under test.
+
 What the scenario asked is recorded in the history's meta by the runner (`expect`, `ended_by`,
 `steps`, `interrupted`), so `stocksync check` reaches the same verdict offline.
 """
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..history import HistoryData
+from ..history import FAILURE, HistoryData, Observation
 from .findings import Finding
 from .writes import counted_on
 
@@ -30,10 +35,73 @@ WHY_NOT_JUDGED = {
 
 
 def decide(history: HistoryData, errors: list[Finding], judged: dict[str, int]) -> tuple[str, list[str]]:
+    blind = blind_reasons(history)
+    if blind:
+        if errors:
+            blind.append(
+                f"its {len(errors)} error finding(s) are reported as evidence, but a record the harness did "
+                "not keep whole cannot fail the system under test"
+            )
+        others = [reason for reason in inconclusive_reasons(history, judged) if reason not in blind]
+        return INCONCLUSIVE, blind + others
     if errors:
         return FAIL, []
     reasons = inconclusive_reasons(history, judged)
     return (INCONCLUSIVE, reasons) if reasons else (PASS, [])
+
+
+def blind_reasons(history: HistoryData) -> list[str]:
+    """What the harness itself lost: its own failures, then what the record lacks (each part's loss
+    said once: a part its dead worker left without an end record is that death, not another cause)."""
+    reasons, explained = [], set()
+    for what, failures in _failures(history).items():
+        first = min(failures, key=lambda o: o.time)
+        data = first.data if isinstance(first.data, dict) else {}
+        listeners = {o.listener for o in failures if o.listener}
+        owed = f": what its {len(listeners)} listener(s) were owed from then on was not judged" if listeners else ""
+        detail = f" ({data['detail']})" if data.get("detail") else ""
+        reasons.append(f"the harness's own {what} stopped {_when(history, first.time)}{detail}{owed}")
+        explained.add(data.get("part"))
+    whole = history.wholeness
+    if not whole.ended:
+        reasons.append(_killed(history))
+    reasons += [f"the last line of {file} is cut, so what it recorded last is lost" for file in whole.torn
+                if file not in explained and (whole.ended or file != "the history")]  # fmt: skip
+    reasons += [f"its part {file} is named but missing, so its listeners' records were not read"
+                for file in whole.missing if file not in explained]  # fmt: skip
+    reasons += [f"{file} lies beside it as its part but it does not name it, so the run that wrote both did "
+                "not finish, or the history was edited" for file in whole.unnamed]  # fmt: skip
+    reasons += [f"its part {file} has no end record, so the listener process that wrote it did not finish"
+                for file in whole.unended if file not in explained]  # fmt: skip
+    return reasons
+
+
+def _failures(history: HistoryData) -> dict[str, list[Observation]]:
+    """The harness's own failures by what failed (a dead worker is one per listener it held)."""
+    found: dict[str, list[Observation]] = {}
+    for obs in history.of_kind(FAILURE):
+        what = obs.data.get("what") if isinstance(obs.data, dict) else None
+        found.setdefault(str(what or "part"), []).append(obs)
+    return found
+
+
+def _when(history: HistoryData, t: float) -> str:
+    origin = history.meta.get("time_origin")
+    if isinstance(origin, (int, float)) and not isinstance(origin, bool):
+        return f"{t - origin:.1f} s into the run"
+    return f"at {t:.1f} s"
+
+
+def _killed(history: HistoryData) -> str:
+    """The run's close writes what it left behind, then the end record: with the one and not the other,
+    the file is older than end records (or was cut just there), not a killed run."""
+    meta = history.meta
+    if "left_behind" in meta:
+        return "the history has no end record (a version before end records wrote it, or it was cut at its end)"
+    expect: dict[str, Any] = meta.get("expect") or {}
+    done, planned = meta.get("steps") or len(history.operations), expect.get("operations")
+    after = f"{done} of {planned} planned operations" if planned else f"{done} operations"
+    return f"the run was killed: no end record after {after}"
 
 
 def inconclusive_reasons(history: HistoryData, judged: dict[str, int]) -> list[str]:

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from ..contract import Contract
 from ..history import HistoryData, Observation, Operation
+from ..records import Wholeness
 
 
 def _tag(worker: str, value: str | None) -> str | None:
@@ -72,7 +73,16 @@ def merge_histories(parts: dict[str, HistoryData], contract: Contract) -> Histor
         merged.operations.extend(_operation(worker, op, offset, shift) for op in data.operations)
         merged.observations.extend(_observation(contract, worker, o, shift) for o in data.observations)
         offset += max((op.id for op in data.operations), default=0) + 1
+        _whole_as(merged.wholeness, worker, data.wholeness)
     if quiesced:
         merged.meta["quiesced_at"] = common
     merged.meta["workers"] = sorted(parts)
     return merged
+
+
+def _whole_as(merged: Wholeness, worker: str, theirs: Wholeness) -> None:
+    """What one worker's history lacks, the merged one lacks too, named by worker."""
+    merged.ended = merged.ended and theirs.ended
+    for mine, its in ((merged.torn, theirs.torn), (merged.missing, theirs.missing),
+                      (merged.unnamed, theirs.unnamed), (merged.unended, theirs.unended)):  # fmt: skip
+        mine += [f"{worker}/{file}" for file in its]

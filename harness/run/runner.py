@@ -29,6 +29,7 @@ from ..errors import SetupFailed
 from ..history import History, HistoryData
 from ..scenario import Scenario, required_checks
 from .context import Budget, FlowContext
+from .failures import play, record_failure
 from .flows import FLOWS
 from .preflight import probe_exposure
 from .progress import Progress, ProgressWatch
@@ -118,7 +119,7 @@ class Runner:
     def run(self) -> RunOutcome:
         ctx = self.begin()
         try:
-            FLOWS[self.scenario.flow.kind](ctx)
+            play(FLOWS[self.scenario.flow.kind], ctx, f"flow {self.scenario.flow.kind!r}")
         except BaseException:
             self._close(ctx)
             raise
@@ -173,6 +174,8 @@ class Runner:
             history.set_meta(quiesced_at=history.now(), interrupted=self.interrupted_by)
             self._truth(ctx)
             self._server_logs(history)
+        except Exception as exc:  # the harness's own: recorded, and the run still checks and reports
+            record_failure(history, "drain after play", exc)
         finally:
             left = self._close(ctx)
         if history.whole or history.path is None:

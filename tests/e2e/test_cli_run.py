@@ -110,10 +110,14 @@ def test_a_report_that_cannot_be_written_after_a_run_is_exit_3_and_the_rest_is_k
 
 
 def test_check_of_a_torn_history_still_checks_what_was_recorded(runs, tmp_path: Path) -> None:
+    """Checked and reported, but not whole: INCONCLUSIVE (exit 3) saying the line is cut."""
     text = read_text(runs["healthy"][1] / HISTORY_NAME)
     torn = tmp_path / "torn.jsonl"
     torn.write_text(text + '{"rec": "obs", "kind": "rece')
-    assert stocksync("check", torn, "--report-dir", tmp_path / "out").returncode == 0
+    done = stocksync("check", torn, "--report-dir", tmp_path / "out")
+    assert done.returncode == 3 and "the last line of the history is cut" in " ".join(done.stderr.split())
+    report = json.loads(next((tmp_path / "out").rglob("report.json")).read_text())
+    assert report["counts"]["operations"] > 0 and report["findings"] == []
 
 
 @pytest.mark.parametrize(

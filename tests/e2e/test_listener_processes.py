@@ -4,15 +4,23 @@ a fault is found by the listeners in the workers, drops reach them, and nothing 
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from harness.check_file import check_file
-from harness.history import load, parts_of
+from harness.history import FAILURE, load, parts_of
 from harness.history_file import HISTORY_NAME
+from harness.testing import wait_until
+from tests.e2e.test_whole_history import descendants, interfere
+
+WORKER = b"harness.bots.listener_worker"
 
 SPREAD = """
 name = "spread"
@@ -68,10 +76,51 @@ def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_pa
     assert result.verdict == report["verdict"] and result.counts == report["counts"]
     again = subprocess.run([sys.executable, "-m", "harness.cli", "check", str(out), "--quiet"], timeout=120)
     assert again.returncode == 0
+    stray = out / "listeners-3.history.jsonl.zst"
+    stray.write_bytes((out / parts[0]).read_bytes())
+    _inconclusive_saying(out, "listeners-3.history.jsonl.zst lies beside it as its part but it does not name it")
+    stray.unlink()
     (out / parts[1]).unlink()
-    torn = subprocess.run([sys.executable, "-m", "harness.cli", "check", str(out)], capture_output=True, text=True,
+    _inconclusive_saying(out, f"its part {parts[1]} is named but missing")
+
+
+def _inconclusive_saying(out: Path, reason: str) -> None:
+    """`stocksync check` of the folder: exit 3, the reason said, no traceback."""
+    done = subprocess.run([sys.executable, "-m", "harness.cli", "check", str(out)], capture_output=True, text=True,
                           timeout=120)  # fmt: skip
-    assert torn.returncode == 2 and parts[1] in torn.stderr and "Traceback" not in torn.stderr
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert reason in " ".join(done.stderr.split()) and "Traceback" not in done.stderr
+
+
+def test_a_listener_worker_killed_mid_run_is_inconclusive_and_its_listeners_are_not_blamed(tmp_path: Path) -> None:
+    """The harness's own failure: INCONCLUSIVE naming the worker, never a missing event of the backend's
+    for what its listeners were owed after it died; the other worker's listeners are still judged."""
+    scenario, out = tmp_path / "spread.toml", tmp_path / "out"
+    scenario.write_text(SPREAD.format(count=12, operations=60, flow="counting", flow_options=""))
+    killed: list[int] = []
+
+    def kill_a_worker(pid: int) -> None:
+        workers = wait_until(lambda: descendants(pid, WORKER), 30, 0.05, what="the listener workers")
+        os.kill(workers[0], signal.SIGKILL)
+        killed.append(workers[0])
+
+    code, stderr = interfere(scenario, out, 20, kill_a_worker)
+    (worker,) = killed
+    assert code == 3, stderr[-2000:]
+    report = json.loads((out / "report.json").read_text())
+    assert report["verdict"] == "INCONCLUSIVE"
+    assert re.match(rf"the harness's own listener process [12] \(pid {worker}\) stopped ", report["reasons"][0])
+    assert "(killed by signal 9): what its 6 listener(s) were owed from then on was not judged" in report["reasons"][0]
+    assert [f for f in report["findings"] if f["severity"] == "error"] == [], "nothing blamed on the backend"
+    heard = Counter(o.listener for o in load(out / HISTORY_NAME).observations if o.kind == "receipt")
+    dead = {o.listener for o in load(out / HISTORY_NAME).observations if o.kind == FAILURE}
+    assert len(dead) == 6, "placed round-robin: half the viewers were in the worker that died"
+    viewers = {f"viewer-{n}" for n in range(1, 13)}
+    living = sum(heard[name] for name in viewers - dead)
+    assert max(heard[name] for name in dead) < min(heard[name] for name in viewers - dead)
+    delivery = next(c for c in report["checks"] if c["name"] == "missing-event")
+    assert delivery["judged"] >= living, "every delivery to the living worker's viewers was still judged"
+    _inconclusive_saying(out, f"(pid {worker}) stopped")
 
 
 @pytest.mark.heavy
@@ -100,3 +149,15 @@ def test_two_thousand_listeners_over_two_processes_pass(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert len(_viewers_heard(out)) >= 2000
     assert report["counts"]["receipts"] >= 2000 * 60
+
+
+def test_ctrl_c_to_the_whole_group_interrupts_the_run_and_loses_no_worker(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the workers too: they wait for the run to stop them, so the run is
+    interrupted, not a harness that lost its listeners, and the workers' parts end whole."""
+    scenario, out = tmp_path / "spread.toml", tmp_path / "out"
+    scenario.write_text(SPREAD.format(count=4, operations=400, flow="counting", flow_options=""))
+    code, stderr = interfere(scenario, out, 10, lambda pid: os.killpg(pid, signal.SIGINT))
+    assert code == 3, stderr[-2000:]
+    reasons = json.loads((out / "report.json").read_text())["reasons"]
+    assert reasons[0].startswith("interrupted by SIGINT after ") and len(reasons) == 1, reasons
+    assert load(out / HISTORY_NAME).wholeness.whole

@@ -153,13 +153,16 @@ def test_a_part_is_read_in_its_place_as_a_segment_of_its_own(tmp_path: Path) -> 
     assert main_only < lines, "once the count decides, the parts are not opened"
 
 
-def test_a_missing_or_escaping_part_is_refused_with_its_name(tmp_path: Path) -> None:
+def test_a_missing_part_is_not_whole_and_an_escaping_one_is_refused_with_its_name(tmp_path: Path) -> None:
+    """A part named and gone is read as what it is, a history that is not whole (its verdict says so);
+    a part name that leaves the folder, or a part naming parts, is not a history a run writes."""
     path, _ = _with_part(tmp_path)
+    assert load(path).wholeness.whole
     (tmp_path / "listeners-1.h.jsonl.zst").unlink()
-    with pytest.raises(HistoryFormatError, match="listeners-1.h.jsonl.zst"):
-        load(path)
-    with pytest.raises(HistoryFormatError, match="listeners-1.h.jsonl.zst"):
-        read_meta(path)
+    data = load(path)
+    assert data.wholeness.missing == ["listeners-1.h.jsonl.zst"] and not data.wholeness.whole
+    assert [o.data for o in data.observations] == ['{"own": 1}'], "the main file is still read"
+    assert read_meta(path)[0]["quiesced_at"] > 0, "its meta is still read"
     hostile = tmp_path / "hostile.jsonl"
     hostile.write_text(json.dumps({"rec": "meta", "time_origin": 0}) + "\n"
                        + json.dumps({"rec": "part", "name": "x", "file": "../secret"}) + "\n")  # fmt: skip
@@ -167,6 +170,10 @@ def test_a_missing_or_escaping_part_is_refused_with_its_name(tmp_path: Path) -> 
         load(hostile)
     with pytest.raises(HistoryFormatError, match="folder beside it"):
         parse(hostile.read_text().splitlines(keepends=True))
+    itself = tmp_path / "itself.jsonl"
+    itself.write_text(json.dumps({"rec": "part", "name": "x", "file": "itself.jsonl"}) + "\n")
+    with pytest.raises(HistoryFormatError, match="names a part of its own"):
+        load(itself)
 
 
 def test_operations_read_back_equal_and_share_one_copy_of_each_text(tmp_path: Path) -> None:
