@@ -18,6 +18,7 @@ import msgspec
 
 from .errors import HistoryFormatError
 from .history_file import CorruptCompression, open_for_reading
+from .input_files import regular_file
 from .receipt_codec import ReceiptDecoder
 from .records import HistoryData, Observation, Operation
 
@@ -201,6 +202,7 @@ def _part(folder: Path | None, name: str) -> Iterator[IO[str] | None]:
     if not (folder / name).exists():
         yield None
         return
+    regular_file(folder / name, "history's part", HistoryFormatError)  # a FIFO would hang the reader
     with _reading(folder / name) as fh:
         yield fh
 

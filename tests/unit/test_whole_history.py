@@ -7,6 +7,7 @@ on; a death, or a recorder that could not write, is INCONCLUSIVE naming what sto
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from harness.check_file import check_file
 from harness.checks import check
 from harness.contract import Contract
+from harness.errors import HistoryFormatError
 from harness.history import FAILURE, History, HistoryData, Observation, load
 from harness.history_file import read_text, write_text
 from harness.load.merge import merge_histories
@@ -168,3 +170,12 @@ def test_what_a_locust_worker_s_history_lacks_its_merge_lacks_too() -> None:
     assert result.verdict == "INCONCLUSIVE"
     assert result.reasons[0].startswith("its part w2/listeners-1.history.jsonl.zst is named but missing")
     assert check(merge_histories({"w1": healthy(), "w2": healthy()}, Contract()), Contract()).verdict == "PASS"
+
+
+def test_a_part_that_is_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    main = History(tmp_path / "history.jsonl", {"scenario": "parts"})
+    main.add_part("listener-process-1", tmp_path / "listeners-1.history.jsonl")
+    main.close()
+    os.mkfifo(tmp_path / "listeners-1.history.jsonl")
+    with pytest.raises(HistoryFormatError, match="a FIFO, not a regular file"):
+        load(tmp_path / "history.jsonl")
