@@ -152,16 +152,21 @@ def oversize_payload(h):
     replace_receipt(h, data=event_text(LINE, padding="x" * 10_300))
 
 
-def oversize_rejected(h):
+def oversize_rejected(h, data=None):
     h.observations.append(
         Observation(
             "trigger-rejected",
             1.1,
             channel=DETAIL,
             event="line-counted-updated",
-            data={"status": 413, "bytes": 12000, "message": "over 10240 bytes"},
+            data=data or {"status": 413, "bytes": 12000, "message": "over 10240 bytes"},
         )
     )
+
+
+def trigger_refused(h):
+    """The backend's trigger was signed with another secret: the served Pusher server's log says so."""
+    oversize_rejected(h, {"status": 401, "kind": "bad-signature", "message": "Invalid signature", "channel_count": 1})
 
 
 def locked_write(h):
@@ -244,6 +249,7 @@ DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
     ("late-event", late_event, ["late-event"]),
     ("oversize-payload", oversize_payload, ["oversize-payload"]),
     ("oversize-payload", oversize_rejected, ["oversize-payload"]),
+    ("trigger-refused", trigger_refused, ["trigger-refused"]),
     ("locked-write-accepted", locked_write, ["locked-write-accepted"]),
     ("cross-hotel-access", cross_hotel, ["cross-hotel-access"]),
     ("gap-during-disconnect", gap, ["gap-during-disconnect"]),

@@ -296,6 +296,7 @@ class Runner:
 
     def _server_logs(self, history: History) -> None:
         logs = self.target.server_logs()
+        history.set_meta(server_log={"read": logs["read"], "why": logs.get("why")})
         for fault in logs["faults"]:
             history.observe(
                 "injected-fault",

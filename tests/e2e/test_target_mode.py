@@ -306,3 +306,40 @@ def test_preflight_stops_before_any_write(serve, tmp_path: Path, change, message
     assert "Traceback" not in done.stderr
     assert served.stocktakes() == []
     assert not tmp_path.exists() or not list(tmp_path.iterdir())
+
+
+def test_a_trigger_refused_for_size_is_found_in_the_served_pusher_log(serve, staging, tmp_path: Path) -> None:
+    """The backend uses `stocksync serve` as its Pusher server and the run has the app secret: the
+    approve's event, small as its HTTP response is, was refused for size, and the server's log says so."""
+    served = serve("--fault", "whole-stocktake-event")
+    secret = ["--pusher-secret", served.pusher["secret"]]
+    done = stocksync("run", staging(operations=4), *served.flags(), *secret, "--report-dir", tmp_path / "r")
+    assert done.returncode == 1, done.stderr
+    _, report = report_of(tmp_path / "r")
+    sized = [f["message"] for f in report["findings"] if f["name"] == "oversize-payload"]
+    told = r"the backend triggered stocktake-status-changed on \S+ at 1\d\.\d KB; Pusher refuses events over 10 KB"
+    assert sized and all(re.match(told, m) for m in sized), sized
+    assert report["meta"]["server_log"]["read"] is True
+
+
+def test_without_the_secret_a_small_response_whose_event_is_missing_says_how_to_see_its_size(
+    serve, staging, tmp_path: Path
+) -> None:
+    served = serve("--fault", "whole-stocktake-event")
+    done = stocksync("run", staging(operations=4), *served.flags(), "--report-dir", tmp_path / "r")
+    assert done.returncode == 1, done.stderr
+    _, report = report_of(tmp_path / "r")
+    hints = [f for f in report["findings"] if f["name"] == "oversize-payload"]
+    assert [f["severity"] for f in hints] == ["warning"], hints
+    assert "the approve response of operation" in hints[0]["message"] and "--pusher-secret" in hints[0]["message"]
+    assert "missing-event" in {f["name"] for f in report["findings"]}
+
+
+def test_a_healthy_run_with_the_served_log_stays_clean(serve, staging, tmp_path: Path) -> None:
+    served = serve()
+    secret = ["--pusher-secret", served.pusher["secret"]]
+    done = stocksync("run", staging(operations=4), *served.flags(), *secret, "--report-dir", tmp_path / "r")
+    assert done.returncode == 0, done.stderr
+    _, report = report_of(tmp_path / "r")
+    assert {f["name"] for f in report["findings"]} == {"public-channel-exposure"}
+    assert report["meta"]["server_log"]["read"] is True

@@ -23,6 +23,7 @@ from ..pusher.faults import Ring
 from .broadcast import BackendFaults, Broadcaster
 from .seed import make_hotels
 from .service import NOT_FOUND, Actor, HttpError, Outcome, Service
+from .stock import MOVEMENT_AFTER_COMMIT
 from .store import Row, Store
 from .validation import Invalid, json_body, positive_id
 
@@ -136,8 +137,13 @@ class BackendSimulator:
         )
         r.add_post(
             prefix + "/stocktake-lines/{id}/add-movement/",
-            self._write(lambda db, h, a, q, b: self.service.add_movement(db, h, q["id"], b), flaky=True),
+            self._write(lambda db, h, a, q, b: self.service.add_movement(db, h, q["id"], b), flaky=True, movement=True),
         )
+        r.add_get(
+            prefix + "/stocktake-lines/{id}/movements/",
+            self._read(lambda h, a, q, b: self.service.list_movements(h, q["id"])),
+        )
+        r.add_get(prefix + "/items/", self._read(lambda h, a, q, b: self.service.list_items(h)))
         r.add_post(prefix + "/pusher/auth/", self._channel_auth)
         r.add_get(prefix + "/_harness/log", self._read(lambda h, a, q, b: Outcome(200, self._fault_log())))
 
@@ -206,9 +212,10 @@ class BackendSimulator:
         return handler
 
     def _write(
-        self, op: Op, flaky: bool = False, line_patch: bool = False
+        self, op: Op, flaky: bool = False, line_patch: bool = False, movement: bool = False
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
-        """`flaky` writes take the answer faults (500s, hangs); `line_patch` ones the refusal too."""
+        """`flaky` writes take the answer faults (500s, hangs); `line_patch` ones the refusal too;
+        `movement` ones the movement stored before a 500."""
 
         async def handler(request: web.Request) -> web.Response:
             raw = await request.read()
@@ -230,6 +237,8 @@ class BackendSimulator:
                     raise HttpError(500, {"detail": "Injected fault flaky-500: internal server error."})
                 if flaky and faults.hits("html-500"):
                     raise HtmlError(500, DJANGO_500)
+                if movement:
+                    self._movement_then_500(hotel, ids["id"], body)
                 with self.store.write() as db:
                     outcome = op(db, hotel, actor, ids, body)
                 self.commits.append(outcome)
@@ -246,6 +255,13 @@ class BackendSimulator:
             return response
 
         return handler
+
+    def _movement_then_500(self, hotel: Row, line_id: int, body: dict[str, Any]) -> None:
+        """The movement-commit-then-500 fault: committed in a transaction of its own, then the 500."""
+        with self.store.write() as db:
+            stored = self.service.movement_then_500(db, hotel, line_id, body)
+        if stored:
+            raise HttpError(500, MOVEMENT_AFTER_COMMIT)
 
     @staticmethod
     async def _respond(pool: ThreadPoolExecutor, run: Callable[[], Outcome]) -> web.Response:
