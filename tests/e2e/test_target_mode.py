@@ -10,10 +10,12 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from harness.history import load
 from harness.history_file import HISTORY_NAME, read_text
@@ -88,9 +90,15 @@ def report_of(root: Path) -> tuple[Path, dict[str, Any]]:
     return folder, json.loads((folder / "report.json").read_text())
 
 
+def stock_levels(served: Served) -> dict[str, Decimal]:
+    url = f"{served.api['base_url']}/{served.api['hotel']}/items/"
+    items = requests.get(url, headers={"Authorization": f"Token {served.api['token']}"}, timeout=10).json()
+    return {str(i["id"]): Decimal(i["current_qty"]) for i in items}
+
+
 def test_staging_run_passes_warns_of_public_channels_and_cleans_up(serve, staging, tmp_path: Path) -> None:
     served = serve()
-    before = served.stocktakes()
+    before, stock_before = served.stocktakes(), stock_levels(served)
     done = stocksync("run", staging(), *served.flags(other=True), "--report-dir", tmp_path / "r")
     assert done.returncode == 0, done.stderr
     folder, report = report_of(tmp_path / "r")
@@ -111,7 +119,14 @@ def test_staging_run_passes_warns_of_public_channels_and_cleans_up(serve, stagin
     residue = report["meta"]["residue"]
     moved = [op for op in recorded.operations if op.kind == "add_movement" and op.ok]
     assert len(residue["approvals"]) == 1 and len(residue["movements"]) == len(moved)
-    assert "left behind, which the API cannot delete" in " ".join(done.stderr.split())
+    stock_after = stock_levels(served)
+    changed = {i: after - stock_before[i] for i, after in stock_after.items() if after != stock_before[i]}
+    assert changed, "the approval and the movements moved some stock"
+    assert {c["item"]: Decimal(c["change"]) for c in residue["stock_changed"]} == changed
+    told = " ".join(done.stderr.split())
+    assert "left behind, which the API cannot delete" in told
+    assert f"{len(changed)} item stock level(s) changed, re-read before and after" in told
+    assert "cancel out" not in told
     secrets = [served.api["token"], served.api["other_token"], served.pusher["secret"]]
     for path in folder.iterdir():
         text = read_text(path)
@@ -238,6 +253,17 @@ def test_dry_run_prints_the_plan_and_touches_nothing(serve) -> None:
     done = stocksync("run", "staging", *served.flags(other=True), "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "delete every stocktake the run created" in done.stdout and "preflight" in done.stdout
+    plan = " ".join(done.stdout.split())
+    for kind in (
+        "movement row(s), with ids",
+        "any movement a failed write stored anyway",
+        "stock adjustments",
+        "every item stock level that changed, by item and amount",
+        "/items/",
+        "bad-input-accepted",
+    ):
+        assert kind in plan, kind
+    assert "cancel out" not in plan
     assert served.stocktakes() == []
 
 
@@ -343,3 +369,35 @@ def test_a_healthy_run_with_the_served_log_stays_clean(serve, staging, tmp_path:
     _, report = report_of(tmp_path / "r")
     assert {f["name"] for f in report["findings"]} == {"public-channel-exposure"}
     assert report["meta"]["server_log"]["read"] is True
+
+
+def test_movements_stored_despite_a_500_are_found_in_the_movement_listing_and_told_as_left(
+    serve, staging, tmp_path: Path
+) -> None:
+    """In the run's far-off period a stored movement never shows in its line and nothing is broadcast:
+    only the movement listing, re-read at the end (the stocktake deleted by then), shows it."""
+    served = serve("--fault", "movement-commit-then-500")
+    done = stocksync("run", staging(), *served.flags(), "--report-dir", tmp_path / "r")
+    assert done.returncode == 1, done.stderr
+    folder, report = report_of(tmp_path / "r")
+    failed = [op for op in load(folder / HISTORY_NAME).operations if op.kind == "add_movement" and op.status == 500]
+    found = [f for f in report["findings"] if f["name"] == "write-despite-error"]
+    assert failed and {f["operation"] for f in found} == {op.id for op in failed}
+    assert all("the movement listing re-read at the end" in f["message"] for f in found)
+    stored = report["meta"]["residue"]["despite_error"]
+    assert sorted(stored) == sorted(f["actual"]["re-read"]["id"] for f in found)
+    assert f"{len(stored)} movement(s) stored despite an error answer (ids " in " ".join(done.stderr.split())
+
+
+def test_without_the_fault_failed_movements_find_nothing_stored(serve, staging, tmp_path: Path) -> None:
+    """flaky-500 refuses before the commit: the re-read finds nothing, and says nothing was stored."""
+    served = serve("--fault", "flaky-500=0.5")
+    done = stocksync("run", staging(), *served.flags(), "--report-dir", tmp_path / "r")
+    folder, report = report_of(tmp_path / "r")
+    names = {f["name"] for f in report["findings"]}
+    assert "server-error" in names and "write-despite-error" not in names, done.stderr
+    assert report["meta"]["residue"]["despite_error"] == []
+    recorded = load(folder / HISTORY_NAME)
+    failed = {op.request["line_id"] for op in recorded.operations if op.kind == "add_movement" and op.status == 500}
+    reread = [o.data for o in recorded.observations if o.kind == "reread"]
+    assert failed and {r["line_id"] for r in reread} == failed and all(r["readable"] for r in reread)

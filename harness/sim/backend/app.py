@@ -144,6 +144,7 @@ class BackendSimulator:
             self._read(lambda h, a, q, b: self.service.list_movements(h, q["id"])),
         )
         r.add_get(prefix + "/items/", self._read(lambda h, a, q, b: self.service.list_items(h)))
+        r.add_get(prefix + "/movements/", self._read(lambda h, a, q, b: self.service.item_movements(h, q.get("item"))))
         r.add_post(prefix + "/pusher/auth/", self._channel_auth)
         r.add_get(prefix + "/_harness/log", self._read(lambda h, a, q, b: Outcome(200, self._fault_log())))
 
@@ -189,12 +190,12 @@ class BackendSimulator:
     def _ids(request: web.Request) -> dict[str, int]:
         ids: dict[str, int] = {}
         for name, raw in [*request.match_info.items(), *request.query.items()]:
-            if name in ("id", "stocktake"):
+            if name in ("id", "stocktake", "item"):
                 parsed = positive_id(raw)
                 if parsed is None and name == "id":
                     raise HttpError(404, NOT_FOUND)
                 if parsed is None:
-                    raise HttpError(400, {"stocktake": ["A valid integer is required."]})
+                    raise HttpError(400, {name: ["A valid integer is required."]})
                 ids[name] = parsed
         if request.path.endswith("/stocktake-lines/") and "stocktake" not in ids:
             raise HttpError(400, {"stocktake": ["This query parameter is required."]})

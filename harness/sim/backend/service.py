@@ -80,6 +80,9 @@ class Service:
     def list_items(self, hotel: Row) -> Outcome:
         return Outcome(200, [stock.item_json(r) for r in self.store.items(hotel["id"])])
 
+    def item_movements(self, hotel: Row, item_id: int | None) -> Outcome:
+        return Outcome(200, [stock.movement_row_json(r) for r in self.store.item_movements(hotel["id"], item_id)])
+
     def list_movements(self, hotel: Row, line_id: int) -> Outcome:
         self._owned(self.store.line(line_id), hotel)
         return Outcome(200, [stock.movement_row_json(r) for r in self.store.movements(line_id)])
@@ -207,8 +210,8 @@ class Service:
         column = MOVEMENT_COLUMNS[kind]
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         movement_id = db.execute(
-            "INSERT INTO movement (line_id, movement_type, quantity, timestamp) VALUES (?,?,?,?)",
-            (line_id, kind, str(quantity), now),
+            "INSERT INTO movement (item_id, line_id, movement_type, quantity, timestamp) VALUES (?,?,?,?,?)",
+            (before["item_id"], line_id, kind, str(quantity), now),
         ).lastrowid
         stock.move(db, self.store, before["item_id"], stock.moved_by(kind, quantity))
         current = self.store.one(f"SELECT {column} AS value FROM line WHERE id = ?", (line_id,), db) or {}

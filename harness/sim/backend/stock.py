@@ -49,7 +49,7 @@ def item_json(row: Row) -> Row:
 
 
 def movement_row_json(row: Row) -> Row:
-    return {"line_id": row["line_id"], **ser.movement_json(row)}
+    return {"item": row["item_id"], "line_id": row["line_id"], **ser.movement_json(row)}
 
 
 def whole_stocktake(data: dict[str, Any], lines: list[Row]) -> dict[str, Any]:
@@ -70,8 +70,8 @@ def store_movement_only(db: sqlite3.Connection, store: Store, line: Row, kind: s
     stock, dated today; in a far-off period the line's totals never show it, and nothing is broadcast."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     movement_id = db.execute(
-        "INSERT INTO movement (line_id, movement_type, quantity, timestamp) VALUES (?,?,?,?)",
-        (line["id"], kind, str(quantity), now),
+        "INSERT INTO movement (item_id, line_id, movement_type, quantity, timestamp) VALUES (?,?,?,?,?)",
+        (line["item_id"], line["id"], kind, str(quantity), now),
     ).lastrowid
     move(db, store, line["item_id"], moved_by(kind, quantity))
     return int(movement_id or 0)

@@ -34,8 +34,8 @@ CREATE TABLE line (id INTEGER PRIMARY KEY,
     transfers_in TEXT NOT NULL DEFAULT '0', transfers_out TEXT NOT NULL DEFAULT '0',
     adjustments TEXT NOT NULL DEFAULT '0',
     counted_full_units TEXT NOT NULL DEFAULT '0', counted_partial_units TEXT NOT NULL DEFAULT '0');
-CREATE TABLE movement (id INTEGER PRIMARY KEY,
-    line_id INTEGER NOT NULL REFERENCES line(id) ON DELETE CASCADE,
+CREATE TABLE movement (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES item(id),
+    line_id INTEGER REFERENCES line(id) ON DELETE SET NULL,
     movement_type TEXT NOT NULL, quantity TEXT NOT NULL, timestamp TEXT NOT NULL);
 CREATE INDEX line_by_stocktake ON line (stocktake_id);
 """
@@ -144,6 +144,13 @@ class Store:
 
     def movements(self, line_id: int) -> list[Row]:
         return self.all("SELECT * FROM movement WHERE line_id = ? ORDER BY id", (line_id,))
+
+    def item_movements(self, hotel_id: int, item_id: int | None) -> list[Row]:
+        """A hotel's movements (of one item): they belong to the item, and outlive the stocktake."""
+        query = "SELECT movement.* FROM movement JOIN item ON item.id = movement.item_id WHERE item.hotel_id = ?"
+        if item_id is None:
+            return self.all(query + " ORDER BY movement.id", (hotel_id,))
+        return self.all(query + " AND movement.item_id = ? ORDER BY movement.id", (hotel_id, item_id))
 
     def hotels(self) -> list[Row]:
         return self.all("SELECT * FROM hotel ORDER BY id")
