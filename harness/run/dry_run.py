@@ -38,8 +38,8 @@ def describe_plan(spec: Scenario, target: Target, keep: bool, remote: bool) -> l
         steps.append(
             f"send {len(PROBES)} bad requests to this stocktake ("
             + ", ".join(p.name for p in PROBES)
-            + "): each must be refused with a 4xx, never a 5xx, and never stored (one answered 2xx is "
-            "bad-input-accepted, with what the API then holds)"
+            + "): each must be refused with a 4xx (a float quantity may be taken), never a 5xx, and never stored "
+            "(one answered 2xx is bad-input-accepted, with what the API then holds)"
         )
     if s.flow.kind == "staging":
         steps.append(

@@ -401,3 +401,16 @@ def test_without_the_fault_failed_movements_find_nothing_stored(serve, staging, 
     failed = {op.request["line_id"] for op in recorded.operations if op.kind == "add_movement" and op.status == 500}
     reread = [o.data for o in recorded.observations if o.kind == "reread"]
     assert failed and {r["line_id"] for r in reread} == failed and all(r["readable"] for r in reread)
+
+
+def test_a_negative_count_accepted_is_bad_input_accepted_with_what_was_stored(serve, staging, tmp_path: Path) -> None:
+    served = serve("--fault", "negative-counts-accepted")
+    done = stocksync("run", staging(operations=4), *served.flags(), "--report-dir", tmp_path / "r")
+    assert done.returncode == 1, done.stderr
+    _, report = report_of(tmp_path / "r")
+    (found,) = [f for f in report["findings"] if f["name"] == "bad-input-accepted"]
+    assert found["severity"] == "error" and found["message"].startswith("probe negative (a negative count)")
+    assert "re-read, the API holds {'counted_partial_units': '-1.00'}" in found["message"]
+    assert found["actual"] == {"counted_partial_units": "-1.00"}
+    check = next(c for c in report["checks"] if c["name"] == "bad-input-accepted")
+    assert check["judged"] == 9, "every probe that must be refused was held against the rule"
