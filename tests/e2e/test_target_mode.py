@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -334,83 +335,102 @@ def test_preflight_stops_before_any_write(serve, tmp_path: Path, change, message
     assert not tmp_path.exists() or not list(tmp_path.iterdir())
 
 
-def test_a_trigger_refused_for_size_is_found_in_the_served_pusher_log(serve, staging, tmp_path: Path) -> None:
+@dataclass
+class StagingRun:
+    served: Served
+    done: subprocess.CompletedProcess[str]
+    folder: Path
+    report: dict[str, Any]
+
+    def found(self, name: str) -> list[dict[str, Any]]:
+        return [f for f in self.report["findings"] if f["name"] == name]
+
+
+@pytest.fixture
+def staging_run(serve, staging, tmp_path: Path) -> Callable[..., StagingRun]:
+    """`stocksync serve` with `serve_flags`, one staging run against it (with the app secret when
+    asked: the backend's Pusher server is ours), its exit code checked."""
+
+    def run(*serve_flags: str, code: int = 1, operations: int = 12, secret: bool = False) -> StagingRun:
+        served = serve(*serve_flags)
+        flags = [*served.flags(), *(["--pusher-secret", served.pusher["secret"]] if secret else [])]
+        done = stocksync("run", staging(operations=operations), *flags, "--report-dir", tmp_path / "r")
+        assert done.returncode == code, done.stderr
+        return StagingRun(served, done, *report_of(tmp_path / "r"))
+
+    return run
+
+
+def test_a_trigger_refused_for_size_is_found_in_the_served_pusher_log(staging_run) -> None:
     """The backend uses `stocksync serve` as its Pusher server and the run has the app secret: the
     approve's event, small as its HTTP response is, was refused for size, and the server's log says so."""
-    served = serve("--fault", "whole-stocktake-event")
-    secret = ["--pusher-secret", served.pusher["secret"]]
-    done = stocksync("run", staging(operations=4), *served.flags(), *secret, "--report-dir", tmp_path / "r")
-    assert done.returncode == 1, done.stderr
-    _, report = report_of(tmp_path / "r")
-    sized = [f["message"] for f in report["findings"] if f["name"] == "oversize-payload"]
+    run = staging_run("--fault", "whole-stocktake-event", operations=4, secret=True)
+    sized = [f["message"] for f in run.found("oversize-payload")]
     told = r"the backend triggered stocktake-status-changed on \S+ at 1\d\.\d KB; Pusher refuses events over 10 KB"
     assert sized and all(re.match(told, m) for m in sized), sized
-    assert report["meta"]["server_log"]["read"] is True
+    assert run.report["meta"]["server_log"]["read"] is True
 
 
-def test_without_the_secret_a_small_response_whose_event_is_missing_says_how_to_see_its_size(
-    serve, staging, tmp_path: Path
-) -> None:
-    served = serve("--fault", "whole-stocktake-event")
-    done = stocksync("run", staging(operations=4), *served.flags(), "--report-dir", tmp_path / "r")
-    assert done.returncode == 1, done.stderr
-    _, report = report_of(tmp_path / "r")
-    hints = [f for f in report["findings"] if f["name"] == "oversize-payload"]
+def test_without_the_secret_a_small_response_whose_event_is_missing_says_how_to_see_its_size(staging_run) -> None:
+    run = staging_run("--fault", "whole-stocktake-event", operations=4)
+    hints = run.found("oversize-payload")
     assert [f["severity"] for f in hints] == ["warning"], hints
     assert "the approve response of operation" in hints[0]["message"] and "--pusher-secret" in hints[0]["message"]
-    assert "missing-event" in {f["name"] for f in report["findings"]}
+    assert run.found("missing-event")
 
 
-def test_a_healthy_run_with_the_served_log_stays_clean(serve, staging, tmp_path: Path) -> None:
-    served = serve()
-    secret = ["--pusher-secret", served.pusher["secret"]]
-    done = stocksync("run", staging(operations=4), *served.flags(), *secret, "--report-dir", tmp_path / "r")
-    assert done.returncode == 0, done.stderr
-    _, report = report_of(tmp_path / "r")
-    assert {f["name"] for f in report["findings"]} == {"public-channel-exposure"}
-    assert report["meta"]["server_log"]["read"] is True
+def test_a_healthy_run_with_the_served_log_stays_clean(staging_run) -> None:
+    run = staging_run(code=0, operations=4, secret=True)
+    assert {f["name"] for f in run.report["findings"]} == {"public-channel-exposure"}
+    assert run.report["meta"]["server_log"]["read"] is True
 
 
-def test_movements_stored_despite_a_500_are_found_in_the_movement_listing_and_told_as_left(
-    serve, staging, tmp_path: Path
-) -> None:
+def test_movements_stored_despite_a_500_are_found_in_the_movement_listing_and_told_as_left(staging_run) -> None:
     """In the run's far-off period a stored movement never shows in its line and nothing is broadcast:
     only the movement listing, re-read at the end (the stocktake deleted by then), shows it."""
-    served = serve("--fault", "movement-commit-then-500")
-    done = stocksync("run", staging(), *served.flags(), "--report-dir", tmp_path / "r")
-    assert done.returncode == 1, done.stderr
-    folder, report = report_of(tmp_path / "r")
-    failed = [op for op in load(folder / HISTORY_NAME).operations if op.kind == "add_movement" and op.status == 500]
-    found = [f for f in report["findings"] if f["name"] == "write-despite-error"]
+    run = staging_run("--fault", "movement-commit-then-500")
+    operations = load(run.folder / HISTORY_NAME).operations
+    failed = [op for op in operations if op.kind == "add_movement" and op.status == 500]
+    found = run.found("write-despite-error")
     assert failed and {f["operation"] for f in found} == {op.id for op in failed}
     assert all("the movement listing re-read at the end" in f["message"] for f in found)
-    stored = report["meta"]["residue"]["despite_error"]
+    stored = run.report["meta"]["residue"]["despite_error"]
     assert sorted(stored) == sorted(f["actual"]["re-read"]["id"] for f in found)
-    assert f"{len(stored)} movement(s) stored despite an error answer (ids " in " ".join(done.stderr.split())
+    assert f"{len(stored)} movement(s) stored despite an error answer (ids " in " ".join(run.done.stderr.split())
 
 
-def test_without_the_fault_failed_movements_find_nothing_stored(serve, staging, tmp_path: Path) -> None:
+def test_without_the_fault_failed_movements_find_nothing_stored(staging_run) -> None:
     """flaky-500 refuses before the commit: the re-read finds nothing, and says nothing was stored."""
-    served = serve("--fault", "flaky-500=0.5")
-    done = stocksync("run", staging(), *served.flags(), "--report-dir", tmp_path / "r")
-    folder, report = report_of(tmp_path / "r")
-    names = {f["name"] for f in report["findings"]}
-    assert "server-error" in names and "write-despite-error" not in names, done.stderr
-    assert report["meta"]["residue"]["despite_error"] == []
-    recorded = load(folder / HISTORY_NAME)
+    run = staging_run("--fault", "flaky-500=0.5")
+    assert run.found("server-error") and not run.found("write-despite-error")
+    assert run.report["meta"]["residue"]["despite_error"] == []
+    recorded = load(run.folder / HISTORY_NAME)
     failed = {op.request["line_id"] for op in recorded.operations if op.kind == "add_movement" and op.status == 500}
     reread = [o.data for o in recorded.observations if o.kind == "reread"]
     assert failed and {r["line_id"] for r in reread} == failed and all(r["readable"] for r in reread)
 
 
-def test_a_negative_count_accepted_is_bad_input_accepted_with_what_was_stored(serve, staging, tmp_path: Path) -> None:
-    served = serve("--fault", "negative-counts-accepted")
-    done = stocksync("run", staging(operations=4), *served.flags(), "--report-dir", tmp_path / "r")
-    assert done.returncode == 1, done.stderr
-    _, report = report_of(tmp_path / "r")
-    (found,) = [f for f in report["findings"] if f["name"] == "bad-input-accepted"]
+def test_a_negative_count_accepted_is_bad_input_accepted_with_what_was_stored(staging_run) -> None:
+    run = staging_run("--fault", "negative-counts-accepted", operations=4)
+    (found,) = run.found("bad-input-accepted")
     assert found["severity"] == "error" and found["message"].startswith("probe negative (a negative count)")
     assert "re-read, the API holds {'counted_partial_units': '-1.00'}" in found["message"]
     assert found["actual"] == {"counted_partial_units": "-1.00"}
-    check = next(c for c in report["checks"] if c["name"] == "bad-input-accepted")
+    check = next(c for c in run.report["checks"] if c["name"] == "bad-input-accepted")
     assert check["judged"] == 9, "every probe that must be refused was held against the rule"
+
+
+def test_a_suggested_contract_maps_the_whole_contract_by_the_rule_the_seen_names_follow(
+    staging_run, staging, tmp_path: Path
+) -> None:
+    run = staging_run("--fault", "underscore-event-names", operations=6)
+    seen = {f["actual"] for f in run.found("unexpected-event")}
+    suggested = run.folder / "contract.suggested.toml"
+    text = suggested.read_text()
+    for line in UNDERSCORES.strip().splitlines()[1:]:
+        logical, wire = line.split(" = ")
+        assert f"{line}  # inferred" in text if json.loads(wire) not in seen else f"{line}\n" in text
+    assert len(seen) >= 2 and "# inferred" in text, "some names were seen, the rest inferred"
+    flags = [*run.served.flags(), "--contract", suggested, "--report-dir", tmp_path / "again"]
+    again = stocksync("run", staging(operations=6), *flags)
+    assert again.returncode == 0, again.stderr
