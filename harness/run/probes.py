@@ -103,3 +103,13 @@ def _reread(ctx: FlowContext, probe: Probe, op: Operation, line: dict[str, Any])
         perform(ctx.history, api, "prober", "list_movements", ApiRequest("GET", path), line_id=line["id"], **context)
     elif probe.kind == "patch_line":
         perform(ctx.history, api, "prober", "get_line", api.get_line(line["id"]), line_id=line["id"], **context)
+
+
+def intruder_lines(ctx: FlowContext) -> tuple[list[dict[str, Any]], bool]:
+    """The lines the cross-hotel intruder tries, and whether it may write them: the spare lines but
+    the probes' own (the last), which no counter writes; with none, the counters' lines, read only."""
+    spare = ctx.spare_lines[:-1] if len(ctx.spare_lines) > 1 else []
+    if spare:
+        return spare, True
+    ctx.history.set_meta(intruder="reads only: every line of the stocktake is a counter's or the probes'")
+    return ctx.lines_in_play, False

@@ -158,7 +158,12 @@ def test_a_backend_that_scopes_data_by_url_only_is_found_and_left_as_it_was(serv
     found = [f for f in report["findings"] if f["name"] == "cross-hotel-access"]
     assert found and all(served.api["other_hotel"] in f["message"] for f in found)
     reads = {}
-    for op in load(folder / HISTORY_NAME).operations:
+    operations = load(folder / HISTORY_NAME).operations
+    counted = {op.request["line_id"] for op in operations if op.actor.startswith("counter-")}
+    probed = {op.request["line_id"] for op in operations if op.actor == "prober" and "line_id" in op.request}
+    touched = {op.request["line_id"] for op in operations if op.actor == "intruder" and op.kind == "patch_line"}
+    assert touched and not touched & (counted | probed), "the intruder writes only lines no counter or probe writes"
+    for op in operations:
         if op.actor == "intruder" and op.ok:
             if op.kind == "get_line":
                 reads[op.request["line_id"]] = op.body
@@ -434,3 +439,18 @@ def test_a_suggested_contract_maps_the_whole_contract_by_the_rule_the_seen_names
     flags = [*run.served.flags(), "--contract", suggested, "--report-dir", tmp_path / "again"]
     again = stocksync("run", staging(operations=6), *flags)
     assert again.returncode == 0, again.stderr
+
+
+def test_with_no_line_to_spare_the_intruder_only_reads(serve, tmp_path: Path) -> None:
+    """Every line of the stocktake is a counter's (the simulator's hotel has 300 items): no write of
+    the intruder may race a counter, so it reads only, and the history says why."""
+    served = serve("--fault", "url-scoped-only")
+    scenario = tmp_path / "all-lines.toml"
+    scenario.write_text(QUICK_STAGING.format(operations=10, duration=20).replace("lines = 6", "lines = 300"))
+    done = stocksync("run", scenario, *served.flags(other=True), "--report-dir", tmp_path / "r")
+    assert done.returncode == 1, done.stderr
+    folder, report = report_of(tmp_path / "r")
+    intruder = [op for op in load(folder / HISTORY_NAME).operations if op.actor == "intruder"]
+    assert intruder and {op.kind for op in intruder} == {"get_line"}
+    assert "reads only" in report["meta"]["intruder"]
+    assert any(f["name"] == "cross-hotel-access" for f in report["findings"]), "the reads are still judged"
