@@ -181,7 +181,7 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "backend",
         "staging",
         "oversize-payload",
-        "the approve's event nests the whole stocktake with its lines (about 14 KB) while its HTTP response "
+        "the approve's event nests the whole stocktake with its lines (about 13 KB) while its HTTP response "
         "stays small: only the Pusher server's log shows the size",
     ),
     FaultSpec(

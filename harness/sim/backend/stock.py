@@ -20,7 +20,7 @@ from .store import Row, Store
 
 SIGNS = {"PURCHASE": 1, "TRANSFER_IN": 1, "ADJUSTMENT": 1, "WASTE": -1, "TRANSFER_OUT": -1}
 WHOLE_LINES = 30
-"""Lines the whole-stocktake-event fault nests: about 14 KB, over Pusher's 10 KB and under the
+"""Lines the whole-stocktake-event fault nests: about 13 KB, over Pusher's 10 KB and under the
 official SDK's own ~30 KB guard, so the Pusher server is the one that refuses it (as in staging)."""
 MOVEMENT_AFTER_COMMIT = {
     "detail": "Injected fault movement-commit-then-500: the movement was saved, then the view raised."
