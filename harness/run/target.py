@@ -43,7 +43,8 @@ class Target:
 
     @property
     def remote(self) -> bool:
-        """A deployment of someone else's: cleaned up after, probed for exposure, no server logs."""
+        """A deployment of someone else's: cleaned up after, probed for exposure; its backend keeps no log
+        for the run, and its Pusher server's is read only when it is ours (`pusher_log_readable`)."""
         return self.logs_url is None
 
     @classmethod

@@ -53,6 +53,7 @@ def test_every_refused_trigger_is_in_the_log_a_remote_run_reads(stocksync_stack)
     assert logs["read"] is True
     kinds = [(r["kind"], r["status"], r["channel_count"]) for r in logs["rejections"]]
     assert kinds == [("bad-signature", 401, 1), ("too-many-channels", 400, 101), ("oversize", 413, 1)]
+    assert len(logs["rejections"][1]["channels"]) == 1, "one refusal of 101 channels is one record, with the count"
     assert logs["rejections"][2]["bytes"] > 11_000 and logs["rejections"][2]["event"] == "stocktake-status-changed"
 
 

@@ -52,7 +52,7 @@ def _signed(handler: Handler, trigger: bool = False) -> Callable[[web.Request], 
     return wrapped
 
 
-CHANNELS_KEPT = 3  # a trigger refused for naming too many channels is told by its count, not 101 names
+CHANNELS_KEPT = 3  # the runner records a rejection per channel kept: a trigger of many is told by its count
 REFUSAL_KINDS = {401: "bad-signature", 413: "oversize"}
 
 
@@ -75,7 +75,7 @@ def _rejection(body: bytes, exc: RequestRejected) -> dict[str, Any]:
         "kind": kind,
         "message": exc.message,
         "event": big.get("name"),
-        "channels": channels[:CHANNELS_KEPT],
+        "channels": channels[: 1 if kind == "too-many-channels" else CHANNELS_KEPT],
         "channel_count": len(channels),
         "bytes": len(str(big.get("data", "")).encode()),
         "at": time.time(),
