@@ -4,97 +4,20 @@ reached through URLs and flags (or environment and a config file) only."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
 from harness.history import load
 from harness.history_file import HISTORY_NAME, read_text
 from harness.testing import wait_until
-from tests.support import PRIVATE, Served
-
-QUICK_STAGING = """
-name = "staging"
-[stocktake]
-lines = 6
-[counters]
-count = 2
-think_ms = [20, 60]
-debounce_ms = 60
-[listeners]
-count = 2
-list_page = 1
-[run]
-operations = {operations}
-duration_s = {duration}
-[limits]
-latency_ms = 3000
-[flow]
-kind = "staging"
-"""
-UNDERSCORES = """
-[events]
-line-counted-updated = "line_counted_updated"
-line-movement-added = "line_movement_added"
-stocktake-created = "stocktake_created"
-stocktake-deleted = "stocktake_deleted"
-stocktake-status-changed = "stocktake_status_changed"
-stocktake-populated = "stocktake_populated"
-"""
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., Served]]:
-    started: list[Served] = []
-
-    def start(*flags: str) -> Served:
-        started.append(Served(*flags))
-        return started[-1]
-
-    yield start
-    for served in started:
-        served.stop()
-
-
-@pytest.fixture
-def staging(tmp_path: Path) -> Callable[..., Path]:
-    def write(operations: int = 12, duration: int = 20) -> Path:
-        path = tmp_path / "staging.toml"
-        path.write_text(QUICK_STAGING.format(operations=operations, duration=duration))
-        return path
-
-    return write
-
-
-def stocksync(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=110,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def report_of(root: Path) -> tuple[Path, dict[str, Any]]:
-    (folder,) = list(root.iterdir())
-    return folder, json.loads((folder / "report.json").read_text())
-
-
-def stock_levels(served: Served) -> dict[str, Decimal]:
-    url = f"{served.api['base_url']}/{served.api['hotel']}/items/"
-    items = requests.get(url, headers={"Authorization": f"Token {served.api['token']}"}, timeout=10).json()
-    return {str(i["id"]): Decimal(i["current_qty"]) for i in items}
+from tests.e2e.targets import UNDERSCORES, report_of, stock_levels, stocksync
+from tests.support import PRIVATE
 
 
 def test_staging_run_passes_warns_of_public_channels_and_cleans_up(serve, staging, tmp_path: Path) -> None:
@@ -338,119 +261,3 @@ def test_preflight_stops_before_any_write(serve, tmp_path: Path, change, message
     assert "Traceback" not in done.stderr
     assert served.stocktakes() == []
     assert not tmp_path.exists() or not list(tmp_path.iterdir())
-
-
-@dataclass
-class StagingRun:
-    served: Served
-    done: subprocess.CompletedProcess[str]
-    folder: Path
-    report: dict[str, Any]
-
-    def found(self, name: str) -> list[dict[str, Any]]:
-        return [f for f in self.report["findings"] if f["name"] == name]
-
-
-@pytest.fixture
-def staging_run(serve, staging, tmp_path: Path) -> Callable[..., StagingRun]:
-    """`stocksync serve` with `serve_flags`, one staging run against it (with the app secret when
-    asked: the backend's Pusher server is ours), its exit code checked."""
-
-    def run(*serve_flags: str, code: int = 1, operations: int = 12, secret: bool = False) -> StagingRun:
-        served = serve(*serve_flags)
-        flags = [*served.flags(), *(["--pusher-secret", served.pusher["secret"]] if secret else [])]
-        done = stocksync("run", staging(operations=operations), *flags, "--report-dir", tmp_path / "r")
-        assert done.returncode == code, done.stderr
-        return StagingRun(served, done, *report_of(tmp_path / "r"))
-
-    return run
-
-
-def test_a_trigger_refused_for_size_is_found_in_the_served_pusher_log(staging_run) -> None:
-    """The backend uses `stocksync serve` as its Pusher server and the run has the app secret: the
-    approve's event, small as its HTTP response is, was refused for size, and the server's log says so."""
-    run = staging_run("--fault", "whole-stocktake-event", operations=4, secret=True)
-    sized = [f["message"] for f in run.found("oversize-payload")]
-    told = r"the backend triggered stocktake-status-changed on \S+ at 1\d\.\d KB; Pusher refuses events over 10 KB"
-    assert sized and all(re.match(told, m) for m in sized), sized
-    assert run.report["meta"]["server_log"]["read"] is True
-
-
-def test_without_the_secret_a_small_response_whose_event_is_missing_says_how_to_see_its_size(staging_run) -> None:
-    run = staging_run("--fault", "whole-stocktake-event", operations=4)
-    hints = run.found("oversize-payload")
-    assert [f["severity"] for f in hints] == ["warning"], hints
-    assert "the approve response of operation" in hints[0]["message"] and "--pusher-secret" in hints[0]["message"]
-    assert run.found("missing-event")
-
-
-def test_a_healthy_run_with_the_served_log_stays_clean(staging_run) -> None:
-    run = staging_run(code=0, operations=4, secret=True)
-    assert {f["name"] for f in run.report["findings"]} == {"public-channel-exposure"}
-    assert run.report["meta"]["server_log"]["read"] is True
-
-
-def test_movements_stored_despite_a_500_are_found_in_the_movement_listing_and_told_as_left(staging_run) -> None:
-    """In the run's far-off period a stored movement never shows in its line and nothing is broadcast:
-    only the movement listing, re-read at the end (the stocktake deleted by then), shows it."""
-    run = staging_run("--fault", "movement-commit-then-500")
-    operations = load(run.folder / HISTORY_NAME).operations
-    failed = [op for op in operations if op.kind == "add_movement" and op.status == 500]
-    found = run.found("write-despite-error")
-    assert failed and {f["operation"] for f in found} == {op.id for op in failed}
-    assert all("the movement listing re-read at the end" in f["message"] for f in found)
-    stored = run.report["meta"]["residue"]["despite_error"]
-    assert sorted(stored) == sorted(f["actual"]["re-read"]["id"] for f in found)
-    assert f"{len(stored)} movement(s) stored despite an error answer (ids " in " ".join(run.done.stderr.split())
-
-
-def test_without_the_fault_failed_movements_find_nothing_stored(staging_run) -> None:
-    """flaky-500 refuses before the commit: the re-read finds nothing, and says nothing was stored."""
-    run = staging_run("--fault", "flaky-500=0.5")
-    assert run.found("server-error") and not run.found("write-despite-error")
-    assert run.report["meta"]["residue"]["despite_error"] == []
-    recorded = load(run.folder / HISTORY_NAME)
-    failed = {op.request["line_id"] for op in recorded.operations if op.kind == "add_movement" and op.status == 500}
-    reread = [o.data for o in recorded.observations if o.kind == "reread"]
-    assert failed and {r["line_id"] for r in reread} == failed and all(r["readable"] for r in reread)
-
-
-def test_a_negative_count_accepted_is_bad_input_accepted_with_what_was_stored(staging_run) -> None:
-    run = staging_run("--fault", "negative-counts-accepted", operations=4)
-    (found,) = run.found("bad-input-accepted")
-    assert found["severity"] == "error" and found["message"].startswith("probe negative (a negative count)")
-    assert "re-read, the API holds {'counted_partial_units': '-1.00'}" in found["message"]
-    assert found["actual"] == {"counted_partial_units": "-1.00"}
-    check = next(c for c in run.report["checks"] if c["name"] == "bad-input-accepted")
-    assert check["judged"] == 9, "every probe that must be refused was held against the rule"
-
-
-def test_a_suggested_contract_maps_the_whole_contract_by_the_rule_the_seen_names_follow(
-    staging_run, staging, tmp_path: Path
-) -> None:
-    run = staging_run("--fault", "underscore-event-names", operations=6)
-    seen = {f["actual"] for f in run.found("unexpected-event")}
-    suggested = run.folder / "contract.suggested.toml"
-    text = suggested.read_text()
-    for line in UNDERSCORES.strip().splitlines()[1:]:
-        logical, wire = line.split(" = ")
-        assert f"{line}  # inferred" in text if json.loads(wire) not in seen else f"{line}\n" in text
-    assert len(seen) >= 2 and "# inferred" in text, "some names were seen, the rest inferred"
-    flags = [*run.served.flags(), "--contract", suggested, "--report-dir", tmp_path / "again"]
-    again = stocksync("run", staging(operations=6), *flags)
-    assert again.returncode == 0, again.stderr
-
-
-def test_with_no_line_to_spare_the_intruder_only_reads(serve, tmp_path: Path) -> None:
-    """Every line of the stocktake is a counter's (the simulator's hotel has 300 items): no write of
-    the intruder may race a counter, so it reads only, and the history says why."""
-    served = serve("--fault", "url-scoped-only")
-    scenario = tmp_path / "all-lines.toml"
-    scenario.write_text(QUICK_STAGING.format(operations=10, duration=20).replace("lines = 6", "lines = 300"))
-    done = stocksync("run", scenario, *served.flags(other=True), "--report-dir", tmp_path / "r")
-    assert done.returncode == 1, done.stderr
-    folder, report = report_of(tmp_path / "r")
-    intruder = [op for op in load(folder / HISTORY_NAME).operations if op.actor == "intruder"]
-    assert intruder and {op.kind for op in intruder} == {"get_line"}
-    assert "reads only" in report["meta"]["intruder"]
-    assert any(f["name"] == "cross-hotel-access" for f in report["findings"]), "the reads are still judged"
