@@ -199,6 +199,13 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "bad-input-accepted",
         "a negative count is stored as sent (200), where a 400 is due",
     ),
+    FaultSpec(
+        "wrong-pusher-secret",
+        "backend",
+        "smoke",
+        "trigger-refused",
+        "the backend signs its triggers with a stale secret: the Pusher server refuses each (401), and says so",
+    ),
 )
 BY_NAME = {spec.name: spec for spec in CATALOGUE}
 PUSHER_PREFIX = "pusher-"

@@ -39,6 +39,7 @@ NO_LISTENER = {
     "writes-refused",
     "write-despite-error",
     "bad-input-accepted",
+    "trigger-refused",
 }
 
 

@@ -31,6 +31,13 @@ def test_without_the_secret_a_small_response_whose_event_is_missing_says_how_to_
     assert run.found("missing-event")
 
 
+def test_triggers_signed_with_a_stale_secret_are_told_from_the_served_log(staging_run) -> None:
+    run = staging_run("--fault", "wrong-pusher-secret", operations=4, secret=True)
+    refused = run.found("trigger-refused")
+    assert refused and all("answered 401: its signature was refused" in f["message"] for f in refused)
+    assert {f["event"] for f in refused} >= {"line-counted-updated", "stocktake-status-changed"}
+
+
 def test_a_healthy_run_with_the_served_log_stays_clean(staging_run) -> None:
     run = staging_run(code=0, operations=4, secret=True)
     assert {f["name"] for f in run.report["findings"]} == {"public-channel-exposure"}

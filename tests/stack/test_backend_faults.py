@@ -154,6 +154,9 @@ SHOWS: dict[str, Callable[[Probe], bool]] = {
         and p.line_after["purchases"] == "0.0000"
         and not p.others("line-movement-added")
     ),
+    "wrong-pusher-secret": lambda p: (
+        p.patch.ok and any("Invalid signature" in e for e in p.trigger_errors) and not p.others("line-counted-updated")
+    ),
     "negative-counts-accepted": lambda p: p.negative.ok and p.negative_after["counted_partial_units"] == "-1.00",
 }
 TIMED = ("slow-trigger", "hang-then-commit", "late-response")  # a loaded machine can be as slow without the fault

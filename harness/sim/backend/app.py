@@ -7,6 +7,7 @@ broadcast run on one writer thread, so events leave in exactly the order writes 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -93,8 +94,9 @@ class BackendSimulator:
         self.hotels = make_hotels(config.seed, config.items_per_hotel)
         self.store = Store(path, self.hotels)
         self.service = Service(self.store, self.faults)
+        stale = dataclasses.replace(config.pusher, secret=config.pusher.secret + "-stale").client()
         self.broadcaster = Broadcaster(
-            config.pusher.client(), self.faults, "private-" if config.private_channels else ""
+            config.pusher.client(), self.faults, "private-" if config.private_channels else "", stale=stale
         )
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sim-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="sim-reader")
