@@ -104,14 +104,31 @@ class Contract:
 
     def suggested(self, wire_names: Iterable[str]) -> str | None:
         """This contract as a TOML file, with the events the run saw spelled otherwise renamed to
-        what the backend sends: `--contract` with it holds the run to the names it really uses."""
-        renamed = {logical: name for name in wire_names if (logical := self.spelled_like(name))}
+        what the backend sends: `--contract` with it holds the run to the names it really uses.
+
+        When the renamed events (two or more) follow one rule (dashes as underscores, a prefix, a case change),
+        the events not seen are renamed by it too, and marked as inferred: a contract that renamed
+        only what one run saw would be wrong the moment the others arrive."""
+        renamed: dict[str, str] = {}
+        for name in wire_names:
+            logical = self.spelled_like(name) or _prefixed_like(self.names, name)
+            if logical is not None and self.names[logical] != name:
+                renamed[logical] = name
         if not renamed:
             return None
-        events = {**self.names, **renamed}
-        lines = ["# Written by stocksync: the contract with the event names this backend sends.", "[channels]",
-                 f"list = {json.dumps(self.list_channel)}", f"detail = {json.dumps(self.detail_channel)}", "",
-                 "[events]", *(f"{logical} = {json.dumps(wire)}" for logical, wire in events.items())]  # fmt: skip
+        rules = {_rule_of(self.names[logical], wire) for logical, wire in renamed.items()}
+        rule = next(iter(rules)) if len(rules) == 1 and len(renamed) >= INFER_FROM else None
+        inferred = {} if rule is None else {
+            logical: _apply(rule, wire) for logical, wire in self.names.items() if logical not in renamed
+        }  # fmt: skip
+        events = {**self.names, **inferred, **renamed}
+        lines = ["# Written by stocksync: the contract with the event names this backend sends.",
+                 *([f"# Names marked `inferred` were not seen: the seen ones all follow one rule "
+                    f"({_rule_words(rule)}), applied to them too."] if rule and inferred else []),
+                 "[channels]", f"list = {json.dumps(self.list_channel)}", f"detail = {json.dumps(self.detail_channel)}",
+                 "", "[events]",
+                 *(f"{logical} = {json.dumps(wire)}" + ("  # inferred" if logical in inferred else "")
+                   for logical, wire in events.items())]  # fmt: skip
         return "\n".join(lines) + "\n"
 
     def describe(self) -> dict[str, Any]:
@@ -126,6 +143,43 @@ class Contract:
 
 def _folded(name: str) -> str:
     return name.lower().replace("_", "-")
+
+
+INFER_FROM = 2  # one renamed event is a slip as likely as a rule; two that agree make the rule
+Rule = tuple[str, str, str]
+"""How a backend spells the contract's names: (prefix, word separator, case: "as-is"/"lower"/"upper")."""
+_CASES = {"as-is": lambda s: s, "lower": str.lower, "upper": str.upper}
+
+
+def _apply(rule: Rule, name: str) -> str:
+    prefix, separator, case = rule
+    return prefix + _CASES[case](name.replace("-", separator))
+
+
+def _rule_of(name: str, wire: str) -> Rule | None:
+    """The rule that spells the contract's `name` as `wire`, if one does."""
+    for separator in ("-", "_", "."):
+        for case in _CASES:
+            spelled = _apply(("", separator, case), name)
+            if wire.endswith(spelled):
+                return wire[: len(wire) - len(spelled)], separator, case
+    return None
+
+
+def _prefixed_like(names: dict[str, str], wire: str) -> str | None:
+    """The logical event a wire name means with a prefix (and a rule) before the contract's name."""
+    found = [logical for logical, name in names.items() if (rule := _rule_of(name, wire)) is not None and rule[0]]
+    return found[0] if len(found) == 1 else None
+
+
+def _rule_words(rule: Rule | None) -> str:
+    if rule is None:
+        return "none"
+    prefix, separator, case = rule
+    words = [f"prefix {prefix!r}"] if prefix else []
+    words += [f"words joined by {separator!r}"] if separator != "-" else []
+    words += [f"{case} case"] if case != "as-is" else []
+    return ", ".join(words) or "as the contract"
 
 
 def _template_regex(template: str) -> re.Pattern[str]:

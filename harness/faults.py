@@ -176,6 +176,36 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "gap-during-disconnect",
         "pusher:error 4200 frames on open connections: pysher reconnects and misses events, pusher-js stays",
     ),
+    FaultSpec(
+        "whole-stocktake-event",
+        "backend",
+        "staging",
+        "oversize-payload",
+        "the approve's event nests the whole stocktake with its lines (about 13 KB) while its HTTP response "
+        "stays small: only the Pusher server's log shows the size",
+    ),
+    FaultSpec(
+        "movement-commit-then-500",
+        "backend",
+        "staging",
+        "write-despite-error",
+        "in a stocktake whose period excludes today, a movement is stored and answers 500; its line never shows "
+        "it and nothing is broadcast, so only the line's movement listing does",
+    ),
+    FaultSpec(
+        "negative-counts-accepted",
+        "backend",
+        "staging",
+        "bad-input-accepted",
+        "a negative count is stored as sent (200), where a 400 is due",
+    ),
+    FaultSpec(
+        "wrong-pusher-secret",
+        "backend",
+        "smoke",
+        "trigger-refused",
+        "the backend signs its triggers with a stale secret: the Pusher server refuses each (401), and says so",
+    ),
 )
 BY_NAME = {spec.name: spec for spec in CATALOGUE}
 PUSHER_PREFIX = "pusher-"

@@ -152,16 +152,37 @@ def oversize_payload(h):
     replace_receipt(h, data=event_text(LINE, padding="x" * 10_300))
 
 
-def oversize_rejected(h):
+def oversize_rejected(h, data=None):
     h.observations.append(
         Observation(
             "trigger-rejected",
             1.1,
             channel=DETAIL,
             event="line-counted-updated",
-            data={"status": 413, "bytes": 12000, "message": "over 10240 bytes"},
+            data=data or {"status": 413, "bytes": 12000, "message": "over 10240 bytes"},
         )
     )
+
+
+def trigger_refused(h):
+    """The backend's trigger was signed with another secret: the served Pusher server's log says so."""
+    oversize_rejected(h, {"status": 401, "kind": "bad-signature", "message": "Invalid signature", "channel_count": 1})
+
+
+def bad_input_accepted(h):
+    """The negative probe answered 200; its re-read shows -1.00 stored. Its event came to both listeners
+    (the prober sent no socket_id), and the truth holds it: the one defect is the acceptance."""
+    stored = {**LINE, "counted_partial_units": "-1.00"}
+    probe = {"stocktake_id": 5, "line_id": LINE["id"], "body": {"counted_partial_units": -1}, "probe": "negative",
+             "why": "a negative count", "expect": "refusal"}  # fmt: skip
+    h.operations.append(patch_op(10, stored, 4.0, actor="prober", socket_id=None, request=probe))
+    reread = {"stocktake_id": 5, "line_id": LINE["id"], "probe": "negative", "reread_of": 10}
+    h.operations.append(patch_op(11, stored, 4.2, actor="prober", kind="get_line", socket_id=None, request=reread))
+    h.observations[-1:] = [
+        receipt("viewer", 4.15, event_text(stored)),
+        receipt("counter-1-browser", 4.15, event_text(stored), socket_id="2.2"),
+        Observation("truth", 9.0, data={"stocktake_id": 5, "lines": [stored]}),
+    ]
 
 
 def locked_write(h):
@@ -244,6 +265,8 @@ DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
     ("late-event", late_event, ["late-event"]),
     ("oversize-payload", oversize_payload, ["oversize-payload"]),
     ("oversize-payload", oversize_rejected, ["oversize-payload"]),
+    ("trigger-refused", trigger_refused, ["trigger-refused"]),
+    ("bad-input-accepted", bad_input_accepted, ["bad-input-accepted"]),
     ("locked-write-accepted", locked_write, ["locked-write-accepted"]),
     ("cross-hotel-access", cross_hotel, ["cross-hotel-access"]),
     ("gap-during-disconnect", gap, ["gap-during-disconnect"]),

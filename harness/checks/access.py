@@ -1,14 +1,18 @@
-"""Checks on operations alone: locked writes, cross-hotel access, server errors.
+"""Checks on operations alone: locked writes, cross-hotel access, server errors, bad input accepted.
 
 Each counts what it judged: every operation for server-error, every call made with another
 hotel's data for cross-hotel-access, every write invoked after its stocktake's approval for
-locked-write-accepted. A run that tried none of these says so ("not judged"), never green.
+locked-write-accepted, every bad-input probe for bad-input-accepted. A run that tried none of these
+says so ("not judged"), never green. A probe answered 2xx is told with what the API then held: the
+probe is followed by a re-read (`reread_of` names the probe), which completes its finding.
 Judged one operation at a time, so a live check folds each write once and keeps none.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
+from typing import Any
 
 from ..contract import WRITE_KINDS
 from ..history import HistoryData, Operation
@@ -66,15 +70,17 @@ def after_lock(op: Operation, approved_at: dict[int, float]) -> float | None:
 class AccessCheck:
     """server-error, cross-hotel-access and locked-write-accepted, one operation at a time (`take`)."""
 
-    NAMES = ("server-error", "cross-hotel-access", "locked-write-accepted")
+    NAMES = ("server-error", "cross-hotel-access", "locked-write-accepted", "bad-input-accepted")
 
     def __init__(self, approvals: Approvals) -> None:
         self.approvals = approvals
         self.judged: Counter[str] = Counter()
         self.found: list[Finding] = []
+        self._accepted: dict[int, tuple[int, Any]] = {}  # probe op -> (its finding's index, the body it sent)
 
     def take(self, op: Operation) -> None:
         times = {"invoke": op.invoke, "complete": op.complete or op.invoke}
+        self._probe(op, times)
         self.judged["server-error"] += 1
         if op.failed:
             self.found.append(
@@ -115,3 +121,50 @@ class AccessCheck:
                         times={**times, "approved": locked},
                     )
                 )
+
+    def _probe(self, op: Operation, times: dict[str, float]) -> None:
+        """bad-input-accepted: a probe answered 2xx; its re-read (the next operation naming it) says
+        what was stored."""
+        reread_of = op.request.get("reread_of")
+        if reread_of is not None:
+            accepted = self._accepted.get(reread_of)
+            if accepted is not None and op.ok:
+                index, sent = accepted
+                stored = _stored(op, sent)
+                old = self.found[index]
+                self.found[index] = dataclasses.replace(
+                    old, message=old.message.replace(NOT_REREAD, f"re-read, the API holds {stored}"), actual=stored
+                )
+            return
+        if op.request.get("expect") != "refusal" or "probe" not in op.request or op.kind not in WRITE_KINDS:
+            return
+        self.judged["bad-input-accepted"] += 1
+        if op.ok:
+            sent = op.request.get("body")
+            self._accepted[op.id] = (len(self.found), sent)
+            self.found.append(
+                Finding(
+                    "bad-input-accepted",
+                    f"probe {op.request['probe']} ({op.request.get('why', 'bad input')}) was answered {op.status} "
+                    f"where a 4xx is due, sending {sent!r}; {NOT_REREAD}",
+                    operation=op.id,
+                    expected="a 4xx refusal in words, nothing stored",
+                    actual={"status": op.status, "body": op.body},
+                    times=times,
+                )
+            )
+
+
+NOT_REREAD = "what it stored could not be re-read"
+
+
+def _stored(reread: Operation, sent: Any) -> Any:
+    """What a re-read shows of an accepted probe: the fields it sent, as the line or stocktake now holds
+    them; of a movement listing, the newest movement."""
+    body = reread.body
+    if isinstance(body, list):
+        return body[-1] if body else "no movement"
+    if isinstance(body, dict):
+        fields = [k for k in sent if k in body] if isinstance(sent, dict) else []
+        return {k: body[k] for k in fields} if fields else body
+    return body

@@ -25,6 +25,8 @@ NAMES: dict[str, str] = {
     "write-despite-error": "a write answered 5xx or never answered, yet its effect is visible",
     "payload-near-limit": "a payload over 80 % of Pusher's 10 KB, with how it grows and where it crosses",
     "public-channel-exposure": "stocktake channels are public: anyone with the app key can subscribe",
+    "trigger-refused": "the Pusher server refused a backend trigger (bad signature, too many channels)",
+    "bad-input-accepted": "a bad-input probe was answered 2xx; names the probe and what was stored",
 }
 WARNINGS = {"public-channel-exposure", "payload-near-limit"}
 

@@ -19,7 +19,7 @@ from .access import AccessCheck, Approvals
 from .findings import NAMES, Finding
 from .model import Receipt
 from .parts import timed
-from .routing import check_rejections
+from .server_log import check_rejections
 from .sizes import SizeCheck
 from .writes import FailedWriteCheck, RefusalCheck
 
@@ -64,7 +64,7 @@ class OperationChecks:
         (`observed`: refused triggers, the truth, warnings, the meta's probes); `judged` is added to."""
         started = time.perf_counter()
         found = list(check_rejections(observed, judged))
-        found += self.sizes.found + self.access.found
+        found += self.sizes.found + self.access.found + self.sizes.unseen_sizes(observed.meta.get("server_log") or {})
         judged.update(self.sizes.judged)
         judged.update(self.access.judged)
         found += self.refusals.findings(judged)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from ..contract import LINE_EVENTS, Contract
-from ..history import HistoryData
 from .findings import Finding
 from .model import Receipt
 
@@ -102,19 +100,3 @@ def _envelope(logical: str, data: object, channel_stocktake: int | None) -> Iter
     nested = data.get("stocktake")
     if isinstance(nested, dict) and sid is not None and nested.get("id") not in (None, sid):
         yield f"stocktake.id {nested.get('id')!r} but stocktake_id {sid!r}"
-
-
-def check_rejections(history: HistoryData, judged: Counter[str]) -> Iterator[Finding]:
-    for obs in history.of_kind("trigger-rejected"):
-        judged["oversize-payload"] += 1
-        info = obs.data if isinstance(obs.data, dict) else {}
-        if info.get("status") == 413:
-            yield Finding(
-                "oversize-payload",
-                f"the Pusher server refused {obs.event} on {obs.channel}: {info.get('message', 'over 10 KB')}",
-                obs.channel,
-                obs.event,
-                expected="<= 10240 bytes",
-                actual=f"{info.get('bytes')} bytes",
-                times={"at": obs.time},
-            )

@@ -19,6 +19,12 @@ from .findings import Finding
 
 MAX_EVENT_BYTES = 10_240
 NEAR_SHARE = 0.8
+CARRIES_MORE = {
+    "patch_line": "the contract's line-counted-updated wraps the line with line_id, item_sku and the user",
+    "approve": "the contract's stocktake-status-changed nests the stocktake, and a backend may nest its lines",
+}
+"""Writes whose event, by the contract, carries more than their HTTP response: a missing one may have been
+refused for a size the response does not show."""
 
 
 def _size(value: Any) -> int:
@@ -44,6 +50,7 @@ class SizeCheck:
     def __init__(self) -> None:
         self.judged: Counter[str] = Counter()
         self.found: list[Finding] = []
+        self.unsized: dict[str, tuple[int, int, float]] = {}  # kind -> (op, size, invoke): first small and missing
 
     def take(self, op: Operation, missing: bool, refused: bool) -> None:
         """`missing`: its event never came; `refused`: the Pusher server refused some trigger (which
@@ -67,8 +74,34 @@ class SizeCheck:
                     )
                 )
                 return
+            if size <= MAX_EVENT_BYTES and not refused and op.kind in CARRIES_MORE:
+                self.unsized.setdefault(op.kind, (op.id, size, op.invoke))
         if NEAR_SHARE * MAX_EVENT_BYTES < size <= MAX_EVENT_BYTES:
             self.found.append(_near_limit(op.id, op.kind, op.body, size, op.invoke))
+
+    def unseen_sizes(self, server_log: dict[str, Any]) -> list[Finding]:
+        """When no Pusher server log was read (real Pusher), a missing event whose response was small
+        may still have been refused for size when the contract's event carries more than the response
+        (CARRIES_MORE). Said once per kind, as a warning that tells how to see the size, never as a
+        size the run did not see."""
+        if server_log.get("read", True):
+            return []
+        return [
+            Finding(
+                "oversize-payload",
+                f"the {kind} response of operation {op_id} is {size / 1024:.1f} KB and its event never came; "
+                f"{CARRIES_MORE[kind]}, so it may have been over 10 KB, and Pusher's 413 is seen only by the backend "
+                f"({server_log.get('why') or 'no server log'}). To see its size: look for a 413 in the backend's "
+                "log, or point the backend at `stocksync serve` as its Pusher server and run with --pusher-secret "
+                "(docs/staging.md)",
+                operation=op_id,
+                expected=f"<= {MAX_EVENT_BYTES} bytes",
+                actual="not visible from the client side",
+                times={"invoke": at},
+                warning=True,
+            )
+            for kind, (op_id, size, at) in self.unsized.items()
+        ]
 
 
 def _near_limit(op_id: int, kind: str, body: Any, size: int, at: float) -> Finding:

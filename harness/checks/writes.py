@@ -4,9 +4,11 @@
   own writes (not an intruder's, nor a probe's, nor one to a stocktake already approved).
   One finding per (kind, status), with the count, the share and the server's own words.
 - write-despite-error: a write answered 5xx, or never answered, whose effect is visible
-  anyway: the line re-read after quiescence (the truth) holds the values it sent, or an
-  event no successful write explains carries them. A client that retries such a write
-  doubles it; a frontend that shows the error lies.
+  anyway: the line re-read after quiescence (the truth) holds the values it sent, an event
+  no successful write explains carries them, a later stocktake listing holds its period
+  twice, or the movement listing re-read at the end (`reread` observations: the line's, or
+  the item's once the line is gone) holds a movement like it that no successful write
+  explains. A client that retries such a write doubles it; a frontend that shows the error lies.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ class FailedWriteCheck:
         self.failed: list[Operation] = []
         self.explained: set[Any] = set()
         self.listings: list[Operation] = []
+        self.reread: dict[Any, tuple[list[dict[str, Any]], str]] = {}
 
     def take(self, op: Operation) -> None:
         if op.movement is not None:
@@ -138,6 +141,7 @@ class FailedWriteCheck:
         if not self.failed:
             return []
         truth = _truth_lines(history)
+        self.reread = _reread_movements(history)
         by_line: dict[Any, list[Receipt]] = defaultdict(list)
         for r in sorted(receipts({op.request.get("line_id") for op in self.failed} - {None}), key=lambda r: r.time):
             by_line[r.payload.line_id].append(r)
@@ -177,6 +181,14 @@ class FailedWriteCheck:
                 if r.time > op.invoke and _same_values(sent, line, LINE_FIELDS):
                     return _delivered(r, "an event carried the values it sent")
             return None
+        line_id = op.request.get("line_id")
+        row = stored_despite_error(sent, self.reread.get(line_id, ([], ""))[0], self.explained, line_id)
+        if row is not None:
+            self.explained.add(row.get("id"))
+            rows, via = self.reread[line_id]
+            return {"seen": f"the movement listing re-read at the end ({via}) holds movement {row.get('id')} "
+                            f"({row.get('movement_type')} {row.get('quantity')}), which no successful write explains",
+                    "re-read": row}  # fmt: skip
         for r in receipts:
             movement = _object(_object(r.payload.data).get("movement"))
             if (
@@ -201,6 +213,34 @@ class FailedWriteCheck:
         return None
 
 
+def stored_despite_error(
+    sent: dict[str, Any], rows: list[dict[str, Any]], explained: set[Any], line_id: Any
+) -> dict[str, Any] | None:
+    """The first listed movement a failed movement write could have stored: of its type and quantity,
+    on its line when the listing names lines, and not one a successful write (or an earlier failed
+    one) already explains."""
+    for row in rows:
+        if (
+            row.get("id") not in explained
+            and row.get("movement_type") == sent.get("movement_type")
+            and row.get("line_id", line_id) in (line_id, None)
+            and _same_values(sent, row, ("quantity",))
+        ):
+            return row
+    return None
+
+
+def _reread_movements(history: HistoryData) -> dict[Any, tuple[list[dict[str, Any]], str]]:
+    """The movement listings re-read at the end, by line: (rows, the path they were read at)."""
+    out: dict[Any, tuple[list[dict[str, Any]], str]] = {}
+    for obs in history.of_kind("reread"):
+        data = _object(obs.data)
+        if data.get("what") == "movements":
+            rows = [r for r in data.get("rows") or [] if isinstance(r, dict)]
+            out[data.get("line_id")] = (rows, str(data.get("via")))
+    return out
+
+
 def _truth_lines(history: HistoryData) -> dict[Any, dict[str, Any]]:
     lines: dict[Any, dict[str, Any]] = {}
     for obs in history.of_kind("truth"):
@@ -211,7 +251,8 @@ def _truth_lines(history: HistoryData) -> dict[Any, dict[str, Any]]:
     return lines
 
 
-def _number(value: Any) -> Decimal | None:
+def number_of(value: Any) -> Decimal | None:
+    """A value as a Decimal, or None when it is not a number (stored units compare exactly)."""
     try:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -221,7 +262,7 @@ def _number(value: Any) -> Decimal | None:
 def _same_values(sent: dict[str, Any], seen: dict[str, Any], fields: Iterable[str]) -> bool:
     wanted = [f for f in fields if f in sent]
     return bool(wanted) and all(
-        f in seen and _number(sent[f]) is not None and _number(seen[f]) == _number(sent[f]) for f in wanted
+        f in seen and number_of(sent[f]) is not None and number_of(seen[f]) == number_of(sent[f]) for f in wanted
     )
 
 

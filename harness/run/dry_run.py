@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..contract import LIST
 from ..scenario import Scenario
 from .probes import PROBES
+from .reread import ITEM_MOVEMENTS, ITEMS
 from .target import Target
 
 
@@ -29,12 +30,16 @@ def describe_plan(spec: Scenario, target: Target, keep: bool, remote: bool) -> l
     if remote:
         steps.append("probe the stocktake channels with the public app key alone (exposure warning)")
     if target.other_token and s.flow.kind in ("staging", "two-hotels"):
-        steps.append(f"as hotel {target.other_hotel!r}: try to read and change this hotel's lines (must be refused)")
+        steps.append(
+            f"as hotel {target.other_hotel!r}: try to read and change this hotel's lines that no counter writes, "
+            "writing back the value read (must be refused)"
+        )
     if s.flow.kind in ("staging", "probes"):
         steps.append(
             f"send {len(PROBES)} bad requests to this stocktake ("
             + ", ".join(p.name for p in PROBES)
-            + "): each must be refused with a 4xx, never a 5xx, and never stored"
+            + "): each must be refused with a 4xx (a float quantity may be taken), never a 5xx, and never stored "
+            "(one answered 2xx is bad-input-accepted, with what the API then holds)"
         )
     if s.flow.kind == "staging":
         steps.append(
@@ -48,8 +53,14 @@ def describe_plan(spec: Scenario, target: Target, keep: bool, remote: bool) -> l
     if remote:
         movements = round(s.run.operations * s.counters.mix.get("movement", 0) / max(sum(s.counters.mix.values()), 1))
         steps.append(
-            f"leaves behind what the API cannot delete: about {movements} movement(s) (purchases and waste "
-            "that cancel out within 10 units) and the stock adjustments of the approval"
+            f"read every item's stock level (GET {target.base_url}/{hotel}{ITEMS}) before the first write and "
+            "after the cleanup"
+        )
+        steps.append(
+            f"leaves behind what the API cannot delete, each listed at the end and in report.json: about {movements} "
+            "movement row(s), with ids; any movement a failed write stored anyway (re-read through the line's "
+            f"movement listing, or {ITEM_MOVEMENTS}?item=<id>), with ids; the stock adjustments of the approval; "
+            "and every item stock level that changed, by item and amount in the API's stored units"
         )
         steps.append(
             "keep every stocktake the run created (--keep)"

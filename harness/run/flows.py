@@ -24,7 +24,7 @@ from ..bots.counter import CounterBot
 from ..errors import SetupFailed
 from ..scenario import FlowKind
 from .context import FlowContext
-from .probes import run_probes
+from .probes import intruder_lines, run_probes
 
 
 def run_counters(ctx: FlowContext, between: Callable[[], None] | None = None) -> None:
@@ -112,10 +112,11 @@ def two_hotels(ctx: FlowContext) -> None:
 
 def _intruder(ctx: FlowContext, own_url: StocktakeApi, their_url: StocktakeApi) -> Callable[[], None]:
     """A user of the other hotel tries this hotel's lines, by its own hotel's URL and by this one's.
-    Its write puts back the values the line already has, so an accepted intrusion is found
-    (cross-hotel-access) and still changes nothing; it works on lines the counters never touch
-    (a different one each time), so it races no counter and no event repeats."""
-    spare = ctx.spare_lines or ctx.lines_in_play
+    Its write puts back the values it read, so an accepted intrusion is found (cross-hotel-access)
+    and still changes nothing; it writes only lines no counter writes (a different one each time,
+    never the probes' line), so it races no counter and no event repeats. With no such line it only
+    reads, and the history says so."""
+    spare, writes = intruder_lines(ctx)
     turn = itertools.count()
     lock = threading.Lock()
 
@@ -134,9 +135,12 @@ def _intruder(ctx: FlowContext, own_url: StocktakeApi, their_url: StocktakeApi) 
                     hotel=ctx.target.hotel,
                     **context,
                 )
-                seen = read.body if read.ok and isinstance(read.body, dict) else line
-                request = api.patch_line(line["id"], seen.get("counted_full_units"), seen.get("counted_partial_units"))
-                perform(ctx.history, api, "intruder", "patch_line", request, hotel=ctx.target.hotel, **context)
+                if writes:
+                    seen = read.body if read.ok and isinstance(read.body, dict) else line
+                    request = api.patch_line(
+                        line["id"], seen.get("counted_full_units"), seen.get("counted_partial_units")
+                    )
+                    perform(ctx.history, api, "intruder", "patch_line", request, hotel=ctx.target.hotel, **context)
 
     return attempt
 

@@ -3,8 +3,9 @@
 
 They run on the run's own stocktake (and a line no counter touches), recorded like every other
 operation with `probe` naming them and `expect="refusal"`; a 5xx is `server-error` naming the
-probe, and a change stored anyway is `write-despite-error` (the re-read after the probes, and
-the run's truth, show it).
+probe, a change stored anyway is `write-despite-error` (the re-read after the probes, and the
+run's truth, show it), and a probe answered 2xx is `bad-input-accepted`: it is re-read at once
+(`reread_of` names it), so the finding says what the API then holds.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from typing import Any
 
 from ..api import ApiRequest, StocktakeApi
 from ..bots.calls import perform
+from ..history import Operation
 from .context import FlowContext
+from .reread import LINE_MOVEMENTS
+
+REFUSAL = "refusal"
+NO_SERVER_ERROR = "no-server-error"
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,9 @@ class Probe:
     kind: str
     why: str
     request: Callable[[StocktakeApi, dict[str, Any], dict[str, Any]], ApiRequest]
+    expect: str = REFUSAL
+    """REFUSAL: a 2xx is bad-input-accepted. NO_SERVER_ERROR: input a backend may take (a JSON float is
+    a number Django REST framework's DecimalField accepts) but must never answer with a 5xx."""
 
 
 def _patch(body: Any, raw: str | None = None, content_type: str = "application/json") -> Callable[..., ApiRequest]:
@@ -48,7 +57,8 @@ def _same_period(api: StocktakeApi, stocktake: dict[str, Any], line: dict[str, A
 
 PROBES: tuple[Probe, ...] = (
     Probe("duplicate-period", "create_stocktake", "a second stocktake for a period that has one", _same_period),
-    Probe("float-quantity", "add_movement", "a quantity as a JSON float, where whole units are wanted", _movement(2.5)),
+    Probe("float-quantity", "add_movement", "a quantity as a JSON float, where strings are sent", _movement(2.5),
+          expect=NO_SERVER_ERROR),
     Probe("negative", "patch_line", "a negative count", _patch({"counted_partial_units": -1})),
     Probe("nan", "patch_line", "NaN as a count", _patch({"counted_partial_units": "NaN"})),
     Probe("huge", "patch_line", "a count past any column's range", _patch({"counted_full_units": 1e15})),
@@ -69,11 +79,37 @@ def run_probes(ctx: FlowContext) -> None:
     line = (ctx.spare_lines or ctx.lines_in_play)[-1]
     for probe in PROBES:
         context: dict[str, Any] = {
-            "stocktake_id": ctx.stocktake_id, "expect": "refusal", "probe": probe.name, "why": probe.why
+            "stocktake_id": ctx.stocktake_id, "expect": probe.expect, "probe": probe.name, "why": probe.why
         }  # fmt: skip
         if probe.kind != "create_stocktake":
             context["line_id"] = line["id"]
         op = perform(ctx.history, api, "prober", probe.kind, probe.request(api, stocktake, line), **context)
         if probe.kind == "create_stocktake" and op.ok and isinstance(op.body, dict) and "id" in op.body:
             ctx.created.append(int(op.body["id"]))
+        if op.ok:
+            _reread(ctx, probe, op, line)
     perform(ctx.history, api, "prober", "list_stocktakes", api.list_stocktakes())
+
+
+def _reread(ctx: FlowContext, probe: Probe, op: Operation, line: dict[str, Any]) -> None:
+    """What an accepted probe stored, read back through the API: the line, the line's movements, or
+    the stocktake it created."""
+    api = ctx.api
+    context: dict[str, Any] = {"probe": probe.name, "reread_of": op.id, "stocktake_id": ctx.stocktake_id}
+    if probe.kind == "create_stocktake" and isinstance(op.body, dict) and str(op.body.get("id", "")).isdigit():
+        perform(ctx.history, api, "prober", "get_stocktake", api.get_stocktake(int(op.body["id"])), **context)
+    elif probe.kind == "add_movement":
+        path = LINE_MOVEMENTS.format(line=line["id"])
+        perform(ctx.history, api, "prober", "list_movements", ApiRequest("GET", path), line_id=line["id"], **context)
+    elif probe.kind == "patch_line":
+        perform(ctx.history, api, "prober", "get_line", api.get_line(line["id"]), line_id=line["id"], **context)
+
+
+def intruder_lines(ctx: FlowContext) -> tuple[list[dict[str, Any]], bool]:
+    """The lines the cross-hotel intruder tries, and whether it may write them: the spare lines but
+    the probes' own (the last), which no counter writes; with none, the counters' lines, read only."""
+    spare = ctx.spare_lines[:-1] if len(ctx.spare_lines) > 1 else []
+    if spare:
+        return spare, True
+    ctx.history.set_meta(intruder="reads only: every line of the stocktake is a counter's or the probes'")
+    return ctx.lines_in_play, False

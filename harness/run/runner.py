@@ -135,6 +135,7 @@ class Runner:
         history = History(self.history_path, self._meta(), receipts=False, operations=False)
         self._residue = Residue()
         history.on_complete(self._residue.take)
+        self._residue.before(self.target.api())
         if self.live:
             history.follow()
         listeners = self.scenario.listeners
@@ -173,6 +174,7 @@ class Runner:
             self._drain(history, ctx.fleet)
             history.set_meta(quiesced_at=history.now(), interrupted=self.interrupted_by)
             self._truth(ctx)
+            self._residue.reread(ctx.api, history, ctx.lines_in_play + ctx.spare_lines)
             self._server_logs(history)
         except Exception as exc:  # the harness's own: recorded, and the run still checks and reports
             record_failure(history, "drain after play", exc)
@@ -196,6 +198,7 @@ class Runner:
         self.stop.set()
         ctx.fleet.stop()
         left = ctx.cleanup()
+        self._residue.after(self.target.api())
         ctx.history.set_meta(created=ctx.created, left_behind=left, residue=self._residue.found())
         ctx.history.close()
         return left
@@ -300,6 +303,7 @@ class Runner:
 
     def _server_logs(self, history: History) -> None:
         logs = self.target.server_logs()
+        history.set_meta(server_log={"read": logs["read"], "why": logs.get("why")})
         for fault in logs["faults"]:
             history.observe(
                 "injected-fault",

@@ -61,7 +61,12 @@ SETTINGS: tuple[Setting, ...] = (
         "TLS to a self-hosted server (real Pusher always uses TLS)",
         boolean=True,
     ),
-    Setting("pusher_secret", "--pusher-secret", "PUSHER_SECRET", "App secret, only to sign private channels locally"),
+    Setting(
+        "pusher_secret",
+        "--pusher-secret",
+        "PUSHER_SECRET",
+        "App secret: signs private channels locally, and reads the log of a stocksync serve the backend uses",
+    ),
     Setting(
         "auth_endpoint",
         "--auth-endpoint",

@@ -1,8 +1,9 @@
 """What a run talks to: the embedded default (started here) or a real deployment (URLs and flags).
 
 Everything downstream sees only a `Target`: API credentials, a Pusher endpoint and the
-contract. Only the embedded target can also hand over the servers' own logs (injected
-faults, triggers refused for size), which the runner adds to the history as evidence.
+contract. The embedded target, and a remote backend pointed at `stocksync serve` as its
+Pusher server (given `--pusher-secret`), can also hand over the Pusher server's own log
+(injected faults, refused triggers), which the runner adds to the history as evidence.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..sim.stack import EmbeddedStack
 from .settings import TargetSettings
 
 LOG_PATH = "/_harness/log"
+NO_SECRET = "no --pusher-secret"
 
 
 @dataclass
@@ -41,7 +43,8 @@ class Target:
 
     @property
     def remote(self) -> bool:
-        """A deployment of someone else's: cleaned up after, probed for exposure, no server logs."""
+        """A deployment of someone else's: cleaned up after, probed for exposure; its backend keeps no log
+        for the run, and its Pusher server's is read only when it is ours (`pusher_log_readable`)."""
         return self.logs_url is None
 
     @classmethod
@@ -114,32 +117,58 @@ class Target:
             identity=self.other_hotel,
         )
 
+    @property
+    def pusher_log_readable(self) -> bool:
+        """Whether the Pusher server may be asked for its log: ours embedded, or a self-hosted server
+        (a `stocksync serve` the backend points at) whose app secret the run was given. Real Pusher
+        keeps no such log, so a cluster is never asked."""
+        return self.pusher.secret is not None and (self.logs_url is not None or not self.pusher.cluster)
+
     def server_logs(self) -> dict[str, Any]:
-        """The embedded server's own record (injected faults, refused triggers), fetched with a request
-        the official SDK signs, as the server demands of every API call."""
-        if self.logs_url is None or self.pusher.secret is None:
-            return {"faults": [], "rejections": []}
-        api = self.api()
-        backend = api.send(ApiRequest("GET", self.logs_url))
+        """The servers' own record (injected faults, refused triggers). The Pusher server's is fetched
+        with a request signed as Pusher's HTTP API is (the official SDK signs it); the embedded
+        backend's through the API. `read` says whether a Pusher server log was had at all, and `why`
+        not: a run that could not see the server side must not read as one that saw nothing there."""
+        logs: dict[str, Any] = {"faults": [], "rejections": [], "read": False}
+        if not self.pusher_log_readable:
+            return {**logs, "why": "real Pusher keeps no log of refused triggers" if self.pusher.cluster else NO_SECRET}
+        try:
+            response = requests.get(self._signed_url(self.logs_url or LOG_PATH), timeout=10)
+        except requests.RequestException as exc:
+            return {**logs, "why": f"the Pusher server's log could not be fetched: {exc}"}
+        if response.status_code != 200 or not isinstance(_json_or_none(response), dict):
+            status = response.status_code
+            return {**logs, "why": f"the Pusher server answered {status} for its log (not stocksync serve)"}
+        logs = {**logs, **response.json(), "read": True}
+        if self.logs_url is not None:
+            api = self.api()
+            backend = api.send(ApiRequest("GET", self.logs_url))
+            if backend.ok and isinstance(backend.body, dict):
+                logs["faults"] = [*logs["faults"], *backend.body.get("faults", [])]
+                logs["faults_dropped"] = logs.get("faults_dropped", 0) + backend.body.get("faults_dropped", 0)
+        return logs
+
+    def _signed_url(self, path: str) -> str:
         client = PusherClient(
             app_id=SDK_APP_ID,
             key=self.pusher.key,
-            secret=self.pusher.secret,
+            secret=str(self.pusher.secret),
             host=self.pusher.host,
             port=self.pusher.port,
             ssl=self.pusher.tls,
         )
-        response = requests.get(pusher_http.Request(client, "GET", self.logs_url).url, timeout=10)
-        response.raise_for_status()
-        logs: dict[str, Any] = response.json()
-        if backend.ok and isinstance(backend.body, dict):
-            logs["faults"] = [*logs["faults"], *backend.body.get("faults", [])]
-            logs["faults_dropped"] = logs.get("faults_dropped", 0) + backend.body.get("faults_dropped", 0)
-        return logs
+        return str(pusher_http.Request(client, "GET", path).url)
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a report (the settings' SECRET_NAMES)."""
         return [s for s in (self.token, self.other_token, self.pusher.secret) if s]
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _complete(s: TargetSettings) -> tuple[str, str, str]:

@@ -29,6 +29,7 @@ OP_FINDINGS = {
     "out-of-order",
     "writes-refused",
     "write-despite-error",
+    "bad-input-accepted",
 }
 NO_LISTENER = {
     "locked-write-accepted",
@@ -37,6 +38,8 @@ NO_LISTENER = {
     "oversize-payload",
     "writes-refused",
     "write-despite-error",
+    "bad-input-accepted",
+    "trigger-refused",
 }
 
 

@@ -4,93 +4,25 @@ reached through URLs and flags (or environment and a config file) only."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from harness.history import load
 from harness.history_file import HISTORY_NAME, read_text
 from harness.testing import wait_until
-from tests.support import PRIVATE, Served
-
-QUICK_STAGING = """
-name = "staging"
-[stocktake]
-lines = 6
-[counters]
-count = 2
-think_ms = [20, 60]
-debounce_ms = 60
-[listeners]
-count = 2
-list_page = 1
-[run]
-operations = {operations}
-duration_s = {duration}
-[limits]
-latency_ms = 3000
-[flow]
-kind = "staging"
-"""
-UNDERSCORES = """
-[events]
-line-counted-updated = "line_counted_updated"
-line-movement-added = "line_movement_added"
-stocktake-created = "stocktake_created"
-stocktake-deleted = "stocktake_deleted"
-stocktake-status-changed = "stocktake_status_changed"
-stocktake-populated = "stocktake_populated"
-"""
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., Served]]:
-    started: list[Served] = []
-
-    def start(*flags: str) -> Served:
-        started.append(Served(*flags))
-        return started[-1]
-
-    yield start
-    for served in started:
-        served.stop()
-
-
-@pytest.fixture
-def staging(tmp_path: Path) -> Callable[..., Path]:
-    def write(operations: int = 12, duration: int = 20) -> Path:
-        path = tmp_path / "staging.toml"
-        path.write_text(QUICK_STAGING.format(operations=operations, duration=duration))
-        return path
-
-    return write
-
-
-def stocksync(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=110,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def report_of(root: Path) -> tuple[Path, dict[str, Any]]:
-    (folder,) = list(root.iterdir())
-    return folder, json.loads((folder / "report.json").read_text())
+from tests.e2e.targets import UNDERSCORES, report_of, stock_levels, stocksync
+from tests.support import PRIVATE
 
 
 def test_staging_run_passes_warns_of_public_channels_and_cleans_up(serve, staging, tmp_path: Path) -> None:
     served = serve()
-    before = served.stocktakes()
+    before, stock_before = served.stocktakes(), stock_levels(served)
     done = stocksync("run", staging(), *served.flags(other=True), "--report-dir", tmp_path / "r")
     assert done.returncode == 0, done.stderr
     folder, report = report_of(tmp_path / "r")
@@ -111,7 +43,14 @@ def test_staging_run_passes_warns_of_public_channels_and_cleans_up(serve, stagin
     residue = report["meta"]["residue"]
     moved = [op for op in recorded.operations if op.kind == "add_movement" and op.ok]
     assert len(residue["approvals"]) == 1 and len(residue["movements"]) == len(moved)
-    assert "left behind, which the API cannot delete" in " ".join(done.stderr.split())
+    stock_after = stock_levels(served)
+    changed = {i: after - stock_before[i] for i, after in stock_after.items() if after != stock_before[i]}
+    assert changed, "the approval and the movements moved some stock"
+    assert {c["item"]: Decimal(c["change"]) for c in residue["stock_changed"]} == changed
+    told = " ".join(done.stderr.split())
+    assert "left behind, which the API cannot delete" in told
+    assert f"{len(changed)} item stock level(s) changed, re-read before and after" in told
+    assert "cancel out" not in told
     secrets = [served.api["token"], served.api["other_token"], served.pusher["secret"]]
     for path in folder.iterdir():
         text = read_text(path)
@@ -142,7 +81,12 @@ def test_a_backend_that_scopes_data_by_url_only_is_found_and_left_as_it_was(serv
     found = [f for f in report["findings"] if f["name"] == "cross-hotel-access"]
     assert found and all(served.api["other_hotel"] in f["message"] for f in found)
     reads = {}
-    for op in load(folder / HISTORY_NAME).operations:
+    operations = load(folder / HISTORY_NAME).operations
+    counted = {op.request["line_id"] for op in operations if op.actor.startswith("counter-")}
+    probed = {op.request["line_id"] for op in operations if op.actor == "prober" and "line_id" in op.request}
+    touched = {op.request["line_id"] for op in operations if op.actor == "intruder" and op.kind == "patch_line"}
+    assert touched and not touched & (counted | probed), "the intruder writes only lines no counter or probe writes"
+    for op in operations:
         if op.actor == "intruder" and op.ok:
             if op.kind == "get_line":
                 reads[op.request["line_id"]] = op.body
@@ -238,6 +182,17 @@ def test_dry_run_prints_the_plan_and_touches_nothing(serve) -> None:
     done = stocksync("run", "staging", *served.flags(other=True), "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "delete every stocktake the run created" in done.stdout and "preflight" in done.stdout
+    plan = " ".join(done.stdout.split())
+    for kind in (
+        "movement row(s), with ids",
+        "any movement a failed write stored anyway",
+        "stock adjustments",
+        "every item stock level that changed, by item and amount",
+        "/items/",
+        "bad-input-accepted",
+    ):
+        assert kind in plan, kind
+    assert "cancel out" not in plan
     assert served.stocktakes() == []
 
 

@@ -36,6 +36,10 @@ class Probe:
     trespass_read: ApiResponse
     trigger_errors: list[str]
     line_after: dict
+    approve: ApiResponse
+    movements: list[dict]
+    negative: ApiResponse
+    negative_after: dict
 
     def others(self, event: str, channel_suffix: str = "") -> list[dict]:
         return [json.loads(d) for c, e, d in self.seen_by_other if e == event and c.endswith(channel_suffix)]
@@ -67,6 +71,11 @@ def probe(stack) -> Probe:
         info = stack.ready_info()["api"]
         trespasser = StocktakeApi(info["base_url"], info["hotel"], info["other_token"])  # B's token, A's URL
         trespass_read = trespasser.send(trespasser.get_line(line["id"]))
+        spare = api.send(api.list_lines(sid)).body[-1]["id"]
+        negative = api.send(api.patch_line(spare, partial_units="-1", socket_id=me.socket_id))
+        movements = api.send(ApiRequest("GET", f"/stocktake-lines/{line['id']}/movements/")).body
+        line_after = api.send(api.get_line(line["id"])).body
+        approve = api.send(api.approve(sid, socket_id=me.socket_id))
         sdk(stack).trigger([detail, listing], "test-event", {"marker": True})
         wait_until(lambda: len(other.received("test-event")) == 2 and me.received("test-event"), what="markers")
         return Probe(
@@ -82,7 +91,11 @@ def probe(stack) -> Probe:
             intruder_read,
             trespass_read,
             [e.error for e in stack.backend.broadcaster.errors],
-            api.send(api.get_line(line["id"])).body,
+            line_after,
+            approve,
+            movements,
+            negative,
+            api.send(api.get_line(spare)).body,
         )
     finally:
         me.close()
@@ -129,6 +142,22 @@ SHOWS: dict[str, Callable[[Probe], bool]] = {
     ),
     "whole-purchases-only": lambda p: p.half_keg.status == 400 and "full kegs" in str(p.half_keg.body) and p.move.ok,
     "html-500": lambda p: p.patch.status == 500 and p.patch.body == "500 text/html: Server Error (500)",
+    "whole-stocktake-event": lambda p: (
+        p.approve.ok
+        and len(p.approve.text) < 1024
+        and any("413" in e for e in p.trigger_errors)
+        and not p.others("stocktake-status-changed")
+    ),
+    "movement-commit-then-500": lambda p: (
+        p.move.status == 500
+        and len(p.movements) == 3
+        and p.line_after["purchases"] == "0.0000"
+        and not p.others("line-movement-added")
+    ),
+    "wrong-pusher-secret": lambda p: (
+        p.patch.ok and any("Invalid signature" in e for e in p.trigger_errors) and not p.others("line-counted-updated")
+    ),
+    "negative-counts-accepted": lambda p: p.negative.ok and p.negative_after["counted_partial_units"] == "-1.00",
 }
 TIMED = ("slow-trigger", "hang-then-commit", "late-response")  # a loaded machine can be as slow without the fault
 BACKEND_FAULTS = [spec.name for spec in CATALOGUE if spec.layer == "backend"]
@@ -159,3 +188,8 @@ def test_no_fault_shows_without_faults(stocksync_stack_factory) -> None:
     assert result.same_period.status == 400, "a second stocktake for a period is refused in words"
     assert result.locked_patch.status == 409 and result.intruder_read.status == 404
     assert result.trespass_read.status == 404, "a token of one hotel reads nothing through another's URL"
+    assert len(result.others("stocktake-status-changed")) == 2 and result.negative.status == 400
+    assert [m["id"] for m in result.movements] == [
+        result.move.body["movement"]["id"], result.half_keg.body["movement"]["id"],
+        result.float_move.body["movement"]["id"]
+    ], "the line's movement listing holds the movements the line shows"  # fmt: skip

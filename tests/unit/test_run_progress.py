@@ -55,7 +55,9 @@ def test_failures_count_unanswered_and_server_errors(tmp_path: Path) -> None:
     progress = watch.progress(watch.history.now(), None)
     assert (progress.operations, progress.failures, progress.receipts) == (5, 2, 0)
     assert history.data.operations == [] and not history.whole
-    assert left.found() == {"movements": [41], "approvals": []}
+    assert left.found() == {
+        "movements": [41], "despite_error": [], "approvals": [], "stock_changed": [], "stock_unread": None
+    }  # fmt: skip
     assert [op.id for op in load(tmp_path / HISTORY_NAME).operations] == [1, 2, 3, 4, 5]
 
 

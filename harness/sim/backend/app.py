@@ -7,6 +7,7 @@ broadcast run on one writer thread, so events leave in exactly the order writes 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from ..pusher.faults import Ring
 from .broadcast import BackendFaults, Broadcaster
 from .seed import make_hotels
 from .service import NOT_FOUND, Actor, HttpError, Outcome, Service
+from .stock import MOVEMENT_AFTER_COMMIT
 from .store import Row, Store
 from .validation import Invalid, json_body, positive_id
 
@@ -92,8 +94,9 @@ class BackendSimulator:
         self.hotels = make_hotels(config.seed, config.items_per_hotel)
         self.store = Store(path, self.hotels)
         self.service = Service(self.store, self.faults)
+        stale = dataclasses.replace(config.pusher, secret=config.pusher.secret + "-stale").client()
         self.broadcaster = Broadcaster(
-            config.pusher.client(), self.faults, "private-" if config.private_channels else ""
+            config.pusher.client(), self.faults, "private-" if config.private_channels else "", stale=stale
         )
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sim-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="sim-reader")
@@ -136,8 +139,14 @@ class BackendSimulator:
         )
         r.add_post(
             prefix + "/stocktake-lines/{id}/add-movement/",
-            self._write(lambda db, h, a, q, b: self.service.add_movement(db, h, q["id"], b), flaky=True),
+            self._write(lambda db, h, a, q, b: self.service.add_movement(db, h, q["id"], b), flaky=True, movement=True),
         )
+        r.add_get(
+            prefix + "/stocktake-lines/{id}/movements/",
+            self._read(lambda h, a, q, b: self.service.list_movements(h, q["id"])),
+        )
+        r.add_get(prefix + "/items/", self._read(lambda h, a, q, b: self.service.list_items(h)))
+        r.add_get(prefix + "/movements/", self._read(lambda h, a, q, b: self.service.item_movements(h, q.get("item"))))
         r.add_post(prefix + "/pusher/auth/", self._channel_auth)
         r.add_get(prefix + "/_harness/log", self._read(lambda h, a, q, b: Outcome(200, self._fault_log())))
 
@@ -183,12 +192,12 @@ class BackendSimulator:
     def _ids(request: web.Request) -> dict[str, int]:
         ids: dict[str, int] = {}
         for name, raw in [*request.match_info.items(), *request.query.items()]:
-            if name in ("id", "stocktake"):
+            if name in ("id", "stocktake", "item"):
                 parsed = positive_id(raw)
                 if parsed is None and name == "id":
                     raise HttpError(404, NOT_FOUND)
                 if parsed is None:
-                    raise HttpError(400, {"stocktake": ["A valid integer is required."]})
+                    raise HttpError(400, {name: ["A valid integer is required."]})
                 ids[name] = parsed
         if request.path.endswith("/stocktake-lines/") and "stocktake" not in ids:
             raise HttpError(400, {"stocktake": ["This query parameter is required."]})
@@ -206,9 +215,10 @@ class BackendSimulator:
         return handler
 
     def _write(
-        self, op: Op, flaky: bool = False, line_patch: bool = False
+        self, op: Op, flaky: bool = False, line_patch: bool = False, movement: bool = False
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
-        """`flaky` writes take the answer faults (500s, hangs); `line_patch` ones the refusal too."""
+        """`flaky` writes take the answer faults (500s, hangs); `line_patch` ones the refusal too;
+        `movement` ones the movement stored before a 500."""
 
         async def handler(request: web.Request) -> web.Response:
             raw = await request.read()
@@ -230,6 +240,8 @@ class BackendSimulator:
                     raise HttpError(500, {"detail": "Injected fault flaky-500: internal server error."})
                 if flaky and faults.hits("html-500"):
                     raise HtmlError(500, DJANGO_500)
+                if movement:
+                    self._movement_then_500(hotel, ids["id"], body)
                 with self.store.write() as db:
                     outcome = op(db, hotel, actor, ids, body)
                 self.commits.append(outcome)
@@ -246,6 +258,13 @@ class BackendSimulator:
             return response
 
         return handler
+
+    def _movement_then_500(self, hotel: Row, line_id: int, body: dict[str, Any]) -> None:
+        """The movement-commit-then-500 fault: committed in a transaction of its own, then the 500."""
+        with self.store.write() as db:
+            stored = self.service.movement_then_500(db, hotel, line_id, body)
+        if stored:
+            raise HttpError(500, MOVEMENT_AFTER_COMMIT)
 
     @staticmethod
     async def _respond(pool: ThreadPoolExecutor, run: Callable[[], Outcome]) -> web.Response:

@@ -77,8 +77,13 @@ class TriggerError:
 
 
 class Broadcaster:
-    def __init__(self, client: pusher.Pusher, faults: BackendFaults, channel_prefix: str = "") -> None:
+    def __init__(
+        self, client: pusher.Pusher, faults: BackendFaults, channel_prefix: str = "", stale: pusher.Pusher | None = None
+    ) -> None:
+        """`stale`: the same client signing with another secret, as a backend whose settings hold an old
+        PUSHER_SECRET (the wrong-pusher-secret fault sends through it, and the Pusher server refuses)."""
         self.client = client
+        self.stale = stale
         self.faults = faults
         self.channel_prefix = channel_prefix
         self.errors: list[TriggerError] = []
@@ -102,9 +107,10 @@ class Broadcaster:
         if faults.hits("slow-trigger"):
             time.sleep(faults.slow_ms / 1000)
         copies = 2 if faults.hits("double-broadcast") else 1
+        client = self.stale if self.stale is not None and faults.hits("wrong-pusher-secret") else self.client
         for _ in range(copies):
             try:
-                self.client.trigger(channel, event, item.data, socket_id)
+                client.trigger(channel, event, item.data, socket_id)
             except Exception as exc:
                 log.info("trigger of %s on %s failed: %s", event, channel, exc)
                 self.errors.append(TriggerError(event, channel, str(exc), time.time()))

@@ -44,6 +44,7 @@ def line_json(row: Row) -> Row:
     return {
         "id": row["id"],
         "stocktake": row["stocktake_id"],
+        "item": row["item_id"],
         "item_sku": row["sku"],
         "item_name": row["item_name"],
         "category": row["category"],

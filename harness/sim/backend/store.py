@@ -23,7 +23,7 @@ CREATE TABLE staff (id INTEGER PRIMARY KEY, hotel_id INTEGER NOT NULL REFERENCES
     name TEXT NOT NULL, token TEXT UNIQUE NOT NULL);
 CREATE TABLE item (id INTEGER PRIMARY KEY, hotel_id INTEGER NOT NULL REFERENCES hotel(id),
     sku TEXT NOT NULL, name TEXT NOT NULL, category TEXT NOT NULL, uom TEXT NOT NULL,
-    unit_cost TEXT NOT NULL, opening_qty TEXT NOT NULL, UNIQUE (hotel_id, sku));
+    unit_cost TEXT NOT NULL, opening_qty TEXT NOT NULL, current_qty TEXT NOT NULL, UNIQUE (hotel_id, sku));
 CREATE TABLE stocktake (id INTEGER PRIMARY KEY, hotel_id INTEGER NOT NULL REFERENCES hotel(id),
     period_start TEXT NOT NULL, period_end TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'DRAFT',
     UNIQUE (hotel_id, period_start, period_end));
@@ -34,8 +34,8 @@ CREATE TABLE line (id INTEGER PRIMARY KEY,
     transfers_in TEXT NOT NULL DEFAULT '0', transfers_out TEXT NOT NULL DEFAULT '0',
     adjustments TEXT NOT NULL DEFAULT '0',
     counted_full_units TEXT NOT NULL DEFAULT '0', counted_partial_units TEXT NOT NULL DEFAULT '0');
-CREATE TABLE movement (id INTEGER PRIMARY KEY,
-    line_id INTEGER NOT NULL REFERENCES line(id) ON DELETE CASCADE,
+CREATE TABLE movement (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES item(id),
+    line_id INTEGER REFERENCES line(id) ON DELETE SET NULL,
     movement_type TEXT NOT NULL, quantity TEXT NOT NULL, timestamp TEXT NOT NULL);
 CREATE INDEX line_by_stocktake ON line (stocktake_id);
 """
@@ -87,10 +87,10 @@ class Store:
                     [(hotel_id, s.name, s.token) for s in hotel.staff],
                 )
                 db.executemany(
-                    "INSERT INTO item (hotel_id, sku, name, category, uom, unit_cost, opening_qty) "
-                    "VALUES (?,?,?,?,?,?,?)",
+                    "INSERT INTO item (hotel_id, sku, name, category, uom, unit_cost, opening_qty, current_qty) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
                     [
-                        (hotel_id, i.sku, i.name, i.category, str(i.uom), str(i.unit_cost), str(i.opening_qty))
+                        (hotel_id, i.sku, i.name, i.category, str(i.uom), str(i.unit_cost), *[str(i.opening_qty)] * 2)
                         for i in hotel.items
                     ],
                 )
@@ -138,6 +138,19 @@ class Store:
 
     def lines(self, stocktake_id: int, db: sqlite3.Connection | None = None) -> list[Row]:
         return self.all(LINE_SELECT + " WHERE line.stocktake_id = ? ORDER BY line.id", (stocktake_id,), db)
+
+    def items(self, hotel_id: int) -> list[Row]:
+        return self.all("SELECT * FROM item WHERE hotel_id = ? ORDER BY id", (hotel_id,))
+
+    def movements(self, line_id: int) -> list[Row]:
+        return self.all("SELECT * FROM movement WHERE line_id = ? ORDER BY id", (line_id,))
+
+    def item_movements(self, hotel_id: int, item_id: int | None) -> list[Row]:
+        """A hotel's movements (of one item): they belong to the item, and outlive the stocktake."""
+        query = "SELECT movement.* FROM movement JOIN item ON item.id = movement.item_id WHERE item.hotel_id = ?"
+        if item_id is None:
+            return self.all(query + " ORDER BY movement.id", (hotel_id,))
+        return self.all(query + " AND movement.item_id = ? ORDER BY movement.id", (hotel_id, item_id))
 
     def hotels(self) -> list[Row]:
         return self.all("SELECT * FROM hotel ORDER BY id")

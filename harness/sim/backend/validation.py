@@ -58,11 +58,11 @@ def decimal_field(
     return number
 
 
-def line_counts(body: dict[str, Any]) -> dict[str, Decimal]:
+def line_counts(body: dict[str, Any], allow_negative: bool = False) -> dict[str, Decimal]:
     present = [name for name in COUNT_FIELDS if name in body]
     if not present:
         raise Invalid({"non_field_errors": ["Provide counted_full_units and/or counted_partial_units."]})
-    return {name: decimal_field(body, name, 2) for name in present}
+    return {name: decimal_field(body, name, 2, allow_negative=allow_negative) for name in present}
 
 
 def movement(body: dict[str, Any]) -> tuple[str, Decimal]:

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 Handler = Callable[[web.Request, "PusherServer", bytes], Awaitable[Any]]
 
 
-def _signed(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
+def _signed(handler: Handler, trigger: bool = False) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """`trigger`: a route a backend publishes through, whose every refusal is logged as evidence."""
+
     async def wrapped(request: web.Request) -> web.Response:
         server: PusherServer = request.app[SERVER]
         if request.match_info.get("app_id", server.config.app_id) != server.config.app_id:
@@ -43,27 +45,38 @@ def _signed(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]
             )
             return web.json_response(await handler(request, server, body))
         except RequestRejected as exc:
-            if exc.status == 413:
+            if trigger:
                 server.rejections.append(_rejection(body, exc))
             return web.Response(status=exc.status, text=exc.message)
 
     return wrapped
 
 
+CHANNELS_KEPT = 3  # the runner records a rejection per channel kept: a trigger of many is told by its count
+REFUSAL_KINDS = {401: "bad-signature", 413: "oversize"}
+
+
 def _rejection(body: bytes, exc: RequestRejected) -> dict[str, Any]:
-    """What a refused trigger was, as far as its body says; evidence for oversize-payload."""
+    """What a refused trigger was, as far as its body says: evidence for oversize-payload (413) and
+    for trigger-refused (a bad signature, too many channels, any other bad request)."""
     try:
         parsed = json.loads(body)
     except ValueError:
         parsed = {}
     items = parsed.get("batch", [parsed]) if isinstance(parsed, dict) else []
+    items = items if isinstance(items, list) else []
     big = max((i for i in items if isinstance(i, dict)), key=lambda i: len(str(i.get("data", ""))), default={})
     channels = big.get("channels") or [big.get("channel")]
+    if not isinstance(channels, list):
+        channels = [str(channels)]
+    kind = REFUSAL_KINDS.get(exc.status, "too-many-channels" if "Too many channels" in exc.message else "bad-request")
     return {
         "status": exc.status,
+        "kind": kind,
         "message": exc.message,
         "event": big.get("name"),
-        "channels": channels,
+        "channels": channels[: 1 if kind == "too-many-channels" else CHANNELS_KEPT],
+        "channel_count": len(channels),
         "bytes": len(str(big.get("data", "")).encode()),
         "at": time.time(),
     }
@@ -134,8 +147,8 @@ async def _harness_log(request: web.Request, server: PusherServer, body: bytes) 
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_post("/apps/{app_id}/events", _signed(_events))
-    app.router.add_post("/apps/{app_id}/batch_events", _signed(_batch_events))
+    app.router.add_post("/apps/{app_id}/events", _signed(_events, trigger=True))
+    app.router.add_post("/apps/{app_id}/batch_events", _signed(_batch_events, trigger=True))
     app.router.add_get("/apps/{app_id}/channels", _signed(_channels))
     app.router.add_get("/apps/{app_id}/channels/{channel}", _signed(_channel))
     app.router.add_get("/apps/{app_id}/channels/{channel}/users", _signed(_users))
