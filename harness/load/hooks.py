@@ -12,6 +12,8 @@ Locally (no master) the one process does the same with its own history.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,14 +27,15 @@ from rich.console import Console
 
 from ..checks import check
 from ..contract import load_contract
+from ..errors import StocksyncError
 from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE
 from ..history import parse, parts_of
 from ..history_file import HISTORY_NAME, write_text
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
-from ..run.settings import merge
+from ..report.model import redact
 from .feed import Row
 from .merge import merge_histories
-from .options import add_arguments, target_flags
+from .options import add_arguments, secrets_of, sources
 from .session import LoadSession
 from .web import install as install_web_ui
 
@@ -70,6 +73,14 @@ def on_parser(parser: Any) -> None:
 
 
 def on_init(environment: Environment, **_: Any) -> None:
+    """Bad options stop the run before anything starts, in `stocksync run`'s words (workers take
+    the master's options when it starts them, and check them then)."""
+    if environment.parsed_options is not None and not isinstance(environment.runner, WorkerRunner):
+        try:
+            LoadSession(environment.parsed_options, "options").resolve()
+        except StocksyncError as exc:
+            sys.stderr.write(f"Error: {redact(str(exc), secrets_of(environment.parsed_options))}\n")
+            raise SystemExit(EXIT_USAGE) from None
     install_web_ui(environment, RUN)
     if isinstance(environment.runner, MasterRunner):
         environment.runner.register_message(MESSAGE, _on_history)
@@ -87,6 +98,10 @@ def _on_history(environment: Environment, msg: Any, **_: Any) -> None:
 def on_test_start(environment: Environment, **_: Any) -> None:
     RUN.reset()
     RUN.started = time.monotonic()
+    options = environment.parsed_options
+    if options is not None and not isinstance(environment.runner, WorkerRunner):
+        # decided where the command line and the form are, and sent to the workers with the options
+        options.sync_sources = sources(options, sys.argv[1:], os.environ)
     if isinstance(environment.runner, MasterRunner):
         RUN.expected_workers = environment.runner.worker_count
         return
@@ -100,7 +115,7 @@ def on_test_start(environment: Environment, **_: Any) -> None:
     except Exception as exc:
         if session is not None:
             session.close()
-        RUN.run_error = f"{type(exc).__name__}: {exc}"
+        RUN.run_error = redact(f"{type(exc).__name__}: {exc}", secrets_of(options))
         log.error("stocksync set-up failed: %s", RUN.run_error)
         if isinstance(runner, WorkerRunner):
             runner.send_message(MESSAGE, {"worker": name, "error": RUN.run_error})
@@ -196,7 +211,7 @@ def _report(environment: Environment) -> None:
         for part in parts.iterdir():  # written once: moved beside the histories that name them
             part.rename(folder / part.name)
     result = check(merged, contract)
-    secrets = merge(target_flags(options)).secrets()
+    secrets = secrets_of(options)
     report = build_report(merged, result, secrets, time.monotonic() - RUN.started)
     for worker, text in RUN.texts.items():
         name = HISTORY_NAME if len(RUN.texts) == 1 else f"history-{safe_name(worker)}.jsonl.zst"

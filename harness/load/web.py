@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, abort, jsonify, request, send_from_directory
+from werkzeug.datastructures import ImmutableMultiDict
+
+from ..run.settings import SETTINGS
 
 if TYPE_CHECKING:
     from locust.env import Environment
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from .hooks import LoadRun
 
 KEY = "stocksync"
+SECRET_FIELDS = frozenset(s.locust_dest for s in SETTINGS if s.secret)
 REPORT_FILES = ("report.html", "report.json", "junit.xml")
 
 
@@ -64,6 +68,15 @@ def _rows(run: LoadRun) -> list[dict[str, Any]]:
     return rows
 
 
+def masked(options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The start form's extra options with every secret's value left out of the page: the field is
+    a password input (`is_secret`) and starts empty; leaving it empty keeps the configured value."""
+    return {
+        name: {**option, "default_value": ""} if name in SECRET_FIELDS or option.get("is_secret") else option
+        for name, option in options.items()
+    }
+
+
 def install(environment: Environment, run: LoadRun) -> None:
     web_ui = environment.web_ui
     app = web_ui.app if web_ui is not None else None
@@ -80,6 +93,14 @@ def install(environment: Environment, run: LoadRun) -> None:
             abort(404)
         return send_from_directory(Path(run.folder).resolve(), name)
 
+    @app.before_request
+    def keep_unsent_secrets() -> None:
+        """The form never holds a secret (`masked`), so an empty secret field means "unchanged":
+        dropped from the form, the value given by flag or environment stays."""
+        if request.path.endswith("/swarm") and request.method == "POST":
+            kept = [(k, v) for k, v in request.form.items(multi=True) if v or k not in SECRET_FIELDS]
+            request.form = ImmutableMultiDict(kept)
+
     @app.after_request
     def with_sync_rows(response: Response) -> Response:
         if request.path == "/stats/requests" and response.is_json:
@@ -92,6 +113,7 @@ def install(environment: Environment, run: LoadRun) -> None:
 
     def update_template_args() -> None:
         original()
+        web_ui.template_args["extra_options"] = masked(web_ui.template_args.get("extra_options") or {})
         web_ui.template_args["extended_tabs"] = [{"title": "Sync", "key": KEY}]
         web_ui.template_args["extended_tables"] = [{"key": KEY, "structure": [
             {"key": "check", "title": "Check"}, {"key": "judged", "title": "Judged"},

@@ -23,7 +23,8 @@ from tests.support import Served
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUST = [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfile.py")]
-SHORT = ["-u", "4", "-r", "4", "-t", "8s", "--sync-listeners", "2", "--only-summary"]
+# five users: the three roles (list viewer, supervisor, intruder: one each) and two counters
+SHORT = ["-u", "5", "-r", "5", "-t", "8s", "--sync-listeners", "2", "--only-summary"]
 
 
 def _free_port() -> int:
@@ -181,31 +182,53 @@ def test_bad_sync_options_stop_the_run_with_exit_2(tmp_path: Path, flag: str, va
 
 
 @pytest.mark.parametrize("keep", [False, pytest.param(True, marks=pytest.mark.heavy)], ids=["cleaned-up", "kept"])
-def test_headless_run_against_a_target_by_flags(tmp_path: Path, keep: bool) -> None:
+def test_headless_run_against_a_target_by_stocksync_runs_flags(tmp_path: Path, keep: bool) -> None:
+    """`stocksync run`'s own flags (`--target --token --hotel --other-hotel --other-token --pusher-*`),
+    with PUSHER_CLUSTER in the environment as a Django backend's has it: the --pusher-host flag wins,
+    as it does for `stocksync run`; the intruder judges cross-hotel access with the other token, and
+    the supervisor's approvals and deletions are heard on the list channel."""
     served = Served()
     try:
         done = subprocess.run(
-            [
-                *LOCUST,
-                "--headless",
-                *SHORT,
-                *served.flags(prefix="--sync-"),
-                *(["--sync-keep"] if keep else []),
-                "--sync-report-dir",
-                str(tmp_path / "r"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=100,
-            cwd=tmp_path,
-        )
+            [*LOCUST, "--headless", *SHORT, *served.flags(other=True), *(["--keep"] if keep else []),
+             "--report-dir", str(tmp_path / "r")],
+            capture_output=True, text=True, timeout=100, cwd=tmp_path,
+            env={**os.environ, "PUSHER_CLUSTER": "eu"},
+        )  # fmt: skip
         left = served.stocktakes()
     finally:
         served.stop()
     _, report = _report(tmp_path / "r")
     names = {f["name"] for f in report["findings"]}
     assert done.returncode == 0 and names <= {"public-channel-exposure"}, done.stderr[-3000:]
-    assert len(left) == (1 if keep else 0)
+    judged = {c["name"]: c["judged"] for c in report["checks"]}
+    assert judged["cross-hotel-access"] > 0, "the intruder's attempts are judged"
+    assert {"stocktake-status-changed", "stocktake-deleted"} <= set(report["latency"]["by_event"])
+    # the run's own stocktake and every supervisor's one are deleted at the end, or kept with --keep
+    assert (len(left) >= 1) if keep else not left
+    assert served.api["token"] not in done.stderr and served.api["other_token"] not in done.stderr
+
+
+def test_a_cluster_and_a_host_both_as_flags_are_refused_as_stocksync_run_refuses_them(tmp_path: Path) -> None:
+    """Before anything starts, exit 2, in `stocksync run`'s words, and no secret echoed."""
+    flags = ["--target", "http://127.0.0.1:9/api", "--token", "tok-SECRET-1", "--hotel", "h", "--pusher-key", "k",
+             "--pusher-cluster", "eu", "--pusher-host", "127.0.0.1", "--other-token", "tok-SECRET-2"]  # fmt: skip
+    done = subprocess.run(
+        [*LOCUST, "--headless", *SHORT, *flags], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "--pusher-cluster and --pusher-host are both given as flags" in done.stderr
+    assert "SECRET" not in done.stderr + done.stdout
+
+
+def test_sync_help_lists_the_stocksync_options() -> None:
+    """Locust prints --help before it loads a locustfile (its issue #2917): --sync-help is Locust's
+    help with these options in it."""
+    done = subprocess.run([*LOCUST, "--sync-help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for flag in ("--target TARGET, --sync-target", "--token TOKEN", "--other-hotel", "--no-pusher-tls",
+                 "--pusher-host", "--sync-config", "--keep, --sync-keep"):  # fmt: skip
+        assert flag in done.stdout, flag
 
 
 def test_the_web_ui_tells_the_same_truth_as_the_report(tmp_path: Path) -> None:
@@ -213,7 +236,7 @@ def test_the_web_ui_tells_the_same_truth_as_the_report(tmp_path: Path) -> None:
     the report's verdict and findings, with the report files served by the web UI."""
     port = _free_port()
     run = subprocess.Popen(
-        [*LOCUST, "--autostart", "--autoquit", "8", "-u", "3", "-r", "3", "-t", "10s", "--sync-listeners", "2",
+        [*LOCUST, "--autostart", "--autoquit", "8", "-u", "5", "-r", "5", "-t", "10s", "--sync-listeners", "2",
          "--web-host", "127.0.0.1", "--web-port", str(port), "--sync-report-dir", str(tmp_path / "r")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True,
     )  # fmt: skip
