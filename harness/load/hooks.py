@@ -32,10 +32,9 @@ from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE
 from ..history import parse, parts_of
 from ..history_file import HISTORY_NAME, write_text
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
-from ..report.model import redact
 from .feed import Row
 from .merge import merge_histories
-from .options import add_arguments, secrets_of, sources
+from .options import add_arguments, redacted, secrets_of, sources
 from .session import LoadSession
 from .web import install as install_web_ui
 
@@ -60,6 +59,8 @@ class LoadRun:
         self.report: Report | None = None
         self.folder: Path | None = None
         self.run_error: str | None = None  # set-up failed, or a worker sent no history: exit 2
+        self.checking = False  # from Stop until the report is written (or nothing is to be checked)
+        self.ended = False  # test stop has run: reported, or nothing to check
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -79,7 +80,7 @@ def on_init(environment: Environment, **_: Any) -> None:
         try:
             LoadSession(environment.parsed_options, "options").resolve()
         except StocksyncError as exc:
-            sys.stderr.write(f"Error: {redact(str(exc), secrets_of(environment.parsed_options))}\n")
+            sys.stderr.write(f"Error: {redacted(str(exc), secrets_of(environment.parsed_options))}\n")
             raise SystemExit(EXIT_USAGE) from None
     install_web_ui(environment, RUN)
     if isinstance(environment.runner, MasterRunner):
@@ -115,7 +116,7 @@ def on_test_start(environment: Environment, **_: Any) -> None:
     except Exception as exc:
         if session is not None:
             session.close()
-        RUN.run_error = redact(f"{type(exc).__name__}: {exc}", secrets_of(options))
+        RUN.run_error = redacted(f"{type(exc).__name__}: {exc}", secrets_of(options))
         log.error("stocksync set-up failed: %s", RUN.run_error)
         if isinstance(runner, WorkerRunner):
             runner.send_message(MESSAGE, {"worker": name, "error": RUN.run_error})
@@ -145,7 +146,18 @@ def _fire(environment: Environment, rows: list[Row]) -> None:
         )
 
 
+def on_test_stopping(environment: Environment, **_: Any) -> None:
+    RUN.checking = RUN.started > 0 and RUN.report is None
+
+
 def on_test_stop(environment: Environment, **_: Any) -> None:
+    try:
+        _stop(environment)
+    finally:
+        RUN.checking, RUN.ended = False, True
+
+
+def _stop(environment: Environment) -> None:
     runner = environment.runner
     if isinstance(runner, MasterRunner):
         _collect_and_report(environment)
@@ -248,5 +260,6 @@ def install(events: Any) -> None:
     events.init_command_line_parser.add_listener(on_parser)
     events.init.add_listener(on_init)
     events.test_start.add_listener(on_test_start)
+    events.test_stopping.add_listener(on_test_stopping)
     events.test_stop.add_listener(on_test_stop)
     events.quitting.add_listener(on_quitting)

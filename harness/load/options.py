@@ -10,6 +10,7 @@ Secrets are masked in the web UI's form (`is_secret`).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -141,3 +142,11 @@ def secrets_of(options: Any) -> list[str]:
         return sorted(given | set(settings_of(options).secrets()))
     except StocksyncError:
         return sorted(given)
+
+
+def redacted(text: str, secrets: list[str]) -> str:
+    """`text` with every secret that stands as a token of its own (not inside a longer word, so a
+    one-letter test token does not eat the message) replaced."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(secret)}(?![\w-])", "[redacted]", text)
+    return text

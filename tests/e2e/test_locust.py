@@ -6,12 +6,14 @@ import contextlib
 import csv
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -309,3 +311,101 @@ def test_two_workers_and_their_listener_processes_make_one_report(tmp_path: Path
     assert len(report["meta"]["workers"]) == 2
     listeners = {name.split("/")[0] for name in report["latency"]["by_listener"]}
     assert listeners == set(report["meta"]["workers"]), "both workers' listeners are in the one report"
+
+
+def _environment_of(served: Served) -> dict[str, str]:
+    """A target given wholly by the environment, as a Django backend's own has it (PUSHER_CLUSTER too)."""
+    api, pusher = served.api, served.pusher
+    return {
+        **os.environ,
+        "STOCKSYNC_TARGET": api["base_url"],
+        "STOCKSYNC_TOKEN": api["token"],
+        "STOCKSYNC_HOTEL": api["hotel"],
+        "STOCKSYNC_OTHER_HOTEL": api["other_hotel"],
+        "STOCKSYNC_OTHER_TOKEN": api["other_token"],
+        "PUSHER_KEY": pusher["key"],
+        "PUSHER_PORT": str(pusher["port"]),
+        "PUSHER_SECRET": "sec-" + api["token"],
+        "PUSHER_CLUSTER": "eu",
+    }
+
+
+def test_the_sync_tab_in_chromium_hides_secrets_and_ends_with_the_verdict_without_a_reload(tmp_path: Path) -> None:
+    """Settings from the environment (PUSHER_CLUSTER too) and --pusher-host as a flag, which wins. The
+    start form masks the token, the other token and the secret and never holds them; started from the
+    form, the run uses them. After Stop the Sync tab, never reloaded, shows the coloured verdict, its
+    groups and the report's links, agreeing with report.json."""
+    from playwright.sync_api import sync_playwright
+
+    from harness.bots.browser_runtime import CHROMIUM_ARGS
+
+    # held-back events keep the drain after Stop going for seconds (longer than the page's poll
+    # interval); dropped ones make groups to show
+    served, port = Served("--fault", "pusher-delay", "--fault", "pusher-drop=0.1"), _free_port()
+    env = _environment_of(served)
+    secrets = [env["STOCKSYNC_TOKEN"], env["STOCKSYNC_OTHER_TOKEN"], env["PUSHER_SECRET"]]
+    run = subprocess.Popen(
+        [*LOCUST, "--web-host", "127.0.0.1", "--web-port", str(port), "--pusher-host", "127.0.0.1",
+         "--sync-listeners", "2", "--report-dir", str(tmp_path / "r")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True, env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _answers(base), 30, 0.3, what="Locust's web UI")
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            polled: list[tuple[str, str]] = []  # (Locust's state, the Sync tab's verdict cell) per poll
+            page.on("response", lambda r: polled.append(_poll(r)) if r.url.endswith("/stats/requests") else None)
+            page.goto(base)
+            page.wait_for_selector("input[name=syncToken]", state="attached")
+            form = page.content()
+            masked = {i.get_attribute("name") for i in page.query_selector_all("input[type=password]")}
+            page.evaluate("window.notReloaded = true")
+            page.fill("input[name=userCount]", "5")
+            page.fill("input[name=spawnRate]", "5")
+            page.click("button[type=submit]")
+            page.click("button[role=tab]:has-text('Sync')")
+            page.wait_for_selector("td:has-text('none so far')", timeout=60_000)
+            page.wait_for_timeout(6_000)  # the run's length: the load, not a wait for a condition
+            page.click("button:has-text('Stop')")
+            verdict = page.wait_for_selector("td[data-verdict]", timeout=90_000)
+            assert verdict is not None
+            wait_until(lambda: any(state == "stopped" for state, _ in polled), 20, 0.2, what="a stopped poll")
+            links = page.query_selector_all("td[data-href]")
+            shown = {"verdict": verdict.inner_text(), "colour": verdict.evaluate("c => c.style.background"),
+                     "links": sorted(c.get_attribute("data-href") or "" for c in links),
+                     "reloaded": not page.evaluate("window.notReloaded === true"),
+                     "cells": page.eval_on_selector_all("td", "cs => cs.map(c => c.textContent)")}  # fmt: skip
+            browser.close()
+    finally:
+        _reap(run)
+        served.stop()
+    _, err = run.communicate()
+    assert not any(secret in form for secret in secrets), "no secret is sent to the page"
+    assert {"syncToken", "syncOtherToken", "pusherSecret"} <= masked
+    _, report = _report(tmp_path / "r")
+    assert shown["verdict"] == report["verdict"] == "FAIL", (shown, err[-2000:])
+    summaries = [g["summary"] for g in report["groups"]]
+    assert summaries and summaries == [c for c in shown["cells"] if c in summaries], "the report's groups, in order"
+    assert not shown["reloaded"] and shown["colour"]
+    assert shown["links"] == [f"/stocksync/report/{n}" for n in ("junit.xml", "report.html", "report.json")]
+    assert "checking" not in shown["cells"] and "none so far" not in shown["cells"]
+    # Locust's page stops polling at the first "stopped": that poll must carry the verdict already
+    first_stop = next(cell for state, cell in polled if state == "stopped")
+    assert first_stop == "FAIL", polled[-6:]
+    assert report["meta"]["target"] == env["STOCKSYNC_TARGET"], "the run used the environment's target"
+    assert not any(secret in err for secret in secrets)
+
+
+def _poll(response: Any) -> tuple[str, str]:
+    body = response.json()
+    rows = next(e["data"] for e in body["extended_stats"] if e["key"] == "stocksync")
+    return body["state"], rows[0]["findings"]
+
+
+def _answers(base: str) -> bool:
+    try:
+        return requests.get(base, timeout=2).ok
+    except requests.RequestException:
+        return False
