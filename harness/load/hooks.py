@@ -28,12 +28,12 @@ from rich.console import Console
 from ..checks import check
 from ..contract import load_contract
 from ..errors import StocksyncError
-from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE
+from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_USAGE
 from ..history import parse, parts_of
 from ..history_file import HISTORY_NAME, write_text
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
 from .feed import Row
-from .merge import merge_histories
+from .merge import mark_cut, merge_histories
 from .options import add_arguments, redacted, secrets_of, sources
 from .session import LoadSession
 from .web import install as install_web_ui
@@ -168,6 +168,10 @@ def _stop(environment: Environment) -> None:
     outcome = session.finish()
     if outcome is None or outcome.history_path is None:
         return
+    if isinstance(runner, WorkerRunner):
+        # its own verdict, on its own history: its exit code (the master's report is the run's)
+        RUN.exit_code = exit_code_of(outcome.result.verdict)
+        log.info("worker %s: own verdict %s (the master's report is the run's)", session.name, outcome.result.verdict)
     _fire(environment, session.final_rows())
     text = outcome.history_path.read_text(encoding="utf-8")
     files = [outcome.history_path.parent / name for name in parts_of(outcome.history_path)]
@@ -223,6 +227,8 @@ def _report(environment: Environment) -> None:
         for part in parts.iterdir():  # written once: moved beside the histories that name them
             part.rename(folder / part.name)
     result = check(merged, contract)
+    cut = mark_cut(merged)
+    result.counts = {**result.counts, "operations": result.counts["operations"] - len(cut), "cut": len(cut)}
     secrets = secrets_of(options)
     report = build_report(merged, result, secrets, time.monotonic() - RUN.started)
     for worker, text in RUN.texts.items():
@@ -241,6 +247,10 @@ def _with_parts(folder: Path) -> Path:
     return folder
 
 
+def exit_code_of(verdict: str) -> int:
+    return {"PASS": EXIT_PASS, "FAIL": EXIT_FINDINGS}.get(verdict, EXIT_INCONCLUSIVE)
+
+
 def on_quitting(environment: Environment, **_: Any) -> None:
     """Runs before Locust's own runner.quit(): stop first, so the checks run and decide the exit code."""
     runner = environment.runner
@@ -253,6 +263,9 @@ def on_quitting(environment: Environment, **_: Any) -> None:
     elif not isinstance(runner, WorkerRunner):
         # no report at all: the run ended before its set-up finished, or no user ever started
         log.error("stocksync: nothing was checked (the run ended before its set-up finished): INCONCLUSIVE")
+        environment.process_exit_code = EXIT_INCONCLUSIVE
+    else:
+        log.warning("worker: no verdict of its own (it never started a run, or the master quit it first): exit 3")
         environment.process_exit_code = EXIT_INCONCLUSIVE
 
 

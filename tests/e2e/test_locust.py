@@ -97,8 +97,9 @@ def _reap(process: subprocess.Popen[str]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str]:
-    """A headless master and its workers on 127.0.0.1; the master's exit code and stderr."""
+def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str, list[int | None]]:
+    """A headless master and its workers on 127.0.0.1; the master's exit code and stderr, and the
+    workers' exit codes."""
     port = _free_port()
     master = subprocess.Popen(
         [
@@ -135,19 +136,18 @@ def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str]:
     ]
     try:
         _, err = master.communicate(timeout=100)
-        for worker in started:
-            worker.wait(30)
+        codes = [worker.wait(30) for worker in started]
     finally:
         for process in (master, *started):
             _reap(process)
-    return master.returncode, err
+    return master.returncode, err, codes
 
 
 def test_a_worker_whose_set_up_fails_makes_the_master_exit_2_naming_why(tmp_path: Path) -> None:
     """Workers take the master's target; an unreachable one fails their set-up. The master must
     not wait out its collect timeout for histories that will not come, nor pass the run."""
     closed = _free_port()
-    returncode, err = _distributed(
+    returncode, err, _ = _distributed(
         tmp_path,
         1,
         "--sync-target",
@@ -298,9 +298,10 @@ def test_two_workers_and_their_listener_processes_make_one_report(tmp_path: Path
     flags = ("--sync-scenario", str(scenario), "--sync-listener-kind", "asyncio", "--sync-listeners", "6")
     # 16 s, not SHORT's 8: each worker starts two listener processes first, which on two busy cores
     # has taken the whole 8 s, leaving a run with no write (INCONCLUSIVE, rightly)
-    returncode, err = _distributed(tmp_path, 2, *flags, "-t", "16s")
+    returncode, err, workers = _distributed(tmp_path, 2, *flags, "-t", "16s")
     folder, report = _report(tmp_path / "r")
     assert returncode == 0, (report["findings"][:3], err[-3000:])
+    assert workers == [0, 0], "each worker's exit code is its own verdict on its own history"
     histories = sorted(folder.glob("history-*.jsonl.zst"))
     parts = [part for history in histories for part in parts_of(history)]
     assert len(histories) == 2 and len(parts) == 4 and all((folder / part).is_file() for part in parts)
@@ -311,6 +312,15 @@ def test_two_workers_and_their_listener_processes_make_one_report(tmp_path: Path
     assert len(report["meta"]["workers"]) == 2
     listeners = {name.split("/")[0] for name in report["latency"]["by_listener"]}
     assert listeners == set(report["meta"]["workers"]), "both workers' listeners are in the one report"
+    # the sum of its workers: their stocktakes, their operations (played or cut at stop), judged >= found
+    loaded = [load(history) for history in histories]
+    assert len(report["meta"]["created"]) == sum(len(h.meta["created"]) for h in loaded) >= 2
+    assert set(report["meta"]["by_worker"]) == set(report["meta"]["workers"])
+    played = [op for h in loaded for op in h.operations if op.type != "invoke"]
+    cut = report["meta"].get("cut", {}).get("operations", 0)
+    assert report["counts"]["operations"] == len(played) and report["counts"]["cut"] == cut
+    assert cut == sum(op.type == "invoke" for h in loaded for op in h.operations)
+    assert all(c["judged"] >= c["count"] for c in report["checks"]), report["checks"]
 
 
 def _environment_of(served: Served) -> dict[str, str]:
