@@ -22,7 +22,7 @@ from typing import Any
 import gevent
 from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
-from locust.stats import CSV_STATS_INTERVAL_SEC
+from locust.stats import CSV_STATS_INTERVAL_SEC, StatsError
 from rich.console import Console
 
 from ..checks import check
@@ -32,6 +32,7 @@ from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_USAGE
 from ..history import parse, parts_of
 from ..history_file import HISTORY_NAME, write_text
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
+from .failures import name_by_groups
 from .feed import Row
 from .merge import mark_cut, merge_histories
 from .options import add_arguments, redacted, secrets_of, sources
@@ -236,6 +237,8 @@ def _report(environment: Environment) -> None:
         write_text(folder / name, text)
     RUN.exit_code = publish(report, folder, Console(stderr=True))
     RUN.report, RUN.folder = report, folder
+    if environment.runner is not None:
+        name_by_groups(environment.runner.stats.errors, report.groups, StatsError)
 
 
 def _with_parts(folder: Path) -> Path:

@@ -388,6 +388,7 @@ def test_the_sync_tab_in_chromium_hides_secrets_and_ends_with_the_verdict_withou
                      "reloaded": not page.evaluate("window.notReloaded === true"),
                      "cells": page.eval_on_selector_all("td", "cs => cs.map(c => c.textContent)")}  # fmt: skip
             browser.close()
+        failures = requests.get(f"{base}/stats/requests", timeout=5).json()["errors"]
     finally:
         _reap(run)
         served.stop()
@@ -398,6 +399,10 @@ def test_the_sync_tab_in_chromium_hides_secrets_and_ends_with_the_verdict_withou
     assert shown["verdict"] == report["verdict"] == "FAIL", (shown, err[-2000:])
     summaries = [g["summary"] for g in report["groups"]]
     assert summaries and summaries == [c for c in shown["cells"] if c in summaries], "the report's groups, in order"
+    # the Failures tab names the same groups, with the same counts
+    named = {(f["name"], f["error"]): f["occurrences"] for f in failures if f["method"] in ("PUSHER", "SYNC")}
+    groups = {(g["name"], g["summary"]): g["count"] for g in report["groups"] if g["severity"] == "error"}
+    assert named == groups
     assert not shown["reloaded"] and shown["colour"]
     assert shown["links"] == [f"/stocksync/report/{n}" for n in ("junit.xml", "report.html", "report.json")]
     assert "checking" not in shown["cells"] and "none so far" not in shown["cells"]
