@@ -424,3 +424,39 @@ def _answers(base: str) -> bool:
         return requests.get(base, timeout=2).ok
     except requests.RequestException:
         return False
+
+
+STAGING_FAULTS = ("url-scoped-only", "swallowed-broadcast=0.5", "oversize-payload=0.3")
+
+
+def _staging_against_served(tmp_path: Path, face: str) -> dict:
+    """The staging shape, played by `stocksync run` or by headless Locust, against `stocksync serve`
+    in target mode with a second hotel and the faults; its report."""
+    served = Served(*[arg for fault in STAGING_FAULTS for arg in ("--fault", fault)])
+    root = tmp_path / face
+    if face == "run":
+        command = [sys.executable, "-m", "harness.cli", "run", "staging"]
+    else:
+        command = [*LOCUST, "--headless", *SHORT, "-t", "15s", "--sync-scenario", "staging"]
+    try:
+        done = subprocess.run(
+            [*command, *served.flags(other=True), "--report-dir", str(root)],
+            capture_output=True, text=True, timeout=200, cwd=tmp_path,
+        )  # fmt: skip
+    finally:
+        served.stop()
+    assert done.returncode == 1, (face, done.stderr[-2000:])
+    return _report(root)[1]
+
+
+@pytest.mark.heavy
+def test_locust_and_stocksync_run_name_the_same_findings_of_the_staging_shape(tmp_path: Path) -> None:
+    """url-scoped-only (the intruder's), swallowed-broadcast (the supervisor's list events among
+    them) and oversize-payload (the counters'): every kind `stocksync run staging` names, the Locust
+    run names too, and Locust names nothing that `stocksync run` judged and found clean (its own
+    stocktake is read back before it is deleted, so it judges divergence as well)."""
+    run, load = (_staging_against_served(tmp_path, face) for face in ("run", "locust"))
+    kinds = {face: {f["name"] for f in report["findings"]} for face, report in (("run", run), ("locust", load))}
+    assert {"cross-hotel-access", "missing-event", "oversize-payload"} <= kinds["run"] <= kinds["locust"], kinds
+    judged_by_run = {c["name"] for c in run["checks"] if c["judged"]}
+    assert not (kinds["locust"] - kinds["run"]) & judged_by_run, kinds
