@@ -61,6 +61,7 @@ class LoadRun:
         self.folder: Path | None = None
         self.run_error: str | None = None  # set-up failed, or a worker sent no history: exit 2
         self.checking = False  # from Stop until the report is written (or nothing is to be checked)
+        self.setting_up = False  # from Start until the listeners are up and the stocktake is made
         self.ended = False  # test stop has run: reported, or nothing to check
 
     def reset(self) -> None:
@@ -99,7 +100,14 @@ def _on_history(environment: Environment, msg: Any, **_: Any) -> None:
 
 def on_test_start(environment: Environment, **_: Any) -> None:
     RUN.reset()
-    RUN.started = time.monotonic()
+    RUN.started, RUN.setting_up = time.monotonic(), True
+    try:
+        _start(environment)
+    finally:
+        RUN.setting_up = False
+
+
+def _start(environment: Environment) -> None:
     options = environment.parsed_options
     if options is not None and not isinstance(environment.runner, WorkerRunner):
         # decided where the command line and the form are, and sent to the workers with the options

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .hooks import LoadRun
 
 REPORT_FILES = ("report.html", "report.json", "junit.xml")
+GROUPS_SHOWN = 20  # as the console shows them; the rest are in report.html
 
 
 def _live(run: LoadRun) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
@@ -46,6 +47,8 @@ def _state(run: LoadRun) -> str:
         return "stopped"
     if run.checking:
         return "checking"
+    if run.setting_up:
+        return "setting up"
     return "running" if run.started else "waiting"
 
 
@@ -83,16 +86,19 @@ def _note(name: str, judged: int, count: int, final: bool) -> str:
 
 def rows(run: LoadRun) -> list[dict[str, Any]]:
     """The Sync tab's table: the verdict and its reasons, the report's links, the groups (causes
-    first, as the report orders them), every check, the listeners."""
+    first, as the report orders them; the first GROUPS_SHOWN), every check, the listeners."""
     now = status(run)
     final = now["verdict"] is not None
     out = [{"check": "verdict", "judged": "", "findings": now["verdict"] or now["state"],
             "note": "; ".join(now["reasons"])}]  # fmt: skip
     for name, href in (now["report"] or {}).items():
         out.append({"check": "report", "judged": "", "findings": name, "note": href})
-    for group in now["groups"]:
+    for group in now["groups"][:GROUPS_SHOWN]:
         out.append({"check": f"group: {group['name']}", "judged": "", "findings": group["count"],
                     "note": group["summary"]})  # fmt: skip
+    if len(now["groups"]) > GROUPS_SHOWN:
+        more = len(now["groups"]) - GROUPS_SHOWN
+        out.append({"check": "groups", "judged": "", "findings": more, "note": f"{more} more in report.html"})
     for name, judged in sorted(now["judged"].items()):
         count = now["findings"].get(name, 0)
         out.append({"check": name, "judged": judged, "findings": count, "note": _note(name, judged, count, final)})

@@ -3,8 +3,9 @@
 Locust's documented extension points: a Flask route on the web UI's app, the `extended_tabs` /
 `extended_tables` template arguments, and `extended_stats` on the stats response. Three things
 they do not give are added at the edges of that app:
-- Locust's page polls the stats only while the run is spawning or running, and a run is drained
-  and checked after Stop: while it is checked the stats say "running", so the page keeps polling
+- Locust's page polls the stats only while the run is spawning or running, but a run sets up
+  (listeners, its stocktake; the embedded stack) after Start and is drained and checked after Stop:
+  meanwhile the stats say "spawning" and "running", so the page keeps polling, follows the run in,
   and shows the verdict when it lands, without a reload.
 - Table cells are plain text: a small script on the page colours the verdict and makes the report
   files' paths links.
@@ -90,8 +91,10 @@ def install(environment: Environment, run: LoadRun) -> None:
         if request.path.endswith("/stats/requests") and response.is_json:
             body = response.get_json()
             body["extended_stats"] = [*body.get("extended_stats", []), {"key": KEY, "data": rows(run)}]
-            if body.get("state") == "stopped" and status(run)["state"] == "checking":  # keeps the page polling
-                body["state"] = "running"
+            # Locust's page polls only while spawning or running: through set-up and checking it must
+            body["state"] = {("ready", "setting up"): "spawning", ("stopped", "checking"): "running"}.get(
+                (body.get("state"), status(run)["state"]), body.get("state")
+            )
             response.set_data(json.dumps(body))
         elif request.endpoint == "locust.index" and response.mimetype == "text/html":
             page = response.get_data(as_text=True)
