@@ -186,15 +186,16 @@ def test_bad_sync_options_stop_the_run_with_exit_2(tmp_path: Path, flag: str, va
 
 @pytest.mark.parametrize("keep", [False, pytest.param(True, marks=pytest.mark.heavy)], ids=["cleaned-up", "kept"])
 def test_headless_run_against_a_target_by_stocksync_runs_flags(tmp_path: Path, keep: bool) -> None:
-    """`stocksync run`'s own flags (`--target --token --hotel --other-hotel --other-token --pusher-*`),
+    """`stocksync run`'s own flags (`--target --token --hotel --other-hotel --other-token --pusher-*
+    --no-pusher-tls`),
     with PUSHER_CLUSTER in the environment as a Django backend's has it: the --pusher-host flag wins,
     as it does for `stocksync run`; the intruder judges cross-hotel access with the other token, and
     the supervisor's approvals and deletions are heard on the list channel."""
     served = Served()
     try:
         done = subprocess.run(
-            [*LOCUST, "--headless", *SHORT, *served.flags(other=True), *(["--keep"] if keep else []),
-             "--report-dir", str(tmp_path / "r")],
+            [*LOCUST, "--headless", *SHORT, *served.flags(other=True), "--no-pusher-tls",
+             *(["--keep"] if keep else []), "--report-dir", str(tmp_path / "r")],
             capture_output=True, text=True, timeout=100, cwd=tmp_path,
             env={**os.environ, "PUSHER_CLUSTER": "eu"},
         )  # fmt: skip
