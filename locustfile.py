@@ -65,18 +65,14 @@ class ListViewer(_Role):
 
 
 class Supervisor(_Role):
-    """Approves one stocktake and deletes another, every SUPERVISE_EVERY_S."""
+    """Approves one stocktake and deletes another, every SUPERVISE_EVERY_S (the first once the list
+    page is open)."""
 
     fixed_count = 1
     wait_time = constant(SUPERVISE_EVERY_S)
 
     def begin(self, session: LoadSession) -> Step:
-        return session.supervisor(self.client)
-
-    def on_start(self) -> None:
-        """The first cycle waits one period too, so the list page is open when it comes."""
-        super().on_start()
-        self.wait()
+        return session.supervisor(self.client, list_page_wait_s=SUPERVISE_EVERY_S)
 
 
 class Intruder(_Role):

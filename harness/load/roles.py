@@ -10,6 +10,7 @@ hotel's own; the intruder's refused calls are the system working, so they are no
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ from ..contract import LIST
 from ..run.context import FlowContext
 from ..run.flows import _intruder
 from ..run.target import Target
+from ..waiting import TimedOut, wait_until
 
 Step = Callable[[], None]
 
@@ -44,17 +46,30 @@ def list_viewer(ctx: FlowContext, name: str, http: requests.Session) -> Step:
     return reload
 
 
-def supervisor(ctx: FlowContext, http: requests.Session) -> Step:
-    """Each step a cycle of the list-page flow: a stocktake created, populated and approved, and
-    another created and deleted (never the counters' own stocktake, which stays open)."""
+def supervisor(ctx: FlowContext, http: requests.Session, list_page_wait_s: float) -> Step:
+    """Each step a cycle of the list-page flow: a stocktake created and deleted, and another created,
+    populated and approved (never the counters' own stocktake, which stays open). The deleted one is
+    never the newest, so its id is not given out again (a database may reuse the highest id, and two
+    stocktake-created events of one id would be told apart by their order alone). The first cycle
+    waits, up to `list_page_wait_s`, for the list page to be open, so its events are heard."""
     mine = dataclasses.replace(ctx, _api=user_api(ctx.target, http))  # shares the run's created/deleted
+    first = [True]
 
     def cycle() -> None:
+        if first[0]:
+            first[0] = False
+            with contextlib.suppress(TimedOut):
+                wait_until(lambda: _list_page_open(ctx), list_page_wait_s, 0.1)
+        doomed = mine.create_stocktake(populate=False)
         approved = mine.create_stocktake(populate=True)
         mine.call("supervisor", "approve", mine.api.approve(approved), stocktake_id=approved)
-        mine.delete_stocktake(mine.create_stocktake(populate=False), actor="supervisor")
+        mine.delete_stocktake(doomed, actor="supervisor")
 
     return cycle
+
+
+def _list_page_open(ctx: FlowContext) -> bool:
+    return any(listener.name.startswith("list-viewer-") and listener.recorder.ready for listener in ctx.fleet.listeners)
 
 
 def intruder(ctx: FlowContext) -> Step | None:

@@ -110,9 +110,9 @@ class LoadSession:
         self._viewers += 1
         return roles.list_viewer(self.ctx, f"list-viewer-{self._viewers}", http)
 
-    def supervisor(self, http: requests.Session) -> roles.Step:
+    def supervisor(self, http: requests.Session, list_page_wait_s: float) -> roles.Step:
         assert self.ctx is not None
-        return roles.supervisor(self.ctx, http)
+        return roles.supervisor(self.ctx, http, list_page_wait_s)
 
     def intruder(self) -> roles.Step | None:
         assert self.ctx is not None
