@@ -56,6 +56,7 @@ LOAD_OPTIONS: tuple[tuple[str, tuple[str, ...], str, str, Any], ...] = (
 
 
 def add_arguments(parser: Any) -> None:
+    _refuse_without_values(parser)
     for setting in SETTINGS:
         common = {
             "dest": setting.locust_dest,
@@ -100,6 +101,24 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument(
         "--sync-help", action="help", include_in_web_ui=False, help="Locust's help with the stocksync options"
     )
+
+
+UNRECOGNIZED = "unrecognized arguments: "
+
+
+def _refuse_without_values(parser: Any) -> None:
+    """Locust (argparse) refuses an unknown option by echoing the rest of the command line, so a
+    mistyped `--tokn SECRET` would print the secret: only the option names are shown."""
+    refuse = parser.error
+
+    def error(message: str) -> Any:
+        if message.startswith(UNRECOGNIZED):
+            words = message.removeprefix(UNRECOGNIZED).split()
+            names = [word.split("=", 1)[0] for word in words if word.startswith("-")]
+            message = f"{UNRECOGNIZED}{' '.join(names) or '(values)'} (their values are not shown: they may be secrets)"
+        return refuse(message)
+
+    parser.error = error
 
 
 def target_flags(options: Any) -> dict[str, Any]:

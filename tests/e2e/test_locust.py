@@ -225,6 +225,16 @@ def test_a_cluster_and_a_host_both_as_flags_are_refused_as_stocksync_run_refuses
     assert "SECRET" not in done.stderr + done.stdout
 
 
+def test_a_mistyped_option_is_refused_without_echoing_its_value(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*LOCUST, "--headless", *SHORT, "--tokn", "tok-SECRET-1", "--other-tokn=tok-SECRET-2"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "unrecognized arguments: --tokn --other-tokn" in done.stderr
+    assert "SECRET" not in done.stderr + done.stdout
+
+
 def test_sync_help_lists_the_stocksync_options() -> None:
     """Locust prints --help before it loads a locustfile (its issue #2917): --sync-help is Locust's
     help with these options in it."""
