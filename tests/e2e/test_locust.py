@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
 from harness.history import load, parts_of
 from harness.history_file import HISTORY_NAME
-from harness.load.sync_tab import GROUPS_SHOWN
-from harness.testing import wait_until
+from tests.e2e.locust_runs import LOCUST, SHORT, free_port, reap, report_of
 from tests.support import Served
-
-ROOT = Path(__file__).resolve().parents[2]
-LOCUST = [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfile.py")]
-# five users: the three roles (list viewer, supervisor, intruder: one each) and two counters
-SHORT = ["-u", "5", "-r", "5", "-t", "8s", "--sync-listeners", "2", "--only-summary"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _report(root: Path) -> tuple[Path, dict]:
-    (folder,) = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    return folder, json.loads((folder / "report.json").read_text())
 
 
 def _rows(csv_prefix: Path) -> list[dict[str, str]]:
@@ -62,7 +38,7 @@ def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) ->
         capture_output=True, text=True, timeout=100, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == (1 if fault else 0), done.stderr[-3000:]
-    folder, report = _report(tmp_path / "r")
+    folder, report = report_of(tmp_path / "r")
     writes = Counter(EVENT_OF[op.kind] for op in load(folder / HISTORY_NAME).operations
                      if op.ok and op.kind in EVENT_OF and op.actor.startswith("user-"))  # fmt: skip
     pusher = {r["Name"]: r for r in _rows(tmp_path / "stats") if r["Type"] == "PUSHER"}
@@ -70,7 +46,9 @@ def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) ->
     failed = {(f["operation"], f["event"]) for f in report["findings"] if f["operation"] is not None
               and f["event"] in writes and f["name"] in ("missing-event", "late-event", "duplicate-event")}  # fmt: skip
     assert sum(int(pusher[name]["Failure Count"]) for name in writes) == len(failed)
-    assert all(float(r["Average Response Time"]) > 0 for r in pusher.values()), "no sample carries 0 ms"
+    # a sample's time is a real delivery's: only changes nobody got have none (no 0 ms, no placeholder)
+    timed = [r for r in pusher.values() if int(r["Failure Count"]) < int(r["Request Count"])]
+    assert all(float(r["Average Response Time"]) > 0 for r in timed), "no delivered sample carries 0 ms"
     working = tmp_path / "r" / ".locust-histories"
     assert not working.exists() or not list(working.iterdir()), "no second copy of the history is left"
     if fault is None:
@@ -88,20 +66,10 @@ def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) ->
         assert "missing-event" in errors and "duplicate-event" in errors, errors[:500]
 
 
-def _reap(process: subprocess.Popen[str]) -> None:
-    """Its whole process group, started with `start_new_session`: a Locust run that failed or hung
-    leaves no embedded stack or listener worker behind it."""
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
 def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str, list[int | None]]:
     """A headless master and its workers on 127.0.0.1; the master's exit code and stderr, and the
     workers' exit codes."""
-    port = _free_port()
+    port = free_port()
     master = subprocess.Popen(
         [
             *LOCUST,
@@ -140,14 +108,14 @@ def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str, l
         codes = [worker.wait(30) for worker in started]
     finally:
         for process in (master, *started):
-            _reap(process)
+            reap(process)
     return master.returncode, err, codes
 
 
 def test_a_worker_whose_set_up_fails_makes_the_master_exit_2_naming_why(tmp_path: Path) -> None:
     """Workers take the master's target; an unreachable one fails their set-up. The master must
     not wait out its collect timeout for histories that will not come, nor pass the run."""
-    closed = _free_port()
+    closed = free_port()
     returncode, err, _ = _distributed(
         tmp_path,
         1,
@@ -202,7 +170,7 @@ def test_headless_run_against_a_target_by_stocksync_runs_flags(tmp_path: Path, k
         left = served.stocktakes()
     finally:
         served.stop()
-    _, report = _report(tmp_path / "r")
+    _, report = report_of(tmp_path / "r")
     names = {f["name"] for f in report["findings"]}
     assert done.returncode == 0 and names <= {"public-channel-exposure"}, done.stderr[-3000:]
     judged = {c["name"]: c["judged"] for c in report["checks"]}
@@ -245,50 +213,6 @@ def test_sync_help_lists_the_stocksync_options() -> None:
         assert flag in done.stdout, flag
 
 
-def test_the_web_ui_tells_the_same_truth_as_the_report(tmp_path: Path) -> None:
-    """`--autostart --autoquit`: the Sync tab's JSON is live while the run goes and, after Stop, holds
-    the report's verdict and findings, with the report files served by the web UI."""
-    port = _free_port()
-    run = subprocess.Popen(
-        [*LOCUST, "--autostart", "--autoquit", "8", "-u", "5", "-r", "5", "-t", "10s", "--sync-listeners", "2",
-         "--web-host", "127.0.0.1", "--web-port", str(port), "--sync-report-dir", str(tmp_path / "r")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    seen: list[dict] = []
-
-    def status() -> dict | None:
-        try:
-            now = requests.get(f"{base}/stocksync/status", timeout=2).json()
-        except (requests.RequestException, ValueError):
-            return None
-        seen.append(now)
-        return now if now["verdict"] else None
-
-    try:
-        final = wait_until(status, 60, 0.3, what="the verdict in /stocksync/status")
-        served = requests.get(base + final["report"]["report.json"], timeout=5).json()
-        page = requests.get(f"{base}/?tab=stocksync", timeout=5)
-        stats = requests.get(f"{base}/stats/requests", timeout=5).json()
-    finally:
-        try:
-            _, err = run.communicate(timeout=60)
-        finally:
-            _reap(run)
-    assert run.returncode == 0, err[-3000:]
-    states = [(s["state"], sum(s["judged"].values())) for s in seen]
-    assert any(state == "running" and judged for state, judged in states), (
-        f"not live before Stop: {states}, {err[-1500:]}"
-    )
-    _, report = _report(tmp_path / "r")
-    assert final["verdict"] == report["verdict"] == served["verdict"] == "PASS"
-    assert final["findings"] == {c["name"]: c["count"] for c in report["checks"] if c["count"]}
-    assert final["judged"] == {c["name"]: c["judged"] for c in report["checks"]}
-    assert page.ok and '"stocksync"' in page.text, "the Sync tab is in the page's template"
-    rows = next(e["data"] for e in stats["extended_stats"] if e["key"] == "stocksync")
-    assert rows[0] == {"check": "verdict", "judged": "", "findings": "PASS", "note": ""}
-
-
 SPREAD = """
 name = "spread-locust"
 [listeners]
@@ -301,7 +225,7 @@ duration_s = 30
 """
 
 
-def test_two_workers_and_their_listener_processes_make_one_report(tmp_path: Path) -> None:
+def test_two_workers_and_their_listener_processes_make_onereport_of(tmp_path: Path) -> None:
     """A master with two workers writes one aggregated report of both. Each worker spreads its
     viewers over two listener processes, whose files are parts of its history: they travel with it
     to the master, lie beside it in the report folder, and read."""
@@ -311,7 +235,7 @@ def test_two_workers_and_their_listener_processes_make_one_report(tmp_path: Path
     # 16 s, not SHORT's 8: each worker starts two listener processes first, which on two busy cores
     # has taken the whole 8 s, leaving a run with no write (INCONCLUSIVE, rightly)
     returncode, err, workers = _distributed(tmp_path, 2, *flags, "-t", "16s")
-    folder, report = _report(tmp_path / "r")
+    folder, report = report_of(tmp_path / "r")
     assert returncode == 0, (report["findings"][:3], err[-3000:])
     assert workers == [0, 0], "each worker's exit code is its own verdict on its own history"
     histories = sorted(folder.glob("history-*.jsonl.zst"))
@@ -335,113 +259,6 @@ def test_two_workers_and_their_listener_processes_make_one_report(tmp_path: Path
     assert all(c["judged"] >= c["count"] for c in report["checks"]), report["checks"]
 
 
-def _environment_of(served: Served) -> dict[str, str]:
-    """A target given wholly by the environment, as a Django backend's own has it (PUSHER_CLUSTER too)."""
-    api, pusher = served.api, served.pusher
-    return {
-        **os.environ,
-        "STOCKSYNC_TARGET": api["base_url"],
-        "STOCKSYNC_TOKEN": api["token"],
-        "STOCKSYNC_HOTEL": api["hotel"],
-        "STOCKSYNC_OTHER_HOTEL": api["other_hotel"],
-        "STOCKSYNC_OTHER_TOKEN": api["other_token"],
-        "PUSHER_KEY": pusher["key"],
-        "PUSHER_PORT": str(pusher["port"]),
-        "PUSHER_SECRET": "sec-" + api["token"],
-        "PUSHER_CLUSTER": "eu",
-    }
-
-
-def test_the_sync_tab_in_chromium_hides_secrets_and_ends_with_the_verdict_without_a_reload(tmp_path: Path) -> None:
-    """Settings from the environment (PUSHER_CLUSTER too) and --pusher-host as a flag, which wins. The
-    start form masks the token, the other token and the secret and never holds them; started from the
-    form, the run uses them. After Stop the Sync tab, never reloaded, shows the coloured verdict, its
-    groups and the report's links, agreeing with report.json."""
-    from playwright.sync_api import sync_playwright
-
-    from harness.bots.browser_runtime import CHROMIUM_ARGS
-
-    # held-back events keep the drain after Stop going for seconds (longer than the page's poll
-    # interval); dropped ones make groups to show
-    served, port = Served("--fault", "pusher-delay", "--fault", "pusher-drop=0.1"), _free_port()
-    env = _environment_of(served)
-    secrets = [env["STOCKSYNC_TOKEN"], env["STOCKSYNC_OTHER_TOKEN"], env["PUSHER_SECRET"]]
-    run = subprocess.Popen(
-        [*LOCUST, "--web-host", "127.0.0.1", "--web-port", str(port), "--pusher-host", "127.0.0.1",
-         "--sync-listeners", "2", "--report-dir", str(tmp_path / "r")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True, env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: _answers(base), 30, 0.3, what="Locust's web UI")
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            polled: list[tuple[str, str]] = []  # (Locust's state, the Sync tab's verdict cell) per poll
-            page.on("response", lambda r: polled.append(_poll(r)) if r.url.endswith("/stats/requests") else None)
-            page.goto(base)
-            page.wait_for_selector("input[name=syncToken]", state="attached")
-            form = page.content()
-            masked = {i.get_attribute("name") for i in page.query_selector_all("input[type=password]")}
-            page.evaluate("window.notReloaded = true")
-            page.fill("input[name=userCount]", "5")
-            page.fill("input[name=spawnRate]", "5")
-            page.click("button[type=submit]")
-            page.click("button[role=tab]:has-text('Sync')")
-            page.wait_for_selector("td:has-text('none so far')", timeout=60_000)
-            page.wait_for_timeout(6_000)  # the run's length: the load, not a wait for a condition
-            page.click("button:has-text('Stop')")
-            verdict = page.wait_for_selector("td[data-verdict]", timeout=90_000)
-            assert verdict is not None
-            wait_until(lambda: any(state == "stopped" for state, _ in polled), 20, 0.2, what="a stopped poll")
-            links = page.query_selector_all("td[data-href]")
-            shown = {"verdict": verdict.inner_text(), "colour": verdict.evaluate("c => c.style.background"),
-                     "links": sorted(c.get_attribute("data-href") or "" for c in links),
-                     "reloaded": not page.evaluate("window.notReloaded === true"),
-                     "cells": page.eval_on_selector_all("td", "cs => cs.map(c => c.textContent)")}  # fmt: skip
-            browser.close()
-        failures = requests.get(f"{base}/stats/requests", timeout=5).json()["errors"]
-    finally:
-        _reap(run)
-        served.stop()
-    _, err = run.communicate()
-    assert not any(secret in form for secret in secrets), "no secret is sent to the page"
-    assert {"syncToken", "syncOtherToken", "pusherSecret"} <= masked
-    _, report = _report(tmp_path / "r")
-    assert shown["verdict"] == report["verdict"] == "FAIL", (shown, err[-2000:])
-    summaries = [g["summary"] for g in report["groups"]][:GROUPS_SHOWN]
-    assert summaries and summaries == [c for c in shown["cells"] if c in summaries], "the report's groups, in order"
-    # the Failures tab names the same groups, with the same counts
-    named = {(f["name"], f["error"]): f["occurrences"] for f in failures if f["method"] in ("PUSHER", "SYNC")}
-    groups = {(g["name"], g["summary"]): g["count"] for g in report["groups"] if g["severity"] == "error"}
-    assert named == groups
-    assert not shown["reloaded"] and shown["colour"]
-    assert shown["links"] == [f"/stocksync/report/{n}" for n in ("junit.xml", "report.html", "report.json")]
-    assert "checking" not in shown["cells"] and "none so far" not in shown["cells"]
-    # Locust's page stops polling at a "ready" or "stopped": once started, never "ready" again (the
-    # run's set-up), and the first "stopped" carries the verdict already (it was checked first)
-    states = [state for state, _ in polled]
-    started = next(i for i, state in enumerate(states) if state != "ready")
-    assert "ready" not in states[started:], states
-    first_stop = next(cell for state, cell in polled if state == "stopped")
-    assert first_stop == "FAIL", polled[-6:]
-    assert report["meta"]["target"] == env["STOCKSYNC_TARGET"], "the run used the environment's target"
-    assert not any(secret in err for secret in secrets)
-
-
-def _poll(response: Any) -> tuple[str, str]:
-    body = response.json()
-    rows = next(e["data"] for e in body["extended_stats"] if e["key"] == "stocksync")
-    return body["state"], rows[0]["findings"]
-
-
-def _answers(base: str) -> bool:
-    try:
-        return requests.get(base, timeout=2).ok
-    except requests.RequestException:
-        return False
-
-
 STAGING_FAULTS = ("url-scoped-only", "swallowed-broadcast=0.5", "oversize-payload=0.3")
 
 
@@ -462,7 +279,7 @@ def _staging_against_served(tmp_path: Path, face: str) -> dict:
     finally:
         served.stop()
     assert done.returncode == 1, (face, done.stderr[-2000:])
-    return _report(root)[1]
+    return report_of(root)[1]
 
 
 @pytest.mark.heavy
