@@ -1,9 +1,10 @@
 """Locust event wiring: set-up at test start, PUSHER rows while running, checks at test stop,
 and on the master the merge of every worker's history into one report and the exit code.
 
-Message flow (distributed): each worker, at its test stop, checks nothing itself beyond
-draining and sends its whole history ("stocksync-history") to the master; the master merges
-the histories (`merge.py`), checks once, writes reports/ and sets the process exit code.
+Message flow (distributed): each worker, at its test stop, drains, checks its own history (its
+exit code: its own verdict) and sends the history ("stocksync-history") to the master; the master
+merges the histories (`merge.py`), checks once, writes reports/ and sets the run's exit code, and
+names Locust's failures after the report's groups (`failures.py`).
 A worker whose set-up fails sends its error in the same message instead, so the master
 neither waits for a history that will not come nor passes a run that was not checked whole.
 Locally (no master) the one process does the same with its own history.
