@@ -56,6 +56,7 @@ class Closed:
     failures: list[str]
     latency_s: float
     detail: str = ""
+    delivered_s: float | None = None  # its slowest delivery, if any listener got it (latency_s may be the limit)
 
 
 def _missed(exp: Expectation) -> bool:
@@ -342,7 +343,7 @@ class ListenerStream:
                 continue
             latency = self.limit if slowest is None else max(slowest, self.limit if event in missing else 0.0)
             detail = errors[0].message if errors else f"{len(missing.get(event, []))} listener(s) never got it"
-            self.closed.append(Closed(owed.op.id, event, names, latency, detail))
+            self.closed.append(Closed(owed.op.id, event, names, latency, detail, slowest))
 
     def _settle(self, owed: _Owed) -> None:
         """The grace has passed too: a delivery still missing is a finding; the write is forgotten."""

@@ -4,8 +4,9 @@ One PUSHER sample per change and event, judged once, when its delivery window (c
 latency limit) has closed: a failure named after its delivery findings if it has any (missing,
 duplicate, mismatched, late, ...), a success otherwise. Its response time is the definition the
 report uses: the slowest listener's delivery latency for that change, from the write's invoke; a
-failure with no delivery carries the limit, never 0. So PUSHER requests/s is the write rate (not
-writes x listeners), and the live Failures tab agrees with the report.
+change no listener got carries none (Locust counts it, without a time), never the limit as a
+placeholder, nor 0. So PUSHER requests/s is the write rate (not writes x listeners), and the live
+Failures tab agrees with the report (at the end, hooks.py names its failures after the report's groups).
 
 Findings about no single change (divergence, cross-hotel-access, server-error, ...) are
 reported once each under their own name (request type SYNC), never as PUSHER samples.
@@ -27,7 +28,7 @@ from ..history import History
 class Row:
     kind: str  # "PUSHER": one change's event; "SYNC": a finding about no single change
     name: str
-    latency_ms: float
+    latency_ms: float | None  # None: nobody got the change, so it has no delivery latency
     failure: str | None = None
     detail: str = ""
 
@@ -60,9 +61,11 @@ class LiveFeed:
         if key in self._notices:
             return []
         self._notices.add(key)
-        return [Row("SYNC", f.name, 0.0, f.name, f.message)]
+        return [Row("SYNC", f.name, None, f.name, f.message)]
 
 
 def _sample(closed: Closed) -> Row:
     failure = ", ".join(closed.failures) or None
-    return Row("PUSHER", closed.event, round(closed.latency_s * 1000, 2), failure, closed.detail if failure else "")
+    seconds = closed.delivered_s if failure else closed.latency_s
+    latency = None if seconds is None else round(seconds * 1000, 2)
+    return Row("PUSHER", closed.event, latency, failure, closed.detail if failure else "")

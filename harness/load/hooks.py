@@ -1,9 +1,10 @@
 """Locust event wiring: set-up at test start, PUSHER rows while running, checks at test stop,
 and on the master the merge of every worker's history into one report and the exit code.
 
-Message flow (distributed): each worker, at its test stop, checks nothing itself beyond
-draining and sends its whole history ("stocksync-history") to the master; the master merges
-the histories (`merge.py`), checks once, writes reports/ and sets the process exit code.
+Message flow (distributed): each worker, at its test stop, drains, checks its own history (its
+exit code: its own verdict) and sends the history ("stocksync-history") to the master; the master
+merges the histories (`merge.py`), checks once, writes reports/ and sets the run's exit code, and
+names Locust's failures after the report's groups (`failures.py`).
 A worker whose set-up fails sends its error in the same message instead, so the master
 neither waits for a history that will not come nor passes a run that was not checked whole.
 Locally (no master) the one process does the same with its own history.
@@ -12,6 +13,8 @@ Locally (no master) the one process does the same with its own history.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,19 +23,20 @@ from typing import Any
 import gevent
 from locust.env import Environment
 from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
-from locust.stats import CSV_STATS_INTERVAL_SEC
+from locust.stats import CSV_STATS_INTERVAL_SEC, StatsError
 from rich.console import Console
 
 from ..checks import check
 from ..contract import load_contract
-from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE
+from ..errors import StocksyncError
+from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_USAGE
 from ..history import parse, parts_of
 from ..history_file import HISTORY_NAME, write_text
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
-from ..run.settings import merge
+from .failures import name_by_groups
 from .feed import Row
-from .merge import merge_histories
-from .options import add_arguments, target_flags
+from .merge import mark_cut, merge_histories
+from .options import add_arguments, redacted, secrets_of, sources
 from .session import LoadSession
 from .web import install as install_web_ui
 
@@ -57,6 +61,9 @@ class LoadRun:
         self.report: Report | None = None
         self.folder: Path | None = None
         self.run_error: str | None = None  # set-up failed, or a worker sent no history: exit 2
+        self.checking = False  # from Stop until the report is written (or nothing is to be checked)
+        self.setting_up = False  # from Start until the listeners are up and the stocktake is made
+        self.ended = False  # test stop has run: reported, or nothing to check
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -70,6 +77,14 @@ def on_parser(parser: Any) -> None:
 
 
 def on_init(environment: Environment, **_: Any) -> None:
+    """Bad options stop the run before anything starts, in `stocksync run`'s words (workers take
+    the master's options when it starts them, and check them then)."""
+    if environment.parsed_options is not None and not isinstance(environment.runner, WorkerRunner):
+        try:
+            LoadSession(environment.parsed_options, "options").resolve()
+        except StocksyncError as exc:
+            sys.stderr.write(f"Error: {redacted(str(exc), secrets_of(environment.parsed_options))}\n")
+            raise SystemExit(EXIT_USAGE) from None
     install_web_ui(environment, RUN)
     if isinstance(environment.runner, MasterRunner):
         environment.runner.register_message(MESSAGE, _on_history)
@@ -86,7 +101,18 @@ def _on_history(environment: Environment, msg: Any, **_: Any) -> None:
 
 def on_test_start(environment: Environment, **_: Any) -> None:
     RUN.reset()
-    RUN.started = time.monotonic()
+    RUN.started, RUN.setting_up = time.monotonic(), True
+    try:
+        _start(environment)
+    finally:
+        RUN.setting_up = False
+
+
+def _start(environment: Environment) -> None:
+    options = environment.parsed_options
+    if options is not None and not isinstance(environment.runner, WorkerRunner):
+        # decided where the command line and the form are, and sent to the workers with the options
+        options.sync_sources = sources(options, sys.argv[1:], os.environ)
     if isinstance(environment.runner, MasterRunner):
         RUN.expected_workers = environment.runner.worker_count
         return
@@ -100,7 +126,7 @@ def on_test_start(environment: Environment, **_: Any) -> None:
     except Exception as exc:
         if session is not None:
             session.close()
-        RUN.run_error = f"{type(exc).__name__}: {exc}"
+        RUN.run_error = redacted(f"{type(exc).__name__}: {exc}", secrets_of(options))
         log.error("stocksync set-up failed: %s", RUN.run_error)
         if isinstance(runner, WorkerRunner):
             runner.send_message(MESSAGE, {"worker": name, "error": RUN.run_error})
@@ -130,7 +156,18 @@ def _fire(environment: Environment, rows: list[Row]) -> None:
         )
 
 
+def on_test_stopping(environment: Environment, **_: Any) -> None:
+    RUN.checking = RUN.started > 0 and RUN.report is None
+
+
 def on_test_stop(environment: Environment, **_: Any) -> None:
+    try:
+        _stop(environment)
+    finally:
+        RUN.checking, RUN.ended = False, True
+
+
+def _stop(environment: Environment) -> None:
     runner = environment.runner
     if isinstance(runner, MasterRunner):
         _collect_and_report(environment)
@@ -141,6 +178,10 @@ def on_test_stop(environment: Environment, **_: Any) -> None:
     outcome = session.finish()
     if outcome is None or outcome.history_path is None:
         return
+    if isinstance(runner, WorkerRunner):
+        # its own verdict, on its own history: its exit code (the master's report is the run's)
+        RUN.exit_code = exit_code_of(outcome.result.verdict)
+        log.info("worker %s: own verdict %s (the master's report is the run's)", session.name, outcome.result.verdict)
     _fire(environment, session.final_rows())
     text = outcome.history_path.read_text(encoding="utf-8")
     files = [outcome.history_path.parent / name for name in parts_of(outcome.history_path)]
@@ -196,13 +237,17 @@ def _report(environment: Environment) -> None:
         for part in parts.iterdir():  # written once: moved beside the histories that name them
             part.rename(folder / part.name)
     result = check(merged, contract)
-    secrets = merge(target_flags(options)).secrets()
+    cut = mark_cut(merged)
+    result.counts = {**result.counts, "operations": result.counts["operations"] - len(cut), "cut": len(cut)}
+    secrets = secrets_of(options)
     report = build_report(merged, result, secrets, time.monotonic() - RUN.started)
     for worker, text in RUN.texts.items():
         name = HISTORY_NAME if len(RUN.texts) == 1 else f"history-{safe_name(worker)}.jsonl.zst"
         write_text(folder / name, text)
     RUN.exit_code = publish(report, folder, Console(stderr=True))
     RUN.report, RUN.folder = report, folder
+    if environment.runner is not None:
+        name_by_groups(environment.runner.stats.errors, report.groups, StatsError)
 
 
 def _with_parts(folder: Path) -> Path:
@@ -212,6 +257,10 @@ def _with_parts(folder: Path) -> Path:
         for name, content in parts.items():
             (folder / Path(name).name).write_bytes(content)
     return folder
+
+
+def exit_code_of(verdict: str) -> int:
+    return {"PASS": EXIT_PASS, "FAIL": EXIT_FINDINGS}.get(verdict, EXIT_INCONCLUSIVE)
 
 
 def on_quitting(environment: Environment, **_: Any) -> None:
@@ -227,11 +276,15 @@ def on_quitting(environment: Environment, **_: Any) -> None:
         # no report at all: the run ended before its set-up finished, or no user ever started
         log.error("stocksync: nothing was checked (the run ended before its set-up finished): INCONCLUSIVE")
         environment.process_exit_code = EXIT_INCONCLUSIVE
+    else:
+        log.warning("worker: no verdict of its own (it never started a run, or the master quit it first): exit 3")
+        environment.process_exit_code = EXIT_INCONCLUSIVE
 
 
 def install(events: Any) -> None:
     events.init_command_line_parser.add_listener(on_parser)
     events.init.add_listener(on_init)
     events.test_start.add_listener(on_test_start)
+    events.test_stopping.add_listener(on_test_stopping)
     events.test_stop.add_listener(on_test_stop)
     events.quitting.add_listener(on_quitting)

@@ -9,15 +9,23 @@ The history has one quiescence, and each worker has its own: its listeners stop 
 it. So each worker's times are shifted to make them all quiesce at the same instant. That
 is sound because the checks only compare times within a worker, and it also lines up
 workers on other machines, whose monotonic clocks have nothing in common.
+
+The merged meta is the sum of the workers': every worker's stocktakes (created, left behind),
+probed channels (namespaced like its observations, so the exposure check judges each worker's
+probes that its findings come from), leftovers and steps, and each worker's own under `by_worker`.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from ..contract import Contract
 from ..history import HistoryData, Observation, Operation
 from ..records import Wholeness
+
+LISTED = ("created", "left_behind")  # stocktake ids, each worker's own
+PER_WORKER = ("created", "left_behind", "kept", "residue", "exposure_probed", "steps", "ended_by", "interrupted")
 
 
 def _tag(worker: str, value: str | None) -> str | None:
@@ -66,9 +74,8 @@ def merge_histories(parts: dict[str, HistoryData], contract: Contract) -> Histor
     common = max(quiesced.values(), default=0.0)
     merged = HistoryData()
     offset = 0
+    merged.meta.update(merged_meta(parts, contract))
     for worker, data in parts.items():
-        if not merged.meta:
-            merged.meta.update(data.meta)
         shift = common - quiesced[worker] if worker in quiesced else 0.0
         merged.operations.extend(_operation(worker, op, offset, shift) for op in data.operations)
         merged.observations.extend(_observation(contract, worker, o, shift) for o in data.observations)
@@ -86,3 +93,44 @@ def _whole_as(merged: Wholeness, worker: str, theirs: Wholeness) -> None:
     for mine, its in ((merged.torn, theirs.torn), (merged.missing, theirs.missing),
                       (merged.unnamed, theirs.unnamed), (merged.unended, theirs.unended)):  # fmt: skip
         mine += [f"{worker}/{file}" for file in its]
+
+
+def merged_meta(parts: dict[str, HistoryData], contract: Contract) -> dict[str, Any]:
+    """The first worker's settings (scenario, limits, contract), with what each worker did summed."""
+    metas = {worker: data.meta for worker, data in parts.items()}
+    meta = dict(next(iter(metas.values()), {}))
+    for key in LISTED:
+        if any(key in m for m in metas.values()):
+            meta[key] = [value for m in metas.values() for value in m.get(key) or []]
+    if any("exposure_probed" in m for m in metas.values()):
+        meta["exposure_probed"] = [
+            _channel(contract, worker, channel)
+            for worker, m in metas.items()
+            for channel in m.get("exposure_probed") or []
+        ]
+    residues = [m["residue"] for m in metas.values() if isinstance(m.get("residue"), dict)]
+    if residues:
+        meta["residue"] = {k: _summed([r.get(k) for r in residues]) for k in sorted({k for r in residues for k in r})}
+    if any(isinstance(m.get("steps"), int) for m in metas.values()):
+        meta["steps"] = sum(m.get("steps") or 0 for m in metas.values())
+    meta["faults"] = sorted({f for m in metas.values() for f in m.get("faults") or []})
+    meta["by_worker"] = {worker: {k: m[k] for k in PER_WORKER if k in m} for worker, m in metas.items()}
+    return meta
+
+
+def _summed(values: list[Any]) -> Any:
+    """One residue entry over the workers: their lists of ids joined; a sentence (why stock levels
+    could not be read) said once for each different one."""
+    if all(isinstance(v, list) or v is None for v in values):
+        return [item for v in values for item in v or []]
+    return "; ".join(dict.fromkeys(str(v) for v in values if v)) or None
+
+
+def mark_cut(history: HistoryData) -> list[int]:
+    """The operations Locust cut off when it stopped its users (invoked, never answered, no more to
+    come: the drain is over): named in the meta as cut, so no one counts them as played. The checks
+    already judge them as neither answered nor failed (a cut write's effect is unknown)."""
+    cut = [op.id for op in history.operations if op.type == "invoke"]
+    if cut:
+        history.meta["cut"] = {"operations": len(cut), "ids": cut, "why": "in flight when Locust stopped its users"}
+    return cut

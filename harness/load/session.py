@@ -16,21 +16,20 @@ from typing import Any
 import requests
 from pydantic import ValidationError
 
-from ..api import StocktakeApi
 from ..bots.counter import CounterBot
 from ..contract import load_contract
-from ..errors import ScenarioError
+from ..errors import ScenarioError, UsageError
 from ..faults import select
 from ..history import History
 from ..run.context import FlowContext
 from ..run.open_files import ensure_open_files
 from ..run.runner import Runner, RunOutcome
-from ..run.settings import merge
 from ..run.target import Target
 from ..scenario import Scenario, load_scenario
 from ..sim.served import ServedStack
+from . import roles
 from .feed import LiveFeed, Row
-from .options import target_flags
+from .options import settings_of
 
 
 class LoadSession:
@@ -46,6 +45,7 @@ class LoadSession:
         self.history: History | None = None
         self.feed: LiveFeed | None = None  # from the start of the run
         self._users = 0
+        self._viewers = 0
 
     @staticmethod
     def _scenario(options: Any) -> Scenario:
@@ -62,14 +62,25 @@ class LoadSession:
             )
             raise ScenarioError(f"--sync-* options: {problems}") from None
 
+    def resolve(self) -> Target | None:
+        """The remote target, or None for the embedded stack; refused as `stocksync run` refuses:
+        bad settings, an unknown fault, or a fault aimed at a remote target."""
+        target = Target.from_settings(settings_of(self.options), self.contract)
+        select(self.faults)
+        if target is not None and self.faults:
+            raise UsageError("faults can only be injected into the embedded stack; drop --sync-fault or --target")
+        return target
+
+    @property
+    def faults(self) -> list[str]:
+        return [f for f in (self.options.sync_fault or "").split(",") if f]
+
     def begin(self, history_dir: Path) -> None:
-        target = Target.from_settings(merge(target_flags(self.options)), self.contract)
+        target = self.resolve()
         # the embedded stack runs in a child process here: this process holds only the listeners' ends
         ensure_open_files(self.scenario.listeners.count, embedded=False)
         if target is None:
-            faults = [f for f in (self.options.sync_fault or "").split(",") if f]
-            select(faults)  # an unknown fault is refused here, before a process is started
-            self.served = ServedStack(*[a for f in faults for a in ("--fault", f)])
+            self.served = ServedStack(*[a for f in self.faults for a in ("--fault", f)])
             target = Target.from_ready_info(self.served.info, self.contract)
         self.target = target
         history_dir.mkdir(parents=True, exist_ok=True)
@@ -91,15 +102,21 @@ class LoadSession:
         HttpSession (so its requests are Locust's HTTP rows)."""
         assert self.ctx is not None and self.target is not None and self.runner is not None
         self._users += 1
-        api = StocktakeApi(
-            self.target.base_url,
-            self.target.hotel,
-            self.target.token,
-            auth_scheme=self.target.auth_scheme,
-            session=http,
-            label_routes=True,
-        )
+        api = roles.user_api(self.target, http)
         return self.runner.add_counter(self.ctx, f"user-{self._users}", api, seed=self._users)
+
+    def list_viewer(self, http: requests.Session) -> roles.Step:
+        assert self.ctx is not None
+        self._viewers += 1
+        return roles.list_viewer(self.ctx, f"list-viewer-{self._viewers}", http)
+
+    def supervisor(self, http: requests.Session, list_page_wait_s: float) -> roles.Step:
+        assert self.ctx is not None
+        return roles.supervisor(self.ctx, http, list_page_wait_s)
+
+    def intruder(self) -> roles.Step | None:
+        assert self.ctx is not None
+        return roles.intruder(self.ctx)
 
     def listener_states(self) -> dict[str, int]:
         """How many of this process's listeners are connected and subscribed, connecting, or down."""

@@ -1,10 +1,16 @@
-"""The Locust web UI's "Sync" tab and `GET /stocksync/status`: the same truth as the report, live.
+"""The Locust web UI's "Sync" tab, `GET /stocksync/status` and the report files, on Locust's own app.
 
-While a run goes, the tab and the JSON show each check's findings and what it judged so far (from
-the live feed, which is the final checker on what has settled) and the listeners' connection and
-subscription state; after Stop, the verdict and links to the report files, served from here.
 Locust's documented extension points: a Flask route on the web UI's app, the `extended_tabs` /
-`extended_tables` template arguments, and `extended_stats` on the stats response.
+`extended_tables` template arguments, and `extended_stats` on the stats response. Three things
+they do not give are added at the edges of that app:
+- Locust's page polls the stats only while the run is spawning or running, but a run sets up
+  (listeners, its stocktake; the embedded stack) after Start and is drained and checked after Stop:
+  meanwhile the stats say "spawning" and "running", so the page keeps polling, follows the run in,
+  and shows the verdict when it lands, without a reload.
+- Table cells are plain text: a small script on the page colours the verdict and makes the report
+  files' paths links.
+- The start form shows option values: secrets are masked and never sent to the page; an empty
+  secret field keeps the value given by flag or environment.
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, abort, jsonify, request, send_from_directory
+from werkzeug.datastructures import ImmutableMultiDict
+
+from ..run.settings import SETTINGS
+from .sync_tab import REPORT_FILES, rows, status
 
 if TYPE_CHECKING:
     from locust.env import Environment
@@ -21,47 +31,37 @@ if TYPE_CHECKING:
     from .hooks import LoadRun
 
 KEY = "stocksync"
-REPORT_FILES = ("report.html", "report.json", "junit.xml")
+SECRET_FIELDS = frozenset(s.locust_dest for s in SETTINGS if s.secret)
+COLOURS = {"PASS": "#1b8a3a", "FAIL": "#c62828", "INCONCLUSIVE": "#b26a00"}
+# Colours the verdict cell and makes "/stocksync/report/..." cells links whenever React redraws, without
+# changing the cells' children (React owns those).
+PAGE_SCRIPT = """<script>(function () {
+  var colours = __COLOURS__;
+  function mend() {
+    document.querySelectorAll("td").forEach(function (cell) {
+      var text = cell.textContent.trim();
+      if (colours[text] && cell.dataset.verdict !== text) {
+        cell.dataset.verdict = text;
+        cell.style.color = "#fff"; cell.style.background = colours[text]; cell.style.fontWeight = "bold";
+      }
+      if (text.indexOf("/stocksync/report/") === 0 && cell.dataset.href !== text) {
+        cell.dataset.href = text; cell.setAttribute("role", "link"); cell.title = "open " + text;
+        cell.style.cursor = "pointer"; cell.style.textDecoration = "underline"; cell.style.color = "#1565c0";
+        cell.onclick = function () { window.open("." + cell.dataset.href, "_blank"); };
+      }
+    });
+  }
+  new MutationObserver(mend).observe(document.documentElement, {childList: true, subtree: true});
+})();</script>""".replace("__COLOURS__", json.dumps(COLOURS))
 
 
-def status(run: LoadRun) -> dict[str, Any]:
-    """{state, verdict, findings, judged, listeners, reasons, report}: one shape, live or final."""
-    report = run.report
-    session = run.session
-    if report is not None:
-        findings = {c.name: c.count for c in report.checks if c.count}
-        judged = {c.name: c.judged for c in report.checks}
-    else:
-        findings = dict(session.feed.findings) if session and session.feed else {}
-        judged = dict(session.feed.judged) if session and session.feed else {}
-    state = (
-        "stopped"
-        if report is not None or run.run_error
-        else ("running" if session else ("checking" if run.started else "waiting"))
-    )
+def masked(options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The start form's extra options with every secret's value left out of the page: the field is
+    a password input (`is_secret`) and starts empty; leaving it empty keeps the configured value."""
     return {
-        "state": state,
-        "verdict": report.verdict if report is not None else None,
-        "reasons": report.reasons if report is not None else ([run.run_error] if run.run_error else []),
-        "findings": findings,
-        "judged": judged,
-        "listeners": session.listener_states() if session else {},
-        "report": {name: f"/stocksync/report/{name}" for name in REPORT_FILES} if run.folder else None,
-        "report_folder": str(run.folder) if run.folder else None,
+        name: {**option, "default_value": ""} if name in SECRET_FIELDS or option.get("is_secret") else option
+        for name, option in options.items()
     }
-
-
-def _rows(run: LoadRun) -> list[dict[str, Any]]:
-    now = status(run)
-    rows = [{"check": "verdict", "judged": "", "findings": now["verdict"] or now["state"],
-             "note": "; ".join(now["reasons"])}]  # fmt: skip
-    for name, judged in sorted(now["judged"].items()):
-        count = now["findings"].get(name, 0)
-        rows.append({"check": name, "judged": judged, "findings": count,
-                     "note": "not judged" if not judged else ("failed" if count else "passed")})  # fmt: skip
-    for state, count in sorted(now["listeners"].items()):
-        rows.append({"check": f"listeners {state}", "judged": count, "findings": "", "note": ""})
-    return rows
 
 
 def install(environment: Environment, run: LoadRun) -> None:
@@ -80,18 +80,32 @@ def install(environment: Environment, run: LoadRun) -> None:
             abort(404)
         return send_from_directory(Path(run.folder).resolve(), name)
 
+    @app.before_request
+    def keep_unsent_secrets() -> None:
+        if request.path.endswith("/swarm") and request.method == "POST":
+            kept = [(k, v) for k, v in request.form.items(multi=True) if v or k not in SECRET_FIELDS]
+            request.form = ImmutableMultiDict(kept)
+
     @app.after_request
-    def with_sync_rows(response: Response) -> Response:
-        if request.path == "/stats/requests" and response.is_json:
+    def with_sync(response: Response) -> Response:
+        if request.path.endswith("/stats/requests") and response.is_json:
             body = response.get_json()
-            body["extended_stats"] = [*body.get("extended_stats", []), {"key": KEY, "data": _rows(run)}]
+            body["extended_stats"] = [*body.get("extended_stats", []), {"key": KEY, "data": rows(run)}]
+            # Locust's page polls only while spawning or running: through set-up and checking it must
+            body["state"] = {("ready", "setting up"): "spawning", ("stopped", "checking"): "running"}.get(
+                (body.get("state"), status(run)["state"]), body.get("state")
+            )
             response.set_data(json.dumps(body))
+        elif request.endpoint == "locust.index" and response.mimetype == "text/html":
+            page = response.get_data(as_text=True)
+            response.set_data(page.replace("</body>", PAGE_SCRIPT + "</body>", 1))
         return response
 
     original = web_ui.update_template_args
 
     def update_template_args() -> None:
         original()
+        web_ui.template_args["extra_options"] = masked(web_ui.template_args.get("extra_options") or {})
         web_ui.template_args["extended_tabs"] = [{"title": "Sync", "key": KEY}]
         web_ui.template_args["extended_tables"] = [{"key": KEY, "structure": [
             {"key": "check", "title": "Check"}, {"key": "judged", "title": "Judged"},

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import SettingsError
 from ..input_files import parse_toml, read_text
 
+CONFIG_ENV = "STOCKSYNC_CONFIG"  # the --config file of [target] settings, for every face
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -36,6 +38,16 @@ class Setting:
     @property
     def locust_dest(self) -> str:
         return self.locust_flag.removeprefix("--").replace("-", "_")
+
+    @property
+    def locust_flags(self) -> tuple[str, ...]:
+        """Locust takes `stocksync run`'s own flag (Locust has none of these names) and keeps the
+        `--sync-` alias earlier load runs were started with."""
+        return tuple(dict.fromkeys((self.flag, self.locust_flag)))
+
+    @property
+    def secret(self) -> bool:
+        return self.name in SECRET_NAMES
 
 
 SETTINGS: tuple[Setting, ...] = (

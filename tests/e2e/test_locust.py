@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
-import requests
 
 from harness.history import load, parts_of
 from harness.history_file import HISTORY_NAME
-from harness.testing import wait_until
+from tests.e2e.locust_runs import LOCUST, SHORT, free_port, reap, report_of
 from tests.support import Served
-
-ROOT = Path(__file__).resolve().parents[2]
-LOCUST = [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfile.py")]
-SHORT = ["-u", "4", "-r", "4", "-t", "8s", "--sync-listeners", "2", "--only-summary"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _report(root: Path) -> tuple[Path, dict]:
-    (folder,) = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    return folder, json.loads((folder / "report.json").read_text())
 
 
 def _rows(csv_prefix: Path) -> list[dict[str, str]]:
@@ -58,7 +38,7 @@ def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) ->
         capture_output=True, text=True, timeout=100, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == (1 if fault else 0), done.stderr[-3000:]
-    folder, report = _report(tmp_path / "r")
+    folder, report = report_of(tmp_path / "r")
     writes = Counter(EVENT_OF[op.kind] for op in load(folder / HISTORY_NAME).operations
                      if op.ok and op.kind in EVENT_OF and op.actor.startswith("user-"))  # fmt: skip
     pusher = {r["Name"]: r for r in _rows(tmp_path / "stats") if r["Type"] == "PUSHER"}
@@ -66,7 +46,9 @@ def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) ->
     failed = {(f["operation"], f["event"]) for f in report["findings"] if f["operation"] is not None
               and f["event"] in writes and f["name"] in ("missing-event", "late-event", "duplicate-event")}  # fmt: skip
     assert sum(int(pusher[name]["Failure Count"]) for name in writes) == len(failed)
-    assert all(float(r["Average Response Time"]) > 0 for r in pusher.values()), "no sample carries 0 ms"
+    # a sample's time is a real delivery's: only changes nobody got have none (no 0 ms, no placeholder)
+    timed = [r for r in pusher.values() if int(r["Failure Count"]) < int(r["Request Count"])]
+    assert all(float(r["Average Response Time"]) > 0 for r in timed), "no delivered sample carries 0 ms"
     working = tmp_path / "r" / ".locust-histories"
     assert not working.exists() or not list(working.iterdir()), "no second copy of the history is left"
     if fault is None:
@@ -84,19 +66,10 @@ def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) ->
         assert "missing-event" in errors and "duplicate-event" in errors, errors[:500]
 
 
-def _reap(process: subprocess.Popen[str]) -> None:
-    """Its whole process group, started with `start_new_session`: a Locust run that failed or hung
-    leaves no embedded stack or listener worker behind it."""
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str]:
-    """A headless master and its workers on 127.0.0.1; the master's exit code and stderr."""
-    port = _free_port()
+def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str, list[int | None]]:
+    """A headless master and its workers on 127.0.0.1; the master's exit code and stderr, and the
+    workers' exit codes."""
+    port = free_port()
     master = subprocess.Popen(
         [
             *LOCUST,
@@ -132,19 +105,18 @@ def _distributed(tmp_path: Path, workers: int, *flags: str) -> tuple[int, str]:
     ]
     try:
         _, err = master.communicate(timeout=100)
-        for worker in started:
-            worker.wait(30)
+        codes = [worker.wait(30) for worker in started]
     finally:
         for process in (master, *started):
-            _reap(process)
-    return master.returncode, err
+            reap(process)
+    return master.returncode, err, codes
 
 
 def test_a_worker_whose_set_up_fails_makes_the_master_exit_2_naming_why(tmp_path: Path) -> None:
     """Workers take the master's target; an unreachable one fails their set-up. The master must
     not wait out its collect timeout for histories that will not come, nor pass the run."""
-    closed = _free_port()
-    returncode, err = _distributed(
+    closed = free_port()
+    returncode, err, _ = _distributed(
         tmp_path,
         1,
         "--sync-target",
@@ -181,75 +153,64 @@ def test_bad_sync_options_stop_the_run_with_exit_2(tmp_path: Path, flag: str, va
 
 
 @pytest.mark.parametrize("keep", [False, pytest.param(True, marks=pytest.mark.heavy)], ids=["cleaned-up", "kept"])
-def test_headless_run_against_a_target_by_flags(tmp_path: Path, keep: bool) -> None:
+def test_headless_run_against_a_target_by_stocksync_runs_flags(tmp_path: Path, keep: bool) -> None:
+    """`stocksync run`'s own flags (`--target --token --hotel --other-hotel --other-token --pusher-*
+    --no-pusher-tls`),
+    with PUSHER_CLUSTER in the environment as a Django backend's has it: the --pusher-host flag wins,
+    as it does for `stocksync run`; the intruder judges cross-hotel access with the other token, and
+    the supervisor's approvals and deletions are heard on the list channel."""
     served = Served()
     try:
         done = subprocess.run(
-            [
-                *LOCUST,
-                "--headless",
-                *SHORT,
-                *served.flags(prefix="--sync-"),
-                *(["--sync-keep"] if keep else []),
-                "--sync-report-dir",
-                str(tmp_path / "r"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=100,
-            cwd=tmp_path,
-        )
+            [*LOCUST, "--headless", *SHORT, *served.flags(other=True), "--no-pusher-tls",
+             *(["--keep"] if keep else []), "--report-dir", str(tmp_path / "r")],
+            capture_output=True, text=True, timeout=100, cwd=tmp_path,
+            env={**os.environ, "PUSHER_CLUSTER": "eu"},
+        )  # fmt: skip
         left = served.stocktakes()
     finally:
         served.stop()
-    _, report = _report(tmp_path / "r")
+    _, report = report_of(tmp_path / "r")
     names = {f["name"] for f in report["findings"]}
     assert done.returncode == 0 and names <= {"public-channel-exposure"}, done.stderr[-3000:]
-    assert len(left) == (1 if keep else 0)
+    judged = {c["name"]: c["judged"] for c in report["checks"]}
+    assert judged["cross-hotel-access"] > 0, "the intruder's attempts are judged"
+    assert {"stocktake-status-changed", "stocktake-deleted"} <= set(report["latency"]["by_event"])
+    # the run's own stocktake and every supervisor's one are deleted at the end, or kept with --keep
+    assert (len(left) >= 1) if keep else not left
+    assert served.api["token"] not in done.stderr and served.api["other_token"] not in done.stderr
 
 
-def test_the_web_ui_tells_the_same_truth_as_the_report(tmp_path: Path) -> None:
-    """`--autostart --autoquit`: the Sync tab's JSON is live while the run goes and, after Stop, holds
-    the report's verdict and findings, with the report files served by the web UI."""
-    port = _free_port()
-    run = subprocess.Popen(
-        [*LOCUST, "--autostart", "--autoquit", "8", "-u", "3", "-r", "3", "-t", "10s", "--sync-listeners", "2",
-         "--web-host", "127.0.0.1", "--web-port", str(port), "--sync-report-dir", str(tmp_path / "r")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    seen: list[dict] = []
-
-    def status() -> dict | None:
-        try:
-            now = requests.get(f"{base}/stocksync/status", timeout=2).json()
-        except (requests.RequestException, ValueError):
-            return None
-        seen.append(now)
-        return now if now["verdict"] else None
-
-    try:
-        final = wait_until(status, 60, 0.3, what="the verdict in /stocksync/status")
-        served = requests.get(base + final["report"]["report.json"], timeout=5).json()
-        page = requests.get(f"{base}/?tab=stocksync", timeout=5)
-        stats = requests.get(f"{base}/stats/requests", timeout=5).json()
-    finally:
-        try:
-            _, err = run.communicate(timeout=60)
-        finally:
-            _reap(run)
-    assert run.returncode == 0, err[-3000:]
-    states = [(s["state"], sum(s["judged"].values())) for s in seen]
-    assert any(state == "running" and judged for state, judged in states), (
-        f"not live before Stop: {states}, {err[-1500:]}"
+def test_a_cluster_and_a_host_both_as_flags_are_refused_as_stocksync_run_refuses_them(tmp_path: Path) -> None:
+    """Before anything starts, exit 2, in `stocksync run`'s words, and no secret echoed."""
+    flags = ["--target", "http://127.0.0.1:9/api", "--token", "tok-SECRET-1", "--hotel", "h", "--pusher-key", "k",
+             "--pusher-cluster", "eu", "--pusher-host", "127.0.0.1", "--other-token", "tok-SECRET-2"]  # fmt: skip
+    done = subprocess.run(
+        [*LOCUST, "--headless", *SHORT, *flags], capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
-    _, report = _report(tmp_path / "r")
-    assert final["verdict"] == report["verdict"] == served["verdict"] == "PASS"
-    assert final["findings"] == {c["name"]: c["count"] for c in report["checks"] if c["count"]}
-    assert final["judged"] == {c["name"]: c["judged"] for c in report["checks"]}
-    assert page.ok and '"stocksync"' in page.text, "the Sync tab is in the page's template"
-    rows = next(e["data"] for e in stats["extended_stats"] if e["key"] == "stocksync")
-    assert rows[0] == {"check": "verdict", "judged": "", "findings": "PASS", "note": ""}
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "--pusher-cluster and --pusher-host are both given as flags" in done.stderr
+    assert "SECRET" not in done.stderr + done.stdout
+
+
+def test_a_mistyped_option_is_refused_without_echoing_its_value(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*LOCUST, "--headless", *SHORT, "--tokn", "tok-SECRET-1", "--other-tokn=tok-SECRET-2"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "unrecognized arguments: --tokn --other-tokn" in done.stderr
+    assert "SECRET" not in done.stderr + done.stdout
+
+
+def test_sync_help_lists_the_stocksync_options() -> None:
+    """Locust prints --help before it loads a locustfile (its issue #2917): --sync-help is Locust's
+    help with these options in it."""
+    done = subprocess.run([*LOCUST, "--sync-help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for flag in ("--target TARGET, --sync-target", "--token TOKEN", "--other-hotel", "--no-pusher-tls",
+                 "--pusher-host", "--sync-config", "--keep, --sync-keep"):  # fmt: skip
+        assert flag in done.stdout, flag
 
 
 SPREAD = """
@@ -264,7 +225,7 @@ duration_s = 30
 """
 
 
-def test_two_workers_and_their_listener_processes_make_one_report(tmp_path: Path) -> None:
+def test_two_workers_and_their_listener_processes_make_onereport_of(tmp_path: Path) -> None:
     """A master with two workers writes one aggregated report of both. Each worker spreads its
     viewers over two listener processes, whose files are parts of its history: they travel with it
     to the master, lie beside it in the report folder, and read."""
@@ -273,9 +234,10 @@ def test_two_workers_and_their_listener_processes_make_one_report(tmp_path: Path
     flags = ("--sync-scenario", str(scenario), "--sync-listener-kind", "asyncio", "--sync-listeners", "6")
     # 16 s, not SHORT's 8: each worker starts two listener processes first, which on two busy cores
     # has taken the whole 8 s, leaving a run with no write (INCONCLUSIVE, rightly)
-    returncode, err = _distributed(tmp_path, 2, *flags, "-t", "16s")
-    folder, report = _report(tmp_path / "r")
+    returncode, err, workers = _distributed(tmp_path, 2, *flags, "-t", "16s")
+    folder, report = report_of(tmp_path / "r")
     assert returncode == 0, (report["findings"][:3], err[-3000:])
+    assert workers == [0, 0], "each worker's exit code is its own verdict on its own history"
     histories = sorted(folder.glob("history-*.jsonl.zst"))
     parts = [part for history in histories for part in parts_of(history)]
     assert len(histories) == 2 and len(parts) == 4 and all((folder / part).is_file() for part in parts)
@@ -286,3 +248,51 @@ def test_two_workers_and_their_listener_processes_make_one_report(tmp_path: Path
     assert len(report["meta"]["workers"]) == 2
     listeners = {name.split("/")[0] for name in report["latency"]["by_listener"]}
     assert listeners == set(report["meta"]["workers"]), "both workers' listeners are in the one report"
+    # the sum of its workers: their stocktakes, their operations (played or cut at stop), judged >= found
+    loaded = [load(history) for history in histories]
+    assert len(report["meta"]["created"]) == sum(len(h.meta["created"]) for h in loaded) >= 2
+    assert set(report["meta"]["by_worker"]) == set(report["meta"]["workers"])
+    played = [op for h in loaded for op in h.operations if op.type != "invoke"]
+    cut = report["meta"].get("cut", {}).get("operations", 0)
+    assert report["counts"]["operations"] == len(played) and report["counts"]["cut"] == cut
+    assert cut == sum(op.type == "invoke" for h in loaded for op in h.operations)
+    assert all(c["judged"] >= c["count"] for c in report["checks"]), report["checks"]
+
+
+STAGING_FAULTS = ("url-scoped-only", "swallowed-broadcast=0.5", "oversize-payload=0.3")
+
+
+def _staging_against_served(tmp_path: Path, face: str) -> dict:
+    """The staging shape, played by `stocksync run` or by headless Locust, against `stocksync serve`
+    in target mode with a second hotel and the faults; its report."""
+    served = Served(*[arg for fault in STAGING_FAULTS for arg in ("--fault", fault)])
+    root = tmp_path / face
+    if face == "run":
+        command = [sys.executable, "-m", "harness.cli", "run", "staging"]
+    else:
+        command = [*LOCUST, "--headless", *SHORT, "-t", "15s", "--sync-scenario", "staging"]
+    try:
+        done = subprocess.run(
+            [*command, *served.flags(other=True), "--report-dir", str(root)],
+            capture_output=True, text=True, timeout=200, cwd=tmp_path,
+        )  # fmt: skip
+    finally:
+        served.stop()
+    assert done.returncode == 1, (face, done.stderr[-2000:])
+    return report_of(root)[1]
+
+
+@pytest.mark.heavy
+def test_locust_and_stocksync_run_name_the_same_findings_of_the_staging_shape(tmp_path: Path) -> None:
+    """url-scoped-only (the intruder's), swallowed-broadcast (the supervisor's list events among
+    them) and oversize-payload (the counters'): every check `stocksync run staging` judges and every
+    kind it names, the Locust run judges and names too, and Locust names nothing that `stocksync run`
+    judged and found clean (its own stocktake is read back before it is deleted, so it judges
+    divergence as well)."""
+    run, load = (_staging_against_served(tmp_path, face) for face in ("run", "locust"))
+    kinds = {face: {f["name"] for f in report["findings"]} for face, report in (("run", run), ("locust", load))}
+    assert {"cross-hotel-access", "missing-event", "oversize-payload"} <= kinds["run"] <= kinds["locust"], kinds
+    judged_by_run = {c["name"] for c in run["checks"] if c["judged"]}
+    assert not (kinds["locust"] - kinds["run"]) & judged_by_run, kinds
+    judged_by_locust = {c["name"] for c in load["checks"] if c["judged"]}
+    assert judged_by_run <= judged_by_locust, "every check stocksync run judges, the Locust run judges too"

@@ -9,7 +9,7 @@ import pytest
 from harness.checks import check
 from harness.contract import Contract
 from harness.history import HistoryData, Observation
-from harness.load.merge import merge_histories
+from harness.load.merge import mark_cut, merge_histories
 from tests.histories import healthy, missing
 
 
@@ -57,3 +57,32 @@ def test_a_worker_is_shifted_whole_so_its_times_keep_their_distances() -> None:
     mine = times(merged, len(data.operations), len(data.observations))
     assert mine == pytest.approx([t + shift for t in times(data, len(data.operations), len(data.observations))])
     assert shift == pytest.approx(10.0)
+
+
+def test_the_merged_meta_is_the_sum_of_its_workers() -> None:
+    """Every worker's stocktakes, probed channels (named as its observations are), leftovers and
+    steps; before, the first worker's meta stood for all and the exposure check judged 2 probes
+    while finding 4."""
+    contract = Contract()
+    a, b = _worker(0.0, 1.5, defect=False), _worker(0.0, 1.5, defect=False)
+    channel = contract.channel("list", "h")
+    for data, created in ((a, [1, 5]), (b, [1])):
+        data.meta.update(created=created, left_behind=[], exposure_probed=[channel], steps=3,
+                         residue={"movements": created[:1], "approvals": [], "stock_unread": "403 on /items/"})  # fmt: skip
+        data.observations.append(Observation("warning", 1.0, channel=channel, data={"name": "public-channel-exposure"}))
+    merged = merge_histories({"a": a, "b": b}, contract)
+    assert merged.meta["created"] == [1, 5, 1] and merged.meta["steps"] == 6
+    assert merged.meta["residue"] == {"approvals": [], "movements": [1, 1], "stock_unread": "403 on /items/"}
+    assert merged.meta["exposure_probed"] == [contract.channel("list", "a.h"), contract.channel("list", "b.h")]
+    assert merged.meta["by_worker"]["a"]["created"] == [1, 5]
+    result = check(merged, contract)
+    exposure = sum(f.name == "public-channel-exposure" for f in result.findings)
+    assert exposure == 2 and result.judged["public-channel-exposure"] == 2
+
+
+def test_an_operation_cut_off_at_stop_is_named_cut() -> None:
+    data = _worker(0.0, 1.5, defect=False)
+    cut = replace(data.operations[-1], id=99, type="invoke", complete=None, status=None, body=None)
+    data.operations.append(cut)
+    assert mark_cut(data) == [99] and data.meta["cut"]["operations"] == 1
+    assert mark_cut(_worker(0.0, 1.5, defect=False)) == []

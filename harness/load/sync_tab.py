@@ -1,0 +1,107 @@
+"""What the Locust web UI's Sync tab and `GET /stocksync/status` say: the same truth as the report, live.
+
+While a run goes: each check's findings and what it judged so far (the live feed, which is the final
+checker on what has settled), the findings grouped by cause with the report's own grouping
+(`group_findings`), and the listeners' state. While the run drains and is checked after Stop:
+"checking". Then the report's verdict, reasons, groups and checks, and links to its files.
+
+A check is "passed" only once the run is over and it judged something and found nothing; before
+that it is "none so far". A finding is an item held against the contract, so judged counts are
+never shown below findings (the live feed counts an item as judged once settled, while a finding
+may come before).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from ..checks.findings import WARNINGS
+from ..report.groups import group_findings
+
+if TYPE_CHECKING:
+    from .hooks import LoadRun
+
+REPORT_FILES = ("report.html", "report.json", "junit.xml")
+GROUPS_SHOWN = 20  # as the console shows them; the rest are in report.html
+
+
+def _live(run: LoadRun) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
+    """(findings, judged, groups) from the process's live feed, errors and warnings alike."""
+    session = run.session
+    feed = session.feed if session is not None else None
+    if session is None or feed is None:
+        return {}, {}, []
+    found = feed.check.findings
+    limit_s = session.scenario.limits.latency_ms / 1000
+    groups = [_group(g) for g in group_findings(found, limit_s)]
+    return dict(Counter(f.name for f in found)), dict(feed.judged), groups
+
+
+def _group(group: Any) -> dict[str, Any]:
+    return {"name": group.name, "severity": group.severity, "count": group.count, "summary": group.summary}
+
+
+def _state(run: LoadRun) -> str:
+    if run.report is not None or run.run_error or run.ended:
+        return "stopped"
+    if run.checking:
+        return "checking"
+    if run.setting_up:
+        return "setting up"
+    return "running" if run.started else "waiting"
+
+
+def status(run: LoadRun) -> dict[str, Any]:
+    """{state, verdict, reasons, findings, judged, groups, severity, listeners, report}: one shape,
+    live or final."""
+    report = run.report
+    if report is not None:
+        findings = {c.name: c.count for c in report.checks if c.count}
+        judged = {c.name: c.judged for c in report.checks}
+        groups = [_group(g) for g in report.groups]
+    else:
+        findings, judged, groups = _live(run)
+        judged = {name: max(count, findings.get(name, 0)) for name, count in judged.items()}
+    return {
+        "state": _state(run),
+        "verdict": report.verdict if report is not None else None,
+        "reasons": report.reasons if report is not None else ([run.run_error] if run.run_error else []),
+        "findings": findings,
+        "judged": judged,
+        "groups": groups,
+        "listeners": run.session.listener_states() if run.session else {},
+        "report": {name: f"/stocksync/report/{name}" for name in REPORT_FILES} if run.folder else None,
+        "report_folder": str(run.folder) if run.folder else None,
+    }
+
+
+def _note(name: str, judged: int, count: int, final: bool) -> str:
+    if count:
+        return "warning" if name in WARNINGS else "failed"
+    if not judged:
+        return "not judged"
+    return "passed" if final else "none so far"
+
+
+def rows(run: LoadRun) -> list[dict[str, Any]]:
+    """The Sync tab's table: the verdict and its reasons, the report's links, the groups (causes
+    first, as the report orders them; the first GROUPS_SHOWN), every check, the listeners."""
+    now = status(run)
+    final = now["verdict"] is not None
+    out = [{"check": "verdict", "judged": "", "findings": now["verdict"] or now["state"],
+            "note": "; ".join(now["reasons"])}]  # fmt: skip
+    for name, href in (now["report"] or {}).items():
+        out.append({"check": "report", "judged": "", "findings": name, "note": href})
+    for group in now["groups"][:GROUPS_SHOWN]:
+        out.append({"check": f"group: {group['name']}", "judged": "", "findings": group["count"],
+                    "note": group["summary"]})  # fmt: skip
+    if len(now["groups"]) > GROUPS_SHOWN:
+        more = len(now["groups"]) - GROUPS_SHOWN
+        out.append({"check": "groups", "judged": "", "findings": more, "note": f"{more} more in report.html"})
+    for name, judged in sorted(now["judged"].items()):
+        count = now["findings"].get(name, 0)
+        out.append({"check": name, "judged": judged, "findings": count, "note": _note(name, judged, count, final)})
+    for state, count in sorted(now["listeners"].items()):
+        out.append({"check": f"listeners {state}", "judged": count, "findings": "", "note": ""})
+    return out
