@@ -5,6 +5,7 @@ warnings, each with one example. Fits 80 columns; the groups are report.html's, 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .model import Report
@@ -18,7 +19,7 @@ def print_summary(report: Report, console: Console, report_dir: str | None = Non
     unjudged = [c.name for c in report.checks if c.status == "not judged"]
     flagged = [c for c in report.checks if c.count]
     for hint in report.hints:
-        console.print(f"[bold magenta]what to do:[/] {hint}", highlight=False)
+        console.print(f"[bold magenta]what to do:[/] {escape(hint)}", highlight=False)
     console.print(
         f"[bold]stocksync {report.scenario or '(no scenario recorded)'}[/]: {len(report.checks)} checks",
         highlight=False,
@@ -64,11 +65,12 @@ def _groups(report: Report, console: Console) -> None:
     for group in report.groups[:GROUPS_SHOWN]:
         warning = group.severity == "warning"
         console.print(
-            f"  [{'yellow' if warning else 'red'}]{'warning: ' if warning else ''}{group.summary}[/]", highlight=False
+            f"  [{'yellow' if warning else 'red'}]{'warning: ' if warning else ''}{escape(group.summary)}[/]",
+            highlight=False,
         )
         if group.example and group.example != group.summary:
-            console.print(f"    [dim]e.g. {group.example}[/]", highlight=False)
+            console.print(f"    [dim]e.g. {escape(group.example)}[/]", highlight=False)
         if group.explains:
-            console.print(f"    [dim]{group.explains}, e.g. {group.consequence_example}[/]", highlight=False)
+            console.print(f"    [dim]{group.explains}, e.g. {escape(group.consequence_example)}[/]", highlight=False)
     if len(report.groups) > GROUPS_SHOWN:
         console.print(f"  ... {len(report.groups) - GROUPS_SHOWN} more group(s) in report.html", highlight=False)

@@ -19,6 +19,11 @@ def _share(n: int, of: int, things: str) -> str:
     return f"{n} of {of} {things} ({round(100 * n / of)} %)" if of >= n > 0 else f"{n} {things}"
 
 
+def _plural(n: int, one: str, many: str = "") -> str:
+    """ "1 write", "2 writes"."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _span(operations: list[int]) -> str:
     if len(operations) <= 2:
         return ", ".join(map(str, operations))
@@ -47,10 +52,13 @@ def _delivery_line(members: list[Finding], faults: str) -> str:
     listeners = len({f.listener for f in members if f.listener is not None})
     operations = sorted({f.operation for f in members if f.operation is not None})
     if first.name == "divergence":
-        told = f"{len(members)} listener view(s) differ from a fresh GET after the run"
+        told = (
+            f"{_plural(len(members), 'listener view differs', 'listener views differ')} from a fresh GET after the run"
+        )
     elif listeners:
-        told = f"{len(members)} {first.name} deliveries{_events(members)} to {listeners} listener(s)"
-        told += f", from {len(operations)} write(s) (operations {_span(operations)})" if operations else ""
+        told = f"{_plural(len(members), first.name + ' delivery', first.name + ' deliveries')}{_events(members)} "
+        told += f"to {_plural(listeners, 'listener')}"
+        told += f", from {_plural(len(operations), 'write')} (operations {_span(operations)})" if operations else ""
     else:
         told = f"{len(members)} x {first.name}{_events(members)}"
         told += f" (operations {_span(operations)})" if operations else ""

@@ -52,8 +52,7 @@ def test_one_stall_is_one_group() -> None:
     (group,) = group_findings(late, 1.0)
     assert len(late) == 4 and group.count == 4 and group.operations == [2, 3, 4, 5]
     assert group.summary == (
-        "4 late-event deliveries of line-counted-updated to 1 listener(s), from 4 write(s) (operations 2-5), "
-        "up to 3.0 s"
+        "4 late-event deliveries of line-counted-updated to 1 listener, from 4 writes (operations 2-5), up to 3.0 s"
     )
 
 
