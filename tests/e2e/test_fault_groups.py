@@ -1,0 +1,56 @@
+"""One injected fault, one cause at the top: for every fault in the catalogue, its run's first group
+names the fault's finding and the run has at most three error groups (a reader is not handed a
+hundred lines for one defect). The whole sweep plays every shipped scenario a fault is exposed by
+(`heavy`); the default run plays two faults, one told by HTTP answers and one by deliveries."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.faults import BY_NAME, CATALOGUE, FaultSpec
+from harness.report import Report, build_report
+from harness.run.runner import RunOutcome
+
+QUICK = {"run": {"operations": 16, "duration_s": 20}}
+MOST_ERROR_GROUPS = 3
+
+
+def _report(outcome: RunOutcome) -> Report:
+    return build_report(outcome.history, outcome.result, [], outcome.duration)
+
+
+def _assert_one_cause_on_top(spec: FaultSpec, report: Report) -> None:
+    errors = [g for g in report.groups if g.severity == "error"]
+    told = [g.summary for g in report.groups]
+    assert report.groups and report.groups[0].name == spec.finding, told
+    assert report.groups[0].severity == spec.severity, told
+    assert len(errors) <= MOST_ERROR_GROUPS, told
+
+
+def test_refused_line_writes_are_one_group_with_their_whole_and_a_hint(stocksync_run) -> None:
+    spec = BY_NAME["refuse-line-writes"]
+    report = _report(stocksync_run(spec.scenario, faults=[spec.name], **QUICK))
+    _assert_one_cause_on_top(spec, report)
+    (group,) = report.groups
+    refused = report.findings[0].actual["count"]
+    assert group.summary == (
+        f"{refused} of {refused} patch_line writes (100 %) answered 403: "
+        "Injected fault refuse-line-writes: You do not have permission to perform this action."
+    )
+    assert report.hints and report.hints[0].startswith("the token's user may not write")
+
+
+def test_dropped_events_are_one_group_named_by_the_fault_with_their_consequences_under_it(stocksync_run) -> None:
+    spec = BY_NAME["pusher-drop"]
+    report = _report(stocksync_run(spec.scenario, faults=[f"{spec.name}=0.3"], **QUICK))
+    _assert_one_cause_on_top(spec, report)
+    top = report.groups[0]
+    assert top.summary.startswith("pusher-drop: ") and top.faults == ["pusher-drop"]
+    assert top.count == sum(f.name == "missing-event" for f in report.findings)
+    assert set(top.consequences) <= {"divergence"}
+
+
+@pytest.mark.heavy
+@pytest.mark.parametrize("spec", CATALOGUE, ids=[s.name for s in CATALOGUE])
+def test_every_fault_in_its_shipped_scenario_has_its_finding_on_top(stocksync_run, spec: FaultSpec) -> None:
+    _assert_one_cause_on_top(spec, _report(stocksync_run(spec.scenario, faults=[spec.name])))
