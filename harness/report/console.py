@@ -62,6 +62,12 @@ def print_summary(report: Report, console: Console, report_dir: str | None = Non
 
 def _groups(report: Report, console: Console) -> None:
     """Errors, then warnings (the report's order): each group's line, one example, what it explains."""
+    if report.groups:
+        errors = sum(g.severity == "error" for g in report.groups)
+        console.print(
+            f"[bold]by cause[/]: {errors} error group(s), {len(report.groups) - errors} warning group(s)",
+            highlight=False,
+        )
     for group in report.groups[:GROUPS_SHOWN]:
         warning = group.severity == "warning"
         console.print(

@@ -27,7 +27,7 @@ def group_lines(groups: list[FindingGroup]) -> list[str]:
     lines = []
     for n, g in enumerate(groups, 1):
         lines.append(f"{n}. {'warning: ' if g.severity == 'warning' else ''}{g.summary}")
-        lines.append(f"   e.g. {g.example}")
+        lines.extend([f"   e.g. {g.example}"] if g.example else [])
         if g.explains:
             lines.append(f"   {g.explains}, e.g. {g.consequence_example}")
     return lines
