@@ -31,6 +31,7 @@ CAUSES_FIRST = (
 HTTP = ("server-error", "write-despite-error", "writes-refused")
 NAMED_FINDING = re.compile(r"^(?P<name>[a-z-]+) of operation \d+")
 OPERATION = re.compile(r"\boperation (\d+)\b")
+FINDING_NAME = re.compile(rf"(?<![a-z-])({'|'.join(sorted(NAMES, key=len, reverse=True))})(?![a-z-])")
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class _Grouper:
         operation, else a group of the finding it names, else one of the fault it names; of several,
         one with the same event."""
         ops = [int(n) for n in OPERATION.findall(text)]
-        names = {name for name in NAMES if re.search(rf"(?<![a-z-]){re.escape(name)}(?![a-z-])", text)}
+        names = set(FINDING_NAME.findall(text))
         words = set(re.findall(r"[a-z0-9-]+", text))
         on_ops = [b for op in ops for b in self.by_operation.get(op, [])]
         for candidates in (
