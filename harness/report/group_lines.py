@@ -9,7 +9,7 @@ from ..checks.findings import Finding
 from .calls import Call, RunFacts
 
 Key = tuple[str, ...]
-"""A group's signature: ("http", name, kind, status, words, severity), ("locked", name, kind),
+"""A group's signature: ("http", name, kind, status, words, severity), ("locked", name, kind, status),
 ("intrusion", name, kind, intruder's hotel, hotel), ("fault", "", "", faults), ("event", name,
 severity, event) or ("caused", name, cause) for findings whose cause is in no group."""
 

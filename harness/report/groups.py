@@ -76,7 +76,7 @@ def _key(f: Finding, faults: tuple[str, ...], facts: RunFacts) -> Key:
     if call is not None and f.name in HTTP:
         return ("http", f.name, call.kind, str(call.status), normalised(call.words), f.severity)
     if call is not None and f.name == "locked-write-accepted":
-        return ("locked", f.name, call.kind)
+        return ("locked", f.name, call.kind, str(call.status))
     if call is not None and f.name == "cross-hotel-access":
         return ("intrusion", f.name, call.kind, call.actor_hotel, call.hotel)
     if faults:

@@ -12,7 +12,7 @@ from harness.history import HistoryData, Observation
 from harness.report import Report, build_report
 from harness.report.calls import RunFacts, normalised
 from harness.report.groups import grouping
-from tests.histories import DETAIL, LINE, healthy, missing, patch_op, server_error
+from tests.histories import DETAIL, LINE, healthy, locked_write, missing, patch_op, server_error
 
 PERMISSION = "You do not have permission to perform this action."
 
@@ -137,3 +137,13 @@ def test_groups_and_membership_account_for_every_finding() -> None:
     assert sum(g.count + sum(g.consequences.values()) for g in grouped.groups) == len(result.findings)
     (group,) = grouped.groups
     assert group.summary.startswith("5 missing-event deliveries of line-counted-updated to 1 listener, from 5 writes")
+
+
+def test_writes_accepted_after_approval_are_one_group_over_the_writes_sent_after_it() -> None:
+    history = healthy()
+    locked_write(history)
+    history.operations.append(patch_op(2, LINE, 2.0, type="fail", status=409, body={"detail": "Stocktake is locked."}))
+    group = next(g for g in _report(history).groups if g.name == "locked-write-accepted")
+    assert group.summary == (
+        "1 of 2 patch_line writes sent after their stocktake's approval (50 %) were accepted (expected 409)"
+    )
