@@ -80,7 +80,7 @@ def _key(f: Finding, faults: tuple[str, ...], facts: RunFacts) -> Key:
     if call is not None and f.name == "cross-hotel-access":
         return ("intrusion", f.name, call.kind, call.actor_hotel, call.hotel)
     if faults:
-        return ("fault", "", "", "+".join(faults))
+        return ("fault", "", f.severity, "+".join(faults))
     if f.name == "unexpected-event" and isinstance(f.expected, str):
         return ("event", f.name, f.severity, "the contract's events spelled otherwise")
     return ("event", f.name, f.severity, f.event or "")
