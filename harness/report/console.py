@@ -4,6 +4,8 @@ warnings, each with one example. Fits 80 columns; the groups are report.html's, 
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -61,17 +63,16 @@ def print_summary(report: Report, console: Console, report_dir: str | None = Non
 
 
 def _groups(report: Report, console: Console) -> None:
-    """Errors, then warnings (the report's order): each group's line, one example, what it explains."""
+    """Errors, then what leaves the run inconclusive, then warnings (the report's order): each group's
+    line, one example, what it explains."""
     if report.groups:
-        errors = sum(g.severity == "error" for g in report.groups)
-        console.print(
-            f"[bold]by cause[/]: {errors} error group(s), {len(report.groups) - errors} warning group(s)",
-            highlight=False,
-        )
+        severities = Counter(g.severity for g in report.groups)
+        told = ", ".join(f"{n} {severity} group(s)" for severity, n in severities.items())
+        console.print(f"[bold]by cause[/]: {told}", highlight=False)
     for group in report.groups[:GROUPS_SHOWN]:
-        warning = group.severity == "warning"
+        error = group.severity == "error"
         console.print(
-            f"  [{'yellow' if warning else 'red'}]{'warning: ' if warning else ''}{escape(group.summary)}[/]",
+            f"  [{'red' if error else 'yellow'}]{'' if error else group.severity + ': '}{escape(group.summary)}[/]",
             highlight=False,
         )
         if group.example and group.example != group.summary:

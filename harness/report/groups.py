@@ -8,7 +8,8 @@ fault that explains it, else its event (late events without a fault split furthe
 writes invoked within a latency limit of each other). A finding another explains (its `cause`,
 an explanation naming another finding, a server error told again as write-despite-error, a
 delivery of a write that failed) is shown under its cause's group, never as a group of its own.
-Errors come before warnings, causes before what follows from them. report.json keeps every member.
+Errors come first, then what leaves the run inconclusive, then warnings; causes before what follows
+from them. report.json keeps every member.
 """
 
 from __future__ import annotations
@@ -62,8 +63,18 @@ class Grouping:
     """Per finding (same order), the index of the group it is shown in."""
 
 
+SEVERITIES = ("error", "inconclusive", "warning")
+"""Most severe first: a group takes its most severe finding's, and groups are shown in this order."""
+
+
 def cause_rank(name: str) -> int:
-    return CAUSES_FIRST.index(name) if name in CAUSES_FIRST else len(CAUSES_FIRST) + list(NAMES).index(name)
+    if name in CAUSES_FIRST:
+        return CAUSES_FIRST.index(name)
+    return len(CAUSES_FIRST) + (list(NAMES).index(name) if name in NAMES else len(NAMES))
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 
 def faults_of(explained_by: Sequence[str]) -> tuple[str, ...]:
@@ -236,7 +247,7 @@ def _ordered(grouper: _Grouper) -> Grouping:
         common = Counter(f.event for f in members).most_common(1)[0][0]
         example = next(f for f in members if f.event == common).message
         example = "" if first.name == "writes-refused" else example  # its one finding says the line again
-        severity = "error" if any(f.severity == "error" for f in [*members, *then]) else "warning"
+        severity = min((f.severity for f in [*members, *then]), key=severity_rank)
         operations = sorted({f.operation for f in members if f.operation is not None})
         group = FindingGroup(
             first.name, severity, len(members), line(key, members, grouper.facts), operations,
@@ -245,7 +256,8 @@ def _ordered(grouper: _Grouper) -> Grouping:
             dict(Counter(f.name for f in then).most_common()), then[0].message if then else "",
         )  # fmt: skip
         built.append((b, group))
-    built.sort(key=lambda bg: (bg[1].severity != "error", cause_rank(bg[1].name), -bg[1].count, bg[1].operations[:1]))
+    built.sort(key=lambda bg: (severity_rank(bg[1].severity), cause_rank(bg[1].name), -bg[1].count,
+                               bg[1].operations[:1]))  # fmt: skip
     position = {b: n for n, (b, _) in enumerate(built)}
     of = [0] * len(findings)
     for b in range(len(grouper.keys)):

@@ -26,7 +26,7 @@ def group_lines(groups: list[FindingGroup]) -> list[str]:
     """Each group as the console says it: its line, one example, and what it explains."""
     lines = []
     for n, g in enumerate(groups, 1):
-        lines.append(f"{n}. {'warning: ' if g.severity == 'warning' else ''}{g.summary}")
+        lines.append(f"{n}. {'' if g.severity == 'error' else g.severity + ': '}{g.summary}")
         lines.extend([f"   e.g. {g.example}"] if g.example else [])
         if g.explains:
             lines.append(f"   {g.explains}, e.g. {g.consequence_example}")

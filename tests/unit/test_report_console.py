@@ -78,7 +78,8 @@ def test_report_html_and_junit_show_the_same_groups_in_the_same_order() -> None:
     report = _report(_many_causes(4))
     expected = [g.summary for g in report.groups]
     page = render_html(report)
-    told = re.findall(r'<details class="group".*?<span class="\w+">(?:warning: )?(.*?)</span>', page, re.S)
+    prefix = r'<details class="group".*?<span class="\w+">(?:warning: |inconclusive: )?'
+    told = re.findall(prefix + r"(.*?)</span>", page, re.S)
     in_page = [html.unescape(s) for s in told]
     assert in_page == expected
     assert "What to do first" in page and page.index("What to do first") < page.index('id="group-1"')
@@ -87,7 +88,7 @@ def test_report_html_and_junit_show_the_same_groups_in_the_same_order() -> None:
     failure = verdict.find("failure")
     assert failure is not None and failure.text is not None
     assert failure.get("message", "").startswith(f"FAIL: {sum(g.severity == 'error' for g in report.groups)} cause(s)")
-    numbered = re.findall(r"^\d+\. (?:warning: )?(.*)$", failure.text, re.M)
+    numbered = re.findall(r"^\d+\. (?:warning: |inconclusive: )?(.*)$", failure.text, re.M)
     assert numbered == expected
     assert failure.text.startswith("what to do: the run wrote contract.suggested.toml")
     server = next(c for c in suite.iter("testcase") if c.get("name") == "server-error").find("failure")
