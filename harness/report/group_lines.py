@@ -10,8 +10,9 @@ from .calls import Call, RunFacts
 
 Key = tuple[str, ...]
 """A group's signature: ("http", name, kind, status, words, severity), ("locked", name, kind, status),
-("intrusion", name, kind, intruder's hotel, hotel), ("fault", "", severity, faults), ("event", name,
-severity, event) or ("caused", name, cause) for findings whose cause is in no group."""
+("intrusion", name, kind, intruder's hotel, hotel), ("fault", name if several faults else "",
+severity, faults), ("event", name, severity, event) or ("caused", name, cause) for findings whose
+cause is in no group."""
 
 
 def _share(n: int, of: int, things: str) -> str:

@@ -91,7 +91,7 @@ def _key(f: Finding, faults: tuple[str, ...], facts: RunFacts) -> Key:
     if call is not None and f.name == "cross-hotel-access":
         return ("intrusion", f.name, call.kind, call.actor_hotel, call.hotel)
     if faults:
-        return ("fault", "", f.severity, "+".join(faults))
+        return ("fault", f.name if len(faults) > 1 else "", f.severity, "+".join(faults))
     if f.name == "unexpected-event" and isinstance(f.expected, str):
         return ("event", f.name, f.severity, "the contract's events spelled otherwise")
     return ("event", f.name, f.severity, f.event or "")
@@ -190,7 +190,8 @@ class _Grouper:
 
 def _one_per_fault(grouper: _Grouper, key: Key, members: list[int]) -> None:
     """An injected fault is one cause: its group is named by the finding it made most of, and the
-    others it explains (on the same writes or deliveries) are shown under it."""
+    others it explains (on the same writes or deliveries) are shown under it. Findings that several
+    faults may explain are grouped by finding too (`_key`): which of them made each is not known."""
     names = Counter(grouper.findings[i].name for i in members)
     top = min(names, key=lambda name: (-names[name], cause_rank(name)))
     b = grouper.add(key, [i for i in members if grouper.findings[i].name == top])

@@ -147,3 +147,18 @@ def test_writes_accepted_after_approval_are_one_group_over_the_writes_sent_after
     assert group.summary == (
         "1 of 2 patch_line writes sent after their stocktake's approval (50 %) were accepted (expected 409)"
     )
+
+
+def test_findings_several_faults_may_explain_are_grouped_by_finding_too() -> None:
+    """A duplicate on a write a backend fault bent, at a listener the Pusher server dropped events to:
+    which fault made which finding is not known, so the missing and the duplicate events stay apart."""
+    both = ["double-broadcast on operation 1", "pusher-drop of line-counted-updated to viewer"]
+    lost = Finding("missing-event", "viewer never got it", DETAIL, "line-counted-updated", 1, "viewer")
+    again = Finding("duplicate-event", "viewer got it again", DETAIL, "line-counted-updated", 1, "viewer")
+    alone = Finding("duplicate-event", "viewer got it again", DETAIL, "line-counted-updated", 2, "viewer")
+    grouped = grouping([lost, again, alone], 1.0, None, [both, both, both[:1]])
+    assert sorted((g.name, g.count, tuple(g.faults)) for g in grouped.groups) == [
+        ("duplicate-event", 1, ("double-broadcast",)),
+        ("duplicate-event", 1, ("double-broadcast", "pusher-drop")),
+        ("missing-event", 1, ("double-broadcast", "pusher-drop")),
+    ]
