@@ -16,48 +16,48 @@ from ..scenario import RunSection
 LINE_EVERY_S = 5.0
 
 
+def counted(p: RunProgress, bounds: RunSection) -> str:
+    """The progress in words, each count saying what it counts: the planned counter steps taken (a
+    step is a burst of typing or a movement; never over the plan), or for a time-bound run the
+    seconds of the planned duration; then every request recorded, which setup, reads, managers,
+    intruders and probes add to."""
+    findings = "…" if p.findings is None else p.findings
+    if bounds.until == "time":
+        done = f"{min(p.elapsed, bounds.duration_s):.0f}/{bounds.duration_s:.0f} s of a time-bound run · "
+        done += "" if p.steps is None else f"{p.steps} counter steps · "
+    else:
+        done = f"{p.elapsed:.0f} s: "
+        if p.steps is not None:
+            done += f"{min(p.steps, bounds.operations)}/{bounds.operations} planned counter steps · "
+    return f"{done}{p.operations} requests · {p.receipts} deliveries · {p.failures} 5xx · {findings} findings"
+
+
 class LiveProgress:
-    """operations / deliveries / findings so far, on stderr, while the run goes: a live bar on a
-    terminal, a plain line every LINE_EVERY_S elsewhere (a CI log shows the run is alive). The bar
-    counts operations, or seconds for a run planned by time (a soak's)."""
+    """The progress on stderr while the run goes: a live bar on a terminal, a plain line every
+    LINE_EVERY_S elsewhere (a CI log shows the run is alive). The bar fills with the planned counter
+    steps, or the seconds of a run planned by time (a soak's)."""
 
     def __init__(self, console: Console, bounds: RunSection) -> None:
         self.by_time = bounds.until == "time"
         total = bounds.duration_s if self.by_time else bounds.operations
-        self.console, self.total, self._said = console, total, -LINE_EVERY_S
+        self.console, self.bounds, self.total, self._said = console, bounds, total, -LINE_EVERY_S
         self.bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            TextColumn(
-                "{task.completed} ops · {task.fields[receipts]} deliveries · "
-                "{task.fields[failures]} 5xx · findings so far {task.fields[findings]}"
-            ),
+            TextColumn("{task.fields[counted]}"),
             TimeElapsedColumn(),
             console=console,
             transient=True,
         )
-        self.task = self.bar.add_task("running", total=total, receipts=0, failures=0, findings=0)
+        self.task = self.bar.add_task("running", total=total, counted="")
 
     def update(self, p: RunProgress) -> None:
+        text = counted(p, self.bounds)
         if not self.console.is_terminal and p.elapsed - self._said >= LINE_EVERY_S:
             self._said = p.elapsed
-            findings = "…" if p.findings is None else p.findings
-            done = (
-                f"{p.elapsed:.0f}/{self.total:.0f} s: {p.operations}"
-                if self.by_time
-                else (f"{p.elapsed:.0f} s: {p.operations}/{self.total}")
-            )
-            self.console.print(
-                f"{done} ops · {p.receipts} deliveries · {p.failures} 5xx · findings so far {findings}",
-                highlight=False,
-            )
-        self.bar.update(
-            self.task,
-            completed=p.elapsed if self.by_time else p.operations,
-            receipts=p.receipts,
-            failures=p.failures,
-            findings="…" if p.findings is None else p.findings,
-        )
+            self.console.print(text, highlight=False, soft_wrap=True)
+        done = p.elapsed if self.by_time else (p.steps or 0)
+        self.bar.update(self.task, completed=min(done, self.total), counted=text)
 
 
 class Interrupts:

@@ -1,14 +1,18 @@
-"""The console summary: the verdict and why, passing checks on one line, failing ones in a table,
-then the findings grouped by cause. Fits 80 columns."""
+"""The console summary: what to do first (when the run's setup needs a fix), the verdict and why,
+passing checks on one line, failing ones in a table, then every error group by cause and the
+warnings, each with one example. Fits 80 columns; the groups are report.html's, in its order."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .model import Report
 
-GROUPS_SHOWN = 10
+GROUPS_SHOWN = 20
 STYLE = {"PASS": "bold green", "FAIL": "bold red", "INCONCLUSIVE": "bold yellow"}
 
 
@@ -16,6 +20,8 @@ def print_summary(report: Report, console: Console, report_dir: str | None = Non
     passed = [f"{c.name} ({c.judged})" for c in report.checks if c.status == "passed"]
     unjudged = [c.name for c in report.checks if c.status == "not judged"]
     flagged = [c for c in report.checks if c.count]
+    for hint in report.hints:
+        console.print(f"[bold magenta]what to do:[/] {escape(hint)}", highlight=False)
     console.print(
         f"[bold]stocksync {report.scenario or '(no scenario recorded)'}[/]: {len(report.checks)} checks",
         highlight=False,
@@ -32,13 +38,7 @@ def print_summary(report: Report, console: Console, report_dir: str | None = Non
             colour = "yellow" if check.severity == "warning" else "red"
             table.add_row(f"[{colour}]{check.name}[/]", str(check.judged), str(check.count))
         console.print(table)
-    for group in report.groups[:GROUPS_SHOWN]:
-        warning = group.severity == "warning"
-        console.print(
-            f"  [{'yellow' if warning else 'red'}]{'warning: ' if warning else ''}{group.summary}[/]", highlight=False
-        )
-    if len(report.groups) > GROUPS_SHOWN:
-        console.print(f"  ... and {len(report.groups) - GROUPS_SHOWN} more group(s) in report.json")
+    _groups(report, console)
     if report.frame_errors:
         first = report.frame_errors_shown[0]
         console.print(
@@ -60,3 +60,24 @@ def print_summary(report: Report, console: Console, report_dir: str | None = Non
         + (f": {'; '.join(report.reasons)}" if report.reasons else ""),
         highlight=False,
     )
+
+
+def _groups(report: Report, console: Console) -> None:
+    """Errors, then what leaves the run inconclusive, then warnings (the report's order): each group's
+    line, one example, what it explains."""
+    if report.groups:
+        severities = Counter(g.severity for g in report.groups)
+        told = ", ".join(f"{n} {severity} group(s)" for severity, n in severities.items())
+        console.print(f"[bold]by cause[/]: {told}", highlight=False)
+    for group in report.groups[:GROUPS_SHOWN]:
+        error = group.severity == "error"
+        console.print(
+            f"  [{'red' if error else 'yellow'}]{'' if error else group.severity + ': '}{escape(group.summary)}[/]",
+            highlight=False,
+        )
+        if group.example and group.example != group.summary:
+            console.print(f"    [dim]e.g. {escape(group.example)}[/]", highlight=False)
+        if group.explains:
+            console.print(f"    [dim]{group.explains}, e.g. {escape(group.consequence_example)}[/]", highlight=False)
+    if len(report.groups) > GROUPS_SHOWN:
+        console.print(f"  ... {len(report.groups) - GROUPS_SHOWN} more group(s) in report.html", highlight=False)

@@ -14,11 +14,11 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .groups import cause_rank
+from .groups import FindingGroup
 from .model import FindingRecord, Histogram, Report, Timeline
 
 PLOT_W, BAR_H, ROW_H, LABEL_W = 900, 170, 18, 170
-FINDINGS_SHOWN, GROUPS_SHOWN = 50, 25
+EVIDENCE_SHOWN, GROUPS_SHOWN = 3, 25
 DIFF = re.compile(r"^(?P<field>.*?): expected (?P<expected>.*), got (?P<got>.*)$")
 
 _env = Environment(
@@ -101,15 +101,29 @@ def evidence(finding: FindingRecord, t0: float) -> dict[str, Any]:
     return {"times": times, "diffs": diffs}
 
 
+def by_group(report: Report) -> list[tuple[FindingGroup, list[tuple[FindingRecord, dict[str, Any]]], int]]:
+    """The groups shown, in the report's order, each with its first findings' evidence (its own
+    findings before those it explains) and how many more report.json holds."""
+    shown = report.groups[:GROUPS_SHOWN]
+    members: list[list[FindingRecord]] = [[] for _ in shown]
+    for f in report.findings:
+        if f.group < len(shown):
+            members[f.group].append(f)
+    out = []
+    for group, found in zip(shown, members, strict=True):
+        found.sort(key=lambda f: f.name != group.name)
+        evidence_of = [(f, evidence(f, report.timeline.t0)) for f in found[:EVIDENCE_SHOWN]]
+        out.append((group, evidence_of, len(found) - len(evidence_of)))
+    return out
+
+
 def render_html(report: Report) -> str:
-    latency, t0 = report.latency, report.timeline.t0
+    latency = report.latency
     lines = {"p50": latency.all.p50, "p95": latency.all.p95, "p99": latency.all.p99,
              "limit": float(report.meta.get("latency_limit_ms") or 0)}  # fmt: skip
     width = (PLOT_W - LABEL_W) / report.timeline.bins
     marks = [{"x": round(LABEL_W + m["bin"] * width, 1), **m} for m in report.timeline.marks]
-    shown = sorted(report.findings, key=lambda f: cause_rank(f.name))[:FINDINGS_SHOWN]
     return _env.get_template("report.html.j2").render(
         report=report, hist=histogram(latency.histogram, lines), rows=timeline_rows(report.timeline), marks=marks,
-        plot_w=PLOT_W, bar_h=BAR_H, row_h=ROW_H, label_w=LABEL_W, shown=FINDINGS_SHOWN,
-        findings=[(f, evidence(f, t0)) for f in shown], groups_shown=GROUPS_SHOWN,
+        plot_w=PLOT_W, bar_h=BAR_H, row_h=ROW_H, label_w=LABEL_W, groups=by_group(report),
     )  # fmt: skip

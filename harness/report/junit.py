@@ -1,7 +1,9 @@
 """JUnit XML: one test case per check, so CI shows which property of sync broke.
 
-A check with findings fails, and its failure text is the evidence (the first findings
-with their operation, listener, channel and diff), which is what a reviewer reads first.
+The first case, `verdict`, says the run's verdict: a failed run's failure lists what to do first
+and every group by cause, in the report's order (the console's and report.html's). A check with
+findings fails; its failure message is its groups' lines and its text the evidence (the first
+findings with their operation, listener, channel and diff), which is what a reviewer reads first.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+from .groups import FindingGroup
 from .model import CheckRow, FindingRecord, Report
 
 EVIDENCE_SHOWN = 3
@@ -19,7 +22,29 @@ def _judged(case: ET.Element, judged: int) -> None:
     ET.SubElement(ET.SubElement(case, "properties"), "property", name="judged", value=str(judged))
 
 
-def _outcome(case: ET.Element, check: CheckRow, found: list[FindingRecord]) -> None:
+def group_lines(groups: list[FindingGroup]) -> list[str]:
+    """Each group as the console says it: its line, one example, and what it explains."""
+    lines = []
+    for n, g in enumerate(groups, 1):
+        lines.append(f"{n}. {'' if g.severity == 'error' else g.severity + ': '}{g.summary}")
+        lines.extend([f"   e.g. {g.example}"] if g.example else [])
+        if g.explains:
+            lines.append(f"   {g.explains}, e.g. {g.consequence_example}")
+    return lines
+
+
+def _verdict(case: ET.Element, report: Report) -> None:
+    if report.verdict == "INCONCLUSIVE":
+        node = ET.SubElement(case, "error", message="INCONCLUSIVE: " + "; ".join(report.reasons), type="inconclusive")
+        node.text = "\n".join(report.reasons)
+    elif report.verdict == "FAIL":
+        errors = [g for g in report.groups if g.severity == "error"]
+        node = ET.SubElement(case, "failure", message=f"FAIL: {len(errors)} cause(s): {errors[0].summary}" if errors
+                             else "FAIL", type="findings")  # fmt: skip
+        node.text = "\n".join([*(f"what to do: {h}" for h in report.hints), *group_lines(report.groups)])
+
+
+def _outcome(case: ET.Element, check: CheckRow, found: list[FindingRecord], groups: list[FindingGroup]) -> None:
     """Skipped if not judged; a failure carrying the first findings' evidence if any; else passed."""
     if check.status == "not judged":
         ET.SubElement(case, "skipped", message=f"not judged: this run gave {check.name} nothing to judge")
@@ -31,8 +56,8 @@ def _outcome(case: ET.Element, check: CheckRow, found: list[FindingRecord]) -> N
         evidence += f"\n\n... and {len(found) - EVIDENCE_SHOWN} more in report.json"
     node = ET.SubElement(case, "failure" if check.severity == "error" else "system-out")
     if check.severity == "error":
-        firsts = "; ".join(f.message for f in found[:EVIDENCE_SHOWN])
-        node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {firsts}")
+        lines = "; ".join(g.summary for g in groups if g.name == check.name) or found[0].message
+        node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {lines}")
         node.set("type", check.name)
     node.text = evidence
 
@@ -45,21 +70,16 @@ def render_junit(report: Report) -> str:
         "testsuite",
         name=f"stocksync.{report.scenario}",
         tests=str(len(checks) + 1),
-        failures=str(len(errors)),
+        failures=str(len(errors) + (report.verdict == "FAIL")),
         errors="1" if inconclusive else "0",
         skipped=str(sum(c.status == "not judged" for c in checks)),
         time=str(report.duration_s),
     )
     classname = f"stocksync.{report.scenario}"
-    verdict = ET.SubElement(suite, "testcase", classname=classname, name="verdict", time="0")
-    if inconclusive:
-        node = ET.SubElement(
-            verdict, "error", message="INCONCLUSIVE: " + "; ".join(report.reasons), type="inconclusive"
-        )
-        node.text = "\n".join(report.reasons)
+    _verdict(ET.SubElement(suite, "testcase", classname=classname, name="verdict", time="0"), report)
     for check in checks:
         case = ET.SubElement(suite, "testcase", classname=classname, name=check.name, time=f"{check.seconds:.6f}")
-        _outcome(case, check, [f for f in report.findings if f.name == check.name])
+        _outcome(case, check, [f for f in report.findings if f.name == check.name], report.groups)
         _judged(case, check.judged)
     props = ET.SubElement(suite, "properties")
     for key in ("scenario", "seed", "target", "latency_limit_ms"):

@@ -19,8 +19,10 @@ from ..checks.findings import NAMES
 from ..checks.latency import Latencies
 from ..contract import Contract, described_contract
 from ..history import HistoryData
+from .calls import RunFacts
 from .explain import explanations, fault_name
-from .groups import FindingGroup, group_findings
+from .groups import FindingGroup, grouping
+from .hints import hints
 from .timeline import timeline
 
 REDACTED = "[redacted]"
@@ -63,6 +65,7 @@ class FindingRecord(_Model):
     times: dict[str, float] = Field(default_factory=dict)
     explained_by: list[str] = Field(default_factory=list)
     cause: str | None = None
+    group: int = 0  # the index in `Report.groups` of the group it is shown in (its cause's, if explained)
 
 
 class LatencySummary(_Model):
@@ -110,7 +113,8 @@ class Report(_Model):
     findings_by_name: dict[str, int]
     checks: list[CheckRow]
     findings: list[FindingRecord]
-    groups: list[FindingGroup]
+    groups: list[FindingGroup]  # errors first, causes before what follows from them
+    hints: list[str] = Field(default_factory=list)  # what to do first: the harness's setup, not the backend
     latency: Latency
     timeline: Timeline
     summary: str = ""
@@ -241,6 +245,12 @@ def build_report(history: HistoryData, result: CheckResult, secrets: list[str], 
     by_name = Counter(f.name for f in result.findings)
     frames = _frame_errors(history)
     limit_s = (history.meta.get("latency_limit_ms") or DEFAULT_LATENCY_LIMIT_MS) / 1000
+    explained = explanations(history, result.findings)
+    facts = RunFacts.of(history)
+    grouped = grouping(result.findings, limit_s, facts, explained)
+    suggested = (described_contract(history.meta.get("contract")) or Contract()).suggested(
+        str(f.actual) for f in result.findings if f.name == "unexpected-event"
+    )
     raw = {
         "verdict": result.verdict,
         "reasons": result.reasons,
@@ -251,16 +261,15 @@ def build_report(history: HistoryData, result: CheckResult, secrets: list[str], 
         "findings_by_name": {name: by_name.get(name, 0) for name in NAMES},
         "checks": _checks(result),
         "findings": [
-            {**f.to_dict(), "explained_by": why}
-            for f, why in zip(result.findings, explanations(history, result.findings), strict=True)
+            {**f.to_dict(), "explained_by": why, "group": group}
+            for f, why, group in zip(result.findings, explained, grouped.of, strict=True)
         ],
-        "groups": [asdict(g) for g in group_findings(result.findings, limit_s)],
+        "groups": [asdict(g) for g in grouped.groups],
+        "hints": hints(result.findings, facts, suggested is not None),
         "latency": {**result.latency, "histogram": _histogram(result.latencies)},
         "timeline": timeline(history, result.findings),
         "summary": describe(history, result, duration_s),
-        "suggested_contract": (described_contract(history.meta.get("contract")) or Contract()).suggested(
-            str(f.actual) for f in result.findings if f.name == "unexpected-event"
-        ),
+        "suggested_contract": suggested,
         "listeners": _listeners(history, frames),
         "frame_errors": len(frames),
         "frame_errors_shown": frames[:FRAME_ERRORS_SHOWN],

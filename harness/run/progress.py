@@ -1,5 +1,9 @@
 """A live run's progress for the CLI: counts every half second, and findings over what has settled.
 
+Two counts, never mixed: the counter steps the scenario planned (`run.operations`: a step is one
+burst of typing or one movement, and may send several requests), taken from the run's budget and
+so never over the plan; and every request recorded (setup, reads, managers, intruders, probes).
+
 The findings count is the live check's (`checks.live`): the final checks, fed what was recorded
 since the last count, on the writes whose delivery window has closed; so a fault shows while the
 run is still going, at a cost that grows with what is new, not with the run.
@@ -15,6 +19,7 @@ from ..bots.fleet import ListenerFleet
 from ..checks.live import LiveCheck
 from ..contract import Contract
 from ..history import History
+from .context import Budget
 
 EVERY_S = 0.5
 LIVE_CHECK_EVERY = 4
@@ -27,6 +32,7 @@ class Progress:
     receipts: int
     failures: int
     findings: int | None
+    steps: int | None = None  # counter steps taken of the planned; None when the run has no budget
 
 
 @dataclass
@@ -36,6 +42,7 @@ class ProgressWatch:
     contract: Contract
     latency_s: float
     live: LiveCheck | None = None
+    budget: Budget | None = None
 
     def run(self, stop: threading.Event, report: Callable[[Progress], None]) -> None:
         """Report until `stop` is set; findings are re-counted every LIVE_CHECK_EVERY ticks."""
@@ -48,7 +55,8 @@ class ProgressWatch:
 
     def progress(self, t0: float, findings: int | None) -> Progress:
         tally = self.history.tally
-        return Progress(self.history.now() - t0, tally.invoked, self.fleet.receipts(), tally.failed, findings)
+        steps = self.budget.taken if self.budget is not None else None
+        return Progress(self.history.now() - t0, tally.invoked, self.fleet.receipts(), tally.failed, findings, steps)
 
     def findings_so_far(self) -> int:
         if self.live is None:

@@ -157,7 +157,9 @@ class Runner:
             self._close(ctx)
             raise
         if self.on_progress is not None:
-            watch = ProgressWatch(history, fleet, self.target.contract, self.scenario.limits.latency_ms / 1000)
+            watch = ProgressWatch(
+                history, fleet, self.target.contract, self.scenario.limits.latency_ms / 1000, budget=ctx.budget
+            )
             threading.Thread(target=watch.run, args=(self.stop, self.on_progress), daemon=True).start()
         return ctx
 

@@ -36,8 +36,13 @@ def test_without_a_terminal_progress_is_a_line_every_few_seconds(tmp_path: Path)
     scenario.write_text(SLOWER)
     done = stocksync("run", scenario, "--out", tmp_path / "r")
     assert done.returncode == 0, done.stderr
-    lines = re.findall(r"^\d+ s: \d+/8 ops · \d+ deliveries · \d+ 5xx · findings so far", done.stderr, re.M)
+    lines = re.findall(
+        r"^\d+ s: (\d+)/8 planned counter steps · \d+ requests · \d+ deliveries · \d+ 5xx · \S+ findings$",
+        done.stderr,
+        re.M,
+    )
     assert len(lines) >= 1, done.stderr
+    assert all(int(n) <= 8 for n in lines), lines
 
 
 def test_compare_says_what_got_worse(tmp_path: Path) -> None:

@@ -26,7 +26,9 @@ def test_a_divergence_names_the_missing_event_on_its_line_and_the_fault_that_dro
     assert "missing-event of operation 1 (line 1709)" in by_name["divergence"]
     assert by_name["missing-event"] == ["pusher-drop of line-counted-updated to viewer"]
     assert report.faults_injected == {"pusher-drop": 1}
-    assert [g.name for g in report.groups] == ["missing-event", "divergence"], "causes first"
+    (group,) = report.groups
+    assert group.name == "missing-event" and group.consequences == {"divergence": 1}, "shown under its cause"
+    assert {f.group for f in report.findings} == {0}
 
 
 def test_a_backend_fault_explains_the_operation_it_bent() -> None:
@@ -49,7 +51,9 @@ def test_one_stall_is_one_group() -> None:
     late = [f for f in check(history, Contract()).findings if f.name == "late-event"]
     (group,) = group_findings(late, 1.0)
     assert len(late) == 4 and group.count == 4 and group.operations == [2, 3, 4, 5]
-    assert group.summary == "4 x late-event: operations 2-5 for 1 listener(s), up to 3.0 s"
+    assert group.summary == (
+        "4 late-event deliveries of line-counted-updated to 1 listener, from 4 writes (operations 2-5), up to 3.0 s"
+    )
 
 
 def test_frames_outside_the_protocol_are_shown_with_their_listener_and_counted_per_listener() -> None:

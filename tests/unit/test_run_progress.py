@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import io
+import re
 import threading
 from dataclasses import replace
 from pathlib import Path
 
+from rich.console import Console
+
 from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet
 from harness.bots.recorder import ListenerRecorder
+from harness.cli.live import LiveProgress, counted
 from harness.contract import Contract
 from harness.history import History, HistoryData, load
 from harness.history_file import HISTORY_NAME
+from harness.run.context import Budget
 from harness.run.progress import Progress, ProgressWatch
 from harness.run.residue import Residue
+from harness.scenario import RunSection
 from harness.testing import following, wait_until
 from tests.histories import healthy, missing
 
@@ -104,3 +111,45 @@ def test_a_recorder_tells_each_change_and_the_history_counts_its_receipts() -> N
     recorder.disconnected(4200)
     assert changed == ["viewer-1"] * 4, "connect, subscribe, a refusal and the disconnect; not the receipts"
     assert history.receipts == 3
+
+
+def _pairs(text: str) -> list[tuple[int, int]]:
+    return [(int(n), int(m)) for n, m in re.findall(r"(\d+)/(\d+)", text)]
+
+
+def test_the_count_says_planned_counter_steps_and_never_passes_the_plan() -> None:
+    """A run of 5 planned steps that recorded 12 requests (setup, reads, intruders...) once said
+    "12/5 ops": the steps come from the budget, the requests are counted apart and named so."""
+    data = healthy()
+    data.operations += [replace(data.operations[0], id=n, invoke=1.0 + n / 10) for n in range(2, 13)]
+    budget = Budget(5, 60.0, threading.Event())
+    while budget.take():
+        pass
+    watch = replace(_watch(data), budget=budget)
+    progress = watch.progress(watch.history.now(), 0)
+    assert (progress.steps, progress.operations) == (5, 12)
+    bounds = RunSection(operations=5)
+    text = counted(progress, bounds)
+    assert text.startswith(f"{progress.elapsed:.0f} s: 5/5 planned counter steps · 12 requests · ")
+    assert all(n <= m for n, m in _pairs(text)), text
+    live = LiveProgress(Console(file=io.StringIO()), bounds)
+    live.update(progress)
+    assert live.bar.tasks[0].completed == 5 and live.bar.tasks[0].total == 5
+
+
+def test_a_time_bound_run_counts_seconds_of_its_duration_and_says_so() -> None:
+    bounds = RunSection(operations=1_000_000, duration_s=10, until="time")
+    late = Progress(elapsed=12.4, operations=900, receipts=4000, failures=1, findings=None, steps=300)
+    text = counted(late, bounds)
+    assert text.startswith("10/10 s of a time-bound run · 300 counter steps · 900 requests · 4000 deliveries")
+    assert text.endswith("1 5xx · … findings")
+    assert all(n <= m for n, m in _pairs(text)), text
+    live = LiveProgress(Console(file=io.StringIO()), bounds)
+    live.update(late)
+    assert live.bar.tasks[0].completed == 10
+
+
+def test_without_a_budget_the_line_counts_requests_alone() -> None:
+    """Progress from a watch that was given no budget names no plan rather than invent one."""
+    text = counted(Progress(3.0, 41, 7, 0, 2), RunSection(operations=30))
+    assert text == "3 s: 41 requests · 7 deliveries · 0 5xx · 2 findings"
