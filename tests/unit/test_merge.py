@@ -67,8 +67,8 @@ def test_the_merged_meta_is_the_sum_of_its_workers() -> None:
     a, b = _worker(0.0, 1.5, defect=False), _worker(0.0, 1.5, defect=False)
     channel = contract.channel("list", "h")
     for data, created in ((a, [1, 5]), (b, [1])):
-        data.meta.update(created=created, left_behind=[], exposure_probed=[channel], steps=3,
-                         residue={"movements": created[:1], "approvals": [], "stock_unread": "403 on /items/"})  # fmt: skip
+        residue = {"movements": created[:1], "approvals": [], "stock_unread": "403 on /items/"}
+        data.meta.update(created=created, left_behind=[], exposure_probed=[channel], steps=3, residue=residue)
         data.observations.append(Observation("warning", 1.0, channel=channel, data={"name": "public-channel-exposure"}))
     merged = merge_histories({"a": a, "b": b}, contract)
     assert merged.meta["created"] == [1, 5, 1] and merged.meta["steps"] == 6
