@@ -5,21 +5,32 @@ gap-during-disconnect.
 A `Group` holds one listener's expectations for one entity on one channel and event, and takes
 that listener's receipts of it in arrival order. Each receipt may match only an expectation of an
 operation invoked before it arrived (the stream admits operations in invoke order before each
-receipt): the one with its fingerprint if still unmatched (another's before the listener's own,
-which only an echo would match), else the earliest-completed unmatched one (broadcasts leave in
-commit order). A stale payload thus lands on its own operation as a mismatch, a lost event leaves
-exactly its operation unmatched, and a reordered pair still matches by fingerprint for the
-ordering check to judge.
+receipt), chosen in this order:
+- an owed one with its fingerprint: writes that owe the same values owe that many copies (a
+  re-save, a write-back, a write whose response carries a concurrent write's values), so the k-th
+  copy pairs with the k-th such write, by invoke;
+- else the writer's own connection's with its fingerprint (an echo: self-echo), unless an owed
+  write asked for after the echoed one had answered explains the copy: that write's broadcast is
+  the one that left since, and a stale payload carries the previous write's values, so the
+  previous writer's connection gets it as the next write's event, not as its own echo;
+- else the earliest-completed owed one (broadcasts leave in commit order), as a payload-mismatch:
+  a stale payload lands on its own operation, a lost event leaves exactly its operation
+  unmatched, and a reordered pair still matches by fingerprint for the ordering check to judge.
+A copy of a text the listener already got is taken by a write owed that very payload; else, if a
+write asked for since its last copy is owed, the copy may be that write's stale event (a stale
+payload repeats the previous write's text): it is parked on the write, a duplicate if the write's
+own event still comes, its stale event if the window closes first. Else it is a duplicate.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from .findings import Finding, diff
 from .model import Receipt
-from .owed import ECHO, GAP, Expectation
+from .owed import ECHO, GAP, Expectation, Parked
 
 JUDGED_AS = {"deliver": "missing-event", ECHO: "self-echo", GAP: "gap-during-disconnect"}
 """Each expectation is an item its role's check judges: owed deliveries, writers' own connections
@@ -32,21 +43,42 @@ class Group:
 
     pending: list[Expectation] = field(default_factory=list)
 
-    def take(self, receipt: Receipt) -> Expectation | None:
+    def take(self, receipt: Receipt, before: tuple[float, int | None, float] | None = None) -> Expectation | None:
+        """The expectation `receipt` fulfils, if any. `before`: the listener's copies of this very text
+        so far (first time, the write the latest matched, latest time), if it had one. Such a copy
+        that only a mismatch would explain is parked on that write (`Expectation.parked`) and the
+        write is returned still pending."""
         pending = self.pending
+        fingerprint = receipt.payload.fingerprint
         only = pending[0] if len(pending) == 1 else None
-        if only is not None and only.fingerprint == receipt.payload.fingerprint and only.role != ECHO:
+        if only is not None and only.fingerprint == fingerprint and only.role != ECHO:
             chosen: Expectation | None = only  # the healthy case: one write in flight, its own event
         else:
-            same_fp = [e for e in pending if e.fingerprint == receipt.payload.fingerprint]
-            chosen = next((e for e in same_fp if e.role != ECHO), same_fp[0] if same_fp else None)
-            if chosen is None:
-                others = [e for e in pending if e.role != ECHO]
-                chosen = min(others, key=lambda e: e.op.complete or e.op.invoke) if others else None
-        if chosen is not None:
-            chosen.matched = True
-            pending.remove(chosen)
+            chosen = _choose(pending, fingerprint, -math.inf if before is None else before[2])
+        if chosen is None:
+            return None
+        if before is not None and chosen.fingerprint != fingerprint:
+            if chosen.parked is not None:
+                return None
+            chosen.parked = Parked(receipt, before[0], before[1])
+            return chosen
+        chosen.matched = True
+        pending.remove(chosen)
         return chosen
+
+
+def _choose(pending: list[Expectation], fingerprint: object, since: float) -> Expectation | None:
+    echo = None
+    for exp in pending:
+        if exp.fingerprint == fingerprint:
+            if exp.role != ECHO:
+                return exp
+            echo = echo or exp
+    owed = [e for e in pending if e.role != ECHO and e.op.invoke > since]
+    stale = min(owed, key=lambda e: e.op.complete or e.op.invoke) if owed else None
+    if echo is None or stale is None:
+        return echo or stale
+    return stale if stale.op.invoke >= (echo.op.complete or echo.op.invoke) else echo
 
 
 def matched(exp: Expectation, receipt: Receipt, limit: float) -> list[Finding]:

@@ -13,6 +13,10 @@ Fed a whole history (`check`) or fed as it grows (the live feed), the rules and 
 same, so the live figures and the final report agree. The price of folding: an event more than
 GRACE_S past its window is judged missing, and a second copy more than RETAIN_S after the first
 is not seen as a duplicate.
+
+Identical copies are a multiset: a listener owed the same (channel, event, payload) by several
+writes is owed that many copies, and a copy is a duplicate only when it got more than it was owed
+by the time it arrived (`delivery.Group.take`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from ..history import Observation, Operation
 from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
 from .findings import Finding
 from .latency import Latencies, bucket_of
-from .model import Interval, Payloads
+from .model import Interval, Payloads, Receipt
 from .ordering import OrderWatch
 from .owed import ECHO, GAP, Expectation, owed_at_invoke, role
 from .routing import route, routing_findings
@@ -250,27 +254,40 @@ class ListenerStream:
             totals.findings.extend(routing_findings(r, found))
         held = payload.held
         copy = (r.listener, r.channel)
-        first = held.get(copy)
-        if first is not None:
-            self._found(duplicate(first[0], r, first[1]))
-            return
-        if r.listener in self._paged:
-            fold_line_event(self.latest, r)
+        before = held.get(copy)
         key = (r.listener, r.channel, r.event, payload.key)
         group = self._groups.get(key)
-        exp = group.take(r) if group is not None else None
+        exp = group.take(r, before) if group is not None else None
         if group is not None and not group.pending:
             del self._groups[key]
-        if exp is None:
-            held[copy] = (r.time, None)
-            return
-        op = exp.op
-        held[copy] = (r.time, op.id)
+        parked = exp is not None and exp.parked is not None and exp.parked.receipt is r
+        if before is not None:
+            held[copy] = (before[0], before[1] if exp is None or parked else exp.op.id, r.time)
+            if exp is None:
+                self._found(duplicate(before[0], r, before[1]))
+                return
+        elif exp is None:
+            held[copy] = (r.time, None, r.time)
+        else:
+            held[copy] = (r.time, exp.op.id, r.time)
+        if r.listener in self._paged:
+            fold_line_event(self.latest, r)
+        if exp is not None and not parked:
+            self._delivered(exp, r)
+
+    def _delivered(self, exp: Expectation, r: Receipt, in_order: bool = True) -> None:
+        """`exp` matched `r`. A copy parked on it before is a duplicate after all. `in_order`: `r` is
+        the listener's latest receipt (a parked copy judged at the close is not: its order is not)."""
+        parked = exp.parked
+        if parked is not None and parked.receipt is not r:
+            self._found(duplicate(parked.first, parked.receipt, parked.operation))
         for finding in matched(exp, r, self.limit):
             self._found(finding)
         if exp.role == ECHO:
             return
+        totals = self.totals
         totals.matched += 1
+        op = exp.op
         latency = r.time - op.invoke
         by_event, by_listener = totals.by_event.get(exp.event), totals.by_listener.get(exp.listener)
         if by_event is None:
@@ -283,7 +300,7 @@ class ListenerStream:
         slowest = self._owed[op.id].slowest
         if latency > slowest.get(exp.event, -1.0):
             slowest[exp.event] = latency
-        order = self._order.seen(op, r)
+        order = self._order.seen(op, r) if in_order else None
         if order is not None:
             self._found(order)
 
@@ -311,11 +328,25 @@ class ListenerStream:
         the sample of each of the write's events."""
         owed.closed = True
         for exp in owed.expectations:
+            if exp.parked is not None and not exp.matched:
+                self._unpark(exp)
             turned_out = role(exp.subs, owed.op, owed.window_end)
             exp.role = turned_out[0] if turned_out else ""
             exp.planned_gap = turned_out is not None and exp.role == GAP and turned_out[1].planned_end
         if self.live:
             self._sample(owed)
+
+    def _unpark(self, exp: Expectation) -> None:
+        """The write's own event never came: the copy parked on it was its stale event."""
+        assert exp.parked is not None
+        receipt = exp.parked.receipt
+        exp.matched = True
+        key = (exp.listener, exp.channel, exp.event, exp.key)
+        group = self._groups[key]
+        group.pending.remove(exp)
+        if not group.pending:
+            del self._groups[key]
+        self._delivered(exp, receipt, in_order=False)
 
     def _sample(self, owed: _Owed) -> None:
         """Each of a closed write's events as one live sample: a failure if anything is wrong or still
