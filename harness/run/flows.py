@@ -112,9 +112,9 @@ def two_hotels(ctx: FlowContext) -> None:
 
 def _intruder(ctx: FlowContext, own_url: StocktakeApi, their_url: StocktakeApi) -> Callable[[], None]:
     """A user of the other hotel tries this hotel's lines, by its own hotel's URL and by this one's.
-    Its write puts back the values the line already has, so an accepted intrusion is found
-    (cross-hotel-access) and still changes nothing; it works on lines the counters never touch
-    (a different one each time), so it races no counter and no event repeats."""
+    Its write puts back the values the line already has (flagged `resave`, as counters' re-saves
+    are), so an accepted intrusion is found (cross-hotel-access) and still changes nothing; it works
+    on lines the counters never touch (a different one each time), so it races no counter."""
     spare = ctx.spare_lines or ctx.lines_in_play
     turn = itertools.count()
     lock = threading.Lock()
@@ -136,7 +136,9 @@ def _intruder(ctx: FlowContext, own_url: StocktakeApi, their_url: StocktakeApi) 
                 )
                 seen = read.body if read.ok and isinstance(read.body, dict) else line
                 request = api.patch_line(line["id"], seen.get("counted_full_units"), seen.get("counted_partial_units"))
-                perform(ctx.history, api, "intruder", "patch_line", request, hotel=ctx.target.hotel, **context)
+                perform(
+                    ctx.history, api, "intruder", "patch_line", request, hotel=ctx.target.hotel, resave=True, **context
+                )
 
     return attempt
 
