@@ -9,22 +9,24 @@ receipt), chosen in this order:
 - an owed one with its fingerprint: writes that owe the same values owe that many copies (a
   re-save, a write-back, a write whose response carries a concurrent write's values), so the k-th
   copy pairs with the k-th such write, by invoke;
-- else the writer's own connection's with its fingerprint (an echo: self-echo), unless an owed
-  write asked for after the echoed one had answered explains the copy: that write's broadcast is
-  the one that left since, and a stale payload carries the previous write's values, so the
-  previous writer's connection gets it as the next write's event, not as its own echo;
 - else the earliest-completed owed one (broadcasts leave in commit order), as a payload-mismatch:
   a stale payload lands on its own operation, a lost event leaves exactly its operation
-  unmatched, and a reordered pair still matches by fingerprint for the ordering check to judge.
-A copy of a text the listener already got is taken by a write owed that very payload; else, if a
-write asked for since its last copy is owed, the copy may be that write's stale event (a stale
-payload repeats the previous write's text): it is parked on the write, a duplicate if the write's
-own event still comes, its stale event if the window closes first. Else it is a duplicate.
+  unmatched, and a reordered pair still matches by fingerprint for the ordering check to judge;
+- else the writer's own connection's with its fingerprint: a self-echo.
+The writer's own connection's copy with its own values while another write is owed is ambiguous:
+its echo, or that write's stale event (a stale payload carries the previous write's values, so the
+previous writer's connection gets the next write's event with its own values). It is the echo only
+if the connection has had its own writes back already (an echo nothing else explains); else the
+owed write's event, a payload-mismatch: one defect, told once, as what it is.
+A copy of a text the listener already had is a duplicate unless a write owes it (the k-th copy
+of k owed), or it is the echo of a connection known to echo, or an owed write asked for after the
+one the text matched may have sent it as a stale event (a stale payload repeats the previous
+event): then it is parked on that write, a duplicate if the write's own event comes, its stale
+event if the next write's event comes first or its window closes.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,8 @@ from .owed import ECHO, GAP, Expectation, Parked
 JUDGED_AS = {"deliver": "missing-event", ECHO: "self-echo", GAP: "gap-during-disconnect"}
 """Each expectation is an item its role's check judges: owed deliveries, writers' own connections
 (owed nothing, so an echo would show), deliveries owed across a disconnect."""
+Choice = tuple[Expectation | None, Expectation | None]
+"""The expectation a receipt is taken by, and the writer's own it may be instead."""
 
 
 @dataclass(slots=True)
@@ -42,43 +46,69 @@ class Group:
     """The unmatched expectations of one (listener, channel, event, entity), in invoke order."""
 
     pending: list[Expectation] = field(default_factory=list)
+    stale: list[Expectation] = field(default_factory=list)
+    """Writes `take` found the copy parked on them was their own (stale) event: the stream judges it."""
 
-    def take(self, receipt: Receipt, before: tuple[float, int | None, float] | None = None) -> Expectation | None:
+    def take(
+        self, receipt: Receipt, before: tuple[float, int | None, float] | None = None, echoing: bool = False
+    ) -> Expectation | None:
         """The expectation `receipt` fulfils, if any. `before`: the listener's copies of this very text
-        so far (first time, the write the latest matched, latest time), if it had one. Such a copy
-        that only a mismatch would explain is parked on that write (`Expectation.parked`) and the
-        write is returned still pending."""
+        so far (first time, the write the latest matched, latest time), if it had one; a copy again
+        that only a mismatch explains is parked on the write (`Expectation.parked`), which is
+        returned still pending. `echoing`: the listener has had its own writes back already."""
         pending = self.pending
         fingerprint = receipt.payload.fingerprint
         only = pending[0] if len(pending) == 1 else None
+        echo = None
         if only is not None and only.fingerprint == fingerprint and only.role != ECHO:
             chosen: Expectation | None = only  # the healthy case: one write in flight, its own event
         else:
-            chosen = _choose(pending, fingerprint, -math.inf if before is None else before[2])
+            chosen, echo = _choose(pending, fingerprint, None if before is None else before[1])
         if chosen is None:
             return None
-        if before is not None and chosen.fingerprint != fingerprint:
+        if chosen.parked is not None and chosen.fingerprint == fingerprint:
+            later = _next(pending, chosen)
+            if later is not None:  # a stale chain: the parked copy was its event, this one is the next write's
+                chosen.matched = True
+                pending.remove(chosen)
+                self.stale.append(chosen)
+                chosen = later
+        if echo is not None and echoing:
+            chosen = echo
+        elif chosen.role == ECHO and before is not None and not echoing:
+            return None  # a copy again, owed nobody: a duplicate, unless the connection echoes
+        elif chosen.fingerprint != fingerprint and before is not None:
             if chosen.parked is not None:
                 return None
-            chosen.parked = Parked(receipt, before[0], before[1])
+            chosen.parked = Parked(receipt, before)
             return chosen
         chosen.matched = True
         pending.remove(chosen)
         return chosen
 
 
-def _choose(pending: list[Expectation], fingerprint: object, since: float) -> Expectation | None:
+def _next(pending: list[Expectation], parked: Expectation) -> Expectation | None:
+    """An owed write asked for after `parked`, the earliest-completed: a copy with the values of a
+    write that holds a copy in doubt may be the next one's stale event, if there is one."""
+    owed = [e for e in pending if e.op.id > parked.op.id and e.role != ECHO]
+    return min(owed, key=lambda e: e.op.complete or e.op.invoke) if owed else None
+
+
+def _choose(pending: list[Expectation], fingerprint: object, after: int | None) -> Choice:
+    """(the owed write with this fingerprint, else the earliest-completed owed one, else the writer's
+    own with this fingerprint; and the writer's own, if the owed one was taken over it). `after`: a
+    copy again of a text that matched that write may be the stale event only of a write asked for
+    after it (operations are numbered as they are invoked)."""
     echo = None
     for exp in pending:
         if exp.fingerprint == fingerprint:
             if exp.role != ECHO:
-                return exp
+                return exp, None
             echo = echo or exp
-    owed = [e for e in pending if e.role != ECHO and e.op.invoke > since]
-    stale = min(owed, key=lambda e: e.op.complete or e.op.invoke) if owed else None
-    if echo is None or stale is None:
-        return echo or stale
-    return stale if stale.op.invoke >= (echo.op.complete or echo.op.invoke) else echo
+    owed = [e for e in pending if e.role != ECHO and (after is None or e.op.id > after)]
+    if not owed:
+        return echo, None
+    return min(owed, key=lambda e: e.op.complete or e.op.invoke), echo
 
 
 def matched(exp: Expectation, receipt: Receipt, limit: float) -> list[Finding]:

@@ -45,8 +45,7 @@ class Expectation:
 @dataclass(slots=True)
 class Parked:
     receipt: Receipt
-    first: float  # when the listener got its first copy of the text
-    operation: int | None  # the write its copy before this one matched
+    before: tuple[float, int | None, float]  # the listener's copies of its text before (`Payload.held`)
 
 
 def role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, Interval] | None:

@@ -117,6 +117,7 @@ class ListenerStream:
         self._routed: Counter[tuple[str, ...]] = Counter()  # receipts by the routing checks that applied
         self._paged: set[str] = set()  # listeners with a page (a snapshot) to rebuild
         self._order = OrderWatch()
+        self._echoing: set[str] = set()  # listeners that have had their own writes back
 
     def feed(self, operations: Iterable[Operation], observations: Iterable[Observation]) -> None:
         """New writes (by invoke) and observations; completions may come later, on the same objects."""
@@ -257,9 +258,12 @@ class ListenerStream:
         before = held.get(copy)
         key = (r.listener, r.channel, r.event, payload.key)
         group = self._groups.get(key)
-        exp = group.take(r, before) if group is not None else None
-        if group is not None and not group.pending:
-            del self._groups[key]
+        exp = group.take(r, before, r.listener in self._echoing) if group is not None else None
+        if group is not None:
+            if group.stale:
+                self._stale(group.stale)
+            if not group.pending:
+                del self._groups[key]
         parked = exp is not None and exp.parked is not None and exp.parked.receipt is r
         if before is not None:
             held[copy] = (before[0], before[1] if exp is None or parked else exp.op.id, r.time)
@@ -279,11 +283,12 @@ class ListenerStream:
         """`exp` matched `r`. A copy parked on it before is a duplicate after all. `in_order`: `r` is
         the listener's latest receipt (a parked copy judged at the close is not: its order is not)."""
         parked = exp.parked
-        if parked is not None and parked.receipt is not r:
-            self._found(duplicate(parked.first, parked.receipt, parked.operation))
+        if parked is not None and parked.receipt is not r:  # the write's own event came: a copy again
+            self._found(duplicate(parked.before[0], parked.receipt, parked.before[1]))
         for finding in matched(exp, r, self.limit):
             self._found(finding)
         if exp.role == ECHO:
+            self._echoing.add(exp.listener)
             return
         totals = self.totals
         totals.matched += 1
@@ -338,15 +343,21 @@ class ListenerStream:
 
     def _unpark(self, exp: Expectation) -> None:
         """The write's own event never came: the copy parked on it was its stale event."""
-        assert exp.parked is not None
-        receipt = exp.parked.receipt
         exp.matched = True
         key = (exp.listener, exp.channel, exp.event, exp.key)
         group = self._groups[key]
         group.pending.remove(exp)
         if not group.pending:
             del self._groups[key]
-        self._delivered(exp, receipt, in_order=False)
+        self._stale([exp])
+
+    def _stale(self, writes: list[Expectation]) -> None:
+        """Writes whose own event never came (their window closed, or the next write's came first):
+        the copy parked on each was its stale event."""
+        for exp in writes:
+            assert exp.parked is not None
+            self._delivered(exp, exp.parked.receipt, in_order=False)
+        writes.clear()
 
     def _sample(self, owed: _Owed) -> None:
         """Each of a closed write's events as one live sample: a failure if anything is wrong or still

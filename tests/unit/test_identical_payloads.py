@@ -148,15 +148,17 @@ def test_latency_pairs_the_kth_owed_copy_with_the_kth_received() -> None:
 
 
 @pytest.mark.parametrize("same_text", [True, False], ids=["identical-text", "own-user-field"])
+@pytest.mark.parametrize("second_invoked", [1.5, 1.05], ids=["after", "overlapping"])
 def test_a_stale_payload_is_the_next_writes_mismatch_never_the_previous_writers_echo(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, same_text: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, same_text: bool, second_invoked: float
 ) -> None:
     """Operation 2 (counter-2) sets SECOND, and its event carries the line as operation 1 (counter-1)
     left it. counter-1's page gets it as operation 2's event, not as an echo of its own write; a
-    viewer that got operation 1's event gets the same values again, operation 2's, not a duplicate."""
+    viewer that got operation 1's event gets the same values again, operation 2's, not a duplicate.
+    So whether operation 2 was asked for after operation 1 answered or while it was in flight."""
     stale = event_text(LINE) if same_text else event_text(LINE, user={"id": 2, "name": "counter two"})
     history = _history(
-        [_by(1, 1, LINE, 1.0), _by(2, 2, SECOND, 1.5)],
+        [_by(1, 1, LINE, 1.0), _by(2, 2, SECOND, second_invoked)],
         [("viewer", 1.15, event_text(LINE)), ("counter-2-browser", 1.15, event_text(LINE)),
          ("viewer", 1.6, stale), ("counter-1-browser", 1.6, stale)],
     )  # fmt: skip
@@ -169,14 +171,20 @@ def test_a_stale_payload_is_the_next_writes_mismatch_never_the_previous_writers_
 def test_an_echo_while_another_write_of_the_line_is_in_flight_is_still_a_self_echo(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The backend ignored counter-1's socket_id; counter-2's write of the line was asked for before
-    counter-1's had answered, so counter-1's own echo is the better explanation than a stale payload."""
+    """The backend ignores counter-1's socket_id: its first write comes back with nothing else owed (a
+    self-echo). Its second comes back while counter-2's write of the line is owed: a connection known
+    to get its own writes back got its echo, not counter-2's stale event."""
+    first = {**LINE, "counted_partial_units": "44.50", "counted_qty": "220.5000", "variance_qty": "-38.5000"}
     history = _history(
-        [_by(1, 1, LINE, 1.0, complete=1.1), _by(2, 2, SECOND, 1.02, complete=1.15)],
-        [("viewer", 1.05, event_text(LINE)), ("counter-1-browser", 1.05, event_text(LINE)),
+        [_by(1, 1, first, 0.5), _by(1, 2, LINE, 1.0, complete=1.1), _by(2, 3, SECOND, 1.02, complete=1.15)],
+        [("viewer", 0.55, event_text(first)), ("counter-1-browser", 0.55, event_text(first)),
+         ("viewer", 1.05, event_text(LINE)), ("counter-1-browser", 1.05, event_text(LINE)),
          ("viewer", 1.2, event_text(SECOND)), ("counter-1-browser", 1.2, event_text(SECOND))],
     )  # fmt: skip
-    assert _judged(history, tmp_path, monkeypatch) == [("self-echo", 1, "counter-1-browser")]
+    assert _judged(history, tmp_path, monkeypatch) == [
+        ("self-echo", 1, "counter-1-browser"),
+        ("self-echo", 2, "counter-1-browser"),
+    ]
 
 
 def test_a_copy_again_then_the_writes_own_event_is_a_duplicate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
