@@ -84,7 +84,7 @@ def views_part(part: Part, history: HistoryData, contract: Contract, latest: Lat
     """Add the pages' check (divergence) to `part`: `history` holds their snapshots, `latest` the
     line events the streams left on them."""
     started = time.perf_counter()
-    part.findings.extend(check_views(history, contract, latest, part.judged))
+    part.findings.extend(check_views(history, contract, latest, part.judged, list(part.findings)))
     timed(part.seconds, ("divergence",), started)
 
 

@@ -170,11 +170,11 @@ class FailedWriteCheck:
             return self._stored_period(op, sent)
         if op.kind == "patch_line":
             line = truth.get(op.request.get("line_id"))
-            if line is not None and _same_values(sent, line, LINE_FIELDS):
+            if line is not None and same_values(sent, line, LINE_FIELDS):
                 return {"seen": "the line re-read after the run holds the values it sent", "re-read": line}
             for r in receipts:
                 line = _object(_object(r.payload.data).get("line"))
-                if r.time > op.invoke and _same_values(sent, line, LINE_FIELDS):
+                if r.time > op.invoke and same_values(sent, line, LINE_FIELDS):
                     return _delivered(r, "an event carried the values it sent")
             return None
         for r in receipts:
@@ -183,7 +183,7 @@ class FailedWriteCheck:
                 r.time > op.invoke
                 and movement.get("id") not in self.explained
                 and movement.get("movement_type") == sent.get("movement_type")
-                and _same_values(sent, movement, ("quantity",))
+                and same_values(sent, movement, ("quantity",))
             ):
                 return _delivered(r, "an event no successful write explains carried the movement it sent")
         return None
@@ -218,7 +218,7 @@ def _number(value: Any) -> Decimal | None:
         return None
 
 
-def _same_values(sent: dict[str, Any], seen: dict[str, Any], fields: Iterable[str]) -> bool:
+def same_values(sent: dict[str, Any], seen: dict[str, Any], fields: Iterable[str]) -> bool:
     wanted = [f for f in fields if f in sent]
     return bool(wanted) and all(
         f in seen and _number(sent[f]) is not None and _number(seen[f]) == _number(sent[f]) for f in wanted
