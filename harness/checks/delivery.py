@@ -27,6 +27,7 @@ event if the next write's event comes first or its window closes.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,12 +51,12 @@ class Group:
     """Writes `take` found the copy parked on them was their own (stale) event: the stream judges it."""
 
     def take(
-        self, receipt: Receipt, before: tuple[float, int | None, float] | None = None, echoing: bool = False
+        self, receipt: Receipt, before: tuple[float, int | None, float] | None = None, echoing: Set[str] = frozenset()
     ) -> Expectation | None:
         """The expectation `receipt` fulfils, if any. `before`: the listener's copies of this very text
         so far (first time, the write the latest matched, latest time), if it had one; a copy again
         that only a mismatch explains is parked on the write (`Expectation.parked`), which is
-        returned still pending. `echoing`: the listener has had its own writes back already."""
+        returned still pending. `echoing`: the listeners that have had their own writes back already."""
         pending = self.pending
         fingerprint = receipt.payload.fingerprint
         only = pending[0] if len(pending) == 1 else None
@@ -73,9 +74,9 @@ class Group:
                 pending.remove(chosen)
                 self.stale.append(chosen)
                 chosen = later
-        if echo is not None and echoing:
+        if echo is not None and receipt.listener in echoing:
             chosen = echo
-        elif chosen.role == ECHO and before is not None and not echoing:
+        elif chosen.role == ECHO and before is not None and receipt.listener not in echoing:
             return None  # a copy again, owed nobody: a duplicate, unless the connection echoes
         elif chosen.fingerprint != fingerprint and before is not None:
             if chosen.parked is not None:

@@ -258,22 +258,22 @@ class ListenerStream:
         before = held.get(copy)
         key = (r.listener, r.channel, r.event, payload.key)
         group = self._groups.get(key)
-        exp = group.take(r, before, r.listener in self._echoing) if group is not None else None
+        exp = group.take(r, before, self._echoing) if group is not None else None
         if group is not None:
             if group.stale:
                 self._stale(group.stale)
             if not group.pending:
                 del self._groups[key]
-        parked = exp is not None and exp.parked is not None and exp.parked.receipt is r
-        if before is not None:
-            held[copy] = (before[0], before[1] if exp is None or parked else exp.op.id, r.time)
-            if exp is None:
-                self._found(duplicate(before[0], r, before[1]))
-                return
+        parked = False  # only a copy again is parked (`Group.take`)
+        if before is None:
+            held[copy] = (r.time, None if exp is None else exp.op.id, r.time)
         elif exp is None:
-            held[copy] = (r.time, None, r.time)
+            held[copy] = (before[0], before[1], r.time)
+            self._found(duplicate(before[0], r, before[1]))
+            return
         else:
-            held[copy] = (r.time, exp.op.id, r.time)
+            parked = exp.parked is not None and exp.parked.receipt is r
+            held[copy] = (before[0], before[1] if parked else exp.op.id, r.time)
         if r.listener in self._paged:
             fold_line_event(self.latest, r)
         if exp is not None and not parked:
