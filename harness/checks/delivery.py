@@ -31,6 +31,7 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..history import Operation
 from .findings import Finding, diff
 from .model import Receipt
 from .owed import ECHO, GAP, Expectation, Parked
@@ -112,13 +113,19 @@ def _choose(pending: list[Expectation], fingerprint: object, after: int | None) 
     return min(owed, key=lambda e: e.op.complete or e.op.invoke), echo
 
 
+def kind(op: Operation) -> str:
+    """The operation's kind, and whether it saved a line again unchanged (a counter's re-save, an
+    intruder's write-back): its event repeats the line's last one."""
+    return op.kind + (", a re-save" if op.request.get("resave") else "")
+
+
 def matched(exp: Expectation, receipt: Receipt, limit: float) -> list[Finding]:
     op = exp.op
     if exp.role == ECHO:
         return [Finding(
             "self-echo",
             f"{exp.listener} sent socket_id {op.socket_id} with operation "
-            f"{op.id} ({op.kind}) and still got {exp.event} back",
+            f"{op.id} ({kind(op)}) and still got {exp.event} back",
             expected="no delivery to the originator",
             actual=receipt.data,
             **_common(exp, receipt),
@@ -163,7 +170,7 @@ def unmatched(exp: Expectation) -> Finding:
         why = "while its connection was down" + (" (a disconnect the scenario planned)" if exp.planned_gap else "")
     return Finding(
         name,
-        f"{exp.listener} never got {exp.event} for operation {op.id} ({op.kind}) {why}",
+        f"{exp.listener} never got {exp.event} for operation {op.id} ({kind(op)}) {why}",
         exp.channel,
         exp.event,
         op.id,

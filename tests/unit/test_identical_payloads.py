@@ -130,9 +130,13 @@ def test_a_copy_before_the_write_that_owes_it_is_a_duplicate(tmp_path: Path, mon
 
 
 def test_fewer_copies_than_owed_leave_the_later_write_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The finding names the write a re-save (flagged so by the counter that made it)."""
     text = event_text(LINE)
-    history = _history([_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 1.5)], [("viewer", 1.15, text)])
+    resave = {"stocktake_id": 5, "line_id": LINE["id"], "resave": True}
+    history = _history([_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 1.5, request=resave)], [("viewer", 1.15, text)])
     assert _judged(history, tmp_path, monkeypatch) == [("missing-event", 2, "viewer")]
+    (missing,) = check(history, Contract()).findings
+    assert "for operation 2 (patch_line, a re-save)" in missing.message
 
 
 def test_latency_pairs_the_kth_owed_copy_with_the_kth_received() -> None:
