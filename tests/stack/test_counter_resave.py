@@ -13,13 +13,14 @@ from tests.support import fresh_stocktake
 def test_a_re_save_repeats_the_line_and_is_owed_as_a_second_copy(
     stocksync_api, stocksync_listeners, stocksync_counters, stocksync_history
 ) -> None:
-    stocktake_id = fresh_stocktake(stocksync_api)
-    lines = stocksync_api.send(stocksync_api.list_lines(stocktake_id)).body[:1]
-    channel = Contract().channel("detail", stocksync_api.hotel, stocktake_id)
-    (viewer,) = stocksync_listeners([channel])
-    (typist,) = stocksync_counters(stocktake_id, lines, style=CounterStyle(think_ms=(0, 0), resave_chance=0.0))
-    (resaver,) = stocksync_counters(stocktake_id, lines, style=CounterStyle(think_ms=(0, 0), resave_chance=1.0))
-    typed = typist.type_count(lines[0])
+    sid = fresh_stocktake(stocksync_api)
+    line = stocksync_api.send(stocksync_api.list_lines(sid)).body[0]
+    (viewer,) = stocksync_listeners([Contract().channel("detail", stocksync_api.hotel, sid)])
+    typist, resaver = (
+        stocksync_counters(sid, [line], style=CounterStyle(think_ms=(0, 0), resave_chance=chance))[0]
+        for chance in (0.0, 1.0)
+    )
+    typed = typist.type_count(line)
     read, resave = resaver.step()
     assert (read.kind, resave.kind, resave.request.get("resave")) == ("get_line", "patch_line", True)
     assert resave.ok and resave.body == read.body == typed[-1].body, "the line saved again, unchanged"
