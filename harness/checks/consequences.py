@@ -6,18 +6,20 @@ event never came (missing-event, gap-during-disconnect) or came before an older 
 or because the page's own write (a line's values, a movement) answered 5xx and was stored anyway
 (write-despite-error: the page, told it failed, kept the old line) is not a second defect: its
 divergence names that cause (`Finding.cause`) and says what happened. Lines nothing found
-explains stay a divergence of their own.
+explains stay a divergence of their own. So a write's missing events, when its response (which
+they mirror) is over Pusher's limit, carry that oversize-payload as their cause (`with_causes`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..history import Operation
 from .findings import Finding
+from .sizes import MAX_EVENT_BYTES
 from .writes import LINE_FIELDS, same_values
 
 DELIVERY_CAUSES = ("payload-mismatch", "missing-event", "gap-during-disconnect", "out-of-order")
@@ -93,3 +95,21 @@ def by_cause(caused: dict[Any, Cause]) -> dict[str, tuple[str, list[Any]]]:
         more = f" and {len(operations) - 1} more" if len(operations) > 1 else ""
         out[name] = (f"{name} of operation {operations[0]}{more}", lines)
     return out
+
+
+def with_causes(findings: list[Finding]) -> list[Finding]:
+    """The run's findings, those another explains carrying it: a write's missing events, when its
+    response (which its event mirrors) is over Pusher's 10 KB, were never sent (oversize-payload)."""
+    oversize = {f.operation for f in findings if f.name == "oversize-payload" and f.operation is not None}
+    if not oversize:
+        return findings
+    return [
+        replace(
+            f,
+            message=f"{f.message}: its data is over Pusher's {MAX_EVENT_BYTES // 1024} KB, which Pusher refuses",
+            cause=f"oversize-payload of operation {f.operation}",
+        )
+        if f.name == "missing-event" and f.operation in oversize and f.cause is None
+        else f
+        for f in findings
+    ]

@@ -7,7 +7,17 @@ from harness.checks import check
 from harness.checks.findings import Finding
 from harness.contract import Contract
 from harness.history import HistoryData, Observation
-from tests.histories import BEFORE, HOTEL, LINE, committed_then_500, drop_receipt, event_text, healthy, replace_receipt
+from tests.histories import (
+    BEFORE,
+    HOTEL,
+    LINE,
+    committed_then_500,
+    drop_receipt,
+    event_text,
+    healthy,
+    oversize_response,
+    replace_receipt,
+)
 
 
 def _divergences(history: HistoryData) -> list[Finding]:
@@ -46,3 +56,12 @@ def test_a_divergence_nothing_explains_has_no_cause() -> None:
     history.observations[-1] = Observation("truth", 9.0, data={"stocktake_id": 5, "lines": [{**LINE, "waste": "1.00"}]})
     (page,) = _divergences(history)
     assert page.cause is None and page.message == "viewer's view of stocktake 5 differs from a fresh GET on 1 line(s)"
+
+
+def test_an_oversize_write_s_missing_events_carry_it_as_their_cause() -> None:
+    history = healthy()
+    oversize_response(history)
+    by_name = {f.name: f for f in check(history, Contract()).findings}
+    assert by_name["missing-event"].cause == "oversize-payload of operation 7"
+    assert "its data is over Pusher's 10 KB" in by_name["missing-event"].message
+    assert by_name["oversize-payload"].cause is None
