@@ -206,6 +206,16 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "trigger-refused",
         "the backend signs its triggers with a stale secret: the Pusher server refuses each (401), and says so",
     ),
+    FaultSpec(
+        "concurrent-values",
+        "backend",
+        "smoke",
+        "none",
+        "not a defect: a line write answers and broadcasts the values of a concurrent later write of the line "
+        "(a view that re-reads the line after saving), so two writes owe identical events; no finding: the "
+        "checker must stay silent",
+        severity="legitimate",
+    ),
 )
 BY_NAME = {spec.name: spec for spec in CATALOGUE}
 PUSHER_PREFIX = "pusher-"
@@ -251,3 +261,12 @@ def select(values: Iterable[str]) -> FaultSelection:
 def listing() -> str:
     """One tab-separated row a fault: name, scenario exposing it, finding (and its severity), description."""
     return "\n".join(f"{s.name}\t{s.scenario}\t{s.finding} ({s.severity})\t{s.description}" for s in CATALOGUE)
+
+
+LEGITIMATE = "legitimate"
+"""The severity of a fault that reproduces a real backend's legitimate shape (its finding "none"): a
+healthy run with it passes, silent."""
+
+
+def legitimate(spec: FaultSpec) -> bool:
+    return spec.severity == LEGITIMATE

@@ -1,8 +1,9 @@
 """Counter bots: people counting stock, typing into line inputs and logging movements.
 
-Values are unique within a run (`UniqueValues`), so every event can be told apart by its
-line values. Typing is simulated as the contract recommends: keystrokes in a burst, and
-only a value followed by a pause of `debounce_ms` is PATCHed (lodash's trailing debounce).
+Typed values are unique within a run (`UniqueValues`), so most events can be told apart by their
+line values; now and then a counter saves a line again unchanged (`resave`), as users do, and its
+event repeats the line's last one. Typing is simulated as the contract recommends: keystrokes in a
+burst, and only a value followed by a pause of `debounce_ms` is PATCHed (lodash's trailing debounce).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from faker import Faker
 
-from ..api import StocktakeApi
+from ..api import ApiRequest, StocktakeApi
 from ..history import History, Operation
 from ..value_rules import DEFAULTS, ValueRule
 from .calls import perform
@@ -72,6 +73,9 @@ class CounterStyle:
     keystrokes: tuple[int, int] = (1, 4)
     keystroke_ms: tuple[int, int] = (40, 180)
     pause_chance: float = 0.1
+    resave_chance: float = 0.05
+    """Of steps, those that save a line again as it is (a blur, a second click on save): the backend
+    answers and broadcasts a line identical to the last, as real users make it do."""
 
 
 class CounterBot:
@@ -114,6 +118,8 @@ class CounterBot:
     def step(self) -> list[Operation]:
         actions, weights = zip(*self.style.mix.items())
         line = self.rng.choice(self.lines)
+        if self.rng.random() < self.style.resave_chance:
+            return self.resave(line)
         if self.rng.choices(actions, weights)[0] == "movement":
             return [self.add_movement(line)]
         return self.type_count(line)
@@ -136,29 +142,35 @@ class CounterBot:
             typed_from = index + 1
         return ops
 
-    def patch(self, line: dict[str, Any], full: str | None, partial: str | None) -> Operation:
+    def patch(self, line: dict[str, Any], full: str | None, partial: str | None, **flags: Any) -> Operation:
+        """`flags` join the operation's record (`resave`: it puts back the values the line had)."""
         request = self.api.patch_line(line["id"], full, partial, socket_id=self.socket_id())
+        return self._perform("patch_line", request, line, **flags)
+
+    def resave(self, line: dict[str, Any]) -> list[Operation]:
+        """Read the line, then PATCH it with the counted values it holds: the response and the event
+        repeat the line's last event, owed again (identical payloads are a multiset to the checker).
+        Flagged `resave`, so a report can tell these writes from the typed ones."""
+        read = self._perform("get_line", self.api.get_line(line["id"]), line)
+        if not read.ok or not isinstance(read.body, dict):
+            return [read]
+        full, partial = read.body.get("counted_full_units"), read.body.get("counted_partial_units")
+        return [read, self.patch(line, full, partial, resave=True)]
+
+    def _perform(self, kind: str, request: ApiRequest, line: dict[str, Any], **flags: Any) -> Operation:
         return perform(
             self.history,
             self.api,
             self.name,
-            "patch_line",
+            kind,
             request,
             hotel=self.data_hotel,
             stocktake_id=self.stocktake_id,
             line_id=line["id"],
+            **flags,
         )
 
     def add_movement(self, line: dict[str, Any]) -> Operation:
         kind, quantity = self.balance.next(self.rng, self.rules["add_movement"]["quantity"])
         request = self.api.add_movement(line["id"], kind, quantity, socket_id=self.socket_id())
-        return perform(
-            self.history,
-            self.api,
-            self.name,
-            "add_movement",
-            request,
-            hotel=self.data_hotel,
-            stocktake_id=self.stocktake_id,
-            line_id=line["id"],
-        )
+        return self._perform("add_movement", request, line)

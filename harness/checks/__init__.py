@@ -10,6 +10,7 @@ from typing import Any
 
 from ..contract import Contract
 from ..history import HistoryData
+from .consequences import with_causes
 from .findings import NAMES, Finding
 from .latency import Latencies, latency_stats, merged
 from .model import LineReceipts, Receipt
@@ -78,7 +79,7 @@ def _line_receipts(history: HistoryData, contract: Contract, lines: set[Any]) ->
 
 def concluded(history: HistoryData, contract: Contract, part: Part, receipts: LineReceiptsOf) -> CheckResult:
     """The listeners' `part` joined with the checks over operations, counted and decided."""
-    findings = part.findings + history_checks(history, contract, part, part.seconds, receipts)
+    findings = with_causes(part.findings + history_checks(history, contract, part, part.seconds, receipts))
     findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))
     counts = {
         "operations": len(history.operations),

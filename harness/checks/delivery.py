@@ -5,25 +5,42 @@ gap-during-disconnect.
 A `Group` holds one listener's expectations for one entity on one channel and event, and takes
 that listener's receipts of it in arrival order. Each receipt may match only an expectation of an
 operation invoked before it arrived (the stream admits operations in invoke order before each
-receipt): the one with its fingerprint if still unmatched (another's before the listener's own,
-which only an echo would match), else the earliest-completed unmatched one (broadcasts leave in
-commit order). A stale payload thus lands on its own operation as a mismatch, a lost event leaves
-exactly its operation unmatched, and a reordered pair still matches by fingerprint for the
-ordering check to judge.
+receipt), chosen in this order:
+- an owed one with its fingerprint: writes that owe the same values owe that many copies (a
+  re-save, a write-back, a write whose response carries a concurrent write's values), so the k-th
+  copy pairs with the k-th such write, by invoke;
+- else the earliest-completed owed one (broadcasts leave in commit order), as a payload-mismatch:
+  a stale payload lands on its own operation, a lost event leaves exactly its operation
+  unmatched, and a reordered pair still matches by fingerprint for the ordering check to judge;
+- else the writer's own connection's with its fingerprint: a self-echo.
+The writer's own connection's copy with its own values while another write is owed is ambiguous:
+its echo, or that write's stale event (a stale payload carries the previous write's values, so the
+previous writer's connection gets the next write's event with its own values). It is the echo only
+if the connection has had its own writes back already (an echo nothing else explains); else the
+owed write's event, a payload-mismatch: one defect, told once, as what it is.
+A copy of a text the listener already had is a duplicate unless a write owes it (the k-th copy
+of k owed), or it is the echo of a connection known to echo, or an owed write asked for after the
+one the text matched may have sent it as a stale event (a stale payload repeats the previous
+event): then it is parked on that write, a duplicate if the write's own event comes, its stale
+event if the next write's event comes first or its window closes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..history import Operation
 from .findings import Finding, diff
 from .model import Receipt
-from .owed import ECHO, GAP, Expectation
+from .owed import ECHO, GAP, Expectation, Parked
 
 JUDGED_AS = {"deliver": "missing-event", ECHO: "self-echo", GAP: "gap-during-disconnect"}
 """Each expectation is an item its role's check judges: owed deliveries, writers' own connections
 (owed nothing, so an echo would show), deliveries owed across a disconnect."""
+Choice = tuple[Expectation | None, Expectation | None]
+"""The expectation a receipt is taken by, and the writer's own it may be instead."""
 
 
 @dataclass(slots=True)
@@ -31,22 +48,75 @@ class Group:
     """The unmatched expectations of one (listener, channel, event, entity), in invoke order."""
 
     pending: list[Expectation] = field(default_factory=list)
+    stale: list[Expectation] = field(default_factory=list)
+    """Writes `take` found the copy parked on them was their own (stale) event: the stream judges it."""
 
-    def take(self, receipt: Receipt) -> Expectation | None:
+    def take(
+        self, receipt: Receipt, before: tuple[float, int | None, float] | None = None, echoing: Set[str] = frozenset()
+    ) -> Expectation | None:
+        """The expectation `receipt` fulfils, if any. `before`: the listener's copies of this very text
+        so far (first time, the write the latest matched, latest time), if it had one; a copy again
+        that only a mismatch explains is parked on the write (`Expectation.parked`), which is
+        returned still pending. `echoing`: the listeners that have had their own writes back already."""
         pending = self.pending
+        fingerprint = receipt.payload.fingerprint
         only = pending[0] if len(pending) == 1 else None
-        if only is not None and only.fingerprint == receipt.payload.fingerprint and only.role != ECHO:
+        echo = None
+        if only is not None and only.fingerprint == fingerprint and only.role != ECHO:
             chosen: Expectation | None = only  # the healthy case: one write in flight, its own event
         else:
-            same_fp = [e for e in pending if e.fingerprint == receipt.payload.fingerprint]
-            chosen = next((e for e in same_fp if e.role != ECHO), same_fp[0] if same_fp else None)
-            if chosen is None:
-                others = [e for e in pending if e.role != ECHO]
-                chosen = min(others, key=lambda e: e.op.complete or e.op.invoke) if others else None
-        if chosen is not None:
-            chosen.matched = True
-            pending.remove(chosen)
+            chosen, echo = _choose(pending, fingerprint, None if before is None else before[1])
+        if chosen is None:
+            return None
+        if chosen.parked is not None and chosen.fingerprint == fingerprint:
+            later = _next(pending, chosen)
+            if later is not None:  # a stale chain: the parked copy was its event, this one is the next write's
+                chosen.matched = True
+                pending.remove(chosen)
+                self.stale.append(chosen)
+                chosen = later
+        if echo is not None and receipt.listener in echoing:
+            chosen = echo
+        elif chosen.role == ECHO and before is not None and receipt.listener not in echoing:
+            return None  # a copy again, owed nobody: a duplicate, unless the connection echoes
+        elif chosen.fingerprint != fingerprint and before is not None:
+            if chosen.parked is not None:
+                return None
+            chosen.parked = Parked(receipt, before)
+            return chosen
+        chosen.matched = True
+        pending.remove(chosen)
         return chosen
+
+
+def _next(pending: list[Expectation], parked: Expectation) -> Expectation | None:
+    """An owed write asked for after `parked`, the earliest-completed: a copy with the values of a
+    write that holds a copy in doubt may be the next one's stale event, if there is one."""
+    owed = [e for e in pending if e.op.id > parked.op.id and e.role != ECHO]
+    return min(owed, key=lambda e: e.op.complete or e.op.invoke) if owed else None
+
+
+def _choose(pending: list[Expectation], fingerprint: object, after: int | None) -> Choice:
+    """(the owed write with this fingerprint, else the earliest-completed owed one, else the writer's
+    own with this fingerprint; and the writer's own, if the owed one was taken over it). `after`: a
+    copy again of a text that matched that write may be the stale event only of a write asked for
+    after it (operations are numbered as they are invoked)."""
+    echo = None
+    for exp in pending:
+        if exp.fingerprint == fingerprint:
+            if exp.role != ECHO:
+                return exp, None
+            echo = echo or exp
+    owed = [e for e in pending if e.role != ECHO and (after is None or e.op.id > after)]
+    if not owed:
+        return echo, None
+    return min(owed, key=lambda e: e.op.complete or e.op.invoke), echo
+
+
+def kind(op: Operation) -> str:
+    """The operation's kind, and whether it saved a line again unchanged (a counter's re-save, an
+    intruder's write-back): its event repeats the line's last one."""
+    return op.kind + (", a re-save" if op.request.get("resave") else "")
 
 
 def matched(exp: Expectation, receipt: Receipt, limit: float) -> list[Finding]:
@@ -55,7 +125,7 @@ def matched(exp: Expectation, receipt: Receipt, limit: float) -> list[Finding]:
         return [Finding(
             "self-echo",
             f"{exp.listener} sent socket_id {op.socket_id} with operation "
-            f"{op.id} ({op.kind}) and still got {exp.event} back",
+            f"{op.id} ({kind(op)}) and still got {exp.event} back",
             expected="no delivery to the originator",
             actual=receipt.data,
             **_common(exp, receipt),
@@ -100,7 +170,7 @@ def unmatched(exp: Expectation) -> Finding:
         why = "while its connection was down" + (" (a disconnect the scenario planned)" if exp.planned_gap else "")
     return Finding(
         name,
-        f"{exp.listener} never got {exp.event} for operation {op.id} ({op.kind}) {why}",
+        f"{exp.listener} never got {exp.event} for operation {op.id} ({kind(op)}) {why}",
         exp.channel,
         exp.event,
         op.id,

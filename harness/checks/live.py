@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..contract import Contract
 from ..history import History, HistoryData, Observation, Operation
+from .consequences import with_causes
 from .findings import NAMES, Finding
 from .over_operations import OperationChecks
 from .parts import Part
@@ -55,7 +56,7 @@ class LiveCheck:
         self._fold(finished=now is None)
         part = Part(self.stream.totals.findings + self.stream.due(), judged=self.stream.judged())
         observed = HistoryData(data.meta, [], self._others)
-        self.findings = part.findings + self.operations.findings(observed, lambda lines: [], part.judged)
+        self.findings = with_causes(part.findings + self.operations.findings(observed, lambda lines: [], part.judged))
         self.judged = {name: part.judged.get(name, 0) for name in NAMES}
         closed, self.stream.closed = self.stream.closed, []
         return closed

@@ -31,8 +31,9 @@ class Payload:
     routing: dict[str, Any] = field(default_factory=dict)  # channel -> routing.py's verdict, judged once
     diffs: dict[int, list[str]] = field(default_factory=dict)  # operation -> how this text differs from it
     first: float = 0.0  # when it was first received
-    held: dict[tuple[str, str], tuple[float, int | None]] = field(default_factory=dict)
-    """(listener, channel) -> (when, the write it matched): who got a copy, for duplicates."""
+    held: dict[tuple[str, str], tuple[float, int | None, float]] = field(default_factory=dict)
+    """(listener, channel) -> (its first copy's time, the write its latest copy matched, its latest
+    copy's time): who got a copy, and when last, for duplicates."""
 
 
 @dataclass(slots=True)

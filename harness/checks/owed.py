@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..contract import Contract
 from ..history import Operation
-from .model import Interval, Key, expected_event, stocktake_of
+from .model import Interval, Key, Receipt, expected_event, stocktake_of
 
 DELIVER, ECHO, GAP = "deliver", "echo", "gap"
 
@@ -37,6 +37,15 @@ class Expectation:
     subs: list[Interval]
     matched: bool = False
     planned_gap: bool = False
+    parked: Parked | None = None
+    """A copy of a text the listener already had, which may be this write's stale event: judged at the
+    window's close unless this write's own event comes first (then the copy is a duplicate)."""
+
+
+@dataclass(slots=True)
+class Parked:
+    receipt: Receipt
+    before: tuple[float, int | None, float]  # the listener's copies of its text before (`Payload.held`)
 
 
 def role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, Interval] | None:

@@ -89,7 +89,7 @@ def views_part(part: Part, history: HistoryData, contract: Contract, latest: Lat
     if dead:
         alive = [o for o in history.observations if o.kind != "snapshot" or o.listener not in dead]
         history = HistoryData(history.meta, history.operations, alive)
-    part.findings.extend(check_views(history, contract, latest, part.judged))
+    part.findings.extend(check_views(history, contract, latest, part.judged, list(part.findings)))
     timed(part.seconds, ("divergence",), started)
 
 

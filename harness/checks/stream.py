@@ -13,6 +13,10 @@ Fed a whole history (`check`) or fed as it grows (the live feed), the rules and 
 same, so the live figures and the final report agree. The price of folding: an event more than
 GRACE_S past its window is judged missing, and a second copy more than RETAIN_S after the first
 is not seen as a duplicate.
+
+Identical copies are a multiset: a listener owed the same (channel, event, payload) by several
+writes is owed that many copies, and a copy is a duplicate only when it got more than it was owed
+by the time it arrived (`delivery.Group.take`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from ..history import FAILURE, Observation, Operation
 from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
 from .findings import Finding
 from .latency import Latencies, bucket_of
-from .model import Interval, Payloads
+from .model import Interval, Payloads, Receipt
 from .ordering import OrderWatch
 from .owed import ECHO, GAP, Expectation, owed_at_invoke, role
 from .routing import route, routing_findings
@@ -115,6 +119,7 @@ class ListenerStream:
         self._paged: set[str] = set()  # listeners with a page (a snapshot) to rebuild
         self._order = OrderWatch()
         self._dead: dict[str, float] = {}  # listener -> when the harness lost it (`died`)
+        self._echoing: set[str] = set()  # listeners that have had their own writes back
 
     def feed(self, operations: Iterable[Operation], observations: Iterable[Observation]) -> None:
         """New writes (by invoke) and observations; completions may come later, on the same objects."""
@@ -260,27 +265,44 @@ class ListenerStream:
             totals.findings.extend(routing_findings(r, found))
         held = payload.held
         copy = (r.listener, r.channel)
-        first = held.get(copy)
-        if first is not None:
-            self._found(duplicate(first[0], r, first[1]))
-            return
-        if r.listener in self._paged:
-            fold_line_event(self.latest, r)
+        before = held.get(copy)
         key = (r.listener, r.channel, r.event, payload.key)
         group = self._groups.get(key)
-        exp = group.take(r) if group is not None else None
-        if group is not None and not group.pending:
-            del self._groups[key]
-        if exp is None:
-            held[copy] = (r.time, None)
+        exp = group.take(r, before, self._echoing) if group is not None else None
+        if group is not None:
+            if group.stale:
+                self._stale(group.stale)
+            if not group.pending:
+                del self._groups[key]
+        parked = False  # only a copy again is parked (`Group.take`)
+        if before is None:
+            held[copy] = (r.time, None if exp is None else exp.op.id, r.time)
+        elif exp is None:
+            held[copy] = (before[0], before[1], r.time)
+            self._found(duplicate(before[0], r, before[1]))
             return
-        op = exp.op
-        held[copy] = (r.time, op.id)
+        else:
+            parked = exp.parked is not None and exp.parked.receipt is r
+            held[copy] = (before[0], before[1] if parked else exp.op.id, r.time)
+        if r.listener in self._paged:
+            fold_line_event(self.latest, r)
+        if exp is not None and not parked:
+            self._delivered(exp, r)
+
+    def _delivered(self, exp: Expectation, r: Receipt, in_order: bool = True) -> None:
+        """`exp` matched `r`. A copy parked on it before is a duplicate after all. `in_order`: `r` is
+        the listener's latest receipt (a parked copy judged at the close is not: its order is not)."""
+        parked = exp.parked
+        if parked is not None and parked.receipt is not r:  # the write's own event came: a copy again
+            self._found(duplicate(parked.before[0], parked.receipt, parked.before[1]))
         for finding in matched(exp, r, self.limit):
             self._found(finding)
         if exp.role == ECHO:
+            self._echoing.add(exp.listener)
             return
+        totals = self.totals
         totals.matched += 1
+        op = exp.op
         latency = r.time - op.invoke
         by_event, by_listener = totals.by_event.get(exp.event), totals.by_listener.get(exp.listener)
         if by_event is None:
@@ -293,7 +315,7 @@ class ListenerStream:
         slowest = self._owed[op.id].slowest
         if latency > slowest.get(exp.event, -1.0):
             slowest[exp.event] = latency
-        order = self._order.seen(op, r)
+        order = self._order.seen(op, r) if in_order else None
         if order is not None:
             self._found(order)
 
@@ -321,12 +343,32 @@ class ListenerStream:
         the sample of each of the write's events."""
         owed.closed = True
         for exp in owed.expectations:
+            if exp.parked is not None and not exp.matched:
+                self._unpark(exp)
             turned_out = role(exp.subs, owed.op, owed.window_end)
             alive = self._dead.get(exp.listener, math.inf) >= owed.window_end
             exp.role = turned_out[0] if turned_out and alive else ""
             exp.planned_gap = turned_out is not None and exp.role == GAP and turned_out[1].planned_end
         if self.live:
             self._sample(owed)
+
+    def _unpark(self, exp: Expectation) -> None:
+        """The write's own event never came: the copy parked on it was its stale event."""
+        exp.matched = True
+        key = (exp.listener, exp.channel, exp.event, exp.key)
+        group = self._groups[key]
+        group.pending.remove(exp)
+        if not group.pending:
+            del self._groups[key]
+        self._stale([exp])
+
+    def _stale(self, writes: list[Expectation]) -> None:
+        """Writes whose own event never came (their window closed, or the next write's came first):
+        the copy parked on each was its stale event."""
+        for exp in writes:
+            assert exp.parked is not None
+            self._delivered(exp, exp.parked.receipt, in_order=False)
+        writes.clear()
 
     def _sample(self, owed: _Owed) -> None:
         """Each of a closed write's events as one live sample: a failure if anything is wrong or still

@@ -9,18 +9,21 @@ run stops) cannot be judged: the write may or may not have happened, and the pag
 response to apply. Such lines are left out of its comparison.
 
 One divergence is the contract's own race, not the backend's (`own_response_race.py`): a
-warning, apart from the page's other differing lines.
+warning, apart from the page's other differing lines. Lines a defect already found explains (a
+stale payload, a lost event, a write stored despite its 5xx) are that defect's consequence
+(`consequences.py`): an error of their own, carrying its cause.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..contract import LINE_EVENTS, Contract
 from ..history import HistoryData, Observation, Operation
+from .consequences import WHAT_HAPPENED, Cause, Causes, by_cause
 from .findings import Finding, diff, missing_fields
 from .model import Receipt
 from .own_response_race import Race, explained, message
@@ -120,11 +123,17 @@ def fold_line_event(latest: LatestLines, r: Receipt) -> None:
 
 
 def check_views(
-    history: HistoryData, contract: Contract, latest: LatestLines, judged: Counter[str]
+    history: HistoryData,
+    contract: Contract,
+    latest: LatestLines,
+    judged: Counter[str],
+    found: Iterable[Finding] = (),
 ) -> Iterator[Finding]:
     """Judged: every page (a listener's snapshot of a stocktake) that has a truth to compare with.
-    `history` needs no receipts: `latest` holds what they left on each page."""
+    `history` needs no receipts: `latest` holds what they left on each page. `found`: the listeners'
+    findings, which may explain a page's lines (`consequences.py`)."""
     pages = _Pages.index(history, latest)
+    causes = Causes(found, history.operations)
     for (listener, sid), snap in pages.snapshots.items():
         hotel = snap.data.get("hotel")
         truth = pages.truths.get((hotel, sid)) or pages.truths.get((None, sid))
@@ -138,20 +147,31 @@ def check_views(
         differing = _differing(view.lines, truth.data["lines"], _unanswered_lines(own))
         finals = {line["id"]: line for line in truth.data["lines"]}
         races: dict[Any, Race] = {}
+        caused: dict[Any, Cause] = {}
         for line_id in differing:
-            race = explained(own, snap.time, line_id, pages.latest_event(listener, channel, line_id), finals[line_id])
+            final = finals[line_id]
+            race = explained(own, snap.time, line_id, pages.latest_event(listener, channel, line_id), final)
+            cause = causes.of(listener, line_id, own, final, view.lines.get(line_id)) if race is None else None
             if race is not None:
                 races[line_id] = race
-        yield from _page_findings(
-            f"{listener}'s view of stocktake {sid}", listener, channel, differing, races, truth.time
-        )
+            elif cause is not None:
+                caused[line_id] = cause
+        page = f"{listener}'s view of stocktake {sid}"
+        yield from _page_findings(page, listener, channel, differing, races, caused, truth.time)
 
 
 def _page_findings(
-    page: str, listener: str, channel: str | None, differing: dict[Any, list[str]], races: dict[Any, Race], at: float
+    page: str,
+    listener: str,
+    channel: str | None,
+    differing: dict[Any, list[str]],
+    races: dict[Any, Race],
+    caused: dict[Any, Cause],
+    at: float,
 ) -> Iterator[Finding]:
-    """An error for the lines the race does not explain, a warning for those it does."""
-    unexplained = {line_id: problems for line_id, problems in differing.items() if line_id not in races}
+    """An error for the lines nothing explains; an error under its cause for those a defect already
+    found explains; a warning for those the race explains."""
+    unexplained = {line_id: problems for line_id, problems in differing.items() if line_id not in {**races, **caused}}
     if unexplained:
         yield _divergence(
             f"{page} differs from a fresh GET on {len(unexplained)} line(s)",
@@ -159,6 +179,15 @@ def _page_findings(
             channel,
             unexplained,
             {"checked": at},
+        )
+    for name, (cause, lines) in by_cause(caused).items():
+        yield _divergence(
+            f"{page} differs from a fresh GET on {len(lines)} line(s): it {WHAT_HAPPENED[name]} ({cause})",
+            listener,
+            channel,
+            {line_id: differing[line_id] for line_id in lines},
+            {"checked": at},
+            cause=cause,
         )
     if races:
         first = min(races.values(), key=lambda race: race.operation)

@@ -112,10 +112,10 @@ def two_hotels(ctx: FlowContext) -> None:
 
 def _intruder(ctx: FlowContext, own_url: StocktakeApi, their_url: StocktakeApi) -> Callable[[], None]:
     """A user of the other hotel tries this hotel's lines, by its own hotel's URL and by this one's.
-    Its write puts back the values it read, so an accepted intrusion is found (cross-hotel-access)
-    and still changes nothing; it writes only lines no counter writes (a different one each time,
-    never the probes' line), so it races no counter and no event repeats. With no such line it only
-    reads, and the history says so."""
+    Its write puts back the values it read (flagged `resave`, as counters' re-saves are), so an
+    accepted intrusion is found (cross-hotel-access) and still changes nothing; it writes only lines
+    no counter writes (a different one each time, never the probes' line), so it races no counter.
+    With no such line it only reads, and the history says so."""
     spare, writes = intruder_lines(ctx)
     turn = itertools.count()
     lock = threading.Lock()
@@ -140,7 +140,16 @@ def _intruder(ctx: FlowContext, own_url: StocktakeApi, their_url: StocktakeApi) 
                     request = api.patch_line(
                         line["id"], seen.get("counted_full_units"), seen.get("counted_partial_units")
                     )
-                    perform(ctx.history, api, "intruder", "patch_line", request, hotel=ctx.target.hotel, **context)
+                    perform(
+                        ctx.history,
+                        api,
+                        "intruder",
+                        "patch_line",
+                        request,
+                        hotel=ctx.target.hotel,
+                        resave=True,
+                        **context,
+                    )
 
     return attempt
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from harness.api import ApiRequest, ApiResponse, StocktakeApi
 from harness.faults import CATALOGUE
+from harness.sim.backend.concurrent import WAIT_S
 from harness.testing import wait_until
 from tests.support import PysherClient, api_for, fresh_stocktake, sdk
 
@@ -158,8 +160,10 @@ SHOWS: dict[str, Callable[[Probe], bool]] = {
         p.patch.ok and any("Invalid signature" in e for e in p.trigger_errors) and not p.others("line-counted-updated")
     ),
     "negative-counts-accepted": lambda p: p.negative.ok and p.negative_after["counted_partial_units"] == "-1.00",
+    # held for a concurrent write of the line; the shape itself: test_concurrent_writes_answer_the_later_values
+    "concurrent-values": lambda p: p.patch.ok and p.patch_seconds >= WAIT_S,
 }
-TIMED = ("slow-trigger", "hang-then-commit", "late-response")  # a loaded machine can be as slow without the fault
+TIMED = ("slow-trigger", "hang-then-commit", "late-response", "concurrent-values")  # a loaded machine can be as slow
 BACKEND_FAULTS = [spec.name for spec in CATALOGUE if spec.layer == "backend"]
 
 
@@ -193,3 +197,39 @@ def test_no_fault_shows_without_faults(stocksync_stack_factory) -> None:
         result.move.body["movement"]["id"], result.half_keg.body["movement"]["id"],
         result.float_move.body["movement"]["id"]
     ], "the line's movement listing holds the movements the line shows"  # fmt: skip
+
+
+def _two_writes_of_one_line(stack) -> tuple[list[ApiResponse], list[str]]:
+    """Two PATCHes of one line, each from its own thread, the second sent once the first has
+    committed, with a viewer on the stocktake: (both answers, the viewer's events as sent)."""
+    api = api_for(stack)
+    sid = fresh_stocktake(api)
+    line = api.send(api.list_lines(sid)).body[0]["id"]
+    viewer = PysherClient(stack, [f"{HOTEL}-stocktake-{sid}"])
+    commits = stack.backend.commits
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            before = commits.appended
+            first = pool.submit(api.send, api.patch_line(line, "1", "0.01"))
+            wait_until(lambda: commits.appended > before, what="the first write's commit")
+            second = pool.submit(api.send, api.patch_line(line, "2", "0.02"))
+            answers = [first.result(), second.result()]
+        wait_until(lambda: len(viewer.received("line-counted-updated")) == 2, what="both events")
+        return answers, viewer.received("line-counted-updated")
+    finally:
+        viewer.close()
+
+
+def test_concurrent_writes_answer_the_later_values(stocksync_stack_factory) -> None:
+    """concurrent-values: the first write answers, and broadcasts, the line as the second left it:
+    both answers and both events carry the same line (the checker owes two identical copies)."""
+    answers, events = _two_writes_of_one_line(stocksync_stack_factory(faults=["concurrent-values"]))
+    assert [a.status for a in answers] == [200, 200]
+    assert answers[0].body == answers[1].body and answers[0].body["counted_full_units"] == "2.00"
+    assert events[0] == events[1] and json.loads(events[0])["line"] == answers[1].body
+
+
+def test_without_the_fault_each_write_answers_its_own_values(stocksync_stack_factory) -> None:
+    answers, events = _two_writes_of_one_line(stocksync_stack_factory())
+    assert [a.body["counted_full_units"] for a in answers] == ["1.00", "2.00"]
+    assert [json.loads(e)["line"] for e in events] == [a.body for a in answers]

@@ -22,6 +22,7 @@ from aiohttp import web
 from ..errors import error_middleware
 from ..pusher.faults import Ring
 from .broadcast import BackendFaults, Broadcaster
+from .concurrent import LaterValues
 from .seed import make_hotels
 from .service import NOT_FOUND, Actor, HttpError, Outcome, Service
 from .stock import MOVEMENT_AFTER_COMMIT
@@ -225,6 +226,7 @@ class BackendSimulator:
             faults, operation = self.faults, request.headers.get(OPERATION_HEADER)
             hang = flaky and (faults.hits("hang-then-commit", operation) or faults.hits("late-response", operation))
             after_commit = HttpError(500, AFTER_COMMIT) if flaky and faults.hits("commit-then-500", operation) else None
+            later = LaterValues() if line_patch and faults.hits("concurrent-values", operation) else None
 
             def run() -> Outcome:
                 faults.serving(operation)
@@ -245,6 +247,9 @@ class BackendSimulator:
                 with self.store.write() as db:
                     outcome = op(db, hotel, actor, ids, body)
                 self.commits.append(outcome)
+                if later is not None:  # answered and broadcast once a concurrent write may have landed
+                    later.hold(outcome, socket_id)
+                    return outcome
                 self.broadcaster.send(outcome.broadcasts, socket_id)
                 if after_commit is not None:
                     raise after_commit
@@ -253,6 +258,8 @@ class BackendSimulator:
                 return outcome
 
             response = await self._respond(self._writer, run)
+            if later is not None and later.held is not None:
+                response = self._response(await later.answer(self._writer, self.store, self.broadcaster))
             if hang:
                 await asyncio.sleep(faults.slow_ms / 1000)
             return response
@@ -276,6 +283,10 @@ class BackendSimulator:
             return web.json_response(exc.body, status=exc.status)
         except Invalid as exc:
             return web.json_response(exc.errors, status=400)
+        return BackendSimulator._response(outcome)
+
+    @staticmethod
+    def _response(outcome: Outcome) -> web.Response:
         if outcome.body is None:
             return web.Response(status=outcome.status)
         return web.json_response(outcome.body, status=outcome.status)

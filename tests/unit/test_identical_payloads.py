@@ -1,0 +1,201 @@
+"""Identical payloads are a multiset, and a consequence is not a second defect: crafted histories.
+
+Writes that owe a listener the same (channel, event, payload) owe that many copies (a re-save, an
+intruder's write-back, two concurrent writes whose responses both carry the later one's values);
+a copy is a duplicate only when the listener got more than it was owed by the time it arrived.
+A stale payload repeats the previous write's values: it is the next write's payload-mismatch,
+never the previous writer's self-echo. The final check, the live stream and the file read by two
+processes judge each history alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness import check_file as reading
+from harness.check_file import check_file
+from harness.checks import check
+from harness.checks.stream import ListenerStream
+from harness.contract import Contract
+from harness.history import HistoryData, Observation, Operation
+from harness.history_file import HISTORY_NAME
+from harness.testing import write_history
+from tests.histories import DETAIL, LINE, event_text, patch_op, receipt
+
+SECOND = {**LINE, "counted_partial_units": "46.50", "counted_qty": "222.5000", "variance_qty": "-36.5000"}
+SOCKETS = {"viewer": "1.1", "counter-1-browser": "2.2", "counter-2-browser": "3.3"}
+EVENT = "line-counted-updated"
+Copy = tuple[str, float, str]  # (listener, received, text)
+Judged = list[tuple[str, int | None, str | None]]
+
+
+def _history(operations: list[Operation], copies: list[Copy]) -> HistoryData:
+    """Every listener that got a copy subscribed from the start."""
+    listening = {name: socket for name, socket in SOCKETS.items() if name in {name for name, _, _ in copies}}
+    observations = [Observation("connect", 0.0, name, socket) for name, socket in listening.items()]
+    observations += [Observation("subscribed", 0.1, name, socket, DETAIL) for name, socket in listening.items()]
+    observations += [receipt(name, t, text, socket_id=SOCKETS[name]) for name, t, text in copies]
+    observations.sort(key=lambda o: o.time)
+    return HistoryData({"latency_limit_ms": 1000, "quiesced_at": 30.0}, operations, observations)
+
+
+def _by(counter: int, op_id: int, line: dict, invoke: float, **over: object) -> Operation:
+    return patch_op(op_id, line, invoke, socket_id=SOCKETS[f"counter-{counter}-browser"], **over)
+
+
+def _found(findings: list) -> Judged:
+    return sorted((f.name, f.operation, f.listener) for f in findings)
+
+
+def _judged(history: HistoryData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Judged:
+    """The findings, once the final check, the live stream and the file read by two processes agree."""
+    final = _found(check(history, Contract()).findings)
+    live = ListenerStream(Contract(), 1.0, history.meta, live=True)
+    live.feed(history.operations, [])
+    fed = 0
+    for step in range(1, 60):
+        now = step / 20
+        taken = [o for o in history.observations[fed:] if o.time < now]
+        fed += len(taken)
+        live.feed([], taken)
+        live.advance(now)
+    live.feed([], history.observations[fed:])
+    live.finish()
+    monkeypatch.setattr(reading, "PARALLEL_MIN_LINES", 0)
+    monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
+    write_history(history, tmp_path / HISTORY_NAME)
+    streamed = _found(check_file(tmp_path / HISTORY_NAME)[1].findings)
+    assert _found(live.totals.findings) == final
+    assert [f for f in streamed if f[0] != "divergence"] == final
+    return final
+
+
+def test_a_re_save_owes_a_second_identical_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = event_text(LINE)
+    history = _history(
+        [_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 1.5)],
+        [("viewer", 1.15, text), ("counter-2-browser", 1.16, text),
+         ("viewer", 1.6, text), ("counter-2-browser", 1.6, text)],
+    )  # fmt: skip
+    assert _judged(history, tmp_path, monkeypatch) == []
+
+
+def test_a_write_back_by_another_user_owes_the_first_writer_its_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """counter-2 puts back the values counter-1 wrote: counter-1's page was owed nothing of its own
+    write and is owed the write-back, which carries the same text."""
+    text = event_text(LINE)
+    history = _history(
+        [_by(1, 1, LINE, 1.0), _by(2, 2, LINE, 1.5)],
+        [("viewer", 1.15, text), ("counter-2-browser", 1.16, text),
+         ("viewer", 1.6, text), ("counter-1-browser", 1.6, text)],
+    )  # fmt: skip
+    assert _judged(history, tmp_path, monkeypatch) == []
+
+
+def test_concurrent_writes_whose_responses_carry_the_later_values_owe_two_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Operation 1 (counter-1) and 2 (counter-2) write one line at once; 1 answers last, and its
+    response and event carry 2's values, as 2's do."""
+    text = event_text(SECOND)
+    history = _history(
+        [_by(1, 1, SECOND, 1.0, complete=1.2), _by(2, 2, SECOND, 1.05, complete=1.1)],
+        [("viewer", 1.11, text), ("counter-1-browser", 1.11, text),
+         ("viewer", 1.16, text), ("counter-2-browser", 1.16, text)],
+    )  # fmt: skip
+    assert _judged(history, tmp_path, monkeypatch) == []
+
+
+def test_more_copies_than_owed_is_one_duplicate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = event_text(LINE)
+    history = _history(
+        [_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 1.5)],
+        [("viewer", 1.15, text), ("viewer", 1.6, text), ("viewer", 1.7, text)],
+    )
+    assert _judged(history, tmp_path, monkeypatch) == [("duplicate-event", 2, "viewer")]
+
+
+def test_a_copy_before_the_write_that_owes_it_is_a_duplicate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Owed by the time it arrived: the second copy came before the re-save was asked for."""
+    text = event_text(LINE)
+    history = _history(
+        [_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 1.5)],
+        [("viewer", 1.15, text), ("viewer", 1.2, text), ("viewer", 1.6, text)],
+    )
+    assert _judged(history, tmp_path, monkeypatch) == [("duplicate-event", 1, "viewer")]
+
+
+def test_fewer_copies_than_owed_leave_the_later_write_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The finding names the write a re-save (flagged so by the counter that made it)."""
+    text = event_text(LINE)
+    resave = {"stocktake_id": 5, "line_id": LINE["id"], "resave": True}
+    history = _history([_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 1.5, request=resave)], [("viewer", 1.15, text)])
+    assert _judged(history, tmp_path, monkeypatch) == [("missing-event", 2, "viewer")]
+    (missing,) = check(history, Contract()).findings
+    assert "for operation 2 (patch_line, a re-save)" in missing.message
+
+
+def test_latency_pairs_the_kth_owed_copy_with_the_kth_received() -> None:
+    text = event_text(LINE)
+    history = _history(
+        [_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 1.5), _by(1, 3, LINE, 1.8)],
+        [("viewer", 1.15, text), ("viewer", 1.6, text), ("viewer", 2.5, text)],
+    )
+    result = check(history, Contract())
+    assert result.findings == []
+    slowest = {op: round(latency, 3) for (op, _), latency in result.slowest.items()}
+    assert slowest == {1: 0.15, 2: 0.1, 3: 0.7}
+
+
+@pytest.mark.parametrize("same_text", [True, False], ids=["identical-text", "own-user-field"])
+@pytest.mark.parametrize("second_invoked", [1.5, 1.05], ids=["after", "overlapping"])
+def test_a_stale_payload_is_the_next_writes_mismatch_never_the_previous_writers_echo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, same_text: bool, second_invoked: float
+) -> None:
+    """Operation 2 (counter-2) sets SECOND, and its event carries the line as operation 1 (counter-1)
+    left it. counter-1's page gets it as operation 2's event, not as an echo of its own write; a
+    viewer that got operation 1's event gets the same values again, operation 2's, not a duplicate.
+    So whether operation 2 was asked for after operation 1 answered or while it was in flight."""
+    stale = event_text(LINE) if same_text else event_text(LINE, user={"id": 2, "name": "counter two"})
+    history = _history(
+        [_by(1, 1, LINE, 1.0), _by(2, 2, SECOND, second_invoked)],
+        [("viewer", 1.15, event_text(LINE)), ("counter-2-browser", 1.15, event_text(LINE)),
+         ("viewer", 1.6, stale), ("counter-1-browser", 1.6, stale)],
+    )  # fmt: skip
+    assert _judged(history, tmp_path, monkeypatch) == [
+        ("payload-mismatch", 2, "counter-1-browser"),
+        ("payload-mismatch", 2, "viewer"),
+    ]
+
+
+def test_an_echo_while_another_write_of_the_line_is_in_flight_is_still_a_self_echo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backend ignores counter-1's socket_id: its first write comes back with nothing else owed (a
+    self-echo). Its second comes back while counter-2's write of the line is owed: a connection known
+    to get its own writes back got its echo, not counter-2's stale event."""
+    first = {**LINE, "counted_partial_units": "44.50", "counted_qty": "220.5000", "variance_qty": "-38.5000"}
+    history = _history(
+        [_by(1, 1, first, 0.5), _by(1, 2, LINE, 1.0, complete=1.1), _by(2, 3, SECOND, 1.02, complete=1.15)],
+        [("viewer", 0.55, event_text(first)), ("counter-1-browser", 0.55, event_text(first)),
+         ("viewer", 1.05, event_text(LINE)), ("counter-1-browser", 1.05, event_text(LINE)),
+         ("viewer", 1.2, event_text(SECOND)), ("counter-1-browser", 1.2, event_text(SECOND))],
+    )  # fmt: skip
+    assert _judged(history, tmp_path, monkeypatch) == [
+        ("self-echo", 1, "counter-1-browser"),
+        ("self-echo", 2, "counter-1-browser"),
+    ]
+
+
+def test_a_copy_again_then_the_writes_own_event_is_a_duplicate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second copy of operation 1's event came after operation 2 was asked for, so it might have
+    been operation 2's stale event; operation 2's own event came too, so it was a duplicate."""
+    history = _history(
+        [_by(1, 1, LINE, 1.0), _by(2, 2, SECOND, 1.5)],
+        [("viewer", 1.15, event_text(LINE)), ("viewer", 1.55, event_text(LINE)), ("viewer", 1.6, event_text(SECOND))],
+    )
+    assert _judged(history, tmp_path, monkeypatch) == [("duplicate-event", 1, "viewer")]
