@@ -103,6 +103,7 @@ def test_the_staging_example_runs_against_the_stand_in(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     found = report(tmp_path / "reports/staging")
     assert found["verdict"] == "PASS" and found["meta"]["scenario"] == "staging", found.get("reasons")
+    assert found["meta"]["server_log"]["read"] is True, "the run read the served Pusher server's log"
 
 
 def test_the_target_mode_line_runs_against_a_served_stack(tmp_path: Path) -> None:
