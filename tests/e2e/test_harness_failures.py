@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_browser_listeners import chromium_and_pusher_js
-from tests.e2e.test_whole_history import descendants, interfere
+from tests.e2e.test_killed_runs import descendants, interfere
 
-__all__ = ["chromium_and_pusher_js"]  # the module's fixture: Chromium and pusher-js, or a skip naming them
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.browser  # Chromium and pusher-js, or a skip naming them (a failure in CI)
 
 PAGES = """name = "crash"
 stocktake = {lines = 4}

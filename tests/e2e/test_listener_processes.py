@@ -18,7 +18,7 @@ from harness.check_file import check_file
 from harness.history import FAILURE, load, parts_of
 from harness.history_file import HISTORY_NAME
 from harness.testing import wait_until
-from tests.e2e.test_whole_history import descendants, interfere
+from tests.e2e.test_killed_runs import descendants, interfere
 
 WORKER = b"harness.bots.listener_worker"
 
