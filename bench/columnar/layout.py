@@ -1,0 +1,20 @@
+"""The converted record's files (`convert.py` writes them, the engines read them), without
+importing either engine: a process that measures one engine loads only that one."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from harness.checks import DEFAULT_LATENCY_LIMIT_MS
+
+TABLES = ("receipts", "payloads", "writes", "subs")
+
+
+def meta_of(folder: Path) -> tuple[float, float]:
+    """(latency limit in s, quiescence or +inf): the two numbers of the meta the rule uses."""
+    meta = json.loads((folder / "meta.json").read_text())
+    quiesced = meta.get("quiesced_at")
+    limit_ms = meta.get("latency_limit_ms") or DEFAULT_LATENCY_LIMIT_MS
+    return float(limit_ms) / 1000, float(quiesced) if quiesced is not None else math.inf
