@@ -14,9 +14,11 @@ from .layout import meta_of
 ENGINES = {"polars": "bench.columnar.rule_polars", "duckdb": "bench.columnar.rule_duckdb"}
 
 
-def _rss_mb() -> float:
+def _status_mb(field: str) -> float:
+    """VmRSS (now) or VmHWM (the peak) of this process. Not `ru_maxrss`: Linux keeps it across the
+    exec that spawns this process, so it would start at the parent's size."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -28,7 +30,7 @@ def measure(engine: str, folder: str, repeats: int) -> dict[str, Any]:
     module = importlib.import_module(ENGINES[engine])
     path = Path(folder)
     limit, quiesced = meta_of(path)
-    before = _rss_mb()
+    before = _status_mb("VmRSS")
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     reads, rules = [], []
     counts: dict[str, int] = {}
@@ -50,7 +52,7 @@ def measure(engine: str, folder: str, repeats: int) -> dict[str, Any]:
         "rule_runs_s": [round(t, 3) for t in rules],
         "cpu_s_per_run": round(cpu, 3),
         "rss_before_mb": round(before, 1),
-        "peak_rss_mb": round(cpu1.ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(_status_mb("VmHWM"), 1),
         "counts": counts,
     }
     if engine == "polars":

@@ -9,10 +9,19 @@ import duckdb
 
 from harness.checks.stream import GRACE_S
 
-from .layout import TABLES
+from .layout import BITS, TABLES, check_fits
 
-KEY = "(listener::UBIGINT << 44) | (channel::UBIGINT << 32) | (event::UBIGINT << 26) | thing::UBIGINT"
-"""(listener, channel, event, thing) in one integer, as `rule_polars` packs it (and checks it fits)."""
+
+def _packed() -> str:
+    """(listener, channel, event, thing) in one integer, as `rule_polars` packs it (`layout.BITS`)."""
+    parts, shift = [], 0
+    for name, bits in reversed(BITS.items()):
+        parts.append(f"({name}::UBIGINT << {shift})")
+        shift += bits
+    return " | ".join(parts)
+
+
+KEY = _packed()
 
 RULE = f"""
 WITH w AS (
@@ -82,12 +91,25 @@ SELECT
 def read(folder: Path) -> duckdb.DuckDBPyConnection:
     """The tables loaded into an in-memory database (DuckDB's own columns, not a view of the files)."""
     db = duckdb.connect()
+    db.execute("SET enable_progress_bar = false")  # it draws on stdout past 2 s
     for name in TABLES:
         db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(folder / f"{name}.parquet")])
     return db
 
 
+def _largest(db: duckdb.DuckDBPyConnection) -> dict[str, int | None]:
+    """The largest id of each kind the key packs, over every table that has it."""
+    largest: dict[str, int | None] = dict.fromkeys(BITS, 0)
+    for table in TABLES:
+        columns = {c[0] for c in db.execute(f"SELECT * FROM {table} LIMIT 0").description or ()}
+        for name in BITS.keys() & columns:
+            found = db.execute(f"SELECT coalesce(max({name}), 0) FROM {table}").fetchone()
+            largest[name] = max(largest[name] or 0, found[0] if found else 0)
+    return largest
+
+
 def rule(db: duckdb.DuckDBPyConnection, limit: float, quiesced: float) -> dict[str, int]:
+    check_fits(_largest(db))
     found = db.execute(RULE, {"limit": limit, "quiesced": quiesced}).fetchone()
     assert found is not None and db.description is not None
     return {column[0]: int(value) for column, value in zip(db.description, found, strict=True)}

@@ -44,7 +44,7 @@ from .convert import convert
 from .faults import with_faults
 
 SIZES = (10_000, 100_000, 1_000_000)
-REPEATS = 3
+REPEATS = 5
 COMPARED = ("missing-event", "duplicate-event", "late-event", "out-of-order")
 
 

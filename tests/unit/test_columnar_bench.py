@@ -13,7 +13,7 @@ import pytest
 from bench.columnar import rule_duckdb, rule_polars
 from bench.columnar.convert import convert
 from bench.columnar.faults import with_faults
-from bench.columnar.layout import meta_of
+from bench.columnar.layout import BITS, check_fits, meta_of
 from bench.columnar.run import COMPARED, today
 from harness.contract import Contract
 from harness.history import HistoryData
@@ -75,3 +75,11 @@ def test_the_faults_make_every_finding_the_rule_counts(tmp_path: Path) -> None:
     write_history(CASES["synthetic-with-faults"](), path)
     _, counts = today(path)
     assert all(counts[name] > 0 for name in COMPARED), counts
+
+
+@pytest.mark.parametrize("name", BITS)
+def test_ids_past_the_packed_key_are_refused(name: str) -> None:
+    """Two copies must never share a key: past its bits, the prototype stops with a message."""
+    check_fits({name: (1 << BITS[name]) - 1})
+    with pytest.raises(ValueError, match=name):
+        check_fits({name: 1 << BITS[name]})
