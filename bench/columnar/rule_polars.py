@@ -32,10 +32,8 @@ def _key() -> pl.Expr:
 
 
 def _largest(tables: dict[str, pl.DataFrame]) -> dict[str, int | None]:
-    return {
-        name: max((frame[name].max() or 0 for frame in tables.values() if name in frame.columns), default=0)  # type: ignore[type-var]
-        for name in BITS
-    }
+    """The largest id of each kind the key packs, over every table that has it."""
+    return {name: max(int(t[name].max() or 0) for t in tables.values() if name in t.columns) for name in BITS}
 
 
 def _owed(tables: dict[str, pl.DataFrame], limit: float, quiesced: float) -> pl.LazyFrame:
