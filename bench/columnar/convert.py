@@ -124,8 +124,12 @@ def _payloads(cols: _Columns) -> pl.DataFrame:
         except msgspec.DecodeError:
             data = None
         line = line_id_of(LINE_EVENT, data) if isinstance(data, dict) else None
-        lines.append(line if isinstance(line, int) else None)
-        things.append(cols.thing_of(lines[-1], fingerprint(LINE_EVENT, data.get("line")) if lines[-1] else None))
+        if not isinstance(line, int) or not isinstance(data, dict):
+            lines.append(None)
+            things.append(None)
+            continue
+        lines.append(line)
+        things.append(cols.thing_of(line, fingerprint(LINE_EVENT, data.get("line"))))
     return pl.DataFrame(
         {"payload": list(cols.texts.values()), "line": lines, "thing": things, "text": list(cols.texts)},
         schema={"payload": pl.UInt32, "line": pl.Int64, "thing": pl.UInt32, "text": pl.String},
