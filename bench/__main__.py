@@ -29,6 +29,7 @@ from . import (
     soak,
     stream_memory,
 )
+from .columnar import run as columnar
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "fanout": fanout.run,
@@ -44,6 +45,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "soak_hour": soak.run_hour,
     "browsers": browsers.run,
     "stream_memory": stream_memory.run,
+    "columnar": columnar.run,
 }
 
 
@@ -56,6 +58,7 @@ ROW: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
     "soak": soak.row,
     "soak_hour": soak.row,
     "stream_memory": stream_memory.row,
+    "columnar": columnar.row,
 }
 
 
