@@ -23,6 +23,9 @@ class FaultSpec:
     description: str
     severity: str = "error"
     """A warning fault shows what the contract's own frontend code does wrong; the backend is not at fault."""
+    benign: str = ""
+    """When the fault's effect changes nothing a page following the contract shows, and what the checker
+    says then: each time it fires, some check must see it (`unjudged-fault`), benign or not."""
 
 
 CATALOGUE: tuple[FaultSpec, ...] = (
@@ -52,8 +55,9 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "partial-line",
         "backend",
         "movements",
-        "divergence",
-        "line-movement-added carries a partial line, as in the contract's own example",
+        "payload-mismatch",
+        "line-movement-added carries a partial line, as in the contract's own example (and the page that "
+        "replaces its line with it diverges until a later event repairs it)",
     ),
     FaultSpec("bad-envelope", "backend", "smoke", "envelope-mismatch", "line events carry another line's item_sku"),
     FaultSpec(
@@ -161,7 +165,15 @@ CATALOGUE: tuple[FaultSpec, ...] = (
     FaultSpec("pusher-drop", "pusher", "smoke", "missing-event", "the Pusher server drops events for some connections"),
     FaultSpec("pusher-duplicate", "pusher", "smoke", "duplicate-event", "the Pusher server delivers events twice"),
     FaultSpec("pusher-delay", "pusher", "smoke", "late-event", "the Pusher server holds events back"),
-    FaultSpec("pusher-reorder", "pusher", "smoke", "out-of-order", "the Pusher server swaps two consecutive events"),
+    FaultSpec(
+        "pusher-reorder",
+        "pusher",
+        "smoke",
+        "out-of-order",
+        "the Pusher server swaps two consecutive events",
+        benign="two lines' changes swapped: the contract's frontend replaces each line by its id, so its page "
+        "ends the same; out-of-order reports the swap as a warning, not an error",
+    ),
     FaultSpec(
         "pusher-disconnect",
         "pusher",
