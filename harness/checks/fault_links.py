@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..history import HistoryData, Observation
 from .findings import Finding
+from .model import Key, entity, expected_event, fingerprint
 
 SHOWN = 3
 
@@ -36,15 +37,26 @@ class FaultIndex:
     by_operation: dict[int, list[Injected]] = field(default_factory=lambda: defaultdict(list))
     by_delivery: dict[tuple[str | None, str | None], list[Injected]] = field(default_factory=lambda: defaultdict(list))
     by_listener: dict[str | None, list[Injected]] = field(default_factory=lambda: defaultdict(list))
+    by_event: dict[tuple[Key | None, object], int] = field(default_factory=dict)
+    """(entity, fingerprint) of the events the backend faults' operations owed -> the operation: a
+    finding about one received event (its envelope, its size) names no operation, only the event."""
 
     def of(self, finding: Finding) -> set[Injected]:
         """The faults that explain `finding`."""
-        found = set(self.by_operation.get(finding.operation, ())) if finding.operation is not None else set()
+        operation = finding.operation if finding.operation is not None else self._operation_of(finding)
+        found = set(self.by_operation.get(operation, ())) if operation is not None else set()
         if finding.name == "divergence":
             found.update(self.by_listener.get(finding.listener, ()))
         elif finding.listener is not None:
             found.update(self.by_delivery.get((finding.listener, finding.event), ()))
         return found
+
+    def _operation_of(self, finding: Finding) -> int | None:
+        data = finding.actual
+        if not self.by_event or not isinstance(data, dict):
+            return None
+        line = data.get("line")
+        return self.by_event.get((entity(finding.event, data), fingerprint(finding.event, line)))
 
 
 def fault_name(data: dict[str, object]) -> str:
@@ -69,6 +81,10 @@ def fault_index(history: HistoryData) -> FaultIndex:
             index.by_delivery[(listener, obs.event)].append(fault)
             index.by_listener[listener].append(fault)
         index.fired.append((obs, fault))
+    for op in history.operations:
+        if op.id in index.by_operation and op.ok:
+            key, fp, _ = expected_event(op)
+            index.by_event[(key, fp)] = op.id
     return index
 
 

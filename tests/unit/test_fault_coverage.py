@@ -64,6 +64,16 @@ def test_a_pusher_fault_is_explained_by_the_finding_of_its_own_listener_and_even
     assert "unjudged-fault" not in {f.name for f in check(history, Contract()).findings}
 
 
+def test_a_backend_fault_explains_a_finding_about_its_operations_event_that_names_no_operation() -> None:
+    """An envelope is judged per received event, with no operation: its line and counted values
+    name the write the bad-envelope fault bent."""
+    history = _with(_fault("bad-envelope", operation=1))
+    replace_receipt(history, data=event_text(LINE, item_sku="B0031"))
+    result = check(history, Contract())
+    assert [f.name for f in result.findings] == ["envelope-mismatch"]
+    assert explanations(history, result.findings) == [["bad-envelope on operation 1"]]
+
+
 def test_a_fault_on_another_listener_is_not_explained_by_this_ones_finding() -> None:
     """The viewer lost its event; the drop was logged on the writer's own socket: the drop went
     unseen, which a failing run still says (as a finding), though it stays FAIL."""
