@@ -161,6 +161,8 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "line writes commit and broadcast, then answer late: another user's newer change of the line "
         "reaches the writer's page first, and the contract's code replaces it with the stale response",
         severity="warning",
+        benign="no other change of the line came while the answer was late: the answer carries the line as it "
+        "still is, so the writer's page ends right and nothing is held against the run",
     ),
     FaultSpec("pusher-drop", "pusher", "smoke", "missing-event", "the Pusher server drops events for some connections"),
     FaultSpec("pusher-duplicate", "pusher", "smoke", "duplicate-event", "the Pusher server delivers events twice"),

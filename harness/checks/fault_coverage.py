@@ -4,19 +4,24 @@ A fault that fired and that no check saw means the checker was blind to it: the 
 nothing about that kind of defect, so it cannot pass (INCONCLUSIVE, never FAIL: the backend is
 not shown at fault by a blindness of the harness). The servers' logs say what fired
 (`injected-fault` observations); `fault_links` says which findings each one explains, the one
-linking the report shows too. Pure: history and findings in.
+linking the report shows too. A fault whose every occurrence was benign where it struck (the
+catalogue's `benign` says when, `BENIGN_WHEN` judges it from the record) is not held against the
+run. Pure: history and findings in.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..history import HistoryData
+from ..history import HistoryData, Observation
 from .fault_links import fault_index
 from .findings import Finding
 
 NAME = "unjudged-fault"
+LINE_WRITES = ("patch_line", "add_movement")
 
 
 @dataclass
@@ -26,24 +31,51 @@ class Coverage:
     """Every fault occurrence on record, each held against the findings."""
 
 
+def _no_newer_change_while_late(history: HistoryData, fired: list[Observation]) -> bool:
+    """late-response: its late answer can undo only a change of its line made while it was late (the
+    race own_response_race judges on the page as it ends). With none, the answer carries the line as it
+    still is; with the writer's own later write of the line, that write's answer replaces the line on
+    its page again: either way the page ends right."""
+    bent = {_operation(obs) for obs in fired}
+    writes = [op for op in history.operations if op.kind in LINE_WRITES]
+    for op in writes:
+        if op.id not in bent:
+            continue
+        line, answered = op.request.get("line_id"), op.complete if op.complete is not None else math.inf
+        same_line = [o for o in writes if o.id != op.id and o.request.get("line_id") == line]
+        raced = any(op.invoke < o.invoke < answered for o in same_line)
+        if raced and not any(o.actor == op.actor and o.ok and o.invoke > answered for o in same_line):
+            return False
+    return True
+
+
+BENIGN_WHEN: dict[str, Callable[[HistoryData, list[Observation]], bool]] = {
+    "late-response": _no_newer_change_while_late,
+}
+
+
+def _operation(obs: Observation) -> int | None:
+    operation = obs.data.get("operation") if isinstance(obs.data, dict) else None
+    return int(str(operation)) if operation is not None and str(operation).isdigit() else None
+
+
 def fault_coverage(history: HistoryData, findings: list[Finding]) -> Coverage:
     index = fault_index(history)
     if not index.fired:
         return Coverage()
     seen = {fault.name for finding in findings for fault in index.of(finding)}
-    fired = Counter(fault.name for _, fault in index.fired)
-    first: dict[str, float] = {}
+    fired: dict[str, list[Observation]] = defaultdict(list)
     for obs, fault in index.fired:
-        first.setdefault(fault.name, obs.time)
+        fired[fault.name].append(obs)
     unjudged = [
         Finding(
             NAME,
-            f"{name} fired {times} time(s) and no check saw it",
+            f"{name} fired {len(times)} time(s) and no check saw it",
             expected="a finding the fault explains",
-            actual=f"{times} occurrence(s), none explaining a finding",
-            times={"logged": first[name]},
+            actual=f"{len(times)} occurrence(s), none explaining a finding",
+            times={"logged": times[0].time},
         )
         for name, times in sorted(fired.items())
-        if name not in seen
+        if name not in seen and not (name in BENIGN_WHEN and BENIGN_WHEN[name](history, times))
     ]
     return Coverage(unjudged, len(index.fired))

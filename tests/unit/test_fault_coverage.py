@@ -182,3 +182,38 @@ def test_changes_in_the_servers_order_are_silent() -> None:
     ]
     result = check(history, Contract())
     assert result.findings == [] and result.judged["out-of-order"] == 3
+
+
+def _late_answer(raced: bool, repaired: bool) -> HistoryData:
+    """Operation 1 answered at 3.0, late; operation 2 (another counter's, same line) came while it was
+    late, or after; operation 3, the first counter's own next write of the line, or none."""
+    history = _with(_fault("late-response", operation=1))
+    history.operations[0] = patch_op(1, LINE, 1.0, complete=3.0)
+    newer = {**LINE, "counted_partial_units": "46.50"}
+    at = 2.0 if raced else 3.5
+    history.operations.append(patch_op(2, newer, at, socket_id="3.3", actor="counter-2"))
+    history.observations += [receipt(name, at + 0.1, event_text(newer), socket_id=sid)
+                             for name, sid in (("viewer", "1.1"), ("counter-1-browser", "2.2"))]  # fmt: skip
+    final = {**LINE, "counted_partial_units": "47.00"} if repaired else newer
+    if repaired:
+        history.operations.append(patch_op(3, final, 4.0))
+        history.observations.append(receipt("viewer", 4.1, event_text(final)))
+    history.observations = [o for o in history.observations if o.kind != "truth"]
+    history.observations.append(Observation("truth", 9.0, data={"stocktake_id": 5, "lines": [final]}))
+    history.observations.sort(key=lambda o: o.time)
+    return history
+
+
+def test_a_late_answer_no_newer_change_could_race_is_benign() -> None:
+    result = check(_late_answer(raced=False, repaired=False), Contract())
+    assert result.verdict == "PASS" and result.findings == []
+
+
+def test_a_late_answer_raced_and_repaired_by_the_writers_own_next_write_is_benign() -> None:
+    result = check(_late_answer(raced=True, repaired=True), Contract())
+    assert result.verdict == "PASS" and result.findings == []
+
+
+def test_a_late_answer_raced_and_left_unjudged_is_inconclusive() -> None:
+    result = check(_late_answer(raced=True, repaired=False), Contract())
+    assert result.reasons == ["late-response fired 1 time(s) and no check saw it"]
