@@ -161,8 +161,9 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "line writes commit and broadcast, then answer late: another user's newer change of the line "
         "reaches the writer's page first, and the contract's code replaces it with the stale response",
         severity="warning",
-        benign="no other change of the line came while the answer was late: the answer carries the line as it "
-        "still is, so the writer's page ends right and nothing is held against the run",
+        benign="no other change of the line came while the answer was late (it carries the line as it still is), "
+        "or the writer wrote the line again after it (that answer replaces the line once more): the writer's page "
+        "ends right, and nothing is held against the run",
     ),
     FaultSpec("pusher-drop", "pusher", "smoke", "missing-event", "the Pusher server drops events for some connections"),
     FaultSpec("pusher-duplicate", "pusher", "smoke", "duplicate-event", "the Pusher server delivers events twice"),
@@ -233,5 +234,10 @@ def select(values: Iterable[str]) -> FaultSelection:
 
 
 def listing() -> str:
-    """One tab-separated row a fault: name, scenario exposing it, finding (and its severity), description."""
-    return "\n".join(f"{s.name}\t{s.scenario}\t{s.finding} ({s.severity})\t{s.description}" for s in CATALOGUE)
+    """One tab-separated row a fault: name, scenario exposing it, finding (and its severity), description
+    (with when its effect is benign, if it can be)."""
+    return "\n".join(
+        f"{s.name}\t{s.scenario}\t{s.finding} ({s.severity})\t{s.description}"
+        + (f"; benign when {s.benign}" if s.benign else "")
+        for s in CATALOGUE
+    )
