@@ -1,6 +1,7 @@
 """No run where an injected fault fired says PASS unseen: `stocksync run` with each fault of the
 catalogue at low rates, as a user runs it. A fault that fired is explained by a finding (FAIL, or a
-warning where the catalogue says why its effect is benign), or the run is INCONCLUSIVE with
+warning where the catalogue says why its effect is benign), or the checker judged every occurrence
+benign from the record (`BENIGN_WHEN`, as the catalogue says), or the run is INCONCLUSIVE with
 unjudged-fault; never a silent PASS."""
 
 from __future__ import annotations
@@ -13,18 +14,20 @@ from typing import Any
 
 import pytest
 
+from harness.checks.fault_coverage import BENIGN_WHEN
 from harness.faults import BY_NAME, CATALOGUE, FaultSpec
 
 EXIT = {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": 3}
 RATES = (0.01, 0.02, 0.05, 0.1)
 SEEDS = range(1, 11)
+RUN_TIMEOUT_S = 180  # the longest scenario a fault names runs 60 s, then drains and checks
 
 
 def _run(spec: FaultSpec, rate: float, seed: int, out: Path) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "harness.cli", "run", spec.scenario, "--fault", f"{spec.name}={rate}",
          "--seed", str(seed), "--out", str(out), "-q"],
-        capture_output=True, text=True, timeout=180,
+        capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
     )  # fmt: skip
     report: dict[str, Any] = json.loads((out / "report.json").read_text())
     assert done.returncode == EXIT[report["verdict"]], done.stderr[-2000:]
@@ -37,18 +40,20 @@ def _seen_by(report: dict[str, Any], fault: str) -> list[dict[str, Any]]:
 
 
 def _judged(spec: FaultSpec, report: dict[str, Any]) -> None:
-    """The verdict of a run where `spec` fired: not a silent PASS."""
+    """The verdict of a run where `spec` fired: never a silent PASS. Unseen, it is INCONCLUSIVE (or FAIL
+    for another finding) with unjudged-fault; a PASS is only where its effect was benign: shown as a
+    warning the fault explains, or judged benign from the record (`BENIGN_WHEN`)."""
     fired = report["faults_injected"][spec.name]
-    seen = _seen_by(report, spec.name)
+    reason = f"{spec.name} fired {fired} time(s) and no check saw it"
     unjudged = [f["message"] for f in report["findings"] if f["name"] == "unjudged-fault"]
-    if not seen:
-        assert report["verdict"] == "INCONCLUSIVE", f"{spec.name} fired {fired} x unseen: {report['verdict']}"
-        assert f"{spec.name} fired {fired} time(s) and no check saw it" in report["reasons"]
+    if reason in unjudged:
+        assert report["verdict"] == "FAIL" or reason in report["reasons"], report["verdict"]
         return
-    assert not [m for m in unjudged if m.startswith(f"{spec.name} ")], "a fault a finding explains is judged"
-    if report["verdict"] == "PASS":
-        assert spec.benign or spec.severity == "warning", f"{spec.name} fired {fired} time(s) and the run passed"
-        assert {f["severity"] for f in seen} == {"warning"}, "a benign effect is shown as a warning"
+    if report["verdict"] != "PASS":
+        return
+    warned = [f for f in _seen_by(report, spec.name) if f["severity"] == "warning"]
+    assert (spec.benign and warned) or spec.name in BENIGN_WHEN, f"{spec.name} fired {fired} x and the run passed"
+    assert [f for f in report["findings"] if f["severity"] != "warning"] == [], "a PASS has warnings at most"
 
 
 @pytest.mark.parametrize(
@@ -73,10 +78,11 @@ def test_the_faults_that_once_passed_unseen_are_judged(
 
 
 @pytest.mark.heavy
+@pytest.mark.timeout(RUN_TIMEOUT_S + 60)
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("spec", CATALOGUE, ids=[s.name for s in CATALOGUE])
-def test_no_run_where_a_fault_fired_passes_unseen(tmp_path: Path, spec: FaultSpec) -> None:
-    """Ten seeds, at rates from 0.01 to 0.1 in turn: every run where the fault fired is judged."""
-    for seed in SEEDS:
-        report = _run(spec, RATES[seed % len(RATES)], seed, tmp_path / str(seed))
-        if report["faults_injected"].get(spec.name):
-            _judged(spec, report)
+def test_no_run_where_a_fault_fired_passes_unseen(tmp_path: Path, spec: FaultSpec, seed: int) -> None:
+    """Ten seeds a fault, at rates from 0.01 to 0.1 in turn: a run where the fault fired is judged."""
+    report = _run(spec, RATES[seed % len(RATES)], seed, tmp_path)
+    if report["faults_injected"].get(spec.name):
+        _judged(spec, report)
