@@ -81,7 +81,7 @@ def _line_receipts(history: HistoryData, contract: Contract, lines: set[Any]) ->
 def concluded(history: HistoryData, contract: Contract, part: Part, receipts: LineReceiptsOf) -> CheckResult:
     """The listeners' `part` joined with the checks over operations, counted and decided."""
     findings = part.findings + history_checks(history, contract, part, part.seconds, receipts)
-    coverage = fault_coverage(history, findings)
+    coverage = fault_coverage(history, contract, findings)
     findings += coverage.findings
     part.judged[UNJUDGED_FAULT] = coverage.judged
     findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))

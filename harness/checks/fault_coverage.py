@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..contract import ROUTES, Contract
 from ..history import HistoryData, Observation
 from .fault_links import fault_index
 from .findings import Finding
@@ -31,7 +32,7 @@ class Coverage:
     """Every fault occurrence on record, each held against the findings."""
 
 
-def _no_newer_change_while_late(history: HistoryData, fired: list[Observation]) -> bool:
+def _no_newer_change_while_late(history: HistoryData, _contract: Contract, fired: list[Observation]) -> bool:
     """late-response: its late answer can undo only a change of its line made while it was late (the
     race own_response_race judges on the page as it ends). With none, the answer carries the line as it
     still is; with the writer's own later write of the line, that write's answer replaces the line on
@@ -49,8 +50,17 @@ def _no_newer_change_while_late(history: HistoryData, fired: list[Observation]) 
     return True
 
 
-BENIGN_WHEN: dict[str, Callable[[HistoryData, list[Observation]], bool]] = {
+def _names_the_contract_knows(history: HistoryData, contract: Contract, fired: list[Observation]) -> bool:
+    """underscore-event-names: under a contract that spells the bent writes' events with underscores
+    (the names a backend really sends), the renamed events are the contract's own."""
+    kinds = {op.id: op.kind for op in history.operations}
+    events = {event for obs in fired for event, _ in ROUTES.get(kinds.get(_operation(obs) or -1, ""), ())}
+    return all(contract.logical(event.replace("-", "_")) == event for event in events)
+
+
+BENIGN_WHEN: dict[str, Callable[[HistoryData, Contract, list[Observation]], bool]] = {
     "late-response": _no_newer_change_while_late,
+    "underscore-event-names": _names_the_contract_knows,
 }
 
 
@@ -59,7 +69,7 @@ def _operation(obs: Observation) -> int | None:
     return int(str(operation)) if operation is not None and str(operation).isdigit() else None
 
 
-def fault_coverage(history: HistoryData, findings: list[Finding]) -> Coverage:
+def fault_coverage(history: HistoryData, contract: Contract, findings: list[Finding]) -> Coverage:
     index = fault_index(history)
     if not index.fired:
         return Coverage()
@@ -76,6 +86,6 @@ def fault_coverage(history: HistoryData, findings: list[Finding]) -> Coverage:
             times={"logged": times[0].time},
         )
         for name, times in sorted(fired.items())
-        if name not in seen and not (name in BENIGN_WHEN and BENIGN_WHEN[name](history, times))
+        if name not in seen and not (name in BENIGN_WHEN and BENIGN_WHEN[name](history, contract, times))
     ]
     return Coverage(unjudged, len(index.fired))

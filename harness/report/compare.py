@@ -2,7 +2,8 @@
 
 A regression is a verdict that fell (PASS to FAIL or INCONCLUSIVE), a finding name that
 had no findings and now has some, more findings of a name than before, a check that judged
-something and now judges nothing, or p99 delivery latency up by more than the threshold
+something and now judges nothing (but unjudged-fault, which judges the faults a run injected: a run
+with none is no worse), or p99 delivery latency up by more than the threshold
 (a share, and at least MIN_P99_RISE_MS: two runs on a shared CI machine differ by chance). Pure:
 two report dicts in, regressions out.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from ..checks.findings import INCONCLUSIVE
 
 RANK = {"PASS": 0, "INCONCLUSIVE": 1, "FAIL": 2}
 MIN_P99_RISE_MS = 20.0
@@ -51,7 +54,7 @@ def compare(old: dict[str, Any], new: dict[str, Any], p99_rise: float = 0.2) -> 
                     check.get("count", 0) > was.get("count", 0),
                 )
             )
-        if was.get("judged", 0) and not check.get("judged", 0):
+        if was.get("judged", 0) and not check.get("judged", 0) and name not in INCONCLUSIVE:
             changes.append(Change(f"{name} judged", was.get("judged"), 0, True))
     old_p99, new_p99 = _p99(old), _p99(new)
     if old_p99 is not None and new_p99 is not None and new_p99 != old_p99:

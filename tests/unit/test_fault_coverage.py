@@ -16,6 +16,7 @@ from harness.history import HistoryData, Observation
 from harness.history_file import HISTORY_NAME
 from harness.records import fields_of
 from harness.report import build_report
+from harness.report.compare import compare
 from harness.report.junit import render_junit
 from harness.testing import write_history
 from tests.histories import DETAIL, LINE, drop_receipt, event_text, healthy, patch_op, receipt, replace_receipt
@@ -217,3 +218,23 @@ def test_a_late_answer_raced_and_repaired_by_the_writers_own_next_write_is_benig
 def test_a_late_answer_raced_and_left_unjudged_is_inconclusive() -> None:
     result = check(_late_answer(raced=True, repaired=False), Contract())
     assert result.reasons == ["late-response fired 1 time(s) and no check saw it"]
+
+
+def test_underscored_names_are_benign_under_a_contract_that_spells_them_so() -> None:
+    history = _with(_fault("underscore-event-names", operation=1))
+    replace_receipt(history, event="line_counted_updated")
+    spelled = Contract(names={**Contract().names, "line-counted-updated": "line_counted_updated"})
+    assert check(history, spelled).verdict == "PASS"
+    default = check(history, Contract())
+    assert {f.name for f in default.findings} == {"unexpected-event", "missing-event", "divergence"}, "seen: judged"
+
+
+def test_a_run_that_injected_fewer_faults_is_no_regression() -> None:
+    """compare: unjudged-fault judges the faults a run injected; a healthy candidate judges none."""
+    faulty = _with(_fault("partial-line", operation=1))
+    replace_receipt(faulty, data=event_text(PARTIAL))
+    before = build_report(faulty, check(faulty, Contract()), [], 1.0).to_json_dict()
+    after = build_report(healthy(), check(healthy(), Contract()), [], 1.0).to_json_dict()
+    assert [c.what for c in compare(before, after) if c.regression] == []
+    worse = [c.what for c in compare(after, before) if c.regression]
+    assert worse == ["verdict", "payload-mismatch findings", "divergence findings"]
