@@ -20,6 +20,7 @@ from ..contract import ROUTES, Contract
 from ..history import HistoryData, Observation
 from .fault_links import fault_index
 from .findings import Finding
+from .model import stocktake_of
 
 NAME = "unjudged-fault"
 LINE_WRITES = ("patch_line", "add_movement")
@@ -51,11 +52,22 @@ def _no_newer_change_while_late(history: HistoryData, _contract: Contract, fired
 
 
 def _names_the_contract_knows(history: HistoryData, contract: Contract, fired: list[Observation]) -> bool:
-    """underscore-event-names: under a contract that spells the bent writes' events with underscores
-    (the names a backend really sends), the renamed events are the contract's own."""
-    kinds = {op.id: op.kind for op in history.operations}
-    events = {event for obs in fired for event, _ in ROUTES.get(kinds.get(_operation(obs) or -1, ""), ())}
-    return all(contract.logical(event.replace("-", "_")) == event for event in events)
+    """underscore-event-names: under a contract that spells the bent write's events with underscores (the
+    names a backend really sends), they are the contract's own; and an event no listener had subscribed
+    to hear (a run's stocktake is created before its pages open) reached nobody."""
+    ops = {op.id: op for op in history.operations}
+    subscribed = [(o.channel, o.time) for o in history.of_kind("subscribed")]
+    for obs in fired:
+        op = ops.get(_operation(obs) or -1)
+        if op is None:
+            return False
+        routes = ROUTES.get(op.kind, ())
+        if all(contract.logical(event.replace("-", "_")) == event for event, _ in routes):
+            continue
+        channels = {contract.channel(kind, op.hotel, stocktake_of(op)) for _, kind in routes}
+        if any(channel in channels and at <= (op.complete or op.invoke) for channel, at in subscribed):
+            return False
+    return True
 
 
 BENIGN_WHEN: dict[str, Callable[[HistoryData, Contract, list[Observation]], bool]] = {

@@ -238,3 +238,14 @@ def test_a_run_that_injected_fewer_faults_is_no_regression() -> None:
     assert [c.what for c in compare(before, after) if c.regression] == []
     worse = [c.what for c in compare(after, before) if c.regression]
     assert worse == ["verdict", "payload-mismatch findings", "divergence findings"]
+
+
+def test_an_underscored_event_no_page_had_subscribed_to_hear_is_benign() -> None:
+    """A write to a stocktake no listener had open: its renamed event reached nobody."""
+    history = _with(_fault("underscore-event-names", operation=2))
+    unheard = {**LINE, "id": 99, "stocktake": 6}
+    history.operations.append(patch_op(2, unheard, 2.0, request={"stocktake_id": 6, "line_id": 99}))
+    assert check(history, Contract()).verdict == "PASS"
+    history.observations.append(Observation("subscribed", 1.5, "viewer", "1.1", f"{DETAIL[:-1]}6"))
+    heard = check(history, Contract())
+    assert heard.verdict == "FAIL" and [f.name for f in heard.findings] == ["missing-event"], "owed, so judged"
