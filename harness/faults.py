@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import UnknownFault
-from .sim.pusher.faults import DeliveryFaults
+
+if TYPE_CHECKING:
+    from .sim.pusher.faults import DeliveryFaults
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,9 @@ class FaultSpec:
     description: str
     severity: str = "error"
     """A warning fault shows what the contract's own frontend code does wrong; the backend is not at fault."""
+    benign: str = ""
+    """When the fault's effect changes nothing a page following the contract shows, and what the checker
+    says then: each time it fires, some check must see it (`unjudged-fault`), benign or not."""
 
 
 CATALOGUE: tuple[FaultSpec, ...] = (
@@ -52,8 +58,9 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "partial-line",
         "backend",
         "movements",
-        "divergence",
-        "line-movement-added carries a partial line, as in the contract's own example",
+        "payload-mismatch",
+        "line-movement-added carries a partial line, as in the contract's own example (and the page that "
+        "replaces its line with it diverges until a later event repairs it)",
     ),
     FaultSpec("bad-envelope", "backend", "smoke", "envelope-mismatch", "line events carry another line's item_sku"),
     FaultSpec(
@@ -157,11 +164,22 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "line writes commit and broadcast, then answer late: another user's newer change of the line "
         "reaches the writer's page first, and the contract's code replaces it with the stale response",
         severity="warning",
+        benign="no other change of the line came while the answer was late (it carries the line as it still is), "
+        "or the writer wrote the line again after it (that answer replaces the line once more): the writer's page "
+        "ends right, and nothing is held against the run",
     ),
     FaultSpec("pusher-drop", "pusher", "smoke", "missing-event", "the Pusher server drops events for some connections"),
     FaultSpec("pusher-duplicate", "pusher", "smoke", "duplicate-event", "the Pusher server delivers events twice"),
     FaultSpec("pusher-delay", "pusher", "smoke", "late-event", "the Pusher server holds events back"),
-    FaultSpec("pusher-reorder", "pusher", "smoke", "out-of-order", "the Pusher server swaps two consecutive events"),
+    FaultSpec(
+        "pusher-reorder",
+        "pusher",
+        "smoke",
+        "out-of-order",
+        "the Pusher server swaps two consecutive events",
+        benign="two lines' changes swapped: the contract's frontend replaces each line by its id, so its page "
+        "ends the same; out-of-order reports the swap as a warning, not an error",
+    ),
     FaultSpec(
         "pusher-disconnect",
         "pusher",
@@ -233,6 +251,10 @@ class FaultSelection:
         return [*self.backend, *(PUSHER_PREFIX + k for k in self.delivery)]
 
     def delivery_faults(self, seed: int, delay_ms: int = 1500) -> DeliveryFaults:
+        """The Pusher server's plan; imported here, so the checks can read the catalogue without
+        loading the server."""
+        from .sim.pusher.faults import DeliveryFaults
+
         return DeliveryFaults(rates=self.delivery, seed=seed, delay_ms=delay_ms)
 
 
@@ -259,8 +281,13 @@ def select(values: Iterable[str]) -> FaultSelection:
 
 
 def listing() -> str:
-    """One tab-separated row a fault: name, scenario exposing it, finding (and its severity), description."""
-    return "\n".join(f"{s.name}\t{s.scenario}\t{s.finding} ({s.severity})\t{s.description}" for s in CATALOGUE)
+    """One tab-separated row a fault: name, scenario exposing it, finding (and its severity), description
+    (with when its effect is benign, if it can be)."""
+    return "\n".join(
+        f"{s.name}\t{s.scenario}\t{s.finding} ({s.severity})\t{s.description}"
+        + (f"; benign when {s.benign}" if s.benign else "")
+        for s in CATALOGUE
+    )
 
 
 LEGITIMATE = "legitimate"

@@ -247,6 +247,13 @@ def oversize_response(h):
     h.operations.append(patch_op(7, {**LINE, "stocktake_lines": [LINE] * 50}, 3.0))
 
 
+def unjudged_fault(h):
+    """The backend logged a partial line on operation 1, yet its event carried the whole line."""
+    h.observations.append(
+        Observation("injected-fault", 9.5, data={"kind": "partial-line", "layer": "backend", "operation": "1"})
+    )
+
+
 def near_limit(h):
     """A response at 9 KB: still delivered, but a few more lines and it will not be."""
     h.operations.append(patch_op(8, {**LINE, "stocktake_lines": [LINE] * 36}, 3.0, kind="get_line"))
@@ -261,7 +268,7 @@ DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
     ("unexpected-event", unexpected_event, ["missing-event", "unexpected-event"]),
     ("self-echo", self_echo, ["self-echo"]),
     ("out-of-order", out_of_order, ["out-of-order"]),
-    ("divergence", divergence, ["divergence"]),
+    ("divergence", divergence, ["divergence", "payload-mismatch"]),
     ("late-event", late_event, ["late-event"]),
     ("oversize-payload", oversize_payload, ["oversize-payload"]),
     ("oversize-payload", oversize_rejected, ["oversize-payload"]),
@@ -277,4 +284,5 @@ DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
     ("oversize-payload", oversize_response, ["missing-event", "oversize-payload"]),
     ("payload-near-limit", near_limit, ["payload-near-limit"]),
     ("write-despite-error", committed_then_500, ["divergence", "server-error", "write-despite-error"]),
+    ("unjudged-fault", unjudged_fault, ["unjudged-fault"]),
 ]

@@ -54,7 +54,7 @@ def today(path: Path) -> tuple[float, dict[str, int]]:
     started = time.perf_counter()
     _, result = check_file(path, Contract())
     took = time.perf_counter() - started
-    found = Counter(f.name for f in result.findings)
+    found = Counter(f.name for f in result.findings if f.severity == "error")  # a swap across lines warns
     counts = {"receipts": result.counts["receipts"], "matched": result.counts["matched"]}
     counts |= {name: found[name] for name in COMPARED}
     counts |= {f"judged {name}": result.judged[name] for name in COMPARED}

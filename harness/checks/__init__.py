@@ -11,12 +11,14 @@ from typing import Any
 from ..contract import Contract
 from ..history import HistoryData
 from .consequences import with_causes
+from .fault_coverage import NAME as UNJUDGED_FAULT
+from .fault_coverage import fault_coverage
 from .findings import NAMES, Finding
 from .latency import Latencies, latency_stats, merged
 from .model import LineReceipts, Receipt
 from .over_operations import LineReceiptsOf, OperationChecks, refused_triggers
 from .parts import Part, all_listeners
-from .verdict import PASS, decide
+from .verdict import PASS, blind_to, decide
 
 DEFAULT_LATENCY_LIMIT_MS = 2000
 
@@ -80,6 +82,9 @@ def _line_receipts(history: HistoryData, contract: Contract, lines: set[Any]) ->
 def concluded(history: HistoryData, contract: Contract, part: Part, receipts: LineReceiptsOf) -> CheckResult:
     """The listeners' `part` joined with the checks over operations, counted and decided."""
     findings = with_causes(part.findings + history_checks(history, contract, part, part.seconds, receipts))
+    coverage = fault_coverage(history, contract, findings)
+    findings += coverage.findings
+    part.judged[UNJUDGED_FAULT] = coverage.judged
     findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))
     counts = {
         "operations": len(history.operations),
@@ -93,7 +98,7 @@ def concluded(history: HistoryData, contract: Contract, part: Part, receipts: Li
     result.judged = {name: part.judged.get(name, 0) for name in NAMES}
     result.slowest = part.slowest
     result.seconds = {name: round(part.seconds.get(name, 0.0), 6) for name in NAMES}
-    result.verdict, result.reasons = decide(history, result.errors, result.judged)
+    result.verdict, result.reasons = blind_to(*decide(history, result.errors, result.judged), result.findings)
     return result
 
 

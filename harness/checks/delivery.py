@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..history import Operation
-from .findings import Finding, diff
+from .findings import Finding, payload_diff
 from .model import Receipt
 from .owed import ECHO, GAP, Expectation, Parked
 
@@ -133,7 +133,7 @@ def matched(exp: Expectation, receipt: Receipt, limit: float) -> list[Finding]:
     found = []
     differences = receipt.payload.diffs.get(op.id)  # every listener of a fan-out shares the Payload
     if differences is None:
-        differences = receipt.payload.diffs[op.id] = diff(exp.payload, receipt.data)
+        differences = receipt.payload.diffs[op.id] = payload_diff(exp.payload, receipt.data)
     if differences:
         found.append(Finding(
             "payload-mismatch",

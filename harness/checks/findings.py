@@ -27,8 +27,11 @@ NAMES: dict[str, str] = {
     "public-channel-exposure": "stocktake channels are public: anyone with the app key can subscribe",
     "trigger-refused": "the Pusher server refused a backend trigger (bad signature, too many channels)",
     "bad-input-accepted": "a bad-input probe was answered 2xx; names the probe and what was stored",
+    "unjudged-fault": "an injected fault fired and no finding explains it: the checker was blind to it",
 }
 WARNINGS = {"public-channel-exposure", "payload-near-limit"}
+INCONCLUSIVE = {"unjudged-fault"}
+"""Findings about the harness's own blindness: the run proves nothing, which is not the backend's failure."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,10 @@ class Finding:
 
     @property
     def severity(self) -> str:
-        """Warnings are reported but pass the run (a planned disconnect's gap, public channels)."""
+        """Warnings are reported but pass the run (a planned disconnect's gap, public channels);
+        an inconclusive finding keeps it from passing without failing it."""
+        if self.name in INCONCLUSIVE:
+            return "inconclusive"
         return "warning" if self.warning or self.name in WARNINGS else "error"
 
     def to_dict(self) -> dict[str, Any]:
@@ -75,3 +81,19 @@ def diff(expected: Any, actual: Any, path: str = "") -> list[str]:
 
 def missing_fields(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
     return [key for key in expected if key not in actual]
+
+
+def payload_diff(expected: Any, actual: Any) -> list[str]:
+    """An event's differences from the HTTP response it reflects: `diff`, and every field of the
+    response's line that the event's line lacks. The contract's frontend replaces the whole line with
+    the event's, so an absent field is lost from every page, even if a later event brings it back."""
+    out = diff(expected, actual)
+    line = expected.get("line") if isinstance(expected, dict) else None
+    if not isinstance(line, dict) or not isinstance(actual, dict):
+        return out
+    carried = actual.get("line")
+    if "line" not in actual:
+        out.append("line: expected the line, got no such field")
+    elif isinstance(carried, dict):
+        out += [f"line.{key}: expected {line[key]!r}, got no such field" for key in missing_fields(line, carried)]
+    return out

@@ -1,18 +1,28 @@
-"""out-of-order: two changes of one line seen in the opposite order to the server's.
+"""out-of-order: two changes seen in the opposite order to the server's.
 
 The server's order is known for certain only for writes that did not overlap: if A
 completed before B was invoked, A committed first. The stream hands each listener's matched
 line deliveries over in arrival order; each is held against the latest-invoked one before it
-on that line, which is all that is kept per (listener, line).
+on that line, and on that channel, which is all that is kept per (listener, line) and
+(listener, channel).
+
+Two changes of one line swapped are an error: the contract's frontend replaces the line with
+each event's, so the older one wins on its page. Two changes of different lines swapped are a
+warning: the same frontend replaces each line by its id, so its page ends the same, but a swap
+is still evidence of a delivery out of the server's order (a reordering Pusher, a delayed event)
+and is shown, not left unseen.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..history import Operation
 from .findings import Finding
 from .model import Receipt
+
+Seen = tuple[Operation, Receipt]
 
 
 @dataclass(slots=True)
@@ -21,9 +31,21 @@ class _Seen:
     receipt: Receipt
 
 
+def _swapped(latest: dict[Any, Seen], stream: Any, op: Operation, receipt: Receipt) -> Seen | None:
+    """The latest-invoked delivery before this one on `stream`, if the server completed this one's
+    write before that one's was invoked; `latest` then holds the later of the two."""
+    before = latest.get(stream)
+    if before is None or op.invoke > before[0].invoke:
+        latest[stream] = (op, receipt)
+    if before is None or (op.complete or op.invoke) >= before[0].invoke:
+        return None
+    return before
+
+
 class OrderWatch:
     def __init__(self) -> None:
-        self._latest: dict[tuple[str, object], tuple[Operation, Receipt]] = {}
+        self._latest: dict[tuple[str, object], Seen] = {}
+        self._latest_on: dict[tuple[str, str], Seen] = {}
         self.judged = 0
         """Every matched delivery of a line change, each held against the ones before it."""
 
@@ -32,28 +54,40 @@ class OrderWatch:
         if line_id is None:
             return None
         self.judged += 1
-        stream = (receipt.listener, line_id)
-        latest = self._latest.get(stream)
-        if latest is None or op.invoke > latest[0].invoke:
-            self._latest[stream] = (op, receipt)
-        if latest is None or (op.complete or op.invoke) >= latest[0].invoke:
-            return None
-        m = _Seen(op, receipt)
-        later = _Seen(*latest)
-        return Finding(
-            "out-of-order",
-            f"{m.receipt.listener} saw operation {later.op.id} on line {line_id} before "
-            f"operation {m.op.id}, which the server completed first",
-            m.receipt.channel,
-            m.receipt.event,
-            m.op.id,
-            m.receipt.listener,
-            expected=[m.op.id, later.op.id],
-            actual=[later.op.id, m.op.id],
-            times={
-                "earlier_op_complete": m.op.complete or m.op.invoke,
-                "later_op_invoke": later.op.invoke,
-                "later_received": later.receipt.time,
-                "earlier_received": m.receipt.time,
-            },
-        )
+        same_line = _swapped(self._latest, (receipt.listener, line_id), op, receipt)
+        across = _swapped(self._latest_on, (receipt.listener, receipt.channel), op, receipt)
+        if same_line is not None:
+            return _finding(_Seen(op, receipt), _Seen(*same_line))
+        if across is not None and across[1].payload.line_id != line_id:
+            return _finding(_Seen(op, receipt), _Seen(*across))
+        return None
+
+
+def _finding(m: _Seen, later: _Seen) -> Finding:
+    line_id, later_line = m.receipt.payload.line_id, later.receipt.payload.line_id
+    same = line_id == later_line
+    message = (
+        f"{m.receipt.listener} saw operation {later.op.id} on line {line_id} before operation {m.op.id}, "
+        "which the server completed first"
+        if same
+        else f"{m.receipt.listener} saw operation {later.op.id} (line {later_line}) before operation {m.op.id} "
+        f"(line {line_id}), which the server completed first: the contract's frontend replaces each line by "
+        "its id, so its page ends the same"
+    )
+    return Finding(
+        "out-of-order",
+        message,
+        m.receipt.channel,
+        m.receipt.event,
+        m.op.id,
+        m.receipt.listener,
+        expected=[m.op.id, later.op.id],
+        actual=[later.op.id, m.op.id],
+        times={
+            "earlier_op_complete": m.op.complete or m.op.invoke,
+            "later_op_invoke": later.op.invoke,
+            "later_received": later.receipt.time,
+            "earlier_received": m.receipt.time,
+        },
+        warning=not same,
+    )

@@ -128,6 +128,15 @@ def inconclusive_reasons(history: HistoryData, judged: dict[str, int]) -> list[s
     return reasons
 
 
+def blind_to(verdict: str, reasons: list[str], findings: list[Finding]) -> tuple[str, list[str]]:
+    """A run that would pass while an injected fault went unjudged (`fault_coverage`) is INCONCLUSIVE,
+    each such finding's message one more reason; a failing run stays FAIL."""
+    blind = [f.message for f in findings if f.severity == "inconclusive"]
+    if verdict == FAIL or not blind:
+        return verdict, reasons
+    return INCONCLUSIVE, [*reasons, *blind]
+
+
 def _ending(meta: dict[str, Any], expect: dict[str, Any]) -> str:
     done, total = meta.get("steps", "?"), expect.get("operations", "?")
     if meta.get("interrupted"):

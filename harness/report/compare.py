@@ -2,7 +2,8 @@
 
 A regression is a verdict that fell (PASS to FAIL or INCONCLUSIVE), a finding name that
 had no findings and now has some, more findings of a name than before, a check that judged
-something and now judges nothing, or p99 delivery latency up by more than the threshold
+something and now judges nothing (but unjudged-fault, which judges the faults a run injected: a run
+with none is no worse), or p99 delivery latency up by more than the threshold
 (a share, and at least MIN_P99_RISE_MS: two runs on a shared CI machine differ by chance). Pure:
 two report dicts in, regressions out.
 """
@@ -15,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..checks.findings import INCONCLUSIVE
 from ..errors import UsageError
 
 RANK = {"PASS": 0, "INCONCLUSIVE": 1, "FAIL": 2}
@@ -102,7 +104,7 @@ def compare(old: dict[str, Any], new: dict[str, Any], p99_rise: float = 0.2) -> 
                     check.get("count", 0) > was.get("count", 0),
                 )
             )
-        if was.get("judged", 0) and not check.get("judged", 0):
+        if was.get("judged", 0) and not check.get("judged", 0) and name not in INCONCLUSIVE:
             changes.append(Change(f"{name} judged", was.get("judged"), 0, True))
     old_p99, new_p99 = _p99(old), _p99(new)
     if old_p99 is not None and new_p99 is not None and new_p99 != old_p99:

@@ -206,7 +206,7 @@ def grouping(
     facts: RunFacts | None = None,
     explained: Sequence[Sequence[str]] | None = None,
 ) -> Grouping:
-    """`explained`: per finding, its explanations (report/explain.py); `facts`: the run's calls."""
+    """`explained`: per finding, its explanations (checks/fault_links.py); `facts`: the run's calls."""
     facts = facts or RunFacts()
     grouper = _Grouper(findings, explained or [[] for _ in findings], facts)
     despite = {f.operation for f in findings if f.name == "write-despite-error" and f.operation is not None}

@@ -15,12 +15,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..checks import DEFAULT_LATENCY_LIMIT_MS, CheckResult
+from ..checks.fault_links import explanations, fault_name
 from ..checks.findings import NAMES
 from ..checks.latency import Latencies
 from ..contract import Contract, described_contract
 from ..history import HistoryData
 from .calls import RunFacts
-from .explain import explanations, fault_name
 from .groups import FindingGroup, grouping
 from .hints import hints
 from .timeline import timeline
@@ -47,7 +47,7 @@ class CheckRow(_Model):
     def status(self) -> str:
         """ "not judged" is never green: a check that held nothing against the contract passed nothing."""
         if self.count:
-            return "warning" if self.severity == "warning" else "failed"
+            return "failed" if self.severity == "error" else "warning"
         return "passed" if self.judged else "not judged"
 
 
@@ -204,6 +204,9 @@ def describe(history: HistoryData, result: CheckResult, duration_s: float) -> st
 
 def _checks(result: CheckResult) -> list[dict[str, Any]]:
     by_name = Counter(f.name for f in result.findings)
+    severities: dict[str, set[str]] = {}
+    for f in result.findings:
+        severities.setdefault(f.name, set()).add(f.severity)
     return [
         {
             "name": name,
@@ -211,12 +214,15 @@ def _checks(result: CheckResult) -> list[dict[str, Any]]:
             "count": by_name.get(name, 0),
             "judged": result.judged.get(name, 0),
             "seconds": result.seconds.get(name, 0.0),
-            "severity": "warning"
-            if name in by_name and all(f.severity == "warning" for f in result.findings if f.name == name)
-            else "error",
+            "severity": _severity(severities.get(name, set())),
         }
         for name, meaning in NAMES.items()
     ]
+
+
+def _severity(found: set[str]) -> str:
+    """A check's: the one its findings share (warning, inconclusive), else error."""
+    return next(iter(found)) if len(found) == 1 else "error"
 
 
 def _listeners(history: HistoryData, frames: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
