@@ -161,7 +161,7 @@ def test_a_stop_signal_at_any_stage_exits_cleanly_within_10_s(tmp_path: Path, wh
     try:
         if when == "playing":
             assert run.stderr is not None
-            _wait_for(lambda: " ops · " in run.stderr.readline())
+            _wait_for(lambda: " counter steps" in run.stderr.readline())
         else:
             name = {"folder": None, "history": HISTORY_NAME}[when]
             _wait_for(lambda: any(name is None or (f / name).exists() for f in reports.glob("*")))

@@ -42,7 +42,8 @@ def _trigger(stack, body: dict, secret: str | None = None) -> int:
     return requests.post(url, params=query, data=raw, headers=headers, timeout=5).status_code
 
 
-def test_every_refused_trigger_is_in_the_log_a_remote_run_reads(stocksync_stack) -> None:
+def test_every_refused_trigger_is_in_the_log_a_remote_run_reads(stocksync_stack_factory) -> None:
+    stocksync_stack = stocksync_stack_factory()  # a log of its own: the shared stack's holds other tests' refusals
     event = {"name": "line-counted-updated", "data": json.dumps({"n": 1})}
     assert _trigger(stocksync_stack, {**event, "channels": ["a"]}, secret="not-the-secret") == 401
     assert _trigger(stocksync_stack, {**event, "channels": [f"c{n}" for n in range(101)]}) == 400
