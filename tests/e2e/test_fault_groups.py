@@ -58,6 +58,7 @@ def test_dropped_events_are_one_group_named_by_the_fault_with_their_consequences
 
 
 @pytest.mark.heavy
+@pytest.mark.sweep
 @pytest.mark.parametrize("spec", CATALOGUE, ids=[s.name for s in CATALOGUE])
 def test_every_fault_in_its_scenario_has_its_finding_on_top(stocksync_run, spec: FaultSpec) -> None:
     outcome = stocksync_run(spec.scenario, faults=[spec.name], **_quick(spec.scenario, spec.name))

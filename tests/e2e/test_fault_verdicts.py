@@ -78,6 +78,7 @@ def test_the_faults_that_once_passed_unseen_are_judged(
 
 
 @pytest.mark.heavy
+@pytest.mark.sweep
 @pytest.mark.timeout(RUN_TIMEOUT_S + 60)
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("spec", CATALOGUE, ids=[s.name for s in CATALOGUE])

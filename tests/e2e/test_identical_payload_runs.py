@@ -49,6 +49,7 @@ def test_a_stale_payload_is_payload_mismatch_and_nothing_else_it_causes(stocksyn
 
 
 @pytest.mark.heavy
+@pytest.mark.sweep
 @pytest.mark.parametrize("scenario", HEAVY_SCENARIOS)
 @pytest.mark.parametrize("attempt", range(20))
 def test_every_scenario_with_re_saves_and_concurrent_values_passes(stocksync_run, scenario: str, attempt: int) -> None:
