@@ -32,7 +32,9 @@ def repeats(history: HistoryData) -> int:
     return count
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(
+    "seed", [1, pytest.param(2, marks=pytest.mark.heavy), pytest.param(3, marks=pytest.mark.heavy)]
+)
 def test_re_saves_and_concurrent_values_give_no_finding(stocksync_run, seed: int) -> None:
     outcome = stocksync_run("smoke", faults=["concurrent-values"], seed=seed, **TWO_LINES)
     assert repeats(outcome.history) > 0, "the run owed identical copies: it proves something"
@@ -40,7 +42,7 @@ def test_re_saves_and_concurrent_values_give_no_finding(stocksync_run, seed: int
     assert outcome.result.verdict == "PASS", outcome.result.reasons
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.heavy)])
 def test_a_stale_payload_is_payload_mismatch_and_nothing_else_it_causes(stocksync_run, seed: int) -> None:
     outcome = stocksync_run("smoke", faults=["stale-payload"], seed=seed, **TWO_LINES)
     names = {f.name for f in outcome.result.findings}
