@@ -47,6 +47,7 @@ COMMANDS = {
     "check": ("check", "check_command"),
     "compare": ("compare", "compare_command"),
     "browsers": ("browsers", "browsers_command"),
+    "findings": ("findings", "findings_command"),
 }
 
 

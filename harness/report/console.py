@@ -81,3 +81,5 @@ def _groups(report: Report, console: Console) -> None:
             console.print(f"    [dim]{group.explains}, e.g. {escape(group.consequence_example)}[/]", highlight=False)
     if len(report.groups) > GROUPS_SHOWN:
         console.print(f"  ... {len(report.groups) - GROUPS_SHOWN} more group(s) in report.html", highlight=False)
+    if report.groups:
+        console.print("what a finding means and how to fix it: stocksync findings NAME", highlight=False)

@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from .advice import advice
 from .groups import FindingGroup
 from .model import FindingRecord, Histogram, Report, Timeline
 
@@ -125,5 +126,5 @@ def render_html(report: Report) -> str:
     marks = [{"x": round(LABEL_W + m["bin"] * width, 1), **m} for m in report.timeline.marks]
     return _env.get_template("report.html.j2").render(
         report=report, hist=histogram(latency.histogram, lines), rows=timeline_rows(report.timeline), marks=marks,
-        plot_w=PLOT_W, bar_h=BAR_H, row_h=ROW_H, label_w=LABEL_W, groups=by_group(report),
+        plot_w=PLOT_W, bar_h=BAR_H, row_h=ROW_H, label_w=LABEL_W, groups=by_group(report), advice=advice(),
     )  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+from .advice import fix_of
 from .groups import FindingGroup
 from .model import CheckRow, FindingRecord, Report
 
@@ -41,7 +42,8 @@ def _verdict(case: ET.Element, report: Report) -> None:
         errors = [g for g in report.groups if g.severity == "error"]
         node = ET.SubElement(case, "failure", message=f"FAIL: {len(errors)} cause(s): {errors[0].summary}" if errors
                              else "FAIL", type="findings")  # fmt: skip
-        node.text = "\n".join([*(f"what to do: {h}" for h in report.hints), *group_lines(report.groups)])
+        fixes = [f"how to fix {n}: {fix_of(n)}" for n in dict.fromkeys(g.name for g in errors) if fix_of(n)]
+        node.text = "\n".join([*(f"what to do: {h}" for h in report.hints), *group_lines(report.groups), *fixes])
 
 
 def _outcome(case: ET.Element, check: CheckRow, found: list[FindingRecord], groups: list[FindingGroup]) -> None:
