@@ -27,6 +27,7 @@ event if the next write's event comes first or its window closes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,7 +66,9 @@ class Group:
         if only is not None and only.fingerprint == fingerprint and only.role != ECHO:
             chosen: Expectation | None = only  # the healthy case: one write in flight, its own event
         else:
-            chosen, echo = _choose(pending, fingerprint, None if before is None else before[1])
+            chosen, echo = _choose(
+                pending, fingerprint, None if before is None else before[1], _since(receipt, pending)
+            )
         if chosen is None:
             return None
         if chosen.parked is not None and chosen.fingerprint == fingerprint:
@@ -96,17 +99,35 @@ def _next(pending: list[Expectation], parked: Expectation) -> Expectation | None
     return min(owed, key=lambda e: e.op.complete or e.op.invoke) if owed else None
 
 
-def _choose(pending: list[Expectation], fingerprint: object, after: int | None) -> Choice:
+def _since(receipt: Receipt, pending: list[Expectation]) -> float:
+    """When the connection that got `receipt` subscribed (all of a group's expectations share the
+    listener's subscriptions); -inf if the record does not say."""
+    for sub in reversed(pending[0].subs if pending else []):
+        if sub.socket_id == receipt.socket_id and sub.start <= receipt.time:
+            return sub.start
+    return -math.inf
+
+
+def _choose(pending: list[Expectation], fingerprint: object, after: int | None, since: float) -> Choice:
     """(the owed write with this fingerprint, else the earliest-completed owed one, else the writer's
     own with this fingerprint; and the writer's own, if the owed one was taken over it). `after`: a
     copy again of a text that matched that write may be the stale event only of a write asked for
-    after it (operations are numbered as they are invoked)."""
+    after it (operations are numbered as they are invoked). Of the writes owing this fingerprint, one
+    answered before the receiving connection subscribed (`since`) is taken last: Pusher replays
+    nothing, so a listener that rejoined got a later write's copy (a re-save of the line), not the
+    one it was away for; that one is a gap."""
     echo = None
+    earlier = None
     for exp in pending:
         if exp.fingerprint == fingerprint:
-            if exp.role != ECHO:
+            if exp.role == ECHO:
+                echo = echo or exp
+            elif (exp.op.complete if exp.op.complete is not None else math.inf) >= since:
                 return exp, None
-            echo = echo or exp
+            else:
+                earlier = earlier or exp
+    if earlier is not None:
+        return earlier, None
     owed = [e for e in pending if e.role != ECHO and (after is None or e.op.id > after)]
     if not owed:
         return echo, None

@@ -141,7 +141,10 @@ def redact(value: Any, secrets: list[str]) -> Any:
     replaces only values that are exactly it (`short_secrets` says so in the report). Values that
     are not JSON types become their text first, as report.json writes them."""
     usable = {s for s in secrets if s}
-    wanted = sorted((s for s in usable if len(s) >= MIN_SECRET_CHARS), key=len, reverse=True)
+    # as written, and as repr() writes it inside a diff line (`expected '<secret>'`): a secret with a
+    # quote, backslash or control character is escaped there, and the plain form would not match
+    spelled = {form for s in usable if len(s) >= MIN_SECRET_CHARS for form in (s, repr(s)[1:-1])}
+    wanted = sorted(spelled, key=len, reverse=True)
     whole = set(short_secrets(secrets))
 
     def clean(item: Any) -> Any:

@@ -199,3 +199,27 @@ def test_a_copy_again_then_the_writes_own_event_is_a_duplicate(tmp_path: Path, m
         [("viewer", 1.15, event_text(LINE)), ("viewer", 1.55, event_text(LINE)), ("viewer", 1.6, event_text(SECOND))],
     )
     assert _judged(history, tmp_path, monkeypatch) == [("duplicate-event", 1, "viewer")]
+
+
+def test_a_re_save_heard_after_a_rejoin_is_its_own_copy_not_the_one_missed_while_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The viewer's connection drops during the first write and a new one subscribes before the
+    re-save: the copy it gets is the re-save's (Pusher replays nothing), so the first write is the
+    gap and the re-save is delivered. Matched to the first write by fingerprint, it made the re-save
+    a missing-event: a false alarm in a third of healthy reconnect runs."""
+    first, again = (
+        _by(1, 1, LINE, 1.0),
+        _by(1, 2, LINE, 2.0, request={"stocktake_id": 5, "line_id": 1709, "resave": True}),
+    )
+    history = _history([first, again], [])
+    history.observations += [
+        Observation("connect", 0.0, "viewer", "1.1"),
+        Observation("subscribed", 0.1, "viewer", "1.1", DETAIL),
+        Observation("disconnect", 1.05, "viewer", "1.1"),
+        Observation("connect", 1.5, "viewer", "1.4"),
+        Observation("subscribed", 1.6, "viewer", "1.4", DETAIL),
+        receipt("viewer", 2.15, event_text(LINE), socket_id="1.4"),
+    ]
+    history.observations.sort(key=lambda o: o.time)
+    assert _judged(history, tmp_path, monkeypatch) == [("gap-during-disconnect", 1, "viewer")]
