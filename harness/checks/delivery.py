@@ -27,6 +27,7 @@ event if the next write's event comes first or its window closes.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Set
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from ..history import Operation
 from .findings import Finding, payload_diff
 from .model import Receipt
 from .owed import ECHO, GAP, Expectation, Parked
+from .sizes import MAX_EVENT_BYTES
 
 JUDGED_AS = {"deliver": "missing-event", ECHO: "self-echo", GAP: "gap-during-disconnect"}
 """Each expectation is an item its role's check judges: owed deliveries, writers' own connections
@@ -119,7 +121,7 @@ def _choose(pending: list[Expectation], fingerprint: object, after: int | None, 
     echo = None
     earlier = None
     for exp in pending:
-        if exp.fingerprint == fingerprint:
+        if exp.fingerprint == fingerprint and not _unsendable(exp):
             if exp.role == ECHO:
                 echo = echo or exp
             elif (exp.op.complete if exp.op.complete is not None else math.inf) >= since:
@@ -128,10 +130,16 @@ def _choose(pending: list[Expectation], fingerprint: object, after: int | None, 
                 earlier = earlier or exp
     if earlier is not None:
         return earlier, None
-    owed = [e for e in pending if e.role != ECHO and (after is None or e.op.id > after)]
+    owed = [e for e in pending if e.role != ECHO and (after is None or e.op.id > after) and not _unsendable(e)]
     if not owed:
         return echo, None
     return min(owed, key=lambda e: e.op.complete or e.op.invoke), echo
+
+
+def _unsendable(exp: Expectation) -> bool:
+    """Its event is over Pusher's 10 KB (it mirrors a response that large): Pusher refuses it, so no
+    copy a listener got can be it, stale or not; its missing event is the oversize-payload's."""
+    return len(json.dumps(exp.payload, separators=(",", ":")).encode()) > MAX_EVENT_BYTES
 
 
 def kind(op: Operation) -> str:

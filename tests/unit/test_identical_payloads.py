@@ -223,3 +223,17 @@ def test_a_re_save_heard_after_a_rejoin_is_its_own_copy_not_the_one_missed_while
     ]
     history.observations.sort(key=lambda o: o.time)
     assert _judged(history, tmp_path, monkeypatch) == [("gap-during-disconnect", 1, "viewer")]
+
+
+def test_a_copy_is_never_taken_for_a_write_whose_event_pusher_refuses() -> None:
+    """The first write's response (and so its event) carries the stocktake's lines, over 10 KB: Pusher
+    refuses it. A copy no owed write's values explain (here the second write's event, carrying a later
+    write's values) is the second write's mismatch, never the first's (which would read as a partial
+    line lacking the lines): under load, with writes of one line in flight together, it was."""
+    big = {**LINE, "stocktake_lines": [{**LINE, "id": n} for n in range(60)]}
+    later = {**SECOND, "counted_partial_units": "47.50"}
+    first, second = _by(1, 1, big, 1.0), _by(2, 2, SECOND, 1.05)
+    history = _history([first, second], [("viewer", 1.2, event_text(later))])
+    found = _found(check(history, Contract()).findings)
+    assert ("oversize-payload", 1, None) in found and ("missing-event", 1, "viewer") in found, found
+    assert [f for f in found if f[0] == "payload-mismatch"] == [("payload-mismatch", 2, "viewer")], found
