@@ -27,7 +27,6 @@ event if the next write's event comes first or its window closes.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Set
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from ..history import Operation
 from .findings import Finding, payload_diff
 from .model import Receipt
 from .owed import ECHO, GAP, Expectation, Parked
-from .sizes import MAX_EVENT_BYTES
+from .sizes import MAX_EVENT_BYTES, compact_size
 
 JUDGED_AS = {"deliver": "missing-event", ECHO: "self-echo", GAP: "gap-during-disconnect"}
 """Each expectation is an item its role's check judges: owed deliveries, writers' own connections
@@ -139,7 +138,7 @@ def _choose(pending: list[Expectation], fingerprint: object, after: int | None, 
 def _unsendable(exp: Expectation) -> bool:
     """Its event is over Pusher's 10 KB (it mirrors a response that large): Pusher refuses it, so no
     copy a listener got can be it, stale or not; its missing event is the oversize-payload's."""
-    return len(json.dumps(exp.payload, separators=(",", ":")).encode()) > MAX_EVENT_BYTES
+    return compact_size(exp.payload) > MAX_EVENT_BYTES
 
 
 def kind(op: Operation) -> str:

@@ -9,9 +9,7 @@ from typing import Any
 from ..contract import LINE_EVENTS, Contract
 from .findings import Finding
 from .model import Receipt
-
-MAX_EVENT_BYTES = 10_240
-
+from .sizes import MAX_EVENT_BYTES
 
 Verdict = tuple[str, str, dict[str, Any]]
 

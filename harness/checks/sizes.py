@@ -27,7 +27,8 @@ CARRIES_MORE = {
 refused for a size the response does not show."""
 
 
-def _size(value: Any) -> int:
+def compact_size(value: Any) -> int:
+    """Bytes of `value` as compact JSON: the least a trigger carrying it sends."""
     return len(json.dumps(value, separators=(",", ":")).encode())
 
 
@@ -57,7 +58,7 @@ class SizeCheck:
         says so itself, so a size is not the cause to name)."""
         if not op.ok or op.body is None:
             return
-        size = _size(op.body)
+        size = compact_size(op.body)
         self.judged["payload-near-limit"] += 1
         if missing:
             self.judged["oversize-payload"] += 1
@@ -108,7 +109,7 @@ def _near_limit(op_id: int, kind: str, body: Any, size: int, at: float) -> Findi
     items = _largest_list(body)
     growth = ""
     if items:
-        per_item = (_size(items) - 2) / len(items)
+        per_item = (compact_size(items) - 2) / len(items)
         crosses = len(items) + math.ceil((MAX_EVENT_BYTES - size) / per_item) if per_item else None
         growth = f"; each of its {len(items)} list items adds {per_item:.0f} bytes, so it crosses at about {crosses}"
     return Finding(
