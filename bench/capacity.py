@@ -19,7 +19,7 @@ import aiohttp
 from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet
 from harness.errors import ListenersNotReady
-from harness.history import History
+from harness.record.history import History
 
 from . import aio
 from .endpoints import CHANNEL, OursEndpoint

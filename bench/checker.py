@@ -26,9 +26,9 @@ import orjson
 
 from harness.check_file import check_file
 from harness.checks import check, gc_paused
-from harness.contract import Contract
-from harness.history import HistoryData, load
-from harness.history_file import HISTORY_NAME, read_text
+from harness.record.history import HistoryData, load
+from harness.record.history_file import HISTORY_NAME, read_text
+from harness.spec.contract import Contract
 from harness.testing import history_with, write_history
 
 from .stats import ratio

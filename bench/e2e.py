@@ -10,11 +10,11 @@ from typing import Any
 
 import psutil
 
-from harness.contract import Contract
 from harness.run.runner import Runner
 from harness.run.target import Target
-from harness.scenario import load_scenario
 from harness.sim.served import ServedStack
+from harness.spec.contract import Contract
+from harness.spec.scenario import load_scenario
 
 LISTENERS = 100
 

@@ -11,9 +11,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from harness.history import History, Observation, load
-from harness.history_file import HISTORY_NAME
-from harness.records import fields_of
+from harness.record.history import History, Observation, load
+from harness.record.history_file import HISTORY_NAME
+from harness.record.records import fields_of
 from harness.testing import history_with
 
 RECEIPTS, LISTENERS = 100_000, 40

@@ -17,9 +17,9 @@ from typing import Any
 
 import psutil
 
-from harness.history import load
-from harness.history_file import HISTORY_NAME
-from harness.records import fields_of
+from harness.record.history import load
+from harness.record.history_file import HISTORY_NAME
+from harness.record.records import fields_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS, USERS, LISTENERS = 60, 10, 200

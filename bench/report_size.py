@@ -9,10 +9,10 @@ import time
 from typing import Any
 
 from harness.checks import check
-from harness.contract import Contract
-from harness.records import fields_of
+from harness.record.records import fields_of
 from harness.report import build_report
 from harness.report.html import render_html
+from harness.spec.contract import Contract
 from harness.testing import history_with
 
 RECEIPTS = 100_000

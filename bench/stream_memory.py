@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks.live import LiveCheck
-from harness.contract import Contract
-from harness.history import History
-from harness.history_file import HISTORY_NAME
+from harness.record.history import History
+from harness.record.history_file import HISTORY_NAME
+from harness.spec.contract import Contract
 from harness.testing import history_with
 
 from .stats import ratio

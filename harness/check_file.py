@@ -21,10 +21,10 @@ from .checks import CheckResult, check, concluded, gc_paused, latency_limit
 from .checks.model import LineReceipts, Receipt
 from .checks.parts import Part, joined
 from .checks.streamed import OutOfOrder, Share, StreamedRead
-from .contract import Contract, described_contract
-from .history import HistoryData, load, read_meta
-from .records import ReceiptTally
+from .record.history import HistoryData, load, read_meta
+from .record.records import ReceiptTally
 from .runtime import gevent_patched
+from .spec.contract import Contract, described_contract
 
 PARALLEL_MIN_LINES = 250_000  # a line a receipt, but for the definitions of new texts and names
 _SOURCE: tuple[Path, dict[str, Any], Contract, float] | None = None  # what forked readers read

@@ -15,7 +15,7 @@ import shutil
 import pytest
 
 from harness.bots.browser_runtime import BrowserUnavailable, find_chromium, requirements
-from harness.scenario import available, load_scenario, needs_browser
+from harness.spec.scenario import available, load_scenario, needs_browser
 from tests.support import ROOT, ensure_pusher_js
 
 pytest_plugins = ["pytester"]

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.checks import check
-from harness.contract import Contract
-from harness.history import HistoryData, Observation, Operation
-from harness.records import fields_of
+from harness.record.history import HistoryData, Observation, Operation
+from harness.record.records import fields_of
+from harness.spec.contract import Contract
 
 HOTEL = "hotel-killarney"
 DETAIL, LIST = f"{HOTEL}-stocktake-5", f"{HOTEL}-stocktakes"

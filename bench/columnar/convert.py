@@ -28,9 +28,9 @@ import msgspec
 import polars as pl
 
 from harness.checks.model import expected_event, fingerprint, line_id_of, stocktake_of
-from harness.contract import Contract
-from harness.history_file import open_for_reading
-from harness.records import Operation
+from harness.record.history_file import open_for_reading
+from harness.record.records import Operation
+from harness.spec.contract import Contract
 
 LINE_EVENT = "line-counted-updated"
 _decode = msgspec.json.Decoder().decode

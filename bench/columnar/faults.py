@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from harness.history import HistoryData
+from harness.record.history import HistoryData
 
 REORDER_S = 0.3  # under the limit, past the next write of the same line (LINES writes later)
 LATE_S = 2.5  # over the synthetic history's 2,000 ms limit, well inside the checker's grace

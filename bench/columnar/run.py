@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.check_file import check_file
-from harness.contract import Contract
-from harness.history_file import HISTORY_NAME, read_text
+from harness.record.history_file import HISTORY_NAME, read_text
+from harness.spec.contract import Contract
 from harness.testing import history_with, write_history
 
 from ..checker import PARSERS, _parse_all, _paused

@@ -17,9 +17,9 @@ from typing import Any
 
 import aiohttp
 
-from ..channel_kinds import needs_auth
 from ..errors import AuthRefused
 from ..runtime import new_event_loop
+from ..spec.channel_kinds import needs_auth
 from .endpoint import PusherEndpoint
 from .recorder import ListenerRecorder
 

@@ -19,7 +19,7 @@ from typing import Any
 import requests
 
 from ..errors import AuthRefused
-from ..history import Observation
+from ..record.history import Observation
 from .browser_runtime import ORIGIN, BrowserPool
 from .endpoint import PusherEndpoint
 from .recorder import ListenerRecorder

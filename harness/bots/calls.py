@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from ..api import TRANSPORT_ERRORS, ApiRequest, StocktakeApi
-from ..history import History, Operation
+from ..record.history import History, Operation
 
 
 def _sent(request: ApiRequest) -> Any:

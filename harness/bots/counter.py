@@ -19,8 +19,8 @@ from typing import Any
 from faker import Faker
 
 from ..api import ApiRequest, StocktakeApi
-from ..history import History, Operation
-from ..value_rules import DEFAULTS, ValueRule
+from ..record.history import History, Operation
+from ..spec.value_rules import DEFAULTS, ValueRule
 from .calls import perform
 
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from ..errors import ListenersNotReady
-from ..history import History
+from ..record.history import History
 from ..waiting import TimedOut, wait_until
 from .async_listener import AsyncListener, AsyncListenerPool
 from .browser_listener import BrowserListener

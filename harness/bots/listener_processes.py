@@ -31,8 +31,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ..history import FAILURE, History, load
-from ..history_read import PART_PREFIX, stem
+from ..record.history import FAILURE, History, load
+from ..record.history_read import PART_PREFIX, stem
 from .endpoint import PusherEndpoint
 from .listener_worker import STATUS_EVERY_S
 

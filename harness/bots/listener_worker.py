@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from ..history import History
+from ..record.history import History
 from .async_listener import AsyncListener, AsyncListenerPool
 from .endpoint import PusherEndpoint
 from .recorder import ListenerRecorder

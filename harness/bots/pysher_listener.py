@@ -16,8 +16,8 @@ from typing import Any
 
 import pysher
 
-from ..channel_kinds import needs_auth
 from ..errors import AuthRefused
+from ..spec.channel_kinds import needs_auth
 from .endpoint import PusherEndpoint
 from .recorder import ListenerRecorder
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from ..history import FAILURE, History, Observation
+from ..record.history import FAILURE, History, Observation
 
 SubscribedHook = Callable[["ListenerRecorder", str], None]
 ChangeHook = Callable[[str], object]

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contract import Contract
-from ..history import HistoryData
+from ..record.history import HistoryData
+from ..spec.contract import Contract
 from .consequences import with_causes
 from .fault_coverage import NAME as UNJUDGED_FAULT
 from .fault_coverage import fault_coverage

@@ -14,8 +14,8 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
-from ..contract import WRITE_KINDS
-from ..history import HistoryData, Operation
+from ..record.history import HistoryData, Operation
+from ..spec.contract import WRITE_KINDS
 from .findings import Finding
 from .model import stocktake_of
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..history import Operation
+from ..record.history import Operation
 from .findings import Finding
 from .sizes import MAX_EVENT_BYTES
 from .writes import LINE_FIELDS, same_values

@@ -32,7 +32,7 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..history import Operation
+from ..record.history import Operation
 from .findings import Finding, payload_diff
 from .model import Receipt
 from .owed import ECHO, GAP, Expectation, Parked

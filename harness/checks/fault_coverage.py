@@ -17,9 +17,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..contract import ROUTES, Contract
-from ..faults import BY_NAME, legitimate
-from ..history import HistoryData, Observation
+from ..record.history import HistoryData, Observation
+from ..spec.contract import ROUTES, Contract
+from ..spec.faults import BY_NAME, legitimate
 from .fault_links import fault_index
 from .findings import Finding
 from .model import stocktake_of

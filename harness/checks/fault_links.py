@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..history import HistoryData, Observation
+from ..record.history import HistoryData, Observation
 from .findings import Finding
 from .model import Key, entity, expected_event, fingerprint
 

@@ -11,8 +11,8 @@ taken at the same moments.
 
 from __future__ import annotations
 
-from ..contract import Contract
-from ..history import History, HistoryData, Observation, Operation
+from ..record.history import History, HistoryData, Observation, Operation
+from ..spec.contract import Contract
 from .consequences import with_causes
 from .findings import NAMES, Finding
 from .over_operations import OperationChecks

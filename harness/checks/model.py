@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contract import LINE_EVENTS, Contract
-from ..history import Observation, Operation
+from ..record.history import Observation, Operation
+from ..spec.contract import LINE_EVENTS, Contract
 
 Key = tuple[str, Any]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..history import Operation
+from ..record.history import Operation
 from .findings import Finding
 from .model import Receipt
 

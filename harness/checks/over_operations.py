@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..history import HistoryData, Operation
+from ..record.history import HistoryData, Operation
 from .access import AccessCheck, Approvals
 from .findings import NAMES, Finding
 from .model import Receipt

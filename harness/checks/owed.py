@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..contract import Contract
-from ..history import Operation
+from ..record.history import Operation
+from ..spec.contract import Contract
 from .model import Interval, Key, Receipt, expected_event, stocktake_of
 
 DELIVER, ECHO, GAP = "deliver", "echo", "gap"

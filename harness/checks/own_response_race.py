@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..history import Operation
+from ..record.history import Operation
 from .findings import diff, missing_fields
 
 

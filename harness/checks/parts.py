@@ -17,9 +17,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contract import Contract
-from ..history import FAILURE, HistoryData, Observation
+from ..record.history import FAILURE, HistoryData, Observation
 from ..runtime import gevent_patched
+from ..spec.contract import Contract
 from .findings import Finding
 from .latency import Latencies
 from .stream import ListenerStream

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..contract import LINE_EVENTS, Contract
+from ..spec.contract import LINE_EVENTS, Contract
 from .findings import Finding
 from .model import Receipt
 from .sizes import MAX_EVENT_BYTES

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from ..history import HistoryData, Observation
+from ..record.history import HistoryData, Observation
 from .findings import Finding
 from .sizes import MAX_EVENT_BYTES
 

@@ -14,7 +14,7 @@ import math
 from collections import Counter
 from typing import Any
 
-from ..history import Operation
+from ..record.history import Operation
 from .findings import Finding
 
 MAX_EVENT_BYTES = 10_240

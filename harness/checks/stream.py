@@ -29,8 +29,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..contract import Contract
-from ..history import FAILURE, Observation, Operation
+from ..record.history import FAILURE, Observation, Operation
+from ..spec.contract import Contract
 from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
 from .findings import Finding
 from .latency import Latencies, bucket_of

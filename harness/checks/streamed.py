@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contract import Contract
-from ..history import FAILURE, HistoryData, Observation
-from ..records import ReceiptTally
+from ..record.history import FAILURE, HistoryData, Observation
+from ..record.records import ReceiptTally
+from ..spec.contract import Contract
 from .parts import STREAM_CHECKS, Part, joined, stream_part, timed, views_part
 from .stream import LAG_S, ListenerStream
 from .views import LatestLines

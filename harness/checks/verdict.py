@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..history import FAILURE, HistoryData, Observation
+from ..record.history import FAILURE, HistoryData, Observation
 from .findings import Finding
 from .writes import counted_on
 

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..contract import LINE_EVENTS, Contract
-from ..history import HistoryData, Observation, Operation
+from ..record.history import HistoryData, Observation, Operation
+from ..spec.contract import LINE_EVENTS, Contract
 from .consequences import WHAT_HAPPENED, Cause, Causes, by_cause
 from .findings import Finding, diff, missing_fields
 from .model import Receipt

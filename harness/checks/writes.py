@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..contract import WRITE_KINDS
-from ..history import HistoryData, Operation
+from ..record.history import HistoryData, Operation
+from ..spec.contract import WRITE_KINDS
 from .access import LOCKABLE, Approvals, probe_note, words
 from .findings import Finding
 from .model import Receipt, stocktake_of

@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from ..check_file import check_file
-from ..contract import load_contract
 from ..errors import HistoryFormatError
-from ..history_file import HISTORY_NAME, find_history
 from ..input_files import regular_file
+from ..record.history_file import HISTORY_NAME, find_history
 from ..report import build_report, fresh_folder, writable_folder
+from ..spec.contract import load_contract
 from .conclude import built, conclude, refuse_overwrite
 from .options import GivenPath, Output, output_options
 

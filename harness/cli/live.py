@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..run.progress import Progress as RunProgress
 from ..run.runner import Runner, RunOutcome
-from ..scenario import RunSection
+from ..spec.scenario import RunSection
 
 LINE_EVERY_S = 5.0
 

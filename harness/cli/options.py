@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from .. import faults as fault_catalogue
+from ..spec import faults as fault_catalogue
 
 F = TypeVar("F", bound=Callable[..., Any])
 PORT = click.IntRange(0, 65535)

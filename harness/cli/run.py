@@ -12,10 +12,8 @@ from rich.console import Console
 
 from ..bots.browser_runtime import requirements as browser_requirements
 from ..bots.endpoint import PusherEndpoint
-from ..contract import Contract, load_contract
 from ..errors import HarnessFailed, ListenersNotReady, SetupFailed, StocksyncError, UsageError, one_line
-from ..faults import FaultSelection
-from ..history_file import HISTORY_NAME
+from ..record.history_file import HISTORY_NAME
 from ..report import Report, build_report, fresh_folder, writable_folder
 from ..run.dry_run import describe_plan
 from ..run.open_files import ensure_open_files
@@ -24,8 +22,10 @@ from ..run.residue import in_words
 from ..run.runner import Runner, RunOutcome
 from ..run.settings import ENV, FLAG, TargetSettings, merge
 from ..run.target import Target
-from ..scenario import Scenario, load_scenario, needs_browser
 from ..sim.stack import EmbeddedStack, StackOptions
+from ..spec.contract import Contract, load_contract
+from ..spec.faults import FaultSelection
+from ..spec.scenario import Scenario, load_scenario, needs_browser
 from .conclude import built, conclude
 from .live import play
 from .options import GivenPath, Output, fault_option, fault_selection, output_options, seed_option

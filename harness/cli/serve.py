@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from .. import faults as fault_catalogue
 from ..errors import UsageError
 from ..input_files import regular_file
 from ..sim.stack import EmbeddedStack, StackOptions
+from ..spec import faults as fault_catalogue
 from .options import PORT, GivenPath, fault_option, fault_selection, seed_option
 
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from ..checks.findings import Finding
 from ..checks.live import LiveCheck
 from ..checks.stream import DELIVERY, Closed
-from ..contract import Contract
-from ..history import History
+from ..record.history import History
+from ..spec.contract import Contract
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,12 @@ from locust.stats import CSV_STATS_INTERVAL_SEC, StatsError
 from rich.console import Console
 
 from ..checks import check
-from ..contract import load_contract
 from ..errors import StocksyncError
 from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_USAGE
-from ..history import parse, parts_of
-from ..history_file import HISTORY_NAME, write_text
+from ..record.history import parse, parts_of
+from ..record.history_file import HISTORY_NAME, write_text
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
+from ..spec.contract import load_contract
 from .failures import name_by_groups
 from .feed import Row
 from .merge import mark_cut, merge_histories

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..contract import Contract
-from ..history import HistoryData, Observation, Operation
-from ..records import Wholeness
+from ..record.history import HistoryData, Observation, Operation
+from ..record.records import Wholeness
+from ..spec.contract import Contract
 
 LISTED = ("created", "left_behind")  # stocktake ids, each worker's own
 PER_WORKER = ("created", "left_behind", "kept", "residue", "exposure_probed", "steps", "ended_by", "interrupted")

@@ -17,10 +17,10 @@ from collections.abc import Callable
 import requests
 
 from ..api import StocktakeApi
-from ..contract import LIST
 from ..run.context import FlowContext
 from ..run.flows import _intruder
 from ..run.target import Target
+from ..spec.contract import LIST
 from ..waiting import TimedOut, wait_until
 
 Step = Callable[[], None]

@@ -17,16 +17,16 @@ import requests
 from pydantic import ValidationError
 
 from ..bots.counter import CounterBot
-from ..contract import load_contract
 from ..errors import ScenarioError, UsageError
-from ..faults import select
-from ..history import History
+from ..record.history import History
 from ..run.context import FlowContext
 from ..run.open_files import ensure_open_files
 from ..run.runner import Runner, RunOutcome
 from ..run.target import Target
-from ..scenario import Scenario, load_scenario
 from ..sim.served import ServedStack
+from ..spec.contract import load_contract
+from ..spec.faults import select
+from ..spec.scenario import Scenario, load_scenario
 from . import roles
 from .feed import LiveFeed, Row
 from .options import settings_of

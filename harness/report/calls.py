@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from ..checks.access import Approvals, after_lock
 from ..checks.writes import counted_on
-from ..contract import WRITE_KINDS
-from ..history import HistoryData, Operation
+from ..record.history import HistoryData, Operation
+from ..spec.contract import WRITE_KINDS
 
 TITLE = re.compile(r"<title>(.*?)</title>", re.I | re.S)
 TAG = re.compile(r"<[^>]+>")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..checks.findings import Finding
-from ..value_rules import FIELDS
+from ..spec.value_rules import FIELDS
 from .calls import RunFacts
 
 PERMISSION = (401, 403)

@@ -18,8 +18,8 @@ from ..checks import DEFAULT_LATENCY_LIMIT_MS, CheckResult
 from ..checks.fault_links import explanations, fault_name
 from ..checks.findings import NAMES
 from ..checks.latency import Latencies
-from ..contract import Contract, described_contract
-from ..history import HistoryData
+from ..record.history import HistoryData
+from ..spec.contract import Contract, described_contract
 from .calls import RunFacts
 from .groups import FindingGroup, grouping
 from .hints import hints

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from ..checks.findings import Finding
-from ..history import HistoryData
+from ..record.history import HistoryData
 
 BINS = 120
 MAX_LISTENER_ROWS = 24

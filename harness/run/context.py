@@ -17,8 +17,8 @@ from ..bots.calls import perform
 from ..bots.counter import CounterBot
 from ..bots.fleet import ListenerFleet
 from ..errors import SetupFailed
-from ..history import History, Operation
-from ..scenario import Scenario
+from ..record.history import History, Operation
+from ..spec.scenario import Scenario
 from .target import Target
 
 

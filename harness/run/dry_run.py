@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..contract import LIST
-from ..scenario import Scenario
+from ..spec.contract import LIST
+from ..spec.scenario import Scenario
 from .probes import PROBES
 from .reread import ITEM_MOVEMENTS, ITEMS
 from .target import Target

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable
 
 from ..errors import StocksyncError
-from ..history import FAILURE, History
+from ..record.history import FAILURE, History
 from .context import FlowContext
 
 log = logging.getLogger("stocksync")

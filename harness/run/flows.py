@@ -22,7 +22,7 @@ from ..api import StocktakeApi
 from ..bots.calls import perform
 from ..bots.counter import CounterBot
 from ..errors import SetupFailed
-from ..scenario import FlowKind
+from ..spec.scenario import FlowKind
 from .context import FlowContext
 from .probes import intruder_lines, run_probes
 

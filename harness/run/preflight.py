@@ -12,9 +12,9 @@ import dataclasses
 import requests
 
 from ..bots.fleet import ListenerFleet
-from ..contract import LIST
 from ..errors import ListenersNotReady, PreflightFailed
-from ..history import History
+from ..record.history import History
+from ..spec.contract import LIST
 from ..waiting import TimedOut, wait_until
 from .target import Target
 

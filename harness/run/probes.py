@@ -17,7 +17,7 @@ from typing import Any
 
 from ..api import ApiRequest, StocktakeApi
 from ..bots.calls import perform
-from ..history import Operation
+from ..record.history import Operation
 from .context import FlowContext
 from .reread import LINE_MOVEMENTS
 

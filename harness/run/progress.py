@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from ..bots.fleet import ListenerFleet
 from ..checks.live import LiveCheck
-from ..contract import Contract
-from ..history import History
+from ..record.history import History
+from ..spec.contract import Contract
 from .context import Budget
 
 EVERY_S = 0.5

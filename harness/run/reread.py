@@ -16,7 +16,7 @@ from typing import Any
 
 from ..api import TRANSPORT_ERRORS, ApiRequest, StocktakeApi
 from ..checks.writes import number_of
-from ..history import History
+from ..record.history import History
 
 LINE_MOVEMENTS = "/stocktake-lines/{line}/movements/"
 ITEM_MOVEMENTS = "/movements/"

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..api import StocktakeApi
 from ..checks.writes import stored_despite_error
-from ..history import History, Operation
+from ..record.history import History, Operation
 from .reread import FailedMovement, StockLevels, reread_movements
 
 SHOWN = 10

@@ -24,10 +24,10 @@ from ..bots.listener_processes import RemoteRecorder, processes_for
 from ..bots.recorder import ListenerRecorder
 from ..check_file import check_file
 from ..checks import CheckResult, check
-from ..contract import DETAIL, LIST
 from ..errors import SetupFailed
-from ..history import History, HistoryData
-from ..scenario import Scenario, required_checks
+from ..record.history import History, HistoryData
+from ..spec.contract import DETAIL, LIST
+from ..spec.scenario import Scenario, required_checks
 from .context import Budget, FlowContext
 from .failures import play, record_failure
 from .flows import FLOWS

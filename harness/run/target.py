@@ -18,9 +18,9 @@ from pusher.pusher_client import PusherClient
 
 from ..api import ApiRequest, StocktakeApi
 from ..bots.endpoint import SDK_APP_ID, PusherEndpoint
-from ..contract import Contract
 from ..errors import SettingsError
 from ..sim.stack import EmbeddedStack
+from ..spec.contract import Contract
 from .settings import TargetSettings
 
 LOG_PATH = "/_harness/log"

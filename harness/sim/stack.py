@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..faults import FaultSelection, select
+from ..spec.faults import FaultSelection, select
 from .backend import BackendConfig, BackendSimulator, PusherTarget
 from .background import BackgroundLoop, raise_collected
 from .pusher import PusherConfig, PusherServer

@@ -29,14 +29,14 @@ import pytest
 from ..api import StocktakeApi
 from ..bots.counter import CounterBot, CounterStyle, UniqueValues
 from ..bots.fleet import Listener, ListenerFleet
-from ..contract import Contract
-from ..faults import select
-from ..history import History
-from ..history_file import HISTORY_NAME
+from ..record.history import History
+from ..record.history_file import HISTORY_NAME
 from ..run.runner import Runner, RunOutcome
 from ..run.target import Target
-from ..scenario import Scenario, load_scenario
 from ..sim.stack import EmbeddedStack, StackOptions
+from ..spec.contract import Contract
+from ..spec.faults import select
+from ..spec.scenario import Scenario, load_scenario
 
 StackFactory = Callable[..., EmbeddedStack]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..history import History, HistoryData, Observation, Operation
+from ..record.history import History, HistoryData, Observation, Operation
 
 LINES = 200
 CHANNEL = "hotel-bench-stocktake-1"

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from harness.history import load
-from harness.history_file import HISTORY_NAME
+from harness.record.history import load
+from harness.record.history_file import HISTORY_NAME
 from tests.support import PRIVATE, Served
 
 pytestmark = pytest.mark.browser

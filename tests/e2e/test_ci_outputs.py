@@ -8,7 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from harness.history_file import HISTORY_NAME
+from harness.record.history_file import HISTORY_NAME
 from tests.e2e.test_cli_run import TINY, stocksync
 
 SLOWER = TINY.replace("think_ms = [10, 30]", "think_ms = [300, 400]").replace("operations = 6", "operations = 8")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.history_file import HISTORY_NAME, read_text
+from harness.record.history_file import HISTORY_NAME, read_text
 
 TINY = """
 name = "tiny"

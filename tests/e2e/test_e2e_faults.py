@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.faults import CATALOGUE, legitimate
-from harness.scenario import available
+from harness.spec.faults import CATALOGUE, legitimate
+from harness.spec.scenario import available
 from harness.testing import assert_no_findings
 
 # Smaller than the shipped files so the default test run stays short; `heavy` runs them whole.

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from harness.checks.fault_coverage import BENIGN_WHEN
-from harness.faults import BY_NAME, CATALOGUE, FaultSpec
+from harness.spec.faults import BY_NAME, CATALOGUE, FaultSpec
 
 EXIT = {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": 3}
 RATES = (0.01, 0.02, 0.05, 0.1)

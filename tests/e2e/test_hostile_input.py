@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.history_file import HISTORY_NAME
+from harness.record.history_file import HISTORY_NAME
 from tests.e2e.test_cli_run import TINY, stocksync
 
 BAD_BYTES = b'name = "caf\xe9"\n'

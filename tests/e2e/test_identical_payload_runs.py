@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.history import HistoryData
-from harness.scenario import available
+from harness.record.history import HistoryData
+from harness.spec.scenario import available
 from harness.testing import assert_no_findings
 
 QUICK = {"run": {"operations": 30, "duration_s": 20}}

@@ -16,7 +16,7 @@ import pytest
 
 from harness.bots.counter import CounterBot
 from harness.check_file import check_file
-from harness.history_file import HISTORY_NAME, read_text
+from harness.record.history_file import HISTORY_NAME, read_text
 from harness.run.runner import Runner
 from harness.testing import wait_until
 from tests.e2e.test_cli_run import stocksync

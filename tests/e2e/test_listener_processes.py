@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from harness.check_file import check_file
-from harness.history import FAILURE, load, parts_of
-from harness.history_file import HISTORY_NAME
+from harness.record.history import FAILURE, load, parts_of
+from harness.record.history_file import HISTORY_NAME
 from harness.testing import wait_until
 from tests.e2e.test_killed_runs import descendants, interfere
 

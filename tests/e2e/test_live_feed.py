@@ -8,8 +8,8 @@ import pytest
 
 from harness.checks import check
 from harness.checks.stream import DELIVERY
-from harness.contract import Contract
 from harness.load.feed import LiveFeed
+from harness.spec.contract import Contract
 from harness.testing import following
 
 

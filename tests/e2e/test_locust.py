@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.history import load, parts_of
-from harness.history_file import HISTORY_NAME
+from harness.record.history import load, parts_of
+from harness.record.history_file import HISTORY_NAME
 from tests.e2e.locust_runs import LOCUST, SHORT, free_port, reap, report_of
 from tests.support import Served
 

@@ -50,7 +50,7 @@ def test_the_wheel_and_the_sdist_carry_everything_a_run_needs(dist: list[Path]) 
 # what the user's test file asks of each shipped scenario: short, as tests/e2e/test_e2e_faults.py plays them
 USER_TEST = """
 import pytest
-from harness.scenario import available
+from harness.spec.scenario import available
 from harness.testing import assert_no_findings
 
 SHORT = {"run": {"operations": 16, "duration_s": 20}, "listeners": {"count": 8}, "counters": {"count": 2}}

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.contract import parse_contract
-from harness.faults import CATALOGUE
+from harness.spec.contract import parse_contract
+from harness.spec.faults import CATALOGUE
 from tests.support import ROOT
 
 # docs/locust.md and docs/staging.md are written and tested with their own features

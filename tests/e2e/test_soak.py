@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.history import parts_of
-from harness.history_file import HISTORY_NAME
+from harness.record.history import parts_of
+from harness.record.history_file import HISTORY_NAME
 
 
 @pytest.mark.heavy

@@ -8,8 +8,8 @@ import json
 import re
 from pathlib import Path
 
-from harness.history import load
-from harness.history_file import HISTORY_NAME
+from harness.record.history import load
+from harness.record.history_file import HISTORY_NAME
 from tests.e2e.targets import QUICK_STAGING, UNDERSCORES, report_of, stocksync
 
 

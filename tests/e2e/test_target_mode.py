@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.history import load
-from harness.history_file import HISTORY_NAME, read_text
+from harness.record.history import load
+from harness.record.history_file import HISTORY_NAME, read_text
 from harness.testing import wait_until
 from tests.e2e.targets import UNDERSCORES, report_of, stock_levels, stocksync
 from tests.support import PRIVATE

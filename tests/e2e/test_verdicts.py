@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.history_file import HISTORY_NAME, read_text
+from harness.record.history_file import HISTORY_NAME, read_text
 from harness.testing import wait_until
 from tests.e2e.test_cli_run import TINY, stocksync
 

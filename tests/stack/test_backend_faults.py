@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from harness.api import ApiRequest, ApiResponse, StocktakeApi
-from harness.faults import CATALOGUE
 from harness.sim.backend.concurrent import WAIT_S
+from harness.spec.faults import CATALOGUE
 from harness.testing import wait_until
 from tests.support import PysherClient, api_for, fresh_stocktake, sdk
 

@@ -10,8 +10,8 @@ import sys
 import requests
 from click.testing import CliRunner
 
-from harness import faults
 from harness.cli import main
+from harness.spec import faults
 
 
 def test_serve_prints_ready_line_and_stops_on_sigterm() -> None:

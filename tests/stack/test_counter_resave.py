@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from harness.bots.counter import CounterStyle
 from harness.checks import check
-from harness.contract import Contract
+from harness.spec.contract import Contract
 from harness.testing import assert_no_findings, wait_until
 from tests.support import fresh_stocktake
 

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet
-from harness.history import History
+from harness.record.history import History
 from harness.sim.background import BackgroundLoop
 from harness.testing import wait_until
 

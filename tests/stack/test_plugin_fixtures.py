@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from harness.checks import check
-from harness.contract import Contract
 from harness.run.target import Target
+from harness.spec.contract import Contract
 from harness.testing import assert_no_findings, wait_until
 from tests.support import fresh_stocktake
 

@@ -12,7 +12,7 @@ import uvloop
 
 from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet
-from harness.history import History
+from harness.record.history import History
 from harness.runtime import new_event_loop
 from harness.sim.background import GC_GEN0
 from harness.sim.stack import EmbeddedStack

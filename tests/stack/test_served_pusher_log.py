@@ -9,10 +9,10 @@ import time
 
 import requests
 
-from harness.contract import Contract
 from harness.run.settings import TargetSettings
 from harness.run.target import Target
 from harness.sim.pusher.signing import signed_query
+from harness.spec.contract import Contract
 
 
 def _target(stack, **changes) -> Target:

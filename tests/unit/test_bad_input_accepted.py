@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 from harness.checks import check
-from harness.contract import Contract
+from harness.spec.contract import Contract
 from tests.histories import LINE, bad_input_accepted, healthy, patch_op
 
 

@@ -11,8 +11,8 @@ from harness.checks import check
 from harness.checks.findings import NAMES
 from harness.checks.live import LiveCheck
 from harness.checks.stream import GRACE_S
-from harness.contract import Contract
-from harness.history import HistoryData, Observation
+from harness.record.history import HistoryData, Observation
+from harness.spec.contract import Contract
 from harness.testing import following
 from tests.histories import (
     BEFORE,

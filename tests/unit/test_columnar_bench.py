@@ -15,9 +15,9 @@ from bench.columnar.convert import convert
 from bench.columnar.faults import with_faults
 from bench.columnar.layout import BITS, check_fits, meta_of
 from bench.columnar.run import COMPARED, today
-from harness.contract import Contract
-from harness.history import HistoryData
-from harness.history_file import HISTORY_NAME
+from harness.record.history import HistoryData
+from harness.record.history_file import HISTORY_NAME
+from harness.spec.contract import Contract
 from harness.testing import history_with, write_history
 from tests.histories import (
     duplicate,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from harness.checks import check
 from harness.checks.findings import Finding
-from harness.contract import Contract
-from harness.history import HistoryData, Observation
+from harness.record.history import HistoryData, Observation
+from harness.spec.contract import Contract
 from tests.histories import (
     BEFORE,
     HOTEL,

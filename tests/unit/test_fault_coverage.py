@@ -11,13 +11,13 @@ from pathlib import Path
 from harness.check_file import check_file
 from harness.checks import check
 from harness.checks.fault_links import explanations
-from harness.contract import Contract
-from harness.history import HistoryData, Observation
-from harness.history_file import HISTORY_NAME
-from harness.records import fields_of
+from harness.record.history import HistoryData, Observation
+from harness.record.history_file import HISTORY_NAME
+from harness.record.records import fields_of
 from harness.report import build_report
 from harness.report.compare import compare
 from harness.report.junit import render_junit
+from harness.spec.contract import Contract
 from harness.testing import write_history
 from tests.histories import DETAIL, LINE, drop_receipt, event_text, healthy, patch_op, receipt, replace_receipt
 

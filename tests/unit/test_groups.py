@@ -7,11 +7,11 @@ from dataclasses import replace
 
 from harness.checks import check
 from harness.checks.findings import Finding
-from harness.contract import Contract
-from harness.history import HistoryData, Observation
+from harness.record.history import HistoryData, Observation
 from harness.report import Report, build_report
 from harness.report.calls import RunFacts, normalised
 from harness.report.groups import grouping
+from harness.spec.contract import Contract
 from tests.histories import DETAIL, LINE, healthy, locked_write, missing, patch_op, server_error
 
 PERMISSION = "You do not have permission to perform this action."

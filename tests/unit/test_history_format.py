@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from harness.checks import check
-from harness.contract import Contract
 from harness.errors import HistoryFormatError
-from harness.history import History, load, parse, parts_of, read_meta
-from harness.history_file import HISTORY_NAME, ZSTD_MAGIC, read_text
-from harness.receipt_codec import TEXT_SLOTS
-from harness.records import Observation, fields_of
+from harness.record.history import History, load, parse, parts_of, read_meta
+from harness.record.history_file import HISTORY_NAME, ZSTD_MAGIC, read_text
+from harness.record.receipt_codec import TEXT_SLOTS
+from harness.record.records import Observation, fields_of
+from harness.spec.contract import Contract
 from harness.testing import history_with, write_history
 
 

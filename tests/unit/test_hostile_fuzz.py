@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 
 from harness.checks import check
 from harness.cli import main
-from harness.contract import Contract
 from harness.report import build_report
 from harness.report.html import render_html
 from harness.report.junit import render_junit
 from harness.report.model import MIN_SECRET_CHARS
+from harness.spec.contract import Contract
 from tests.histories import healthy
 
 EXAMPLES = int(os.environ.get("STOCKSYNC_FUZZ_EXAMPLES", "25"))

@@ -18,9 +18,9 @@ from harness import check_file as reading
 from harness.check_file import check_file
 from harness.checks import check
 from harness.checks.stream import ListenerStream
-from harness.contract import Contract
-from harness.history import HistoryData, Observation, Operation
-from harness.history_file import HISTORY_NAME
+from harness.record.history import HistoryData, Observation, Operation
+from harness.record.history_file import HISTORY_NAME
+from harness.spec.contract import Contract
 from harness.testing import write_history
 from tests.histories import DETAIL, LINE, event_text, patch_op, receipt
 

@@ -15,7 +15,7 @@ import pytest
 import harness
 from harness.errors import StocksyncError
 from harness.run.flows import FLOWS
-from harness.scenario import FlowKind
+from harness.spec.scenario import FlowKind
 
 # Locust's file and hooks need gevent's monkey-patching first; they are imported by the Locust tests.
 NEEDS_LOCUST_PROCESS = {"harness.load.hooks"}
@@ -82,6 +82,35 @@ NEVER_IMPORTS = {
     "harness.bots": ("harness.sim", "harness.checks", "harness.run", "harness.report"),
     "harness.report": ("harness.bots", "harness.sim", "harness.run", "harness.load"),
     "harness.run": ("harness.cli", "harness.load"),
+    "harness.spec": (
+        "harness.record",
+        "harness.checks",
+        "harness.bots",
+        "harness.sim",
+        "harness.run",
+        "harness.cli",
+        "harness.load",
+        "harness.report",
+        "aiohttp",
+        "pysher",
+        "websocket",
+        "requests",
+        "locust",
+    ),
+    "harness.record": (
+        "harness.checks",
+        "harness.bots",
+        "harness.sim",
+        "harness.run",
+        "harness.cli",
+        "harness.load",
+        "harness.report",
+        "aiohttp",
+        "pysher",
+        "websocket",
+        "requests",
+        "locust",
+    ),
 }
 
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from harness.checks import check
-from harness.contract import Contract
-from harness.history import HistoryData, Observation
 from harness.load.merge import mark_cut, merge_histories
+from harness.record.history import HistoryData, Observation
+from harness.spec.contract import Contract
 from tests.histories import healthy, missing
 
 

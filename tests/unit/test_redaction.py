@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 from harness.checks import check
-from harness.contract import Contract
 from harness.report import build_report
 from harness.report.model import REDACTED, SHORT_SECRET_NOTE, redact
+from harness.spec.contract import Contract
 from tests.histories import healthy
 
 

@@ -10,12 +10,12 @@ import xml.etree.ElementTree as ET
 from rich.console import Console
 
 from harness.checks import check
-from harness.contract import Contract
-from harness.history import HistoryData
+from harness.record.history import HistoryData
 from harness.report import Report, build_report
 from harness.report.console import GROUPS_SHOWN, print_summary
 from harness.report.html import render_html
 from harness.report.junit import render_junit
+from harness.spec.contract import Contract
 from tests.histories import LINE, healthy, near_limit, patch_op, unexpected_event
 
 

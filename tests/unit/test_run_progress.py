@@ -14,13 +14,13 @@ from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet
 from harness.bots.recorder import ListenerRecorder
 from harness.cli.live import LiveProgress, counted
-from harness.contract import Contract
-from harness.history import History, HistoryData, load
-from harness.history_file import HISTORY_NAME
+from harness.record.history import History, HistoryData, load
+from harness.record.history_file import HISTORY_NAME
 from harness.run.context import Budget
 from harness.run.progress import Progress, ProgressWatch
 from harness.run.residue import Residue
-from harness.scenario import RunSection
+from harness.spec.contract import Contract
+from harness.spec.scenario import RunSection
 from harness.testing import following, wait_until
 from tests.histories import healthy, missing
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 from harness.checks import check
-from harness.contract import Contract
-from harness.history import Observation
+from harness.record.history import Observation
+from harness.spec.contract import Contract
 from tests.histories import DETAIL, healthy, missing
 
 

@@ -9,11 +9,11 @@ from click.testing import CliRunner
 
 from harness.checks.latency import percentile
 from harness.cli import main
-from harness.contract import Contract
 from harness.errors import SettingsError
 from harness.load.options import target_flags
 from harness.run.settings import SETTINGS, TargetSettings, merge
 from harness.run.target import Target
+from harness.spec.contract import Contract
 
 
 def test_a_flag_beats_the_config_file(tmp_path: Path) -> None:

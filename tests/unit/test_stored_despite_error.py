@@ -6,10 +6,10 @@ from __future__ import annotations
 import copy
 
 from harness.checks import check
-from harness.contract import Contract
-from harness.history import Observation
+from harness.record.history import Observation
 from harness.run.reread import StockLevels
 from harness.run.residue import in_words
+from harness.spec.contract import Contract
 from tests.histories import LINE, healthy, patch_op
 
 SENT = {"movement_type": "PURCHASE", "quantity": "5"}

@@ -8,9 +8,9 @@ from harness.checks import check
 from harness.checks.findings import Finding
 from harness.checks.latency import BUCKET_S, QUANTILES, STEP, Latencies, merged, percentile
 from harness.checks.stream import GRACE_S, LAG_S, RETAIN_S, ListenerStream
-from harness.contract import Contract
-from harness.history import HistoryData, Observation
-from harness.records import fields_of
+from harness.record.history import HistoryData, Observation
+from harness.record.records import fields_of
+from harness.spec.contract import Contract
 from harness.testing import history_with
 from tests.histories import LINE, event_text, healthy, names, patch_op, receipt
 

@@ -12,11 +12,11 @@ from harness.check_file import check_file
 from harness.checks import check
 from harness.checks.stream import GRACE_S
 from harness.checks.streamed import FEED_EVERY, SLACK_S, StreamedRead
-from harness.contract import Contract
-from harness.history import HistoryData, Observation, read_meta
-from harness.history_file import HISTORY_NAME
-from harness.records import SLOTS, ReceiptTally
+from harness.record.history import HistoryData, Observation, read_meta
+from harness.record.history_file import HISTORY_NAME
+from harness.record.records import SLOTS, ReceiptTally
 from harness.report import build_report
+from harness.spec.contract import Contract
 from harness.testing import history_with, write_history
 
 
@@ -107,7 +107,7 @@ def test_a_segment_is_said_to_the_reader(tmp_path: Path) -> None:
     history = history_with(100, listeners=2)
     write_history(history, tmp_path / HISTORY_NAME, {"listener-process-1": [Observation("connect", 5.0, "v", "1")]})
     said: list[str] = []
-    from harness.history import load
+    from harness.record.history import load
 
     load(tmp_path / HISTORY_NAME, None, said.append)
     assert said == ["listener-process-1"]

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from harness.contract import EVENTS, Contract, parse_contract
+from harness.spec.contract import EVENTS, Contract, parse_contract
 
 
 def _events(text: str | None) -> dict[str, str]:

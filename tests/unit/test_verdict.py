@@ -7,8 +7,8 @@ import copy
 import pytest
 
 from harness.checks import check
-from harness.contract import Contract
-from harness.history import HistoryData, Observation
+from harness.record.history import HistoryData, Observation
+from harness.spec.contract import Contract
 from tests.histories import LINE, healthy, patch_op, refused
 
 EXPECT = {"operations": 30, "duration_s": 20, "min_write_success": 0.5, "required": ["missing-event"]}

@@ -14,11 +14,11 @@ import pytest
 
 from harness.check_file import check_file
 from harness.checks import check
-from harness.contract import Contract
 from harness.errors import HistoryFormatError
-from harness.history import FAILURE, History, HistoryData, Observation, load
-from harness.history_file import read_text, write_text
 from harness.load.merge import merge_histories
+from harness.record.history import FAILURE, History, HistoryData, Observation, load
+from harness.record.history_file import read_text, write_text
+from harness.spec.contract import Contract
 from harness.testing import history_with, write_history
 from tests.histories import healthy, missing
 

@@ -1,6 +1,6 @@
 """Embedded Pusher Channels-compatible server."""
 
-from .faults import DeliveryFaults
+from ...spec.delivery_faults import DeliveryFaults
 from .server import PusherConfig, PusherServer
 
 __all__ = ["DeliveryFaults", "PusherConfig", "PusherServer"]

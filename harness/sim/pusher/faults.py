@@ -15,12 +15,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-KINDS = ("drop", "duplicate", "delay", "reorder", "disconnect", "error-frame")
-
+from ...spec.delivery_faults import KINDS, DeliveryFaults
 
 LOG_LIMIT = 100_000  # records kept for /_harness/log; older ones are counted, not kept
 T = TypeVar("T")
@@ -45,28 +44,6 @@ class Ring(Generic[T]):
     def appended(self) -> int:
         """Every record ever appended, those forgotten included."""
         return len(self._items) + self.dropped
-
-
-@dataclass(frozen=True)
-class DeliveryFaults:
-    """Rates in [0, 1] per kind; filters are fnmatch globs on channel and event name."""
-
-    rates: dict[str, float] = field(default_factory=dict)
-    seed: int = 0
-    channel: str = "*"
-    event: str = "*"
-    delay_ms: int = 1500
-
-    def __post_init__(self) -> None:
-        for kind, rate in self.rates.items():
-            if kind not in KINDS:
-                raise ValueError(f"unknown delivery fault {kind!r}; known: {', '.join(KINDS)}")
-            if not 0.0 <= rate <= 1.0:
-                raise ValueError(f"fault rate for {kind} must be within 0..1, got {rate}")
-
-    @property
-    def active(self) -> bool:
-        return any(rate > 0 for rate in self.rates.values())
 
 
 @dataclass(frozen=True)

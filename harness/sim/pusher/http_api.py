@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ...channel_kinds import is_presence
+from ...spec.channel_kinds import is_presence
 from . import protocol
 from .appkey import SERVER
 from .signing import RequestRejected, verify_request

@@ -9,9 +9,10 @@ from typing import Any
 
 from aiohttp import web
 
+from ...spec.delivery_faults import DeliveryFaults
 from ..errors import error_middleware
 from .appkey import SERVER
-from .faults import DeliveryFaults, FaultInjector, Ring
+from .faults import FaultInjector, Ring
 from .http_api import add_routes
 from .hub import Hub
 from .ws import websocket_handler

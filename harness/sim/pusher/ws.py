@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from ...channel_kinds import is_presence, needs_auth
+from ...spec.channel_kinds import is_presence, needs_auth
 from . import protocol
 from .appkey import SERVER
 from .frames import text_frame

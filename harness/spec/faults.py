@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from .errors import UnknownFault
-
-if TYPE_CHECKING:
-    from .sim.pusher.faults import DeliveryFaults
+from ..errors import UnknownFault
+from .delivery_faults import DeliveryFaults
 
 
 @dataclass(frozen=True)
@@ -253,7 +250,7 @@ class FaultSelection:
     def delivery_faults(self, seed: int, delay_ms: int = 1500) -> DeliveryFaults:
         """The Pusher server's plan; imported here, so the checks can read the catalogue without
         loading the server."""
-        from .sim.pusher.faults import DeliveryFaults
+        from .delivery_faults import DeliveryFaults
 
         return DeliveryFaults(rates=self.delivery, seed=seed, delay_ms=delay_ms)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .errors import ContractError
+from ..errors import ContractError
 
 # A bound past this has no unit count behind it, and keeps every value within Decimal's 28 digits at 6 places.
 MAX_MAGNITUDE = Decimal(10) ** 9

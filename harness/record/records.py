@@ -3,7 +3,7 @@
 Jepsen-style: an operation is invoked, then completes `ok` (2xx), `fail` (the server answered
 no) or `info` (no answer: we do not know whether it happened). Observations are what
 listeners and servers saw. Times are one host's monotonic clock, in seconds. `HistoryData`
-is what the checks consume; `harness.history` writes and reads it.
+is what the checks consume; `harness.record.history` writes and reads it.
 """
 
 from __future__ import annotations

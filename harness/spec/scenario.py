@@ -14,11 +14,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
+from ..input_files import parse_toml, read_text
 from .faults import BY_NAME
-from .input_files import parse_toml, read_text
 
-SCENARIO_DIR = Path(__file__).parent / "scenarios"
+SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
 Action = Literal["patch", "movement"]
 DEFAULT_MIX: dict[Action, float] = {"patch": 0.8, "movement": 0.2}
 FlowKind = Literal["counting", "approval-race", "list-page", "reconnect", "two-hotels", "staging", "probes"]

@@ -16,9 +16,9 @@ from typing import IO, Any
 
 import msgspec
 
-from .errors import HistoryFormatError
+from ..errors import HistoryFormatError
+from ..input_files import regular_file
 from .history_file import CorruptCompression, open_for_reading
-from .input_files import regular_file
 from .receipt_codec import ReceiptDecoder
 from .records import HistoryData, Observation, Operation
 

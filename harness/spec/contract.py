@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ContractError
-from .input_files import parse_toml, read_text
+from ..errors import ContractError
+from ..input_files import parse_toml, read_text
 from .value_rules import DEFAULTS, ValueRule, describe_values, parse_values
 
 LIST, DETAIL = "list", "detail"
