@@ -1,7 +1,7 @@
 """The runner: set up a stocktake, start listeners and counters, play the scenario's flow,
 drain to quiescence, take the truth, and hand the history to the checks.
 
-Data flows one way (DESIGN.md): scenario -> runner -> bots append to the history ->
+Data flows one way (docs/architecture.md): scenario -> runner -> bots append to the history ->
 drain -> checks -> findings. The runner judges nothing itself.
 """
 
@@ -28,15 +28,15 @@ from ..errors import SetupFailed
 from ..record.history import History, HistoryData
 from ..spec.contract import DETAIL, LIST
 from ..spec.scenario import Scenario, required_checks
+from .after_play import drain, record_server_logs
 from .context import Budget, FlowContext
 from .failures import play, record_failure
 from .flows import FLOWS
 from .preflight import probe_exposure
 from .progress import Progress, ProgressWatch
 from .residue import Residue
+from .snapshots import snapshot_hook
 from .target import Target
-
-QUIET_S = 0.5
 
 
 @dataclass
@@ -173,11 +173,11 @@ class Runner:
             steps=budget.taken if budget is not None else None,
         )
         try:
-            self._drain(history, ctx.fleet)
+            drain(history, ctx.fleet, self.scenario.limits.latency_ms / 1000, self.hurry)
             history.set_meta(quiesced_at=history.now(), interrupted=self.interrupted_by)
             self._truth(ctx)
             self._residue.reread(ctx.api, history, ctx.lines_in_play + ctx.spare_lines)
-            self._server_logs(history)
+            record_server_logs(history, self.target.server_logs())
         except Exception as exc:  # the harness's own: recorded, and the run still checks and reports
             record_failure(history, "drain after play", exc)
         finally:
@@ -229,7 +229,7 @@ class Runner:
         if self.remote:
             probe_exposure(self.target, [list_channel, detail], history)
         self._detail = detail
-        self._hook = self._snapshot_hook(history, stocktake_id) if s.listeners.frontend else None
+        self._hook = snapshot_hook(self.target.api(), history, stocktake_id, hotel) if s.listeners.frontend else None
         for n in range(s.listeners.count):
             fleet.add(f"viewer-{n + 1}", [detail], self._hook)
         for n in range(s.listeners.browsers):
@@ -264,62 +264,12 @@ class Runner:
         ctx.counters.append(counter)
         return counter
 
-    def _snapshot_hook(self, history: History, stocktake_id: int) -> Callable[[ListenerRecorder, str], None]:
-        """The frontend model: (re)load the lines after every subscription, as a page load would."""
-        api = self.target.api()
-
-        def load(recorder: ListenerRecorder, channel: str) -> None:
-            asked = history.now()
-            response = api.send(api.list_lines(stocktake_id))
-            if response.ok:
-                history.observe(
-                    "snapshot",
-                    time=asked,
-                    listener=recorder.name,
-                    socket_id=recorder.socket_id,
-                    channel=channel,
-                    data={"stocktake_id": stocktake_id, "hotel": self.target.hotel, "lines": response.body},
-                )
-
-        return load
-
-    def _drain(self, history: History, fleet: ListenerFleet) -> None:
-        """Wait for quiescence: no receipt for QUIET_S, bounded by the latency limit after the last write."""
-        last_write = history.tally.last if history.tally.invoked else history.now()
-        cap = last_write + self.scenario.limits.latency_ms / 1000 + 2 * QUIET_S
-        seen, quiet_since = fleet.receipts(), history.now()
-        while history.now() < cap and not self.hurry.is_set():
-            time.sleep(0.05)
-            now_seen = fleet.receipts()
-            if now_seen != seen:
-                seen, quiet_since = now_seen, history.now()
-            elif history.now() - quiet_since >= QUIET_S and history.now() >= last_write + QUIET_S:
-                return
-
     def _truth(self, ctx: FlowContext) -> None:
         for stocktake_id in ctx.truth_stocktakes():
             lines = ctx.lines(stocktake_id)
             ctx.history.observe(
                 "truth", data={"stocktake_id": stocktake_id, "hotel": self.target.hotel, "lines": lines}
             )
-
-    def _server_logs(self, history: History) -> None:
-        logs = self.target.server_logs()
-        history.set_meta(server_log={"read": logs["read"], "why": logs.get("why")})
-        for fault in logs["faults"]:
-            history.observe(
-                "injected-fault",
-                socket_id=fault.get("socket_id"),
-                channel=fault.get("channel"),
-                event=fault.get("event"),
-                data={k: fault.get(k) for k in ("kind", "layer", "operation") if fault.get(k) is not None},
-            )
-        for rejected in logs["rejections"]:
-            for channel in rejected.get("channels") or [None]:
-                history.observe("trigger-rejected", channel=channel, event=rejected.get("event"), data=rejected)
-        dropped = {k: logs.get(f"{k}_dropped", 0) for k in ("faults", "rejections")}
-        if any(dropped.values()):
-            history.set_meta(server_log_dropped=dropped)
 
 
 def _socket_of(recorder: ListenerRecorder | RemoteRecorder) -> Callable[[], str | None]:
