@@ -12,75 +12,28 @@ import re
 import tempfile
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pusher
 from aiohttp import web
 
 from ..errors import error_middleware
 from ..pusher.faults import Ring
 from .broadcast import BackendFaults, Broadcaster
 from .concurrent import LaterValues
+from .config import BackendConfig
+from .responses import DJANGO_500, HtmlError, as_response, respond
 from .seed import make_hotels
 from .service import NOT_FOUND, Actor, HttpError, Outcome, Service
 from .stock import MOVEMENT_AFTER_COMMIT
 from .store import Row, Store
-from .validation import Invalid, json_body, positive_id
+from .validation import json_body, positive_id
 
 SOCKET_ID = re.compile(r"^\d+\.\d+$")
 OPERATION_HEADER = "X-Stocksync-Operation"
 COMMITS_KEPT = 1_000
-DJANGO_500 = (
-    '<!doctype html><html lang="en"><head><title>Server Error (500)</title></head><body>'
-    "<h1>Server Error (500)</h1>" + "<p>" + "&nbsp;" * 2000 + "</p></body></html>"
-)
-
-
-class HtmlError(Exception):
-    """What a real Django backend answers when a view raises with DEBUG off: an HTML page."""
-
-    def __init__(self, status: int, page: str) -> None:
-        super().__init__(f"{status} HTML page")
-        self.status, self.page = status, page
-
-
-DEFAULT_PREFIX = "/api/stock_tracker/{hotel}/"
 REFUSED = {"detail": "Injected fault refuse-line-writes: You do not have permission to perform this action."}
 AFTER_COMMIT = {"detail": "Injected fault commit-then-500: the change was saved, then the view raised."}
-
-
-@dataclass(frozen=True)
-class PusherTarget:
-    """Where the SDK sends triggers: the embedded server or any Pusher endpoint."""
-
-    app_id: str
-    key: str
-    secret: str
-    host: str = "127.0.0.1"
-    port: int | None = None
-    ssl: bool = False
-    cluster: str | None = None
-
-    def client(self) -> pusher.Pusher:
-        if self.cluster:
-            return pusher.Pusher(app_id=self.app_id, key=self.key, secret=self.secret, cluster=self.cluster, ssl=True)
-        return pusher.Pusher(
-            app_id=self.app_id, key=self.key, secret=self.secret, host=self.host, port=self.port, ssl=self.ssl
-        )
-
-
-@dataclass(frozen=True)
-class BackendConfig:
-    pusher: PusherTarget
-    prefix: str = DEFAULT_PREFIX
-    faults: dict[str, float] = field(default_factory=dict)
-    seed: int = 7
-    items_per_hotel: int = 300
-    slow_ms: int = 1500
-    db_path: Path | None = None
-    private_channels: bool = False
 
 
 Op = Callable[..., Outcome]
@@ -167,7 +120,7 @@ class BackendSimulator:
                 raise HttpError(403, {"detail": f"Not allowed to subscribe to {channel!r}."})
             return Outcome(200, self.broadcaster.client.authenticate(channel=channel, socket_id=socket_id), [])
 
-        return await self._respond(self._readers, run)
+        return await respond(self._readers, run)
 
     def _fault_log(self) -> dict[str, Any]:
         """Not part of the backend's API: the faults that hit, by operation, for a harness in another
@@ -211,7 +164,7 @@ class BackendSimulator:
                 hotel, actor = self._authorise(request)
                 return op(hotel, actor, self._ids(request), {})
 
-            return await self._respond(self._readers, run)
+            return await respond(self._readers, run)
 
         return handler
 
@@ -257,9 +210,9 @@ class BackendSimulator:
                     raise HttpError(500, {"detail": "Injected fault float-quantity-500-stored: saved, then raised."})
                 return outcome
 
-            response = await self._respond(self._writer, run)
+            response = await respond(self._writer, run)
             if later is not None and later.held is not None:
-                response = self._response(await later.answer(self._writer, self.store, self.broadcaster))
+                response = as_response(await later.answer(self._writer, self.store, self.broadcaster))
             if hang:
                 await asyncio.sleep(faults.slow_ms / 1000)
             return response
@@ -272,24 +225,6 @@ class BackendSimulator:
             stored = self.service.movement_then_500(db, hotel, line_id, body)
         if stored:
             raise HttpError(500, MOVEMENT_AFTER_COMMIT)
-
-    @staticmethod
-    async def _respond(pool: ThreadPoolExecutor, run: Callable[[], Outcome]) -> web.Response:
-        try:
-            outcome = await asyncio.get_running_loop().run_in_executor(pool, run)
-        except HtmlError as exc:
-            return web.Response(text=exc.page, status=exc.status, content_type="text/html")
-        except HttpError as exc:
-            return web.json_response(exc.body, status=exc.status)
-        except Invalid as exc:
-            return web.json_response(exc.errors, status=400)
-        return BackendSimulator._response(outcome)
-
-    @staticmethod
-    def _response(outcome: Outcome) -> web.Response:
-        if outcome.body is None:
-            return web.Response(status=outcome.status)
-        return web.json_response(outcome.body, status=outcome.status)
 
     def credentials(self) -> dict[str, Any]:
         """Tokens for the first staff member of each hotel, for the ready line and fixtures."""
