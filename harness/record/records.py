@@ -102,7 +102,7 @@ class ReceiptTally:
         self.by_listener[listener] += n
 
     def merge(self, other: ReceiptTally) -> None:
-        """Another listeners' tally (a share read elsewhere), each of its slots added at its middle."""
+        """The tally of another share of the listeners (another reader's), each of its slots added at its middle."""
         first, last = min(self.first, other.first), max(self.last, other.last)
         for listener in other.slots:
             for middle, n in other.counted(listener):
@@ -124,7 +124,7 @@ class ReceiptTally:
 @dataclass
 class Wholeness:
     """What reading a history from disk found missing (`history_read`). A history that lacks any of it
-    proves nothing: its silence may be the part that is not there. One made in memory lacks nothing,
+    proves nothing: its silence may be what is missing. One made in memory lacks nothing,
     so the default is whole; a file is whole only once its end record (`History.close`) is read."""
 
     ended: bool = True  # the end record was the file's last record

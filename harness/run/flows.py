@@ -166,7 +166,7 @@ def staging(ctx: FlowContext) -> None:
 
 def _every(ctx: FlowContext, n: int, action: Callable[[], None]) -> Callable[[], None]:
     """A hook that runs `action` each time the run passes another n operations, so probes stay a
-    small share of the load (a step may add several operations: passing, not landing on, counts)."""
+    small fraction of the load (a step may add several operations: passing, not landing on, counts)."""
     passed = [ctx.history.tally.invoked // n]
     lock = threading.Lock()
 

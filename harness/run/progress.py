@@ -1,12 +1,13 @@
-"""A live run's progress for the CLI: counts every half second, and findings over what has settled.
+"""A live run's progress for the CLI: counts every half second, and findings on the writes whose window has closed.
 
 Two counts, never mixed: the counter steps the scenario planned (`run.operations`: a step is one
 burst of typing or one movement, and may send several requests), taken from the run's budget and
 so never over the plan; and every request recorded (setup, reads, managers, intruders, probes).
 
 The findings count is the live check's (`checks.live`): the final checks, fed what was recorded
-since the last count, on the writes whose delivery window has closed; so a fault shows while the
-run is still going, at a cost that grows with what is new, not with the run.
+since the last count: those of the settled writes, and the due ones (missing at the close, a
+finding unless the event comes within the grace); so a fault shows while the run is still going,
+at a cost that grows with what is new, not with the run.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ class Target:
     def from_settings(cls, s: TargetSettings, contract: Contract) -> Target | None:
         """A real deployment, or None for the embedded default; what is missing is said by name.
 
-        `--target` is the API base up to the hotel segment (the simulator's is
+        `--target` is the API base up to, not including, the hotel (the simulator's is
         `http://127.0.0.1:PORT/api/stock_tracker`); the hotel is appended per call, so
         another URL prefix or a numeric hotel id needs nothing special.
         """

@@ -36,7 +36,7 @@ class Held:
 
 
 class LaterValues:
-    """One request's part in the fault: `hold` on the writer thread, `answer` back on the loop."""
+    """What one request does in the fault: `hold` on the writer thread, `answer` back on the loop."""
 
     def __init__(self) -> None:
         self.held: Held | None = None
