@@ -1,4 +1,4 @@
-"""A listener on pysher, configured as DESIGN.md says: subscribe inside the
+"""A listener on pysher, configured the way pysher needs: subscribe inside the
 connection_established callback (an ack can be lost otherwise), decode nothing ourselves
 but the data string, and keep pysher's chatty loggers quiet.
 

@@ -1,6 +1,6 @@
 """Derived, indexed views of a history that every check shares; built once, in one pass each.
 
-Correlation follows DESIGN.md: an observation matches an operation by (channel, event
+Correlation (docs/contract.md): an observation matches an operation by (channel, event
 name, key). The key is the line id for counted updates (with the counted values as a
 fingerprint, which counters keep unique), the movement id for movements, and the
 stocktake id for stocktake events.
