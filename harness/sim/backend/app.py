@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import re
 import tempfile
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +18,7 @@ from aiohttp import web
 
 from ..errors import error_middleware
 from ..pusher.faults import Ring
+from ..pusher.protocol import SOCKET_ID
 from .broadcast import BackendFaults, Broadcaster
 from .concurrent import LaterValues
 from .config import BackendConfig
@@ -29,7 +29,6 @@ from .stock import MOVEMENT_AFTER_COMMIT
 from .store import Row, Store
 from .validation import json_body, positive_id
 
-SOCKET_ID = re.compile(r"^\d+\.\d+$")
 OPERATION_HEADER = "X-Stocksync-Operation"
 COMMITS_KEPT = 1_000
 REFUSED = {"detail": "Injected fault refuse-line-writes: You do not have permission to perform this action."}
