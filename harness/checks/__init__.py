@@ -16,9 +16,10 @@ from .fault_coverage import fault_coverage
 from .findings import NAMES, Finding
 from .latency import Latencies, latency_stats, merged
 from .model import LineReceipts, Receipt
+from .outcomes import Outcome, outcomes
 from .over_operations import LineReceiptsOf, OperationChecks, refused_triggers
 from .parts import Part, all_listeners
-from .verdict import PASS, blind_to, decide
+from .verdict import PASS, decide
 
 DEFAULT_LATENCY_LIMIT_MS = 2000
 
@@ -34,6 +35,7 @@ class CheckResult:
     slowest: dict[tuple[int, str], float] = field(default_factory=dict)  # each change's slowest delivery (s)
     verdict: str = PASS
     reasons: list[str] = field(default_factory=list)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # by rule name: what each judged, found, and is
 
     @property
     def errors(self) -> list[Finding]:
@@ -98,7 +100,8 @@ def concluded(history: HistoryData, contract: Contract, part: Part, receipts: Li
     result.judged = {name: part.judged.get(name, 0) for name in NAMES}
     result.slowest = part.slowest
     result.seconds = {name: round(part.seconds.get(name, 0.0), 6) for name in NAMES}
-    result.verdict, result.reasons = blind_to(*decide(history, result.errors, result.judged), result.findings)
+    result.outcomes = outcomes(findings, result.judged)
+    result.verdict, result.reasons = decide(history, result.outcomes)
     return result
 
 

@@ -22,6 +22,7 @@ from ..runtime import gevent_patched
 from ..spec.contract import Contract
 from .findings import Finding
 from .latency import Latencies
+from .rules import named
 from .stream import ListenerStream
 from .views import LatestLines, check_views
 
@@ -41,9 +42,8 @@ class Part:
     slowest: dict[tuple[int, str], float] = field(default_factory=dict)
 
 
-DELIVERY_CHECKS = ("missing-event", "duplicate-event", "payload-mismatch", "late-event", "self-echo",
-                   "gap-during-disconnect")  # fmt: skip
-ROUTING_CHECKS = ("oversize-payload", "unexpected-event", "wrong-channel", "envelope-mismatch")
+STREAM_CHECKS = named("delivery", "routing", "ordering")
+"""The checks one stream pass makes together (so they share its time)."""
 
 
 def timed(seconds: dict[str, float], names: tuple[str, ...], started: float) -> float:
@@ -67,10 +67,6 @@ def listener_part(history: HistoryData, contract: Contract, limit_s: float) -> P
     return part
 
 
-STREAM_CHECKS = (*DELIVERY_CHECKS, *ROUTING_CHECKS, "out-of-order")
-"""The checks one stream pass makes together (so they share its time)."""
-
-
 def stream_part(stream: ListenerStream, seconds: dict[str, float]) -> Part:
     """What a finished stream judged."""
     totals = stream.totals
@@ -90,7 +86,7 @@ def views_part(part: Part, history: HistoryData, contract: Contract, latest: Lat
         alive = [o for o in history.observations if o.kind != "snapshot" or o.listener not in dead]
         history = HistoryData(history.meta, history.operations, alive)
     part.findings.extend(check_views(history, contract, latest, part.judged, list(part.findings)))
-    timed(part.seconds, ("divergence",), started)
+    timed(part.seconds, named("views"), started)
 
 
 def _run_share(index: int) -> Part:

@@ -38,16 +38,14 @@ from .model import Interval, Payloads, Receipt
 from .ordering import OrderWatch
 from .owed import ECHO, GAP, Expectation, owed_at_invoke, role
 from .routing import route, routing_findings
+from .rules import RULES
 from .views import LatestLines, fold_line_event
 
 GRACE_S = 10.0
 LAG_S = 0.5  # live: records this recent may still be on their way (threads, pages' batches)
 RETAIN_S = 15.0
 
-DELIVERY = frozenset(
-    {"missing-event", "duplicate-event", "payload-mismatch", "late-event", "self-echo", "envelope-mismatch",
-     "wrong-channel", "out-of-order", "oversize-payload", "gap-during-disconnect"}
-)  # fmt: skip
+DELIVERY = frozenset(name for name, rule in RULES.items() if rule.per_change)
 """The findings about one change's delivery: they make its live sample a failure."""
 
 
