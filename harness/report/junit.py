@@ -48,7 +48,7 @@ def _verdict(case: ET.Element, report: Report) -> None:
 
 def _outcome(case: ET.Element, check: CheckRow, found: list[FindingRecord], groups: list[FindingGroup]) -> None:
     """Skipped if not judged; a failure carrying the first findings' evidence if any; else passed."""
-    if check.status == "not judged":
+    if check.label == "not judged":
         ET.SubElement(case, "skipped", message=f"not judged: this run gave {check.name} nothing to judge")
         return
     if not found:
@@ -56,8 +56,9 @@ def _outcome(case: ET.Element, check: CheckRow, found: list[FindingRecord], grou
     evidence = "\n\n".join(json.dumps(f.model_dump(mode="json"), indent=2) for f in found[:EVIDENCE_SHOWN])
     if len(found) > EVIDENCE_SHOWN:
         evidence += f"\n\n... and {len(found) - EVIDENCE_SHOWN} more in report.json"
-    node = ET.SubElement(case, "failure" if check.severity == "error" else "system-out")
-    if check.severity == "error":
+    failed = check.status == "invalid"
+    node = ET.SubElement(case, "failure" if failed else "system-out")
+    if failed:
         lines = "; ".join(g.summary for g in groups if g.name == check.name) or found[0].message
         node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {lines}")
         node.set("type", check.name)
@@ -66,7 +67,7 @@ def _outcome(case: ET.Element, check: CheckRow, found: list[FindingRecord], grou
 
 def render_junit(report: Report) -> str:
     checks = report.checks
-    errors = [c for c in checks if c.count and c.severity == "error"]
+    errors = [c for c in checks if c.status == "invalid"]
     inconclusive = report.verdict == "INCONCLUSIVE"
     suite = ET.Element(
         "testsuite",
@@ -74,7 +75,7 @@ def render_junit(report: Report) -> str:
         tests=str(len(checks) + 1),
         failures=str(len(errors) + (report.verdict == "FAIL")),
         errors="1" if inconclusive else "0",
-        skipped=str(sum(c.status == "not judged" for c in checks)),
+        skipped=str(sum(c.label == "not judged" for c in checks)),
         time=str(report.duration_s),
     )
     classname = f"stocksync.{report.scenario}"
