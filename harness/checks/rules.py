@@ -105,5 +105,5 @@ def not_live() -> list[Rule]:
 
 
 def judged_at_end() -> str:
-    """The rules the live check cannot judge, in words, for a live view to say once."""
-    return "judged at the end: " + "; ".join(f"{rule.name} ({rule.live_note})" for rule in not_live())
+    """The rules only the final check judges, in words, for a live view to say once."""
+    return "judged at the end: " + ", ".join(rule.name for rule in not_live())

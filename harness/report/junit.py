@@ -47,20 +47,21 @@ def _verdict(case: ET.Element, report: Report) -> None:
 
 
 def _outcome(case: ET.Element, check: CheckRow, found: list[FindingRecord], groups: list[FindingGroup]) -> None:
-    """Skipped if not judged; a failure carrying the first findings' evidence if any; else passed."""
+    """Skipped if not judged; a failure if its outcome is invalid, carrying the first findings'
+    evidence; else passed, with any warnings' evidence as output."""
     if check.label == "not judged":
         ET.SubElement(case, "skipped", message=f"not judged: this run gave {check.name} nothing to judge")
         return
-    if not found:
+    failed = check.status == "invalid"
+    if not found and not failed:
         return
     evidence = "\n\n".join(json.dumps(f.model_dump(mode="json"), indent=2) for f in found[:EVIDENCE_SHOWN])
     if len(found) > EVIDENCE_SHOWN:
         evidence += f"\n\n... and {len(found) - EVIDENCE_SHOWN} more in report.json"
-    failed = check.status == "invalid"
     node = ET.SubElement(case, "failure" if failed else "system-out")
     if failed:
-        lines = "; ".join(g.summary for g in groups if g.name == check.name) or found[0].message
-        node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {lines}")
+        said = "; ".join(g.summary for g in groups if g.name == check.name) or (found[0].message if found else "")
+        node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {said or check.meaning}")
         node.set("type", check.name)
     node.text = evidence
 
