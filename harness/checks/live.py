@@ -19,7 +19,6 @@ from .consequences import with_causes
 from .findings import Finding
 from .outcomes import Outcome, outcome, outcomes
 from .over_operations import OperationChecks
-from .parts import Part
 from .rules import RULES
 from .stream import GRACE_S, Closed, ListenerStream
 
@@ -59,10 +58,12 @@ class LiveCheck:
         else:
             self.stream.advance(now)
         self._fold(finished=now is None)
-        part = Part(self.stream.totals.findings + self.stream.due(), judged=self.stream.judged())
         observed = HistoryData(data.meta, [], self._others)
-        self.findings = with_causes(part.findings + self.operations.findings(observed, lambda lines: [], part.judged))
-        self.judged = {name: part.judged.get(name, 0) for name, rule in RULES.items() if rule.live}
+        judged: Counter[str] = Counter()
+        found = self.operations.findings(observed, lambda lines: [], judged)
+        self.findings = with_causes(self.stream.totals.findings + self.stream.due() + found)
+        judged += self.stream.judged()
+        self.judged = {name: judged.get(name, 0) for name, rule in RULES.items() if rule.live}
         self.outcomes = live_outcomes(self.findings, self.judged)
         closed, self.stream.closed = self.stream.closed, []
         return closed
