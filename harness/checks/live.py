@@ -15,12 +15,13 @@ from collections import Counter
 
 from ..record.history import History, HistoryData, Observation, Operation
 from ..spec.contract import Contract
+from .changes import Closed
 from .consequences import with_causes
 from .findings import Finding
 from .outcomes import Outcome, outcome, outcomes
 from .over_operations import OperationChecks
 from .rules import RULES
-from .stream import GRACE_S, Closed, ListenerStream
+from .stream import GRACE_S, ListenerStream
 
 
 class LiveCheck:

@@ -11,12 +11,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import harness.checks
-from harness.checks import check
+from harness.checks import CheckResult, check
+from harness.checks.changes import DELIVERY
 from harness.checks.findings import INCONCLUSIVE, NAMES, WARNINGS, Finding
 from harness.checks.outcomes import Outcome, merge, outcomes
 from harness.checks.parts import STREAM_CHECKS
 from harness.checks.rules import RULES, judged_at_end
-from harness.checks.stream import DELIVERY
+from harness.checks.verdict import decide
 from harness.load.feed import LiveFeed
 from harness.load.sync_tab import rows
 from harness.report import build_report
@@ -69,19 +70,25 @@ def test_every_list_of_names_is_the_registry_s() -> None:
 
 
 def test_outcomes_are_jepsen_s_valid() -> None:
-    """A warning only is valid; an error invalid; nothing judged, or a blind finding, unknown."""
+    """A crafted result: a warning only is valid; an error invalid; nothing judged, or a blind
+    finding, unknown; and the verdict merges them (invalid beats unknown beats valid)."""
     warning = Finding("payload-near-limit", "9.1 KB")
     error = Finding("server-error", "500")
     blind = Finding("unjudged-fault", "a drop no finding explains")
-    judged = {"payload-near-limit": 1, "server-error": 2, "unjudged-fault": 1}
-    got = outcomes([warning, error, blind], judged)
+    judged = {"payload-near-limit": 1, "server-error": 2, "unjudged-fault": 1, "missing-event": 1}
+    crafted = CheckResult([warning, error, blind], judged=judged)
+    got = outcomes(crafted.findings, crafted.judged)
     assert (got["payload-near-limit"].status, got["server-error"].status) == ("valid", "invalid")
     assert got["unjudged-fault"].status == "unknown" and got["unjudged-fault"].blind == [blind]
     assert got["divergence"] == Outcome("divergence", 0, [], "unknown"), "judged nothing"
     assert outcomes([warning], {})["payload-near-limit"].status == "unknown", "a warning is no judgement"
-    assert outcomes([], {"missing-event": 3})["missing-event"].status == "valid"
     assert merge(["valid", "unknown", "valid"]) == "unknown" and merge(["unknown", "invalid"]) == "invalid"
     assert merge([]) == "valid"
+    history = healthy()
+    assert decide(history, outcomes([warning], judged)) == ("PASS", []), "warnings pass"
+    assert decide(history, got) == ("FAIL", []), "the error beats the blind finding"
+    assert decide(history, outcomes([warning, blind], judged)) == ("INCONCLUSIVE", [blind.message])
+    assert decide(history, outcomes([], {}))[0] == "INCONCLUSIVE", "missing-event, required, judged nothing"
 
 
 def test_the_verdict_merges_the_outcomes() -> None:
