@@ -10,6 +10,9 @@ part missing or not named, `Wholeness`) or that says the harness's own worker, p
 recorder died (`FAILURE`) is INCONCLUSIVE even with error findings. Its silence may be the part that
 is missing, and its findings may be the harness's failure: exit 1 must mean the system under test.
 
+The rules' outcomes (`outcomes.py`) are merged as Jepsen merges valid?: an invalid one fails the
+run, an unknown one it needed leaves it INCONCLUSIVE.
+
 What the scenario asked is recorded in the history's meta by the runner (`expect`, `ended_by`,
 `steps`, `interrupted`), so `stocksync check` reaches the same verdict offline.
 """
