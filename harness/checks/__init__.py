@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,9 +17,10 @@ from .fault_coverage import fault_coverage
 from .findings import NAMES, Finding
 from .latency import Latencies, latency_stats, merged
 from .model import LineReceipts, Receipt
+from .outcomes import Outcome, outcomes
 from .over_operations import LineReceiptsOf, OperationChecks, refused_triggers
 from .parts import Part, all_listeners
-from .verdict import PASS, blind_to, decide
+from .verdict import PASS, decide
 
 DEFAULT_LATENCY_LIMIT_MS = 2000
 
@@ -34,6 +36,7 @@ class CheckResult:
     slowest: dict[tuple[int, str], float] = field(default_factory=dict)  # each change's slowest delivery (s)
     verdict: str = PASS
     reasons: list[str] = field(default_factory=list)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # by rule name: what each judged, found, and is
 
     @property
     def errors(self) -> list[Finding]:
@@ -81,10 +84,11 @@ def _line_receipts(history: HistoryData, contract: Contract, lines: set[Any]) ->
 
 def concluded(history: HistoryData, contract: Contract, part: Part, receipts: LineReceiptsOf) -> CheckResult:
     """The listeners' `part` joined with the checks over operations, counted and decided."""
-    findings = with_causes(part.findings + history_checks(history, contract, part, part.seconds, receipts))
+    operations = history_checks(history, contract, part, receipts)
+    findings = with_causes(part.findings + operations.findings)
     coverage = fault_coverage(history, contract, findings)
     findings += coverage.findings
-    part.judged[UNJUDGED_FAULT] = coverage.judged
+    judged = part.judged + operations.judged + Counter({UNJUDGED_FAULT: coverage.judged})
     findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))
     counts = {
         "operations": len(history.operations),
@@ -95,25 +99,23 @@ def concluded(history: HistoryData, contract: Contract, part: Part, receipts: Li
     result = CheckResult(
         findings, latency_stats(part.by_event, part.by_listener), counts, merged(part.by_event.values())
     )
-    result.judged = {name: part.judged.get(name, 0) for name in NAMES}
+    result.judged = {name: judged.get(name, 0) for name in NAMES}
     result.slowest = part.slowest
-    result.seconds = {name: round(part.seconds.get(name, 0.0), 6) for name in NAMES}
-    result.verdict, result.reasons = blind_to(*decide(history, result.errors, result.judged), result.findings)
+    spent = (part.seconds, operations.seconds)
+    result.seconds = {name: round(sum(s.get(name, 0.0) for s in spent), 6) for name in NAMES}
+    result.outcomes = outcomes(findings, result.judged)
+    result.verdict, result.reasons = decide(history, result.outcomes)
     return result
 
 
 def history_checks(
-    history: HistoryData,
-    contract: Contract,
-    part: Part,
-    seconds: dict[str, float],
-    receipts: LineReceiptsOf | None = None,
-) -> list[Finding]:
+    history: HistoryData, contract: Contract, listeners: Part, receipts: LineReceiptsOf | None = None
+) -> Part:
     """The checks over operations and the servers' own observations (`over_operations`), given the
-    listeners' `part` (whose missing events some of them build on; its `judged` is added to).
-    `receipts`: those about some lines, for write-despite-error; by default, the ones `history`
-    holds."""
-    missing = {f.operation for f in part.findings if f.name == "missing-event" and f.operation is not None}
+    listeners' part (whose missing events some of them build on): their findings, what they judged
+    and the time each took. `receipts`: those about some lines, for write-despite-error; by default,
+    the ones `history` holds."""
+    missing = {f.operation for f in listeners.findings if f.name == "missing-event" and f.operation is not None}
     refused = refused_triggers(history)
     checks = OperationChecks()
     for op in history.operations:
@@ -122,7 +124,6 @@ def history_checks(
         checks.answered(op)
         checks.settled(op, op.id in missing, refused)
     line_receipts = receipts or (lambda lines: _line_receipts(history, contract, lines))
-    findings = checks.findings(history, line_receipts, part.judged)
-    for name, spent in checks.seconds.items():
-        seconds[name] = seconds.get(name, 0.0) + spent
-    return findings
+    judged: Counter[str] = Counter()
+    findings = checks.findings(history, line_receipts, judged)
+    return Part(findings, judged=judged, seconds=dict(checks.seconds))

@@ -1,36 +1,15 @@
-"""Findings: the stable names of docs/findings.md and the evidence each one carries."""
+"""Findings: the evidence each one carries, named after its rule (`rules.py`, docs/findings.md)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-NAMES: dict[str, str] = {
-    "missing-event": "a successful change's event never reached a listener subscribed throughout",
-    "duplicate-event": "a listener got the same event more than once",
-    "payload-mismatch": "event data differs from the HTTP response it reflects",
-    "envelope-mismatch": "line_id / item_sku / stocktake_id disagree with the line or channel",
-    "wrong-channel": "event arrived on a channel the contract does not route it to",
-    "unexpected-event": "an event name the contract does not know",
-    "self-echo": "the originator's own connection got its change back though it sent its socket_id",
-    "out-of-order": "a listener saw two changes of one line in the opposite order to the server",
-    "divergence": "after quiescence, a listener's view differs from a fresh GET",
-    "late-event": "delivery latency over the scenario's limit",
-    "oversize-payload": "event data over Pusher's 10 KB limit (or the trigger was rejected for size)",
-    "locked-write-accepted": "a change to an approved stocktake was accepted or broadcast",
-    "cross-hotel-access": "a user of one hotel read or changed another hotel's stocktake",
-    "gap-during-disconnect": "events missed while a listener was disconnected",
-    "server-error": "a 5xx, or a request that never answered",
-    "writes-refused": "writes the scenario expects to succeed answered 4xx",
-    "write-despite-error": "a write answered 5xx or never answered, yet its effect is visible",
-    "payload-near-limit": "a payload over 80 % of Pusher's 10 KB, with how it grows and where it crosses",
-    "public-channel-exposure": "stocktake channels are public: anyone with the app key can subscribe",
-    "trigger-refused": "the Pusher server refused a backend trigger (bad signature, too many channels)",
-    "bad-input-accepted": "a bad-input probe was answered 2xx; names the probe and what was stored",
-    "unjudged-fault": "an injected fault fired and no finding explains it: the checker was blind to it",
-}
-WARNINGS = {"public-channel-exposure", "payload-near-limit"}
-INCONCLUSIVE = {"unjudged-fault"}
+from .rules import RULES, of_severity
+
+NAMES: dict[str, str] = {name: rule.meaning for name, rule in RULES.items()}
+WARNINGS = of_severity("warning")
+INCONCLUSIVE = of_severity("inconclusive")
 """Findings about the harness's own blindness: the run proves nothing, which is not the backend's failure."""
 
 
@@ -56,9 +35,10 @@ class Finding:
     def severity(self) -> str:
         """Warnings are reported but pass the run (a planned disconnect's gap, public channels);
         an inconclusive finding keeps it from passing without failing it."""
-        if self.name in INCONCLUSIVE:
-            return "inconclusive"
-        return "warning" if self.warning or self.name in WARNINGS else "error"
+        weight = RULES[self.name].severity if self.name in RULES else "error"
+        if weight == "inconclusive":
+            return weight
+        return "warning" if self.warning or weight == "warning" else "error"
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

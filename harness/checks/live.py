@@ -11,13 +11,17 @@ taken at the same moments.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ..record.history import History, HistoryData, Observation, Operation
 from ..spec.contract import Contract
+from .changes import Closed
 from .consequences import with_causes
-from .findings import NAMES, Finding
+from .findings import Finding
+from .outcomes import Outcome, outcome, outcomes
 from .over_operations import OperationChecks
-from .parts import Part
-from .stream import GRACE_S, Closed, ListenerStream
+from .rules import RULES
+from .stream import GRACE_S, ListenerStream
 
 
 class LiveCheck:
@@ -35,7 +39,8 @@ class LiveCheck:
         self._refused = False  # the Pusher server refused a trigger
         self._seen_obs = 0
         self.findings: list[Finding] = []  # errors and warnings so far, from every check, and the due ones
-        self.judged: dict[str, int] = {}
+        self.judged: dict[str, int] = {}  # by the rules the live check can judge (`Rule.live`)
+        self.outcomes: dict[str, Outcome] = live_outcomes([], {})
 
     def update(self, history: History, now: float | None) -> list[Closed]:
         """Take what was recorded since the last update; the changes whose window has closed by `now`
@@ -54,10 +59,13 @@ class LiveCheck:
         else:
             self.stream.advance(now)
         self._fold(finished=now is None)
-        part = Part(self.stream.totals.findings + self.stream.due(), judged=self.stream.judged())
         observed = HistoryData(data.meta, [], self._others)
-        self.findings = with_causes(part.findings + self.operations.findings(observed, lambda lines: [], part.judged))
-        self.judged = {name: part.judged.get(name, 0) for name in NAMES}
+        judged: Counter[str] = Counter()
+        found = self.operations.findings(observed, lambda lines: [], judged)
+        self.findings = with_causes(self.stream.totals.findings + self.stream.due() + found)
+        judged += self.stream.judged()
+        self.judged = {name: judged.get(name, 0) for name, rule in RULES.items() if rule.live}
+        self.outcomes = live_outcomes(self.findings, self.judged)
         closed, self.stream.closed = self.stream.closed, []
         return closed
 
@@ -99,3 +107,15 @@ class LiveCheck:
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
+
+
+def live_outcomes(findings: list[Finding], judged: dict[str, int]) -> dict[str, Outcome]:
+    """Each rule's outcome so far. A finding may come before the item it is about is counted as
+    judged (once it settles), so a live rule counts at least its findings as judged; a rule the live
+    check cannot judge (not in `judged`) judged nothing yet: unknown, unless it found an error."""
+    found = Counter(f.name for f in findings)
+    counted = {name: max(count, found[name]) for name, count in judged.items()}
+    return {
+        name: result if name in judged else outcome(name, 0, result.findings)
+        for name, result in outcomes(findings, counted).items()
+    }

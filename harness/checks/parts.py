@@ -22,6 +22,7 @@ from ..runtime import gevent_patched
 from ..spec.contract import Contract
 from .findings import Finding
 from .latency import Latencies
+from .rules import named
 from .stream import ListenerStream
 from .views import LatestLines, check_views
 
@@ -41,9 +42,8 @@ class Part:
     slowest: dict[tuple[int, str], float] = field(default_factory=dict)
 
 
-DELIVERY_CHECKS = ("missing-event", "duplicate-event", "payload-mismatch", "late-event", "self-echo",
-                   "gap-during-disconnect")  # fmt: skip
-ROUTING_CHECKS = ("oversize-payload", "unexpected-event", "wrong-channel", "envelope-mismatch")
+STREAM_CHECKS = named("delivery", "routing", "ordering")
+"""The checks one stream pass makes together (so they share its time)."""
 
 
 def timed(seconds: dict[str, float], names: tuple[str, ...], started: float) -> float:
@@ -63,12 +63,7 @@ def listener_part(history: HistoryData, contract: Contract, limit_s: float) -> P
     stream.finish()
     timed(seconds, STREAM_CHECKS, started)
     part = stream_part(stream, seconds)
-    views_part(part, history, contract, stream.latest)
-    return part
-
-
-STREAM_CHECKS = (*DELIVERY_CHECKS, *ROUTING_CHECKS, "out-of-order")
-"""The checks one stream pass makes together (so they share its time)."""
+    return joined([part, views_part(history, contract, stream.latest, part.findings)])
 
 
 def stream_part(stream: ListenerStream, seconds: dict[str, float]) -> Part:
@@ -80,17 +75,20 @@ def stream_part(stream: ListenerStream, seconds: dict[str, float]) -> Part:
     )  # fmt: skip
 
 
-def views_part(part: Part, history: HistoryData, contract: Contract, latest: LatestLines) -> None:
-    """Add the pages' check (divergence) to `part`: `history` holds their snapshots, `latest` the
-    line events the streams left on them. The page of a listener the harness lost (its worker died)
-    stopped with it: it is not compared with the server."""
+def views_part(history: HistoryData, contract: Contract, latest: LatestLines, found: list[Finding]) -> Part:
+    """The pages' check (divergence): `history` holds their snapshots, `latest` the line events the
+    streams left on them, `found` the listeners' findings (which may explain a page's lines). The page
+    of a listener the harness lost (its worker died) stopped with it: it is not compared with the
+    server."""
     started = time.perf_counter()
     dead = {o.listener for o in history.of_kind(FAILURE) if o.listener}
     if dead:
         alive = [o for o in history.observations if o.kind != "snapshot" or o.listener not in dead]
         history = HistoryData(history.meta, history.operations, alive)
-    part.findings.extend(check_views(history, contract, latest, part.judged, list(part.findings)))
-    timed(part.seconds, ("divergence",), started)
+    judged: Counter[str] = Counter()
+    pages = Part(list(check_views(history, contract, latest, judged, list(found))), judged=judged)
+    timed(pages.seconds, named("views"), started)
+    return pages
 
 
 def _run_share(index: int) -> Part:
@@ -152,7 +150,7 @@ def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> P
 
 
 def joined(parts: Iterable[Part]) -> Part:
-    """Parts of disjoint listeners as one."""
+    """Parts as one: of disjoint listeners, or a pass's and the pages' check."""
     whole = Part()
     for part in parts:
         whole.findings += part.findings

@@ -1,9 +1,10 @@
 """The per-listener checks as one pass over the record in time order, folding what has settled.
 
-Observations are taken in time order. Before each, every write invoked by then is admitted: its
-expectations (`owed.py`) join their listeners' groups, so a receipt matches exactly as
-`delivery.py` says. A write's change (write, event) *closes* when its delivery window
-(completion + latency limit) has passed: it is judged then, once, for the live feed (`closed`).
+Observations are taken in time order (`intake.py` holds what is fed until it is safe to judge).
+Before each, every write invoked by then is admitted: its expectations (`owed.py`) join their
+listeners' groups, so a receipt matches exactly as `delivery.py` says. A write's change (write,
+event) *closes* when its delivery window (completion + latency limit) has passed: it is judged
+then, once, for the live feed (`closed`, `changes.samples`).
 GRACE_S later it *settles*: a delivery still missing is a finding, the judged counts are taken,
 and everything the write held is dropped. Payloads are forgotten RETAIN_S after they were first
 seen. So memory holds the in-flight window, not the run: what a settled write leaves behind is
@@ -21,19 +22,18 @@ by the time it arrived (`delivery.Group.take`).
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from ..record.history import FAILURE, Observation, Operation
 from ..spec.contract import Contract
+from .changes import DELIVERY, Closed, Owed, StreamTotals, due, missed, samples
 from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
 from .findings import Finding
-from .latency import Latencies, bucket_of
+from .intake import Intake, quiesced_at
 from .model import Interval, Payloads, Receipt
 from .ordering import OrderWatch
 from .owed import ECHO, GAP, Expectation, owed_at_invoke, role
@@ -43,53 +43,6 @@ from .views import LatestLines, fold_line_event
 GRACE_S = 10.0
 LAG_S = 0.5  # live: records this recent may still be on their way (threads, pages' batches)
 RETAIN_S = 15.0
-
-DELIVERY = frozenset(
-    {"missing-event", "duplicate-event", "payload-mismatch", "late-event", "self-echo", "envelope-mismatch",
-     "wrong-channel", "out-of-order", "oversize-payload", "gap-during-disconnect"}
-)  # fmt: skip
-"""The findings about one change's delivery: they make its live sample a failure."""
-
-
-@dataclass
-class Closed:
-    """One change judged at its window's close: the live feed's sample."""
-
-    operation: int
-    event: str
-    failures: list[str]
-    latency_s: float
-    detail: str = ""
-    delivered_s: float | None = None  # its slowest delivery, if any listener got it (latency_s may be the limit)
-
-
-def _missed(exp: Expectation) -> bool:
-    """Owed (its role known, at its window's close) and not delivered; an echo is owed nothing."""
-    return bool(exp.role) and exp.role != ECHO and not exp.matched
-
-
-@dataclass
-class _Owed:
-    op: Operation
-    window_end: float
-    expectations: list[Expectation]
-    findings: list[Finding] = field(default_factory=list)
-    closed: bool = False
-    slowest: dict[str, float] = field(default_factory=dict)  # by event: its slowest delivery so far
-
-
-@dataclass
-class StreamTotals:
-    """What settled writes leave behind: their findings, latencies in buckets, each change's slowest
-    delivery (by write and event), and counts."""
-
-    findings: list[Finding] = field(default_factory=list)
-    by_event: dict[str, Latencies] = field(default_factory=dict)
-    by_listener: dict[str, Latencies] = field(default_factory=dict)
-    judged: Counter[str] = field(default_factory=Counter)
-    slowest: dict[tuple[int, str], float] = field(default_factory=dict)
-    receipts: int = 0
-    matched: int = 0
 
 
 class ListenerStream:
@@ -104,18 +57,14 @@ class ListenerStream:
         self.latest: LatestLines = {}
         self._forget_at = -math.inf
         self.frontier = -math.inf  # taken up to here: a write whose window + GRACE_S ended before has settled
-        self._buffer: list[Observation] = []  # taken, not yet judged, in time order
-        self._fresh: list[Observation] = []  # fed since, in any order
-        self._waiting: list[Operation] = []  # not yet admitted, by invoke
-        self._answered = 0  # how many of the first waiting writes are known to be answered
+        self.intake = Intake(meta)
         self._subs: dict[str, dict[str, list[Interval]]] = {}  # channel -> listener -> subscriptions
         self._open: dict[str, list[Interval]] = {}  # listener -> its open subscriptions
         self._groups: dict[tuple[str, str, str, object], Group] = {}
-        self._owed: dict[int, _Owed] = {}
+        self._owed: dict[int, Owed] = {}
         self._timers: list[tuple[float, int, int, int]] = []  # (when, seq, stage, operation)
         self._seq = itertools.count()
         self._payloads = Payloads(contract)
-        self._routed: Counter[tuple[str, ...]] = Counter()  # receipts by the routing checks that applied
         self._paged: set[str] = set()  # listeners with a page (a snapshot) to rebuild
         self._order = OrderWatch()
         self._dead: dict[str, float] = {}  # listener -> when the harness lost it (`died`)
@@ -123,29 +72,12 @@ class ListenerStream:
 
     def feed(self, operations: Iterable[Operation], observations: Iterable[Observation]) -> None:
         """New writes (by invoke) and observations; completions may come later, on the same objects."""
-        waiting = self._waiting
-        known = len(waiting)
-        waiting.extend(operations)
-        if any(waiting[i - 1].invoke > waiting[i].invoke for i in range(max(known, 1), len(waiting))):
-            waiting.sort(key=lambda op: op.invoke)
-            self._answered = 0
-        self._fresh.extend(observations)
+        self.intake.feed(operations, observations)
 
     def advance(self, now: float) -> None:
         """Take what is safe to judge by `now`: records older than LAG_S, and only as far as every
         write invoked before them has been answered (a receipt may match any of those)."""
-        self._run(min(now - LAG_S, self._first_unanswered()), finished=False)
-
-    def _first_unanswered(self) -> float:
-        """The invoke of the earliest waiting write not yet answered. An answer is never taken back,
-        so the scan goes on from where the last one stopped: a file read as a stream may hand over
-        every write before the first receipt, and a scan from the start at each step would cost
-        the square of them."""
-        waiting, index = self._waiting, self._answered
-        while index < len(waiting) and waiting[index].type != "invoke":
-            index += 1
-        self._answered = index
-        return waiting[index].invoke if index < len(waiting) else math.inf
+        self._run(min(now - LAG_S, self.intake.first_unanswered()), finished=False)
 
     def finish(self) -> None:
         """The record is complete: take everything; a write never answered is owed nothing."""
@@ -155,11 +87,8 @@ class ListenerStream:
         """The hot loop: a receipt costs a few dictionary looks-ups; timers and admissions are checked
         inline, and called only when one is due."""
         self.frontier = max(self.frontier, frontier)
-        self._take_fresh()
-        cut = bisect.bisect_left(self._buffer, frontier, key=lambda o: o.time)
-        ready, self._buffer = self._buffer[:cut], self._buffer[cut:]
-        timers, waiting = self._timers, self._waiting
-        for obs in ready:
+        timers, waiting = self._timers, self.intake.waiting
+        for obs in self.intake.ready(frontier):
             t = obs.time
             receipt = obs.kind == "receipt"
             if waiting and (waiting[0].invoke < t or receipt and waiting[0].invoke == t):
@@ -177,46 +106,17 @@ class ListenerStream:
         self._timers_before(frontier)
         self._forget_payloads(frontier - RETAIN_S)
 
-    def _take_fresh(self) -> None:
-        """Fresh records join the buffer in time order. Sorted alone, they usually all come after it
-        and are appended; only when they overlap is the whole buffer sorted again (stably, so equal
-        times keep the order they were fed in, either way)."""
-        fresh, buffer = self._fresh, self._buffer
-        fresh.sort(key=lambda o: o.time)
-        overlap = bool(buffer and fresh and fresh[0].time < buffer[-1].time)
-        buffer.extend(fresh)
-        if overlap:
-            buffer.sort(key=lambda o: o.time)
-        self._fresh = []
-
     def _admit(self, until: float, inclusive: bool, finished: bool) -> None:
-        """Writes invoked before `until` (at it too, for a receipt). One still in flight is never
-        admitted (`advance` keeps the frontier behind it): it and those after it wait."""
-        waiting = self._waiting
-        count = 0
-        while count < len(waiting) and (
-            waiting[count].invoke < until or (inclusive and waiting[count].invoke == until)
-        ):
-            op = waiting[count]
-            if op.type == "invoke" and not finished:
-                break
-            count += 1
-            if op.ok and op.complete is not None and op.invoke < self._quiesced():
-                self._owe(op)
-        del waiting[:count]
-        self._answered = max(0, self._answered - count)
-
-    def _quiesced(self) -> float:
-        value = self.meta.get("quiesced_at")
-        return float(value) if isinstance(value, (int, float)) else math.inf
+        for op in self.intake.admitted(until, inclusive, finished):
+            self._owe(op)
 
     def _owe(self, op: Operation) -> None:
         exps = owed_at_invoke(op, self.contract, self._subs)
         if not exps:
             return
         assert op.complete is not None
-        window_end = min(op.complete + self.limit, self._quiesced())
-        self._owed[op.id] = _Owed(op, window_end, exps)
+        window_end = min(op.complete + self.limit, quiesced_at(self.meta))
+        self._owed[op.id] = Owed(op, window_end, exps)
         groups = self._groups
         for exp in exps:
             key = (exp.listener, exp.channel, exp.event, exp.key)
@@ -260,7 +160,7 @@ class ListenerStream:
         payload = r.payload
         totals.receipts += 1
         found, applied = route(self.contract, r)
-        self._routed[applied] += 1
+        totals.routed[applied] += 1
         if found:
             totals.findings.extend(routing_findings(r, found))
         held = payload.held
@@ -300,18 +200,9 @@ class ListenerStream:
         if exp.role == ECHO:
             self._echoing.add(exp.listener)
             return
-        totals = self.totals
-        totals.matched += 1
         op = exp.op
         latency = r.time - op.invoke
-        by_event, by_listener = totals.by_event.get(exp.event), totals.by_listener.get(exp.listener)
-        if by_event is None:
-            by_event = totals.by_event[exp.event] = Latencies()
-        if by_listener is None:
-            by_listener = totals.by_listener[exp.listener] = Latencies()
-        bucket = bucket_of(latency)
-        by_event.add(latency, bucket)
-        by_listener.add(latency, bucket)
+        self.totals.delivered(exp.event, exp.listener, latency)
         slowest = self._owed[op.id].slowest
         if latency > slowest.get(exp.event, -1.0):
             slowest[exp.event] = latency
@@ -320,17 +211,7 @@ class ListenerStream:
             self._found(order)
 
     def judged(self) -> Counter[str]:
-        """What each check judged so far: every receipt for duplicates and its routing checks, every
-        delivery for its payload and latency, every settled expectation for its role's check."""
-        judged = Counter(self.totals.judged)
-        for applied, receipts in self._routed.items():
-            for name in applied:
-                judged[name] += receipts
-        judged["duplicate-event"] += self.totals.receipts
-        judged["out-of-order"] += self._order.judged
-        judged["payload-mismatch"] += self.totals.matched
-        judged["late-event"] += self.totals.matched
-        return judged
+        return self.totals.counted(self._order.judged)
 
     def _found(self, finding: Finding) -> None:
         self.totals.findings.append(finding)
@@ -338,7 +219,7 @@ class ListenerStream:
         if owed is not None and finding.name in DELIVERY:
             owed.findings.append(finding)
 
-    def _close(self, owed: _Owed) -> None:
+    def _close(self, owed: Owed) -> None:
         """The window has passed: each expectation's role as the subscriptions turned out, and, live,
         the sample of each of the write's events."""
         owed.closed = True
@@ -350,16 +231,12 @@ class ListenerStream:
             exp.role = turned_out[0] if turned_out and alive else ""
             exp.planned_gap = turned_out is not None and exp.role == GAP and turned_out[1].planned_end
         if self.live:
-            self._sample(owed)
+            self.closed.extend(samples(owed, self.limit))
 
     def _unpark(self, exp: Expectation) -> None:
         """The write's own event never came: the copy parked on it was its stale event."""
         exp.matched = True
-        key = (exp.listener, exp.channel, exp.event, exp.key)
-        group = self._groups[key]
-        group.pending.remove(exp)
-        if not group.pending:
-            del self._groups[key]
+        self._unowe(exp)
         self._stale([exp])
 
     def _stale(self, writes: list[Expectation]) -> None:
@@ -370,39 +247,26 @@ class ListenerStream:
             self._delivered(exp, exp.parked.receipt, in_order=False)
         writes.clear()
 
-    def _sample(self, owed: _Owed) -> None:
-        """Each of a closed write's events as one live sample: a failure if anything is wrong or still
-        missing."""
-        missing: dict[str, list[str]] = {}
-        for exp in owed.expectations:
-            if _missed(exp) and not exp.planned_gap:
-                missing.setdefault(exp.event, []).append(JUDGED_AS[exp.role])
-        for event in sorted({exp.event for exp in owed.expectations}):
-            errors = [f for f in owed.findings if f.event == event and f.severity == "error"]
-            names = sorted({f.name for f in errors} | set(missing.get(event, [])))
-            slowest = owed.slowest.get(event)
-            if slowest is None and not names:
-                continue
-            latency = self.limit if slowest is None else max(slowest, self.limit if event in missing else 0.0)
-            detail = errors[0].message if errors else f"{len(missing.get(event, []))} listener(s) never got it"
-            self.closed.append(Closed(owed.op.id, event, names, latency, detail, slowest))
-
-    def _settle(self, owed: _Owed) -> None:
+    def _settle(self, owed: Owed) -> None:
         """The grace has passed too: a delivery still missing is a finding; the write is forgotten."""
         self.totals.judged.update(JUDGED_AS[exp.role] for exp in owed.expectations if exp.role)
         for exp in owed.expectations:
-            if _missed(exp):
+            if missed(exp):
                 self.totals.findings.append(unmatched(exp))
             if not exp.matched:
-                key = (exp.listener, exp.channel, exp.event, exp.key)
-                group = self._groups[key]
-                group.pending.remove(exp)
-                if not group.pending:
-                    del self._groups[key]
+                self._unowe(exp)
         if not self.live:
             for event, latency in owed.slowest.items():
                 self.totals.slowest[(owed.op.id, event)] = latency
         del self._owed[owed.op.id]
+
+    def _unowe(self, exp: Expectation) -> None:
+        """`exp` leaves its group, matched by nothing (the group goes when nothing is left in it)."""
+        key = (exp.listener, exp.channel, exp.event, exp.key)
+        group = self._groups[key]
+        group.pending.remove(exp)
+        if not group.pending:
+            del self._groups[key]
 
     def _forget_payloads(self, before: float) -> None:
         """Texts first seen before `before`: their parse, verdicts and who got a copy."""
@@ -411,11 +275,8 @@ class ListenerStream:
             del known[text]
 
     def due(self) -> list[Finding]:
-        """Deliveries missing at their window's close, not yet settled: the findings they will be
-        unless the event still comes within the grace (then it is late instead)."""
-        return [
-            unmatched(exp) for owed in self._owed.values() if owed.closed for exp in owed.expectations if _missed(exp)
-        ]
+        """Deliveries missing at their window's close, not yet settled (`changes.due`)."""
+        return due(self._owed.values())
 
     @property
     def writes_held(self) -> int:
@@ -430,7 +291,7 @@ class ListenerStream:
             "texts": len(self._payloads.known),
             "copies": sum(len(p.held) for p in self._payloads.known.values()),
             "samples": len(self.closed),
-            "waiting": len(self._buffer) + len(self._fresh) + len(self._waiting),
+            "waiting": self.intake.held,
         }
 
     def latency_by_listener(self) -> dict[str, dict[str, object]]:

@@ -92,8 +92,7 @@ class StreamedRead:
         latest: LatestLines = {}
         for lane in self.lanes:
             latest.update(lane.stream.latest)
-        views_part(part, self.data, self.contract, latest)
-        return self.data, part
+        return self.data, joined([part, views_part(self.data, self.contract, latest, part.findings)])
 
     def mine(self, listener: str | None) -> bool:
         known = self._mine.get(listener)

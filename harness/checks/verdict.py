@@ -10,44 +10,55 @@ part missing or not named, `Wholeness`) or that says the harness's own worker, p
 recorder died (`FAILURE`) is INCONCLUSIVE even with error findings. Its silence may be the part that
 is missing, and its findings may be the harness's failure: exit 1 must mean the system under test.
 
+The rules' outcomes (`outcomes.py`) are merged as Jepsen merges valid?: an invalid one fails the
+run, an unknown one it needed leaves it INCONCLUSIVE.
+
 What the scenario asked is recorded in the history's meta by the runner (`expect`, `ended_by`,
 `steps`, `interrupted`), so `stocksync check` reaches the same verdict offline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..record.history import FAILURE, HistoryData, Observation
-from .findings import Finding
+from .outcomes import Outcome, merge
+from .rules import RULES
 from .writes import counted_on
 
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
 DEFAULT_MIN_WRITE_SUCCESS = 0.5
 
-WHY_NOT_JUDGED = {
-    "missing-event": "no event was owed to any listener",
-    "cross-hotel-access": "no call was made with another hotel's data",
-    "gap-during-disconnect": "no listener lost its connection while changes were owed to it",
-    "locked-write-accepted": "no write came after the approval",
-    "divergence": "no page could be compared with the server",
-}
+VERDICTS = {"valid": PASS, "invalid": FAIL, "unknown": INCONCLUSIVE}
 
 
-def decide(history: HistoryData, errors: list[Finding], judged: dict[str, int]) -> tuple[str, list[str]]:
+def decide(history: HistoryData, outcomes: Mapping[str, Outcome]) -> tuple[str, list[str]]:
+    """The rules' outcomes merged as Jepsen merges valid? (invalid beats unknown beats valid), with
+    what the run itself says (`inconclusive_reasons`) as one more unknown. A rule that judged nothing
+    counts only if the run needed it: its scenario exists for it (`expect.required`), or it found the
+    harness blind (`fault_coverage`); other rules had nothing happen for them to judge."""
+    required = _required(history)
     blind = blind_reasons(history)
+    unsure = [f.message for o in outcomes.values() for f in o.blind]
+    reasons = inconclusive_reasons(history, outcomes)
     if blind:
+        errors = sum(f.severity == "error" for o in outcomes.values() for f in o.findings)
         if errors:
             blind.append(
-                f"its {len(errors)} error finding(s) are reported as evidence, but a record the harness did "
+                f"its {errors} error finding(s) are reported as evidence, but a record the harness did "
                 "not keep whole cannot fail the system under test"
             )
-        others = [reason for reason in inconclusive_reasons(history, judged) if reason not in blind]
-        return INCONCLUSIVE, blind + others
-    if errors:
-        return FAIL, []
-    reasons = inconclusive_reasons(history, judged)
-    return (INCONCLUSIVE, reasons) if reasons else (PASS, [])
+        return INCONCLUSIVE, blind + [reason for reason in reasons if reason not in blind] + unsure
+    reasons += unsure
+    needed = (o.status for o in outcomes.values() if o.status != "unknown" or o.rule in required or o.blind)
+    status = merge([*needed, "unknown" if reasons else "valid"])
+    return VERDICTS[status], reasons if status == "unknown" else []
+
+
+def _required(history: HistoryData) -> list[str]:
+    expect: dict[str, Any] = history.meta.get("expect") or {}
+    return list(expect.get("required", ["missing-event"]))
 
 
 def blind_reasons(history: HistoryData) -> list[str]:
@@ -104,7 +115,7 @@ def _killed(history: HistoryData) -> str:
     return f"the run was killed: no end record after {after}"
 
 
-def inconclusive_reasons(history: HistoryData, judged: dict[str, int]) -> list[str]:
+def inconclusive_reasons(history: HistoryData, outcomes: Mapping[str, Outcome]) -> list[str]:
     meta = history.meta
     if not history.operations and not history.receipts_by_listener():
         return ["the history holds no operations and no receipts: nothing was checked"]
@@ -121,20 +132,11 @@ def inconclusive_reasons(history: HistoryData, judged: dict[str, int]) -> list[s
     if not any(o.kind == "subscribed" for o in history.observations):
         reasons.append("no listener subscribed to any channel, so no delivery could be checked")
     scenario = meta.get("scenario") or "the scenario"
-    for name in expect.get("required", ["missing-event"]):
-        if not judged.get(name):
-            why = WHY_NOT_JUDGED.get(name, "nothing it judges happened")
+    for name in _required(history):
+        if name not in outcomes or not outcomes[name].judged:
+            why = RULES[name].cannot_judge if name in RULES else "nothing it judges happened"
             reasons.append(f"{scenario} exists to judge {name}, which judged nothing: {why}")
     return reasons
-
-
-def blind_to(verdict: str, reasons: list[str], findings: list[Finding]) -> tuple[str, list[str]]:
-    """A run that would pass while an injected fault went unjudged (`fault_coverage`) is INCONCLUSIVE,
-    each such finding's message one more reason; a failing run stays FAIL."""
-    blind = [f.message for f in findings if f.severity == "inconclusive"]
-    if verdict == FAIL or not blind:
-        return verdict, reasons
-    return INCONCLUSIVE, [*reasons, *blind]
 
 
 def _ending(meta: dict[str, Any], expect: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..checks.rules import judged_at_end
 from ..run.progress import Progress as RunProgress
 from ..run.runner import Runner, RunOutcome
 from ..spec.scenario import RunSection
@@ -100,6 +101,7 @@ def play(runner: Runner, console: Console, bounds: RunSection) -> RunOutcome:
     live = LiveProgress(console, bounds)
     if not console.quiet:
         runner.on_progress = live.update
+        console.print(f"[dim]findings counted live; {judged_at_end()}[/]", highlight=False)
     box: dict[str, Any] = {}
     done = threading.Event()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..checks.stream import DELIVERY
+from ..checks.changes import DELIVERY
 
 KINDS = ("PUSHER", "SYNC")
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from ..checks.changes import DELIVERY, Closed
 from ..checks.findings import Finding
 from ..checks.live import LiveCheck
-from ..checks.stream import DELIVERY, Closed
 from ..record.history import History
 from ..spec.contract import Contract
 

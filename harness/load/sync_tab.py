@@ -5,10 +5,11 @@ checker on what has settled), the findings grouped by cause with the report's ow
 (`group_findings`), and the listeners' state. While the run drains and is checked after Stop:
 "checking". Then the report's verdict, reasons, groups and checks, and links to its files.
 
-A check is "passed" only once the run is over and it judged something and found nothing; before
-that it is "none so far". A finding is an item held against the contract, so judged counts are
-never shown below findings (the live feed counts an item as judged once settled, while a finding
-may come before).
+Each check's word is its rule's outcome (`checks/outcomes.py`): the report's once the run is over,
+the live check's before. A check is "passed" only once the run is over and it judged something and
+found nothing; before that it is "none so far". A rule the live check cannot judge (`Rule.live`:
+divergence, write-despite-error, ...) says "judged at the end", with why. A finding is an item held
+against the contract, so judged counts are never shown below findings (`live_outcomes`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from ..checks.findings import WARNINGS
+from ..checks.outcomes import Outcome
+from ..checks.rules import RULES
 from ..report.groups import group_findings
 
 if TYPE_CHECKING:
@@ -26,16 +28,34 @@ REPORT_FILES = ("report.html", "report.json", "junit.xml")
 GROUPS_SHOWN = 20  # as the console shows them; the rest are in report.html
 
 
-def _live(run: LoadRun) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]]]:
-    """(findings, judged, groups) from the process's live feed, errors and warnings alike."""
+def _live(run: LoadRun) -> tuple[dict[str, int], dict[str, int], list[dict[str, Any]], dict[str, str]]:
+    """(findings, judged, groups, notes) from the process's live feed, errors and warnings alike."""
     session = run.session
     feed = session.feed if session is not None else None
     if session is None or feed is None:
-        return {}, {}, []
+        return {}, {}, [], {}
     found = feed.check.findings
     limit_s = session.scenario.limits.latency_ms / 1000
     groups = [_group(g) for g in group_findings(found, limit_s)]
-    return dict(Counter(f.name for f in found)), dict(feed.judged), groups
+    outcomes = feed.check.outcomes
+    judged = {name: outcomes[name].judged for name in feed.judged}
+    return dict(Counter(f.name for f in found)), judged, groups, live_notes(outcomes)
+
+
+def live_notes(outcomes: dict[str, Outcome]) -> dict[str, str]:
+    """Each rule's word while the run goes: its live outcome's, or why only the end can judge it."""
+    notes = {}
+    for name, rule in RULES.items():
+        outcome = outcomes[name]
+        if not rule.live:
+            notes[name] = f"judged at the end: {rule.live_note}"
+        elif outcome.status == "invalid":
+            notes[name] = f"failed ({rule.live_note})" if rule.live_note else "failed"
+        elif outcome.status == "valid":
+            notes[name] = "warning" if outcome.findings else "none so far"
+        else:
+            notes[name] = "not judged"
+    return notes
 
 
 def _group(group: Any) -> dict[str, Any]:
@@ -53,16 +73,16 @@ def _state(run: LoadRun) -> str:
 
 
 def status(run: LoadRun) -> dict[str, Any]:
-    """{state, verdict, reasons, findings, judged, groups, severity, listeners, report}: one shape,
-    live or final."""
+    """{state, verdict, reasons, findings, judged, groups, notes, listeners, report}: one shape, live
+    or final; `notes`: each check's word, from its outcome."""
     report = run.report
     if report is not None:
         findings = {c.name: c.count for c in report.checks if c.count}
         judged = {c.name: c.judged for c in report.checks}
         groups = [_group(g) for g in report.groups]
+        notes = {c.name: c.label for c in report.checks}
     else:
-        findings, judged, groups = _live(run)
-        judged = {name: max(count, findings.get(name, 0)) for name, count in judged.items()}
+        findings, judged, groups, notes = _live(run)
     return {
         "state": _state(run),
         "verdict": report.verdict if report is not None else None,
@@ -70,25 +90,17 @@ def status(run: LoadRun) -> dict[str, Any]:
         "findings": findings,
         "judged": judged,
         "groups": groups,
+        "notes": notes,
         "listeners": run.session.listener_states() if run.session else {},
         "report": {name: f"/stocksync/report/{name}" for name in REPORT_FILES} if run.folder else None,
         "report_folder": str(run.folder) if run.folder else None,
     }
 
 
-def _note(name: str, judged: int, count: int, final: bool) -> str:
-    if count:
-        return "warning" if name in WARNINGS else "failed"
-    if not judged:
-        return "not judged"
-    return "passed" if final else "none so far"
-
-
 def rows(run: LoadRun) -> list[dict[str, Any]]:
     """The Sync tab's table: the verdict and its reasons, the report's links, the groups (causes
     first, as the report orders them; the first GROUPS_SHOWN), every check, the listeners."""
     now = status(run)
-    final = now["verdict"] is not None
     out = [{"check": "verdict", "judged": "", "findings": now["verdict"] or now["state"],
             "note": "; ".join(now["reasons"])}]  # fmt: skip
     for name, href in (now["report"] or {}).items():
@@ -99,9 +111,9 @@ def rows(run: LoadRun) -> list[dict[str, Any]]:
     if len(now["groups"]) > GROUPS_SHOWN:
         more = len(now["groups"]) - GROUPS_SHOWN
         out.append({"check": "groups", "judged": "", "findings": more, "note": f"{more} more in report.html"})
-    for name, judged in sorted(now["judged"].items()):
-        count = now["findings"].get(name, 0)
-        out.append({"check": name, "judged": judged, "findings": count, "note": _note(name, judged, count, final)})
+    for name, note in sorted(now["notes"].items()):
+        out.append({"check": name, "judged": now["judged"].get(name, ""), "findings": now["findings"].get(name, 0),
+                    "note": note})  # fmt: skip
     for state, count in sorted(now["listeners"].items()):
         out.append({"check": f"listeners {state}", "judged": count, "findings": "", "note": ""})
     return out

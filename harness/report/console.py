@@ -17,8 +17,8 @@ STYLE = {"PASS": "bold green", "FAIL": "bold red", "INCONCLUSIVE": "bold yellow"
 
 
 def print_summary(report: Report, console: Console, report_dir: str | None = None) -> None:
-    passed = [f"{c.name} ({c.judged})" for c in report.checks if c.status == "passed"]
-    unjudged = [c.name for c in report.checks if c.status == "not judged"]
+    passed = [f"{c.name} ({c.judged})" for c in report.checks if c.label == "passed"]
+    unjudged = [c.name for c in report.checks if c.label == "not judged"]
     flagged = [c for c in report.checks if c.count]
     for hint in report.hints:
         console.print(f"[bold magenta]what to do:[/] {escape(hint)}", highlight=False)

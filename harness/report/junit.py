@@ -47,26 +47,28 @@ def _verdict(case: ET.Element, report: Report) -> None:
 
 
 def _outcome(case: ET.Element, check: CheckRow, found: list[FindingRecord], groups: list[FindingGroup]) -> None:
-    """Skipped if not judged; a failure carrying the first findings' evidence if any; else passed."""
-    if check.status == "not judged":
+    """Skipped if not judged; a failure if its outcome is invalid, carrying the first findings'
+    evidence; else passed, with any warnings' evidence as output."""
+    if check.label == "not judged":
         ET.SubElement(case, "skipped", message=f"not judged: this run gave {check.name} nothing to judge")
         return
-    if not found:
+    failed = check.status == "invalid"
+    if not found and not failed:
         return
     evidence = "\n\n".join(json.dumps(f.model_dump(mode="json"), indent=2) for f in found[:EVIDENCE_SHOWN])
     if len(found) > EVIDENCE_SHOWN:
         evidence += f"\n\n... and {len(found) - EVIDENCE_SHOWN} more in report.json"
-    node = ET.SubElement(case, "failure" if check.severity == "error" else "system-out")
-    if check.severity == "error":
-        lines = "; ".join(g.summary for g in groups if g.name == check.name) or found[0].message
-        node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {lines}")
+    node = ET.SubElement(case, "failure" if failed else "system-out")
+    if failed:
+        said = "; ".join(g.summary for g in groups if g.name == check.name) or (found[0].message if found else "")
+        node.set("message", f"{check.count} x {check.name} (of {check.judged} judged): {said or check.meaning}")
         node.set("type", check.name)
     node.text = evidence
 
 
 def render_junit(report: Report) -> str:
     checks = report.checks
-    errors = [c for c in checks if c.count and c.severity == "error"]
+    errors = [c for c in checks if c.status == "invalid"]
     inconclusive = report.verdict == "INCONCLUSIVE"
     suite = ET.Element(
         "testsuite",
@@ -74,7 +76,7 @@ def render_junit(report: Report) -> str:
         tests=str(len(checks) + 1),
         failures=str(len(errors) + (report.verdict == "FAIL")),
         errors="1" if inconclusive else "0",
-        skipped=str(sum(c.status == "not judged" for c in checks)),
+        skipped=str(sum(c.label == "not judged" for c in checks)),
         time=str(report.duration_s),
     )
     classname = f"stocksync.{report.scenario}"

@@ -18,6 +18,7 @@ from ..checks import DEFAULT_LATENCY_LIMIT_MS, CheckResult
 from ..checks.fault_links import explanations, fault_name
 from ..checks.findings import NAMES
 from ..checks.latency import Latencies
+from ..checks.outcomes import Status
 from ..record.history import HistoryData
 from ..spec.contract import Contract, described_contract
 from .calls import RunFacts
@@ -41,14 +42,18 @@ class CheckRow(_Model):
     count: int
     severity: str
     judged: int
+    status: Status  # the rule's outcome as it returned it (checks/outcomes.py), never worked out here
     seconds: float = 0.0
 
     @property
-    def status(self) -> str:
-        """ "not judged" is never green: a check that held nothing against the contract passed nothing."""
-        if self.count:
-            return "failed" if self.severity == "error" else "warning"
-        return "passed" if self.judged else "not judged"
+    def label(self) -> str:
+        """The status in the report's words: a valid rule's warnings say so, and "not judged" is never
+        green (a check that held nothing against the contract passed nothing)."""
+        if self.status == "valid":
+            return "warning" if self.count else "passed"
+        if self.status == "invalid":
+            return "failed"
+        return "inconclusive" if self.severity == "inconclusive" else "not judged"
 
 
 class FindingRecord(_Model):
@@ -206,21 +211,15 @@ def describe(history: HistoryData, result: CheckResult, duration_s: float) -> st
 
 
 def _checks(result: CheckResult) -> list[dict[str, Any]]:
-    by_name = Counter(f.name for f in result.findings)
-    severities: dict[str, set[str]] = {}
-    for f in result.findings:
-        severities.setdefault(f.name, set()).add(f.severity)
-    return [
-        {
-            "name": name,
-            "meaning": meaning,
-            "count": by_name.get(name, 0),
-            "judged": result.judged.get(name, 0),
-            "seconds": result.seconds.get(name, 0.0),
-            "severity": _severity(severities.get(name, set())),
-        }
-        for name, meaning in NAMES.items()
-    ]
+    """One row per rule, from its outcome: what it judged, found, and its status."""
+    rows = []
+    for name, meaning in NAMES.items():
+        outcome = result.outcomes[name]
+        severity = _severity({f.severity for f in outcome.findings})
+        seconds = result.seconds.get(name, 0.0)
+        rows.append({"name": name, "meaning": meaning, "count": len(outcome.findings), "judged": outcome.judged,
+                     "seconds": seconds, "severity": severity, "status": outcome.status})  # fmt: skip
+    return rows
 
 
 def _severity(found: set[str]) -> str:

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from harness.checks import check
-from harness.checks.stream import DELIVERY
+from harness.checks.changes import DELIVERY
 from harness.load.feed import LiveFeed
 from harness.spec.contract import Contract
 from harness.testing import following

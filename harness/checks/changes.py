@@ -1,0 +1,113 @@
+"""A write's changes as the stream (`stream.py`) holds them: what one owes its listeners until it
+settles (`Owed`), the live feed's sample of it when its window closes (`Closed`, `samples`), and
+what settled writes leave behind (`StreamTotals`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..record.history import Operation
+from .delivery import JUDGED_AS, unmatched
+from .findings import Finding
+from .latency import Latencies, bucket_of
+from .owed import ECHO, Expectation
+from .rules import RULES
+
+DELIVERY = frozenset(name for name, rule in RULES.items() if rule.per_change)
+"""The findings about one change's delivery: they make its live sample a failure."""
+
+
+@dataclass
+class Closed:
+    """One change judged at its window's close: the live feed's sample."""
+
+    operation: int
+    event: str
+    failures: list[str]
+    latency_s: float
+    detail: str = ""
+    delivered_s: float | None = None  # its slowest delivery, if any listener got it (latency_s may be the limit)
+
+
+def missed(exp: Expectation) -> bool:
+    """Owed (its role known, at its window's close) and not delivered; an echo is owed nothing."""
+    return bool(exp.role) and exp.role != ECHO and not exp.matched
+
+
+@dataclass
+class Owed:
+    op: Operation
+    window_end: float
+    expectations: list[Expectation]
+    findings: list[Finding] = field(default_factory=list)
+    closed: bool = False
+    slowest: dict[str, float] = field(default_factory=dict)  # by event: its slowest delivery so far
+
+
+@dataclass
+class StreamTotals:
+    """What settled writes leave behind: their findings, latencies in buckets, each change's slowest
+    delivery (by write and event), and counts."""
+
+    findings: list[Finding] = field(default_factory=list)
+    by_event: dict[str, Latencies] = field(default_factory=dict)
+    by_listener: dict[str, Latencies] = field(default_factory=dict)
+    judged: Counter[str] = field(default_factory=Counter)
+    slowest: dict[tuple[int, str], float] = field(default_factory=dict)
+    receipts: int = 0
+    matched: int = 0
+    routed: Counter[tuple[str, ...]] = field(default_factory=Counter)  # receipts by the routing checks applied
+
+    def counted(self, ordered: int) -> Counter[str]:
+        """What each check judged so far: every receipt for duplicates and its routing checks, every
+        delivery for its payload and latency, every settled expectation for its role's check, and the
+        `ordered` pairs of changes for out-of-order."""
+        judged = Counter(self.judged)
+        for applied, receipts in self.routed.items():
+            for name in applied:
+                judged[name] += receipts
+        judged["duplicate-event"] += self.receipts
+        judged["out-of-order"] += ordered
+        judged["payload-mismatch"] += self.matched
+        judged["late-event"] += self.matched
+        return judged
+
+    def delivered(self, event: str, listener: str, latency: float) -> None:
+        """A delivery owed and made, `latency` seconds after its write's invoke."""
+        self.matched += 1
+        by_event, by_listener = self.by_event.get(event), self.by_listener.get(listener)
+        if by_event is None:
+            by_event = self.by_event[event] = Latencies()
+        if by_listener is None:
+            by_listener = self.by_listener[listener] = Latencies()
+        bucket = bucket_of(latency)
+        by_event.add(latency, bucket)
+        by_listener.add(latency, bucket)
+
+
+def samples(owed: Owed, limit_s: float) -> list[Closed]:
+    """Each of a closed write's events as one live sample: a failure if anything is wrong or still
+    missing."""
+    missing: dict[str, list[str]] = {}
+    for exp in owed.expectations:
+        if missed(exp) and not exp.planned_gap:
+            missing.setdefault(exp.event, []).append(JUDGED_AS[exp.role])
+    out = []
+    for event in sorted({exp.event for exp in owed.expectations}):
+        errors = [f for f in owed.findings if f.event == event and f.severity == "error"]
+        names = sorted({f.name for f in errors} | set(missing.get(event, [])))
+        slowest = owed.slowest.get(event)
+        if slowest is None and not names:
+            continue
+        latency = limit_s if slowest is None else max(slowest, limit_s if event in missing else 0.0)
+        detail = errors[0].message if errors else f"{len(missing.get(event, []))} listener(s) never got it"
+        out.append(Closed(owed.op.id, event, names, latency, detail, slowest))
+    return out
+
+
+def due(held: Iterable[Owed]) -> list[Finding]:
+    """Deliveries missing at their window's close, not yet settled: the findings they will be unless
+    the event still comes within the grace (then it is late instead)."""
+    return [unmatched(exp) for owed in held if owed.closed for exp in owed.expectations if missed(exp)]
