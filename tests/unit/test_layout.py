@@ -141,19 +141,15 @@ def test_imports_go_one_way(package: str) -> None:
 
 
 MAX_LINES = 300
-# harness/checks/stream.py is being split under issue 34; once that lands, this is emptied and the
-# rule holds for every module
-NOT_YET_SPLIT = ("harness/checks/",)
 
 
 def test_no_module_is_over_300_lines() -> None:
     """Small modules that each do one thing (docs/architecture.md): a module past the limit holds
-    more than one thing. Every offender is listed; those under NOT_YET_SPLIT are not yet held to it."""
+    more than one thing."""
     root = Path(harness.__file__).parent.parent
     long = {
         path.relative_to(root).as_posix(): lines
         for path in sorted((root / "harness").rglob("*.py"))
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
-    held = {name: lines for name, lines in long.items() if not name.startswith(NOT_YET_SPLIT)}
-    assert held == {}, f"over {MAX_LINES} lines: {long}"
+    assert long == {}, f"over {MAX_LINES} lines: {long}"
