@@ -47,7 +47,8 @@ def _listeners(frame: pl.DataFrame) -> pl.Series:
 
 
 def unusual(j: Judging) -> pl.Series:
-    """Died, disconnected, or subscribed twice to a channel."""
+    """Died, disconnected, subscribed twice to a channel (or to none), or got a receipt missing its
+    channel, event or text."""
     return pl.Series("listener", sorted(j.listeners.unusual), pl.String)
 
 

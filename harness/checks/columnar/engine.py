@@ -52,28 +52,36 @@ def accelerated_frame(light: HistoryData, receipts: pl.DataFrame, contract: Cont
     return joined([split.part, all_listeners(rest, contract, limit_s)])
 
 
-def clean_split(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Split:
-    """`light`'s observations other than receipts say who subscribed, died or has a page."""
-    started = time.perf_counter()
+def judging(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Judging | None:
+    """What the criteria look at; None if the frames cannot take the history (a receipt of no
+    listener, or none at all). A receipt missing its channel, event or text makes its listener unusual.
+    `light`'s observations other than receipts say who subscribed, died or has a page."""
     missing = pl.any_horizontal(pl.col("listener", "channel", "event", "text").is_null())
-    incomplete = receipts.filter(missing)
-    if receipts.is_empty() or incomplete.get_column("listener").null_count():
-        return Split()
-    receipts = receipts.filter(~missing)
+    incomplete = receipts.filter(missing).get_column("listener")
+    if receipts.is_empty() or incomplete.null_count():
+        return None
     texts = Texts(contract)
-    read = texts.read(receipts)
+    read = texts.read(receipts.filter(~missing))
     listeners = Listeners.of(light.observations)
+    listeners.unusual.update(incomplete.to_list())
     writes = Writes.of(light.operations, contract, light.meta, limit_s, texts.things)
     owing = owed(writes.frame, listeners.frame())
-    judging = Judging(read, owing, pairs_of(read, owing), listeners, writes, texts, limit_s)
-    ruled_out = unclean(judging) | set(incomplete.get_column("listener").to_list())
-    clean = set(read.get_column("listener").unique().to_list()) - ruled_out
+    return Judging(read, owing, pairs_of(read, owing), listeners, writes, texts, limit_s)
+
+
+def clean_split(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Split:
+    """The clean listeners of `light` with `receipts`, and their part."""
+    started = time.perf_counter()
+    judged = judging(light, receipts, contract, limit_s)
+    if judged is None:
+        return Split()
+    clean = set(judged.receipts.get_column("listener").unique().to_list()) - unclean(judged)
     if not clean:
         return Split()
     mine = pl.col("listener").is_in(list(clean))
-    part = clean_part(judging.pairs.filter(mine), texts)
+    part = clean_part(judged.pairs.filter(mine), judged.texts)
     timed(part.seconds, STREAM_CHECKS, started)
     pages = [o for o in light.observations if o.kind != "receipt" and (o.listener is None or o.listener in clean)]
-    latest = latest_lines(read.filter(mine), listeners.paged_from, texts)
+    latest = latest_lines(judged.receipts.filter(mine), judged.listeners.paged_from, judged.texts)
     views_part(part, HistoryData(light.meta, light.operations, pages), contract, latest)
     return Split(clean, part)

@@ -5,33 +5,25 @@ the latest line event each page received after its snapshot (`views.fold_line_ev
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from typing import Any
 
 import polars as pl
 
 from ..delivery import JUDGED_AS
-from ..latency import BUCKET_S, LINEAR_UP_TO_S, STEP, Latencies
+from ..latency import Latencies
 from ..owed import DELIVER
 from ..parts import Part
 from ..views import LatestLines
+from .buckets import with_buckets
 from .texts import Texts
 
-_LINEAR = int(LINEAR_UP_TO_S / BUCKET_S)
 _LATENCY = (pl.col("time") - pl.col("invoke")).alias("latency")
-_BUCKET = (
-    pl.when(pl.col("latency") < LINEAR_UP_TO_S)
-    .then((pl.col("latency") / BUCKET_S).floor())
-    .otherwise(_LINEAR + ((pl.col("latency") / LINEAR_UP_TO_S).log() / math.log(STEP)).floor())
-    .cast(pl.Int64)
-    .alias("bucket")
-)
 
 
 def clean_part(pairs: pl.DataFrame, texts: Texts) -> Part:
     """`pairs`: the clean listeners' receipts, each with the one write it matched."""
-    delivered = pairs.with_columns(_LATENCY).with_columns(_BUCKET)
+    delivered = with_buckets(pairs.with_columns(_LATENCY))
     count = delivered.height
     part = Part(receipts=count, matched=count, judged=_judged(delivered, texts))
     part.by_event = _latencies(delivered, "event")
