@@ -18,7 +18,6 @@ from ..findings import payload_diff
 from .owing import Listeners, Writes
 from .texts import Texts
 
-KEY = ["listener", "channel", "event", "thing"]
 Criterion = Callable[["Judging"], pl.Series]
 
 
@@ -37,9 +36,10 @@ class Judging:
 
 
 def pairs_of(receipts: pl.DataFrame, owed: pl.DataFrame) -> pl.DataFrame:
-    """Each receipt with the write its key was owed by, in arrival order (time, then record order);
-    a key owed or received more than once pairs several ways, and its listener is not clean."""
-    return receipts.join(owed, on=KEY, how="inner").sort("time", "seq")
+    """Each receipt with the write its key (listener, channel, event, thing: `codes.py`) was owed by, in
+    arrival order (time, then record order); a key owed or received more than once pairs several ways,
+    and its listener is not clean."""
+    return receipts.join(owed.select("key", "op", "invoke", "when", "window_end"), on="key").sort("time", "seq")
 
 
 def _listeners(frame: pl.DataFrame) -> pl.Series:
@@ -65,11 +65,14 @@ def badly_routed(j: Judging) -> pl.Series:
 
 
 def not_one_to_one(j: Judging) -> pl.Series:
-    """A (listener, channel, event, thing) owed or received other than exactly once."""
-    owed = j.owed.group_by(KEY).len("owed_n")
-    got = j.receipts.group_by(KEY).len("got_n")
-    both = owed.join(got, on=KEY, how="full", coalesce=True)
-    return _listeners(both.filter((pl.col("owed_n").fill_null(0) != 1) | (pl.col("got_n").fill_null(0) != 1)))
+    """A (listener, channel, event, thing) owed or received other than exactly once (owed on a channel
+    or as an event no receipt names: never received)."""
+    owed = j.owed.group_by("key").agg(pl.len().alias("owed_n"), pl.col("listener").first())
+    got = j.receipts.group_by("key").agg(pl.len().alias("got_n"), pl.col("listener").first())
+    both = owed.join(got, on="key", how="full", coalesce=True)
+    odd = both.filter((pl.col("owed_n").fill_null(0) != 1) | (pl.col("got_n").fill_null(0) != 1))
+    return pl.concat([_listeners(odd.select(pl.coalesce("listener", "listener_right").alias("listener"))),
+                      _listeners(j.owed.filter(pl.col("key").is_null()))])  # fmt: skip
 
 
 def subscribed_at_invoke(j: Judging) -> pl.Series:
@@ -103,8 +106,8 @@ def swapped(j: Judging) -> pl.Series:
     """A line delivery whose write completed before one delivered earlier was invoked, on its line or
     its channel (`ordering.py`: a running max of invoke in arrival order)."""
     lines = j.pairs.filter(pl.col("line").is_not_null())
-    before_line = pl.col("invoke").cum_max().shift(1).over("listener", "line")
-    before_channel = pl.col("invoke").cum_max().shift(1).over("listener", "channel")
+    before_line = pl.col("invoke").cum_max().shift(1).over("l", "line")
+    before_channel = pl.col("invoke").cum_max().shift(1).over("l", "c")
     return _listeners(lines.filter((pl.col("when") < before_line) | (pl.col("when") < before_channel)))
 
 

@@ -18,6 +18,7 @@ from ...record.history import HistoryData
 from ...spec.contract import Contract
 from ..parts import STREAM_CHECKS, Part, all_listeners, joined, timed, views_part
 from .clean import Judging, pairs_of, unclean
+from .codes import Codes
 from .frame import receipts_frame, receipts_of
 from .owing import Listeners, Writes, owed
 from .results import clean_part, latest_lines
@@ -54,18 +55,23 @@ def accelerated_frame(light: HistoryData, receipts: pl.DataFrame, contract: Cont
 
 def judging(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Judging | None:
     """What the criteria look at; None if the frames cannot take the history (a receipt of no
-    listener, or none at all). A receipt missing its channel, event or text makes its listener unusual.
-    `light`'s observations other than receipts say who subscribed, died or has a page."""
+    listener, none at all, names too many to number, or texts a hash cannot tell apart). A receipt
+    missing its channel, event or text makes its listener unusual. `light`'s observations other than
+    receipts say who subscribed, died or has a page."""
     missing = pl.any_horizontal(pl.col("listener", "channel", "event", "text").is_null())
     incomplete = receipts.filter(missing).get_column("listener")
     if receipts.is_empty() or incomplete.null_count():
         return None
+    complete = receipts.filter(~missing)
+    codes = Codes.of(complete)
     texts = Texts(contract)
-    read = texts.read(receipts.filter(~missing))
+    read = None if codes is None else texts.read(complete, codes)
+    if codes is None or read is None:
+        return None
     listeners = Listeners.of(light.observations)
     listeners.unusual.update(incomplete.to_list())
     writes = Writes.of(light.operations, contract, light.meta, limit_s, texts.things)
-    owing = owed(writes.frame, listeners.frame())
+    owing = codes.numbered(owed(writes.frame, listeners.frame())).with_columns(codes.key())
     return Judging(read, owing, pairs_of(read, owing), listeners, writes, texts, limit_s)
 
 

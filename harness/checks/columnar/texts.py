@@ -18,6 +18,9 @@ from ...record.history import Observation
 from ...spec.contract import LINE_EVENTS, Contract
 from ..model import Payload, Payloads, Receipt
 from ..routing import route
+from .codes import Codes
+
+_HASH = (pl.col("text").hash(34) ^ (pl.col("e") * 2**40)).alias("h")
 
 
 @dataclass
@@ -43,39 +46,45 @@ class Texts:
     applied: Ids = field(default_factory=Ids)  # the tuples of routing checks that applied
     payloads: list[Payload] = field(default_factory=list)
 
-    def read(self, receipts: pl.DataFrame) -> pl.DataFrame:
-        """`receipts` with text_id, thing (null: no entity), line (null: no line id), line_event,
-        routed_clean (no routing finding on its channel) and applied (routing checks' id)."""
-        distinct = receipts.select("event", "text").unique()
+    def read(self, receipts: pl.DataFrame, codes: Codes) -> pl.DataFrame | None:
+        """`receipts` with their names' numbers (`codes`), text_id, thing (null: no entity), key, line
+        (null: no line id), line_event, routed_clean (no routing finding on its channel) and applied
+        (routing checks' id). Texts are told apart by a hash of (event, text), checked to tell every
+        distinct pair apart; None if two share one."""
+        hashed = codes.numbered(receipts).with_columns(_HASH)
+        distinct = hashed.group_by("h").agg(pl.col("event", "text").first())
+        if distinct.height != hashed.select(pl.struct("e", "text").n_unique()).item():
+            return None
         reader = Payloads(self.contract)
         rows: dict[str, list[Any]] = {"thing": [], "line": [], "line_event": []}
-        for event, text in distinct.iter_rows():
+        for event, text in distinct.select("event", "text").iter_rows():
             payload = reader.receipt(Observation("receipt", 0.0, None, None, None, event, text)).payload
             self.payloads.append(payload)
             rows["thing"].append(None if payload.key is None else self.things.of((payload.key, payload.fingerprint)))
             rows["line"].append(None if payload.line_id is None else self.lines.of(payload.line_id))
             rows["line_event"].append(payload.logical in LINE_EVENTS)
-        ids = distinct.with_columns(
+        ids = distinct.select(
+            "h",
             pl.Series("text_id", range(len(self.payloads)), pl.UInt32),
             pl.Series("thing", rows["thing"], pl.UInt32),
             pl.Series("line", rows["line"], pl.UInt32),
             pl.Series("line_event", rows["line_event"], pl.Boolean),
         )
-        with_ids = receipts.join(ids, on=["event", "text"], how="left")
-        return with_ids.join(self._routed(with_ids), on=["text_id", "channel"], how="left")
+        with_ids = hashed.join(ids, on="h").drop("h").with_columns(codes.key())
+        return with_ids.join(self._routed(with_ids), on=["text_id", "c"], how="left")
 
     def _routed(self, receipts: pl.DataFrame) -> pl.DataFrame:
         """Routing's verdict once per distinct (text, channel)."""
-        pairs = receipts.select("text_id", "channel", "event", "text").unique(subset=["text_id", "channel"])
+        pairs = receipts.unique(subset=["text_id", "c"]).select("text_id", "c", "channel", "event", "text")
         clean, applied = [], []
-        for text_id, channel, event, text in pairs.iter_rows():
+        for text_id, _, channel, event, text in pairs.iter_rows():
             payload = self.payloads[text_id]
             found, checks = route(self.contract, _receipt(payload, channel, event, text))
             clean.append(not found)
             applied.append(self.applied.of(checks))
         return pairs.select(
             "text_id",
-            "channel",
+            "c",
             pl.Series("routed_clean", clean, pl.Boolean),
             pl.Series("applied", applied, pl.UInt32),
         )
