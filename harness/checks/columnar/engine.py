@@ -24,6 +24,8 @@ from .owing import Listeners, Writes, owed
 from .results import clean_part, latest_lines
 from .texts import Texts
 
+_LISTENING = frozenset({"subscribed", "receipt", "snapshot"})
+
 
 @dataclass
 class Split:
@@ -39,7 +41,7 @@ def accelerated(history: HistoryData, contract: Contract, limit_s: float) -> Par
     if not split.clean:
         return all_listeners(history, contract, limit_s)
     rest = [o for o in history.observations if o.listener not in split.clean]
-    return joined([split.part, all_listeners(HistoryData(history.meta, history.operations, rest), contract, limit_s)])
+    return joined([split.part, _streamed(HistoryData(history.meta, history.operations, rest), contract, limit_s)])
 
 
 def accelerated_frame(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Part:
@@ -50,7 +52,15 @@ def accelerated_frame(light: HistoryData, receipts: pl.DataFrame, contract: Cont
     others = [o for o in light.observations if o.listener not in split.clean]
     streamed = set(receipts.get_column("listener").drop_nulls().unique().to_list()) - split.clean
     rest = HistoryData(light.meta, light.operations, others + receipts_of(receipts, streamed))
-    return joined([split.part, all_listeners(rest, contract, limit_s)])
+    return joined([split.part, _streamed(rest, contract, limit_s)])
+
+
+def _streamed(rest: HistoryData, contract: Contract, limit_s: float) -> Part:
+    """The Python stream's part of the listeners left; nothing if none is left (no subscription, no
+    receipt and no page: the stream would owe, take and rebuild nothing)."""
+    if not any(o.kind in _LISTENING for o in rest.observations):
+        return Part()
+    return all_listeners(rest, contract, limit_s)
 
 
 def judging(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Judging | None:
