@@ -114,11 +114,7 @@ def swapped(j: Judging) -> pl.Series:
 def at_snapshot(j: Judging) -> pl.Series:
     """A receipt at the very time of its listener's first snapshot: whether its page takes it hangs
     on the order of equal times."""
-    paged = pl.DataFrame(
-        {"listener": list(j.listeners.paged_from), "paged_from": list(j.listeners.paged_from.values())},
-        schema={"listener": pl.String, "paged_from": pl.Float64},
-    )
-    return _listeners(j.receipts.join(paged, on="listener").filter(pl.col("time") == pl.col("paged_from")))
+    return _listeners(j.receipts.filter(pl.col("time") == j.listeners.paged_since()))
 
 
 CRITERIA: tuple[Criterion, ...] = (unusual, may_echo, badly_routed, not_one_to_one, subscribed_at_invoke,

@@ -94,10 +94,10 @@ def clean_split(light: HistoryData, receipts: pl.DataFrame, contract: Contract, 
     clean = set(judged.receipts.get_column("listener").unique().to_list()) - unclean(judged)
     if not clean:
         return Split()
-    mine = pl.col("listener").is_in(list(clean))
-    part = clean_part(judged.pairs.filter(mine), judged.texts)
+    arrived = judged.pairs.filter(pl.col("listener").is_in(list(clean)))
+    part = clean_part(arrived, judged.texts)
     timed(part.seconds, STREAM_CHECKS, started)
     pages = [o for o in light.observations if o.kind != "receipt" and (o.listener is None or o.listener in clean)]
-    latest = latest_lines(judged.receipts.filter(mine), judged.listeners.paged_from, judged.texts)
+    latest = latest_lines(arrived, judged.listeners.paged_since(), judged.texts)
     views_part(part, HistoryData(light.meta, light.operations, pages), contract, latest)
     return Split(clean, part)

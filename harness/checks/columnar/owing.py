@@ -54,6 +54,11 @@ class Listeners:
                 found.paged_from[listener] = min(obs.time, found.paged_from.get(listener, math.inf))
         return found
 
+    def paged_since(self) -> pl.Expr:
+        """Each receipt's listener's first snapshot's time (null: it has no page)."""
+        listeners, times = list(self.paged_from), list(self.paged_from.values())
+        return pl.col("listener").replace_strict(listeners, times, default=None, return_dtype=pl.Float64)
+
     def frame(self) -> pl.DataFrame:
         return pl.DataFrame(
             {

@@ -62,23 +62,12 @@ def _judged(delivered: pl.DataFrame, texts: Texts) -> Counter[str]:
     return judged
 
 
-def latest_lines(receipts: pl.DataFrame, paged_from: dict[str, float], texts: Texts) -> LatestLines:
+def latest_lines(arrived: pl.DataFrame, paged_since: pl.Expr, texts: Texts) -> LatestLines:
     """Each paged listener's latest line event per (channel, line), among those after its first
-    snapshot: what `fold_line_event` leaves the stream holding."""
-    if not paged_from:
-        return {}
-    paged = pl.DataFrame(
-        {"listener": list(paged_from), "paged_from": list(paged_from.values())},
-        schema={"listener": pl.String, "paged_from": pl.Float64},
-    )
-    after = receipts.join(paged, on="listener").filter(pl.col("line_event") & (pl.col("time") > pl.col("paged_from")))
-    last = (
-        after.sort("time", "seq")
-        .group_by("listener", "channel", "line")
-        .agg(pl.col("time", "text_id").last(), pl.col("time").first().alias("since"), pl.col("seq").first())
-        .sort("since", "seq")  # as the stream first kept each (channel, line): ties go to the later kept
-        .select("listener", "channel", "line", "time", "text_id")
-    )
+    snapshot (`paged_since`): what `fold_line_event` leaves the stream holding, each (channel, line)
+    where the stream first kept one. `arrived`: receipts in arrival order."""
+    after = arrived.filter(pl.col("line_event") & (pl.col("time") > paged_since))
+    last = after.group_by("listener", "channel", "line", maintain_order=True).agg(pl.col("time", "text_id").last())
     lines = {number: line_id for line_id, number in texts.lines.known.items()}
     latest: LatestLines = {}
     for listener, channel, line, time, text_id in last.iter_rows():
