@@ -45,3 +45,15 @@ def test_the_tally_from_a_frame_counts_each_listener_s_receipts_where_a_tally_of
     at_once = 4  # the synthetic history's listeners get each write's copy at one time
     assert sum(framed.total) == sum(one_by_one.total)
     assert all(abs(a - b) <= at_once for a, b in zip(accumulate(framed.total), accumulate(one_by_one.total)))
+
+
+def test_a_receipt_of_no_listener_leaves_the_whole_frame_to_the_stream(tmp_path: Path) -> None:
+    history = HISTORIES["synthetic"]()
+    stray = next(i for i, o in enumerate(history.observations) if o.kind == "receipt")
+    history.observations[stray].listener = None
+    path = tmp_path / HISTORY_NAME
+    write_history(history, path)
+    whole = load(path)
+    _, result = check_frame(path, receipts_frame(whole.observations))
+    assert _outcome(result) == _outcome(check(whole, Contract()))
+    assert result.counts["receipts"] == len(receipts_frame(whole.observations))
