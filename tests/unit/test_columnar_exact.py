@@ -22,6 +22,7 @@ from harness.record.history import HistoryData, Observation
 from harness.spec.contract import Contract
 from harness.testing import history_with
 from tests.histories import DEFECTS, DETAIL, LINE, event_text, healthy, patch_op, receipt
+from tests.unit.test_identical_payloads import SECOND, _by, _history
 
 
 def _outcome(result: CheckResult) -> tuple[Any, ...]:
@@ -94,7 +95,32 @@ def _paged_mid_run() -> HistoryData:
     return history
 
 
+def _identical_payloads() -> dict[str, HistoryData]:
+    """Shapes of `test_identical_payloads`: a re-save, a stale payload, an echo in flight, a copy again."""
+    text, second = event_text(LINE), event_text(SECOND)
+    first = {**LINE, "counted_partial_units": "44.50"}
+    return {
+        "re-save": _history([_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 1.5)],
+                            [("viewer", 1.15, text), ("counter-2-browser", 1.16, text),
+                             ("viewer", 1.6, text), ("counter-2-browser", 1.6, text)]),
+        "stale-payload": _history([_by(1, 1, LINE, 1.0), _by(2, 2, SECOND, 1.05)],
+                                  [("viewer", 1.15, text), ("counter-2-browser", 1.15, text),
+                                   ("viewer", 1.6, text), ("counter-1-browser", 1.6, text)]),
+        "echo-in-flight": _history(
+            [_by(1, 1, first, 0.5), _by(1, 2, LINE, 1.0, complete=1.1), _by(2, 3, SECOND, 1.02, complete=1.15)],
+            [("viewer", 0.55, event_text(first)), ("counter-1-browser", 0.55, event_text(first)),
+             ("viewer", 1.05, text), ("counter-1-browser", 1.05, text),
+             ("viewer", 1.2, second), ("counter-1-browser", 1.2, second)]),
+        "copy-again": _history([_by(1, 1, LINE, 1.0), _by(2, 2, SECOND, 1.5)],
+                               [("viewer", 1.15, text), ("viewer", 1.55, text), ("viewer", 1.6, second)]),
+        "two-writes-each-heard": _history([_by(1, 1, LINE, 1.0), _by(1, 2, SECOND, 1.5)],
+                                          [("viewer", 1.15, text), ("viewer", 1.6, second),
+                                           ("counter-2-browser", 1.16, text), ("counter-2-browser", 1.6, second)]),
+    }  # fmt: skip
+
+
 HISTORIES: dict[str, Callable[[], HistoryData]] = {
+    **{name: (lambda n=name: _identical_payloads()[n]) for name in _identical_payloads()},
     "healthy": healthy,
     **{f"{name}:{defect.__name__}": (lambda d=defect: _defect(d)) for name, defect, _ in DEFECTS},
     "two-writes-two-viewers": _two_writes_two_viewers,

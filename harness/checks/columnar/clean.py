@@ -94,10 +94,8 @@ def unsendable(j: Judging) -> pl.Series:
 def differs(j: Judging) -> pl.Series:
     """A copy whose payload differs from its write's response (`payload_diff`, once per distinct pair)."""
     distinct = j.pairs.select("op", "text_id").unique()
-    payloads = j.texts.payloads
-    differing = [
-        bool(payload_diff(j.writes.payloads[op], payloads[text_id].data)) for op, text_id in distinct.iter_rows()
-    ]
+    expected, data = j.writes.payloads, j.texts.data
+    differing = [bool(payload_diff(expected[op], data(text_id))) for op, text_id in distinct.iter_rows()]
     bad = distinct.filter(pl.Series(differing, dtype=pl.Boolean))
     return _listeners(j.pairs.join(bad, on=["op", "text_id"], how="semi"))
 

@@ -72,5 +72,5 @@ def latest_lines(arrived: pl.DataFrame, paged_since: pl.Expr, texts: Texts) -> L
     latest: LatestLines = {}
     for listener, channel, line, time, text_id in last.iter_rows():
         line_id: Any = None if line is None else lines[line]
-        latest.setdefault(listener, {})[(channel, line_id)] = (time, texts.payloads[text_id].data)
+        latest.setdefault(listener, {})[(channel, line_id)] = (time, texts.data(text_id))
     return latest

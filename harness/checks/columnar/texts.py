@@ -16,7 +16,7 @@ import polars as pl
 
 from ...record.history import Observation
 from ...spec.contract import LINE_EVENTS, Contract
-from ..model import Payload, Payloads, Receipt
+from ..model import Payloads, Receipt
 from ..routing import route
 from .codes import Codes
 
@@ -44,7 +44,7 @@ class Texts:
     things: Ids = field(default_factory=Ids)  # (entity key, fingerprint): what a write owes and a copy carries
     lines: Ids = field(default_factory=Ids)  # line ids (None too: a line event without one)
     applied: Ids = field(default_factory=Ids)  # the tuples of routing checks that applied
-    payloads: list[Payload] = field(default_factory=list)
+    read_as: list[Receipt] = field(default_factory=list)  # by text id: a receipt of it (its text, payload)
 
     def read(self, receipts: pl.DataFrame, codes: Codes) -> pl.DataFrame | None:
         """`receipts` with their names' numbers (`codes`), text_id, thing (null: no entity), key, line
@@ -58,28 +58,28 @@ class Texts:
         reader = Payloads(self.contract)
         rows: dict[str, list[Any]] = {"thing": [], "line": [], "line_event": []}
         for event, text in distinct.select("event", "text").iter_rows():
-            payload = reader.receipt(Observation("receipt", 0.0, None, None, None, event, text)).payload
-            self.payloads.append(payload)
+            receipt = reader.receipt(Observation("receipt", 0.0, None, None, None, event, text))
+            self.read_as.append(receipt)
+            payload = receipt.payload
             rows["thing"].append(None if payload.key is None else self.things.of((payload.key, payload.fingerprint)))
             rows["line"].append(None if payload.line_id is None else self.lines.of(payload.line_id))
             rows["line_event"].append(payload.logical in LINE_EVENTS)
         ids = distinct.select(
             "h",
-            pl.Series("text_id", range(len(self.payloads)), pl.UInt32),
+            pl.Series("text_id", range(len(self.read_as)), pl.UInt32),
             pl.Series("thing", rows["thing"], pl.UInt32),
             pl.Series("line", rows["line"], pl.UInt32),
             pl.Series("line_event", rows["line_event"], pl.Boolean),
         )
-        with_ids = hashed.join(ids, on="h").drop("h").with_columns(codes.key())
+        with_ids = hashed.drop("text").join(ids, on="h").drop("h").with_columns(codes.key())
         return with_ids.join(self._routed(with_ids), on=["text_id", "c"], how="left")
 
     def _routed(self, receipts: pl.DataFrame) -> pl.DataFrame:
         """Routing's verdict once per distinct (text, channel)."""
-        pairs = receipts.unique(subset=["text_id", "c"]).select("text_id", "c", "channel", "event", "text")
+        pairs = receipts.unique(subset=["text_id", "c"]).select("text_id", "c", "channel")
         clean, applied = [], []
-        for text_id, _, channel, event, text in pairs.iter_rows():
-            payload = self.payloads[text_id]
-            found, checks = route(self.contract, _receipt(payload, channel, event, text))
+        for text_id, _, channel in pairs.iter_rows():
+            found, checks = route(self.contract, _on(self.read_as[text_id], channel))
             clean.append(not found)
             applied.append(self.applied.of(checks))
         return pairs.select(
@@ -89,10 +89,14 @@ class Texts:
             pl.Series("applied", applied, pl.UInt32),
         )
 
+    def data(self, text_id: int) -> Any:
+        return self.read_as[text_id].payload.data
+
     def checks_applied(self) -> dict[int, tuple[str, ...]]:
         return {number: checks for checks, number in self.applied.known.items()}
 
 
-def _receipt(payload: Payload, channel: str, event: str, text: str) -> Receipt:
-    """A receipt of `text` on `channel`, as routing judges one (who got it does not matter to it)."""
-    return Receipt("", None, channel, event, text, 0.0, payload)
+def _on(read: Receipt, channel: str) -> Receipt:
+    """A receipt of the text `read` holds on `channel`, as routing judges one (who got it does not
+    matter to it)."""
+    return Receipt("", None, channel, read.event, read.raw, 0.0, read.payload)
