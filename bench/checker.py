@@ -4,6 +4,12 @@ and the standard library, whose times are given too), and the growth from size t
 `check` alone, reading then checking, and `stocksync check`'s streamed check of the file (read once,
 on every core: `checks.streamed`) are measured.
 
+`check` runs the columnar engine (`checks.columnar`: clean listeners judged as polars frames, the
+rest by the Python stream), its receipts frame built from the history in memory; `stream_check_s`
+is the same check by the Python stream alone (the engine before issue 34). `parquet_read_s` reads
+the receipts frame back from Parquet (polars, zstd) and `frame_check_s` checks it with the other
+records in memory: what a run recording its receipts as columns pays.
+
 The parses are timed with the cyclic garbage collector paused, as the check runs (`gc_paused`):
 with it running, its passes over the millions of parsed lists held cost more than the parse
 (2.99 s against 0.99 s for 1M receipts,
@@ -23,9 +29,14 @@ from typing import Any
 
 import msgspec
 import orjson
+import polars as pl
 
+from harness import checks
 from harness.check_file import check_file
-from harness.checks import check, gc_paused
+from harness.checks import CheckResult, check, concluded, gc_paused
+from harness.checks.columnar import accelerated_frame, receipts_frame
+from harness.checks.columnar.tally import tally_of
+from harness.checks.parts import all_listeners
 from harness.record.history import HistoryData, load
 from harness.record.history_file import HISTORY_NAME, read_text
 from harness.spec.contract import Contract
@@ -88,6 +99,44 @@ def _floor(history: HistoryData) -> float:
         return time.perf_counter() - t0
 
 
+def _stream_check(history: HistoryData) -> CheckResult:
+    """`check` with the listeners judged by the Python stream alone."""
+    engine = checks.accelerated
+    checks.accelerated = all_listeners
+    try:
+        return check(history, Contract())
+    finally:
+        checks.accelerated = engine
+
+
+def _frame_check(light: HistoryData, receipts: pl.DataFrame) -> CheckResult:
+    """`check_file.check_frame`'s work once the records other than receipts are in memory."""
+    with gc_paused():
+        light.tally = tally_of(receipts, 0.0)
+        limit_s = float(light.meta["latency_limit_ms"]) / 1000
+        part = accelerated_frame(light, receipts, Contract(), limit_s)
+        return concluded(light, Contract(), part, lambda lines: [])
+
+
+def _columnar(history: HistoryData, folder: Path, bare: float, read: float) -> tuple[dict[str, Any], CheckResult]:
+    """Today's engine against the columnar one from Parquet (what is timed: reading the receipts
+    table, and the check)."""
+    stream_took, streamed = _timed(_stream_check, history)
+    table = folder / "receipts.parquet"
+    receipts_frame(history.observations).write_parquet(table, compression="zstd")
+    light = HistoryData(history.meta, history.operations, [o for o in history.observations if o.kind != "receipt"])
+    parquet_read, receipts = _timed(pl.read_parquet, table)
+    frame_took, from_frame = _timed(_frame_check, light, receipts)
+    assert from_frame.counts == streamed.counts, "the engine judges from Parquet as the stream does"
+    return {
+        "stream_check_s": round(stream_took, 2),
+        "ratio_read+stream_check/bare": ratio(read + stream_took, bare),
+        "parquet_read_s": round(parquet_read, 3),
+        "frame_check_s": round(frame_took, 2),
+        "ratio_parquet+check/bare": ratio(parquet_read + frame_took, bare),
+    }, streamed
+
+
 def run() -> dict[str, Any]:
     results: dict[str, Any] = {}
     previous = None
@@ -100,9 +149,10 @@ def run() -> dict[str, Any]:
             bare_gc_running = _timed(_parse_all, PARSERS["msgspec"], lines)[0]
             read, history = _timed(load, path)
             streamed, (_, from_file) = _timed(check_file, path, Contract())
-        took, result = _timed(check, history, Contract())
+            took, result = _timed(check, history, Contract())
+            engines, by_stream = _columnar(history, Path(folder), bare["msgspec"], read)
         floor = _floor(history)
-        assert from_file.counts == result.counts, "the streamed check judges as the check in memory"
+        assert from_file.counts == result.counts == by_stream.counts, "every way of checking judges alike"
         assert result.counts["matched"] == size and not result.findings, "the synthetic history is healthy"
         results[f"{size:,}"] = {
             "check_s": round(took, 2),
@@ -113,6 +163,7 @@ def run() -> dict[str, Any]:
             "ratio_floor/bare": ratio(floor, bare["msgspec"]),
             "ratio_check/bare": ratio(took, bare["msgspec"]),
             "ratio_read+check/bare": ratio(read + took, bare["msgspec"]),
+            **engines,
             "streamed_check_file_s": round(streamed, 2),
             "ratio_streamed/bare": ratio(streamed, bare["msgspec"]),
             "us_per_receipt": round(took / size * 1e6, 1),

@@ -13,15 +13,20 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from .checks import CheckResult, check, concluded, gc_paused, latency_limit
+from .checks.columnar import accelerated_frame
+from .checks.columnar.tally import tally_of
 from .checks.model import LineReceipts, Receipt
 from .checks.parts import Part, joined
 from .checks.streamed import OutOfOrder, Share, StreamedRead
-from .record.history import HistoryData, load, read_meta
+from .record.history import HistoryData, Observation, load, read_meta
 from .record.records import ReceiptTally
 from .runtime import gevent_patched
 from .spec.contract import Contract, described_contract
@@ -45,6 +50,32 @@ def check_file(
             whole = load(path)
             return whole, check(whole, contract, latency_limit_ms)
         return light, concluded(light, contract, part, lambda lines: _line_receipts(path, contract, lines))
+
+
+def check_frame(
+    path: Path, receipts: pl.DataFrame, contract: Contract | None = None, latency_limit_ms: float | None = None
+) -> tuple[HistoryData, CheckResult]:
+    """The history at `path` whose receipts are had as a frame (`checks.columnar.SCHEMA`, e.g. a run's
+    columnar record): the file's other records are read, the listeners' checks accelerated
+    (`accelerated_frame`: only those not clean are streamed, on their own receipts). The history
+    holds no receipts (`HistoryData.tally` counts them)."""
+    meta, _ = read_meta(path)
+    contract = contract or described_contract(meta.get("contract")) or Contract()
+    limit_s = latency_limit(meta, latency_limit_ms) / 1000
+    with gc_paused():
+        light = HistoryData(dict(meta))
+        load(path, _keep_all_but_receipts(light), data=light)
+        light.tally = tally_of(receipts, float(meta.get("time_origin") or 0.0))
+        part = accelerated_frame(light, receipts, contract, limit_s)
+        return light, concluded(light, contract, part, lambda lines: _line_receipts(path, contract, lines))
+
+
+def _keep_all_but_receipts(light: HistoryData) -> Callable[[Observation], None]:
+    def keep(obs: Observation) -> None:
+        if obs.kind != "receipt":
+            light.observations.append(obs)
+
+    return keep
 
 
 def _readers(lines: int) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..record.history import HistoryData
 from ..spec.contract import Contract
+from .columnar import accelerated
 from .consequences import with_causes
 from .fault_coverage import NAME as UNJUDGED_FAULT
 from .fault_coverage import fault_coverage
@@ -19,7 +20,7 @@ from .latency import Latencies, latency_stats, merged
 from .model import LineReceipts, Receipt
 from .outcomes import Outcome, outcomes
 from .over_operations import LineReceiptsOf, OperationChecks, refused_triggers
-from .parts import Part, all_listeners
+from .parts import Part
 from .verdict import PASS, decide
 
 DEFAULT_LATENCY_LIMIT_MS = 2000
@@ -53,7 +54,7 @@ def check(history: HistoryData, contract: Contract, latency_limit_ms: float | No
     """A history held in memory; `streamed.check_file` checks one on disk without holding it."""
     with gc_paused():
         limit_ms = latency_limit(history.meta, latency_limit_ms)
-        part = all_listeners(history, contract, limit_ms / 1000)
+        part = accelerated(history, contract, limit_ms / 1000)
         return concluded(history, contract, part, lambda lines: _line_receipts(history, contract, lines))
 
 

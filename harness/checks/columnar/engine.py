@@ -1,0 +1,103 @@
+"""The accelerator: clean listeners judged at once over frames, the rest by the exact Python stream.
+
+Listeners are judged apart (`parts.py`), so the record splits by listener: those `clean.py` proves
+clean get what the stream would have given them (`results.py`, then their pages' check, as
+`parts.listener_part` does), the others are streamed on their own observations and every operation
+and observation of no listener, exactly as a share of `parts.all_listeners` is; the two parts are
+`joined`. A history the frames cannot take (a receipt of no listener) is streamed whole.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from ...record.history import HistoryData
+from ...spec.contract import Contract
+from ..parts import STREAM_CHECKS, Part, all_listeners, joined, timed, views_part
+from .clean import Judging, pairs_of, unclean
+from .codes import Codes
+from .frame import receipts_frame, receipts_of
+from .owing import Listeners, Writes, owed
+from .results import clean_part, latest_lines
+from .texts import Texts
+
+_LISTENING = frozenset({"subscribed", "receipt", "snapshot"})
+
+
+@dataclass
+class Split:
+    """The clean listeners and their part (pages checked)."""
+
+    clean: set[str] = field(default_factory=set)
+    part: Part = field(default_factory=Part)
+
+
+def accelerated(history: HistoryData, contract: Contract, limit_s: float) -> Part:
+    """The listeners' part of a history in memory: `parts.all_listeners`, the clean ones at once."""
+    split = clean_split(history, receipts_frame(history.observations), contract, limit_s)
+    if not split.clean:
+        return all_listeners(history, contract, limit_s)
+    rest = [o for o in history.observations if o.listener not in split.clean]
+    return joined([split.part, _streamed(HistoryData(history.meta, history.operations, rest), contract, limit_s)])
+
+
+def accelerated_frame(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Part:
+    """The same for a history whose receipts are a frame (`frame.SCHEMA`) and `light` all the rest. The
+    receipts of listeners that are not clean become observations again, for them alone; at equal times
+    the stream takes them after the other observations."""
+    split = clean_split(light, receipts, contract, limit_s)
+    others = [o for o in light.observations if o.listener not in split.clean]
+    streamed = set(receipts.get_column("listener").drop_nulls().unique().to_list()) - split.clean
+    rest = HistoryData(light.meta, light.operations, others + receipts_of(receipts, streamed))
+    return joined([split.part, _streamed(rest, contract, limit_s)])
+
+
+def _streamed(rest: HistoryData, contract: Contract, limit_s: float) -> Part:
+    """The Python stream's part of the listeners left; nothing if none is left (no subscription, no
+    receipt and no page: the stream would owe, take and rebuild nothing)."""
+    if not any(o.kind in _LISTENING for o in rest.observations):
+        return Part()
+    return all_listeners(rest, contract, limit_s)
+
+
+def judging(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Judging | None:
+    """What the criteria look at; None if the frames cannot take the history (a receipt of no
+    listener, none at all, names too many to number, or texts a hash cannot tell apart). A receipt
+    missing its channel, event or text makes its listener unusual. `light`'s observations other than
+    receipts say who subscribed, died or has a page."""
+    missing = pl.any_horizontal(pl.col("listener", "channel", "event", "text").is_null())
+    incomplete = receipts.filter(missing).get_column("listener")
+    if receipts.is_empty() or incomplete.null_count():
+        return None
+    complete = receipts.filter(~missing)
+    codes = Codes.of(complete)
+    texts = Texts(contract)
+    read = None if codes is None else texts.read(complete, codes)
+    if codes is None or read is None:
+        return None
+    listeners = Listeners.of(light.observations)
+    listeners.unusual.update(incomplete.to_list())
+    writes = Writes.of(light.operations, contract, light.meta, limit_s, texts.things)
+    owing = codes.numbered(owed(writes.frame, listeners.frame())).with_columns(codes.key())
+    return Judging(read, owing, pairs_of(read, owing), listeners, writes, texts, limit_s)
+
+
+def clean_split(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Split:
+    """The clean listeners of `light` with `receipts`, and their part."""
+    started = time.perf_counter()
+    judged = judging(light, receipts, contract, limit_s)
+    if judged is None:
+        return Split()
+    clean = set(judged.receipts.get_column("listener").unique().to_list()) - unclean(judged)
+    if not clean:
+        return Split()
+    arrived = judged.pairs.filter(pl.col("listener").is_in(list(clean)))
+    part = clean_part(arrived, judged.texts)
+    timed(part.seconds, STREAM_CHECKS, started)
+    pages = [o for o in light.observations if o.kind != "receipt" and (o.listener is None or o.listener in clean)]
+    latest = latest_lines(arrived, judged.listeners.paged_since(), judged.texts)
+    pages_part = views_part(HistoryData(light.meta, light.operations, pages), contract, latest, part.findings)
+    return Split(clean, joined([part, pages_part]))

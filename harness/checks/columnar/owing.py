@@ -1,0 +1,117 @@
+"""Who is owed what, as frames: the writes the stream admits and owes (`stream._admit`, `_owe`), the
+listeners' subscriptions, and what else the record says of each listener (non-receipt observations
+are few, so they are read in Python).
+
+A write is owed when it succeeded, was answered and was invoked before the run quiesced; it owes
+each (event, channel) the contract routes it to (`Contract.expected`), to every listener subscribed
+to that channel by its invoke (`owed.owed_at_invoke`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from ...record.history import FAILURE, Observation, Operation
+from ...spec.contract import Contract
+from ..model import expected_event, stocktake_of
+from ..sizes import MAX_EVENT_BYTES, compact_size
+from .texts import Ids
+
+
+@dataclass
+class Listeners:
+    """What the observations other than receipts say of each listener."""
+
+    unusual: set[str] = field(default_factory=set)
+    """Died, disconnected, or subscribed oddly (twice to a channel, or to none): the stream judges them."""
+    sockets: dict[str, set[str]] = field(default_factory=dict)
+    subscriptions: dict[tuple[str, str], float] = field(default_factory=dict)  # (listener, channel) -> start
+    paged_from: dict[str, float] = field(default_factory=dict)  # listener -> its first snapshot's time
+    named: set[str] = field(default_factory=set)  # every listener an observation names
+
+    @classmethod
+    def of(cls, observations: Iterable[Observation]) -> Listeners:
+        found = cls()
+        for obs in observations:
+            listener = obs.listener
+            if listener is None or obs.kind == "receipt":
+                continue
+            found.named.add(listener)
+            if obs.socket_id:
+                found.sockets.setdefault(listener, set()).add(obs.socket_id)
+            if obs.kind in (FAILURE, "disconnect"):
+                found.unusual.add(listener)
+            elif obs.kind == "subscribed":
+                if not obs.channel or (listener, obs.channel) in found.subscriptions:
+                    found.unusual.add(listener)
+                found.subscriptions.setdefault((listener, obs.channel or ""), obs.time)
+            elif obs.kind == "snapshot":
+                found.paged_from[listener] = min(obs.time, found.paged_from.get(listener, math.inf))
+        return found
+
+    def paged_since(self) -> pl.Expr:
+        """Each receipt's listener's first snapshot's time (null: it has no page)."""
+        listeners, times = list(self.paged_from), list(self.paged_from.values())
+        return pl.col("listener").replace_strict(listeners, times, default=None, return_dtype=pl.Float64)
+
+    def frame(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "listener": [listener for listener, _ in self.subscriptions],
+                "channel": [channel for _, channel in self.subscriptions],
+                "start": list(self.subscriptions.values()),
+            },
+            schema={"listener": pl.String, "channel": pl.String, "start": pl.Float64},
+        )
+
+
+@dataclass
+class Writes:
+    """The writes the stream owes, one row per (write, event, channel), and each one's expected payload."""
+
+    frame: pl.DataFrame
+    payloads: dict[int, Any]
+    sockets: set[str]  # every operation's connection: a listener holding one may get an echo
+
+    @classmethod
+    def of(
+        cls, operations: Iterable[Operation], contract: Contract, meta: dict[str, Any], limit_s: float, things: Ids
+    ) -> Writes:
+        quiesced = meta.get("quiesced_at")
+        until = float(quiesced) if isinstance(quiesced, (int, float)) else math.inf
+        columns: dict[str, list[Any]] = {name: [] for name in ("op", "invoke", "when", "window_end", "event",
+                                                                "channel", "thing", "unsendable")}  # fmt: skip
+        payloads: dict[int, Any] = {}
+        sockets: set[str] = set()
+        for op in operations:
+            if op.socket_id:
+                sockets.add(op.socket_id)
+            if not (op.ok and op.complete is not None and op.invoke < until):
+                continue
+            key, fingerprint, payload = expected_event(op)
+            routes = contract.expected(op.kind, op.hotel, stocktake_of(op)) if key is not None else []
+            if not routes:
+                continue
+            payloads[op.id] = payload
+            thing = things.of((key, fingerprint))
+            unsendable = compact_size(payload) > MAX_EVENT_BYTES
+            for event, channel in routes:
+                for name, value in zip(columns, (op.id, op.invoke, op.complete or op.invoke,
+                                                 min(op.complete + limit_s, until), event, channel, thing, unsendable),
+                                       strict=True):  # fmt: skip
+                    columns[name].append(value)
+        schema = {"op": pl.Int64, "invoke": pl.Float64, "when": pl.Float64, "window_end": pl.Float64,
+                  "event": pl.String, "channel": pl.String, "thing": pl.UInt32, "unsendable": pl.Boolean}  # fmt: skip
+        return cls(pl.DataFrame(columns, schema=schema), payloads, sockets)
+
+
+def owed(writes: pl.DataFrame, subscriptions: pl.DataFrame) -> pl.DataFrame:
+    """One row per (listener, write, event, channel) the stream owes: subscribed by the write's invoke.
+    Subscribed at the very invoke is kept (with `start`): the stream's answer then hangs on the order
+    of equal times, so such a listener is left to it."""
+    return writes.join(subscriptions, on="channel").filter(pl.col("start") <= pl.col("invoke"))

@@ -1,0 +1,156 @@
+"""Each criterion of a clean listener alone rules one out: a healthy synthetic history of three
+listeners, with one thing unusual done to viewer-1. The criterion names it, the others stay clean,
+and the accelerated check still judges as the plain stream does."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import replace
+
+import polars as pl
+import pytest
+
+from harness.checks.columnar import clean, receipts_frame
+from harness.checks.columnar.buckets import with_buckets
+from harness.checks.columnar.engine import clean_split, judging
+from harness.checks.latency import LINEAR_UP_TO_S, STEP, bucket_of
+from harness.record.history import FAILURE, HistoryData, Observation, Operation
+from harness.spec.contract import Contract
+from harness.testing import history_with
+from harness.testing.synthetic import CHANNEL
+from tests.unit.test_columnar_exact import _both
+
+LIMIT_S = 2.0
+ONE = "viewer-1"
+
+
+def _base() -> HistoryData:
+    return history_with(600, listeners=3)
+
+
+def _receipts(h: HistoryData) -> list[int]:
+    return [i for i, o in enumerate(h.observations) if o.kind == "receipt" and o.listener == ONE]
+
+
+def _moved(h: HistoryData, index: int, by_s: float) -> None:
+    h.observations[index] = replace(h.observations[index], time=h.observations[index].time + by_s)
+    h.observations.sort(key=lambda o: o.time)
+
+
+def died(h: HistoryData) -> None:
+    h.observations.append(Observation(FAILURE, 1.5, ONE, data={"error": "worker died"}))
+
+
+def disconnected(h: HistoryData) -> None:
+    h.observations.append(Observation("disconnect", 1.9, ONE, "1.1"))
+
+
+def subscribed_twice(h: HistoryData) -> None:
+    h.observations.insert(5, Observation("subscribed", 0.001, ONE, "1.1", CHANNEL))
+
+
+def without_event(h: HistoryData) -> None:
+    h.observations[_receipts(h)[3]].event = None
+
+
+def holds_a_writers_socket(h: HistoryData) -> None:
+    h.operations.append(Operation(999, "counter-2", "patch_line", "hotel-bench", "hotel-bench", {"stocktake_id": 1},
+                                  "1.1", 1.2, "fail", 1.3, 400))  # fmt: skip
+
+
+def unknown_event(h: HistoryData) -> None:
+    h.observations[_receipts(h)[3]].event = "line_counted_updated"
+
+
+def duplicated(h: HistoryData) -> None:
+    h.observations.insert(_receipts(h)[3] + 1, replace(h.observations[_receipts(h)[3]]))
+
+
+def dropped(h: HistoryData) -> None:
+    del h.observations[_receipts(h)[3]]
+
+
+def subscribed_at_an_invoke(h: HistoryData) -> None:
+    index = next(i for i, o in enumerate(h.observations) if o.kind == "subscribed" and o.listener == ONE)
+    h.observations[index] = replace(h.observations[index], time=1.0)
+    h.observations.sort(key=lambda o: o.time)
+
+
+def late(h: HistoryData) -> None:
+    _moved(h, _receipts(h)[3], 2.5)
+
+
+def edited(h: HistoryData) -> None:
+    index = _receipts(h)[3]
+    h.observations[index].data = h.observations[index].data.replace('"counted_qty": "88.0000"', '"counted_qty": "1"')
+
+
+def reordered(h: HistoryData) -> None:
+    _moved(h, _receipts(h)[3], 0.05)
+
+
+def paged_at_a_receipt(h: HistoryData) -> None:
+    index = next(i for i, o in enumerate(h.observations) if o.kind == "snapshot" and o.listener == ONE)
+    h.observations[index] = replace(h.observations[index], time=h.observations[_receipts(h)[3]].time)
+    h.observations.sort(key=lambda o: o.time)
+
+
+CASES: list[tuple[Callable[[HistoryData], None], Callable[[clean.Judging], pl.Series]]] = [
+    (died, clean.unusual),
+    (disconnected, clean.unusual),
+    (subscribed_twice, clean.unusual),
+    (without_event, clean.unusual),
+    (holds_a_writers_socket, clean.may_echo),
+    (unknown_event, clean.badly_routed),
+    (duplicated, clean.not_one_to_one),
+    (dropped, clean.not_one_to_one),
+    (subscribed_at_an_invoke, clean.subscribed_at_invoke),
+    (late, clean.outside_window),
+    (edited, clean.differs),
+    (reordered, clean.swapped),
+    (paged_at_a_receipt, clean.at_snapshot),
+]
+
+
+def _judging(h: HistoryData) -> clean.Judging:
+    found = judging(h, receipts_frame(h.observations), Contract(), LIMIT_S)
+    assert found is not None
+    return found
+
+
+def test_the_healthy_base_is_clean_by_every_criterion() -> None:
+    judged = _judging(_base())
+    assert all(criterion(judged).is_empty() for criterion in clean.CRITERIA)
+
+
+@pytest.mark.parametrize(("unusual", "criterion"), CASES, ids=[case.__name__ for case, _ in CASES])
+def test_each_criterion_alone_rules_a_listener_out(
+    unusual: Callable[[HistoryData], None],
+    criterion: Callable[[clean.Judging], pl.Series],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history = _base()
+    unusual(history)
+    assert ONE in criterion(_judging(history)).to_list()
+    assert clean_split(history, receipts_frame(history.observations), Contract(), LIMIT_S).clean == {
+        "viewer-0",
+        "viewer-2",
+    }
+    accelerated, streamed = _both(history, monkeypatch)
+    assert accelerated == streamed
+
+
+def test_an_event_over_pusher_s_limit_owed_rules_out_every_listener_owed_it() -> None:
+    history = _base()
+    body = {**history.operations[0].body, "padding": "x" * 11_000}
+    history.operations.append(replace(history.operations[0], id=1000, invoke=1.3, complete=1.31, body=body))
+    assert set(clean.unsendable(_judging(history)).to_list()) == {"viewer-0", "viewer-1", "viewer-2"}
+
+
+def test_buckets_are_bucket_of_s_on_every_edge_and_between() -> None:
+    rng = random.Random(34)
+    latencies = [rng.uniform(0, 0.004) for _ in range(20_000)] + [rng.expovariate(20) for _ in range(20_000)]
+    latencies += [k * 1e-5 for k in range(300)] + [LINEAR_UP_TO_S * STEP**k for k in range(1500)]
+    buckets = with_buckets(pl.DataFrame({"latency": latencies})).get_column("bucket").to_list()
+    assert buckets == [bucket_of(latency) for latency in latencies]
