@@ -138,7 +138,8 @@ class History:
                     self._flushed, self._dirty = time.monotonic(), False
                 except OSError as exc:
                     self._stopped(exc)
-            return self.now() if chunks is None or chunks.started is None else chunks.started
+            buffered = None if chunks is None else chunks.on_disk_before()
+            return self.now() if buffered is None else buffered
 
     def _write_chunk(self) -> None:
         assert self._chunks is not None

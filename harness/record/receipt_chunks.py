@@ -51,6 +51,7 @@ class ReceiptChunks:
 
     history: Path
     started: float | None = None  # when the buffered chunk got its first receipt
+    first: float = 0.0  # that receipt's time
     chunks: int = 0  # chunk files started (each named in the history)
     written: int = 0  # receipts in chunk files on disk
     seq: int = 0  # receipts taken, in order of writing
@@ -61,7 +62,7 @@ class ReceiptChunks:
         it starts, if it starts one (for the history to name before anything else is written)."""
         starts = self.started is None
         if starts:
-            self.started = min(time.monotonic(), obs.time)
+            self.started, self.first = time.monotonic(), obs.time
             self.chunks += 1
         columns = self.columns
         columns["listener"].append(obs.listener)
@@ -73,6 +74,12 @@ class ReceiptChunks:
         columns["seq"].append(self.seq)
         self.seq += 1
         return self.name(self.chunks) if starts else None
+
+    def on_disk_before(self) -> float | None:
+        """The moment before which every receipt taken is in a chunk file (None: every one is)."""
+        if self.started is None:
+            return None
+        return min(self.started, self.first)
 
     def name(self, number: int) -> str:
         return f"{RECEIPTS_DIR}/{chunk_prefix(self.history)}.{number:06d}.parquet"
