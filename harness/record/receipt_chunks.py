@@ -24,15 +24,17 @@ from .records import Observation
 RECEIPTS_DIR = "receipts"
 CHUNK_RECEIPTS = 65_536
 CHUNK_S = 2.0
-SCHEMA = {
+CHUNK_SCHEMA = {
     "listener": pl.String,
     "socket_id": pl.String,
     "channel": pl.String,
     "event": pl.String,
     "text": pl.String,
     "time": pl.Float64,
-    "seq": pl.UInt32,
 }
+"""A chunk's columns. A receipt's order of writing is its row's, across its writer's chunks in order:
+`load_receipts` numbers it (`seq`). Written out, that count cost most of a chunk's bytes (no delta
+encoding in polars' Parquet writer: bench/receipt_columns.py)."""
 CorruptChunk = (pl.exceptions.PolarsError, OSError)
 
 
@@ -54,8 +56,7 @@ class ReceiptChunks:
     first: float = 0.0  # that receipt's time
     chunks: int = 0  # chunk files started (each named in the history)
     written: int = 0  # receipts in chunk files on disk
-    seq: int = 0  # receipts taken, in order of writing
-    columns: dict[str, list[object]] = field(default_factory=lambda: {name: [] for name in SCHEMA})
+    columns: dict[str, list[object]] = field(default_factory=lambda: {name: [] for name in CHUNK_SCHEMA})
 
     def add(self, obs: Observation) -> str | None:
         """Take one receipt (its data a str: the event text as received); the name of the chunk file
@@ -71,8 +72,6 @@ class ReceiptChunks:
         columns["event"].append(obs.event)
         columns["text"].append(obs.data)
         columns["time"].append(obs.time)
-        columns["seq"].append(self.seq)
-        self.seq += 1
         return self.name(self.chunks) if starts else None
 
     def on_disk_before(self) -> float | None:
@@ -86,7 +85,7 @@ class ReceiptChunks:
 
     def due(self, now: float) -> bool:
         return self.started is not None and (
-            len(self.columns["seq"]) >= CHUNK_RECEIPTS or now - self.started >= CHUNK_S
+            len(self.columns["time"]) >= CHUNK_RECEIPTS or now - self.started >= CHUNK_S
         )
 
     def write(self) -> None:
@@ -95,7 +94,7 @@ class ReceiptChunks:
             return
         path = self.history.parent / self.name(self.chunks)
         path.parent.mkdir(exist_ok=True)
-        frame = pl.DataFrame(self.columns, schema=SCHEMA)
+        frame = pl.DataFrame(self.columns, schema=CHUNK_SCHEMA)
         aside = path.with_name(f".{path.name}.writing")
         try:
             frame.write_parquet(aside, compression="zstd")
@@ -103,13 +102,13 @@ class ReceiptChunks:
             raise OSError(str(exc)) from exc
         os.replace(aside, path)
         self.written += frame.height
-        self.columns = {name: [] for name in SCHEMA}
+        self.columns = {name: [] for name in CHUNK_SCHEMA}
         self.started = None
 
 
 def read_chunk(path: Path) -> pl.DataFrame:
     """One chunk file, in the schema; a torn or foreign file raises one of `CorruptChunk`."""
     frame = pl.read_parquet(path)
-    if dict(frame.schema) != SCHEMA:
+    if dict(frame.schema) != CHUNK_SCHEMA:
         raise OSError(f"columns {dict(frame.schema)} are not a receipts chunk's")
     return frame

@@ -18,31 +18,32 @@ import polars as pl
 
 from .history_file import part_file
 from .history_meta import header, parts_of
-from .receipt_chunks import SCHEMA, CorruptChunk, read_chunk
+from .receipt_chunks import CHUNK_SCHEMA, CorruptChunk, read_chunk
 from .receipt_codec import ReceiptDecoder
 from .records import Observation
 
 __all__ = ["SCHEMA", "load_receipts"]
 
 _decode = msgspec.json.Decoder().decode
+SCHEMA = {**CHUNK_SCHEMA, "seq": pl.UInt32}
 
 
 def load_receipts(path: Path) -> pl.DataFrame:
     """Every receipt of the history at `path` and of its parts: listener, socket_id, channel, event,
     text (the event data as received), time (the history's clock, as its other records) and seq (the
-    order its writer wrote it in). Each writer's receipts are in their order of writing; sort by time
-    for the run's."""
+    order its writer wrote it in, among those read). Each writer's receipts are in their order of
+    writing; sort by time for the run's."""
     frames = []
     for file in [path.name, *parts_of(path)]:
         inline, chunks = _file_receipts(path.parent, file)
-        frames.append(inline)
-        frames += _chunks(path.parent, chunks)
+        writer = pl.concat([*_chunks(path.parent, chunks), inline], how="vertical")
+        frames.append(writer.with_columns(seq=pl.int_range(pl.len(), dtype=pl.UInt32)))
     return pl.concat(frames, how="vertical")
 
 
 def _file_receipts(folder: Path, file: str) -> tuple[pl.DataFrame, list[str]]:
     """One file's receipts written into it, as columns, and the chunks it names."""
-    columns: dict[str, list[object]] = {name: [] for name in SCHEMA}
+    columns: dict[str, list[object]] = {name: [] for name in CHUNK_SCHEMA}
     chunks: list[str] = []
     decoder, origin = ReceiptDecoder(), 0.0
     with part_file(folder, file) as lines:
@@ -58,10 +59,10 @@ def _file_receipts(folder: Path, file: str) -> tuple[pl.DataFrame, list[str]]:
                 obs = Observation(**record)
             if obs is not None and obs.kind == "receipt":
                 text = obs.data if isinstance(obs.data, str) else json.dumps(obs.data, separators=(",", ":"))
-                for name, value in zip(SCHEMA, (obs.listener, obs.socket_id, obs.channel, obs.event, text, obs.time,
-                                                len(columns["seq"])), strict=True):  # fmt: skip
+                for name, value in zip(CHUNK_SCHEMA, (obs.listener, obs.socket_id, obs.channel, obs.event, text,
+                                                      obs.time), strict=True):  # fmt: skip
                     columns[name].append(value)
-    return pl.DataFrame(columns, schema=SCHEMA), chunks
+    return pl.DataFrame(columns, schema=CHUNK_SCHEMA), chunks
 
 
 def _compact(decoder: ReceiptDecoder, line: str, origin: float) -> Observation | None:
@@ -79,7 +80,7 @@ def _chunks(folder: Path, names: list[str]) -> list[pl.DataFrame]:
     if not paths:
         return []
     try:
-        return [pl.scan_parquet(paths, schema=SCHEMA).collect()]
+        return [pl.scan_parquet(paths, schema=CHUNK_SCHEMA).collect()]
     except CorruptChunk:
         frames = []
         for chunk in paths:
