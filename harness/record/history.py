@@ -100,7 +100,8 @@ class History:
         self._write_text(json.dumps(record, separators=(",", ":"), default=str) + "\n")
 
     def _write_text(self, text: str) -> None:
-        """Flushed at least every FLUSH_S: a crash loses a fraction of a second, not the run."""
+        """Flushed at least every FLUSH_S: a crash loses a fraction of a second, not the run (and the
+        receipts of a chunk not yet due, CHUNK_S at most, however quiet the listeners since)."""
         if self._file is not None:
             try:
                 self._file.write(text)
@@ -109,6 +110,8 @@ class History:
                 if now - self._flushed > FLUSH_S:
                     self._file.flush()
                     self._flushed, self._dirty = now, False
+                    if self._chunks is not None and self._chunks.due(now):
+                        self._write_chunk()
             except OSError as exc:
                 self._stopped(exc)
 

@@ -16,6 +16,7 @@ import pytest
 
 from harness.check_file import check_file
 from harness.load.merge import merge_histories
+from harness.record import history as history_module
 from harness.record import receipt_chunks
 from harness.record.history import History, Observation, load, parse, read_meta
 from harness.record.history_file import read_text, write_text
@@ -156,6 +157,7 @@ def test_fewer_receipts_than_the_end_record_counts_is_not_whole(tmp_path: Path) 
 KILLED = """
 import os, sys
 from pathlib import Path
+from harness.record import history as history_module
 from harness.record import receipt_chunks
 from harness.record.history import History, Observation
 receipt_chunks.CHUNK_RECEIPTS = 10
@@ -232,3 +234,14 @@ def test_the_locust_merge_keeps_every_worker_s_chunked_receipts(tmp_path: Path) 
     merged = merge_histories(histories, Contract())
     assert [o.listener for o in merged.observations] == ["w1/viewer-1"] * 3 + ["w2/viewer-1"] * 3
     assert merged.wholeness.chunks == ["w1/receipts/history-w1.000001.parquet", "w2/receipts/history-w2.000001.parquet"]
+
+
+def test_a_quiet_run_s_other_records_write_a_chunk_that_is_due(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No receipt comes after the chunk's first; the run's next record, once the chunk is due, writes it."""
+    history = History(tmp_path / "h.jsonl", {"time_origin": ORIGIN})
+    history.append(_receipt(0))
+    assert not (tmp_path / "receipts/h.000001.parquet").exists()
+    monkeypatch.setattr(receipt_chunks, "CHUNK_S", 0.0)
+    monkeypatch.setattr(history_module, "FLUSH_S", 0.0)
+    history.observe("disconnect", listener="viewer-1")
+    assert (tmp_path / "receipts/h.000001.parquet").is_file(), "on disk, should the run be killed now"
