@@ -21,6 +21,7 @@ from harness.record import receipt_chunks
 from harness.record.history import History, Observation, load, parse, read_meta
 from harness.record.history_file import read_text, write_text
 from harness.record.history_meta import files_of
+from harness.record.receipt_chunks import TIME_STEP
 from harness.record.receipt_table import SCHEMA, load_receipts
 from harness.spec.contract import Contract
 from harness.testing import history_with, write_history
@@ -43,7 +44,8 @@ def _recorded(path: Path, observations: list[Observation], **options: bool) -> H
 
 
 def _fields(observations: list[Observation]) -> list[tuple[object, ...]]:
-    return [(o.kind, o.time, o.listener, o.socket_id, o.channel, o.event, o.data) for o in observations]
+    """Times to 10 µs: a chunk keeps them to 2^-20 s (`TIME_STEP`)."""
+    return [(o.kind, round(o.time, 5), o.listener, o.socket_id, o.channel, o.event, o.data) for o in observations]
 
 
 @pytest.fixture
@@ -66,9 +68,9 @@ def test_receipts_go_to_parquet_chunks_and_read_back_equal_in_order(tmp_path: Pa
     assert dict(table.schema) == SCHEMA and table.height == 11
     chunked = table.filter(pl.col("listener") == "viewer-1")
     assert chunked["text"].to_list() == [json.dumps({"n": n}) for n in range(10)]
-    assert chunked["seq"].to_list() == list(range(10)) and chunked["time"].to_list() == [
-        o.time for o in observations[1:11]
-    ]
+    assert chunked["seq"].to_list() == list(range(10))
+    assert chunked["time"].to_list() == pytest.approx([o.time for o in observations[1:11]], abs=TIME_STEP)
+    assert all(t / TIME_STEP == int(t / TIME_STEP) for t in chunked["time"]), "kept to 2^-20 s: zstd packs them"
     assert table.filter(pl.col("listener") == "viewer-2")["text"].to_list() == ['{"not":"text"}']
 
 
