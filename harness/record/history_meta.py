@@ -14,7 +14,7 @@ import msgspec
 import polars as pl
 
 from .history_file import part_file, reading
-from .receipt_chunks import CorruptChunk
+from .receipt_chunks import CorruptChunk, chunk_path
 
 _decode = msgspec.json.Decoder().decode
 
@@ -35,7 +35,7 @@ def read_meta(path: Path, enough: int | None = None) -> tuple[dict[str, Any], in
             elif (record := header(line, "part")) is not None:
                 parts.append(str(record.get("file")))
             elif (record := header(line, "chunk")) is not None:
-                chunks.append(path.parent / str(record.get("file")))
+                chunks.append(str(record.get("file")))
     for part in parts:
         if enough is not None and lines >= enough:
             break
@@ -43,19 +43,20 @@ def read_meta(path: Path, enough: int | None = None) -> tuple[dict[str, Any], in
             for line in fh or ():
                 lines += 1
                 if (record := header(line, "chunk")) is not None:
-                    chunks.append(path.parent / str(record.get("file")))
+                    chunks.append(str(record.get("file")))
     for chunk in chunks:
         if enough is not None and lines >= enough:
             break
-        lines += chunk_rows(chunk)
+        lines += chunk_rows(path.parent, chunk)
     return meta, lines
 
 
-def chunk_rows(chunk: Path) -> int:
-    """The receipts in a chunk, from its footer; none if it is missing or cut."""
+def chunk_rows(folder: Path, name: str) -> int:
+    """The receipts in a chunk, from its footer; none if it is missing, cut or misnamed (`load` says)."""
     try:
-        return int(pl.scan_parquet(chunk).select(pl.len()).collect().item())
-    except CorruptChunk:
+        chunk = chunk_path(folder, name)
+        return int(pl.scan_parquet(chunk).select(pl.len()).collect().item()) if chunk.is_file() else 0
+    except (ValueError, *CorruptChunk):
         return 0
 
 
@@ -73,7 +74,7 @@ def files_of(path: Path) -> list[str]:
     for file in [path.name, *files]:
         with part_file(path.parent, file) as fh:
             named += [str(record.get("file")) for line in fh or () if (record := header(line, "chunk")) is not None]
-    return files + named
+    return files + [name for name in named if chunk_path(path.parent, name).is_file()]
 
 
 def header(line: str, rec: str) -> dict[str, Any] | None:

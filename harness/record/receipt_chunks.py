@@ -111,8 +111,20 @@ class ReceiptChunks:
         self.started = None
 
 
+def chunk_path(folder: Path | None, name: str) -> Path:
+    """Where a chunk a history names lies: only a file directly under receipts/ beside it is taken."""
+    if folder is None:
+        raise ValueError(f"it names its receipts chunk {name!r}, which is read only from the folder beside it")
+    if Path(name).parent != Path(RECEIPTS_DIR) or Path(name).name in ("", ".", ".."):
+        raise ValueError(f"its receipts chunk {name!r} is not a file under {RECEIPTS_DIR}/ beside it")
+    return folder / name
+
+
 def read_chunk(path: Path) -> pl.DataFrame:
-    """One chunk file, in the schema; a torn or foreign file raises one of `CorruptChunk`."""
+    """One chunk file, in the schema; a torn or foreign file raises one of `CorruptChunk` (and one that
+    is not a regular file is not opened: a FIFO would hang the reader)."""
+    if path.exists() and not path.is_file():
+        raise OSError(f"{path.name} is not a regular file")
     frame = pl.read_parquet(path)
     if dict(frame.schema) != CHUNK_SCHEMA:
         raise OSError(f"columns {dict(frame.schema)} are not a receipts chunk's")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .receipt_chunks import CorruptChunk, read_chunk
+from .receipt_chunks import CorruptChunk, chunk_path, read_chunk
 from .records import Observation, Wholeness
 
 _NOTHING: tuple[list[Any], ...] = ([], [], [], [], [], [])
@@ -45,10 +45,9 @@ class ReceiptMerge:
         self._missed()
         self.named += 1
         self.wholeness.chunks.append(name)
-        if self.folder is None or Path(name).parent.name != "receipts" or ".." in Path(name).parts:
-            raise ValueError(f"its receipts chunk {name!r} is not a file under receipts/ beside it")
+        path = chunk_path(self.folder, name)
         try:
-            frame = read_chunk(self.folder / name)
+            frame = read_chunk(path)
         except FileNotFoundError:
             self._missing = name
             return None

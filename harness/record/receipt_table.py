@@ -16,9 +16,10 @@ from pathlib import Path
 import msgspec
 import polars as pl
 
+from ..errors import HistoryFormatError
 from .history_file import part_file
 from .history_meta import header, parts_of
-from .receipt_chunks import CHUNK_SCHEMA, CorruptChunk, read_chunk
+from .receipt_chunks import CHUNK_SCHEMA, CorruptChunk, chunk_path, read_chunk
 from .receipt_codec import ReceiptDecoder
 from .records import Observation
 
@@ -36,7 +37,10 @@ def load_receipts(path: Path) -> pl.DataFrame:
     frames = []
     for file in [path.name, *parts_of(path)]:
         inline, chunks = _file_receipts(path.parent, file)
-        writer = pl.concat([*_chunks(path.parent, chunks), inline], how="vertical")
+        try:
+            writer = pl.concat([*_chunks(path.parent, chunks), inline], how="vertical")
+        except ValueError as exc:
+            raise HistoryFormatError(f"{path}: {exc}") from None
         frames.append(writer.with_columns(seq=pl.int_range(pl.len(), dtype=pl.UInt32)))
     return pl.concat(frames, how="vertical")
 
@@ -76,7 +80,8 @@ def _compact(decoder: ReceiptDecoder, line: str, origin: float) -> Observation |
 
 def _chunks(folder: Path, names: list[str]) -> list[pl.DataFrame]:
     """The chunks there are, read together; one at a time only if one of them is cut or damaged."""
-    paths = [folder / name for name in names if (folder / name).is_file()]
+    paths = [chunk_path(folder, name) for name in names]
+    paths = [chunk for chunk in paths if chunk.is_file()]
     if not paths:
         return []
     try:

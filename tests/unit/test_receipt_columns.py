@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from harness.check_file import check_file
+from harness.errors import HistoryFormatError
 from harness.load.merge import merge_histories
 from harness.record import history as history_module
 from harness.record import receipt_chunks
@@ -247,3 +248,16 @@ def test_a_quiet_run_s_other_records_write_a_chunk_that_is_due(tmp_path: Path, m
     monkeypatch.setattr(history_module, "FLUSH_S", 0.0)
     history.observe("disconnect", listener="viewer-1")
     assert (tmp_path / "receipts/h.000001.parquet").is_file(), "on disk, should the run be killed now"
+
+
+@pytest.mark.parametrize("name", ["/receipts/x.parquet", "receipts/../x.parquet", "../receipts/x.parquet", "x.parquet"])
+def test_a_chunk_named_outside_its_receipts_folder_is_refused_with_its_name(tmp_path: Path, name: str) -> None:
+    hostile = tmp_path / "h.jsonl"
+    hostile.write_text(json.dumps({"rec": "meta", "time_origin": 0}) + "\n" + json.dumps({"rec": "chunk", "file": name})
+                       + "\n")  # fmt: skip
+    with pytest.raises(HistoryFormatError, match="not a file under receipts/ beside it"):
+        load(hostile)
+    with pytest.raises(HistoryFormatError, match="not a file under receipts/ beside it"):
+        load_receipts(hostile)
+    with pytest.raises(HistoryFormatError, match="read only from the folder beside it"):
+        parse(hostile.read_text().splitlines(keepends=True))
