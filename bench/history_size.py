@@ -38,14 +38,21 @@ def _old_bytes(receipts: list[Observation]) -> int:
 
 def busy_stocktake() -> dict[str, Any]:
     """The goal's own yardstick: a real `stocksync run busy-stocktake`, its whole history file (operations,
-    snapshots and all) per receipt, against the old format's bytes for the same receipts."""
+    snapshots and all) per receipt, against the old format's bytes for the same receipts; and its
+    receipts alone written again both ways, compact compressed lines and Parquet chunks (a real run's
+    times and texts, which pack less well than the synthetic history's)."""
     with tempfile.TemporaryDirectory() as folder:
         command = [sys.executable, "-m", "harness.cli", "run", "busy-stocktake", "--report-dir", folder, "--quiet"]
         subprocess.run(command, check=False, timeout=300, capture_output=True)
         (path,) = Path(folder).rglob(HISTORY_NAME)
         receipts = [o for o in load(path).observations if o.kind == "receipt"]
         size = path.stat().st_size + _chunk_bytes(path.parent)
+        lines = _bytes_written(Path(folder) / "lines" / HISTORY_NAME, receipts)
+        chunked = _bytes_written(Path(folder) / "chunked" / HISTORY_NAME, receipts, columns=True)
     return {
+        "receipts_as_lines_bytes_per_receipt": round(lines / len(receipts), 2),
+        "receipts_as_parquet_bytes_per_receipt": round(chunked / len(receipts), 2),
+        "ratio_lines/parquet": round(lines / chunked, 1),
         "receipts": len(receipts),
         "file_bytes_per_receipt": round(size / len(receipts), 1),
         "old_format_bytes_per_receipt": round(_old_bytes(receipts) / len(receipts), 1),
