@@ -25,6 +25,7 @@ from . import (
     history_size,
     latency,
     locust_run,
+    receipt_columns,
     report_size,
     soak,
     stream_memory,
@@ -46,6 +47,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "browsers": browsers.run,
     "stream_memory": stream_memory.run,
     "columnar": columnar.run,
+    "receipt_columns": receipt_columns.run,
 }
 
 
@@ -59,6 +61,7 @@ ROW: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
     "soak_hour": soak.row,
     "stream_memory": stream_memory.row,
     "columnar": columnar.row,
+    "receipt_columns": receipt_columns.row,
 }
 
 

@@ -32,7 +32,7 @@ from .runtime import gevent_patched
 from .spec.contract import Contract, described_contract
 
 PARALLEL_MIN_LINES = 250_000  # a line a receipt, but for the definitions of new texts and names
-_SOURCE: tuple[Path, dict[str, Any], Contract, float] | None = None  # what forked readers read
+_SOURCE: tuple[Path, dict[str, Any], Contract, float] | None = None  # what a reader process reads
 
 
 def check_file(
@@ -84,24 +84,22 @@ def _readers(lines: int) -> int:
     cores = os.cpu_count() or 1
     if cores < 2 or lines < PARALLEL_MIN_LINES or gevent_patched("threading"):
         return 1
-    return cores if "fork" in multiprocessing.get_all_start_methods() else 1
+    return cores if "forkserver" in multiprocessing.get_all_start_methods() else 1
 
 
 def _read(
     path: Path, meta: dict[str, Any], contract: Contract, limit_s: float, readers: int
 ) -> tuple[HistoryData, Part]:
-    """This process reads the first share and keeps the history; forked readers judge the others."""
-    global _SOURCE
+    """This process reads the first share and keeps the history; readers started from a forkserver
+    judge the others (not forked from here: a fork of a process that used polars, which writes and
+    reads the receipts chunks, deadlocks in its thread pool)."""
     if readers == 1:
         return _read_as(StreamedRead(meta, contract, limit_s), path)
-    _SOURCE = (path, meta, contract, limit_s)
-    try:
-        with ProcessPoolExecutor(readers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            others = [pool.submit(_read_share, (index, readers)) for index in range(1, readers)]
-            light, part = _read_as(StreamedRead(meta, contract, limit_s, (0, readers)), path)
-            shares = [future.result() for future in others]
-    finally:
-        _SOURCE = None
+    source = (path, meta, contract, limit_s)
+    with ProcessPoolExecutor(readers - 1, multiprocessing.get_context("forkserver"), _keep, source) as pool:
+        others = [pool.submit(_read_share, (index, readers)) for index in range(1, readers)]
+        light, part = _read_as(StreamedRead(meta, contract, limit_s, (0, readers)), path)
+        shares = [future.result() for future in others]
     assert light.tally is not None
     for _, tally in shares:
         light.tally.merge(tally)
@@ -114,6 +112,12 @@ def _read_as(reader: StreamedRead, path: Path) -> tuple[HistoryData, Part]:
     started = time.perf_counter()
     load(path, reader.take, reader.begin_segment, reader.data, reader.listeners)
     return reader.finish(started)
+
+
+def _keep(path: Path, meta: dict[str, Any], contract: Contract, limit_s: float) -> None:
+    """What a reader reads, kept once as it starts."""
+    global _SOURCE
+    _SOURCE = (path, meta, contract, limit_s)
 
 
 def _read_share(share: Share) -> tuple[Part, ReceiptTally]:

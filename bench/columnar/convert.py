@@ -79,6 +79,16 @@ def _take(cols: _Columns, record: Any, origin: float) -> None:
         cols.slots[record[1]] = cols.texts.setdefault(record[2], len(cols.texts))
 
 
+def _take_chunk(cols: _Columns, chunk: Path) -> None:
+    """A receipts chunk (`receipt_chunks`): its rows into the receipts' columns, names and texts as ids."""
+    frame = pl.read_parquet(chunk)
+    t, listeners, channels, events, payloads = cols.receipts
+    t += frame["time"].to_list()
+    for kind, column, ids in (("l", "listener", listeners), ("c", "channel", channels), ("e", "event", events)):
+        ids += [cols.id_of(kind, value) for value in frame[column].to_list()]
+    payloads += [cols.texts.setdefault(text, len(cols.texts)) for text in frame["text"].to_list()]
+
+
 def _record(cols: _Columns, record: dict[str, Any]) -> None:
     rec = record.pop("rec")
     if rec == "meta":
@@ -144,6 +154,8 @@ def frames(path: Path, contract: Contract) -> tuple[dict[str, pl.DataFrame], dic
             record = _decode(line)
             if isinstance(record, list):
                 _take(cols, record, float(cols.meta.get("time_origin", 0.0)))
+            elif record.get("rec") == "chunk":
+                _take_chunk(cols, path.parent / record["file"])
             else:
                 _record(cols, record)
     t, listeners, channels, events, payloads = cols.receipts

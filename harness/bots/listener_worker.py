@@ -63,8 +63,7 @@ def serve(endpoint: PusherEndpoint, history_path: str, time_origin: float, conn:
             if not frozen and news and all(lr.recorder.ready for lr in listeners.values()):
                 gc.freeze()  # as ListenerFleet does: full collections no longer walk the listeners' heap
                 frozen = True
-            alive_at = History.now()
-            history.flush()  # what it recorded before `alive_at` is on disk, should it die now
+            alive_at = history.flush()  # what it recorded before then is on disk, should it die now
             conn.send(("status", history.receipts, news, alive_at))
     except (EOFError, OSError):
         pass

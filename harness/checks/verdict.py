@@ -84,7 +84,7 @@ def blind_reasons(history: HistoryData) -> list[str]:
                 "not finish, or the history was edited" for file in whole.unnamed]  # fmt: skip
     reasons += [f"its part {file} has no end record, so the listener process that wrote it did not finish"
                 for file in whole.unended if file not in explained]  # fmt: skip
-    return reasons
+    return reasons + whole.problems
 
 
 def _failures(history: HistoryData) -> dict[str, list[Observation]]:

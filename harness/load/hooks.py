@@ -12,6 +12,7 @@ Locally (no master) the one process does the same with its own history.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -29,8 +30,10 @@ from rich.console import Console
 from ..checks import check
 from ..errors import StocksyncError
 from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_USAGE
-from ..record.history import parse, parts_of
+from ..record.history import parse
 from ..record.history_file import HISTORY_NAME, write_text
+from ..record.history_meta import files_of
+from ..record.receipt_chunks import RECEIPTS_DIR
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
 from ..spec.contract import load_contract
 from .failures import name_by_groups
@@ -184,8 +187,8 @@ def _stop(environment: Environment) -> None:
         log.info("worker %s: own verdict %s (the master's report is the run's)", session.name, outcome.result.verdict)
     _fire(environment, session.final_rows())
     text = outcome.history_path.read_text(encoding="utf-8")
-    files = [outcome.history_path.parent / name for name in parts_of(outcome.history_path)]
-    parts = {file.name: file.read_bytes() for file in files}
+    files = [outcome.history_path.parent / name for name in files_of(outcome.history_path)]
+    parts = {file.relative_to(outcome.history_path.parent).as_posix(): file.read_bytes() for file in files}
     if isinstance(runner, WorkerRunner):
         runner.send_message(MESSAGE, {"worker": session.name, "history": text, "parts": parts})
     else:
@@ -194,6 +197,8 @@ def _stop(environment: Environment) -> None:
     # the master (or this process) has written the history into the report folder: no second copy
     for file in (outcome.history_path, *files):
         file.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # its receipts chunks' folder, if it is empty now
+        (outcome.history_path.parent / RECEIPTS_DIR).rmdir()
     if not isinstance(runner, WorkerRunner):
         # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC and not again at exit: let it take
         # the rows fired after the drain (workers need not: their last stats go out on quit).
@@ -251,11 +256,16 @@ def _report(environment: Environment) -> None:
 
 
 def _with_parts(folder: Path) -> Path:
-    """`folder`, holding the files the histories name as their parts (`History.add_part`): in the
-    report folder's root, so that moving them into the run's own folder is a rename."""
+    """`folder`, holding the files the histories name as their parts (`History.add_part`) and their
+    receipts chunks (under receipts/): in the report folder's root, so that moving them into the
+    run's own folder is a rename. Only those two shapes of name are taken from a worker."""
     for parts in RUN.parts.values():
         for name, content in parts.items():
-            (folder / Path(name).name).write_bytes(content)
+            where = Path(name)
+            inner = where.parent.name == RECEIPTS_DIR and where.parent.parent == Path()
+            path = folder / (RECEIPTS_DIR if inner else "") / where.name
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(content)
     return folder
 
 

@@ -91,8 +91,10 @@ def _whole_as(merged: Wholeness, worker: str, theirs: Wholeness) -> None:
     """What one worker's history lacks, the merged one lacks too, named by worker."""
     merged.ended = merged.ended and theirs.ended
     for mine, its in ((merged.torn, theirs.torn), (merged.missing, theirs.missing),
-                      (merged.unnamed, theirs.unnamed), (merged.unended, theirs.unended)):  # fmt: skip
+                      (merged.unnamed, theirs.unnamed), (merged.unended, theirs.unended),
+                      (merged.chunks, theirs.chunks)):  # fmt: skip
         mine += [f"{worker}/{file}" for file in its]
+    merged.problems += [f"worker {worker}: {problem}" for problem in theirs.problems]
 
 
 def merged_meta(parts: dict[str, HistoryData], contract: Contract) -> dict[str, Any]:

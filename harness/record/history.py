@@ -4,9 +4,10 @@ Jepsen-style: an operation is invoked, then completes `ok` (2xx), `fail` (the se
 answered no) or `info` (no answer: we do not know whether it happened). Observations
 are what listeners and servers saw. Every record is appended to a JSONL file the moment
 it happens, so a crashed run still leaves its evidence; `load` reads it back for
-`stocksync check`. Receipts, the bulk of a record, are written compactly (`receipt_codec`);
-everything else is one JSON object a line, and the file is compressed on the fly
-(`history_file`). Times are one host's monotonic clock, in seconds. `history_read` reads it back.
+`stocksync check`. Receipts, the bulk of a record, are written as columns, in Parquet chunk files
+the history names (`receipt_chunks`); snapshots compactly (`receipt_codec`); everything else is one
+JSON object a line, and the file is compressed on the fly (`history_file`). Times are one host's
+monotonic clock, in seconds. `history_read` reads it back.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from .history_file import open_for_writing
 from .history_read import load, parse, parts_of, read_meta
+from .receipt_chunks import ReceiptChunks
 from .receipt_codec import ReceiptEncoder
-from .records import HistoryData, Observation, Operation, fields_of
+from .records import HistoryData, Observation, Operation, OperationTally, completion_record, fields_of, invoke_record
 
 __all__ = [
     "FAILURE",
@@ -45,16 +46,6 @@ FAILURE = "harness-failure"
 BULK = ("receipt", "snapshot")  # what a run's history keeps on disk only
 
 
-@dataclass
-class OperationTally:
-    """What a run's own loops ask of its operations (when to probe, when the last write was, how many
-    failed), counted as they happen: a history that keeps no operations in memory still answers."""
-
-    invoked: int = 0
-    failed: int = 0  # no answer, or a 5xx
-    last: float = 0.0  # the latest invoke or completion
-
-
 class History:
     """Append-only and thread-safe (gevent patches the lock under Locust)."""
 
@@ -65,6 +56,7 @@ class History:
         retain: bool = True,
         receipts: bool = True,
         operations: bool = True,
+        columns: bool = True,
     ) -> None:
         """`retain=False` keeps nothing in memory, only on disk: a listener process's history, read back
         when its fleet stops, so the process stays the same size however long the run. `receipts=False`
@@ -74,6 +66,8 @@ class History:
         either (a few KB each, with its request and answer): a run's, whose live check takes them as
         they come (`follow`) and folds each once settled, so its memory stays flat however long it
         plays; `tally` and `on_complete` tell the run what it needs of them.
+        `columns=False` writes receipts into the file itself, compactly, as runs did before chunks
+        (`receipt_chunks`): the older form every reader still takes.
         A history with no file keeps everything."""
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -92,6 +86,7 @@ class History:
         self.path = path
         self.data.meta.setdefault("time_origin", time.monotonic())
         self._receipts = ReceiptEncoder(self.data.meta["time_origin"])
+        self._chunks = ReceiptChunks(path) if path is not None and columns else None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open_for_writing(path)
@@ -105,7 +100,8 @@ class History:
         self._write_text(json.dumps(record, separators=(",", ":"), default=str) + "\n")
 
     def _write_text(self, text: str) -> None:
-        """Flushed at least every FLUSH_S: a crash loses a fraction of a second, not the run."""
+        """Flushed at least every FLUSH_S: a crash loses a fraction of a second, not the run (and the
+        receipts of a chunk not yet due, CHUNK_S at most, however quiet the listeners since)."""
         if self._file is not None:
             try:
                 self._file.write(text)
@@ -114,6 +110,8 @@ class History:
                 if now - self._flushed > FLUSH_S:
                     self._file.flush()
                     self._flushed, self._dirty = now, False
+                    if self._chunks is not None and self._chunks.due(now):
+                        self._write_chunk()
             except OSError as exc:
                 self._stopped(exc)
 
@@ -128,17 +126,30 @@ class History:
         self.data.observations.append(Observation(FAILURE, self.now(), data={"what": "history recorder",
                                                                              "detail": detail}))  # fmt: skip
 
-    def flush(self) -> None:
-        """Everything recorded so far onto the disk now, if anything is waiting (a listener process
-        does this with each status, so that what it recorded before it last said it was alive is there
-        to read if it dies)."""
+    def flush(self) -> float:
+        """What was recorded so far onto the disk now, if anything is waiting, but for a chunk of
+        receipts not yet due (`receipt_chunks.CHUNK_S`); the moment before which everything recorded
+        is on disk (a listener process does this with each status, so that what it recorded before it
+        last said it was alive is there to read if it dies)."""
         with self._lock:
+            chunks = self._chunks
+            if chunks is not None and self._file is not None and chunks.due(time.monotonic()):
+                self._write_chunk()
             if self._file is not None and self._dirty:
                 try:
                     self._file.flush()
                     self._flushed, self._dirty = time.monotonic(), False
                 except OSError as exc:
                     self._stopped(exc)
+            buffered = None if chunks is None else chunks.on_disk_before()
+            return self.now() if buffered is None else buffered
+
+    def _write_chunk(self) -> None:
+        assert self._chunks is not None
+        try:
+            self._chunks.write()
+        except OSError as exc:
+            self._stopped(exc)
 
     def invoke(
         self,
@@ -184,12 +195,12 @@ class History:
             self._fresh_ops.append(op)
         self.tally.invoked += 1
         self.tally.last = max(self.tally.last, op.invoke)
-        self._write({"rec": "op", "type": "invoke", **_invoke_fields(op)})
+        self._write({"rec": "op", "type": "invoke", **invoke_record(op)})
 
     def _completed_now(self, op: Operation) -> None:
         self.tally.failed += op.failed
         self.tally.last = max(self.tally.last, op.complete or op.invoke)
-        self._write(_completion(op))
+        self._write(completion_record(op))
 
     def _tell(self, op: Operation) -> None:
         for watcher in self._completed:
@@ -209,11 +220,22 @@ class History:
             elif self._fresh is not None and obs.kind == "receipt" and live:
                 self._fresh.append(obs)
             if self._file is not None:
-                if (obs.kind == "receipt" and isinstance(obs.data, str)) or obs.kind == "snapshot":
+                if self._chunks is not None and obs.kind == "receipt" and isinstance(obs.data, str):
+                    self._chunk(obs)
+                elif (obs.kind == "receipt" and isinstance(obs.data, str)) or obs.kind == "snapshot":
                     self._write_text(self._receipts.encode(obs))
                 else:
                     self._write({"rec": "obs", **fields_of(obs)})
         return obs
+
+    def _chunk(self, obs: Observation) -> None:
+        """A receipt into its chunk, the chunk named in the file as it starts and written when due."""
+        assert self._chunks is not None
+        started = self._chunks.add(obs)
+        if started is not None:
+            self._write({"rec": "chunk", "file": started})
+        if self._chunks.due(time.monotonic()):
+            self._write_chunk()
 
     @property
     def whole(self) -> bool:
@@ -234,6 +256,8 @@ class History:
         their own listeners. A streamed check (`checks.streamed`) reads each listener's records in time
         order across segments."""
         with self._lock:
+            if self._chunks is not None and self._file is not None:
+                self._write_chunk()  # a chunk never spans segments: each is in its own time order
             self._write({"rec": "segment", "name": name})
 
     def follow(self) -> None:
@@ -260,19 +284,14 @@ class History:
     def close(self) -> None:
         """The end record last: a history without it was cut short (`Wholeness.ended`)."""
         with self._lock:
-            self._write({"rec": "end", "operations": self.tally.invoked, "receipts": self.receipts})
+            end = {"rec": "end", "operations": self.tally.invoked, "receipts": self.receipts}
+            if self._chunks is not None and self._file is not None:
+                self._write_chunk()
+                end.update(chunks=self._chunks.chunks, chunked=self._chunks.written)
+            self._write(end)
             if self._file is not None:
                 try:
                     self._file.close()
                 except OSError as exc:
                     self._stopped(exc)
                 self._file = None
-
-
-def _completion(op: Operation) -> dict[str, Any]:
-    return {"rec": "op", "type": op.type, "id": op.id, "complete": op.complete, "status": op.status,
-            "body": op.body, "error": op.error}  # fmt: skip
-
-
-def _invoke_fields(op: Operation) -> dict[str, Any]:
-    return {k: v for k, v in asdict(op).items() if k not in ("type", "complete", "status", "body", "error")}

@@ -9,11 +9,16 @@ the same way: the format is told by the file's first bytes, not its name.
 
 from __future__ import annotations
 
+import contextlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import zstandard
+
+from ..errors import HistoryFormatError
+from ..input_files import regular_file
 
 HISTORY_NAME = "history.jsonl.zst"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -55,3 +60,35 @@ def find_history(folder: Path) -> Path | None:
         if (folder / name).is_file():
             return folder / name
     return None
+
+
+@contextlib.contextmanager
+def reading(path: Path) -> Iterator[IO[str]]:
+    """The file's text, its failures said as a HistoryFormatError naming the file."""
+    try:
+        with open_for_reading(path) as fh:
+            yield fh
+    except HistoryFormatError as exc:
+        raise HistoryFormatError(f"{path}: {exc}") from None
+    except CorruptCompression as exc:
+        raise HistoryFormatError(f"{path}: not a readable zstd stream ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise HistoryFormatError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except OSError as exc:
+        raise HistoryFormatError(f"cannot read history {path}: {exc.strerror}") from None
+
+
+@contextlib.contextmanager
+def part_file(folder: Path | None, name: str) -> Iterator[IO[str] | None]:
+    """A part's file, beside the history that names it; only a plain file name is taken. None if it
+    is not there: a part named and missing makes the history not whole, not unreadable."""
+    if folder is None:
+        raise HistoryFormatError(f"it names its part {name!r}, which is read only from the folder beside it")
+    if not name or Path(name).name != name or name in (".", ".."):
+        raise HistoryFormatError(f"its part {name!r} is not a file name")
+    if not (folder / name).exists():
+        yield None
+        return
+    regular_file(folder / name, "history's part", HistoryFormatError)  # a FIFO would hang the reader
+    with reading(folder / name) as fh:
+        yield fh

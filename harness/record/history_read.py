@@ -7,19 +7,20 @@ compressed or plain, with parts or without), and refuses what it did not write w
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import msgspec
 
 from ..errors import HistoryFormatError
-from ..input_files import regular_file
-from .history_file import CorruptCompression, open_for_reading
+from .history_file import part_file
+from .history_file import reading as opened
+from .history_meta import parts_of, read_meta
 from .receipt_codec import ReceiptDecoder
+from .receipt_merge import ReceiptMerge
 from .records import HistoryData, Observation, Operation
 
 __all__ = ["load", "parse", "parts_of", "read_meta"]
@@ -76,7 +77,7 @@ def _record(reading: _Reading, meta: dict[str, Any], record: dict[str, Any]) -> 
             channel=MAYBE_TEXT,
             event=MAYBE_TEXT,
         )
-        reading.keep(Observation(**record))
+        reading.hand(Observation(**record))
     elif rec == "op" and record.get("type") == "invoke":
         record.pop("type")
         _typed(
@@ -90,10 +91,13 @@ def _record(reading: _Reading, meta: dict[str, Any], record: dict[str, Any]) -> 
             socket_id=MAYBE_TEXT,
             invoke=TIME,
         )
+        reading.merge.until(record["invoke"])
         op = ops[record["id"]] = Operation(**texts.shared(record))
         data.operations.append(op)
     elif rec == "op":
         _typed(record, type=TEXT, complete=MAYBE_TIME, status=(int, type(None)), error=MAYBE_TEXT)
+        if record["complete"] is not None:
+            reading.merge.until(record["complete"])
         op = ops[record["id"]]
         op.type, op.complete, op.status = record["type"], record["complete"], record["status"]
         op.body, op.error = texts.shared(record["body"]), record["error"]
@@ -113,6 +117,17 @@ class _Reading:
     ops: dict[int, Operation] = field(default_factory=dict)
     texts: _Texts = field(default_factory=_Texts)
     named: list[tuple[str, str]] = field(default_factory=list)  # the parts it names: (name, file)
+    merge: ReceiptMerge = field(init=False)  # the file being read's chunked receipts
+
+    def file(self, name: str) -> ReceiptMerge:
+        """A file begins: its chunks are its own."""
+        self.merge = ReceiptMerge(self.folder, name, self.keep, self.listeners, self.data.wholeness)
+        return self.merge
+
+    def hand(self, obs: Observation) -> None:
+        """A record of the file's, after the chunk's receipts that came before it."""
+        self.merge.until(obs.time)
+        self.keep(obs)
 
 
 def parse(
@@ -147,7 +162,7 @@ def _read_main(reading: _Reading, lines: Iterable[str]) -> None:
     for name, file in parts:
         if reading.on_segment is not None:
             reading.on_segment(name)
-        with _part(reading.folder, file) as part_lines:
+        with part_file(reading.folder, file) as part_lines:
             if part_lines is None:
                 whole.missing.append(file)
             elif not _read_lines(reading, part_lines, {}, file):
@@ -158,8 +173,10 @@ def _read_main(reading: _Reading, lines: Iterable[str]) -> None:
 
 def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], file: str) -> bool:
     """One file's records, in order; `meta`: where its meta records go (a part's are its own). Whether
-    its last record was its end record; a cut last line is noted as torn."""
+    its last record was its end record; a cut last line is noted as torn. Its chunked receipts are
+    handed out among its records, in time order (`ReceiptMerge`)."""
     receipts = ReceiptDecoder(reading.listeners)
+    merge = reading.file(file)
     ended = False
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -170,41 +187,31 @@ def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], f
             if isinstance(record, list) and record:
                 obs = receipts.decode(record, float(meta.get("time_origin", 0.0)))
                 if obs is not None:
-                    reading.keep(obs)
+                    reading.hand(obs)
                 continue
             if not isinstance(record, dict):
                 raise TypeError("a record is a JSON object or a compact receipt record")
             rec = record.get("rec")
             if rec == "end":
+                merge.ended(record)
                 ended = True
-            elif rec == "segment" and reading.on_segment is not None:
-                reading.on_segment(_typed(record, name=TEXT)["name"])
+            elif rec == "chunk":
+                merge.start(_typed(record, file=TEXT)["file"])
+            elif rec == "segment":
+                merge.finish()
+                if reading.on_segment is not None:
+                    reading.on_segment(_typed(record, name=TEXT)["name"])
             elif rec == "part":
                 reading.named.append((_typed(record, name=TEXT)["name"], _typed(record, file=TEXT)["file"]))
-            elif rec != "segment":
+            else:
                 _record(reading, meta, record)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if number > 1 and not line.endswith("\n"):
                 reading.data.wholeness.torn.append(file)
                 break
             raise HistoryFormatError(f"line {number}: not a history record ({_why(exc, line)})") from None
+    merge.finish()
     return ended
-
-
-@contextlib.contextmanager
-def _part(folder: Path | None, name: str) -> Iterator[IO[str] | None]:
-    """A part's file, beside the history that names it; only a plain file name is taken. None if it
-    is not there: a part named and missing makes the history not whole, not unreadable."""
-    if folder is None:
-        raise HistoryFormatError(f"it names its part {name!r}, which is read only from the folder beside it")
-    if not name or Path(name).name != name or name in (".", ".."):
-        raise HistoryFormatError(f"its part {name!r} is not a file name")
-    if not (folder / name).exists():
-        yield None
-        return
-    regular_file(folder / name, "history's part", HistoryFormatError)  # a FIFO would hang the reader
-    with _reading(folder / name) as fh:
-        yield fh
 
 
 def _why(exc: Exception, line: str) -> str:
@@ -223,7 +230,7 @@ def load(
     """Read a history back (`parse`), its parts with it; a torn last line (a crashed run) is tolerated.
     A listener process's file beside it that it does not name is noted (`Wholeness.unnamed`): a run
     killed before naming it, or a history edited."""
-    with _reading(path) as fh:
+    with opened(path) as fh:
         data = parse(fh, on_observation, on_segment, data, listeners, path.parent)
     named = set(data.wholeness.parts)
     data.wholeness.unnamed += sorted(p.name for p in path.parent.glob(f"{PART_PREFIX}*.{stem(path)}.*")
@@ -238,60 +245,3 @@ def stem(path: Path) -> str:
     """A history's name without its suffixes: its parts are named after it (`listeners-N.<stem>...`),
     so that two runs sharing a folder keep theirs apart."""
     return path.name.split(".")[0]
-
-
-def read_meta(path: Path, enough: int | None = None) -> tuple[dict[str, Any], int]:
-    """Only the meta records, all of them: what a streamed check must know before the first receipt
-    (the contract, the latency limit, when the run quiesced), without parsing the rest; and how many
-    lines the file and its parts have (how large a check it is). `enough`: a count that decides
-    already; parts are counted only while short of it (an hour's parts are gigabytes of text)."""
-    meta: dict[str, Any] = {}
-    lines, parts = 0, []
-    with _reading(path) as fh:
-        for line in fh:
-            lines += 1
-            if (record := _header(line, "meta")) is not None:
-                meta.update(record)
-            elif (record := _header(line, "part")) is not None:
-                parts.append(str(record.get("file")))
-    for part in parts:
-        if enough is not None and lines >= enough:
-            break
-        with _part(path.parent, part) as fh:
-            lines += sum(1 for _ in fh) if fh is not None else 0
-    return meta, lines
-
-
-def parts_of(path: Path) -> list[str]:
-    """The files a history names as its parts (`History.add_part`), beside it: what to send with it."""
-    with _reading(path) as fh:
-        return [str(record.get("file")) for line in fh if (record := _header(line, "part")) is not None]
-
-
-def _header(line: str, rec: str) -> dict[str, Any] | None:
-    """The line's record if it is one of kind `rec`, found without parsing any other line."""
-    if f'"{rec}"' not in line[:24]:
-        return None
-    try:
-        record = _decode(line)
-    except msgspec.DecodeError:
-        return None  # a torn last line; `load` says what else is wrong
-    if isinstance(record, dict) and record.pop("rec", None) == rec:
-        return record
-    return None
-
-
-@contextlib.contextmanager
-def _reading(path: Path) -> Iterator[IO[str]]:
-    """The file's text, its failures said as a HistoryFormatError naming the file."""
-    try:
-        with open_for_reading(path) as fh:
-            yield fh
-    except HistoryFormatError as exc:
-        raise HistoryFormatError(f"{path}: {exc}") from None
-    except CorruptCompression as exc:
-        raise HistoryFormatError(f"{path}: not a readable zstd stream ({exc})") from None
-    except UnicodeDecodeError as exc:
-        raise HistoryFormatError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    except OSError as exc:
-        raise HistoryFormatError(f"cannot read history {path}: {exc.strerror}") from None

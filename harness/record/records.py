@@ -12,7 +12,7 @@ import math
 from array import array
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SLOTS = 1024
@@ -133,10 +133,12 @@ class Wholeness:
     missing: list[str] = field(default_factory=list)  # parts named but not there
     unnamed: list[str] = field(default_factory=list)  # parts beside it that it does not name
     unended: list[str] = field(default_factory=list)  # parts with no end record
+    chunks: list[str] = field(default_factory=list)  # the receipts chunks its files name (`receipt_chunks`)
+    problems: list[str] = field(default_factory=list)  # chunks lost, each said in a sentence
 
     @property
     def whole(self) -> bool:
-        return self.ended and not (self.torn or self.missing or self.unnamed or self.unended)
+        return self.ended and not (self.torn or self.missing or self.unnamed or self.unended or self.problems)
 
 
 @dataclass
@@ -162,3 +164,22 @@ class HistoryData:
 def fields_of(obs: Observation) -> dict[str, Any]:
     """An observation as a plain dict (its record on disk in the one-object-a-line form)."""
     return {name: getattr(obs, name) for name in Observation.__slots__}
+
+
+@dataclass
+class OperationTally:
+    """What a run's own loops ask of its operations (when to probe, when the last write was, how many
+    failed), counted as they happen: a history that keeps no operations in memory still answers."""
+
+    invoked: int = 0
+    failed: int = 0  # no answer, or a 5xx
+    last: float = 0.0  # the latest invoke or completion
+
+
+def completion_record(op: Operation) -> dict[str, Any]:
+    return {"rec": "op", "type": op.type, "id": op.id, "complete": op.complete, "status": op.status,
+            "body": op.body, "error": op.error}  # fmt: skip
+
+
+def invoke_record(op: Operation) -> dict[str, Any]:
+    return {k: v for k, v in asdict(op).items() if k not in ("type", "complete", "status", "body", "error")}

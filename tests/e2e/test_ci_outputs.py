@@ -20,7 +20,13 @@ def test_out_junit_json_and_quiet(tmp_path: Path) -> None:
     out, junit = tmp_path / "ci" / "smoke", tmp_path / "junit" / "stocksync.xml"
     done = stocksync("run", scenario, "--out", out, "--junit", junit, "--json", "--quiet")
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in out.iterdir()) == [HISTORY_NAME, "junit.xml", "report.html", "report.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        HISTORY_NAME,
+        "junit.xml",
+        "receipts",
+        "report.html",
+        "report.json",
+    ]
     assert json.loads(done.stdout)["verdict"] == "PASS"
     assert done.stderr == "", "quiet means quiet"
     suite = ET.parse(junit).getroot()

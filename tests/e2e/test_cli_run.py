@@ -91,7 +91,7 @@ def test_check_beside_a_fail_report_leaves_it_byte_identical(runs) -> None:
     again = stocksync("check", folder, "--report-dir", folder)
     assert again.returncode == 1, again.stderr
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
-    (new,) = [p for p in folder.iterdir() if p.is_dir()]
+    (new,) = [p for p in folder.iterdir() if p.is_dir() and p.name != "receipts"]
     assert json.loads((new / "report.json").read_text())["verdict"] == "FAIL"
 
 
@@ -114,6 +114,7 @@ def test_check_of_a_torn_history_still_checks_what_was_recorded(runs, tmp_path: 
     text = read_text(runs["healthy"][1] / HISTORY_NAME)
     torn = tmp_path / "torn.jsonl"
     torn.write_text(text + '{"rec": "obs", "kind": "rece')
+    shutil.copytree(runs["healthy"][1] / "receipts", tmp_path / "receipts")  # the chunks it names, beside it
     done = stocksync("check", torn, "--report-dir", tmp_path / "out")
     assert done.returncode == 3 and "the last line of the history is cut" in " ".join(done.stderr.split())
     report = json.loads(next((tmp_path / "out").rglob("report.json")).read_text())

@@ -57,7 +57,13 @@ def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) ->
         http = [r for r in _rows(tmp_path / "stats") if r["Type"] == "PATCH"]
         assert http and http[0]["Name"] == "PATCH /stocktake-lines/{id}/"
         assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
-        assert {p.name for p in folder.iterdir()} == {HISTORY_NAME, "report.json", "junit.xml", "report.html"}
+        assert {p.name for p in folder.iterdir()} == {
+            HISTORY_NAME,
+            "receipts",
+            "report.json",
+            "junit.xml",
+            "report.html",
+        }
     else:
         named = {f["name"] for f in report["findings"]}
         assert {"missing-event", "duplicate-event"} <= named, named

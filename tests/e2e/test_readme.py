@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.record.history import load
 from harness.spec.contract import parse_contract
 from harness.spec.faults import CATALOGUE
 from tests.support import ROOT
@@ -130,6 +131,24 @@ def test_the_fault_list_line_names_every_fault(tmp_path: Path) -> None:
     done = run(the_block("stocksync serve --list-faults"), tmp_path, timeout=60)
     assert done.returncode == 0, done.stderr
     assert [spec.name for spec in CATALOGUE if spec.name not in done.stdout] == []
+
+
+def test_the_receipts_snippet_reads_a_real_run_s_receipts_with_polars_and_duckdb(tmp_path: Path) -> None:
+    """The README's Python block, as written, in the folder where its faulty run wrote reports/dropped:
+    each listener's count and each event's are the ones the history holds."""
+    run(the_block("--fault pusher-drop"), tmp_path, timeout=180)
+    (snippet,) = [block for block in blocks("python") if "load_receipts" in block]
+    done = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    history = load(tmp_path / "reports/dropped/history.jsonl.zst")
+    receipts = [o for o in history.observations if o.kind == "receipt"]
+    assert receipts and (tmp_path / "reports/dropped/receipts").is_dir()
+    for listener in {o.listener for o in receipts}:
+        n = sum(o.listener == listener for o in receipts)
+        assert re.search(rf"{listener}\s*┆\s*{n}\s", done.stdout), (listener, n, done.stdout)
+    for event in {o.event for o in receipts}:
+        n = sum(o.event == event for o in receipts)
+        assert re.search(rf"{event}\s*│\s*{n}\s", done.stdout), (event, n, done.stdout)
 
 
 def test_the_contracts_in_the_docs_parse_as_contracts() -> None:

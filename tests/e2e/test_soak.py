@@ -26,5 +26,5 @@ def test_soak_short_passes_with_its_viewers_in_worker_processes(tmp_path: Path) 
     assert len([n for n in report["listeners"] if n.startswith("viewer-")]) == 500
     parts = parts_of(tmp_path / HISTORY_NAME)
     assert parts == ["listeners-1.history.jsonl.zst", "listeners-2.history.jsonl.zst"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([HISTORY_NAME, *parts, "junit.xml", "report.html",
-                                                                 "report.json"])  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([HISTORY_NAME, *parts, "junit.xml", "receipts",
+                                                                 "report.html", "report.json"])  # fmt: skip

@@ -19,7 +19,8 @@ from harness.testing import history_with, write_history
 
 
 def _write(path: Path, observations: list[Observation]) -> History:
-    history = History(path, {"scenario": "format"})
+    """In the form before receipts chunks (receipts compact in the file): what these tests hold."""
+    history = History(path, {"scenario": "format"}, columns=False)
     for obs in observations:
         history.append(obs)
     history.close()
