@@ -1,11 +1,13 @@
-"""The final check of a history on disk, read once and never held whole: what an hour-long run needs.
+"""The final check of a history on disk: what `stocksync check` and a run's end call (`check_file`).
 
-`stocksync check` and a run's end call `check_file`. The file is read as a stream
-(`checks.streamed` judges as it is read), on every core for a large file: one reader per core,
-each judging a share of the listeners, every one decoding the whole file. The meta records are read
-first (the contract, the latency limit, when the run quiesced). A file the streams cannot take in
-time order is read whole and checked as one (`checks.check`): the same verdict, at the memory of
-the whole file.
+The meta records are read first (the contract, the latency limit, when the run quiesced, how many
+receipts there are). A history of up to FRAME_MOST receipts has them loaded as one frame
+(`load_receipts`: a run's columnar chunks, or an older file's lines converted) and is checked by the
+columnar engine (`check_frame`): the clean listeners as frames, the rest streamed on their own
+receipts. A larger one (an hour-long run) is read as a stream and never held whole (`checks.streamed`
+judges as it is read), on every core: one reader per core, each judging a share of the listeners,
+every one decoding the whole file. A file the streams cannot take in time order is read whole and
+checked as one (`checks.check`). Each way gives the same verdict (tests/property holds them to it).
 """
 
 from __future__ import annotations
@@ -27,11 +29,15 @@ from .checks.model import LineReceipts, Receipt
 from .checks.parts import Part, joined
 from .checks.streamed import OutOfOrder, Share, StreamedRead
 from .record.history import HistoryData, Observation, load, read_meta
+from .record.receipt_table import load_receipts
 from .record.records import ReceiptTally
 from .runtime import gevent_patched
 from .spec.contract import Contract, described_contract
 
 PARALLEL_MIN_LINES = 250_000  # a line a receipt, but for the definitions of new texts and names
+FRAME_MOST = 2_000_000
+"""Receipts held as one frame at most: each holds its text, so a frame of more would cost more
+memory than the streamed read, which holds only the writes in flight."""
 _SOURCE: tuple[Path, dict[str, Any], Contract, float] | None = None  # what a reader process reads
 
 
@@ -40,7 +46,9 @@ def check_file(
 ) -> tuple[HistoryData, CheckResult]:
     """The history at `path` and its check. The history holds no receipts (`HistoryData.tally` counts
     them) unless the file had to be checked whole. `contract`: by default, the one the run recorded."""
-    meta, lines = read_meta(path, enough=PARALLEL_MIN_LINES)
+    meta, lines = read_meta(path, enough=max(PARALLEL_MIN_LINES, FRAME_MOST + 1))
+    if lines <= FRAME_MOST:
+        return check_frame(path, load_receipts(path), contract, latency_limit_ms, meta)
     contract = contract or described_contract(meta.get("contract")) or Contract()
     limit_s = latency_limit(meta, latency_limit_ms) / 1000
     with gc_paused():
@@ -53,13 +61,17 @@ def check_file(
 
 
 def check_frame(
-    path: Path, receipts: pl.DataFrame, contract: Contract | None = None, latency_limit_ms: float | None = None
+    path: Path,
+    receipts: pl.DataFrame,
+    contract: Contract | None = None,
+    latency_limit_ms: float | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> tuple[HistoryData, CheckResult]:
     """The history at `path` whose receipts are had as a frame (`checks.columnar.SCHEMA`, e.g. a run's
     columnar record): the file's other records are read, the listeners' checks accelerated
     (`accelerated_frame`: only those not clean are streamed, on their own receipts). The history
-    holds no receipts (`HistoryData.tally` counts them)."""
-    meta, _ = read_meta(path)
+    holds no receipts (`HistoryData.tally` counts them). `meta`: the file's, if already read."""
+    meta = meta if meta is not None else read_meta(path)[0]
     contract = contract or described_contract(meta.get("contract")) or Contract()
     limit_s = latency_limit(meta, latency_limit_ms) / 1000
     with gc_paused():

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.check_file import check_frame
+from harness import check_file as reading
+from harness.check_file import check_file, check_frame
 from harness.checks import check
 from harness.checks.columnar import receipts_frame
 from harness.checks.columnar.tally import tally_of
 from harness.record.history import load
 from harness.record.history_file import HISTORY_NAME
+from harness.record.receipt_table import load_receipts
 from harness.record.records import ReceiptTally
 from harness.spec.contract import Contract
 from harness.testing import write_history
@@ -29,6 +31,26 @@ def test_a_file_with_its_receipts_as_a_frame_is_judged_as_the_whole_history(name
     assert not any(o.kind == "receipt" for o in light.observations)
     assert light.tally is not None and light.tally.by_listener == whole.receipts_by_listener()
     assert _outcome(result) == _outcome(check(whole, Contract()))
+
+
+@pytest.mark.parametrize("name", ["synthetic-faulted", "paged-mid-run"])
+def test_check_file_takes_a_history_that_fits_as_a_frame_and_judges_as_the_streamed_read(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within FRAME_MOST receipts the file's receipts are loaded as a frame (no receipt kept, as the
+    streamed read keeps none either); beyond it, the streamed read: both judge alike."""
+    path = tmp_path / HISTORY_NAME
+    write_history(HISTORIES[name](), path)
+    loaded: list[Path] = []
+    monkeypatch.setattr(reading, "load_receipts", lambda at: loaded.append(at) or load_receipts(at))
+    framed_light, framed = check_file(path)
+    assert loaded == [path]
+    monkeypatch.setattr(reading, "FRAME_MOST", -1)
+    streamed_light, streamed = check_file(path)
+    assert loaded == [path]
+    assert framed_light.tally is not None and streamed_light.tally is not None
+    assert framed_light.tally.by_listener == streamed_light.tally.by_listener
+    assert _outcome(framed) == _outcome(streamed)
 
 
 def test_the_tally_from_a_frame_counts_each_listener_s_receipts_where_a_tally_of_each_would() -> None:

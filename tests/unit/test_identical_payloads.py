@@ -64,6 +64,7 @@ def _judged(history: HistoryData, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     live.feed([], history.observations[fed:])
     live.finish()
     monkeypatch.setattr(reading, "PARALLEL_MIN_LINES", 0)
+    monkeypatch.setattr(reading, "FRAME_MOST", -1)
     monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
     write_history(history, tmp_path / HISTORY_NAME)
     streamed = _found(check_file(tmp_path / HISTORY_NAME)[1].findings)

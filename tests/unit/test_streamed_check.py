@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from harness import check_file as reading
 from harness.check_file import check_file
 from harness.checks import check
@@ -18,6 +20,12 @@ from harness.record.records import SLOTS, ReceiptTally
 from harness.report import build_report
 from harness.spec.contract import Contract
 from harness.testing import history_with, write_history
+
+
+@pytest.fixture(autouse=True)
+def _streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These histories are small enough to be checked as a frame: they are read as a stream here."""
+    monkeypatch.setattr(reading, "FRAME_MOST", -1)
 
 
 def _judged_alike(history: HistoryData, path: Path) -> tuple[HistoryData, list[tuple[object, ...]]]:
