@@ -59,6 +59,7 @@ class Contract:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_logical", {wire: logical for logical, wire in self.names.items()})
         object.__setattr__(self, "_expected", {})  # asked once per write by the checks: remembered
+        object.__setattr__(self, "_parsed", {})  # asked once per text and channel by the checks: remembered
         object.__setattr__(
             self, "_patterns", {LIST: _template_regex(self.list_channel), DETAIL: _template_regex(self.detail_channel)}
         )
@@ -75,6 +76,12 @@ class Contract:
 
     def parse_channel(self, name: str) -> tuple[str, str, int | None] | None:
         """(kind, hotel, stocktake_id) of a contract channel, or None for any other channel."""
+        memo: dict[str, tuple[str, str, int | None] | None] = self._parsed  # type: ignore[attr-defined]
+        if name not in memo:
+            memo[name] = self._parse_channel(name)
+        return memo[name]
+
+    def _parse_channel(self, name: str) -> tuple[str, str, int | None] | None:
         for kind, pattern in self._patterns.items():  # type: ignore[attr-defined]
             match = pattern.fullmatch(name)
             if match:

@@ -68,7 +68,7 @@ def test_a_failing_assertion_counts_findings_and_keeps_the_report(stocksync_run)
 
 def test_the_stocktake_fixture_and_the_readme_example_run_as_written(pytester: pytest.Pytester) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    example = re.search(r"```python\n(.*?)```", readme, re.S)[1]
+    example = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "def test_" in b)
     pytester.makepyfile(
         test_readme=example,
         test_stocktake="""
