@@ -10,6 +10,7 @@ import click
 from ..check_file import check_file
 from ..errors import HistoryFormatError
 from ..input_files import regular_file
+from ..load.run_folder import check_workers, worker_histories
 from ..record.history_file import HISTORY_NAME, find_history
 from ..report import build_report, fresh_folder, writable_folder
 from ..spec.contract import load_contract
@@ -47,8 +48,10 @@ def check_command(
     quiet: bool,
 ) -> None:
     """Re-check a recorded HISTORY_FILE (or the report folder holding it) offline, against the contract
-    and latency limit it recorded. Compressed (.zst) and plain histories both read; the parts a
-    history names (its listener processes' files) are read from beside it. The run's own reports
+    and latency limit it recorded. A distributed Locust run's folder (one history-WORKER.jsonl.zst a
+    worker) is checked as the master checked it: the workers' histories merged into one run.
+    Compressed (.zst) and plain histories both read; the parts a history names (its listener
+    processes' files) are read from beside it. The run's own reports
     are never written over: --report-dir makes a new folder; --out and --junit refuse existing
     report files unless --force.
 
@@ -59,9 +62,16 @@ def check_command(
     for folder in (out, report_dir, junit.parent if junit else None):
         if folder is not None:
             writable_folder(folder)
-    history_path = _history_in(history_file)
     contract = load_contract(contract_file) if contract_file else None
-    history, result = check_file(history_path, contract, latency_ms)
+    workers = worker_histories(history_file) if history_file.is_dir() and find_history(history_file) is None else {}
+    for path in workers.values():
+        regular_file(path, "history", HistoryFormatError)
+    if workers:
+        history_path = history_file
+        history, result = check_workers(workers, contract, latency_ms)
+    else:
+        history_path = _history_in(history_file)
+        history, result = check_file(history_path, contract, latency_ms)
     ops = history.operations
     duration = max((op.complete or op.invoke for op in ops), default=0.0) - min((op.invoke for op in ops), default=0.0)
     kept = f"the history {history_path} is unchanged"
@@ -76,7 +86,10 @@ def _history_in(path: Path) -> Path:
     if path.is_dir():
         found = find_history(path)
         if found is None:
-            raise click.BadParameter(f"{path} holds no {HISTORY_NAME} (or history.jsonl)", param_hint="HISTORY_FILE")
+            raise click.BadParameter(
+                f"{path} holds no {HISTORY_NAME} (or history.jsonl, or a Locust worker's history-WORKER.jsonl.zst)",
+                param_hint="HISTORY_FILE",
+            )
         path = found
     regular_file(path, "history", HistoryFormatError)
     return path

@@ -27,19 +27,17 @@ from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
 from locust.stats import CSV_STATS_INTERVAL_SEC, StatsError
 from rich.console import Console
 
-from ..checks import check
 from ..errors import StocksyncError
 from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_USAGE
-from ..record.history import parse
 from ..record.history_file import HISTORY_NAME, write_text
-from ..record.history_meta import files_of
+from ..record.history_meta import files_of, header
 from ..record.receipt_chunks import RECEIPTS_DIR
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
 from ..spec.contract import load_contract
 from .failures import name_by_groups
 from .feed import Row
-from .merge import mark_cut, merge_histories
 from .options import add_arguments, redacted, secrets_of, sources
+from .run_folder import check_workers, worker_file
 from .session import LoadSession
 from .web import install as install_web_ui
 
@@ -235,24 +233,31 @@ def _report(environment: Environment) -> None:
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".stocksync-parts-", dir=root) as scratch:
         parts = _with_parts(Path(scratch))
-        histories = {worker: parse(text.splitlines(keepends=True), folder=parts) for worker, text in RUN.texts.items()}
-        merged = merge_histories(histories, contract)
-        folder = timestamped_folder(root, f"locust-{merged.meta.get('scenario', 'run')}")
+        folder = timestamped_folder(root, f"locust-{_scenario(next(iter(RUN.texts.values())))}")
         folder.mkdir(parents=True, exist_ok=True)
         for part in parts.iterdir():  # written once: moved beside the histories that name them
             part.rename(folder / part.name)
-    result = check(merged, contract)
-    cut = mark_cut(merged)
-    result.counts = {**result.counts, "operations": result.counts["operations"] - len(cut), "cut": len(cut)}
+    histories = {}
+    for worker, text in RUN.texts.items():
+        name = safe_name(worker, "worker")
+        histories[name] = folder / (HISTORY_NAME if len(RUN.texts) == 1 else worker_file(name))
+        write_text(histories[name], text)
+    merged, result = check_workers(histories, contract)
     secrets = secrets_of(options)
     report = build_report(merged, result, secrets, time.monotonic() - RUN.started)
-    for worker, text in RUN.texts.items():
-        name = HISTORY_NAME if len(RUN.texts) == 1 else f"history-{safe_name(worker)}.jsonl.zst"
-        write_text(folder / name, text)
     RUN.exit_code = publish(report, folder, Console(stderr=True))
     RUN.report, RUN.folder = report, folder
     if environment.runner is not None:
         name_by_groups(environment.runner.stats.errors, report.groups, StatsError)
+
+
+def _scenario(text: str) -> str:
+    """The scenario's name, from a history's first meta record that names it."""
+    for line in text.splitlines():
+        meta = header(line, "meta")
+        if meta is not None and "scenario" in meta:
+            return str(meta["scenario"])
+    return "run"
 
 
 def _with_parts(folder: Path) -> Path:

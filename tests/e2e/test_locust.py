@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -263,6 +264,19 @@ def test_two_workers_and_their_listener_processes_make_onereport_of(tmp_path: Pa
     assert report["counts"]["operations"] == len(played) and report["counts"]["cut"] == cut
     assert cut == sum(op.type == "invoke" for h in loaded for op in h.operations)
     assert all(c["judged"] >= c["count"] for c in report["checks"]), report["checks"]
+    rechecked = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "check", str(folder), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    again = json.loads(rechecked.stdout)
+    assert rechecked.returncode == 0, rechecked.stderr[-2000:]
+    assert (again["verdict"], again["counts"], again["meta"]["workers"]) == (
+        report["verdict"],
+        report["counts"],
+        report["meta"]["workers"],
+    ), "stocksync check of the folder merges the workers' histories as the master did"
 
 
 STAGING_FAULTS = ("url-scoped-only", "swallowed-broadcast=0.5", "oversize-payload=0.3")

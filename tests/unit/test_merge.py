@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from harness.checks import check
+from harness.cli import main
 from harness.load.merge import mark_cut, merge_histories
+from harness.load.run_folder import check_workers, worker_file, worker_histories
 from harness.record.history import HistoryData, Observation
 from harness.spec.contract import Contract
+from harness.testing import write_history
 from tests.histories import healthy, missing
 
 
@@ -86,3 +92,30 @@ def test_an_operation_cut_off_at_stop_is_named_cut() -> None:
     data.operations.append(cut)
     assert mark_cut(data) == [99] and data.meta["cut"]["operations"] == 1
     assert mark_cut(_worker(0.0, 1.5, defect=False)) == []
+
+
+def test_a_distributed_run_s_folder_is_rechecked_as_its_master_checked_it(tmp_path: Path) -> None:
+    """The master writes each worker's history as history-WORKER.jsonl.zst and checks them merged;
+    `stocksync check FOLDER` finds those files and checks them by the same function: the same verdict,
+    the same findings, named by worker."""
+    parts = {"a": _worker(0.0, 1.5, defect=True), "b": _worker(86_400.0, 1.7, defect=False)}
+    for worker, data in parts.items():
+        write_history(data, tmp_path / worker_file(worker))
+    assert worker_histories(tmp_path) == {w: tmp_path / worker_file(w) for w in parts}
+    merged, master = check_workers(worker_histories(tmp_path))
+    assert merged.meta["workers"] == ["a", "b"] and merged.wholeness.whole
+    out = tmp_path / "again"
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--out", str(out), "--quiet"])
+    report = json.loads((out / "report.json").read_text())
+    assert result.exit_code == 1, result.output
+    assert (report["verdict"], report["counts"]) == (master.verdict, master.counts)
+    assert (
+        sorted((f["name"], f["listener"]) for f in report["findings"])
+        == sorted((f.name, f.listener) for f in master.findings)
+        == [("missing-event", "a/viewer")]
+    )
+
+
+def test_a_folder_with_neither_a_history_nor_worker_histories_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 2 and "history-WORKER.jsonl.zst" in result.output

@@ -1,0 +1,41 @@
+"""A distributed Locust run's folder checked as one run: the master's verdict at the end of the run
+and `stocksync check FOLDER` afterwards are this one function over the same files, so they cannot
+differ. Each worker's history lies in the folder as `history-<worker>.jsonl.zst`, its parts and
+receipts chunks beside it; they are read, merged (`merge_histories`) and checked as one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..checks import CheckResult, check
+from ..record.history import HistoryData, load
+from ..spec.contract import Contract, described_contract
+from .merge import mark_cut, merge_histories
+
+PREFIX, SUFFIX = "history-", ".jsonl.zst"
+
+
+def worker_file(worker: str) -> str:
+    """`worker`: a name safe in a file name (`report.safe_name`)."""
+    return f"{PREFIX}{worker}{SUFFIX}"
+
+
+def worker_histories(folder: Path) -> dict[str, Path]:
+    """The workers' histories in `folder`, by worker name."""
+    return {path.name[len(PREFIX) : -len(SUFFIX)]: path for path in sorted(folder.glob(worker_file("*")))}
+
+
+def check_workers(
+    histories: dict[str, Path], contract: Contract | None = None, latency_limit_ms: float | None = None
+) -> tuple[HistoryData, CheckResult]:
+    """The workers' histories merged, and their check; the operations Locust cut off at its stop are
+    named in the meta and counted apart from those played (`mark_cut`). `contract`: by default, the
+    one the first worker recorded."""
+    loaded = {worker: load(path) for worker, path in histories.items()}
+    first = next(iter(loaded.values()), HistoryData())
+    contract = contract or described_contract(first.meta.get("contract")) or Contract()
+    merged = merge_histories(loaded, contract)
+    result = check(merged, contract, latency_limit_ms)
+    cut = mark_cut(merged)
+    result.counts = {**result.counts, "operations": result.counts["operations"] - len(cut), "cut": len(cut)}
+    return merged, result
