@@ -24,6 +24,7 @@ from . import (
     fanout,
     history_size,
     latency,
+    live_rate,
     locust_run,
     receipt_columns,
     report_size,
@@ -48,6 +49,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "stream_memory": stream_memory.run,
     "columnar": columnar.run,
     "receipt_columns": receipt_columns.run,
+    "live_rate": live_rate.run,
 }
 
 
@@ -62,6 +64,7 @@ ROW: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
     "stream_memory": stream_memory.row,
     "columnar": columnar.row,
     "receipt_columns": receipt_columns.row,
+    "live_rate": live_rate.row,
 }
 
 

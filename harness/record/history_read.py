@@ -42,6 +42,13 @@ def _typed(record: dict[str, Any], **fields: tuple[type, ...]) -> dict[str, Any]
 TIME, MAYBE_TIME, TEXT, MAYBE_TEXT = (int, float), (int, float, type(None)), (str,), (str, type(None))
 
 
+def typed_observation(record: dict[str, Any]) -> dict[str, Any]:
+    """An observation record's fields, refused unless of the types `History` writes."""
+    return _typed(
+        record, kind=TEXT, time=TIME, listener=MAYBE_TEXT, socket_id=MAYBE_TEXT, channel=MAYBE_TEXT, event=MAYBE_TEXT
+    )
+
+
 class _Texts:
     """One copy of each text in the operations' requests and answers. A final check holds every
     operation, and the same names, SKUs and quantities recur across thousands of them: shared, the
@@ -68,16 +75,7 @@ def _record(reading: _Reading, meta: dict[str, Any], record: dict[str, Any]) -> 
         meta.update(record)
 
     elif rec == "obs":
-        _typed(
-            record,
-            kind=TEXT,
-            time=TIME,
-            listener=MAYBE_TEXT,
-            socket_id=MAYBE_TEXT,
-            channel=MAYBE_TEXT,
-            event=MAYBE_TEXT,
-        )
-        reading.hand(Observation(**record))
+        reading.hand(Observation(**typed_observation(record)))
     elif rec == "op" and record.get("type") == "invoke":
         record.pop("type")
         _typed(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import polars as pl
@@ -19,6 +20,7 @@ import polars as pl
 from ..errors import HistoryFormatError
 from .history_file import part_file
 from .history_meta import header, parts_of
+from .history_read import typed_observation
 from .receipt_chunks import CHUNK_SCHEMA, CorruptChunk, chunk_path, read_chunk
 from .receipt_codec import ReceiptDecoder
 from .records import Observation
@@ -51,7 +53,7 @@ def _file_receipts(folder: Path, file: str) -> tuple[pl.DataFrame, list[str]]:
     chunks: list[str] = []
     decoder, origin = ReceiptDecoder(), 0.0
     with part_file(folder, file) as lines:
-        for line in lines or ():
+        for number, line in enumerate(lines or (), 1):
             obs: Observation | None = None
             if line.startswith("["):
                 obs = _compact(decoder, line, origin)
@@ -60,13 +62,21 @@ def _file_receipts(folder: Path, file: str) -> tuple[pl.DataFrame, list[str]]:
             elif (record := header(line, "meta")) is not None:
                 origin = float(record.get("time_origin", origin))
             elif '"receipt"' in line and (record := header(line, "obs")) is not None and record["kind"] == "receipt":
-                obs = Observation(**record)
+                obs = _observation(record, f"{file} line {number}")
             if obs is not None and obs.kind == "receipt":
                 text = obs.data if isinstance(obs.data, str) else json.dumps(obs.data, separators=(",", ":"))
                 for name, value in zip(CHUNK_SCHEMA, (obs.listener, obs.socket_id, obs.channel, obs.event, text,
                                                       obs.time), strict=True):  # fmt: skip
                     columns[name].append(value)
     return pl.DataFrame(columns, schema=CHUNK_SCHEMA), chunks
+
+
+def _observation(record: dict[str, Any], where: str) -> Observation:
+    """A receipt written as a JSON object, its fields' types checked as `load` checks them."""
+    try:
+        return Observation(**typed_observation(record))
+    except (TypeError, ValueError) as exc:
+        raise HistoryFormatError(f"{where}: not a history record ({exc})") from None
 
 
 def _compact(decoder: ReceiptDecoder, line: str, origin: float) -> Observation | None:
