@@ -30,14 +30,14 @@ from rich.console import Console
 from ..errors import StocksyncError
 from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_USAGE
 from ..record.history_file import HISTORY_NAME, write_text
-from ..record.history_meta import files_of, header
+from ..record.history_meta import files_of
 from ..record.receipt_chunks import RECEIPTS_DIR
 from ..report import Report, build_report, publish, safe_name, timestamped_folder
 from ..spec.contract import load_contract
 from .failures import name_by_groups
 from .feed import Row
 from .options import add_arguments, redacted, secrets_of, sources
-from .run_folder import check_workers, worker_file
+from .run_folder import check_workers, scenario_of, worker_file
 from .session import LoadSession
 from .web import install as install_web_ui
 
@@ -233,7 +233,7 @@ def _report(environment: Environment) -> None:
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".stocksync-parts-", dir=root) as scratch:
         parts = _with_parts(Path(scratch))
-        folder = timestamped_folder(root, f"locust-{_scenario(next(iter(RUN.texts.values())))}")
+        folder = timestamped_folder(root, f"locust-{scenario_of(next(iter(RUN.texts.values())))}")
         folder.mkdir(parents=True, exist_ok=True)
         for part in parts.iterdir():  # written once: moved beside the histories that name them
             part.rename(folder / part.name)
@@ -249,15 +249,6 @@ def _report(environment: Environment) -> None:
     RUN.report, RUN.folder = report, folder
     if environment.runner is not None:
         name_by_groups(environment.runner.stats.errors, report.groups, StatsError)
-
-
-def _scenario(text: str) -> str:
-    """The scenario's name, from a history's first meta record that names it."""
-    for line in text.splitlines():
-        meta = header(line, "meta")
-        if meta is not None and "scenario" in meta:
-            return str(meta["scenario"])
-    return "run"
 
 
 def _with_parts(folder: Path) -> Path:

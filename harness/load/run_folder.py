@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..checks import CheckResult, check
 from ..record.history import HistoryData, load
+from ..record.history_meta import header
 from ..spec.contract import Contract, described_contract
 from .merge import mark_cut, merge_histories
 
@@ -23,6 +24,15 @@ def worker_file(worker: str) -> str:
 def worker_histories(folder: Path) -> dict[str, Path]:
     """The workers' histories in `folder`, by worker name."""
     return {path.name[len(PREFIX) : -len(SUFFIX)]: path for path in sorted(folder.glob(worker_file("*")))}
+
+
+def scenario_of(text: str) -> str:
+    """The scenario's name, from a worker history's first meta record that names it."""
+    for line in text.splitlines():
+        meta = header(line, "meta")
+        if meta is not None and "scenario" in meta:
+            return str(meta["scenario"])
+    return "run"
 
 
 def check_workers(
