@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +18,7 @@ from .model import LineReceipts, Receipt
 from .outcomes import Outcome, outcomes
 from .over_operations import LineReceiptsOf, OperationChecks, refused_triggers
 from .parts import Part
+from .pausing import gc_paused
 from .verdict import PASS, decide
 
 DEFAULT_LATENCY_LIMIT_MS = 2000
@@ -56,19 +54,6 @@ def check(history: HistoryData, contract: Contract, latency_limit_ms: float | No
         limit_ms = latency_limit(history.meta, latency_limit_ms)
         part = accelerated(history, contract, limit_ms / 1000)
         return concluded(history, contract, part, lambda lines: _line_receipts(history, contract, lines))
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector is paused while checking: the checks build millions of small
-    acyclic objects, and its repeated full passes over them cost more than the checks themselves."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def latency_limit(meta: dict[str, Any], asked_ms: float | None) -> float:

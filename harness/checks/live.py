@@ -20,6 +20,7 @@ from .consequences import with_causes
 from .findings import Finding
 from .outcomes import Outcome, outcome, outcomes
 from .over_operations import OperationChecks
+from .pausing import gc_paused
 from .rules import RULES
 from .stream import GRACE_S, ListenerStream
 
@@ -45,6 +46,10 @@ class LiveCheck:
     def update(self, history: History, now: float | None) -> list[Closed]:
         """Take what was recorded since the last update; the changes whose window has closed by `now`
         (None: the record is complete, every change closes)."""
+        with gc_paused():
+            return self._update(history, now)
+
+    def _update(self, history: History, now: float | None) -> list[Closed]:
         data = history.data
         observations = data.observations[self._seen_obs :]
         self._seen_obs += len(observations)
