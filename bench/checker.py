@@ -1,14 +1,16 @@
 """4. Checker: time to check histories of 10k, 100k and 1M receipts, against a bare parse of the
-same history file with msgspec, the parser the project adopted (fastest measured, beside orjson
-and the standard library, whose times are given too), and the growth from size to size. Both
-`check` alone, reading then checking, and `stocksync check`'s streamed check of the file (read once,
-on every core: `checks.streamed`) are measured.
+same history in the format runs wrote before receipts chunks (every receipt a line) with msgspec, the
+parser the project adopted (fastest measured, beside orjson and the standard library, whose times
+are given too), and the growth from size to size.
 
-`check` runs the columnar engine (`checks.columnar`: clean listeners judged as polars frames, the
-rest by the Python stream), its receipts frame built from the history in memory; `stream_check_s`
-is the same check by the Python stream alone (the engine before issue 34). `parquet_read_s` reads
-the receipts frame back from Parquet (polars, zstd) and `frame_check_s` checks it with the other
-records in memory: what a run recording its receipts as columns pays.
+`ratio_read+check/bare` is `check_file` (what `stocksync check` and a run's end do) on the history as
+a run records it now: its receipts read from their Parquet chunks as one frame and checked by the
+columnar engine (`checks.columnar`: clean listeners judged as polars frames, the rest by the Python
+stream). Beside it: `check_file` on the older format (its lines converted), `check_file` reading the
+file as a stream (as beyond FRAME_MOST receipts), `check` of the history in memory, and
+`stream_check_s`, the same check by the Python stream alone (the engine before issue 34), with
+`ratio_read+stream_check/bare` the figure issue 34 started from. `parquet_read_s` reads one receipts
+table written by polars and `frame_check_s` checks it with the other records in memory.
 
 The parses are timed with the cyclic garbage collector paused, as the check runs (`gc_paused`):
 with it running, its passes over the millions of parsed lists held cost more than the parse
@@ -31,6 +33,7 @@ import msgspec
 import orjson
 import polars as pl
 
+from harness import check_file as reading
 from harness import checks
 from harness.check_file import check_file
 from harness.checks import CheckResult, check, concluded, gc_paused
@@ -142,18 +145,25 @@ def run() -> dict[str, Any]:
     previous = None
     for size in SIZES:
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / HISTORY_NAME
-            write_history(history_with(size), path)
-            lines = read_text(path).splitlines()
+            old, new = Path(folder) / "old" / HISTORY_NAME, Path(folder) / "new" / HISTORY_NAME
+            old.parent.mkdir()
+            new.parent.mkdir()
+            synthetic = history_with(size)
+            write_history(synthetic, old, columns=False)
+            write_history(synthetic, new)
+            del synthetic
+            lines = read_text(old).splitlines()
             bare = {name: _paused(_parse_all, parse, lines) for name, parse in PARSERS.items()}
             bare_gc_running = _timed(_parse_all, PARSERS["msgspec"], lines)[0]
-            read, history = _timed(load, path)
-            streamed, (_, from_file) = _timed(check_file, path, Contract())
+            read, history = _timed(load, old)
+            recorded, (_, from_record) = _timed(check_file, new, Contract())
+            converted, (_, from_old) = _timed(check_file, old, Contract())
+            streamed, (_, from_stream) = _timed(_streamed_check_file, new)
             took, result = _timed(check, history, Contract())
             engines, by_stream = _columnar(history, Path(folder), bare["msgspec"], read)
         floor = _floor(history)
-        assert from_file.counts == result.counts == by_stream.counts, "every way of checking judges alike"
-        assert result.counts["matched"] == size and not result.findings, "the synthetic history is healthy"
+        judged_alike = {r.counts["matched"] for r in (from_record, from_old, from_stream, result, by_stream)}
+        assert judged_alike == {size} and not result.findings, "every way of checking judges alike, and finds nothing"
         results[f"{size:,}"] = {
             "check_s": round(took, 2),
             "read_s": round(read, 2),
@@ -162,7 +172,10 @@ def run() -> dict[str, Any]:
             "floor_s": round(floor, 2),
             "ratio_floor/bare": ratio(floor, bare["msgspec"]),
             "ratio_check/bare": ratio(took, bare["msgspec"]),
-            "ratio_read+check/bare": ratio(read + took, bare["msgspec"]),
+            "check_file_s": round(recorded, 2),
+            "ratio_read+check/bare": ratio(recorded, bare["msgspec"]),
+            "check_file_older_format_s": round(converted, 2),
+            "ratio_older_format/bare": ratio(converted, bare["msgspec"]),
             **engines,
             "streamed_check_file_s": round(streamed, 2),
             "ratio_streamed/bare": ratio(streamed, bare["msgspec"]),
@@ -172,3 +185,13 @@ def run() -> dict[str, Any]:
         previous = took
         del history, lines
     return results
+
+
+def _streamed_check_file(path: Path) -> tuple[HistoryData, CheckResult]:
+    """`check_file` reading the file as a stream, as it does beyond FRAME_MOST receipts."""
+    most = reading.FRAME_MOST
+    reading.FRAME_MOST = -1
+    try:
+        return check_file(path, Contract())
+    finally:
+        reading.FRAME_MOST = most

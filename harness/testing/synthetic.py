@@ -77,9 +77,12 @@ def history_with(receipts: int, listeners: int = 10, every_s: float = 0.001) -> 
     return data
 
 
-def write_history(data: HistoryData, path: Path, segments: dict[str, list[Observation]] | None = None) -> None:
-    """`data` as a run's file; then each of `segments`, as a listener process's records are folded in."""
-    history = History(path, dict(data.meta))
+def write_history(
+    data: HistoryData, path: Path, segments: dict[str, list[Observation]] | None = None, columns: bool = True
+) -> None:
+    """`data` as a run's file; then each of `segments`, as a listener process's records are folded in.
+    `columns=False`: its receipts in the file itself, as runs wrote them before receipts chunks."""
+    history = History(path, dict(data.meta), columns=columns)
     for op in data.operations:
         history.add_operation(op)
     for obs in data.observations:
