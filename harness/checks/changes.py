@@ -107,6 +107,17 @@ def samples(owed: Owed, limit_s: float) -> list[Closed]:
     return out
 
 
+def shown(held: Iterable[Owed]) -> Counter[str]:
+    """Of the writes still held, what the live check already shows and so counts as judged: each
+    expectation of a closed write (its miss is `due`), and an echo that came (a self-echo at once)."""
+    return Counter(
+        JUDGED_AS[exp.role]
+        for owed in held
+        for exp in owed.expectations
+        if exp.role and (owed.closed or (exp.role == ECHO and exp.matched))
+    )
+
+
 def due(held: Iterable[Owed]) -> list[Finding]:
     """Deliveries missing at their window's close, not yet settled: the findings they will be unless
     the event still comes within the grace (then it is late instead)."""

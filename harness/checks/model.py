@@ -8,6 +8,7 @@ stocktake id for stocktake events.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,7 @@ class Payload:
     line_id: Any
     routing: dict[str, Any] = field(default_factory=dict)  # channel -> routing.py's verdict, judged once
     diffs: dict[int, list[str]] = field(default_factory=dict)  # operation -> how this text differs from it
-    first: float = 0.0  # when it was first received
+    first: float = 0.0  # when it was first received, or last copied as far as the stream's forgetting knows
     held: dict[tuple[str, str], tuple[float, int | None, float]] = field(default_factory=dict)
     """(listener, channel) -> (its first copy's time, the write its latest copy matched, its latest
     copy's time): who got a copy, and when last, for duplicates."""
@@ -139,12 +140,23 @@ class Payloads:
             payload.first = obs.time
         return Receipt(obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, obs.time, payload)
 
+    def forget(self, before: float) -> None:
+        """Texts nobody got a copy of since `before`: their parse, verdicts and who got one (the stream
+        reads a copy later as no copy again). One copied since is kept, as if first seen then."""
+        known = self.known
+        for text in list(itertools.takewhile(lambda text: known[text].first < before, known)):
+            payload = known.pop(text)
+            payload.first = max((copies[2] for copies in payload.held.values()), default=payload.first)
+            if payload.first >= before:
+                known[text] = payload
+
 
 class LineReceipts:
     """The receipts about some lines, one copy of each fan-out: what write-despite-error holds a failed
-    write against, taken from a history in memory or read from its file again (`take` each one). A
-    copy within FANOUT_S of the one kept is the same delivery to another listener; a later one is
-    kept too (the same text sent again, by a later write)."""
+    write against, taken from a history in memory or read from its file again (`take` each one, in
+    any order: a listener process's records come last in a file). In time order, a copy within
+    FANOUT_S of the one kept is the same delivery to another listener; a later one is kept too (the
+    same text sent again, by a later write)."""
 
     FANOUT_S = 1.0
     CACHE = 10_000
@@ -152,8 +164,7 @@ class LineReceipts:
     def __init__(self, contract: Contract, lines: set[Any]) -> None:
         self.lines = lines
         self._payloads = Payloads(contract)
-        self._kept: dict[tuple[str, str], float] = {}
-        self.receipts: list[Receipt] = []
+        self._taken: list[Receipt] = []
 
     def take(self, obs: Observation) -> None:
         if obs.kind != "receipt":
@@ -161,12 +172,19 @@ class LineReceipts:
         if len(self._payloads.known) > self.CACHE:
             self._payloads.known.clear()
         r = self._payloads.receipt(obs)
-        if r.payload.line_id not in self.lines:
-            return
-        kept = self._kept.get((r.event, r.raw))
-        if kept is None or abs(r.time - kept) > self.FANOUT_S:
-            self._kept[(r.event, r.raw)] = r.time
-            self.receipts.append(r)
+        if r.payload.line_id in self.lines:
+            self._taken.append(r)
+
+    @property
+    def receipts(self) -> list[Receipt]:
+        kept: dict[tuple[str, str], float] = {}
+        out = []
+        for r in sorted(self._taken, key=lambda r: r.time):
+            first = kept.get((r.event, r.raw))
+            if first is None or abs(r.time - first) > self.FANOUT_S:
+                kept[(r.event, r.raw)] = r.time
+                out.append(r)
+        return out
 
 
 def _payload(logical: str | None, raw: str) -> Payload:

@@ -6,14 +6,14 @@ listeners' groups, so a receipt matches exactly as `delivery.py` says. A write's
 event) *closes* when its delivery window (completion + latency limit) has passed: it is judged
 then, once, for the live feed (`closed`, `changes.samples`).
 GRACE_S later it *settles*: a delivery still missing is a finding, the judged counts are taken,
-and everything the write held is dropped. Payloads are forgotten RETAIN_S after they were first
-seen. So memory holds the in-flight window, not the run: what a settled write leaves behind is
-its findings, its deliveries counted in latency buckets, and its slowest delivery.
+and everything the write held is dropped. Payloads are forgotten RETAIN_S after they were last
+copied (a copy later is read as no copy again, however the check was fed). So memory holds
+the writes in flight, not the run: what a settled write leaves behind is its findings, its
+deliveries counted in latency buckets, and its slowest delivery.
 
-Fed a whole history (`check`) or fed as it grows (the live feed), the rules and the moments are the
-same, so the live figures and the final report agree. The price of folding: an event more than
-GRACE_S past its window is judged missing, and a second copy more than RETAIN_S after the first
-is not seen as a duplicate.
+Fed a whole history (`check`) or as it grows (the live feed), the rules and moments are the same,
+so live figures and the final report agree. The price of folding: an event more than GRACE_S past
+its window is missing, and a copy more than RETAIN_S after the listener's last is no duplicate.
 
 Identical copies are a multiset: a listener owed the same (channel, event, payload) by several
 writes is owed that many copies, and a copy is a duplicate only when it got more than it was owed
@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 from ..record.history import FAILURE, Observation, Operation
 from ..spec.contract import Contract
-from .changes import DELIVERY, Closed, Owed, StreamTotals, due, missed, samples
+from .changes import DELIVERY, Closed, Owed, StreamTotals, due, missed, samples, shown
 from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
 from .findings import Finding
 from .intake import Intake, quiesced_at
@@ -100,11 +100,10 @@ class ListenerStream:
             else:
                 self._other(obs)
             if t >= self._forget_at:
-                self._forget_payloads(t - RETAIN_S)
+                self._payloads.forget(t - RETAIN_S)
                 self._forget_at = t + 1.0
         self._admit(frontier, False, finished)
         self._timers_before(frontier)
-        self._forget_payloads(frontier - RETAIN_S)
 
     def _admit(self, until: float, inclusive: bool, finished: bool) -> None:
         for op in self.intake.admitted(until, inclusive, finished):
@@ -166,6 +165,8 @@ class ListenerStream:
         held = payload.held
         copy = (r.listener, r.channel)
         before = held.get(copy)
+        if before is not None and r.time - before[2] > RETAIN_S:
+            before = None  # its last copy is too long ago for this one to be a copy again
         key = (r.listener, r.channel, r.event, payload.key)
         group = self._groups.get(key)
         exp = group.take(r, before, self._echoing) if group is not None else None
@@ -211,7 +212,9 @@ class ListenerStream:
             self._found(order)
 
     def judged(self) -> Counter[str]:
-        return self.totals.counted(self._order.judged)
+        """What each check judged so far: the settled writes' counts, and what the live check shows of
+        the writes still held (`changes.shown`)."""
+        return self.totals.counted(self._order.judged) + shown(self._owed.values())
 
     def _found(self, finding: Finding) -> None:
         self.totals.findings.append(finding)
@@ -267,12 +270,6 @@ class ListenerStream:
         group.pending.remove(exp)
         if not group.pending:
             del self._groups[key]
-
-    def _forget_payloads(self, before: float) -> None:
-        """Texts first seen before `before`: their parse, verdicts and who got a copy."""
-        known = self._payloads.known
-        for text in list(itertools.takewhile(lambda text: known[text].first < before, known)):
-            del known[text]
 
     def due(self) -> list[Finding]:
         """Deliveries missing at their window's close, not yet settled (`changes.due`)."""

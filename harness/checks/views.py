@@ -129,7 +129,8 @@ def check_views(
     judged: Counter[str],
     found: Iterable[Finding] = (),
 ) -> Iterator[Finding]:
-    """Judged: every page (a listener's snapshot of a stocktake) that has a truth to compare with.
+    """Judged: every page (a listener's snapshot of a stocktake) that has a truth to compare with, once,
+    and once more for each further cause its differing lines have (each cause is a finding of its own).
     `history` needs no receipts: `latest` holds what they left on each page. `found`: the listeners'
     findings, which may explain a page's lines (`consequences.py`)."""
     pages = _Pages.index(history, latest)
@@ -139,7 +140,6 @@ def check_views(
         truth = pages.truths.get((hotel, sid)) or pages.truths.get((None, sid))
         if truth is None:
             continue
-        judged["divergence"] += 1
         channel = contract.channel("detail", hotel, sid) if hotel else None
         own = pages.own_ops(listener)
         view = FrontendView(snap.data["lines"])
@@ -157,7 +157,9 @@ def check_views(
             elif cause is not None:
                 caused[line_id] = cause
         page = f"{listener}'s view of stocktake {sid}"
-        yield from _page_findings(page, listener, channel, differing, races, caused, truth.time)
+        findings = list(_page_findings(page, listener, channel, differing, races, caused, truth.time))
+        judged["divergence"] += max(1, len(findings))
+        yield from findings
 
 
 def _page_findings(
