@@ -1,0 +1,260 @@
+"""A run's record built step by step for the drivers' property test (`test_drivers_agree.py`): writes to
+a few lines of one stocktake, listeners subscribing and disconnecting, and what became of each
+listener's copy of each write's event, as timed records; and the brute-force oracle the checker's
+missing, duplicate and late counts are held to.
+
+Times are chosen so that nothing sits on a boundary the checker decides by (a window's close, the
+grace, the latency limit): the oracle then needs no tie-breaking rule of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.checks.stream import GRACE_S
+from harness.record.records import HistoryData, Observation, Operation
+
+LIMIT_S = 1.0
+HOTEL = "hotel-property"
+STOCKTAKE = 5
+CHANNEL = f"{HOTEL}-stocktake-{STOCKTAKE}"
+EVENT = "line-counted-updated"
+VIEWERS = ("viewer-0", "viewer-1", "viewer-2")
+WRITER_PAGE, WRITER_SOCKET = "counter-1-browser", "9.9"
+"""The counter's own page: its connection sends every write's socket_id, so it is owed nothing."""
+LINES = (1701, 1702)
+ANSWER_S = 0.05  # a write's HTTP answer comes this long after its invoke
+DELAY_S = {
+    "deliver": 0.02,  # before the answer: Pusher is often faster than the HTTP response
+    "duplicate": 0.02,
+    "delayed": 0.6,  # within the limit, after the next write of the line if it follows soon: reordered
+    "late": LIMIT_S + 1.0,  # past the latency limit, within the grace
+    "past-grace": ANSWER_S + LIMIT_S + GRACE_S + 1.5,  # after the write settled: a miss
+}
+AGAIN_S = 0.05  # a duplicate's second copy, this long after the first
+FATES = ("deliver",) * 5 + ("drop", "duplicate", "delayed", "late", "past-grace")
+"""What became of one listener's copy of one write's event (`deliver` first: hypothesis shrinks to it)."""
+
+
+@dataclass
+class Connection:
+    listener: str
+    socket: str
+    start: float
+    end: float = math.inf
+
+
+@dataclass
+class Write:
+    op: Operation  # as answered: the model's; each driver records a copy of its own
+    text: str
+    resave: bool
+
+    @property
+    def window_end(self) -> float:
+        assert self.op.complete is not None
+        return self.op.complete + LIMIT_S
+
+
+@dataclass
+class Copy:
+    listener: str
+    socket: str
+    time: float
+    write: Write
+
+    def observation(self) -> Observation:
+        return Observation("receipt", self.time, self.listener, self.socket, CHANNEL, EVENT, self.write.text)
+
+
+@dataclass
+class Event:
+    """One record as a run would make it, at its time: an operation invoked or answered, or an observation."""
+
+    time: float
+    kind: str  # "invoke", "answer" or "observe"
+    op: Operation | None = None
+    obs: Observation | None = None
+
+
+def line_body(line: int, partial: str) -> dict[str, Any]:
+    return {
+        "id": line,
+        "stocktake": STOCKTAKE,
+        "item_sku": f"D{line}",
+        "counted_full_units": "1.00",
+        "counted_partial_units": partial,
+        "counted_qty": "9.0000",
+    }
+
+
+@dataclass
+class Record:
+    """The model: what happened, in the order the state machine made it happen."""
+
+    clock: float = 1.0
+    writes: list[Write] = field(default_factory=list)
+    connections: list[Connection] = field(default_factory=list)
+    copies: list[Copy] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    steps: list[float] = field(default_factory=list)  # the clock after each step: the live check's updates
+    disconnects: int = 0
+    _open: dict[str, Connection] = field(default_factory=dict)
+    _lines: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _sockets: int = 0
+
+    def step(self, pause: float) -> None:
+        self.clock = round(self.clock + pause, 6)
+        self.steps.append(self.clock)
+
+    def subscribe(self, listener: str, socket: str | None = None) -> None:
+        if listener in self._open:
+            return
+        if socket is None:
+            self._sockets += 1
+            socket = f"1.{self._sockets}"
+        conn = self._open[listener] = Connection(listener, socket, self.clock)
+        self.connections.append(conn)
+        self.observations.append(Observation("connect", self.clock, listener, socket))
+        self.observations.append(Observation("subscribed", self.clock, listener, socket, CHANNEL))
+
+    def disconnect(self, listener: str, planned: bool) -> None:
+        """The connection ends now: a copy on its way to it after this never arrives."""
+        conn = self._open.pop(listener, None)
+        if conn is None:
+            return
+        conn.end = self.clock
+        self.disconnects += 1
+        self.observations.append(
+            Observation("disconnect", self.clock, listener, conn.socket, data={"planned": planned})
+        )
+        self.copies = [c for c in self.copies if c.socket != conn.socket or c.time < self.clock]
+
+    def write(self, line: int, resave: bool, fates: Sequence[str]) -> None:
+        """A patch of `line` (a re-save repeats its last values, so its event's text is the last one's),
+        and each open connection's copies by its fate (the writer's own gets none: Pusher excludes it)."""
+        resave = resave and line in self._lines
+        body = self._lines[line] if resave else line_body(line, f"{len(self.writes) + 1}.00")
+        self._lines[line] = body
+        op = Operation(
+            len(self.writes) + 1, "counter-1", "patch_line", HOTEL, HOTEL,
+            {"stocktake_id": STOCKTAKE, "line_id": line, **({"resave": True} if resave else {})},
+            WRITER_SOCKET, self.clock, "ok", round(self.clock + ANSWER_S, 6), 200, body,
+        )  # fmt: skip
+        text = json.dumps({"line_id": line, "item_sku": body["item_sku"], "line": body})
+        write = Write(op, text, resave)
+        self.writes.append(write)
+        for conn, fate in zip(self._open.values(), fates, strict=False):
+            if conn.socket == WRITER_SOCKET or fate == "drop":
+                continue
+            at = round(self.clock + DELAY_S[fate], 6)
+            self.copies.append(Copy(conn.listener, conn.socket, at, write))
+            if fate == "duplicate":
+                self.copies.append(Copy(conn.listener, conn.socket, round(at + AGAIN_S, 6), write))
+
+    def quiesced_at(self) -> float:
+        """After every copy and every window: the run drained before it quiesced."""
+        ends = [c.time for c in self.copies] + [w.window_end for w in self.writes] + [self.clock]
+        return round(max(ends) + 0.5, 6)
+
+    def truth(self) -> Observation:
+        return Observation(
+            "truth", self.quiesced_at(), data={"stocktake_id": STOCKTAKE, "lines": list(self._lines.values())}
+        )
+
+    def meta(self) -> dict[str, Any]:
+        return {"scenario": "property", "latency_limit_ms": LIMIT_S * 1000, "time_origin": 0.0}
+
+    def events(self) -> list[Event]:
+        """Every record in time order (stably: as made, for equal times), but the truth."""
+        made: list[Event] = []
+        for w in self.writes:
+            assert w.op.complete is not None
+            made += [Event(w.op.invoke, "invoke", op=w.op), Event(w.op.complete, "answer", op=w.op)]
+        made += [Event(o.time, "observe", obs=o) for o in self.observations]
+        made += [Event(c.time, "observe", obs=c.observation()) for c in self.copies]
+        return sorted(made, key=lambda e: e.time)
+
+    def history(self) -> HistoryData:
+        """The whole record as plain data, as a run's in-memory history ends (`checks.check`)."""
+        meta = {**self.meta(), "quiesced_at": self.quiesced_at()}
+        ops = [dataclasses.replace(w.op) for w in self.writes]
+        observed = [e.obs for e in self.events() if e.obs is not None] + [self.truth()]
+        return HistoryData(meta, ops, observed)
+
+
+Key = tuple[str, int, str]  # (finding name, operation, listener)
+
+
+def owed(record: Record, listener: str) -> list[Write]:
+    """The writes `listener` is owed: one connection of it subscribed from before the invoke until the
+    window closed, not the writer's own."""
+    return [
+        w
+        for w in record.writes
+        for c in record.connections
+        if c.listener == listener
+        and c.socket != w.op.socket_id
+        and c.start <= w.op.invoke
+        and c.end >= w.window_end
+    ]
+
+
+def expected(record: Record) -> Counter[Key] | None:
+    """Per listener, owed minus received as multisets of texts: the missing, duplicate and late events
+    the checker must find, by write and listener. None where that simple reading is not the checker's
+    precise one: a disconnect (a gap, and the writes owed across it), a re-save (identical texts
+    owed by several writes), a copy after its write settled (taken by another write of the line), or
+    a copy again while a later write of the line is still owed (parked on it as its possible stale
+    event, `delivery.Group`)."""
+    if record.disconnects or any(w.resave for w in record.writes):
+        return None
+    if any(c.time >= c.write.window_end + GRACE_S for c in record.copies):
+        return None
+    found: Counter[Key] = Counter()
+    for listener in {c.listener for c in record.connections}:
+        mine = sorted((c for c in record.copies if c.listener == listener), key=lambda c: c.time)
+        owed_writes = owed(record, listener)
+        if _parked_again(owed_writes, mine):
+            return None
+        owes = Counter(w.text for w in owed_writes)
+        got = Counter(c.write.text for c in mine)
+        by_text = {w.text: w for w in record.writes}
+        for text, n in (owes - got).items():
+            found[("missing-event", by_text[text].op.id, listener)] += n
+        for text, n in (got - owes).items():
+            found[("duplicate-event", by_text[text].op.id, listener)] += n
+        for text in got.keys() & owes.keys():
+            first = next(c for c in mine if c.write.text == text)
+            if first.time - first.write.op.invoke > LIMIT_S:
+                found[("late-event", first.write.op.id, listener)] += 1
+    return found
+
+
+def _parked_again(owed_writes: list[Write], mine: list[Copy]) -> bool:
+    """A copy again of a write's text while a later write of its line is owed and has not yet come."""
+    seen: set[str] = set()
+    for copy in mine:
+        if copy.write.text in seen and any(_pending_then(mine, w, copy) for w in owed_writes):
+            return True
+        seen.add(copy.write.text)
+    return False
+
+
+def _pending_then(mine: list[Copy], later: Write, copy: Copy) -> bool:
+    if later.op.id <= copy.write.op.id or later.op.invoke > copy.time:
+        return False
+    if later.op.request["line_id"] != copy.write.op.request["line_id"]:
+        return False
+    return not any(c.write is later and c.time < copy.time for c in mine)
+
+
+def iter_keys(findings: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    """Each finding as what the drivers must agree on: (name, operation, listener, channel, event)."""
+    return ((f.name, f.operation, f.listener, f.channel, f.event) for f in findings)

@@ -1,0 +1,146 @@
+"""The checker's drivers agree, and agree with a brute-force oracle, over histories hypothesis builds
+step by step: writes to a few lines (re-saves among them), listeners subscribing and disconnecting
+(planned or not), and each listener's copy of each write's event delivered, dropped, duplicated,
+delayed past the next write of its line, late, or past the grace.
+
+Invariants, for every history:
+- the final check in memory, the file check (one reader; one folding every few records; N readers
+  each judging a share of the listeners) and the live check after the last window give the same
+  findings, as multisets of (name, operation, listener, channel, event), and the file checks the
+  same verdict;
+- what the live check shows after any update is part of what the final check finds, but for its
+  `due` findings (`ListenerStream.due`: a delivery missing at its window's close and not yet
+  settled): each of those is in the final findings as itself, or, its copy having come within the
+  grace, as a late-event of the same write, listener and channel;
+- every rule judged at least as many things as it found, in every driver and at every update;
+- where the oracle reads the history exactly (`sync_model.expected`), the missing, duplicate and
+  late events are the oracle's, by write and listener.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from harness.checks.findings import Finding
+from tests.property.driver_runs import Seen, file_check, final_check, live_check, write_file
+from tests.property.sync_model import FATES, LINES, VIEWERS, WRITER_PAGE, WRITER_SOCKET, Record, expected, iter_keys
+
+ORACLE_NAMES = ("missing-event", "duplicate-event", "late-event")
+PAUSES = st.sampled_from([0.1, 0.3, 1.5, 4.0])
+DEFAULT = settings(max_examples=60, stateful_step_count=25, deadline=None)
+SWEEP = settings(max_examples=2000, stateful_step_count=40, deadline=None)
+
+
+def keys(findings: Iterable[Finding]) -> Counter[tuple[object, ...]]:
+    return Counter(iter_keys(list(findings)))
+
+
+def assert_judged_covers(findings: Iterable[Finding], judged: dict[str, int], driver: str) -> None:
+    for name, n in Counter(f.name for f in findings).items():
+        assert judged.get(name, 0) >= n, f"{driver}: {name} found {n} times but judged {judged.get(name, 0)}"
+
+
+def assert_live_within_final(seen: Seen, final: Counter[tuple[object, ...]]) -> None:
+    due = keys(seen.due)
+    beyond = keys(seen.findings) - due - final
+    assert not beyond, f"live at {seen.now} showed what the final check does not find: {sorted(beyond)}"
+    for name, op, listener, channel, event in due:
+        assert (name, op, listener, channel, event) in final or (
+            "late-event", op, listener, channel, event
+        ) in final, f"live at {seen.now}: due {name} of write {op} to {listener} is neither found nor late"
+
+
+def assert_drivers_agree(record: Record, readers: int, feed_every: int) -> None:
+    final = final_check(record)
+    want = keys(final.findings)
+    assert_judged_covers(final.findings, final.judged, "final")
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_file(record, Path(folder))
+        files = {
+            "file, 1 reader": file_check(path),
+            f"file, 1 reader folding every {feed_every}": file_check(path, 1, feed_every),
+            f"file, {readers} readers folding every {feed_every}": file_check(path, readers, feed_every),
+        }
+    for driver, result in files.items():
+        got = keys(result.findings)
+        assert got == want, f"{driver}: extra {sorted(got - want)}, lacks {sorted(want - got)}"
+        assert result.verdict == final.verdict, driver
+        assert_judged_covers(result.findings, result.judged, driver)
+    live = live_check(record)
+    got = keys(live.last.findings)
+    assert got == want, f"live after the last window: extra {sorted(got - want)}, lacks {sorted(want - got)}"
+    for seen in live.seen:
+        settled = [f for f in seen.findings if f not in seen.due]
+        assert_judged_covers(settled, seen.judged, f"live at {seen.now}")
+        assert_live_within_final(seen, want)
+    oracle = expected(record)
+    if oracle is not None:
+        found = Counter((f.name, f.operation, f.listener) for f in final.findings if f.name in ORACLE_NAMES)
+        assert found == oracle, f"extra {sorted(found - oracle)}, lacks {sorted(oracle - found)}"
+
+
+class DriversAgree(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.record = Record()
+        self.readers, self.feed_every = 2, 2
+
+    @initialize(writer_page=st.booleans(), readers=st.sampled_from([2, 3]), feed_every=st.sampled_from([2, 1, 5]))
+    def start(self, writer_page: bool, readers: int, feed_every: int) -> None:
+        """The counter's own page may listen too (owed nothing); how the file is read is drawn here."""
+        self.readers, self.feed_every = readers, feed_every
+        if writer_page:
+            self.record.subscribe(WRITER_PAGE, WRITER_SOCKET)
+
+    @rule(listener=st.sampled_from(VIEWERS), pause=PAUSES)
+    def subscribe(self, listener: str, pause: float) -> None:
+        self.record.step(pause)
+        self.record.subscribe(listener)
+
+    @rule(listener=st.sampled_from(VIEWERS), planned=st.booleans(), pause=PAUSES)
+    def disconnect(self, listener: str, planned: bool, pause: float) -> None:
+        self.record.step(pause)
+        self.record.disconnect(listener, planned)
+
+    @rule(
+        line=st.sampled_from(LINES),
+        resave=st.sampled_from([False, False, False, True]),
+        fates=st.lists(st.sampled_from(FATES), min_size=len(VIEWERS) + 1, max_size=len(VIEWERS) + 1),
+        pause=PAUSES,
+    )
+    def write(self, line: int, resave: bool, fates: list[str], pause: float) -> None:
+        self.record.step(pause)
+        self.record.write(line, resave, fates)
+
+    @rule(seconds=st.sampled_from([3.0, 12.0]))
+    def wait(self, seconds: float) -> None:
+        """Long enough for the writes in flight to close, or to settle, before the next step."""
+        self.record.step(seconds)
+
+    @invariant()
+    def every_rule_judged_what_it_found(self) -> None:
+        """Of the record so far, as if the run quiesced now: cheap, and every prefix is a history too."""
+        result = final_check(self.record)
+        assert_judged_covers(result.findings, result.judged, "final, so far")
+
+    def teardown(self) -> None:
+        if self.record.writes:
+            assert_drivers_agree(self.record, self.readers, self.feed_every)
+
+
+TestDriversAgree = DriversAgree.TestCase
+TestDriversAgree.settings = DEFAULT
+
+
+@pytest.mark.heavy
+@pytest.mark.sweep
+def test_drivers_agree_over_many_more_histories() -> None:
+    run_state_machine_as_test(DriversAgree, settings=SWEEP)
