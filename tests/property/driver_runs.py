@@ -22,7 +22,6 @@ from harness.checks.findings import Finding
 from harness.checks.live import LiveCheck
 from harness.record.history import History, Operation
 from harness.spec.contract import Contract
-
 from tests.property.sync_model import LIMIT_S, Record
 
 

