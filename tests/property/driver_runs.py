@@ -11,6 +11,7 @@ record's, so a driver's history holds the times the model chose.
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,3 +116,23 @@ def live_check(record: Record) -> LiveRun:
     replay(record, history, update)
     update(None)
     return run
+
+
+@dataclass
+class Runs:
+    """One record checked by every driver."""
+
+    final: CheckResult
+    files: dict[str, CheckResult]  # by how the file was read
+    live: LiveRun
+
+
+def every_driver(record: Record, readers: int = 2, feed_every: int = 2) -> Runs:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_file(record, Path(folder))
+        files = {
+            "file, 1 reader": file_check(path),
+            f"file, 1 reader folding every {feed_every}": file_check(path, 1, feed_every),
+            f"file, {readers} readers folding every {feed_every}": file_check(path, readers, feed_every),
+        }
+    return Runs(final_check(record), files, live_check(record))

@@ -19,10 +19,8 @@ Invariants, for every history:
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -37,8 +35,10 @@ from hypothesis.stateful import (
 )
 
 from harness.checks.findings import Finding
-from tests.property.driver_runs import Seen, file_check, final_check, live_check, write_file
+from tests.property.driver_runs import Seen, every_driver, final_check, live_check
 from tests.property.sync_model import (
+    CHANNEL,
+    EVENT,
     FATES,
     LINES,
     VIEWERS,
@@ -84,22 +84,15 @@ def assert_live_within_final(seen: Seen, final: Counter[tuple[object, ...]], uns
 
 def assert_drivers_agree(record: Record, readers: int, feed_every: int) -> None:
     unsure = known_discrepancies(record)
-    final = final_check(record)
+    runs = every_driver(record, readers, feed_every)
+    final, files, live = runs.final, runs.files, runs.live
     want = keys(final.findings, unsure)
     assert_judged_covers(final.findings, final.judged, "final")
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_file(record, Path(folder))
-        files = {
-            "file, 1 reader": file_check(path),
-            f"file, 1 reader folding every {feed_every}": file_check(path, 1, feed_every),
-            f"file, {readers} readers folding every {feed_every}": file_check(path, readers, feed_every),
-        }
     for driver, result in files.items():
         got = keys(result.findings, unsure)
         assert got == want, f"{driver}: extra {sorted(got - want)}, lacks {sorted(want - got)}"
         assert result.verdict == final.verdict, driver
         assert_judged_covers(result.findings, result.judged, driver)
-    live = live_check(record)
     got = keys(live.last.findings, unsure)
     assert got == want, f"live after the last window: extra {sorted(got - want)}, lacks {sorted(want - got)}"
     for seen in live.seen:
@@ -188,3 +181,47 @@ TestDriversAgree.settings = DEFAULT
 @pytest.mark.sweep
 def test_drivers_agree_over_many_more_histories() -> None:
     run_state_machine_as_test(DriversAgree, settings=SWEEP)
+
+
+def findings_of_every_driver(record: Record) -> dict[str, list[Finding]]:
+    runs = every_driver(record)
+    return {
+        "final": runs.final.findings,
+        **{d: r.findings for d, r in runs.files.items()},
+        "live": runs.live.last.findings,
+    }
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the final check in memory forgets a text RETAIN_S after anyone first got it, here between one "
+    "listener's two copies of a re-save; the checks that fold as they go forgot it before the first copy",
+)
+def test_a_re_save_long_after_its_text_was_first_seen_is_a_duplicate_when_it_comes_twice() -> None:
+    """viewer-0 gets write 1's event; 21 s later write 2 saves the line again unchanged (the same text),
+    and its one event reaches viewer-0 twice, 0.05 s apart: one duplicate, whichever driver checks."""
+    record = Record()
+    record.subscribe("viewer-0")
+    record.step(0.1)
+    record.write(1702, False, ["deliver"])
+    record.step(21.0)
+    record.write(1702, True, ["duplicate"])
+    for driver, findings in findings_of_every_driver(record).items():
+        assert sorted(iter_keys(findings)) == [("duplicate-event", 2, "viewer-0", CHANNEL, EVENT)], driver
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the live check shows a due missing-event (window closed, not yet settled) before its rule has "
+    "counted the expectation as judged: judged counts settle, due findings show at the close",
+)
+def test_the_live_check_counts_as_judged_the_due_misses_it_shows() -> None:
+    """viewer-0's copy of write 1 is lost; 3 s on, its window has closed and the grace has not passed."""
+    record = Record()
+    record.subscribe("viewer-0")
+    record.step(0.1)
+    record.write(1701, False, ["drop"])
+    record.step(3.0)
+    seen = live_check(record).seen[-2]
+    assert [(f.name, f.operation) for f in seen.due] == [("missing-event", 1)]
+    assert seen.judged["missing-event"] >= 1
