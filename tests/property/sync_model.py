@@ -26,20 +26,31 @@ STOCKTAKE = 5
 CHANNEL = f"{HOTEL}-stocktake-{STOCKTAKE}"
 EVENT = "line-counted-updated"
 VIEWERS = ("viewer-0", "viewer-1", "viewer-2")
-WRITER_PAGE, WRITER_SOCKET = "counter-1-browser", "9.9"
-"""The counter's own page: its connection sends every write's socket_id, so it is owed nothing."""
+WRITERS = {"counter-1": ("9.9", "counter-1-browser"), "counter-2": ("9.8", "counter-2-browser")}
+"""Each counter's socket and its own page: its connection sends every write's socket_id, so it is owed
+nothing (its copy, the `echo` fate, is a self-echo)."""
 LINES = (1701, 1702)
-ANSWER_S = 0.05  # a write's HTTP answer comes this long after its invoke
-DELAY_S = {
+ANSWERS_S = (0.05, 0.4)  # how long a write's HTTP answer takes: the slower lets a later write commit first
+ON_TIME_S = {
     "deliver": 0.02,  # before the answer: Pusher is often faster than the HTTP response
     "duplicate": 0.02,
+    "stale": 0.02,  # the line's previous event's text, for this write
+    "echo": 0.02,  # to the writer's own page too
     "delayed": 0.6,  # within the limit, after the next write of the line if it follows soon: reordered
+    "at-limit": LIMIT_S,  # the limit to the microsecond
     "late": LIMIT_S + 1.0,  # past the latency limit, within the grace
-    "past-grace": ANSWER_S + LIMIT_S + GRACE_S + 1.5,  # after the write settled: a miss
+}
+AFTER_ANSWER_S = {
+    "at-close": LIMIT_S,  # as the window closes
+    "at-settle": LIMIT_S + GRACE_S,  # as the write settles
+    "past-grace": LIMIT_S + GRACE_S + 1.5,  # after the write settled: a miss
 }
 AGAIN_S = 0.05  # a duplicate's second copy, this long after the first
-FATES = ("deliver",) * 5 + ("drop", "duplicate", "delayed", "late", "past-grace")
+FATES = ("deliver",) * 6 + tuple(sorted({*ON_TIME_S, *AFTER_ANSWER_S} - {"deliver"})) + ("drop",)
 """What became of one listener's copy of one write's event (`deliver` first: hypothesis shrinks to it)."""
+EXACT_FATES = {"past-grace": "late", "at-settle": "late", "stale": "deliver", "echo": "deliver"}
+"""A history the oracle reads exactly has these instead: a copy after its write settled is taken by a
+later write of its line, a stale one by the write it is stale for, an echo is no one's."""
 
 
 @dataclass
@@ -68,9 +79,10 @@ class Copy:
     socket: str
     time: float
     write: Write
+    text: str  # the write's, or for a stale copy the line's previous event's
 
     def observation(self) -> Observation:
-        return Observation("receipt", self.time, self.listener, self.socket, CHANNEL, EVENT, self.write.text)
+        return Observation("receipt", self.time, self.listener, self.socket, CHANNEL, EVENT, self.text)
 
 
 @dataclass
@@ -105,8 +117,10 @@ class Record:
     observations: list[Observation] = field(default_factory=list)
     steps: list[float] = field(default_factory=list)  # the clock after each step: the live check's updates
     disconnects: int = 0
+    irregular: int = 0  # copies by one of EXACT_FATES: no simple reading explains them
     _open: dict[str, Connection] = field(default_factory=dict)
     _lines: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _texts: dict[int, str] = field(default_factory=dict)  # each line's last event's text
     _sockets: int = 0
 
     def step(self, pause: float) -> None:
@@ -136,27 +150,35 @@ class Record:
         )
         self.copies = [c for c in self.copies if c.socket != conn.socket or c.time < self.clock]
 
-    def write(self, line: int, resave: bool, fates: Sequence[str]) -> None:
-        """A patch of `line` (a re-save repeats its last values, so its event's text is the last one's),
-        and each open connection's copies by its fate (the writer's own gets none: Pusher excludes it)."""
+    def write(
+        self, line: int, resave: bool, fates: Sequence[str], writer: str = "counter-1", answer_s: float = ANSWERS_S[0]
+    ) -> None:
+        """A patch of `line` by `writer` (a re-save repeats its last values, so its event's text is the
+        last one's), and each open connection's copies by its fate (the writer's own gets one only as an
+        echo: Pusher excludes it)."""
         resave = resave and line in self._lines
         body = self._lines[line] if resave else line_body(line, f"{len(self.writes) + 1}.00")
         self._lines[line] = body
+        socket = WRITERS[writer][0]
         op = Operation(
-            len(self.writes) + 1, "counter-1", "patch_line", HOTEL, HOTEL,
+            len(self.writes) + 1, writer, "patch_line", HOTEL, HOTEL,
             {"stocktake_id": STOCKTAKE, "line_id": line, **({"resave": True} if resave else {})},
-            WRITER_SOCKET, self.clock, "ok", round(self.clock + ANSWER_S, 6), 200, body,
+            socket, self.clock, "ok", round(self.clock + answer_s, 6), 200, body,
         )  # fmt: skip
         text = json.dumps({"line_id": line, "item_sku": body["item_sku"], "line": body})
         write = Write(op, text, resave)
+        previous = self._texts.get(line, text)
+        self._texts[line] = text
         self.writes.append(write)
         for conn, fate in zip(self._open.values(), fates, strict=False):
-            if conn.socket == WRITER_SOCKET or fate == "drop":
+            if fate == "drop" or (conn.socket == socket) != (fate == "echo"):
                 continue
-            at = round(self.clock + DELAY_S[fate], 6)
-            self.copies.append(Copy(conn.listener, conn.socket, at, write))
+            start = self.clock if fate in ON_TIME_S else op.complete
+            at = round(start + {**ON_TIME_S, **AFTER_ANSWER_S}[fate], 6)
+            self.copies.append(Copy(conn.listener, conn.socket, at, write, previous if fate == "stale" else text))
+            self.irregular += fate in EXACT_FATES
             if fate == "duplicate":
-                self.copies.append(Copy(conn.listener, conn.socket, round(at + AGAIN_S, 6), write))
+                self.copies.append(Copy(conn.listener, conn.socket, round(at + AGAIN_S, 6), write, text))
 
     def quiesced_at(self) -> float:
         """After every copy and every window: the run drained before it quiesced."""
@@ -207,12 +229,9 @@ def expected(record: Record) -> Counter[Key] | None:
     """Per listener, owed minus received as multisets of texts: the missing, duplicate and late events
     the checker must find, by write and listener. None where that simple reading is not the checker's
     precise one: a disconnect (a gap, and the writes owed across it), a re-save (identical texts
-    owed by several writes), a copy after its write settled (taken by another write of the line), or
-    a copy again while a later write of the line is still owed (parked on it as its possible stale
-    event, `delivery.Group`)."""
-    if record.disconnects or any(w.resave for w in record.writes):
-        return None
-    if any(c.time >= c.write.window_end + GRACE_S for c in record.copies):
+    owed by several writes), a copy by one of EXACT_FATES, or a copy again while a later write of the
+    line is still owed (parked on it as its possible stale event, `delivery.Group`)."""
+    if record.disconnects or record.irregular or any(w.resave for w in record.writes):
         return None
     found: Counter[Key] = Counter()
     for listener in {c.listener for c in record.connections}:
@@ -221,14 +240,14 @@ def expected(record: Record) -> Counter[Key] | None:
         if _parked_again(owed_writes, mine):
             return None
         owes = Counter(w.text for w in owed_writes)
-        got = Counter(c.write.text for c in mine)
+        got = Counter(c.text for c in mine)
         by_text = {w.text: w for w in record.writes}
         for text, n in (owes - got).items():
             found[("missing-event", by_text[text].op.id, listener)] += n
         for text, n in (got - owes).items():
             found[("duplicate-event", by_text[text].op.id, listener)] += n
         for text in got.keys() & owes.keys():
-            first = next(c for c in mine if c.write.text == text)
+            first = next(c for c in mine if c.text == text)
             if first.time - first.write.op.invoke > LIMIT_S:
                 found[("late-event", first.write.op.id, listener)] += 1
     return found
@@ -238,9 +257,9 @@ def _parked_again(owed_writes: list[Write], mine: list[Copy]) -> bool:
     """A copy again of a write's text while a later write of its line is owed and has not yet come."""
     seen: set[str] = set()
     for copy in mine:
-        if copy.write.text in seen and any(_pending_then(mine, w, copy) for w in owed_writes):
+        if copy.text in seen and any(_pending_then(mine, w, copy) for w in owed_writes):
             return True
-        seen.add(copy.write.text)
+        seen.add(copy.text)
     return False
 
 
@@ -258,7 +277,7 @@ def resent_after_retention(record: Record) -> bool:
     whether a copy again is a duplicate (`test_a_re_save_long_after_its_text_was_first_seen_...`)."""
     first: dict[str, float] = {}
     for copy in sorted(record.copies, key=lambda c: c.time):
-        if copy.time - first.setdefault(copy.write.text, copy.time) > RETAIN_S:
+        if copy.time - first.setdefault(copy.text, copy.time) > RETAIN_S:
             return True
     return False
 

@@ -37,21 +37,23 @@ from hypothesis.stateful import (
 from harness.checks.findings import Finding
 from tests.property.driver_runs import Seen, every_driver, final_check, live_check
 from tests.property.sync_model import (
+    ANSWERS_S,
     CHANNEL,
     EVENT,
+    EXACT_FATES,
     FATES,
     LINES,
     VIEWERS,
-    WRITER_PAGE,
-    WRITER_SOCKET,
+    WRITERS,
     Record,
     expected,
     iter_keys,
     resent_after_retention,
 )
 
-SIMPLE = {"past-grace": "late"}
-"""A simple history's fates: a copy past the grace is taken by a later write of its line."""
+JUDGED_WHEN_SETTLED = frozenset({"self-echo"})
+"""Found as its copy comes, counted as judged when its write settles: live, in between, more found
+than judged (`test_the_live_check_counts_as_judged_the_self_echo_it_shows`)."""
 ORACLE_NAMES = ("missing-event", "duplicate-event", "late-event")
 PAUSES = st.sampled_from([0.1, 0.3, 1.5, 4.0])
 DEFAULT = settings(max_examples=60, stateful_step_count=25, deadline=None)
@@ -96,7 +98,7 @@ def assert_drivers_agree(record: Record, readers: int, feed_every: int) -> None:
     got = keys(live.last.findings, unsure)
     assert got == want, f"live after the last window: extra {sorted(got - want)}, lacks {sorted(want - got)}"
     for seen in live.seen:
-        settled = [f for f in seen.findings if f not in seen.due]
+        settled = [f for f in seen.findings if f not in seen.due and f.name not in JUDGED_WHEN_SETTLED]
         assert_judged_covers(settled, seen.judged, f"live at {seen.now}")
         assert_live_within_final(seen, want, unsure)
     oracle = expected(record)
@@ -113,18 +115,19 @@ class DriversAgree(RuleBasedStateMachine):
 
     @initialize(
         viewers=st.sets(st.sampled_from(VIEWERS)),
-        writer_page=st.booleans(),
+        writer_pages=st.sets(st.sampled_from(sorted(WRITERS))),
         simple=st.booleans(),
         readers=st.sampled_from([2, 3]),
         feed_every=st.sampled_from([2, 1, 5]),
     )
-    def start(self, viewers: set[str], writer_page: bool, simple: bool, readers: int, feed_every: int) -> None:
-        """Who listens from the start (the counter's own page is owed nothing); whether the history
-        stays one the oracle reads exactly (no disconnect, no re-save, no copy past the grace); and how
+    def start(self, viewers: set[str], writer_pages: set[str], simple: bool, readers: int, feed_every: int) -> None:
+        """Who listens from the start (a counter's own page is owed its writes' events); whether the
+        history stays one the oracle reads exactly (no disconnect, no re-save, `EXACT_FATES`); and how
         the file is read."""
         self.simple, self.readers, self.feed_every = simple, readers, feed_every
-        if writer_page:
-            self.record.subscribe(WRITER_PAGE, WRITER_SOCKET)
+        for writer in sorted(writer_pages):
+            socket, page = WRITERS[writer]
+            self.record.subscribe(page, socket)
         for viewer in sorted(viewers):
             self.record.subscribe(viewer)
 
@@ -142,14 +145,18 @@ class DriversAgree(RuleBasedStateMachine):
     @rule(
         line=st.sampled_from(LINES),
         resave=st.sampled_from([False, False, False, True]),
-        fates=st.lists(st.sampled_from(FATES), min_size=len(VIEWERS) + 1, max_size=len(VIEWERS) + 1),
+        fates=st.lists(
+            st.sampled_from(FATES), min_size=len(VIEWERS) + len(WRITERS), max_size=len(VIEWERS) + len(WRITERS)
+        ),
+        writer=st.sampled_from(sorted(WRITERS)),
+        answer_s=st.sampled_from(ANSWERS_S),
         pause=PAUSES,
     )
-    def write(self, line: int, resave: bool, fates: list[str], pause: float) -> None:
+    def write(self, line: int, resave: bool, fates: list[str], writer: str, answer_s: float, pause: float) -> None:
         self.record.step(pause)
         if self.simple:
-            resave, fates = False, [SIMPLE.get(fate, fate) for fate in fates]
-        self.record.write(line, resave, fates)
+            resave, fates = False, [EXACT_FATES.get(fate, fate) for fate in fates]
+        self.record.write(line, resave, fates, writer, answer_s)
 
     @precondition(lambda self: not self.simple)
     @rule(listener=st.sampled_from(VIEWERS), planned=st.booleans(), away=PAUSES, pause=PAUSES)
@@ -225,3 +232,20 @@ def test_the_live_check_counts_as_judged_the_due_misses_it_shows() -> None:
     seen = live_check(record).seen[-2]
     assert [(f.name, f.operation) for f in seen.due] == [("missing-event", 1)]
     assert seen.judged["missing-event"] >= 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a self-echo is found as its copy comes but counted as judged only when its write settles "
+    "(JUDGED_AS at `_settle`): the live check in between shows a self-echo of 0 judged",
+)
+def test_the_live_check_counts_as_judged_the_self_echo_it_shows() -> None:
+    """counter-1's own page gets its write back; 1.5 s on, the write has not settled."""
+    record = Record()
+    record.subscribe("counter-1-browser", WRITERS["counter-1"][0])
+    record.step(0.1)
+    record.write(1701, False, ["echo"], "counter-1")
+    record.step(1.5)
+    seen = live_check(record).seen[-2]
+    assert [(f.name, f.operation) for f in seen.findings] == [("self-echo", 1)]
+    assert seen.judged["self-echo"] >= 1
