@@ -51,7 +51,7 @@ def replay(record: Record, history: History, at_step: Callable[[float], object] 
                 )
                 history.add_operation(op)
             elif event.op is not None:
-                history.complete(mine[event.op.id], event.op.status, event.op.body)
+                history.complete(mine[event.op.id], event.op.status, event.op.body, event.op.error)
             elif event.obs is not None:
                 history.append(event.obs)
         for rest in [step, *steps]:

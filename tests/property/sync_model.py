@@ -53,6 +53,19 @@ EXACT_FATES = {"past-grace": "late", "at-settle": "late", "stale": "deliver", "e
 later write of its line, a stale one by the write it is stale for, an echo is no one's."""
 
 
+OUTCOMES = {"ok": ("ok", 200), "refused": ("fail", 409), "error": ("fail", 500), "lost": ("info", None)}
+
+
+@dataclass
+class How:
+    """How a write was made and answered."""
+
+    writer: str = "counter-1"
+    answer_s: float = ANSWERS_S[0]
+    resave: bool = False
+    outcome: str = "ok"  # of OUTCOMES
+
+
 @dataclass
 class Connection:
     listener: str
@@ -150,33 +163,38 @@ class Record:
         )
         self.copies = [c for c in self.copies if c.socket != conn.socket or c.time < self.clock]
 
-    def write(
-        self, line: int, resave: bool, fates: Sequence[str], writer: str = "counter-1", answer_s: float = ANSWERS_S[0]
-    ) -> None:
-        """A patch of `line` by `writer` (a re-save repeats its last values, so its event's text is the
-        last one's), and each open connection's copies by its fate (the writer's own gets one only as an
-        echo: Pusher excludes it)."""
-        resave = resave and line in self._lines
+    def write(self, line: int, fates: Sequence[str], how: How | None = None) -> None:
+        """A patch of `line` (a re-save repeats its last values, so its event's text is the last one's),
+        and each open connection's copies by its fate (the writer's own gets one only as an echo: Pusher
+        excludes it). A refused write changes nothing and sends nothing; one that broke (a 5xx, or no
+        answer) may have done both."""
+        how = how or How()
+        resave = how.resave and line in self._lines
         body = self._lines[line] if resave else line_body(line, f"{len(self.writes) + 1}.00")
-        self._lines[line] = body
-        socket = WRITERS[writer][0]
+        kind, status = OUTCOMES[how.outcome]
+        socket = WRITERS[how.writer][0]
+        sent = {name: body[name] for name in ("counted_full_units", "counted_partial_units")}
+        request = {"stocktake_id": STOCKTAKE, "line_id": line, "body": sent, **({"resave": True} if resave else {})}
+        answer = body if kind == "ok" else ({"detail": how.outcome} if status else None)
         op = Operation(
-            len(self.writes) + 1, writer, "patch_line", HOTEL, HOTEL,
-            {"stocktake_id": STOCKTAKE, "line_id": line, **({"resave": True} if resave else {})},
-            socket, self.clock, "ok", round(self.clock + answer_s, 6), 200, body,
+            len(self.writes) + 1, how.writer, "patch_line", HOTEL, HOTEL, request, socket, self.clock,
+            kind, round(self.clock + how.answer_s, 6), status, answer, None if status else "timed out",
         )  # fmt: skip
         text = json.dumps({"line_id": line, "item_sku": body["item_sku"], "line": body})
         write = Write(op, text, resave)
+        self.writes.append(write)
+        if how.outcome == "refused":
+            return
+        self._lines[line] = body
         previous = self._texts.get(line, text)
         self._texts[line] = text
-        self.writes.append(write)
         for conn, fate in zip(self._open.values(), fates, strict=False):
             if fate == "drop" or (conn.socket == socket) != (fate == "echo"):
                 continue
-            start = self.clock if fate in ON_TIME_S else op.complete
+            start = self.clock if fate in ON_TIME_S else round(self.clock + how.answer_s, 6)
             at = round(start + {**ON_TIME_S, **AFTER_ANSWER_S}[fate], 6)
             self.copies.append(Copy(conn.listener, conn.socket, at, write, previous if fate == "stale" else text))
-            self.irregular += fate in EXACT_FATES
+            self.irregular += fate in EXACT_FATES or kind != "ok"
             if fate == "duplicate":
                 self.copies.append(Copy(conn.listener, conn.socket, round(at + AGAIN_S, 6), write, text))
 
@@ -221,7 +239,11 @@ def owed(record: Record, listener: str) -> list[Write]:
         w
         for w in record.writes
         for c in record.connections
-        if c.listener == listener and c.socket != w.op.socket_id and c.start <= w.op.invoke and c.end >= w.window_end
+        if w.op.ok
+        and c.listener == listener
+        and c.socket != w.op.socket_id
+        and c.start <= w.op.invoke
+        and c.end >= w.window_end
     ]
 
 
@@ -271,15 +293,17 @@ def _pending_then(mine: list[Copy], later: Write, copy: Copy) -> bool:
     return not any(c.write is later and c.time < copy.time for c in mine)
 
 
-def resent_after_retention(record: Record) -> bool:
-    """A text some listener got more than RETAIN_S after anyone first got it (a re-save of a line
-    written long before): when the checker forgets it depends on how the record was fed, and with it
-    whether a copy again is a duplicate (`test_a_re_save_long_after_its_text_was_first_seen_...`)."""
+def resent_after_retention(record: Record) -> frozenset[str]:
+    """The listeners that got a text more than RETAIN_S after anyone first got it (a re-save of a line
+    written long before): when the checker forgets the text depends on how the record was fed (and on
+    which listeners a reader judges), and with it how such a listener's copies are read
+    (`test_a_re_save_long_after_its_text_was_first_seen_...`)."""
     first: dict[str, float] = {}
+    late = set()
     for copy in sorted(record.copies, key=lambda c: c.time):
         if copy.time - first.setdefault(copy.text, copy.time) > RETAIN_S:
-            return True
-    return False
+            late.add(copy.listener)
+    return frozenset(late)
 
 
 def iter_keys(findings: Sequence[Any]) -> Iterator[tuple[Any, ...]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -43,14 +44,19 @@ from tests.property.sync_model import (
     EXACT_FATES,
     FATES,
     LINES,
+    OUTCOMES,
     VIEWERS,
     WRITERS,
+    How,
     Record,
     expected,
     iter_keys,
     resent_after_retention,
 )
 
+LIVE_FINDS_NOTHING = frozenset({"write-despite-error"})
+"""By design (`LiveCheck._fold`): its evidence, the receipts about a line and the lines re-read after the
+run, is the final check's."""
 JUDGED_WHEN_SETTLED = frozenset({"self-echo"})
 """Found as its copy comes, counted as judged when its write settles: live, in between, more found
 than judged (`test_the_live_check_counts_as_judged_the_self_echo_it_shows`)."""
@@ -61,12 +67,16 @@ SWEEP = settings(max_examples=2000, stateful_step_count=40, deadline=None)
 
 
 def keys(findings: Iterable[Finding], unsure: frozenset[str] = frozenset()) -> Counter[tuple[object, ...]]:
-    """`unsure`: names left out, where the drivers are known to disagree (each has its xfail test below)."""
-    return Counter(key for key in iter_keys(list(findings)) if key[0] not in unsure)
+    """`unsure`: names and listeners left out, where the drivers are known to disagree (each case has its
+    xfail test below)."""
+    return Counter(key for key in iter_keys(list(findings)) if not unsure & {key[0], key[2]})
 
 
 def known_discrepancies(record: Record) -> frozenset[str]:
-    return frozenset({"duplicate-event"} if resent_after_retention(record) else ())
+    """A text sent again more than RETAIN_S after it was first seen is forgotten at a moment that depends
+    on how the record was fed: whether a copy of it is a duplicate, an echo, a stale event or nothing
+    then differs by driver, for the listeners that got it."""
+    return resent_after_retention(record)
 
 
 def assert_judged_covers(findings: Iterable[Finding], judged: dict[str, int], driver: str) -> None:
@@ -75,7 +85,7 @@ def assert_judged_covers(findings: Iterable[Finding], judged: dict[str, int], dr
 
 
 def assert_live_within_final(seen: Seen, final: Counter[tuple[object, ...]], unsure: frozenset[str]) -> None:
-    due = keys(seen.due)
+    due = keys(seen.due, unsure)
     beyond = keys(seen.findings, unsure) - due - final
     assert not beyond, f"live at {seen.now} showed what the final check does not find: {sorted(beyond)}"
     for name, op, listener, channel, event in due:
@@ -95,8 +105,10 @@ def assert_drivers_agree(record: Record, readers: int, feed_every: int) -> None:
         assert got == want, f"{driver}: extra {sorted(got - want)}, lacks {sorted(want - got)}"
         assert result.verdict == final.verdict, driver
         assert_judged_covers(result.findings, result.judged, driver)
-    got = keys(live.last.findings, unsure)
-    assert got == want, f"live after the last window: extra {sorted(got - want)}, lacks {sorted(want - got)}"
+    got, want_live = keys(live.last.findings, unsure), keys(final.findings, unsure | LIVE_FINDS_NOTHING)
+    assert got == want_live, (
+        f"live after the last window: extra {sorted(got - want_live)}, lacks {sorted(want_live - got)}"
+    )
     for seen in live.seen:
         settled = [f for f in seen.findings if f not in seen.due and f.name not in JUDGED_WHEN_SETTLED]
         assert_judged_covers(settled, seen.judged, f"live at {seen.now}")
@@ -150,13 +162,15 @@ class DriversAgree(RuleBasedStateMachine):
         ),
         writer=st.sampled_from(sorted(WRITERS)),
         answer_s=st.sampled_from(ANSWERS_S),
+        outcome=st.sampled_from(("ok",) * 6 + tuple(OUTCOMES)),
         pause=PAUSES,
     )
-    def write(self, line: int, resave: bool, fates: list[str], writer: str, answer_s: float, pause: float) -> None:
+    def write(self, line: int, fates: list[str], pause: float, **how: Any) -> None:
         self.record.step(pause)
         if self.simple:
-            resave, fates = False, [EXACT_FATES.get(fate, fate) for fate in fates]
-        self.record.write(line, resave, fates, writer, answer_s)
+            how.update(resave=False, outcome="ok")
+            fates = [EXACT_FATES.get(fate, fate) for fate in fates]
+        self.record.write(line, fates, How(**how))
 
     @precondition(lambda self: not self.simple)
     @rule(listener=st.sampled_from(VIEWERS), planned=st.booleans(), away=PAUSES, pause=PAUSES)
@@ -210,9 +224,9 @@ def test_a_re_save_long_after_its_text_was_first_seen_is_a_duplicate_when_it_com
     record = Record()
     record.subscribe("viewer-0")
     record.step(0.1)
-    record.write(1702, False, ["deliver"])
+    record.write(1702, ["deliver"])
     record.step(21.0)
-    record.write(1702, True, ["duplicate"])
+    record.write(1702, ["duplicate"], How(resave=True))
     for driver, findings in findings_of_every_driver(record).items():
         assert sorted(iter_keys(findings)) == [("duplicate-event", 2, "viewer-0", CHANNEL, EVENT)], driver
 
@@ -227,7 +241,7 @@ def test_the_live_check_counts_as_judged_the_due_misses_it_shows() -> None:
     record = Record()
     record.subscribe("viewer-0")
     record.step(0.1)
-    record.write(1701, False, ["drop"])
+    record.write(1701, ["drop"])
     record.step(3.0)
     seen = live_check(record).seen[-2]
     assert [(f.name, f.operation) for f in seen.due] == [("missing-event", 1)]
@@ -244,7 +258,7 @@ def test_the_live_check_counts_as_judged_the_self_echo_it_shows() -> None:
     record = Record()
     record.subscribe("counter-1-browser", WRITERS["counter-1"][0])
     record.step(0.1)
-    record.write(1701, False, ["echo"], "counter-1")
+    record.write(1701, ["echo"])
     record.step(1.5)
     seen = live_check(record).seen[-2]
     assert [(f.name, f.operation) for f in seen.findings] == [("self-echo", 1)]
