@@ -31,10 +31,16 @@ class Clock:
     now: float = 0.0
 
 
-def replay(record: Record, history: History, at_step: Callable[[float], object] = lambda now: None) -> None:
+def replay(
+    record: Record,
+    history: History,
+    at_step: Callable[[float], object] = lambda now: None,
+    elsewhere: frozenset[str] = frozenset(),
+) -> None:
     """Record every event of `record` into `history` as it happened (an operation invoked, then
     answered on the same object), calling `at_step` with each step's time once everything up to it is
-    recorded; then the run quiesces and the truth is taken."""
+    recorded; then the run quiesces and the truth is taken. The observations of the listeners
+    `elsewhere` (a listener process's) are left out."""
     clock = Clock()
     mine: dict[int, Operation] = {}
     steps = iter(record.steps)
@@ -52,7 +58,7 @@ def replay(record: Record, history: History, at_step: Callable[[float], object] 
                 history.add_operation(op)
             elif event.op is not None:
                 history.complete(mine[event.op.id], event.op.status, event.op.body, event.op.error)
-            elif event.obs is not None:
+            elif event.obs is not None and event.obs.listener not in elsewhere:
                 history.append(event.obs)
         for rest in [step, *steps]:
             if rest is not None:
@@ -62,14 +68,25 @@ def replay(record: Record, history: History, at_step: Callable[[float], object] 
         history.append(record.truth())
 
 
-def final_check(record: Record) -> CheckResult:
-    return check(record.history(), Contract())
+def final_check(record: Record, in_shares: bool = False) -> CheckResult:
+    """`in_shares`: the listeners judged in forked shares, as a history with many receipts is."""
+    if not in_shares:
+        return check(record.history(), Contract())
+    with mock.patch("harness.checks.parts.PARALLEL_MIN_RECEIPTS", 0):
+        return check(record.history(), Contract())
 
 
-def write_file(record: Record, folder: Path) -> Path:
-    path = folder / "history.jsonl.zst"
+def write_file(record: Record, folder: Path, elsewhere: frozenset[str] = frozenset()) -> Path:
+    """The run's file; the records of the listeners `elsewhere` folded in at its end, as a listener
+    process's are (`History.begin_segment`)."""
+    path = folder / f"history-{len(elsewhere)}.jsonl.zst"
     history = History(path, record.meta(), receipts=False, operations=False)
-    replay(record, history)
+    replay(record, history, elsewhere=elsewhere)
+    if elsewhere:
+        history.begin_segment("listeners-1")
+        for event in record.events():
+            if event.obs is not None and event.obs.listener in elsewhere:
+                history.append(event.obs, live=False)
     history.close()
     return path
 
@@ -123,16 +140,30 @@ class Runs:
     """One record checked by every driver."""
 
     final: CheckResult
-    files: dict[str, CheckResult]  # by how the file was read
+    others: dict[str, CheckResult]  # the final check in shares, and the file checks by how it was read
     live: LiveRun
 
 
-def every_driver(record: Record, readers: int = 2, feed_every: int = 2) -> Runs:
+@dataclass(frozen=True)
+class Reading:
+    """How the file is read besides by one reader at the end: `readers` sharing the listeners, each
+    folding every `feed_every` records; and which listeners' records a listener process wrote
+    (`elsewhere`, for one more file)."""
+
+    readers: int = 2
+    feed_every: int = 2
+    elsewhere: frozenset[str] = frozenset()
+
+
+def every_driver(record: Record, reading: Reading = Reading()) -> Runs:
+    n, every, elsewhere = reading.readers, reading.feed_every, reading.elsewhere
     with tempfile.TemporaryDirectory() as folder:
-        path = write_file(record, Path(folder))
-        files = {
+        path, parted = write_file(record, Path(folder)), write_file(record, Path(folder), elsewhere)
+        others = {
+            "final, listeners in shares": final_check(record, in_shares=True),
             "file, 1 reader": file_check(path),
-            f"file, 1 reader folding every {feed_every}": file_check(path, 1, feed_every),
-            f"file, {readers} readers folding every {feed_every}": file_check(path, readers, feed_every),
+            f"file, 1 reader folding every {every}": file_check(path, 1, every),
+            f"file, {n} readers folding every {every}": file_check(path, n, every),
+            f"file, {sorted(elsewhere)} in a segment, {n} readers folding every {every}": file_check(parted, n, every),
         }
-    return Runs(final_check(record), files, live_check(record))
+    return Runs(final_check(record), others, live_check(record))
