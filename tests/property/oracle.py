@@ -78,7 +78,7 @@ def resent_after_retention(record: Record) -> frozenset[str]:
     """The listeners that got a text more than RETAIN_S after anyone first got it (a re-save of a line
     written long before): when the checker forgets the text depends on how the record was fed (and on
     which listeners a reader judges), and with it how such a listener's copies are read
-    (`test_a_re_save_long_after_its_text_was_first_seen_...`)."""
+    (`test_a_text_saved_again_long_after_it_was_first_seen_...`)."""
     first: dict[str, float] = {}
     late = set()
     for copy in sorted(record.copies, key=lambda c: c.time):
