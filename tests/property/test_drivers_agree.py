@@ -213,6 +213,7 @@ TestDriversAgree.settings = DEFAULT
 
 @pytest.mark.heavy
 @pytest.mark.sweep
+@pytest.mark.timeout(3600)
 def test_drivers_agree_over_many_more_histories() -> None:
     run_state_machine_as_test(DriversAgree, settings=SWEEP)
 
