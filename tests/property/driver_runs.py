@@ -1,8 +1,10 @@
 """The one checker's three drivers run over a `Record` (`sync_model.py`), each fed the way a run feeds it:
-the final check of the history in memory (`checks.check`), the file check (`check_file`, with one
-reader or N each judging a share of the listeners, and optionally folding every few records rather
-than every FEED_EVERY), and the live check (`LiveCheck`), updated after every step of the record and
-then once more with the record complete.
+the final check of the history in memory (`checks.check`, serially or in forked shares of the
+listeners), the file check (`check_file`, with one reader or N each judging a share of the listeners,
+optionally folding every few records rather than every FEED_EVERY, and with some listeners' records
+in a listener process's segment), and the live check (`LiveCheck`), updated after every step of the
+record and then once more with the record complete. The thresholds that choose those ways for a large
+history are patched, so a small one takes them.
 
 A run's recorder stamps an answer with its own clock (`History.now`): here that clock is the
 record's, so a driver's history holds the times the model chose.
