@@ -140,7 +140,9 @@ class Record:
         self.clock = round(self.clock + pause, 6)
         self.steps.append(self.clock)
 
-    def subscribe(self, listener: str, socket: str | None = None) -> None:
+    def subscribe(self, listener: str, socket: str | None = None, page: bool = False) -> None:
+        """`page`: the listener is a page, which loads the lines (a snapshot) once subscribed and applies
+        each event it gets to them: after the run its view is held against the truth (divergence)."""
         if listener in self._open:
             return
         if socket is None:
@@ -150,6 +152,9 @@ class Record:
         self.connections.append(conn)
         self.observations.append(Observation("connect", self.clock, listener, socket))
         self.observations.append(Observation("subscribed", self.clock, listener, socket, CHANNEL))
+        if page:
+            lines = {"stocktake_id": STOCKTAKE, "hotel": HOTEL, "lines": self.lines()}
+            self.observations.append(Observation("snapshot", self.clock, listener, socket, CHANNEL, data=lines))
 
     def disconnect(self, listener: str, planned: bool) -> None:
         """The connection ends now: a copy on its way to it after this never arrives."""
@@ -203,10 +208,12 @@ class Record:
         ends = [c.time for c in self.copies] + [w.window_end for w in self.writes] + [self.clock]
         return round(max(ends) + 0.5, 6)
 
+    def lines(self) -> list[dict[str, Any]]:
+        """Every line as the server holds it now: those never written as populated."""
+        return [self._lines.get(line, line_body(line, "0.00")) for line in LINES]
+
     def truth(self) -> Observation:
-        return Observation(
-            "truth", self.quiesced_at(), data={"stocktake_id": STOCKTAKE, "lines": list(self._lines.values())}
-        )
+        return Observation("truth", self.quiesced_at(), data={"stocktake_id": STOCKTAKE, "lines": self.lines()})
 
     def meta(self) -> dict[str, Any]:
         return {"scenario": "property", "latency_limit_ms": LIMIT_S * 1000, "time_origin": 0.0}
