@@ -69,6 +69,9 @@ pages' views and the lines re-read after the run, is the final check's."""
 JUDGED_WHEN_SETTLED = frozenset({"self-echo"})
 """Found as its copy comes, counted as judged when its write settles: live, in between, more found
 than judged (`test_the_live_check_counts_as_judged_what_it_shows`)."""
+JUDGED_BY_PAGE = frozenset({"divergence"})
+"""Judged once a page, found up to once a page and cause: more found than judged
+(`test_divergence_judges_at_least_as_much_as_it_finds`)."""
 ORACLE_NAMES = ("missing-event", "duplicate-event", "late-event")
 PAUSES = st.sampled_from([0.1, 0.3, 1.5, 4.0])
 DEFAULT = settings(max_examples=60, stateful_step_count=25, deadline=None)
@@ -94,7 +97,7 @@ def assert_same(got: Counter[Any], want: Counter[Any], driver: str) -> None:
 
 
 def assert_judged_covers(findings: Iterable[Finding], judged: dict[str, int], driver: str) -> None:
-    for name, n in Counter(f.name for f in findings).items():
+    for name, n in Counter(f.name for f in findings if f.name not in JUDGED_BY_PAGE).items():
         assert judged.get(name, 0) >= n, f"{driver}: {name} found {n} times but judged {judged.get(name, 0)}"
 
 
@@ -307,3 +310,24 @@ def test_the_live_check_counts_as_judged_what_it_shows(
     seen = live_check(record).seen[-2]
     assert [(f.name, f.operation) for f in seen.findings] == [(shown, 1)]
     assert seen.judged[shown] >= 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="divergence counts one judged a page but finds one a page and cause (unexplained lines, each "
+    "cause's, the own-response race's): a page two causes explain has more findings than judged",
+)
+def test_divergence_judges_at_least_as_much_as_it_finds() -> None:
+    """viewer-0's page loses its connection before write 1's event reaches it (a gap), and is gone when
+    write 2 changes the other line: both lines differ from the truth, for two reasons."""
+    record = Record()
+    record.subscribe("viewer-0", page=True)
+    record.step(0.1)
+    record.write(1701, ["at-close"])
+    record.step(0.1)
+    record.disconnect("viewer-0", planned=False)
+    record.step(0.1)
+    record.write(1702, [])
+    result = final_check(record)
+    assert [f.name for f in result.findings].count("divergence") == 2
+    assert result.judged["divergence"] >= 2
