@@ -130,7 +130,7 @@ class Record:
     observations: list[Observation] = field(default_factory=list)
     steps: list[float] = field(default_factory=list)  # the clock after each step: the live check's updates
     disconnects: int = 0
-    irregular: int = 0  # copies by one of EXACT_FATES: no simple reading explains them
+    irregular: int = 0  # copies by one of EXACT_FATES, or of a write that failed: no simple reading explains them
     _open: dict[str, Connection] = field(default_factory=dict)
     _lines: dict[int, dict[str, Any]] = field(default_factory=dict)
     _texts: dict[int, str] = field(default_factory=dict)  # each line's last event's text
