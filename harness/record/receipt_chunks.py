@@ -24,10 +24,6 @@ from .records import Observation
 RECEIPTS_DIR = "receipts"
 CHUNK_RECEIPTS = 65_536
 CHUNK_S = 5.0
-TIME_STEP = 2.0**-20
-"""A receipt's time is kept to the nearest 2^-20 s (under a microsecond, as the history's own records
-keep theirs to 1 µs): a multiple of a power of two leaves the float's low bits zero, and zstd then
-packs the column to a fraction of the bytes of full-precision times (bench/receipt_columns.py)."""
 CHUNK_SCHEMA = {
     "listener": pl.String,
     "socket_id": pl.String,
@@ -99,7 +95,6 @@ class ReceiptChunks:
         path = self.history.parent / self.name(self.chunks)
         path.parent.mkdir(exist_ok=True)
         frame = pl.DataFrame(self.columns, schema=CHUNK_SCHEMA)
-        frame = frame.with_columns((pl.col("time") / TIME_STEP).round() * TIME_STEP)
         aside = path.with_name(f".{path.name}.writing")
         try:
             frame.write_parquet(aside, compression="zstd")

@@ -64,7 +64,7 @@ def _file_receipts(folder: Path, file: str) -> tuple[pl.DataFrame, list[str]]:
             elif '"receipt"' in line and (record := header(line, "obs")) is not None and record["kind"] == "receipt":
                 obs = _observation(record, f"{file} line {number}")
             if obs is not None and obs.kind == "receipt":
-                text = obs.data if isinstance(obs.data, str) else json.dumps(obs.data, separators=(",", ":"))
+                text = obs.data if isinstance(obs.data, str) else json.dumps(obs.data)  # as the checks read it
                 for name, value in zip(CHUNK_SCHEMA, (obs.listener, obs.socket_id, obs.channel, obs.event, text,
                                                       obs.time), strict=True):  # fmt: skip
                     columns[name].append(value)

@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from harness.checks.stream import RETAIN_S
 from tests.property.sync_model import LIMIT_S, Copy, Record, Write
 
 Key = tuple[str, int, str]  # (finding name, operation, listener)
@@ -72,19 +71,6 @@ def _pending_then(mine: list[Copy], later: Write, copy: Copy) -> bool:
     if later.op.request["line_id"] != copy.write.op.request["line_id"]:
         return False
     return not any(c.write is later and c.time < copy.time for c in mine)
-
-
-def resent_after_retention(record: Record) -> frozenset[str]:
-    """The listeners that got a text more than RETAIN_S after anyone first got it (a re-save of a line
-    written long before): when the checker forgets the text depends on how the record was fed (and on
-    which listeners a reader judges), and with it how such a listener's copies are read
-    (`test_a_text_saved_again_long_after_it_was_first_seen_...`)."""
-    first: dict[str, float] = {}
-    late = set()
-    for copy in sorted(record.copies, key=lambda c: c.time):
-        if copy.time - first.setdefault(copy.text, copy.time) > RETAIN_S:
-            late.add(copy.listener)
-    return frozenset(late)
 
 
 def iter_keys(findings: Sequence[Any]) -> Iterator[tuple[Any, ...]]:

@@ -19,8 +19,8 @@ Invariants, for every history:
   the findings settled by then), and for every prefix of the history;
 - where the oracle reads the history exactly (`oracle.expected`), the missing, duplicate and late
   events are the oracle's, by write and listener.
-Where the drivers are known to disagree, the comparison leaves that out, and an xfail test at the end
-holds the minimal history and the behaviour that is right.
+Each disagreement the machine found was fixed in the engine; the tests at the end hold its minimal
+history and the behaviour that is right.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from hypothesis.stateful import (
 
 from harness.checks.findings import Finding
 from tests.property.driver_runs import Reading, Seen, every_driver, file_check, final_check, live_check, write_file
-from tests.property.oracle import expected, iter_keys, resent_after_retention
+from tests.property.oracle import expected, iter_keys
 from tests.property.sync_model import (
     ANSWERS_S,
     CHANNEL,
@@ -60,36 +60,18 @@ from tests.property.sync_model import (
     Record,
 )
 
-IN_FILE_ORDER = frozenset({"write-despite-error"})
-"""Its evidence is the first receipt in the file's order, not in time order: a listener process's
-segment comes last (`test_a_write_despite_error_names_its_first_copy_wherever_the_file_holds_it`)."""
 LIVE_FINDS_NOTHING = frozenset({"write-despite-error", "divergence"})
 """By design (`LiveCheck._fold`, `parts.views_part`): their evidence, the receipts about a line, the
 pages' views and the lines re-read after the run, is the final check's."""
-JUDGED_WHEN_SETTLED = frozenset({"self-echo"})
-"""Found as its copy comes, counted as judged when its write settles: live, in between, more found
-than judged (`test_the_live_check_counts_as_judged_what_it_shows`)."""
-JUDGED_BY_PAGE = frozenset({"divergence"})
-"""Judged once a page, found up to once a page and cause: more found than judged
-(`test_divergence_judges_at_least_as_much_as_it_finds`)."""
 ORACLE_NAMES = ("missing-event", "duplicate-event", "late-event")
 PAUSES = st.sampled_from([0.1, 0.3, 1.5, 4.0])
 DEFAULT = settings(max_examples=60, stateful_step_count=25, deadline=None)
 SWEEP = settings(max_examples=2000, stateful_step_count=40, deadline=None)
 
 
-def keys(
-    findings: Iterable[Finding], unsure: frozenset[str] = frozenset(), coarse: frozenset[str] = frozenset()
-) -> Counter[tuple[object, ...]]:
-    """`unsure`: names and listeners left out; `coarse`: names kept by their write alone, whichever listener
-    they name. Where the drivers are known to disagree: each case has its xfail test below."""
-    found: Counter[tuple[object, ...]] = Counter()
-    for name, op, listener, channel, event in iter_keys(list(findings)):
-        if name in coarse and name not in unsure:
-            found[(name, op, None, None, None)] += 1
-        elif not unsure & {name, listener}:
-            found[(name, op, listener, channel, event)] += 1
-    return found
+def keys(findings: Iterable[Finding], left_out: frozenset[str] = frozenset()) -> Counter[tuple[object, ...]]:
+    """`left_out`: names a driver does not judge by design."""
+    return Counter(key for key in iter_keys(list(findings)) if key[0] not in left_out)
 
 
 def assert_same(got: Counter[Any], want: Counter[Any], driver: str) -> None:
@@ -97,13 +79,13 @@ def assert_same(got: Counter[Any], want: Counter[Any], driver: str) -> None:
 
 
 def assert_judged_covers(findings: Iterable[Finding], judged: dict[str, int], driver: str) -> None:
-    for name, n in Counter(f.name for f in findings if f.name not in JUDGED_BY_PAGE).items():
+    for name, n in Counter(f.name for f in findings).items():
         assert judged.get(name, 0) >= n, f"{driver}: {name} found {n} times but judged {judged.get(name, 0)}"
 
 
-def assert_live_within_final(seen: Seen, final: Counter[tuple[object, ...]], unsure: frozenset[str]) -> None:
-    due = keys(seen.due, unsure)
-    beyond = keys(seen.findings, unsure) - due - final
+def assert_live_within_final(seen: Seen, final: Counter[tuple[object, ...]]) -> None:
+    due = keys(seen.due)
+    beyond = keys(seen.findings) - due - final
     assert not beyond, f"live at {seen.now} showed what the final check does not find: {sorted(beyond)}"
     for name, op, listener, channel, event in due:
         assert (name, op, listener, channel, event) in final or ("late-event", op, listener, channel, event) in final, (
@@ -112,23 +94,17 @@ def assert_live_within_final(seen: Seen, final: Counter[tuple[object, ...]], uns
 
 
 def assert_drivers_agree(record: Record, reading: Reading) -> None:
-    # A text sent again more than RETAIN_S after it was first seen is forgotten at a moment that depends
-    # on how the record was fed: how a copy of it reads differs by driver, for the listeners that got it.
-    unsure = resent_after_retention(record)
     runs = every_driver(record, reading)
     final, live = runs.final, runs.live
     assert_judged_covers(final.findings, final.judged, "final")
     for driver, result in runs.others.items():
-        coarse = IN_FILE_ORDER if "segment" in driver else frozenset()
-        assert_same(keys(result.findings, unsure, coarse), keys(final.findings, unsure, coarse), driver)
+        assert_same(keys(result.findings), keys(final.findings), driver)
         assert result.verdict == final.verdict, driver
         assert_judged_covers(result.findings, result.judged, driver)
-    live_findings = keys(live.last.findings, unsure)
-    assert_same(live_findings, keys(final.findings, unsure | LIVE_FINDS_NOTHING), "live after the last window")
+    assert_same(keys(live.last.findings), keys(final.findings, LIVE_FINDS_NOTHING), "live after the last window")
     for seen in live.seen:
-        settled = [f for f in seen.findings if f not in seen.due and f.name not in JUDGED_WHEN_SETTLED]
-        assert_judged_covers(settled, seen.judged, f"live at {seen.now}")
-        assert_live_within_final(seen, keys(final.findings, unsure), unsure)
+        assert_judged_covers(seen.findings, seen.judged, f"live at {seen.now}")
+        assert_live_within_final(seen, keys(final.findings))
     oracle = expected(record)
     if oracle is not None:
         found = Counter((f.name, f.operation, f.listener) for f in final.findings if f.name in ORACLE_NAMES)
@@ -223,12 +199,6 @@ def test_drivers_agree_over_many_more_histories() -> None:
     run_state_machine_as_test(DriversAgree, settings=SWEEP)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a text is forgotten RETAIN_S after anyone first got it, at a moment that depends on how the "
-    "driver was fed: the final check in memory (and here the file checks) still held it when the copy "
-    "came, the live check had let it go, so they read the copy differently",
-)
 @pytest.mark.parametrize(
     ("listener", "socket", "after", "fate", "how", "found"),
     [
@@ -261,11 +231,6 @@ def test_a_text_saved_again_long_after_it_was_first_seen_is_read_alike_by_every_
         assert sorted(iter_keys(findings)) == [(*found, CHANNEL, EVENT)], driver
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LineReceipts keeps the first copy of a fan-out in the order the file is read, and a listener "
-    "process's segment is read last: the evidence names a later copy, in the main file",
-)
 def test_a_write_despite_error_names_its_first_copy_wherever_the_file_holds_it() -> None:
     """Write 1 answered 500, yet its event reached viewer-0 at once and viewer-1 at the limit; write 2
     then changed the line again (so the re-read line does not show write 1). viewer-0's records are a
@@ -285,11 +250,6 @@ def test_a_write_despite_error_names_its_first_copy_wherever_the_file_holds_it()
         assert shown == [(1, "viewer-0")], driver
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the live check shows findings before its rule counts what it judged: judged counts are taken "
-    "as a write settles, a due missing-event shows at its window's close and a self-echo as its copy comes",
-)
 @pytest.mark.parametrize(
     ("listener", "socket", "fate", "shown"),
     [
@@ -312,11 +272,6 @@ def test_the_live_check_counts_as_judged_what_it_shows(
     assert seen.judged[shown] >= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="divergence counts one judged a page but finds one a page and cause (unexplained lines, each "
-    "cause's, the own-response race's): a page two causes explain has more findings than judged",
-)
 def test_divergence_judges_at_least_as_much_as_it_finds() -> None:
     """viewer-0's page loses its connection before write 1's event reaches it (a gap), and is gone when
     write 2 changes the other line: both lines differ from the truth, for two reasons."""
