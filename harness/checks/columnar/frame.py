@@ -14,18 +14,9 @@ from collections.abc import Iterable, Sequence
 import polars as pl
 
 from ...record.history import Observation
+from ...record.receipt_table import SCHEMA as RECEIPTS
 
-SCHEMA = pl.Schema(
-    {
-        "listener": pl.String,
-        "socket_id": pl.String,
-        "channel": pl.String,
-        "event": pl.String,
-        "text": pl.String,
-        "time": pl.Float64,
-        "seq": pl.UInt32,
-    }
-)
+SCHEMA = pl.Schema(RECEIPTS)
 
 
 def receipts_frame(observations: Sequence[Observation]) -> pl.DataFrame:
