@@ -179,7 +179,7 @@ class LineReceipts:
     def receipts(self) -> list[Receipt]:
         kept: dict[tuple[str, str], float] = {}
         out = []
-        for r in sorted(self._taken, key=lambda r: r.time):
+        for r in sorted(self._taken, key=lambda r: (r.time, r.listener, r.channel)):  # read in any order
             first = kept.get((r.event, r.raw))
             if first is None or abs(r.time - first) > self.FANOUT_S:
                 kept[(r.event, r.raw)] = r.time

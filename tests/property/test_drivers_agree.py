@@ -250,6 +250,27 @@ def test_a_write_despite_error_names_its_first_copy_wherever_the_file_holds_it()
         assert shown == [(1, "viewer-0")], driver
 
 
+@pytest.mark.parametrize("elsewhere", ["viewer-0", "viewer-1"])
+def test_copies_of_a_failed_write_at_one_instant_name_one_listener_wherever_the_file_holds_them(
+    elsewhere: str,
+) -> None:
+    """Write 1 answered 500 reached viewer-0 and viewer-1 at the same instant; either one's records may
+    be a listener process's, read last: the evidence names the same copy in every driver."""
+    record = Record()
+    record.subscribe("viewer-0")
+    record.subscribe("viewer-1")
+    record.step(0.1)
+    record.write(1701, ["deliver", "deliver"], How(outcome="error"))
+    record.step(0.1)
+    record.write(1701, ["deliver", "deliver"])
+    with tempfile.TemporaryDirectory() as folder:
+        parted = write_file(record, Path(folder), frozenset({elsewhere}))
+        checks = {"final": final_check(record), f"file, {elsewhere} in a segment": file_check(parted)}
+    for driver, result in checks.items():
+        shown = [(f.operation, f.listener) for f in result.findings if f.name == "write-despite-error"]
+        assert shown == [(1, "viewer-0")], driver
+
+
 @pytest.mark.parametrize(
     ("listener", "socket", "fate", "shown"),
     [
