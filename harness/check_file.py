@@ -15,7 +15,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from .checks.columnar.tally import tally_of
 from .checks.model import LineReceipts, Receipt
 from .checks.parts import Part, joined
 from .checks.streamed import OutOfOrder, Share, StreamedRead
-from .record.history import HistoryData, Observation, load, read_meta
+from .record.history import HistoryData, load, read_meta
 from .record.receipt_table import load_receipts
 from .record.records import ReceiptTally
 from .runtime import gevent_patched
@@ -49,8 +48,7 @@ def check_file(
     meta, lines = read_meta(path, enough=max(PARALLEL_MIN_LINES, FRAME_MOST + 1))
     if lines <= FRAME_MOST:
         return check_frame(path, load_receipts(path), contract, latency_limit_ms, meta)
-    contract = contract or described_contract(meta.get("contract")) or Contract()
-    limit_s = latency_limit(meta, latency_limit_ms) / 1000
+    contract, limit_s = _held_against(meta, contract, latency_limit_ms)
     with gc_paused():
         try:
             light, part = _read(path, meta, contract, limit_s, _readers(lines))
@@ -72,22 +70,21 @@ def check_frame(
     (`accelerated_frame`: only those not clean are streamed, on their own receipts). The history
     holds no receipts (`HistoryData.tally` counts them). `meta`: the file's, if already read."""
     meta = meta if meta is not None else read_meta(path)[0]
-    contract = contract or described_contract(meta.get("contract")) or Contract()
-    limit_s = latency_limit(meta, latency_limit_ms) / 1000
+    contract, limit_s = _held_against(meta, contract, latency_limit_ms)
     with gc_paused():
-        light = HistoryData(dict(meta))
-        load(path, _keep_all_but_receipts(light), data=light)
+        light = load(path, data=HistoryData(dict(meta)), receipts=False)
         light.tally = tally_of(receipts, float(meta.get("time_origin") or 0.0))
         part = accelerated_frame(light, receipts, contract, limit_s)
         return light, concluded(light, contract, part, lambda lines: _line_receipts(path, contract, lines))
 
 
-def _keep_all_but_receipts(light: HistoryData) -> Callable[[Observation], None]:
-    def keep(obs: Observation) -> None:
-        if obs.kind != "receipt":
-            light.observations.append(obs)
-
-    return keep
+def _held_against(
+    meta: dict[str, Any], contract: Contract | None, latency_limit_ms: float | None
+) -> tuple[Contract, float]:
+    """The contract (by default, the one the run recorded) and the latency limit in seconds."""
+    return contract or described_contract(meta.get("contract")) or Contract(), latency_limit(
+        meta, latency_limit_ms
+    ) / 1000
 
 
 def _readers(lines: int) -> int:

@@ -116,16 +116,24 @@ class _Reading:
     texts: _Texts = field(default_factory=_Texts)
     named: list[tuple[str, str]] = field(default_factory=list)  # the parts it names: (name, file)
     merge: ReceiptMerge = field(init=False)  # the file being read's chunked receipts
+    receipts: bool = True  # whether receipts are handed out at all
 
     def file(self, name: str) -> ReceiptMerge:
-        """A file begins: its chunks are its own."""
-        self.merge = ReceiptMerge(self.folder, name, self.keep, self.listeners, self.data.wholeness)
+        """A file begins: its chunks are its own (still read and counted when no receipt is wanted: a
+        lost one makes the history not whole)."""
+        listeners = self.listeners if self.receipts else _nobody
+        self.merge = ReceiptMerge(self.folder, name, self.keep, listeners, self.data.wholeness)
         return self.merge
 
     def hand(self, obs: Observation) -> None:
         """A record of the file's, after the chunk's receipts that came before it."""
         self.merge.until(obs.time)
-        self.keep(obs)
+        if self.receipts or obs.kind != "receipt":
+            self.keep(obs)
+
+
+def _nobody(listener: str | None) -> bool:
+    return False
 
 
 def parse(
@@ -135,17 +143,20 @@ def parse(
     data: HistoryData | None = None,
     listeners: Callable[[str | None], bool] | None = None,
     folder: Path | None = None,
+    receipts: bool = True,
 ) -> HistoryData:
     """`on_observation`: each observation is handed to it as it is read instead of being kept, so a
     file of any length streams through in constant memory. `on_segment`: told where the records
     folded in from elsewhere begin (`History.begin_segment`, `History.add_part`). `data`: filled as
     it is read (its operations, as far as read so far, for a reader that judges as it goes).
     `listeners`: whose compact receipts and snapshots to read (`ReceiptDecoder`); by default,
-    everyone's. `folder`: where the history's parts are (`History.add_part`). What the file lacks
+    everyone's. `folder`: where the history's parts are (`History.add_part`). `receipts=False`: none
+    is handed out (a reader that has them as a frame, `load_receipts`). What the file lacks
     (its end record, a cut line, a part) is said in `data.wholeness`, never raised: a killed run's
     history is still read, and judged as not whole."""
     data = HistoryData() if data is None else data
     reading = _Reading(data, on_observation or data.observations.append, on_segment, listeners, folder)
+    reading.receipts = receipts
     _read_main(reading, lines)
     return data
 
@@ -224,12 +235,13 @@ def load(
     on_segment: Callable[[str], object] | None = None,
     data: HistoryData | None = None,
     listeners: Callable[[str | None], bool] | None = None,
+    receipts: bool = True,
 ) -> HistoryData:
     """Read a history back (`parse`), its parts with it; a torn last line (a crashed run) is tolerated.
     A listener process's file beside it that it does not name is noted (`Wholeness.unnamed`): a run
     killed before naming it, or a history edited."""
     with opened(path) as fh:
-        data = parse(fh, on_observation, on_segment, data, listeners, path.parent)
+        data = parse(fh, on_observation, on_segment, data, listeners, path.parent, receipts)
     named = set(data.wholeness.parts)
     data.wholeness.unnamed += sorted(p.name for p in path.parent.glob(f"{PART_PREFIX}*.{stem(path)}.*")
                                      if p.name not in named)  # fmt: skip
