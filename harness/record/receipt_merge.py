@@ -38,6 +38,7 @@ class ReceiptMerge:
         self._columns = _NOTHING
         self._next = 0
         self._missing: str | None = None  # the latest chunk named and not there: a killed writer's last
+        self.lost = 0  # chunks said lost: their receipts are not counted missing again
 
     def start(self, name: str) -> None:
         """A chunk named by the file: the one before it is done."""
@@ -63,6 +64,7 @@ class ReceiptMerge:
         self._next = 0
 
     def _lost(self, reason: str) -> None:
+        self.lost += 1
         self.wholeness.problems.append(reason)
 
     def _missed(self) -> None:
@@ -93,13 +95,14 @@ class ReceiptMerge:
         self._next = end
 
     def ended(self, record: dict[str, Any]) -> None:
-        """The file's end record counts its chunks and their receipts: fewer read is a loss."""
+        """The file's end record counts its chunks and their receipts: fewer read is a loss, unless a
+        lost chunk already says so (one cause, one reason)."""
         chunks, chunked = record.get("chunks"), record.get("chunked")
         self.finish()
         self._missed()
         if isinstance(chunks, int) and chunks != self.named:
             self._lost(f"{self.file} names {self.named} of the {chunks} receipts chunks its end record counts, "
                        "so the receipts in the others were not read")  # fmt: skip
-        elif isinstance(chunked, int) and chunked > self.read:
+        elif isinstance(chunked, int) and chunked > self.read and not self.lost:
             self._lost(f"{self.file} recorded {chunked} receipts in chunks but {self.read} were read, so the "
                        "others are lost")  # fmt: skip

@@ -129,6 +129,7 @@ def test_a_missing_chunk_is_not_whole_and_inconclusive_with_its_reason(tmp_path:
     assert not data.wholeness.whole and result.verdict == "INCONCLUSIVE"
     assert "its receipts chunk receipts/history.000007.parquet is named but missing, so the receipts in it were " \
            "not read" in result.reasons  # fmt: skip
+    assert not any("so the others are lost" in r for r in result.reasons), "one lost chunk, one reason"
 
 
 def test_a_torn_chunk_is_not_whole_and_inconclusive_with_its_reason(tmp_path: Path, small_chunks: int) -> None:
