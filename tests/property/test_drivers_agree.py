@@ -231,36 +231,24 @@ def test_a_text_saved_again_long_after_it_was_first_seen_is_read_alike_by_every_
         assert sorted(iter_keys(findings)) == [(*found, CHANNEL, EVENT)], driver
 
 
-def test_a_write_despite_error_names_its_first_copy_wherever_the_file_holds_it() -> None:
-    """Write 1 answered 500, yet its event reached viewer-0 at once and viewer-1 at the limit; write 2
-    then changed the line again (so the re-read line does not show write 1). viewer-0's records are a
-    listener process's, at the file's end: the evidence is still viewer-0's copy, the first."""
+@pytest.mark.parametrize(
+    ("viewer_1", "elsewhere"),
+    [
+        pytest.param("at-limit", "viewer-0", id="the first copy in a listener process's segment, read last"),
+        pytest.param("deliver", "viewer-0", id="copies at one instant, viewer-0's read last"),
+        pytest.param("deliver", "viewer-1", id="copies at one instant, viewer-1's read last"),
+    ],
+)
+def test_a_write_despite_error_names_its_first_copy_wherever_the_file_holds_it(viewer_1: str, elsewhere: str) -> None:
+    """Write 1 answered 500, yet its event reached viewer-0 at once and viewer-1 (`viewer_1`) at the
+    limit or at the same instant; write 2 then changed the line again (so the re-read line does not show
+    write 1). `elsewhere`'s records are a listener process's, at the file's end: the evidence is still
+    viewer-0's copy, the first (of two at one instant, the first by listener) in every driver."""
     record = Record()
     record.subscribe("viewer-0")
     record.subscribe("viewer-1")
     record.step(0.1)
-    record.write(1701, ["deliver", "at-limit"], How(outcome="error"))
-    record.step(0.1)
-    record.write(1701, ["deliver", "deliver"])
-    with tempfile.TemporaryDirectory() as folder:
-        parted = write_file(record, Path(folder), frozenset({"viewer-0"}))
-        checks = {"final": final_check(record), "file, viewer-0 in a segment": file_check(parted)}
-    for driver, result in checks.items():
-        shown = [(f.operation, f.listener) for f in result.findings if f.name == "write-despite-error"]
-        assert shown == [(1, "viewer-0")], driver
-
-
-@pytest.mark.parametrize("elsewhere", ["viewer-0", "viewer-1"])
-def test_copies_of_a_failed_write_at_one_instant_name_one_listener_wherever_the_file_holds_them(
-    elsewhere: str,
-) -> None:
-    """Write 1 answered 500 reached viewer-0 and viewer-1 at the same instant; either one's records may
-    be a listener process's, read last: the evidence names the same copy in every driver."""
-    record = Record()
-    record.subscribe("viewer-0")
-    record.subscribe("viewer-1")
-    record.step(0.1)
-    record.write(1701, ["deliver", "deliver"], How(outcome="error"))
+    record.write(1701, ["deliver", viewer_1], How(outcome="error"))
     record.step(0.1)
     record.write(1701, ["deliver", "deliver"])
     with tempfile.TemporaryDirectory() as folder:
