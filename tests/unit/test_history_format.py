@@ -204,7 +204,31 @@ def test_every_field_of_an_operation_is_in_its_invoke_or_its_completion_record()
     assert written == {f.name for f in fields(Operation)}
 
 
-def test_operations_read_back_as_they_were_recorded(tmp_path: Path) -> None:
+def test_operations_read_back_as_they_were_recorded_whatever_the_form_of_their_lines(tmp_path: Path) -> None:
+    """As `History` writes them (typed by msgspec as they are parsed, `operation_records`), and as any
+    other writer may (keys in another order, spaces: read the general way)."""
     synthetic = history_with(40, listeners=2)
     write_history(synthetic, tmp_path / HISTORY_NAME)
     assert load(tmp_path / HISTORY_NAME).operations == synthetic.operations
+    lines = read_text(tmp_path / HISTORY_NAME).splitlines()
+    other = tmp_path / "other.jsonl"
+    records = [json.loads(line) for line in lines]
+    other.write_text(
+        "".join(json.dumps(dict(reversed(r.items())) if isinstance(r, dict) else r) + "\n" for r in records)
+    )
+    assert load(other, receipts=False).operations == synthetic.operations
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [("id", "true", "id is bool"), ("invoke", '"soon"', "invoke is str"), ("request", "[]", "request is list")],
+)
+def test_an_operation_record_of_the_wrong_types_is_refused_naming_the_field(
+    tmp_path: Path, field: str, value: str, said: str
+) -> None:
+    fields = {"id": "1", "actor": '"c"', "kind": '"patch_line"', "hotel": '"h"', "actor_hotel": '"h"',
+              "request": "{}", "socket_id": "null", "invoke": "1.5", field: value}  # fmt: skip
+    line = '{"rec":"op","type":"invoke",' + ",".join(f'"{k}":{v}' for k, v in fields.items()) + "}"
+    (tmp_path / HISTORY_NAME).write_text('{"rec":"meta","scenario":"s"}\n' + line + "\n")
+    with pytest.raises(HistoryFormatError, match=f"line 2: .*{said}"):
+        load(tmp_path / HISTORY_NAME)
