@@ -35,10 +35,9 @@ import polars as pl
 
 from harness import check_file as reading
 from harness import checks
-from harness.check_file import check_file
-from harness.checks import CheckResult, check, concluded, gc_paused
-from harness.checks.columnar import accelerated_frame, receipts_frame
-from harness.checks.columnar.tally import tally_of
+from harness.check_file import check_file, frame_checked
+from harness.checks import CheckResult, check, gc_paused
+from harness.checks.columnar import receipts_frame
 from harness.checks.parts import all_listeners
 from harness.record.history import HistoryData, load
 from harness.record.history_file import HISTORY_NAME, read_text
@@ -115,10 +114,7 @@ def _stream_check(history: HistoryData) -> CheckResult:
 def _frame_check(light: HistoryData, receipts: pl.DataFrame) -> CheckResult:
     """`check_file.check_frame`'s work once the records other than receipts are in memory."""
     with gc_paused():
-        light.tally = tally_of(receipts, 0.0)
-        limit_s = float(light.meta["latency_limit_ms"]) / 1000
-        part = accelerated_frame(light, receipts, Contract(), limit_s)
-        return concluded(light, Contract(), part, lambda lines: [])
+        return frame_checked(light, receipts, Contract(), float(light.meta["latency_limit_ms"]) / 1000, lambda _: [])
 
 
 def _columnar(history: HistoryData, folder: Path, bare: float, read: float) -> tuple[dict[str, Any], CheckResult]:

@@ -25,6 +25,7 @@ from .checks import CheckResult, check, concluded, gc_paused, latency_limit
 from .checks.columnar import accelerated_frame
 from .checks.columnar.tally import tally_of
 from .checks.model import LineReceipts, Receipt
+from .checks.over_operations import LineReceiptsOf
 from .checks.parts import Part, joined
 from .checks.streamed import OutOfOrder, Share, StreamedRead
 from .record.history import HistoryData, load, read_meta
@@ -55,7 +56,7 @@ def check_file(
         except OutOfOrder:
             whole = load(path)
             return whole, check(whole, contract, latency_limit_ms)
-        return light, concluded(light, contract, part, lambda lines: _line_receipts(path, contract, lines))
+        return light, concluded(light, contract, part, _reread(path, contract))
 
 
 def check_frame(
@@ -73,9 +74,16 @@ def check_frame(
     contract, limit_s = _held_against(meta, contract, latency_limit_ms)
     with gc_paused():
         light = load(path, data=HistoryData(dict(meta)), receipts=False)
-        light.tally = tally_of(receipts, float(meta.get("time_origin") or 0.0))
-        part = accelerated_frame(light, receipts, contract, limit_s)
-        return light, concluded(light, contract, part, lambda lines: _line_receipts(path, contract, lines))
+        return light, frame_checked(light, receipts, contract, limit_s, _reread(path, contract))
+
+
+def frame_checked(
+    light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float, line_receipts: LineReceiptsOf
+) -> CheckResult:
+    """The check of a history read without its receipts (`light`, which takes their tally) and
+    `receipts` as a frame; `line_receipts`: those about some lines, for write-despite-error."""
+    light.tally = tally_of(receipts, float(light.meta.get("time_origin") or 0.0))
+    return concluded(light, contract, accelerated_frame(light, receipts, contract, limit_s), line_receipts)
 
 
 def _held_against(
@@ -135,6 +143,11 @@ def _read_share(share: Share) -> tuple[Part, ReceiptTally]:
     light, part = _read_as(StreamedRead(meta, contract, limit_s, share), path)
     assert light.tally is not None
     return part, light.tally
+
+
+def _reread(path: Path, contract: Contract) -> LineReceiptsOf:
+    """What write-despite-error asks for, read from the file again only if it asks."""
+    return lambda lines: _line_receipts(path, contract, lines)
 
 
 def _line_receipts(path: Path, contract: Contract, lines: set[Any]) -> list[Receipt]:

@@ -5,7 +5,6 @@ what settled writes leave behind (`StreamTotals`)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..record.history import Operation
@@ -44,6 +43,9 @@ class Owed:
     findings: list[Finding] = field(default_factory=list)
     closed: bool = False
     slowest: dict[str, float] = field(default_factory=dict)  # by event: its slowest delivery so far
+    unmet: list[Expectation] = field(default_factory=list)
+    """At its close, the expectations it missed then: the only ones that can be due until it settles
+    (a role is fixed at the close, and an expectation once matched stays matched)."""
 
 
 @dataclass
@@ -107,18 +109,39 @@ def samples(owed: Owed, limit_s: float) -> list[Closed]:
     return out
 
 
-def shown(held: Iterable[Owed]) -> Counter[str]:
-    """Of the writes still held, what the live check already shows and so counts as judged: each
-    expectation of a closed write (its miss is `due`), and an echo that came (a self-echo at once)."""
-    return Counter(
-        JUDGED_AS[exp.role]
-        for owed in held
-        for exp in owed.expectations
-        if exp.role and (owed.closed or (exp.role == ECHO and exp.matched))
-    )
+@dataclass
+class Held:
+    """The writes the stream holds, and what the live check shows of them, kept as they close and
+    settle: asked after every live update, it costs the writes still open, not all held."""
+
+    owed: dict[int, Owed] = field(default_factory=dict)  # every write admitted, not yet settled
+    open: dict[int, Owed] = field(default_factory=dict)  # of those, the ones whose window is still open
+    shown_closed: Counter[str] = field(default_factory=Counter)  # what the closed ones show
+
+    def admit(self, owed: Owed) -> None:
+        self.owed[owed.op.id] = self.open[owed.op.id] = owed
+
+    def closed(self, owed: Owed) -> None:
+        """`owed` has closed, its roles known."""
+        del self.open[owed.op.id]
+        owed.unmet = [exp for exp in owed.expectations if missed(exp)]
+        self.shown_closed.update(_roles(owed))
+
+    def settled(self, owed: Owed) -> None:
+        del self.owed[owed.op.id]
+        self.shown_closed.subtract(_roles(owed))
+
+    def shown(self) -> Counter[str]:
+        """What the live check already shows and so counts as judged: each expectation of a closed
+        write (its miss is `due`), and an echo that came to an open one (a self-echo at once)."""
+        echoes = sum(exp.role == ECHO and exp.matched for owed in self.open.values() for exp in owed.expectations)
+        return +self.shown_closed + Counter({JUDGED_AS[ECHO]: echoes})
+
+    def due(self) -> list[Finding]:
+        """Deliveries missing at their window's close, not yet settled: the findings they will be unless
+        the event still comes within the grace (then it is late instead)."""
+        return [unmatched(exp) for owed in self.owed.values() if owed.closed for exp in owed.unmet if not exp.matched]
 
 
-def due(held: Iterable[Owed]) -> list[Finding]:
-    """Deliveries missing at their window's close, not yet settled: the findings they will be unless
-    the event still comes within the grace (then it is late instead)."""
-    return [unmatched(exp) for owed in held if owed.closed for exp in owed.expectations if missed(exp)]
+def _roles(owed: Owed) -> Counter[str]:
+    return Counter(JUDGED_AS[exp.role] for exp in owed.expectations if exp.role)

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from ..record.history import Observation, Operation
 from ..spec.contract import LINE_EVENTS, Contract
 
@@ -187,11 +189,25 @@ class LineReceipts:
         return out
 
 
-def _payload(logical: str | None, raw: str) -> Payload:
+_DECODE = msgspec.json.Decoder().decode
+
+
+def parsed(raw: str) -> Any:
+    """`raw`'s JSON as `json.loads` reads it, None if it is not JSON. msgspec reads a text several
+    times faster, and whatever it reads it reads alike; what it refuses that `json.loads` takes (NaN,
+    Infinity, numbers beyond a float, lone surrogates) is left to `json.loads`."""
     try:
-        data = json.loads(raw)
+        return _DECODE(raw)
+    except msgspec.DecodeError:
+        pass
+    try:
+        return json.loads(raw)
     except ValueError:
-        data = None
+        return None
+
+
+def _payload(logical: str | None, raw: str) -> Payload:
+    data = parsed(raw)
     line = data.get("line") if isinstance(data, dict) else None
     return Payload(
         data,

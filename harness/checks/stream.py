@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 from ..record.history import FAILURE, Observation, Operation
 from ..spec.contract import Contract
-from .changes import DELIVERY, Closed, Owed, StreamTotals, due, missed, samples, shown
+from .changes import DELIVERY, Closed, Held, Owed, StreamTotals, missed, samples
 from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
 from .findings import Finding
 from .intake import Intake, quiesced_at
@@ -61,7 +61,7 @@ class ListenerStream:
         self._subs: dict[str, dict[str, list[Interval]]] = {}  # channel -> listener -> subscriptions
         self._open: dict[str, list[Interval]] = {}  # listener -> its open subscriptions
         self._groups: dict[tuple[str, str, str, object], Group] = {}
-        self._owed: dict[int, Owed] = {}
+        self._held = Held()
         self._timers: list[tuple[float, int, int, int]] = []  # (when, seq, stage, operation)
         self._seq = itertools.count()
         self._payloads = Payloads(contract)
@@ -115,7 +115,7 @@ class ListenerStream:
             return
         assert op.complete is not None
         window_end = min(op.complete + self.limit, quiesced_at(self.meta))
-        self._owed[op.id] = Owed(op, window_end, exps)
+        self._held.admit(Owed(op, window_end, exps))
         groups = self._groups
         for exp in exps:
             key = (exp.listener, exp.channel, exp.event, exp.key)
@@ -129,7 +129,7 @@ class ListenerStream:
     def _timers_before(self, t: float) -> None:
         while self._timers and self._timers[0][0] < t:
             _, _, stage, op_id = heapq.heappop(self._timers)
-            (self._close if stage == 0 else self._settle)(self._owed[op_id])
+            (self._close if stage == 0 else self._settle)(self._held.owed[op_id])
 
     def _other(self, obs: Observation) -> None:
         if obs.kind == "subscribed" and obs.channel:
@@ -204,7 +204,7 @@ class ListenerStream:
         op = exp.op
         latency = r.time - op.invoke
         self.totals.delivered(exp.event, exp.listener, latency)
-        slowest = self._owed[op.id].slowest
+        slowest = self._held.owed[op.id].slowest
         if latency > slowest.get(exp.event, -1.0):
             slowest[exp.event] = latency
         order = self._order.seen(op, r) if in_order else None
@@ -213,12 +213,12 @@ class ListenerStream:
 
     def judged(self) -> Counter[str]:
         """What each check judged so far: the settled writes' counts, and what the live check shows of
-        the writes still held (`changes.shown`)."""
-        return self.totals.counted(self._order.judged) + shown(self._owed.values())
+        the writes still held (`changes.Held.shown`)."""
+        return self.totals.counted(self._order.judged) + self._held.shown()
 
     def _found(self, finding: Finding) -> None:
         self.totals.findings.append(finding)
-        owed = self._owed.get(finding.operation) if finding.operation is not None else None
+        owed = self._held.owed.get(finding.operation) if finding.operation is not None else None
         if owed is not None and finding.name in DELIVERY:
             owed.findings.append(finding)
 
@@ -233,6 +233,7 @@ class ListenerStream:
             alive = self._dead.get(exp.listener, math.inf) >= owed.window_end
             exp.role = turned_out[0] if turned_out and alive else ""
             exp.planned_gap = turned_out is not None and exp.role == GAP and turned_out[1].planned_end
+        self._held.closed(owed)
         if self.live:
             self.closed.extend(samples(owed, self.limit))
 
@@ -261,7 +262,7 @@ class ListenerStream:
         if not self.live:
             for event, latency in owed.slowest.items():
                 self.totals.slowest[(owed.op.id, event)] = latency
-        del self._owed[owed.op.id]
+        self._held.settled(owed)
 
     def _unowe(self, exp: Expectation) -> None:
         """`exp` leaves its group, matched by nothing (the group goes when nothing is left in it)."""
@@ -272,13 +273,13 @@ class ListenerStream:
             del self._groups[key]
 
     def due(self) -> list[Finding]:
-        """Deliveries missing at their window's close, not yet settled (`changes.due`)."""
-        return due(self._owed.values())
+        """Deliveries missing at their window's close, not yet settled (`changes.Held.due`)."""
+        return self._held.due()
 
     @property
     def writes_held(self) -> int:
         """The writes admitted and not yet settled: `holding()["writes"]`, without counting the rest."""
-        return len(self._owed)
+        return len(self._held.owed)
 
     def holding(self) -> dict[str, int]:
         """What the stream holds now: it grows with the writes in flight, never with the run."""

@@ -19,6 +19,7 @@ from ..errors import HistoryFormatError
 from .history_file import part_file
 from .history_file import reading as opened
 from .history_meta import parts_of, read_meta
+from .operation_records import Answered, Invoked, operation_record
 from .receipt_codec import ReceiptDecoder
 from .receipt_merge import ReceiptMerge
 from .records import HistoryData, Observation, Operation
@@ -69,7 +70,6 @@ class _Texts:
 
 
 def _record(reading: _Reading, meta: dict[str, Any], record: dict[str, Any]) -> None:
-    data, ops, texts = reading.data, reading.ops, reading.texts
     rec = record.pop("rec")
     if rec == "meta":
         meta.update(record)
@@ -77,30 +77,32 @@ def _record(reading: _Reading, meta: dict[str, Any], record: dict[str, Any]) -> 
     elif rec == "obs":
         reading.hand(Observation(**typed_observation(record)))
     elif rec == "op" and record.get("type") == "invoke":
-        record.pop("type")
-        _typed(
-            record,
-            id=(int,),
-            actor=TEXT,
-            kind=TEXT,
-            hotel=TEXT,
-            actor_hotel=TEXT,
-            request=(dict,),
-            socket_id=MAYBE_TEXT,
-            invoke=TIME,
-        )
-        reading.merge.until(record["invoke"])
-        op = ops[record["id"]] = Operation(**texts.shared(record))
-        data.operations.append(op)
+        _typed(record, id=(int,), actor=TEXT, kind=TEXT, hotel=TEXT, actor_hotel=TEXT, request=(dict,),
+               socket_id=MAYBE_TEXT, invoke=TIME)  # fmt: skip
+        _operation(reading, Invoked(rec, **record))
     elif rec == "op":
         _typed(record, type=TEXT, complete=MAYBE_TIME, status=(int, type(None)), error=MAYBE_TEXT)
-        if record["complete"] is not None:
-            reading.merge.until(record["complete"])
-        op = ops[record["id"]]
-        op.type, op.complete, op.status = record["type"], record["complete"], record["status"]
-        op.body, op.error = texts.shared(record["body"]), record["error"]
+        _operation(reading, Answered(rec, **record))
     else:
         raise ValueError(f"unknown record kind {rec!r}")
+
+
+def _operation(reading: _Reading, record: Invoked | Answered) -> None:
+    texts = reading.texts
+    if isinstance(record, Invoked):
+        reading.merge.until(record.invoke)
+        shared = texts.shared
+        op = reading.ops[record.id] = Operation(
+            record.id, shared(record.actor), shared(record.kind), shared(record.hotel), shared(record.actor_hotel),
+            shared(record.request), shared(record.socket_id), record.invoke,
+        )  # fmt: skip
+        reading.data.operations.append(op)
+        return
+    if record.complete is not None:
+        reading.merge.until(record.complete)
+    op = reading.ops[record.id]
+    op.type, op.complete, op.status = record.type, record.complete, record.status
+    op.body, op.error = texts.shared(record.body), record.error
 
 
 @dataclass
@@ -191,8 +193,12 @@ def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], f
         if not line.strip():
             continue
         try:
-            record = _decode(line)
             ended = False
+            typed = operation_record(line)
+            if typed is not None:
+                _operation(reading, typed)
+                continue
+            record = _decode(line)
             if isinstance(record, list) and record:
                 obs = receipts.decode(record, float(meta.get("time_origin", 0.0)))
                 if obs is not None:

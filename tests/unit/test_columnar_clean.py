@@ -11,7 +11,7 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from harness.checks.columnar import clean, receipts_frame
+from harness.checks.columnar import clean, receipts_frame, texts
 from harness.checks.columnar.buckets import with_buckets
 from harness.checks.columnar.engine import clean_split, judging
 from harness.checks.latency import LINEAR_UP_TO_S, STEP, bucket_of
@@ -154,3 +154,14 @@ def test_buckets_are_bucket_of_s_on_every_edge_and_between() -> None:
     latencies += [k * 1e-5 for k in range(300)] + [LINEAR_UP_TO_S * STEP**k for k in range(1500)]
     buckets = with_buckets(pl.DataFrame({"latency": latencies})).get_column("bucket").to_list()
     assert buckets == [bucket_of(latency) for latency in latencies]
+
+
+def test_texts_sharing_a_hash_leave_the_history_to_the_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Distinct texts are told apart by a hash: were two to share one, the frames could not tell them
+    apart, so nothing is judged by them and the stream judges all."""
+    history = _base()
+    frame = receipts_frame(history.observations)
+    assert judging(history, frame, Contract(), LIMIT_S) is not None
+    monkeypatch.setattr(texts, "_HASH", (pl.col("e").cast(pl.UInt64) * 0).alias("h"))
+    assert judging(history, frame, Contract(), LIMIT_S) is None
+    assert not clean_split(history, frame, Contract(), LIMIT_S).clean

@@ -4,6 +4,7 @@ torn and older files still read; a damaged one is refused with a clear message."
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from harness.errors import HistoryFormatError
 from harness.record.history import History, load, parse, parts_of, read_meta
 from harness.record.history_file import HISTORY_NAME, ZSTD_MAGIC, read_text
 from harness.record.receipt_codec import TEXT_SLOTS
-from harness.record.records import Observation, fields_of
+from harness.record.records import Observation, Operation, completion_record, fields_of, invoke_record
 from harness.spec.contract import Contract
 from harness.testing import history_with, write_history
 
@@ -193,3 +194,41 @@ def test_operations_read_back_equal_and_share_one_copy_of_each_text(tmp_path: Pa
                 texts.setdefault(value, []).append(id(value))
     recurring = {text: ids for text, ids in texts.items() if len(ids) > 1}
     assert recurring and all(len(set(ids)) == 1 for ids in recurring.values())
+
+
+def test_every_field_of_an_operation_is_in_its_invoke_or_its_completion_record() -> None:
+    """The two records are written field by field: a field added to Operation and to neither would
+    be lost on reading back."""
+    op = history_with(10).operations[0]
+    written = set(invoke_record(op)) | set(completion_record(op)) - {"rec"}
+    assert written == {f.name for f in fields(Operation)}
+
+
+def test_operations_read_back_as_they_were_recorded_whatever_the_form_of_their_lines(tmp_path: Path) -> None:
+    """As `History` writes them (typed by msgspec as they are parsed, `operation_records`), and as any
+    other writer may (keys in another order, spaces: read the general way)."""
+    synthetic = history_with(40, listeners=2)
+    write_history(synthetic, tmp_path / HISTORY_NAME)
+    assert load(tmp_path / HISTORY_NAME).operations == synthetic.operations
+    lines = read_text(tmp_path / HISTORY_NAME).splitlines()
+    other = tmp_path / "other.jsonl"
+    records = [json.loads(line) for line in lines]
+    other.write_text(
+        "".join(json.dumps(dict(reversed(r.items())) if isinstance(r, dict) else r) + "\n" for r in records)
+    )
+    assert load(other, receipts=False).operations == synthetic.operations
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [("id", "true", "id is bool"), ("invoke", '"soon"', "invoke is str"), ("request", "[]", "request is list")],
+)
+def test_an_operation_record_of_the_wrong_types_is_refused_naming_the_field(
+    tmp_path: Path, field: str, value: str, said: str
+) -> None:
+    fields = {"id": "1", "actor": '"c"', "kind": '"patch_line"', "hotel": '"h"', "actor_hotel": '"h"',
+              "request": "{}", "socket_id": "null", "invoke": "1.5", field: value}  # fmt: skip
+    line = '{"rec":"op","type":"invoke",' + ",".join(f'"{k}":{v}' for k, v in fields.items()) + "}"
+    (tmp_path / HISTORY_NAME).write_text('{"rec":"meta","scenario":"s"}\n' + line + "\n")
+    with pytest.raises(HistoryFormatError, match=f"line 2: .*{said}"):
+        load(tmp_path / HISTORY_NAME)

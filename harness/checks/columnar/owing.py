@@ -70,6 +70,10 @@ class Listeners:
         )
 
 
+_SCHEMA = {"op": pl.Int64, "invoke": pl.Float64, "when": pl.Float64, "window_end": pl.Float64, "event": pl.String,
+           "channel": pl.String, "thing": pl.UInt32, "unsendable": pl.Boolean}  # fmt: skip
+
+
 @dataclass
 class Writes:
     """The writes the stream owes, one row per (write, event, channel), and each one's expected payload."""
@@ -84,8 +88,7 @@ class Writes:
     ) -> Writes:
         quiesced = meta.get("quiesced_at")
         until = float(quiesced) if isinstance(quiesced, (int, float)) else math.inf
-        columns: dict[str, list[Any]] = {name: [] for name in ("op", "invoke", "when", "window_end", "event",
-                                                                "channel", "thing", "unsendable")}  # fmt: skip
+        rows: list[tuple[Any, ...]] = []
         payloads: dict[int, Any] = {}
         sockets: set[str] = set()
         for op in operations:
@@ -98,16 +101,10 @@ class Writes:
             if not routes:
                 continue
             payloads[op.id] = payload
-            thing = things.of((key, fingerprint))
-            unsendable = compact_size(payload) > MAX_EVENT_BYTES
-            for event, channel in routes:
-                for name, value in zip(columns, (op.id, op.invoke, op.complete or op.invoke,
-                                                 min(op.complete + limit_s, until), event, channel, thing, unsendable),
-                                       strict=True):  # fmt: skip
-                    columns[name].append(value)
-        schema = {"op": pl.Int64, "invoke": pl.Float64, "when": pl.Float64, "window_end": pl.Float64,
-                  "event": pl.String, "channel": pl.String, "thing": pl.UInt32, "unsendable": pl.Boolean}  # fmt: skip
-        return cls(pl.DataFrame(columns, schema=schema), payloads, sockets)
+            owes = (op.id, op.invoke, op.complete or op.invoke, min(op.complete + limit_s, until))
+            sendable = (things.of((key, fingerprint)), compact_size(payload) > MAX_EVENT_BYTES)
+            rows += [(*owes, event, channel, *sendable) for event, channel in routes]
+        return cls(pl.DataFrame(rows, schema=_SCHEMA, orient="row"), payloads, sockets)
 
 
 def owed(writes: pl.DataFrame, subscriptions: pl.DataFrame) -> pl.DataFrame:
