@@ -25,6 +25,7 @@ from ..bots.recorder import ListenerRecorder
 from ..check_file import check_file
 from ..checks import CheckResult, check
 from ..errors import SetupFailed
+from ..record.deliveries_table import DeliveriesTable
 from ..record.history import History, HistoryData
 from ..spec.contract import DETAIL, LIST
 from ..spec.scenario import Scenario, required_checks
@@ -185,7 +186,8 @@ class Runner:
         if history.whole or history.path is None:
             data, result = history.data, check(history.data, self.target.contract)
         else:  # the run kept no receipts in memory (`History`): its file is read once, as a stream
-            data, result = check_file(history.path, self.target.contract)
+            table = DeliveriesTable.beside(history.path)  # the run folder's, beside the reports
+            data, result = check_file(history.path, self.target.contract, deliveries=table)
         return RunOutcome(
             self.scenario,
             data,
