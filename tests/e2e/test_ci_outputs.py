@@ -22,6 +22,7 @@ def test_out_junit_json_and_quiet(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         HISTORY_NAME,
+        "deliveries",
         "junit.xml",
         "receipts",
         "report.html",
