@@ -32,25 +32,25 @@ SCHEMA = pl.Schema(
 that owed it, when that write was invoked and when the copy was received (the history's clock, as
 recorded), the latency (received - invoked) in ms, and whether it was late: over the latency limit
 the check used, exactly as the late-event finding says (`delivery.matched`)."""
-_GIVEN = ("listener", "channel", "event", "op", "invoked", "received", "late")
+_GIVEN = pl.Schema(
+    {name: SCHEMA[name] for name in ("listener", "channel", "event", "op", "invoked", "received", "late")}
+)
 BATCH = 262_144
 
 Spill = Callable[[pl.DataFrame], None]
 
 
-def delivery_frame(columns: dict[str, list[object]] | pl.DataFrame) -> pl.DataFrame:
-    """The table's rows from the given columns (`_GIVEN`): the latency worked out, in schema order."""
-    given = pl.DataFrame(columns, schema={name: SCHEMA[name] for name in _GIVEN})
+def delivery_frame(given: pl.DataFrame) -> pl.DataFrame:
+    """The table's rows from the given columns (`_GIVEN`, by name): the latency worked out, in schema
+    order."""
     latency = ((pl.col("received") - pl.col("invoked")) * 1000).alias("latency_ms")
-    return given.with_columns(latency).select(SCHEMA.names())
+    return given.cast(_GIVEN).with_columns(latency).select(SCHEMA.names())
 
 
 def clean_deliveries(pairs: pl.DataFrame, limit_s: float) -> pl.DataFrame:
     """The clean listeners' deliveries from their pairs (each receipt with the write it matched)."""
     late = (pl.col("time") - pl.col("invoke")) > limit_s
-    given = pairs.select(
-        "listener", "channel", "event", pl.col("op").cast(pl.Int64), invoked="invoke", received="time", late=late
-    )
+    given = pairs.select("listener", "channel", "event", "op", invoked="invoke", received="time", late=late)
     return delivery_frame(given)
 
 
@@ -101,6 +101,6 @@ class DeliveryLog:
 
     def _taken(self) -> pl.DataFrame:
         """The rows held as columns, as a frame; they are no longer held."""
-        frame = delivery_frame(dict(zip(_GIVEN, self.columns, strict=True)))
+        frame = delivery_frame(pl.DataFrame(dict(zip(_GIVEN, self.columns, strict=True)), schema=_GIVEN))
         self.columns = tuple([] for _ in _GIVEN)
         return frame
