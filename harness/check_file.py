@@ -116,7 +116,7 @@ def _written(
     checked: tuple[HistoryData, CheckResult], table: DeliveriesTable | None
 ) -> tuple[HistoryData, CheckResult]:
     """`checked`, its deliveries written into `table` if asked: those the check held (a streamed read's
-    readers have written theirs), or an empty table if it judged none."""
+    readers have written theirs), or an empty table if it judged none. The result keeps none of them."""
     log = checked[1].deliveries or DeliveryLog()
     if table is not None and (log.held or not table.files()):
         table.write(log.frame())
