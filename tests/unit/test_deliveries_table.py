@@ -17,6 +17,7 @@ from harness.checks import CheckResult, check, latency_limit
 from harness.checks import deliveries as logged
 from harness.checks.columnar import engine
 from harness.checks.deliveries import SCHEMA
+from harness.checks.streamed import OutOfOrder, StreamedRead
 from harness.cli import main
 from harness.load.run_folder import check_workers, worker_file, worker_histories
 from harness.record.deliveries_table import DELIVERIES_DIR, DeliveriesTable
@@ -110,6 +111,31 @@ def test_checking_a_folder_again_leaves_no_file_of_the_earlier_table(
     check_file(path, deliveries=table)
     assert [file.name for file in table.files()] == ["history.0.0.parquet"]
     assert Counter(_table(tmp_path).iter_rows()) == Counter(batched.iter_rows())
+
+
+def test_a_file_found_out_of_order_is_checked_whole_and_the_streams_files_are_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The streams had written their deliveries when a record out of time order stopped them: the table
+    is the whole check's alone."""
+    path = _written(FAULTED, tmp_path)
+    table = DeliveriesTable.beside(path)
+    check_file(path, deliveries=table)
+    whole = Counter(_table(tmp_path).iter_rows())
+    _read_as(READS[1], monkeypatch)
+    monkeypatch.setattr(logged, "BATCH", 100)
+    finish = StreamedRead.finish
+    spilled: list[int] = []
+
+    def finished_then_out_of_order(reader: StreamedRead, started: float) -> object:
+        finish(reader, started)
+        spilled.append(len(table.files()))
+        raise OutOfOrder("a record older than its stream has judged")
+
+    monkeypatch.setattr(StreamedRead, "finish", finished_then_out_of_order)
+    check_file(path, deliveries=table)
+    assert spilled[0] > 1 and [file.name for file in table.files()] == ["history.0.0.parquet"]
+    assert Counter(_table(tmp_path).iter_rows()) == whole
 
 
 @pytest.mark.parametrize("read", READS[:2])
