@@ -6,10 +6,12 @@ are given too), and the growth from size to size.
 `ratio_read+check/bare` is `check_file` (what `stocksync check` and a run's end do) on the history as
 a run records it now: its receipts read from their Parquet chunks as one frame and checked by the
 columnar engine (`checks.columnar`: clean listeners judged as polars frames, the rest by the Python
-stream). Beside it: `check_file` on the older format (its lines converted), `check_file` reading the
-file as a stream (as beyond FRAME_MOST receipts), `check` of the history in memory, and
-`stream_check_s`, the same check by the Python stream alone (the engine before issue 34), with
-`ratio_read+stream_check/bare` the figure issue 34 started from. `parquet_read_s` reads one receipts
+stream). `ratio_read+check+deliveries/bare` is the same check writing the run folder's deliveries
+table too, as a run's end and `stocksync check --out` do. Beside them: `check_file` on the older
+format (its lines converted), `check_file` reading the file as a stream (as beyond FRAME_MOST
+receipts), `check` of the history in memory, and `stream_check_s`, the same check by the Python
+stream alone (the engine before issue 34), with `ratio_read+stream_check/bare` the figure issue 34
+started from. `parquet_read_s` reads one receipts
 table written by polars and `frame_check_s` checks it with the other records in memory.
 
 The parses are timed with the cyclic garbage collector paused, as the check runs (`gc_paused`):
@@ -39,6 +41,7 @@ from harness.check_file import check_file, frame_checked
 from harness.checks import CheckResult, check, gc_paused
 from harness.checks.columnar import receipts_frame
 from harness.checks.parts import all_listeners
+from harness.record.deliveries_table import DeliveriesTable
 from harness.record.history import HistoryData, load
 from harness.record.history_file import HISTORY_NAME, read_text
 from harness.spec.contract import Contract
@@ -153,12 +156,15 @@ def run() -> dict[str, Any]:
             bare_gc_running = _timed(_parse_all, PARSERS["msgspec"], lines)[0]
             read, history = _timed(load, old)
             recorded, (_, from_record) = _timed(check_file, new, Contract())
+            tabled, (_, from_tabled) = _timed(check_file, new, Contract(), None, DeliveriesTable.beside(new))
             converted, (_, from_old) = _timed(check_file, old, Contract())
             streamed, (_, from_stream) = _timed(_streamed_check_file, new)
             took, result = _timed(check, history, Contract())
             engines, by_stream = _columnar(history, Path(folder), bare["msgspec"], read)
         floor = _floor(history)
-        judged_alike = {r.counts["matched"] for r in (from_record, from_old, from_stream, result, by_stream)}
+        judged_alike = {
+            r.counts["matched"] for r in (from_record, from_tabled, from_old, from_stream, result, by_stream)
+        }
         assert judged_alike == {size} and not result.findings, "every way of checking judges alike, and finds nothing"
         results[f"{size:,}"] = {
             "check_s": round(took, 2),
@@ -170,6 +176,8 @@ def run() -> dict[str, Any]:
             "ratio_check/bare": ratio(took, bare["msgspec"]),
             "check_file_s": round(recorded, 2),
             "ratio_read+check/bare": ratio(recorded, bare["msgspec"]),
+            "check_file_writing_deliveries_s": round(tabled, 2),
+            "ratio_read+check+deliveries/bare": ratio(tabled, bare["msgspec"]),
             "check_file_older_format_s": round(converted, 2),
             "ratio_older_format/bare": ratio(converted, bare["msgspec"]),
             **engines,

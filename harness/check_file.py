@@ -8,6 +8,7 @@ receipts. A larger one (an hour-long run) is read as a stream and never held who
 judges as it is read), on every core: one reader per core, each judging a share of the listeners,
 every one decoding the whole file. A file the streams cannot take in time order is read whole and
 checked as one (`checks.check`). Each way gives the same verdict (tests/property holds them to it).
+Asked to, each way writes the deliveries it judged into a run folder's table (`DeliveriesTable`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ import polars as pl
 from .checks import CheckResult, check, concluded, gc_paused, latency_limit
 from .checks.columnar import accelerated_frame
 from .checks.columnar.tally import tally_of
+from .checks.deliveries import DeliveryLog
 from .checks.model import LineReceipts, Receipt
 from .checks.over_operations import LineReceiptsOf
 from .checks.parts import Part, joined
 from .checks.streamed import OutOfOrder, Share, StreamedRead
+from .record.deliveries_table import DeliveriesTable
 from .record.history import HistoryData, load, read_meta
 from .record.receipt_table import load_receipts
 from .record.records import ReceiptTally
@@ -38,25 +41,35 @@ PARALLEL_MIN_LINES = 250_000  # a line a receipt, but for the definitions of new
 FRAME_MOST = 2_000_000
 """Receipts held as one frame at most: each holds its text, so a frame of more would cost more
 memory than the streamed read, which holds only the writes in flight."""
-_SOURCE: tuple[Path, dict[str, Any], Contract, float] | None = None  # what a reader process reads
+Source = tuple[Path, dict[str, Any], Contract, float, DeliveriesTable | None]
+_SOURCE: Source | None = None  # what a reader process reads
 
 
 def check_file(
-    path: Path, contract: Contract | None = None, latency_limit_ms: float | None = None
+    path: Path,
+    contract: Contract | None = None,
+    latency_limit_ms: float | None = None,
+    deliveries: DeliveriesTable | None = None,
 ) -> tuple[HistoryData, CheckResult]:
     """The history at `path` and its check. The history holds no receipts (`HistoryData.tally` counts
-    them) unless the file had to be checked whole. `contract`: by default, the one the run recorded."""
+    them) unless the file had to be checked whole. `contract`: by default, the one the run recorded.
+    `deliveries`: the table to write the deliveries judged into, anew."""
+    if deliveries is not None:
+        deliveries.clear()
     meta, lines = read_meta(path, enough=max(PARALLEL_MIN_LINES, FRAME_MOST + 1))
+    record = deliveries is not None
     if lines <= FRAME_MOST:
-        return check_frame(path, load_receipts(path), contract, latency_limit_ms, meta)
+        return _written(check_frame(path, load_receipts(path), contract, latency_limit_ms, meta, record), deliveries)
     contract, limit_s = _held_against(meta, contract, latency_limit_ms)
     with gc_paused():
         try:
-            light, part = _read(path, meta, contract, limit_s, _readers(lines))
+            light, part = _read((path, meta, contract, limit_s, deliveries), _readers(lines))
         except OutOfOrder:
+            if deliveries is not None:
+                deliveries.clear()  # what the streams had written of it
             whole = load(path)
-            return whole, check(whole, contract, latency_limit_ms)
-        return light, concluded(light, contract, part, _reread(path, contract))
+            return _written((whole, check(whole, contract, latency_limit_ms, record)), deliveries)
+        return _written((light, concluded(light, contract, part, _reread(path, contract))), deliveries)
 
 
 def check_frame(
@@ -65,25 +78,34 @@ def check_frame(
     contract: Contract | None = None,
     latency_limit_ms: float | None = None,
     meta: dict[str, Any] | None = None,
+    record: bool = False,
 ) -> tuple[HistoryData, CheckResult]:
     """The history at `path` whose receipts are had as a frame (`checks.columnar.SCHEMA`, e.g. a run's
     columnar record): the file's other records are read, the listeners' checks accelerated
     (`accelerated_frame`: only those not clean are streamed, on their own receipts). The history
-    holds no receipts (`HistoryData.tally` counts them). `meta`: the file's, if already read."""
+    holds no receipts (`HistoryData.tally` counts them). `meta`: the file's, if already read. `record`:
+    log each delivery judged (`CheckResult.deliveries`)."""
     meta = meta if meta is not None else read_meta(path)[0]
     contract, limit_s = _held_against(meta, contract, latency_limit_ms)
     with gc_paused():
         light = load(path, data=HistoryData(dict(meta)), receipts=False)
-        return light, frame_checked(light, receipts, contract, limit_s, _reread(path, contract))
+        return light, frame_checked(light, receipts, contract, limit_s, _reread(path, contract), record)
 
 
 def frame_checked(
-    light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float, line_receipts: LineReceiptsOf
+    light: HistoryData,
+    receipts: pl.DataFrame,
+    contract: Contract,
+    limit_s: float,
+    line_receipts: LineReceiptsOf,
+    record: bool = False,
 ) -> CheckResult:
     """The check of a history read without its receipts (`light`, which takes their tally) and
-    `receipts` as a frame; `line_receipts`: those about some lines, for write-despite-error."""
+    `receipts` as a frame; `line_receipts`: those about some lines, for write-despite-error; `record`:
+    log each delivery judged (`CheckResult.deliveries`)."""
     light.tally = tally_of(receipts, float(light.meta.get("time_origin") or 0.0))
-    return concluded(light, contract, accelerated_frame(light, receipts, contract, limit_s), line_receipts)
+    part = accelerated_frame(light, receipts, contract, limit_s, record)
+    return concluded(light, contract, part, line_receipts)
 
 
 def _held_against(
@@ -104,18 +126,27 @@ def _readers(lines: int) -> int:
     return cores if "forkserver" in multiprocessing.get_all_start_methods() else 1
 
 
-def _read(
-    path: Path, meta: dict[str, Any], contract: Contract, limit_s: float, readers: int
-) -> tuple[HistoryData, Part]:
+def _written(
+    checked: tuple[HistoryData, CheckResult], table: DeliveriesTable | None
+) -> tuple[HistoryData, CheckResult]:
+    """`checked`, its deliveries written into `table` if asked: those the check held (a streamed read's
+    readers have written theirs), or an empty table if it judged none. The result keeps none of them."""
+    log = checked[1].deliveries or DeliveryLog()
+    if table is not None and (log.held or not table.files()):
+        table.write(log.frame())
+    checked[1].deliveries = None
+    return checked
+
+
+def _read(source: Source, readers: int) -> tuple[HistoryData, Part]:
     """This process reads the first share and keeps the history; readers started from a forkserver
     judge the others (not forked from here: a fork of a process that used polars, which writes and
     reads the receipts chunks, deadlocks in its thread pool)."""
     if readers == 1:
-        return _read_as(StreamedRead(meta, contract, limit_s), path)
-    source = (path, meta, contract, limit_s)
+        return _read_as(_reader(source, (0, 1)), source[0])
     with ProcessPoolExecutor(readers - 1, multiprocessing.get_context("forkserver"), _keep, source) as pool:
         others = [pool.submit(_read_share, (index, readers)) for index in range(1, readers)]
-        light, part = _read_as(StreamedRead(meta, contract, limit_s, (0, readers)), path)
+        light, part = _read_as(_reader(source, (0, readers)), source[0])
         shares = [future.result() for future in others]
     assert light.tally is not None
     for _, tally in shares:
@@ -131,16 +162,21 @@ def _read_as(reader: StreamedRead, path: Path) -> tuple[HistoryData, Part]:
     return reader.finish(started)
 
 
-def _keep(path: Path, meta: dict[str, Any], contract: Contract, limit_s: float) -> None:
+def _reader(source: Source, share: Share) -> StreamedRead:
+    """The reader of `share`, writing its deliveries into the table as it judges them, if asked."""
+    _, meta, contract, limit_s, table = source
+    return StreamedRead(meta, contract, limit_s, share, None if table is None else table.writer(share[0]))
+
+
+def _keep(path: Path, meta: dict[str, Any], contract: Contract, limit_s: float, table: DeliveriesTable | None) -> None:
     """What a reader reads, kept once as it starts."""
     global _SOURCE
-    _SOURCE = (path, meta, contract, limit_s)
+    _SOURCE = (path, meta, contract, limit_s, table)
 
 
 def _read_share(share: Share) -> tuple[Part, ReceiptTally]:
     assert _SOURCE is not None
-    path, meta, contract, limit_s = _SOURCE
-    light, part = _read_as(StreamedRead(meta, contract, limit_s, share), path)
+    light, part = _read_as(_reader(_SOURCE, share), _SOURCE[0])
     assert light.tally is not None
     return part, light.tally
 

@@ -10,6 +10,7 @@ from ..record.history import HistoryData
 from ..spec.contract import Contract
 from .columnar import accelerated
 from .consequences import with_causes
+from .deliveries import DeliveryLog
 from .fault_coverage import NAME as UNJUDGED_FAULT
 from .fault_coverage import fault_coverage
 from .findings import NAMES, Finding
@@ -36,6 +37,7 @@ class CheckResult:
     verdict: str = PASS
     reasons: list[str] = field(default_factory=list)
     outcomes: dict[str, Outcome] = field(default_factory=dict)  # by rule name: what each judged, found, and is
+    deliveries: DeliveryLog | None = None  # each delivery judged, if asked for: the run's deliveries table
 
     @property
     def errors(self) -> list[Finding]:
@@ -48,11 +50,14 @@ class CheckResult:
         return grouped
 
 
-def check(history: HistoryData, contract: Contract, latency_limit_ms: float | None = None) -> CheckResult:
-    """A history held in memory; `streamed.check_file` checks one on disk without holding it."""
+def check(
+    history: HistoryData, contract: Contract, latency_limit_ms: float | None = None, deliveries: bool = False
+) -> CheckResult:
+    """A history held in memory; `streamed.check_file` checks one on disk without holding it.
+    `deliveries`: log each delivery judged (`CheckResult.deliveries`), for a run folder's table."""
     with gc_paused():
         limit_ms = latency_limit(history.meta, latency_limit_ms)
-        part = accelerated(history, contract, limit_ms / 1000)
+        part = accelerated(history, contract, limit_ms / 1000, deliveries)
         return concluded(history, contract, part, lambda lines: _line_receipts(history, contract, lines))
 
 
@@ -87,6 +92,7 @@ def concluded(history: HistoryData, contract: Contract, part: Part, receipts: Li
     )
     result.judged = {name: judged.get(name, 0) for name in NAMES}
     result.slowest = part.slowest
+    result.deliveries = part.deliveries
     spent = (part.seconds, operations.seconds)
     result.seconds = {name: round(sum(s.get(name, 0.0) for s in spent), 6) for name in NAMES}
     result.outcomes = outcomes(findings, result.judged)

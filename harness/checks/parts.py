@@ -20,6 +20,7 @@ from typing import Any
 from ..record.history import FAILURE, HistoryData, Observation
 from ..runtime import gevent_patched
 from ..spec.contract import Contract
+from .deliveries import DeliveryLog
 from .findings import Finding
 from .latency import Latencies
 from .rules import named
@@ -27,7 +28,7 @@ from .stream import ListenerStream
 from .views import LatestLines, check_views
 
 PARALLEL_MIN_RECEIPTS = 250_000
-_SOURCE: tuple[list[HistoryData], Contract, float] | None = None
+_SOURCE: tuple[list[HistoryData], Contract, float, bool] | None = None
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Part:
     judged: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
     slowest: dict[tuple[int, str], float] = field(default_factory=dict)
+    deliveries: DeliveryLog | None = None  # each delivery judged, if asked for (`deliveries.py`)
 
 
 STREAM_CHECKS = named("delivery", "routing", "ordering")
@@ -54,11 +56,12 @@ def timed(seconds: dict[str, float], names: tuple[str, ...], started: float) -> 
     return now
 
 
-def listener_part(history: HistoryData, contract: Contract, limit_s: float) -> Part:
-    """Delivery, routing and ordering share one pass (`stream.py`), so they share its time."""
+def listener_part(history: HistoryData, contract: Contract, limit_s: float, record: bool = False) -> Part:
+    """Delivery, routing and ordering share one pass (`stream.py`), so they share its time. `record`:
+    log each delivery judged (`Part.deliveries`)."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    stream = ListenerStream(contract, limit_s, history.meta)
+    stream = ListenerStream(contract, limit_s, history.meta, deliveries=DeliveryLog() if record else None)
     stream.feed(history.operations, history.observations)
     stream.finish()
     timed(seconds, STREAM_CHECKS, started)
@@ -71,7 +74,7 @@ def stream_part(stream: ListenerStream, seconds: dict[str, float]) -> Part:
     totals = stream.totals
     return Part(
         list(totals.findings), totals.by_event, stream.latency_by_listener(), totals.receipts, totals.matched,
-        stream.judged(), seconds, totals.slowest,
+        stream.judged(), seconds, totals.slowest, stream.deliveries,
     )  # fmt: skip
 
 
@@ -93,8 +96,8 @@ def views_part(history: HistoryData, contract: Contract, latest: LatestLines, fo
 
 def _run_share(index: int) -> Part:
     assert _SOURCE is not None
-    histories, contract, limit_s = _SOURCE
-    return listener_part(histories[index], contract, limit_s)
+    histories, contract, limit_s, record = _SOURCE
+    return listener_part(histories[index], contract, limit_s, record)
 
 
 def _shares(per_listener: Counter[str], count: int) -> list[set[str]]:
@@ -123,7 +126,7 @@ def _split(history: HistoryData, shares: list[set[str]]) -> list[HistoryData]:
     return [HistoryData(history.meta, history.operations, observations) for observations in split]
 
 
-def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> Part:
+def all_listeners(history: HistoryData, contract: Contract, limit_s: float, record: bool = False) -> Part:
     global _SOURCE
     per_listener: Counter[str] = Counter()  # every listener, those that received nothing included
     for obs in history.observations:
@@ -138,9 +141,9 @@ def all_listeners(history: HistoryData, contract: Contract, limit_s: float) -> P
         or "fork" not in multiprocessing.get_all_start_methods()
         or gevent_patched("threading")
     ):
-        return listener_part(history, contract, limit_s)
+        return listener_part(history, contract, limit_s, record)
     shares = _shares(per_listener, min(cores, len(per_listener)))
-    _SOURCE = (_split(history, shares), contract, limit_s)
+    _SOURCE = (_split(history, shares), contract, limit_s, record)
     try:
         with ProcessPoolExecutor(len(shares), mp_context=multiprocessing.get_context("fork")) as pool:
             parts = list(pool.map(_run_share, range(len(shares))))
@@ -162,6 +165,9 @@ def joined(parts: Iterable[Part]) -> Part:
         whole.judged.update(part.judged)
         for change, latency in part.slowest.items():
             whole.slowest[change] = max(latency, whole.slowest.get(change, 0.0))
+        if part.deliveries is not None:
+            whole.deliveries = whole.deliveries or DeliveryLog()
+            whole.deliveries.merge(part.deliveries)
         for name, spent in part.seconds.items():
             whole.seconds[name] = whole.seconds.get(name, 0.0) + spent
     return whole

@@ -15,9 +15,8 @@ Fed a whole history (`check`) or as it grows (the live feed), the rules and mome
 so live figures and the final report agree. The price of folding: an event more than GRACE_S past
 its window is missing, and a copy more than RETAIN_S after the listener's last is no duplicate.
 
-Identical copies are a multiset: a listener owed the same (channel, event, payload) by several
-writes is owed that many copies, and a copy is a duplicate only when it got more than it was owed
-by the time it arrived (`delivery.Group.take`).
+Identical copies are a multiset: a listener owed the same (channel, event, payload) by several writes
+is owed that many copies, a copy a duplicate only when it got more than it was owed (`Group.take`).
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from collections.abc import Iterable
 from ..record.history import FAILURE, Observation, Operation
 from ..spec.contract import Contract
 from .changes import DELIVERY, Closed, Held, Owed, StreamTotals, missed, samples
+from .deliveries import DeliveryLog
 from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
 from .findings import Finding
 from .intake import Intake, quiesced_at
@@ -46,12 +46,14 @@ RETAIN_S = 15.0
 
 
 class ListenerStream:
-    def __init__(self, contract: Contract, limit_s: float, meta: dict[str, object], live: bool = False) -> None:
+    def __init__(self, contract: Contract, limit_s: float, meta: dict[str, object], live: bool = False,
+                 deliveries: DeliveryLog | None = None) -> None:  # fmt: skip
         """`live`: each change is judged at its close into `closed`, for the live feed to take. A final
         check keeps instead each settled change's slowest delivery in `totals` (its result lists them),
-        and no samples: nothing would take them, and an hour's run closes hundreds of thousands."""
+        and no samples: nothing would take them, and an hour's run closes hundreds of thousands.
+        `deliveries`: where each delivery judged is logged, if anywhere (the run's deliveries table)."""
         self.contract, self.limit, self.meta = contract, limit_s, meta
-        self.live = live
+        self.live, self.deliveries = live, deliveries
         self.totals = StreamTotals()
         self.closed: list[Closed] = []  # changes judged, not yet taken by the live feed
         self.latest: LatestLines = {}
@@ -204,6 +206,8 @@ class ListenerStream:
         op = exp.op
         latency = r.time - op.invoke
         self.totals.delivered(exp.event, exp.listener, latency)
+        if self.deliveries is not None:
+            self.deliveries.add(exp.listener, exp.channel, exp.event, op.id, op.invoke, r.time, latency > self.limit)
         slowest = self._held.owed[op.id].slowest
         if latency > slowest.get(exp.event, -1.0):
             slowest[exp.event] = latency

@@ -25,6 +25,7 @@ from typing import Any
 from ..record.history import FAILURE, HistoryData, Observation
 from ..record.records import ReceiptTally
 from ..spec.contract import Contract
+from .deliveries import DeliveryLog, Spill
 from .parts import STREAM_CHECKS, Part, joined, stream_part, timed, views_part
 from .stream import LAG_S, ListenerStream
 from .views import LatestLines
@@ -53,11 +54,20 @@ class _Lane:
 
 
 class StreamedRead:
-    def __init__(self, meta: dict[str, Any], contract: Contract, limit_s: float, share: Share = (0, 1)) -> None:
+    def __init__(
+        self,
+        meta: dict[str, Any],
+        contract: Contract,
+        limit_s: float,
+        share: Share = (0, 1),
+        spill: Spill | None = None,
+    ) -> None:
         """`meta`: the file's, all of it (`read_meta`): windows end at `quiesced_at`, found at the end.
         `share`: the listeners this reader judges (by a hash of their names). The reader fills `data`
-        (operations as they are read) and hands over each observation (`take`) and segment."""
+        (operations as they are read) and hands over each observation (`take`) and segment. `spill`:
+        where each batch of the deliveries judged goes, if they are logged (`deliveries.py`)."""
         self.meta, self.contract, self.limit_s, self.share = meta, contract, limit_s, share
+        self.spill = spill
         self._mine: dict[str | None, bool] = {}
         self.data = HistoryData(dict(meta))
         self.tally = ReceiptTally(float(meta.get("time_origin") or 0.0))
@@ -69,7 +79,8 @@ class StreamedRead:
         self.held_most = 0  # the most writes one stream held at once: the window, not the file
 
     def _lane(self) -> _Lane:
-        lane = _Lane(ListenerStream(self.contract, self.limit_s, self.meta))
+        log = None if self.spill is None else DeliveryLog(self.spill)
+        lane = _Lane(ListenerStream(self.contract, self.limit_s, self.meta, deliveries=log))
         for listener, at in self.dead.items():
             lane.stream.died(listener, at)
         return lane
@@ -84,6 +95,8 @@ class StreamedRead:
         for lane in self.lanes:
             self._feed(lane)
             lane.stream.finish()
+            if lane.stream.deliveries is not None:
+                lane.stream.deliveries.flush()
         timed(self.seconds, STREAM_CHECKS, started)
         part = joined(stream_part(lane.stream, {}) for lane in self.lanes)
         part.seconds = self.seconds

@@ -10,8 +10,10 @@ import click
 from ..check_file import check_file
 from ..errors import HistoryFormatError
 from ..input_files import regular_file
-from ..load.run_folder import check_workers, worker_histories
+from ..load.run_folder import WORKERS_TABLE, check_workers, worker_histories
+from ..record.deliveries_table import DeliveriesTable
 from ..record.history_file import HISTORY_NAME, find_history
+from ..record.receipt_chunks import chunk_prefix
 from ..report import build_report, fresh_folder, writable_folder
 from ..spec.contract import load_contract
 from .conclude import built, conclude, refuse_overwrite
@@ -66,17 +68,18 @@ def check_command(
     workers = worker_histories(history_file) if history_file.is_dir() and find_history(history_file) is None else {}
     for path in workers.values():
         regular_file(path, "history", HistoryFormatError)
+    history_path = history_file if workers else _history_in(history_file)
+    directory = out or (fresh_folder(report_dir, "check") if report_dir is not None else None)
+    named = WORKERS_TABLE if workers else chunk_prefix(history_path)
+    table = None if directory is None else DeliveriesTable(directory, named)  # beside the reports
     if workers:
-        history_path = history_file
-        history, result = check_workers(workers, contract, latency_ms)
+        history, result = check_workers(workers, contract, latency_ms, table)
     else:
-        history_path = _history_in(history_file)
-        history, result = check_file(history_path, contract, latency_ms)
+        history, result = check_file(history_path, contract, latency_ms, table)
     ops = history.operations
     duration = max((op.complete or op.invoke for op in ops), default=0.0) - min((op.invoke for op in ops), default=0.0)
     kept = f"the history {history_path} is unchanged"
     report = built(lambda: build_report(history, result, [], duration), kept)
-    directory = out or (fresh_folder(report_dir, "check") if report_dir is not None else None)
     sys.exit(conclude(report, directory, output, output.console(), strict, kept))
 
 

@@ -88,7 +88,7 @@ def _say_endpoints(console: Console, settings: TargetSettings, remote: Target) -
 
 
 def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: bool, console: Console) -> Report:
-    runner = Runner(spec, target, seed=seed, history_path=directory / HISTORY_NAME, keep=keep)
+    runner = Runner(spec, target, seed=seed, history_path=directory / HISTORY_NAME, keep=keep, deliveries=True)
     try:
         outcome = play(runner, console, spec.run)
     except (SetupFailed, ListenersNotReady) as exc:

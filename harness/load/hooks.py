@@ -29,6 +29,7 @@ from rich.console import Console
 
 from ..errors import StocksyncError
 from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_USAGE
+from ..record.deliveries_table import DeliveriesTable
 from ..record.history_file import HISTORY_NAME, write_text
 from ..record.history_meta import files_of
 from ..record.receipt_chunks import RECEIPTS_DIR
@@ -37,7 +38,7 @@ from ..spec.contract import load_contract
 from .failures import name_by_groups
 from .feed import Row
 from .options import add_arguments, redacted, secrets_of, sources
-from .run_folder import check_workers, scenario_of, worker_file
+from .run_folder import WORKERS_TABLE, check_workers, scenario_of, worker_file
 from .session import LoadSession
 from .web import install as install_web_ui
 
@@ -242,7 +243,7 @@ def _report(environment: Environment) -> None:
         name = safe_name(worker, "worker")
         histories[name] = folder / (HISTORY_NAME if len(RUN.texts) == 1 else worker_file(name))
         write_text(histories[name], text)
-    merged, result = check_workers(histories, contract)
+    merged, result = check_workers(histories, contract, deliveries=DeliveriesTable(folder, WORKERS_TABLE))
     secrets = secrets_of(options)
     report = build_report(merged, result, secrets, time.monotonic() - RUN.started)
     RUN.exit_code = publish(report, folder, Console(stderr=True))

@@ -8,12 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..checks import CheckResult, check
+from ..checks.deliveries import DeliveryLog
+from ..record.deliveries_table import DeliveriesTable
 from ..record.history import HistoryData, load
 from ..record.history_meta import header
 from ..spec.contract import Contract, described_contract
 from .merge import mark_cut, merge_histories
 
 PREFIX, SUFFIX = "history-", ".jsonl.zst"
+WORKERS_TABLE = "workers"
+"""What the deliveries table of the workers' merged histories is named after (`DeliveriesTable`)."""
 
 
 def worker_file(worker: str) -> str:
@@ -36,16 +40,23 @@ def scenario_of(text: str) -> str:
 
 
 def check_workers(
-    histories: dict[str, Path], contract: Contract | None = None, latency_limit_ms: float | None = None
+    histories: dict[str, Path],
+    contract: Contract | None = None,
+    latency_limit_ms: float | None = None,
+    deliveries: DeliveriesTable | None = None,
 ) -> tuple[HistoryData, CheckResult]:
     """The workers' histories merged, and their check; the operations Locust cut off at its stop are
     named in the meta and counted apart from those played (`mark_cut`). `contract`: by default, the
-    one the first worker recorded."""
+    one the first worker recorded. `deliveries`: the table to write the deliveries judged into, anew."""
     loaded = {worker: load(path) for worker, path in histories.items()}
     first = next(iter(loaded.values()), HistoryData())
     contract = contract or described_contract(first.meta.get("contract")) or Contract()
     merged = merge_histories(loaded, contract)
-    result = check(merged, contract, latency_limit_ms)
+    result = check(merged, contract, latency_limit_ms, deliveries is not None)
+    if deliveries is not None:
+        deliveries.clear()
+        deliveries.write((result.deliveries or DeliveryLog()).frame())
+        result.deliveries = None
     cut = mark_cut(merged)
     result.counts = {**result.counts, "operations": result.counts["operations"] - len(cut), "cut": len(cut)}
     return merged, result

@@ -25,6 +25,7 @@ from ..bots.recorder import ListenerRecorder
 from ..check_file import check_file
 from ..checks import CheckResult, check
 from ..errors import SetupFailed
+from ..record.deliveries_table import DeliveriesTable
 from ..record.history import History, HistoryData
 from ..spec.contract import DETAIL, LIST
 from ..spec.scenario import Scenario, required_checks
@@ -62,9 +63,13 @@ class Runner:
         stop: threading.Event | None = None,
         keep: bool = False,
         live: bool = False,
+        deliveries: bool = False,
     ) -> None:
-        """`live`: something checks the run as it goes (Locust's feed); the CLI's progress does too."""
+        """`live`: something checks the run as it goes (Locust's feed); the CLI's progress does too.
+        `deliveries`: the check writes the deliveries table beside the history, where the run's reports
+        go (`stocksync run`; a Locust worker's history is checked again by the master, who writes it)."""
         self.scenario = scenario
+        self.deliveries = deliveries
         self.live = live or on_progress is not None
         self.keep = keep
         self.remote = target.remote
@@ -185,7 +190,8 @@ class Runner:
         if history.whole or history.path is None:
             data, result = history.data, check(history.data, self.target.contract)
         else:  # the run kept no receipts in memory (`History`): its file is read once, as a stream
-            data, result = check_file(history.path, self.target.contract)
+            table = DeliveriesTable.beside(history.path) if self.deliveries else None
+            data, result = check_file(history.path, self.target.contract, deliveries=table)
         return RunOutcome(
             self.scenario,
             data,

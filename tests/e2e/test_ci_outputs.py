@@ -21,6 +21,7 @@ def test_out_junit_json_and_quiet(tmp_path: Path) -> None:
     done = stocksync("run", scenario, "--out", out, "--junit", junit, "--json", "--quiet")
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == [
+        "deliveries",
         HISTORY_NAME,
         "junit.xml",
         "receipts",

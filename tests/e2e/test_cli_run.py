@@ -75,7 +75,7 @@ def test_check_rechecks_a_recorded_history(runs, tmp_path: Path) -> None:
         assert done.returncode == code, done.stderr
         (folder,) = (tmp_path / label).iterdir()
         assert re.search(r"\d{8}-\d{6}-\d{3}-check$", folder.name)
-        assert {p.name for p in folder.iterdir()} == {"report.json", "junit.xml", "report.html"}
+        assert {p.name for p in folder.iterdir()} == {"report.json", "junit.xml", "report.html", "deliveries"}
 
 
 def test_check_beside_a_fail_report_leaves_it_byte_identical(runs) -> None:
@@ -91,7 +91,7 @@ def test_check_beside_a_fail_report_leaves_it_byte_identical(runs) -> None:
     again = stocksync("check", folder, "--report-dir", folder)
     assert again.returncode == 1, again.stderr
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
-    (new,) = [p for p in folder.iterdir() if p.is_dir() and p.name != "receipts"]
+    (new,) = [p for p in folder.iterdir() if p.is_dir() and p.name not in ("receipts", "deliveries")]
     assert json.loads((new / "report.json").read_text())["verdict"] == "FAIL"
 
 

@@ -65,8 +65,8 @@ def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_pa
     delivery = next(c for c in report["checks"] if c["name"] == "missing-event")
     assert delivery["judged"] >= 12 * 16, "every viewer's deliveries were owed and judged"
     parts = ["listeners-1.history.jsonl.zst", "listeners-2.history.jsonl.zst"]
-    assert sorted(p.name for p in out.iterdir()) == sorted([HISTORY_NAME, *parts, "junit.xml", "receipts",
-                                                            "report.html", "report.json"])  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == sorted([HISTORY_NAME, *parts, "deliveries", "junit.xml",
+                                                            "receipts", "report.html", "report.json"])  # fmt: skip
     chunks = {p.name.split(".")[0] for p in (out / "receipts").iterdir()}
     assert {"listeners-1", "listeners-2"} <= chunks, "each worker's receipts are chunks of its own"
     assert parts_of(out / HISTORY_NAME) == parts, "each worker's file is a part of the history, not copied in"

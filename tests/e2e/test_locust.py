@@ -60,6 +60,7 @@ def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) ->
         assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
         assert {p.name for p in folder.iterdir()} == {
             HISTORY_NAME,
+            "deliveries",
             "receipts",
             "report.json",
             "junit.xml",

@@ -10,11 +10,11 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from harness.record.history import load
 from harness.spec.contract import parse_contract
 from harness.spec.faults import CATALOGUE
 from tests.support import ROOT
@@ -49,6 +49,7 @@ COVERED = {
     ("pip install -e . && stocksync run",): "test_the_main_job_line_runs_as_written",
     ("pip install -e '.[test]' && python -m pytest",): "test_the_test_command_is_what_ci_runs",
     ("--fault pusher-drop",): "test_the_faulty_run_fails_naming_its_finding",
+    ("--fault pusher-delay",): "test_the_late_deliveries_query_counts_a_real_run_s_late_event_findings",
     ("--junit reports/ci/junit.xml --quiet",): "test_the_ci_line_writes_junit_quietly",
     ("stocksync serve > backend.json", "stocksync run staging"): "test_the_staging_example_runs_against_the_stand_in",
     ("locust -f locustfile.py --headless",): "test_the_headless_locust_line_runs_as_written",
@@ -64,7 +65,7 @@ def test_every_code_block_is_run_by_a_test() -> None:
     for name in COVERED.values():
         assert name in globals(), name
     languages = {lang for doc in OWN_DOCS for lang, _ in FENCE.findall(doc.read_text())}
-    assert languages <= {"sh", "toml", "python", ""}, languages
+    assert languages <= {"sh", "toml", "python", "text", ""}, languages
     # the only unlabelled block is architecture.md's diagram, which is a picture, not a command
     bare = [(doc.name, body) for doc in OWN_DOCS for lang, body in FENCE.findall(doc.read_text()) if lang == ""]
     assert [name for name, body in bare] == ["architecture.md"] and "──►" in bare[0][1]
@@ -133,22 +134,18 @@ def test_the_fault_list_line_names_every_fault(tmp_path: Path) -> None:
     assert [spec.name for spec in CATALOGUE if spec.name not in done.stdout] == []
 
 
-def test_the_receipts_snippet_reads_a_real_run_s_receipts_with_polars_and_duckdb(tmp_path: Path) -> None:
-    """The README's Python block, as written, in the folder where its faulty run wrote reports/dropped:
-    each listener's count and each event's are the ones the history holds."""
-    run(the_block("--fault pusher-drop"), tmp_path, timeout=180)
-    (snippet,) = [block for block in blocks("python") if "load_receipts" in block]
+def test_the_late_deliveries_query_counts_a_real_run_s_late_event_findings(tmp_path: Path) -> None:
+    """The README's run with delayed events, then its Python block as written in the same folder: one
+    row per event with late-event findings, counting them, and no other row."""
+    done = run(the_block("--fault pusher-delay"), tmp_path, timeout=180)
+    assert done.stdout.strip() == "exit 1", done.stderr[-3000:]
+    late = Counter(f["event"] for f in report(tmp_path / "reports/late")["findings"] if f["name"] == "late-event")
+    assert late, "the delayed events were late"
+    (snippet,) = [block for block in blocks("python") if "deliveries/*.parquet" in block]
     done = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    history = load(tmp_path / "reports/dropped/history.jsonl.zst")
-    receipts = [o for o in history.observations if o.kind == "receipt"]
-    assert receipts and (tmp_path / "reports/dropped/receipts").is_dir()
-    for listener in {o.listener for o in receipts}:
-        n = sum(o.listener == listener for o in receipts)
-        assert re.search(rf"{listener}\s*┆\s*{n}\s", done.stdout), (listener, n, done.stdout)
-    for event in {o.event for o in receipts}:
-        n = sum(o.event == event for o in receipts)
-        assert re.search(rf"{event}\s*│\s*{n}\s", done.stdout), (event, n, done.stdout)
+    rows = re.findall(r"│ ([a-z-]+)\s*│\s*(\d+) │", done.stdout)
+    assert {event: int(n) for event, n in rows} == late, done.stdout
 
 
 def test_the_contracts_in_the_docs_parse_as_contracts() -> None:

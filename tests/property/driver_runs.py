@@ -19,10 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
 
+import polars as pl
+
 from harness.check_file import check_file
 from harness.checks import CheckResult, check
+from harness.checks.deliveries import DeliveryLog
 from harness.checks.findings import Finding
 from harness.checks.live import LiveCheck
+from harness.record.deliveries_table import DeliveriesTable
 from harness.record.history import History, Operation
 from harness.spec.contract import Contract
 from tests.property.sync_model import LIMIT_S, Record
@@ -71,11 +75,12 @@ def replay(
 
 
 def final_check(record: Record, in_shares: bool = False) -> CheckResult:
-    """`in_shares`: the listeners judged in forked shares, as a history with many receipts is."""
+    """`in_shares`: the listeners judged in forked shares, as a history with many receipts is. Each
+    delivery judged is logged (`CheckResult.deliveries`), as a run folder's table is."""
     if not in_shares:
-        return check(record.history(), Contract())
+        return check(record.history(), Contract(), deliveries=True)
     with mock.patch("harness.checks.parts.PARALLEL_MIN_RECEIPTS", 0):
-        return check(record.history(), Contract())
+        return check(record.history(), Contract(), deliveries=True)
 
 
 def write_file(record: Record, folder: Path, elsewhere: frozenset[str] = frozenset()) -> Path:
@@ -96,12 +101,17 @@ def write_file(record: Record, folder: Path, elsewhere: frozenset[str] = frozens
 def file_check(path: Path, readers: int = 1, feed_every: int | None = None) -> CheckResult:
     """`readers`: how many share the listeners (forked, as `check_file` forks them for a large file).
     `feed_every`: how many of a listener's records a reader holds before it judges what has settled
-    (by default FEED_EVERY, more than a small record has: it is judged at the end)."""
+    (by default FEED_EVERY, more than a small record has: it is judged at the end). The deliveries it
+    wrote into the folder's table are read back into the result (`CheckResult.deliveries`)."""
+    table = DeliveriesTable.beside(path)
     with mock.patch("harness.check_file._readers", return_value=readers):
         if feed_every is None:
-            return check_file(path)[1]
-        with mock.patch("harness.checks.streamed.FEED_EVERY", feed_every):
-            return check_file(path)[1]
+            result = check_file(path, deliveries=table)[1]
+        else:
+            with mock.patch("harness.checks.streamed.FEED_EVERY", feed_every):
+                result = check_file(path, deliveries=table)[1]
+    result.deliveries = DeliveryLog(frames=[pl.read_parquet(table.files())])
+    return result
 
 
 @dataclass

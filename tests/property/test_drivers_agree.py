@@ -43,6 +43,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from harness.checks import CheckResult
 from harness.checks.findings import Finding
 from tests.property.driver_runs import Reading, Seen, every_driver, file_check, final_check, live_check, write_file
 from tests.property.oracle import expected, iter_keys
@@ -93,14 +94,30 @@ def assert_live_within_final(seen: Seen, final: Counter[tuple[object, ...]]) -> 
         )
 
 
+def deliveries(result: CheckResult) -> Counter[tuple[object, ...]]:
+    """The deliveries a check logged, as a multiset of rows."""
+    assert result.deliveries is not None
+    return Counter(result.deliveries.frame().iter_rows())
+
+
+def assert_late_rows_are_late_findings(result: CheckResult, driver: str) -> None:
+    """A delivery is logged late exactly when the check found it late."""
+    assert result.deliveries is not None
+    late = result.deliveries.frame().filter("late").select("op", "listener", "channel", "event")
+    found = Counter((f.operation, f.listener, f.channel, f.event) for f in result.findings if f.name == "late-event")
+    assert_same(Counter(late.iter_rows()), found, f"{driver}: late deliveries")
+
+
 def assert_drivers_agree(record: Record, reading: Reading) -> None:
     runs = every_driver(record, reading)
     final, live = runs.final, runs.live
     assert_judged_covers(final.findings, final.judged, "final")
+    assert_late_rows_are_late_findings(final, "final")
     for driver, result in runs.others.items():
         assert_same(keys(result.findings), keys(final.findings), driver)
         assert result.verdict == final.verdict, driver
         assert_judged_covers(result.findings, result.judged, driver)
+        assert_same(deliveries(result), deliveries(final), f"{driver}: deliveries")
     assert_same(keys(live.last.findings), keys(final.findings, LIVE_FINDS_NOTHING), "live after the last window")
     for seen in live.seen:
         assert_judged_covers(seen.findings, seen.judged, f"live at {seen.now}")

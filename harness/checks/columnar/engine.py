@@ -16,6 +16,7 @@ import polars as pl
 
 from ...record.history import HistoryData
 from ...spec.contract import Contract
+from ..deliveries import DeliveryLog, clean_deliveries
 from ..parts import STREAM_CHECKS, Part, all_listeners, joined, timed, views_part
 from .clean import Judging, pairs_of, unclean
 from .codes import Codes
@@ -35,32 +36,37 @@ class Split:
     part: Part = field(default_factory=Part)
 
 
-def accelerated(history: HistoryData, contract: Contract, limit_s: float) -> Part:
-    """The listeners' part of a history in memory: `parts.all_listeners`, the clean ones at once."""
-    split = clean_split(history, receipts_frame(history.observations), contract, limit_s)
+def accelerated(history: HistoryData, contract: Contract, limit_s: float, record: bool = False) -> Part:
+    """The listeners' part of a history in memory: `parts.all_listeners`, the clean ones at once.
+    `record`: log each delivery judged (`Part.deliveries`)."""
+    split = clean_split(history, receipts_frame(history.observations), contract, limit_s, record)
     if not split.clean:
-        return all_listeners(history, contract, limit_s)
-    rest = [o for o in history.observations if o.listener not in split.clean]
-    return joined([split.part, _streamed(HistoryData(history.meta, history.operations, rest), contract, limit_s)])
+        return all_listeners(history, contract, limit_s, record)
+    rest = HistoryData(
+        history.meta, history.operations, [o for o in history.observations if o.listener not in split.clean]
+    )
+    return joined([split.part, _streamed(rest, contract, limit_s, record)])
 
 
-def accelerated_frame(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Part:
+def accelerated_frame(
+    light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float, record: bool = False
+) -> Part:
     """The same for a history whose receipts are a frame (`frame.SCHEMA`) and `light` all the rest. The
     receipts of listeners that are not clean become observations again, for them alone; at equal times
     the stream takes them after the other observations."""
-    split = clean_split(light, receipts, contract, limit_s)
+    split = clean_split(light, receipts, contract, limit_s, record)
     others = [o for o in light.observations if o.listener not in split.clean]
     streamed = set(receipts.get_column("listener").drop_nulls().unique().to_list()) - split.clean
     rest = HistoryData(light.meta, light.operations, others + receipts_of(receipts, streamed))
-    return joined([split.part, _streamed(rest, contract, limit_s)])
+    return joined([split.part, _streamed(rest, contract, limit_s, record)])
 
 
-def _streamed(rest: HistoryData, contract: Contract, limit_s: float) -> Part:
+def _streamed(rest: HistoryData, contract: Contract, limit_s: float, record: bool) -> Part:
     """The Python stream's part of the listeners left; nothing if none is left (no subscription, no
     receipt and no page: the stream would owe, take and rebuild nothing)."""
     if not any(o.kind in _LISTENING for o in rest.observations):
         return Part()
-    return all_listeners(rest, contract, limit_s)
+    return all_listeners(rest, contract, limit_s, record)
 
 
 def judging(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Judging | None:
@@ -85,8 +91,10 @@ def judging(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limi
     return Judging(read, owing, pairs_of(read, owing), listeners, writes, texts, limit_s)
 
 
-def clean_split(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Split:
-    """The clean listeners of `light` with `receipts`, and their part."""
+def clean_split(
+    light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float, record: bool = False
+) -> Split:
+    """The clean listeners of `light` with `receipts`, and their part (with their deliveries, if `record`)."""
     started = time.perf_counter()
     judged = judging(light, receipts, contract, limit_s)
     if judged is None:
@@ -96,6 +104,8 @@ def clean_split(light: HistoryData, receipts: pl.DataFrame, contract: Contract, 
         return Split()
     arrived = judged.pairs.filter(pl.col("listener").is_in(list(clean)))
     part = clean_part(arrived, judged.texts)
+    if record:
+        part.deliveries = DeliveryLog(frames=[clean_deliveries(arrived, limit_s)])
     timed(part.seconds, STREAM_CHECKS, started)
     pages = [o for o in light.observations if o.kind != "receipt" and (o.listener is None or o.listener in clean)]
     latest = latest_lines(arrived, judged.listeners.paged_since(), judged.texts)
