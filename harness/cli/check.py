@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -69,18 +72,34 @@ def check_command(
     for path in workers.values():
         regular_file(path, "history", HistoryFormatError)
     history_path = history_file if workers else _history_in(history_file)
-    directory = out or (fresh_folder(report_dir, "check") if report_dir is not None else None)
+    fresh = fresh_folder(report_dir, "check") if report_dir is not None and out is None else None
+    directory = out or fresh
     named = WORKERS_TABLE if workers else chunk_prefix(history_path)
     table = None if directory is None else DeliveriesTable(directory, named)  # beside the reports
-    if workers:
-        history, result = check_workers(workers, contract, latency_ms, table)
-    else:
-        history, result = check_file(history_path, contract, latency_ms, table)
+    with _undone_if_refused(fresh, table):
+        if workers:
+            history, result = check_workers(workers, contract, latency_ms, table)
+        else:
+            history, result = check_file(history_path, contract, latency_ms, table)
     ops = history.operations
     duration = max((op.complete or op.invoke for op in ops), default=0.0) - min((op.invoke for op in ops), default=0.0)
     kept = f"the history {history_path} is unchanged"
     report = built(lambda: build_report(history, result, [], duration), kept)
     sys.exit(conclude(report, directory, output, output.console(), strict, kept))
+
+
+@contextmanager
+def _undone_if_refused(fresh: Path | None, table: DeliveriesTable | None) -> Iterator[None]:
+    """A history the check refuses (or a check stopped) leaves no trace of it: not the folder made
+    for its reports, nor the part of a deliveries table it had written."""
+    try:
+        yield
+    except BaseException:
+        if fresh is not None:
+            shutil.rmtree(fresh, ignore_errors=True)
+        elif table is not None:
+            table.clear()
+        raise
 
 
 def _history_in(path: Path) -> Path:

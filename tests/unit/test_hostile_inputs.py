@@ -206,6 +206,19 @@ def test_check_beside_a_report_leaves_it_byte_identical(tmp_path: Path) -> None:
     assert forced.exit_code == first.exit_code and (folder / "report.json").read_bytes() != b""
 
 
+def test_a_history_check_refuses_leaves_no_report_folder_and_no_deliveries(tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    write_history(healthy(), folder / "history.jsonl")
+    lines = (folder / "history.jsonl").read_text().splitlines(keepends=True)
+    (folder / "history.jsonl").write_text("".join([*lines[:3], "not json\n", *lines[3:]]))
+    reports, out = tmp_path / "reports", tmp_path / "out"
+    _refused(_invoke("check", folder, "--report-dir", reports), "line 4", "not a history record")
+    assert list(reports.iterdir()) == []
+    _refused(_invoke("check", folder, "--out", out), "line 4", "not a history record")
+    assert not (out / "deliveries").exists() or not list((out / "deliveries").iterdir())
+
+
 def _huge_file(slot: str, number: str, section: str, key: str) -> str:
     """A file whose one hostile element is `number` where `slot` reads a number."""
     if slot == "contract":
