@@ -104,6 +104,18 @@ def file_check(path: Path, readers: int = 1, feed_every: int | None = None) -> C
             return check_file(path)[1]
 
 
+def shares_check(path: Path, most: int) -> CheckResult:
+    """The file judged by the columnar engine a share of the listeners at a time, each share of at most
+    `most` receipts (a listener with more alone), as `check_file` judges a file of more than FRAME_MOST
+    receipts recorded as columns; never read as a stream instead."""
+    with (
+        mock.patch("harness.check_file.FRAME_MOST", -1),
+        mock.patch("harness.check_shares.SHARE_MOST", most),
+        mock.patch("harness.check_file._read", side_effect=AssertionError("read as a stream, not in shares")),
+    ):
+        return check_file(path)[1]
+
+
 @dataclass
 class Seen:
     """What the live check showed after one update."""
@@ -155,6 +167,7 @@ class Reading:
     readers: int = 2
     feed_every: int = 2
     elsewhere: frozenset[str] = frozenset()
+    share_most: int = 2
 
 
 def every_driver(record: Record, reading: Reading = Reading()) -> Runs:
@@ -167,5 +180,7 @@ def every_driver(record: Record, reading: Reading = Reading()) -> Runs:
             f"file, 1 reader folding every {every}": file_check(path, 1, every),
             f"file, {n} readers folding every {every}": file_check(path, n, every),
             f"file, {sorted(elsewhere)} in a segment, {n} readers folding every {every}": file_check(parted, n, every),
+            f"file, columnar shares of {reading.share_most} receipts": shares_check(path, reading.share_most),
+            f"file, {sorted(elsewhere)} in a segment, columnar shares": shares_check(parted, reading.share_most),
         }
     return Runs(final_check(record), others, live_check(record))
