@@ -52,6 +52,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "receipt_columns": receipt_columns.run,
     "live_rate": live_rate.run,
     "large_check": large_check.run,
+    "share_sizes": large_check.run_share_sizes,
 }
 
 
@@ -68,6 +69,7 @@ ROW: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
     "receipt_columns": receipt_columns.row,
     "live_rate": live_rate.row,
     "large_check": large_check.row,
+    "share_sizes": large_check.share_sizes_row,
 }
 
 

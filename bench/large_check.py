@@ -20,6 +20,7 @@ from unittest import mock
 import psutil
 
 from harness import check_file as reading
+from harness import check_shares
 from harness.check_file import check_file
 from harness.record.history_file import HISTORY_NAME
 from harness.testing.synthetic import write_synthetic
@@ -30,6 +31,7 @@ SIZES = (5_000_000, 20_000_000)
 LISTENERS = 500
 WAYS = ("streamed", "shares")
 SAMPLE_S = 0.1
+SHARE_SIZES = (1_000_000, 500_000, 250_000)
 
 
 def run() -> dict[str, Any]:
@@ -55,6 +57,19 @@ def run() -> dict[str, Any]:
     return results
 
 
+def run_share_sizes() -> dict[str, Any]:
+    """What a share's size (`check_shares.SHARE_MOST`) costs: the smallest history checked in shares of
+    each of SHARE_SIZES receipts at most, one after the other in one run."""
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder:
+        path = Path(folder) / HISTORY_NAME
+        write_synthetic(path, SIZES[0], LISTENERS)
+        measured = {most: _measured(path, "shares", most) for most in SHARE_SIZES}
+    outcomes = {json.dumps(figures.pop("outcome"), sort_keys=True) for figures in measured.values()}
+    assert len(outcomes) == 1, "every size of share judges alike"
+    by_size = {f"{most:,}": figures for most, figures in measured.items()}
+    return {"receipts": SIZES[0], "listeners": LISTENERS, **by_size}
+
+
 def row(result: dict[str, Any]) -> tuple[str, str, str]:
     largest = f"{max(SIZES):,}"
     figures = result[largest]
@@ -66,9 +81,20 @@ def row(result: dict[str, Any]) -> tuple[str, str, str]:
     )
 
 
-def _measured(path: Path, way: str) -> dict[str, Any]:
+def share_sizes_row(result: dict[str, Any]) -> tuple[str, str, str]:
+    sizes = [f"{most:,}" for most in SHARE_SIZES]
+    return (
+        f"check_file of {result['receipts']:,} receipts in shares of at most {' / '.join(sizes)}",
+        " / ".join(f"{result[most]['seconds']} s" for most in sizes),
+        "peak " + " / ".join(f"{result[most]['peak_mb']} MB" for most in sizes),
+    )
+
+
+def _measured(path: Path, way: str, most: int | None = None) -> dict[str, Any]:
+    """`most`: the receipts a share holds at most, if not SHARE_MOST."""
+    asked = [] if most is None else [str(most)]
     child = subprocess.Popen(
-        [sys.executable, "-m", "bench.large_check", str(path), way], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "bench.large_check", str(path), way, *asked], stdout=subprocess.PIPE, text=True
     )
     tree = psutil.Process(child.pid)
     peak = 0
@@ -91,8 +117,10 @@ def _rss(tree: psutil.Process) -> int:
     return total
 
 
-def _check(path: Path, way: str) -> dict[str, Any]:
+def _check(path: Path, way: str, most: int | None = None) -> dict[str, Any]:
     """In the child: the check as `stocksync check` makes it, or read as a stream as before shares."""
+    if most is not None:
+        check_shares.SHARE_MOST = most
     started = time.perf_counter()
     if way == "streamed":
         with mock.patch.object(reading, "check_in_shares", return_value=None):
@@ -105,4 +133,4 @@ def _check(path: Path, way: str) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(_check(Path(sys.argv[1]), sys.argv[2])))
+    print(json.dumps(_check(Path(sys.argv[1]), sys.argv[2], *(int(most) for most in sys.argv[3:]))))

@@ -26,7 +26,7 @@ from .record.receipt_table import receipt_writers
 from .record.records import ReceiptTally
 from .spec.contract import Contract
 
-SHARE_MOST = 1_000_000
+SHARE_MOST = 500_000
 """Receipts in one share's frame at most (but a listener's with more, alone): the engine's joins over
 a frame hold several times its receipts, so a share of more would take more memory than the goal's
 gigabyte; shares of fewer, more passes over the chunks and more per-share work."""
