@@ -23,6 +23,7 @@ from . import (
     e2e,
     fanout,
     history_size,
+    large_check,
     latency,
     live_rate,
     locust_run,
@@ -50,6 +51,8 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "columnar": columnar.run,
     "receipt_columns": receipt_columns.run,
     "live_rate": live_rate.run,
+    "large_check": large_check.run,
+    "share_sizes": large_check.run_share_sizes,
 }
 
 
@@ -65,6 +68,8 @@ ROW: dict[str, Callable[[dict[str, Any]], tuple[str, str, str]]] = {
     "columnar": columnar.row,
     "receipt_columns": receipt_columns.row,
     "live_rate": live_rate.row,
+    "large_check": large_check.row,
+    "share_sizes": large_check.share_sizes_row,
 }
 
 

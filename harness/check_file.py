@@ -4,11 +4,13 @@ The meta records are read first (the contract, the latency limit, when the run q
 receipts there are). A history of up to FRAME_MOST receipts has them loaded as one frame
 (`load_receipts`: a run's columnar chunks, or an older file's lines converted) and is checked by the
 columnar engine (`check_frame`): the clean listeners as frames, the rest streamed on their own
-receipts. A larger one (an hour-long run) is read as a stream and never held whole (`checks.streamed`
-judges as it is read), on every core: one reader per core, each judging a share of the listeners,
-every one decoding the whole file. A file the streams cannot take in time order is read whole and
-checked as one (`checks.check`). Each way gives the same verdict (tests/property holds them to it).
-Asked to, each way writes the deliveries it judged into a run folder's table (`DeliveriesTable`).
+receipts. A larger one recorded as columns (an hour-long run) is checked by the same engine a
+share of the listeners at a time, each share's receipts one frame (`check_shares`). Any other is
+read as a stream and never held whole (`checks.streamed` judges as it is read), on every core: one
+reader per core, each judging a share of the listeners, every one decoding the whole file. A file
+the streams cannot take in time order is read whole and checked as one (`checks.check`). Each way
+gives the same verdict (tests/property holds them to it). Asked to, each way writes the deliveries
+it judged into a run folder's table (`DeliveriesTable`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+from .check_shares import check_in_shares
 from .checks import CheckResult, check, concluded, gc_paused, latency_limit
 from .checks.columnar import accelerated_frame
 from .checks.columnar.tally import tally_of
@@ -63,7 +66,9 @@ def check_file(
     contract, limit_s = _held_against(meta, contract, latency_limit_ms)
     with gc_paused():
         try:
-            light, part = _read((path, meta, contract, limit_s, deliveries), _readers(lines))
+            light, part = check_in_shares(path, meta, contract, limit_s, deliveries) or _read(
+                (path, meta, contract, limit_s, deliveries), _readers(lines)
+            )
         except OutOfOrder:
             if deliveries is not None:
                 deliveries.clear()  # what the streams had written of it

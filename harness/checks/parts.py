@@ -111,7 +111,7 @@ def _shares(per_listener: Counter[str], count: int) -> list[set[str]]:
     return [members for _, members in groups if members]
 
 
-def _split(history: HistoryData, shares: list[set[str]]) -> list[HistoryData]:
+def split(history: HistoryData, shares: list[set[str]]) -> list[HistoryData]:
     """One history per share: its listeners' observations and every observation of no listener.
     Split here, before the fork, so that each worker touches only its own share's objects: a
     forked worker that reads an object copies its memory page (reference counts are writes)."""
@@ -143,7 +143,7 @@ def all_listeners(history: HistoryData, contract: Contract, limit_s: float, reco
     ):
         return listener_part(history, contract, limit_s, record)
     shares = _shares(per_listener, min(cores, len(per_listener)))
-    _SOURCE = (_split(history, shares), contract, limit_s, record)
+    _SOURCE = (split(history, shares), contract, limit_s, record)
     try:
         with ProcessPoolExecutor(len(shares), mp_context=multiprocessing.get_context("fork")) as pool:
             parts = list(pool.map(_run_share, range(len(shares))))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from .receipt_chunks import CHUNK_SCHEMA, CorruptChunk, chunk_path, read_chunk
 from .receipt_codec import ReceiptDecoder
 from .records import Observation
 
-__all__ = ["SCHEMA", "load_receipts"]
+__all__ = ["SCHEMA", "WriterReceipts", "load_receipts", "receipt_writers"]
 
 _decode = msgspec.json.Decoder().decode
 SCHEMA = {**CHUNK_SCHEMA, "seq": pl.UInt32}
@@ -36,19 +37,55 @@ def load_receipts(path: Path) -> pl.DataFrame:
     text (the event data as received), time (the history's clock, as its other records) and seq (the
     order its writer wrote it in, among those read). Each writer's receipts are in their order of
     writing; sort by time for the run's."""
-    frames = []
-    for file in [path.name, *parts_of(path)]:
-        inline, chunks = _file_receipts(path.parent, file)
+    writers = receipt_writers(path)
+    assert writers is not None
+    return pl.concat([writer.frame() for writer in writers], how="vertical")
+
+
+@dataclass
+class WriterReceipts:
+    """One writer's receipts (the history's or a part's): its chunks, and those written into its file."""
+
+    history: Path
+    chunks: list[str]  # as the file names them, in order
+    inline: pl.DataFrame
+
+    def frame(self) -> pl.DataFrame:
+        """All of them, numbered (`seq`): the chunks there are, then the file's own."""
         try:
-            writer = pl.concat([*_chunks(path.parent, chunks), inline], how="vertical")
+            writer = pl.concat([*_chunks(self.history.parent, self.chunks), self.inline], how="vertical")
         except ValueError as exc:
-            raise HistoryFormatError(f"{path}: {exc}") from None
-        frames.append(writer.with_columns(seq=pl.int_range(pl.len(), dtype=pl.UInt32)))
-    return pl.concat(frames, how="vertical")
+            raise HistoryFormatError(f"{self.history}: {exc}") from None
+        return writer.with_columns(seq=pl.int_range(pl.len(), dtype=pl.UInt32))
+
+    def scan(self) -> pl.LazyFrame:
+        """The same numbered as a query, to read only some of them (a filter on listener reads the other
+        columns only of the rows it keeps). Unlike `frame`, a chunk cut or damaged is not left out: the
+        query raises one of `CorruptChunk` when collected; a misnamed chunk raises ValueError here."""
+        paths = [chunk for chunk in (chunk_path(self.history.parent, name) for name in self.chunks) if chunk.is_file()]
+        scans = [pl.scan_parquet(paths, schema=CHUNK_SCHEMA)] if paths else []
+        together = pl.concat([*scans, self.inline.lazy()], how="vertical")
+        return together.with_row_index("seq").select(*CHUNK_SCHEMA, pl.col("seq").cast(pl.UInt32))
 
 
-def _file_receipts(folder: Path, file: str) -> tuple[pl.DataFrame, list[str]]:
-    """One file's receipts written into it, as columns, and the chunks it names."""
+def receipt_writers(path: Path, inline_most: int | None = None) -> list[WriterReceipts] | None:
+    """The receipts of the history at `path` and of its parts, one writer each, without reading the
+    chunks; None if the files hold more than `inline_most` receipts themselves (an older run's, which
+    a frame would hold whole)."""
+    writers = []
+    for file in [path.name, *parts_of(path)]:
+        found = _file_receipts(path.parent, file, inline_most)
+        if found is None:
+            return None
+        inline, chunks = found
+        writers.append(WriterReceipts(path, chunks, inline))
+        if inline_most is not None:
+            inline_most -= inline.height
+    return writers
+
+
+def _file_receipts(folder: Path, file: str, most: int | None) -> tuple[pl.DataFrame, list[str]] | None:
+    """One file's receipts written into it, as columns, and the chunks it names; None past `most` of them."""
     columns: dict[str, list[object]] = {name: [] for name in CHUNK_SCHEMA}
     chunks: list[str] = []
     decoder, origin = ReceiptDecoder(), 0.0
@@ -68,6 +105,8 @@ def _file_receipts(folder: Path, file: str) -> tuple[pl.DataFrame, list[str]]:
                 for name, value in zip(CHUNK_SCHEMA, (obs.listener, obs.socket_id, obs.channel, obs.event, text,
                                                       obs.time), strict=True):  # fmt: skip
                     columns[name].append(value)
+                if most is not None and len(columns["time"]) > most:
+                    return None
     return pl.DataFrame(columns, schema=CHUNK_SCHEMA), chunks
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
@@ -99,17 +100,37 @@ def write_file(record: Record, folder: Path, elsewhere: frozenset[str] = frozens
 
 
 def file_check(path: Path, readers: int = 1, feed_every: int | None = None) -> CheckResult:
-    """`readers`: how many share the listeners (forked, as `check_file` forks them for a large file).
-    `feed_every`: how many of a listener's records a reader holds before it judges what has settled
-    (by default FEED_EVERY, more than a small record has: it is judged at the end). The deliveries it
-    wrote into the folder's table are read back into the result (`CheckResult.deliveries`)."""
+    """The file read as a stream, as `check_file` reads one of more than FRAME_MOST receipts not
+    recorded as columns: `readers` share the listeners (forked, as `check_file` forks them for a large
+    file); `feed_every`: how many of a listener's records a reader holds before it judges what has
+    settled (FEED_EVERY otherwise, more than a small record has: it is judged at the end). The
+    readers started apart keep FEED_EVERY: only this process's is patched."""
+    with ExitStack() as patched:
+        patched.enter_context(mock.patch("harness.check_file.FRAME_MOST", -1))
+        patched.enter_context(mock.patch("harness.check_file.check_in_shares", return_value=None))
+        patched.enter_context(mock.patch("harness.check_file._readers", return_value=readers))
+        if feed_every is not None:
+            patched.enter_context(mock.patch("harness.checks.streamed.FEED_EVERY", feed_every))
+        return tabled_check(path)
+
+
+def shares_check(path: Path, most: int) -> CheckResult:
+    """The file judged by the columnar engine a share of the listeners at a time, each share of at most
+    `most` receipts (a listener with more alone), as `check_file` judges a file of more than FRAME_MOST
+    receipts recorded as columns; never read as a stream instead."""
+    with (
+        mock.patch("harness.check_file.FRAME_MOST", -1),
+        mock.patch("harness.check_shares.SHARE_MOST", most),
+        mock.patch("harness.check_file._read", side_effect=AssertionError("read as a stream, not in shares")),
+    ):
+        return tabled_check(path)
+
+
+def tabled_check(path: Path) -> CheckResult:
+    """`check_file` as a run's end calls it, the deliveries it wrote into the folder's table read back
+    into the result (`CheckResult.deliveries`)."""
     table = DeliveriesTable.beside(path)
-    with mock.patch("harness.check_file._readers", return_value=readers):
-        if feed_every is None:
-            result = check_file(path, deliveries=table)[1]
-        else:
-            with mock.patch("harness.checks.streamed.FEED_EVERY", feed_every):
-                result = check_file(path, deliveries=table)[1]
+    result = check_file(path, deliveries=table)[1]
     result.deliveries = DeliveryLog(frames=[pl.read_parquet(table.files())])
     return result
 
@@ -165,6 +186,7 @@ class Reading:
     readers: int = 2
     feed_every: int = 2
     elsewhere: frozenset[str] = frozenset()
+    share_most: int = 2
 
 
 def every_driver(record: Record, reading: Reading = Reading()) -> Runs:
@@ -173,9 +195,12 @@ def every_driver(record: Record, reading: Reading = Reading()) -> Runs:
         path, parted = write_file(record, Path(folder)), write_file(record, Path(folder), elsewhere)
         others = {
             "final, listeners in shares": final_check(record, in_shares=True),
-            "file, 1 reader": file_check(path),
+            "file, 1 reader": tabled_check(path),
+            "file, 1 reader as a stream": file_check(path),
             f"file, 1 reader folding every {every}": file_check(path, 1, every),
             f"file, {n} readers folding every {every}": file_check(path, n, every),
             f"file, {sorted(elsewhere)} in a segment, {n} readers folding every {every}": file_check(parted, n, every),
+            f"file, columnar shares of {reading.share_most} receipts": shares_check(path, reading.share_most),
+            f"file, {sorted(elsewhere)} in a segment, columnar shares": shares_check(parted, reading.share_most),
         }
     return Runs(final_check(record), others, live_check(record))

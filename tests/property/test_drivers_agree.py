@@ -7,10 +7,13 @@ or past the grace.
 
 Invariants, for every history:
 - the final check in memory (serial, and in forked shares of the listeners), the file check (one
-  reader; one folding every few records; N readers each judging a share of the listeners; and with
-  some listeners' records in a listener process's segment) and the live check after the last window
-  give the same findings, as multisets of (name, operation, listener, channel, event), and the final
-  and file checks the same verdict;
+  reader; one folding every few records; N readers each judging a share of the listeners; the
+  columnar engine a share of the listeners at a time, as for a file too large for one frame; and
+  with some listeners' records in a listener process's segment) and the live check after the last
+  window give the same findings, as multisets of (name, operation, listener, channel, event), and
+  the final and file checks the same verdict;
+- the columnar engine in shares gives the counts, judged counts and latencies it gives over one
+  frame;
 - what the live check shows after any update is part of what the final check finds, but for its
   `due` findings (`ListenerStream.due`: a delivery missing at its window's close and not yet
   settled): each of those is in the final findings as itself, or, its copy having come within the
@@ -118,6 +121,10 @@ def assert_drivers_agree(record: Record, reading: Reading) -> None:
         assert result.verdict == final.verdict, driver
         assert_judged_covers(result.findings, result.judged, driver)
         assert_same(deliveries(result), deliveries(final), f"{driver}: deliveries")
+    in_one_frame = runs.others["file, 1 reader"]
+    for driver, result in runs.others.items():
+        if "columnar shares" in driver:
+            assert_same_as_one_frame(result, in_one_frame, driver)
     assert_same(keys(live.last.findings), keys(final.findings, LIVE_FINDS_NOTHING), "live after the last window")
     for seen in live.seen:
         assert_judged_covers(seen.findings, seen.judged, f"live at {seen.now}")
@@ -126,6 +133,15 @@ def assert_drivers_agree(record: Record, reading: Reading) -> None:
     if oracle is not None:
         found = Counter((f.name, f.operation, f.listener) for f in final.findings if f.name in ORACLE_NAMES)
         assert_same(found, oracle, "final, against the oracle")
+
+
+def assert_same_as_one_frame(result: CheckResult, in_one_frame: CheckResult, driver: str) -> None:
+    """The engine in shares of the listeners is the engine over one frame: the same counts, judged
+    counts and latencies too."""
+    assert result.counts == in_one_frame.counts, driver
+    assert result.judged == in_one_frame.judged, driver
+    assert result.latency == in_one_frame.latency, driver
+    assert result.slowest == in_one_frame.slowest, driver
 
 
 class DriversAgree(RuleBasedStateMachine):
@@ -142,6 +158,7 @@ class DriversAgree(RuleBasedStateMachine):
         readers=st.sampled_from([2, 3]),
         feed_every=st.sampled_from([2, 1, 5]),
         elsewhere=st.frozensets(st.sampled_from(VIEWERS)),
+        share_most=st.sampled_from([0, 1, 3]),
     )
     def start(self, viewers: set[str], writer_pages: set[str], simple: bool, pages: bool, **reading: Any) -> None:
         """Who listens from the start (a counter's own page is owed its writes' events); whether the

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness import check_file as reading
+from harness import check_shares
 from harness.check_file import check_file
 from harness.checks import CheckResult, check, latency_limit
 from harness.checks import deliveries as logged
@@ -28,7 +29,7 @@ from harness.testing import write_history
 from tests.unit.test_columnar_exact import HISTORIES
 
 FAULTED = "one-listener-faulted"  # viewer-1's receipts dropped, doubled, late, reordered: it is streamed
-READS = ["as a frame", "streamed", "streamed by 2 readers in batches"]
+READS = ["as a frame", "streamed", "streamed by 2 readers in batches", "in shares of 100 receipts"]
 
 
 def _table(folder: Path) -> pl.DataFrame:
@@ -42,9 +43,14 @@ def _written(name: str, folder: Path) -> Path:
 
 
 def _read_as(read: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Beyond FRAME_MOST the file is streamed; its readers spill every BATCH deliveries."""
+    """Beyond FRAME_MOST the file is judged in shares (each share's deliveries written as it is judged),
+    or streamed (its readers spill every BATCH deliveries)."""
     if read != "as a frame":
         monkeypatch.setattr(reading, "FRAME_MOST", -1)
+    if read.startswith("in shares"):
+        monkeypatch.setattr(check_shares, "SHARE_MOST", 100)
+    elif read.startswith("streamed"):
+        monkeypatch.setattr(reading, "check_in_shares", lambda *_: None)
     if read.endswith("in batches"):
         monkeypatch.setattr(reading, "_readers", lambda lines: 2)
         monkeypatch.setattr(logged, "BATCH", 100)
@@ -71,7 +77,7 @@ def test_the_late_rows_by_event_are_the_late_event_findings(
     assert table.schema == SCHEMA and table.height == result.counts["matched"]
     limit_ms = latency_limit(read_meta(path)[0], None)
     assert table.filter(pl.col("late") != (pl.col("latency_ms") > limit_ms)).height == 0
-    if read.endswith("in batches"):
+    if read.endswith("in batches") or read.startswith("in shares"):
         assert len(DeliveriesTable.beside(path).files()) > 2
 
 

@@ -65,6 +65,7 @@ def _judged(history: HistoryData, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     live.finish()
     monkeypatch.setattr(reading, "PARALLEL_MIN_LINES", 0)
     monkeypatch.setattr(reading, "FRAME_MOST", -1)
+    monkeypatch.setattr(reading, "check_in_shares", lambda *_: None)
     monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
     write_history(history, tmp_path / HISTORY_NAME)
     streamed = _found(check_file(tmp_path / HISTORY_NAME)[1].findings)

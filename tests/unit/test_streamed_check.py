@@ -24,8 +24,10 @@ from harness.testing import history_with, write_history
 
 @pytest.fixture(autouse=True)
 def _streamed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These histories are small enough to be checked as a frame: they are read as a stream here."""
+    """These histories are small enough to be checked as a frame: they are read as a stream here, not
+    by the columnar engine in shares of the listeners."""
     monkeypatch.setattr(reading, "FRAME_MOST", -1)
+    monkeypatch.setattr(reading, "check_in_shares", lambda *_: None)
 
 
 def _judged_alike(history: HistoryData, path: Path) -> tuple[HistoryData, list[tuple[object, ...]]]:

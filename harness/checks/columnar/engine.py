@@ -17,15 +17,27 @@ import polars as pl
 from ...record.history import HistoryData
 from ...spec.contract import Contract
 from ..deliveries import DeliveryLog, clean_deliveries
+from ..model import Receipt
 from ..parts import STREAM_CHECKS, Part, all_listeners, joined, timed, views_part
 from .clean import Judging, pairs_of, unclean
 from .codes import Codes
 from .frame import receipts_frame, receipts_of
 from .owing import Listeners, Writes, owed
 from .results import clean_part, latest_lines
-from .texts import Texts
+from .texts import Ids, Texts
 
 _LISTENING = frozenset({"subscribed", "receipt", "snapshot"})
+
+
+@dataclass
+class Known:
+    """What judging a history's listeners a share at a time (`shares.py`) works out once for every
+    share: the writes owed (each write's payload read in Python), and each distinct text's reading,
+    which a fan-out repeats in every share. Thing ids are numbered across shares, so they join alike."""
+
+    things: Ids = field(default_factory=Ids)
+    writes: Writes | None = None
+    texts: dict[tuple[str, str], Receipt] = field(default_factory=dict)
 
 
 @dataclass
@@ -49,12 +61,18 @@ def accelerated(history: HistoryData, contract: Contract, limit_s: float, record
 
 
 def accelerated_frame(
-    light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float, record: bool = False
+    light: HistoryData,
+    receipts: pl.DataFrame,
+    contract: Contract,
+    limit_s: float,
+    record: bool = False,
+    known: Known | None = None,
 ) -> Part:
     """The same for a history whose receipts are a frame (`frame.SCHEMA`) and `light` all the rest. The
     receipts of listeners that are not clean become observations again, for them alone; at equal times
-    the stream takes them after the other observations."""
-    split = clean_split(light, receipts, contract, limit_s, record)
+    the stream takes them after the other observations. `known`: what other shares of the same
+    history's listeners worked out."""
+    split = clean_split(light, receipts, contract, limit_s, record, known)
     others = [o for o in light.observations if o.listener not in split.clean]
     streamed = set(receipts.get_column("listener").drop_nulls().unique().to_list()) - split.clean
     rest = HistoryData(light.meta, light.operations, others + receipts_of(receipts, streamed))
@@ -69,7 +87,9 @@ def _streamed(rest: HistoryData, contract: Contract, limit_s: float, record: boo
     return all_listeners(rest, contract, limit_s, record)
 
 
-def judging(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float) -> Judging | None:
+def judging(
+    light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float, known: Known | None = None
+) -> Judging | None:
     """What the criteria look at; None if the frames cannot take the history (a receipt of no
     listener, none at all, names too many to number, or texts a hash cannot tell apart). A receipt
     missing its channel, event or text makes its listener unusual. `light`'s observations other than
@@ -80,23 +100,31 @@ def judging(light: HistoryData, receipts: pl.DataFrame, contract: Contract, limi
         return None
     complete = receipts.filter(~missing)
     codes = Codes.of(complete)
-    texts = Texts(contract)
+    known = known or Known()
+    texts = Texts(contract, things=known.things, known=known.texts)
     read = None if codes is None else texts.read(complete, codes)
     if codes is None or read is None:
         return None
     listeners = Listeners.of(light.observations)
     listeners.unusual.update(incomplete.to_list())
-    writes = Writes.of(light.operations, contract, light.meta, limit_s, texts.things)
+    if known.writes is None:
+        known.writes = Writes.of(light.operations, contract, light.meta, limit_s, texts.things)
+    writes = known.writes
     owing = codes.numbered(owed(writes.frame, listeners.frame())).with_columns(codes.key())
     return Judging(read, owing, pairs_of(read, owing), listeners, writes, texts, limit_s)
 
 
 def clean_split(
-    light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float, record: bool = False
+    light: HistoryData,
+    receipts: pl.DataFrame,
+    contract: Contract,
+    limit_s: float,
+    record: bool = False,
+    known: Known | None = None,
 ) -> Split:
     """The clean listeners of `light` with `receipts`, and their part (with their deliveries, if `record`)."""
     started = time.perf_counter()
-    judged = judging(light, receipts, contract, limit_s)
+    judged = judging(light, receipts, contract, limit_s, known)
     if judged is None:
         return Split()
     clean = set(judged.receipts.get_column("listener").unique().to_list()) - unclean(judged)

@@ -37,7 +37,7 @@ def receipts_frame(observations: Sequence[Observation]) -> pl.DataFrame:
 
 def receipts_of(frame: pl.DataFrame, listeners: Iterable[str]) -> list[Observation]:
     """The receipts of `listeners`, and those of no listener (every share of listeners takes them,
-    `parts._split`), as observations in record order: what the Python stream takes."""
+    `parts.split`), as observations in record order: what the Python stream takes."""
     rows = frame.filter(pl.col("listener").is_in(list(listeners)) | pl.col("listener").is_null()).sort("seq")
     columns = (rows.get_column(name).to_list() for name in ("listener", "socket_id", "channel", "event", "text"))
     return [

@@ -45,6 +45,9 @@ class Texts:
     lines: Ids = field(default_factory=Ids)  # line ids (None too: a line event without one)
     applied: Ids = field(default_factory=Ids)  # the tuples of routing checks that applied
     read_as: list[Receipt] = field(default_factory=list)  # by text id: a receipt of it (its text, payload)
+    known: dict[tuple[str, str], Receipt] = field(default_factory=dict)
+    """(event, text) -> its reading, kept across frames of other listeners (`shares.py`): the routing
+    verdicts are kept on its payload (`routing.route`)."""
 
     def read(self, receipts: pl.DataFrame, codes: Codes) -> pl.DataFrame | None:
         """`receipts` with their names' numbers (`codes`), text_id, thing (null: no entity), key, line
@@ -58,7 +61,11 @@ class Texts:
         reader = Payloads(self.contract)
         rows: dict[str, list[Any]] = {"thing": [], "line": [], "line_event": []}
         for event, text in distinct.select("event", "text").iter_rows():
-            receipt = reader.receipt(Observation("receipt", 0.0, None, None, None, event, text))
+            receipt = self.known.get((event, text))
+            if receipt is None:
+                receipt = self.known[(event, text)] = reader.receipt(
+                    Observation("receipt", 0.0, None, None, None, event, text)
+                )
             self.read_as.append(receipt)
             payload = receipt.payload
             rows["thing"].append(None if payload.key is None else self.things.of((payload.key, payload.fingerprint)))

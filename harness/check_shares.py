@@ -1,0 +1,92 @@
+"""The final check of a history with more receipts than one frame holds, recorded as columns (an
+hour-long run's): its listeners judged by the columnar engine a share at a time
+(`checks.columnar.shares`), each share's receipts read from the Parquet chunks alone (a filter on
+listener: the other listeners' texts are never decoded), the file's other records read once.
+
+The receipts are first counted per listener (reading only names and times), which splits the
+listeners into shares of at most SHARE_MOST receipts and begins the tally. A history this cannot take
+gives None, and is read as a stream as before (`check_file`): receipts written into the file
+itself beyond INLINE_MOST (an older run's), a chunk cut, damaged or misnamed, or a listening record
+of no listener (`shares.shareable`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .checks.columnar.shares import accelerated_shares, shareable, shares_of
+from .checks.columnar.tally import begun_tally, counted_into
+from .checks.parts import Part
+from .record.deliveries_table import DeliveriesTable
+from .record.history import HistoryData, load
+from .record.receipt_chunks import CorruptChunk
+from .record.receipt_table import receipt_writers
+from .record.records import ReceiptTally
+from .spec.contract import Contract
+
+SHARE_MOST = 500_000
+"""Receipts in one share's frame at most (but a listener's with more, alone): the engine's joins over
+a frame hold several times its receipts, so a share of more would take more memory than the goal's
+gigabyte; shares of fewer, more passes over the chunks and more per-share work."""
+INLINE_MOST = 250_000
+"""Receipts written into the files themselves (not chunks) held as one frame beside the shares: a
+run of today writes only a few there, an older run all of them."""
+
+
+class _Unreadable(Exception):
+    """A chunk that cannot be read: the stream reads the file as `load` does, and says what is lost."""
+
+
+def check_in_shares(
+    path: Path, meta: dict[str, Any], contract: Contract, limit_s: float, deliveries: DeliveriesTable | None = None
+) -> tuple[HistoryData, Part] | None:
+    """The history at `path` without its receipts (`HistoryData.tally` counts them), and its
+    listeners' part; None if it cannot be judged in shares. `deliveries`: the table each share's
+    deliveries are written into as it is judged."""
+    writers = receipt_writers(path, INLINE_MOST)
+    if writers is None:
+        return None
+    try:
+        receipts = pl.concat([writer.scan() for writer in writers], how="vertical")
+        counts = receipts.group_by("listener").agg(
+            pl.len().alias("n"), pl.col("time").min().alias("first"), pl.col("time").max().alias("last")
+        ).collect()  # fmt: skip
+    except (ValueError, *CorruptChunk):
+        return None
+    if counts.get_column("listener").null_count():
+        return None  # a receipt of no listener: every share would take it (`parts.split`)
+    light = load(path, data=HistoryData(dict(meta)), receipts=False)
+    if not shareable(light):
+        return None
+    per_listener = {o.listener: 0 for o in light.observations if o.listener is not None}
+    per_listener.update(zip(counts.get_column("listener"), counts.get_column("n"), strict=True))
+    tally = _tally(counts, float(meta.get("time_origin") or 0.0))
+
+    def frame_of(share: list[str]) -> pl.DataFrame:
+        try:
+            frame = receipts.filter(pl.col("listener").is_in(share)).collect()
+        except CorruptChunk as exc:
+            raise _Unreadable from exc
+        counted_into(tally, frame)
+        return frame
+
+    try:
+        spill = None if deliveries is None else deliveries.writer(0)
+        part = accelerated_shares(light, shares_of(per_listener, SHARE_MOST), frame_of, contract, limit_s, spill)
+    except _Unreadable:
+        if deliveries is not None:
+            deliveries.clear()  # what the shares before had written: the stream writes it all again
+        return None
+    light.tally = tally
+    return light, part
+
+
+def _tally(counts: pl.DataFrame, origin: float) -> ReceiptTally:
+    """Begun as wide as every receipt makes it, for each share's to be counted into."""
+    if counts.is_empty():
+        return ReceiptTally(origin)
+    first, last = counts.get_column("first").min(), counts.get_column("last").max()
+    return begun_tally(origin, float(first), float(last))  # type: ignore[arg-type]

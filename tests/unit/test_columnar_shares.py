@@ -1,0 +1,105 @@
+"""A file with more receipts than one frame holds, recorded as columns, is judged by the columnar
+engine a share of the listeners at a time (`check_shares`), as one frame would judge it; a file it
+cannot take in shares is read as a stream, as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness import check_file as reading
+from harness import check_shares
+from harness.check_file import check_file
+from harness.checks.columnar.shares import shares_of
+from harness.record import receipt_chunks
+from harness.record.history_file import HISTORY_NAME
+from harness.record.records import ReceiptTally
+from harness.testing import write_history
+from tests.unit.test_columnar_exact import HISTORIES, _outcome
+
+COUNTS = {"a": 5, "b": 3, "c": 3, "d": 2, "e": 1, "f": 0, "g": 9, "h": 4}
+
+
+@pytest.mark.parametrize("most", [0, 1, 3, 5, 9, 100])
+def test_shares_hold_at_most_their_bound_and_each_listener_once(most: int) -> None:
+    shares = shares_of(COUNTS, most)
+    listed = [listener for share in shares for listener in share]
+    assert sorted(listed) == sorted(COUNTS), "every listener, none split across shares"
+    for share in shares:
+        assert sum(COUNTS[listener] for listener in share) <= most or len(share) == 1, share
+
+
+def test_shares_are_few() -> None:
+    assert len(shares_of(COUNTS, sum(COUNTS.values()))) == 1
+    assert len(shares_of(COUNTS, 9)) == 3  # 27 receipts in shares of 9: g; a, h; b, c, d, e, f
+
+
+def _tally(tally: ReceiptTally | None) -> tuple[object, ...]:
+    assert tally is not None
+    return tally.origin, tally.width, tally.first, tally.last, tally.by_listener, list(tally.total), tally.slots
+
+
+@pytest.mark.parametrize("most", [0, 40, 10**9])
+@pytest.mark.parametrize("name", ["synthetic-faulted", "one-listener-faulted", "paged-mid-run", "healthy"])
+def test_a_file_judged_in_shares_is_judged_as_in_one_frame(
+    name: str, most: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shares of one listener each (0), of a few, or of all: the same result and tally as one frame."""
+    path = tmp_path / HISTORY_NAME
+    write_history(HISTORIES[name](), path)
+    framed_light, framed = check_file(path)
+    monkeypatch.setattr(reading, "FRAME_MOST", -1)
+    monkeypatch.setattr(check_shares, "SHARE_MOST", most)
+    monkeypatch.setattr(reading, "_read", _not_streamed)
+    shared_light, shared = check_file(path)
+    assert _outcome(shared) == _outcome(framed)
+    assert _tally(shared_light.tally) == _tally(framed_light.tally)
+    assert shared_light.observations == framed_light.observations
+
+
+def _not_streamed(*_: object) -> None:
+    raise AssertionError("read as a stream")
+
+
+def _streamed_instead(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond FRAME_MOST, `path` is not taken in shares but read as a stream."""
+    shared: list[object] = []
+    streamed: list[Path] = []
+    read = reading._read
+    monkeypatch.setattr(reading, "check_in_shares", lambda *args: shared.append(check_shares.check_in_shares(*args)))
+    monkeypatch.setattr(reading, "_read", lambda source, *rest: streamed.append(source[0]) or read(source, *rest))
+    monkeypatch.setattr(reading, "FRAME_MOST", -1)
+    check_file(path)
+    assert (shared, streamed) == ([None], [path])
+
+
+def test_an_older_file_with_its_receipts_in_its_lines_is_read_as_a_stream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / HISTORY_NAME
+    write_history(HISTORIES["synthetic-faulted"](), path, columns=False)
+    monkeypatch.setattr(check_shares, "INLINE_MOST", 10)
+    _streamed_instead(path, monkeypatch)
+
+
+@pytest.mark.parametrize("kind", ["receipt", "subscribed"])
+def test_a_listening_record_of_no_listener_is_read_as_a_stream(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every share would take it (`parts.split`)."""
+    history = HISTORIES["synthetic"]()
+    next(o for o in history.observations if o.kind == kind).listener = None
+    path = tmp_path / HISTORY_NAME
+    write_history(history, path)
+    _streamed_instead(path, monkeypatch)
+
+
+def test_a_damaged_chunk_is_read_as_a_stream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stream says what was lost; a share's query would only fail."""
+    monkeypatch.setattr(receipt_chunks, "CHUNK_RECEIPTS", 16)
+    path = tmp_path / HISTORY_NAME
+    write_history(HISTORIES["synthetic"](), path)
+    chunk = tmp_path / "receipts/history.000003.parquet"
+    chunk.write_bytes(chunk.read_bytes()[:-20])
+    _streamed_instead(path, monkeypatch)
