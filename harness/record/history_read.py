@@ -193,12 +193,13 @@ def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], f
         if not line.strip():
             continue
         try:
-            ended = False
             typed = operation_record(line)
             if typed is not None:
+                ended = False
                 _operation(reading, typed)
                 continue
             record = _decode(line)
+            ended = False  # a line cut after the end record leaves the history ended, its tail torn
             if isinstance(record, list) and record:
                 obs = receipts.decode(record, float(meta.get("time_origin", 0.0)))
                 if obs is not None:

@@ -232,3 +232,16 @@ def test_an_operation_record_of_the_wrong_types_is_refused_naming_the_field(
     (tmp_path / HISTORY_NAME).write_text('{"rec":"meta","scenario":"s"}\n' + line + "\n")
     with pytest.raises(HistoryFormatError, match=f"line 2: .*{said}"):
         load(tmp_path / HISTORY_NAME)
+
+
+@pytest.mark.parametrize("tail", ['{"rec": "obs", "kind": "rece', '{"rec":"op","type":"ok","id":1,"comp'])
+def test_a_line_cut_after_the_end_record_leaves_the_history_ended_and_its_tail_torn(tmp_path: Path, tail: str) -> None:
+    """Whatever the cut line was to be (an operation's record is read another way), the end record
+    before it still ends the history: the check says the line is cut, not that the run was killed."""
+    path = tmp_path / HISTORY_NAME
+    write_history(history_with(40, listeners=2), path)
+    torn = tmp_path / "torn.jsonl"
+    torn.write_text(read_text(path) + tail)
+    whole = load(torn, receipts=False).wholeness
+    assert (whole.ended, whole.torn) == (True, ["the history"])
+    assert check(load(torn), Contract()).reasons[0].startswith("the last line of the history is cut")
