@@ -25,6 +25,15 @@ def serve() -> Iterator[Callable[..., Served]]:
         served.stop()
 
 
+@pytest.fixture(scope="module")
+def untouched() -> Iterator[Served]:
+    """One `stocksync serve` shared by a module's tests of runs that must write nothing to it (a failed
+    preflight, a dry run): each still finds it as it started, with no stocktake."""
+    served = Served()
+    yield served
+    served.stop()
+
+
 @pytest.fixture
 def staging(tmp_path: Path) -> Callable[..., Path]:
     def write(operations: int = 12, duration: int = 20) -> Path:

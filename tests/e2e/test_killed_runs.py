@@ -28,6 +28,7 @@ lines = 4
 [counters]
 count = 1
 think_ms = [20, 40]
+debounce_ms = 20
 [listeners]
 count = 2
 [run]

@@ -29,6 +29,7 @@ lines = 6
 [counters]
 count = 2
 think_ms = [20, 60]
+debounce_ms = 40
 [listeners]
 count = {count}
 kind = "asyncio"

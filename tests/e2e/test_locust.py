@@ -233,6 +233,10 @@ duration_s = 30
 """
 
 
+# 16 s of play on three Locust processes and four listener processes: the most CPU of any default test.
+# Distributed Locust stays in the default run (a master and a worker whose set-up fails, above); merging
+# workers' histories into one report, and rechecking its folder, is tests/unit/test_merge.py's.
+@pytest.mark.heavy
 def test_two_workers_and_their_listener_processes_make_onereport_of(tmp_path: Path) -> None:
     """A master with two workers writes one aggregated report of both. Each worker spreads its
     viewers over two listener processes, whose files are parts of its history: they travel with it

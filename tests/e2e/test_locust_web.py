@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from harness.load.sync_tab import GROUPS_SHOWN
@@ -78,6 +79,9 @@ def _environment_of(served: Served) -> dict[str, str]:
     }
 
 
+# Chromium beside a Locust run and a served stack, for a fixed load: the heaviest browser test. The default
+# run keeps the Sync tab's data (the test above) and the start form's masking (tests/unit/test_load_options.py).
+@pytest.mark.heavy
 def test_the_sync_tab_in_chromium_hides_secrets_and_ends_with_the_verdict_without_a_reload(tmp_path: Path) -> None:
     """Settings from the environment (PUSHER_CLUSTER too) and --pusher-host as a flag, which wins. The
     start form masks the token, the other token and the secret and never holds them; started from the
