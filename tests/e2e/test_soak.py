@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from harness.record.history import parts_of
@@ -26,5 +27,7 @@ def test_soak_short_passes_with_its_viewers_in_worker_processes(tmp_path: Path) 
     assert len([n for n in report["listeners"] if n.startswith("viewer-")]) == 500
     parts = parts_of(tmp_path / HISTORY_NAME)
     assert parts == ["listeners-1.history.jsonl.zst", "listeners-2.history.jsonl.zst"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([HISTORY_NAME, *parts, "junit.xml", "receipts",
-                                                                 "report.html", "report.json"])  # fmt: skip
+    written = ["junit.xml", "receipts", "deliveries", "report.html", "report.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([HISTORY_NAME, *parts, *written])
+    deliveries = pl.read_parquet(tmp_path / "deliveries" / "*.parquet")
+    assert deliveries.height == report["counts"]["matched"] and not deliveries.get_column("late").any()
