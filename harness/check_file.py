@@ -2,7 +2,8 @@
 
 The meta records are read first (the contract, the latency limit, when the run quiesced, how many
 receipts there are). A history of up to FRAME_MOST receipts has them loaded as one frame
-(`load_receipts`: a run's columnar chunks, or an older file's lines converted) and is checked by the
+(`read_with_writers`: a run's columnar chunks, and the receipts in the files' lines, converted by the
+pass that reads the other records) and is checked by the
 columnar engine (`check_frame`): the clean listeners as frames, the rest streamed on their own
 receipts. A larger one recorded as columns (an hour-long run) is checked by the same engine a
 share of the listeners at a time, each share's receipts one frame (`check_shares`). Any other is
@@ -35,7 +36,7 @@ from .checks.parts import Part, joined
 from .checks.streamed import OutOfOrder, Share, StreamedRead
 from .record.deliveries_table import DeliveriesTable
 from .record.history import HistoryData, load, read_meta
-from .record.receipt_table import load_receipts
+from .record.receipt_table import read_with_writers, receipts_of
 from .record.records import ReceiptTally
 from .runtime import gevent_patched
 from .spec.contract import Contract, described_contract
@@ -62,7 +63,7 @@ def check_file(
     meta, lines = read_meta(path, enough=max(PARALLEL_MIN_LINES, FRAME_MOST + 1))
     record = deliveries is not None
     if lines <= FRAME_MOST:
-        return _written(check_frame(path, load_receipts(path), contract, latency_limit_ms, meta, record), deliveries)
+        return _written(check_frame(path, contract, latency_limit_ms, meta, record), deliveries)
     contract, limit_s = _held_against(meta, contract, latency_limit_ms)
     with gc_paused():
         try:
@@ -79,21 +80,23 @@ def check_file(
 
 def check_frame(
     path: Path,
-    receipts: pl.DataFrame,
     contract: Contract | None = None,
     latency_limit_ms: float | None = None,
     meta: dict[str, Any] | None = None,
     record: bool = False,
 ) -> tuple[HistoryData, CheckResult]:
-    """The history at `path` whose receipts are had as a frame (`checks.columnar.SCHEMA`, e.g. a run's
-    columnar record): the file's other records are read, the listeners' checks accelerated
-    (`accelerated_frame`: only those not clean are streamed, on their own receipts). The history
-    holds no receipts (`HistoryData.tally` counts them). `meta`: the file's, if already read. `record`:
-    log each delivery judged (`CheckResult.deliveries`)."""
+    """The history at `path`, its receipts had as one frame (`checks.columnar.SCHEMA`): one pass reads
+    the files' other records and the receipts in their lines, the chunks are read as columns, and the
+    listeners' checks accelerated (`accelerated_frame`: only those not clean are streamed, on their
+    own receipts). The history holds no receipts (`HistoryData.tally` counts them). `meta`: the file's,
+    if already read. `record`: log each delivery judged (`CheckResult.deliveries`)."""
     meta = meta if meta is not None else read_meta(path)[0]
     contract, limit_s = _held_against(meta, contract, latency_limit_ms)
     with gc_paused():
-        light = load(path, data=HistoryData(dict(meta)), receipts=False)
+        read = read_with_writers(path, HistoryData(dict(meta)))
+        assert read is not None, "no bound on the receipts in the files' lines"
+        light, writers = read
+        receipts = receipts_of(writers)
         return light, frame_checked(light, receipts, contract, limit_s, _reread(path, contract), record)
 
 

@@ -19,6 +19,7 @@ from ..errors import HistoryFormatError
 from .history_file import part_file
 from .history_file import reading as opened
 from .history_meta import parts_of, read_meta
+from .inline_receipts import InlineReceipts
 from .operation_records import Answered, Invoked, operation_record
 from .receipt_codec import ReceiptDecoder
 from .receipt_merge import ReceiptMerge
@@ -119,10 +120,13 @@ class _Reading:
     named: list[tuple[str, str]] = field(default_factory=list)  # the parts it names: (name, file)
     merge: ReceiptMerge = field(init=False)  # the file being read's chunked receipts
     receipts: bool = True  # whether receipts are handed out at all
+    inline: InlineReceipts | None = None  # where the receipts in the files' lines go when none is handed out
 
     def file(self, name: str) -> ReceiptMerge:
         """A file begins: its chunks are its own (still read and counted when no receipt is wanted: a
         lost one makes the history not whole)."""
+        if self.inline is not None:
+            self.inline.begin(name)
         listeners = self.listeners if self.receipts else _nobody
         self.merge = ReceiptMerge(self.folder, name, self.keep, listeners, self.data.wholeness)
         return self.merge
@@ -132,6 +136,8 @@ class _Reading:
         self.merge.until(obs.time)
         if self.receipts or obs.kind != "receipt":
             self.keep(obs)
+        elif self.inline is not None:
+            self.inline.add(obs)
 
 
 def _nobody(listener: str | None) -> bool:
@@ -146,6 +152,7 @@ def parse(
     listeners: Callable[[str | None], bool] | None = None,
     folder: Path | None = None,
     receipts: bool = True,
+    inline: InlineReceipts | None = None,
 ) -> HistoryData:
     """`on_observation`: each observation is handed to it as it is read instead of being kept, so a
     file of any length streams through in constant memory. `on_segment`: told where the records
@@ -153,12 +160,13 @@ def parse(
     it is read (its operations, as far as read so far, for a reader that judges as it goes).
     `listeners`: whose compact receipts and snapshots to read (`ReceiptDecoder`); by default,
     everyone's. `folder`: where the history's parts are (`History.add_part`). `receipts=False`: none
-    is handed out (a reader that has them as a frame, `load_receipts`). What the file lacks
+    is handed out (a reader that has them as a frame, `load_receipts`); `inline`: where those written
+    in the files' lines are gathered then, as columns, with the chunks each file names. What the file lacks
     (its end record, a cut line, a part) is said in `data.wholeness`, never raised: a killed run's
     history is still read, and judged as not whole."""
     data = HistoryData() if data is None else data
     reading = _Reading(data, on_observation or data.observations.append, on_segment, listeners, folder)
-    reading.receipts = receipts
+    reading.receipts, reading.inline = receipts, inline
     _read_main(reading, lines)
     return data
 
@@ -212,7 +220,10 @@ def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], f
                 merge.ended(record)
                 ended = True
             elif rec == "chunk":
-                merge.start(_typed(record, file=TEXT)["file"])
+                chunk = _typed(record, file=TEXT)["file"]
+                if reading.inline is not None:
+                    reading.inline.chunk(chunk)
+                merge.start(chunk)
             elif rec == "segment":
                 merge.finish()
                 if reading.on_segment is not None:
@@ -243,12 +254,13 @@ def load(
     data: HistoryData | None = None,
     listeners: Callable[[str | None], bool] | None = None,
     receipts: bool = True,
+    inline: InlineReceipts | None = None,
 ) -> HistoryData:
     """Read a history back (`parse`), its parts with it; a torn last line (a crashed run) is tolerated.
     A listener process's file beside it that it does not name is noted (`Wholeness.unnamed`): a run
     killed before naming it, or a history edited."""
     with opened(path) as fh:
-        data = parse(fh, on_observation, on_segment, data, listeners, path.parent, receipts)
+        data = parse(fh, on_observation, on_segment, data, listeners, path.parent, receipts, inline)
     named = set(data.wholeness.parts)
     data.wholeness.unnamed += sorted(p.name for p in path.parent.glob(f"{PART_PREFIX}*.{stem(path)}.*")
                                      if p.name not in named)  # fmt: skip

@@ -2,33 +2,28 @@
 
 `load_receipts` reads the history's receipts chunks and its parts' (`receipt_chunks`) as columns,
 never a Python object per receipt, in the chunks' schema. Receipts written into the file itself
-(older runs, or a receipt whose data was not text) are converted on the way: those are few in a
-run of today, and an older run's file is read line by line as `load` reads it. A chunk the history
+(older runs, or a receipt whose data was not text) are gathered as columns by `load`'s own pass over
+the files (`read_with_writers`), so a check that reads the files' other records too reads each file
+once: those are few in a run of today, all of an older run's. A chunk the history
 names but that is missing or cut is left out: `load(path).wholeness` says what was lost.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import msgspec
 import polars as pl
 
 from ..errors import HistoryFormatError
-from .history_file import part_file
-from .history_meta import header, parts_of
-from .history_read import typed_observation
+from .history_read import load
+from .inline_receipts import InlineReceipts, TooManyInline
 from .receipt_chunks import CHUNK_SCHEMA, CorruptChunk, chunk_path, read_chunk
-from .receipt_codec import ReceiptDecoder
-from .records import Observation
+from .records import HistoryData
 
-__all__ = ["SCHEMA", "WriterReceipts", "load_receipts", "receipt_writers"]
+__all__ = ["SCHEMA", "WriterReceipts", "load_receipts", "read_with_writers", "receipt_writers", "receipts_of"]
 
-_decode = msgspec.json.Decoder().decode
 SCHEMA = {**CHUNK_SCHEMA, "seq": pl.UInt32}
 
 
@@ -39,6 +34,11 @@ def load_receipts(path: Path) -> pl.DataFrame:
     writing; sort by time for the run's."""
     writers = receipt_writers(path)
     assert writers is not None
+    return receipts_of(writers)
+
+
+def receipts_of(writers: list[WriterReceipts]) -> pl.DataFrame:
+    """Every writer's receipts as one frame, each numbered in its writer's order."""
     return pl.concat([writer.frame() for writer in writers], how="vertical")
 
 
@@ -72,59 +72,23 @@ def receipt_writers(path: Path, inline_most: int | None = None) -> list[WriterRe
     """The receipts of the history at `path` and of its parts, one writer each, without reading the
     chunks; None if the files hold more than `inline_most` receipts themselves (an older run's, which
     a frame would hold whole)."""
-    writers = []
-    for file in [path.name, *parts_of(path)]:
-        found = _file_receipts(path.parent, file, inline_most)
-        if found is None:
-            return None
-        inline, chunks = found
-        writers.append(WriterReceipts(path, chunks, inline))
-        if inline_most is not None:
-            inline_most -= inline.height
-    return writers
+    read = read_with_writers(path, HistoryData(), inline_most)
+    return None if read is None else read[1]
 
 
-def _file_receipts(folder: Path, file: str, most: int | None) -> tuple[pl.DataFrame, list[str]] | None:
-    """One file's receipts written into it, as columns, and the chunks it names; None past `most` of them."""
-    columns: dict[str, list[object]] = {name: [] for name in CHUNK_SCHEMA}
-    chunks: list[str] = []
-    decoder, origin = ReceiptDecoder(), 0.0
-    with part_file(folder, file) as lines:
-        for number, line in enumerate(lines or (), 1):
-            obs: Observation | None = None
-            if line.startswith("["):
-                obs = _compact(decoder, line, origin)
-            elif (record := header(line, "chunk")) is not None:
-                chunks.append(str(record["file"]))
-            elif (record := header(line, "meta")) is not None:
-                origin = float(record.get("time_origin", origin))
-            elif '"receipt"' in line and (record := header(line, "obs")) is not None and record["kind"] == "receipt":
-                obs = _observation(record, f"{file} line {number}")
-            if obs is not None and obs.kind == "receipt":
-                text = obs.data if isinstance(obs.data, str) else json.dumps(obs.data)  # as the checks read it
-                for name, value in zip(CHUNK_SCHEMA, (obs.listener, obs.socket_id, obs.channel, obs.event, text,
-                                                      obs.time), strict=True):  # fmt: skip
-                    columns[name].append(value)
-                if most is not None and len(columns["time"]) > most:
-                    return None
-    return pl.DataFrame(columns, schema=CHUNK_SCHEMA), chunks
-
-
-def _observation(record: dict[str, Any], where: str) -> Observation:
-    """A receipt written as a JSON object, its fields' types checked as `load` checks them."""
+def read_with_writers(
+    path: Path, data: HistoryData, inline_most: int | None = None
+) -> tuple[HistoryData, list[WriterReceipts]] | None:
+    """The history at `path` read without its receipts (`load(..., receipts=False)`, into `data`), and
+    its receipts' writers, found by the same pass: each file is read once. None past `inline_most`
+    receipts in the files' lines."""
+    inline = InlineReceipts(inline_most)
     try:
-        return Observation(**typed_observation(record))
-    except (TypeError, ValueError) as exc:
-        raise HistoryFormatError(f"{where}: not a history record ({exc})") from None
-
-
-def _compact(decoder: ReceiptDecoder, line: str, origin: float) -> Observation | None:
-    """A compact record (`receipt_codec`); a cut last line is left for `load` to report."""
-    try:
-        record = _decode(line)
-    except msgspec.DecodeError:
+        light = load(path, data=data, receipts=False, inline=inline)
+    except TooManyInline:
         return None
-    return decoder.decode(record, origin) if isinstance(record, list) and record else None
+    frames = [pl.DataFrame(file.columns, schema=CHUNK_SCHEMA) for file in inline.files]
+    return light, [WriterReceipts(path, file.chunks, frame) for file, frame in zip(inline.files, frames, strict=True)]
 
 
 def _chunks(folder: Path, names: list[str]) -> list[pl.DataFrame]:

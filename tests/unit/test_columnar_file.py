@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,9 +14,10 @@ from harness.check_file import check_file, check_frame
 from harness.checks import check
 from harness.checks.columnar import receipts_frame
 from harness.checks.columnar.tally import tally_of
+from harness.record import history_file
 from harness.record.history import load
 from harness.record.history_file import HISTORY_NAME
-from harness.record.receipt_table import load_receipts
+from harness.record.receipt_table import read_with_writers
 from harness.record.records import ReceiptTally
 from harness.spec.contract import Contract
 from harness.testing import write_history
@@ -27,7 +29,7 @@ def test_a_file_with_its_receipts_as_a_frame_is_judged_as_the_whole_history(name
     path = tmp_path / HISTORY_NAME
     write_history(HISTORIES[name](), path)
     whole = load(path)
-    light, result = check_frame(path, receipts_frame(whole.observations))
+    light, result = check_frame(path)
     assert not any(o.kind == "receipt" for o in light.observations)
     assert light.tally is not None and light.tally.by_listener == whole.receipts_by_listener()
     assert _outcome(result) == _outcome(check(whole, Contract()))
@@ -42,7 +44,7 @@ def test_check_file_takes_a_history_that_fits_as_a_frame_and_judges_as_the_strea
     path = tmp_path / HISTORY_NAME
     write_history(HISTORIES[name](), path)
     loaded: list[Path] = []
-    monkeypatch.setattr(reading, "load_receipts", lambda at: loaded.append(at) or load_receipts(at))
+    monkeypatch.setattr(reading, "read_with_writers", lambda at, data: loaded.append(at) or read_with_writers(at, data))
     framed_light, framed = check_file(path)
     assert loaded == [path]
     monkeypatch.setattr(reading, "FRAME_MOST", -1)
@@ -77,6 +79,32 @@ def test_a_receipt_of_no_listener_leaves_the_whole_frame_to_the_stream(tmp_path:
     path = tmp_path / HISTORY_NAME
     write_history(history, path)
     whole = load(path)
-    _, result = check_frame(path, receipts_frame(whole.observations))
+    _, result = check_frame(path)
     assert _outcome(result) == _outcome(check(whole, Contract()))
     assert result.counts["receipts"] == len(receipts_frame(whole.observations))
+
+
+def test_a_frame_check_reads_each_file_of_the_history_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receipts written in the files' lines are gathered by the pass that reads the other records:
+    `check_file` opens the history once for its meta and size, and once for everything else. The
+    receipts in chunks and in lines both come into the frame, judged as the whole history is."""
+    history = HISTORIES["synthetic"]()
+    inline = [o for o in history.observations if o.kind == "receipt"][:3]
+    for obs in inline:
+        obs.data = {"not": "text"}  # a receipt whose data is not text is written into the file's lines
+    path = tmp_path / HISTORY_NAME
+    write_history(history, path)
+    opened: list[str] = []
+    real_open = history_file.open_for_reading
+
+    def counted(at: Path) -> Any:
+        opened.append(at.name)
+        return real_open(at)
+
+    monkeypatch.setattr(history_file, "open_for_reading", counted)
+    _, result = check_file(path)
+    assert opened == [path.name, path.name]
+    whole = load(path)
+    assert sum(o.kind == "receipt" and not isinstance(o.data, str) for o in whole.observations) == len(inline)
+    assert result.counts["receipts"] == sum(o.kind == "receipt" for o in whole.observations)
+    assert _outcome(result) == _outcome(check(whole, Contract()))

@@ -1,0 +1,53 @@
+"""The receipts a history's files hold in their own lines, gathered as columns by the pass that reads
+the files' other records (`history_read.load`): a reader that takes the receipts as a frame
+(`receipt_table`) then reads each file once, not once for its receipts and again for the rest.
+
+A run of today writes only a few receipts into its files (one whose data was not text); an older
+run's file holds them all, and a reader with a bound (`most`) stops at it: such a file is read as a
+stream instead.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .receipt_chunks import CHUNK_SCHEMA
+from .records import Observation
+
+
+class TooManyInline(Exception):
+    """More receipts in the files' lines than the reader would hold."""
+
+
+@dataclass
+class FileReceipts:
+    """One file's (one writer's): the chunks it names, in order, and the receipts in its lines."""
+
+    file: str
+    chunks: list[str] = field(default_factory=list)
+    columns: dict[str, list[object]] = field(default_factory=lambda: {name: [] for name in CHUNK_SCHEMA})
+
+
+@dataclass
+class InlineReceipts:
+    most: int | None = None  # receipts in lines at most, over every file (None: no bound)
+    files: list[FileReceipts] = field(default_factory=list)
+    held: int = 0
+
+    def begin(self, file: str) -> None:
+        self.files.append(FileReceipts(file))
+
+    def chunk(self, name: str) -> None:
+        self.files[-1].chunks.append(name)
+
+    def add(self, obs: Observation) -> None:
+        """A receipt of the file's own lines, its data as the checks read it (a text)."""
+        self.held += 1
+        if self.most is not None and self.held > self.most:
+            raise TooManyInline(f"more than {self.most} receipts in the history's lines")
+        text = obs.data if isinstance(obs.data, str) else json.dumps(obs.data)
+        columns = self.files[-1].columns
+        for name, value in zip(CHUNK_SCHEMA, (obs.listener, obs.socket_id, obs.channel, obs.event, text, obs.time),
+                               strict=True):  # fmt: skip
+            columns[name].append(value)
