@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from harness.checks.model import parsed
 
 _LEAVES = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
-_VALUES = st.recursive(
+JSON_VALUES = st.recursive(
     _LEAVES, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4)
 )
 
@@ -37,7 +37,7 @@ def _loads(text: str) -> Any:
         return None
 
 
-@given(_VALUES)
+@given(JSON_VALUES)
 def test_any_json_python_writes_reads_as_json_loads_reads_it(value: Any) -> None:
     text = json.dumps(value)
     assert _same(parsed(text), _loads(text))
