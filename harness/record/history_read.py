@@ -60,14 +60,25 @@ class _Texts:
         self._known: dict[str, str] = {}
 
     def shared(self, value: Any) -> Any:
+        """`value` with each of its texts the one copy. Its lists and objects, fresh from the decoder
+        and no one else's, are changed in place: rebuilding them cost as much as the sharing."""
         kind = type(value)
         if kind is str:
             return self._known.setdefault(value, value)
         if kind is dict:
-            return {key: self.shared(item) for key, item in value.items()}
-        if kind is list:
-            return [self.shared(item) for item in value]
+            self._share(value, value.items())
+        elif kind is list:
+            self._share(value, enumerate(value))
         return value
+
+    def _share(self, container: Any, items: Iterable[tuple[Any, Any]]) -> None:
+        known = self._known.setdefault
+        for key, item in items:
+            kind = type(item)
+            if kind is str:
+                container[key] = known(item, item)
+            elif kind is dict or kind is list:
+                self.shared(item)
 
 
 def _record(reading: _Reading, meta: dict[str, Any], record: dict[str, Any]) -> None:
