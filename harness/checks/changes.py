@@ -41,11 +41,11 @@ class Owed:
     window_end: float
     expectations: list[Expectation]
     findings: list[Finding] = field(default_factory=list)
-    closed: bool = False
     slowest: dict[str, float] = field(default_factory=dict)  # by event: its slowest delivery so far
     unmet: list[Expectation] = field(default_factory=list)
     """At its close, the expectations it missed then: the only ones that can be due until it settles
-    (a role is fixed at the close, and an expectation once matched stays matched)."""
+    (a role is fixed at the close, and an expectation once matched stays matched); none while it is
+    open (`Held.open`)."""
 
 
 @dataclass
@@ -140,7 +140,7 @@ class Held:
     def due(self) -> list[Finding]:
         """Deliveries missing at their window's close, not yet settled: the findings they will be unless
         the event still comes within the grace (then it is late instead)."""
-        return [unmatched(exp) for owed in self.owed.values() if owed.closed for exp in owed.unmet if not exp.matched]
+        return [unmatched(exp) for owed in self.owed.values() for exp in owed.unmet if not exp.matched]
 
 
 def _roles(owed: Owed) -> Counter[str]:

@@ -229,7 +229,6 @@ class ListenerStream:
     def _close(self, owed: Owed) -> None:
         """The window has passed: each expectation's role as the subscriptions turned out, and, live,
         the sample of each of the write's events."""
-        owed.closed = True
         for exp in owed.expectations:
             if exp.parked is not None and not exp.matched:
                 self._unpark(exp)
