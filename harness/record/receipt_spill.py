@@ -1,6 +1,6 @@
 """A history's receipts split by share of listeners in one pass over its chunks, each share's read
-back alone (`check_shares`): a filter on listener per share would read every chunk once a share,
-which an hour's history (some 150 shares over some 1,200 chunks) cannot afford.
+back alone (`check_shares`): a filter on listener per share would read every chunk once a share, a
+cost growing as the square of the history's receipts (docs/benchmarks.md).
 
 The receipts stream from the chunks a round of at most `round_most` at a time (never more held);
 each round's rows of each share are written as an Arrow IPC stream (zstd: the texts are the bulk,
