@@ -108,8 +108,7 @@ def _ratios(runs: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
 
 
 def row(result: dict[str, Any]) -> tuple[str, str, str]:
-    largest = f"{max(SIZES):,}"
-    figures = result[largest]
+    largest, figures = _largest(result)
     return (
         f"check_file of {largest} receipts, {result['listeners']} listeners, in shares",
         f"{figures['shares_s']} s, peak {figures['shares_peak_mb']} MB",
@@ -128,13 +127,18 @@ def share_sizes_row(result: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def against_base_row(result: dict[str, Any]) -> tuple[str, str, str]:
-    largest = f"{max(SIZES):,}"
-    figures = result[largest]
+    largest, figures = _largest(result)
     return (
         f"check_file of {largest} receipts in shares, this tree against {result['base']}",
         f"{figures['ratio_this/base_seconds']} x the time, {figures['ratio_this/base_cpu_s']} x the CPU",
         f"{figures['ratio_this/base_peak_mb']} x the peak memory (least of {ROUNDS} runs each, alternating)",
     )
+
+
+def _largest(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The largest history's size as the results name it, and its figures: what a table row shows."""
+    largest = f"{max(SIZES):,}"
+    return largest, result[largest]
 
 
 def _measured(path: Path, way: str, most: int | None = None, root: Path | None = None) -> dict[str, Any]:
