@@ -4,11 +4,14 @@ synthetic histories of SIZES receipts over LISTENERS listeners, recorded as a ru
 (receipts in Parquet chunks), read as a stream by one reader per core (what every such file got
 before) and judged by the columnar engine a share of the listeners at a time (`check_shares`), in
 the same run. Each check runs in a process of its own: its time is the check's own, its memory the
-peak of its process tree's (its readers' too), sampled from outside. Both ways must judge alike."""
+peak of its process tree's (its readers' too), sampled from outside. Both ways must judge alike.
+`run_against_base` holds the shares check to another revision's (BASE) the same way."""
 
 from __future__ import annotations
 
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,6 +35,8 @@ LISTENERS = 500
 WAYS = ("streamed", "shares")
 SAMPLE_S = 0.1
 SHARE_SIZES = (1_000_000, 500_000, 250_000)
+BASE = "main"
+ROUNDS = 2
 
 
 def run() -> dict[str, Any]:
@@ -70,9 +75,40 @@ def run_share_sizes() -> dict[str, Any]:
     return {"receipts": SIZES[0], "listeners": LISTENERS, **by_size}
 
 
+def run_against_base() -> dict[str, Any]:
+    """The shares check of this tree against BASE's (`git archive`d beside the histories), on the same
+    histories, ROUNDS times each, alternating (the machine is shared: the load moves). CPU seconds are
+    the check's process tree's, summed from the kernel's accounting of reaped children."""
+    results: dict[str, Any] = {"listeners": LISTENERS, "base": BASE, "load_average_at_start": os.getloadavg()}
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder:
+        base = Path(folder) / "base"
+        base.mkdir()
+        archive = subprocess.run(["git", "archive", BASE], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        for size in SIZES:
+            path = Path(folder) / f"{size}" / HISTORY_NAME
+            path.parent.mkdir()
+            write_synthetic(path, size, LISTENERS)
+            runs: dict[str, list[dict[str, Any]]] = {"base": [], "this": []}
+            for _ in range(ROUNDS):
+                for who, root in (("base", base), ("this", Path.cwd())):
+                    runs[who].append(_measured(path, "shares", root=root))
+            outcomes = {json.dumps(run.pop("outcome"), sort_keys=True) for who in runs for run in runs[who]}
+            assert len(outcomes) == 1, "both trees judge alike"
+            results[f"{size:,}"] = {**runs, **_ratios(runs), "load_average_at_end": os.getloadavg()}
+    return results
+
+
+def _ratios(runs: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
+    """This tree's least figure over the base's least, for each figure (the least is the least disturbed)."""
+    return {
+        f"ratio_this/base_{figure}": ratio(min(r[figure] for r in runs["this"]), min(r[figure] for r in runs["base"]))
+        for figure in ("seconds", "cpu_s", "peak_mb")
+    }
+
+
 def row(result: dict[str, Any]) -> tuple[str, str, str]:
-    largest = f"{max(SIZES):,}"
-    figures = result[largest]
+    largest, figures = _largest(result)
     return (
         f"check_file of {largest} receipts, {result['listeners']} listeners, in shares",
         f"{figures['shares_s']} s, peak {figures['shares_peak_mb']} MB",
@@ -90,11 +126,33 @@ def share_sizes_row(result: dict[str, Any]) -> tuple[str, str, str]:
     )
 
 
-def _measured(path: Path, way: str, most: int | None = None) -> dict[str, Any]:
-    """`most`: the receipts a share holds at most, if not SHARE_MOST."""
+def against_base_row(result: dict[str, Any]) -> tuple[str, str, str]:
+    largest, figures = _largest(result)
+    return (
+        f"check_file of {largest} receipts in shares, this tree against {result['base']}",
+        f"{figures['ratio_this/base_seconds']} x the time, {figures['ratio_this/base_cpu_s']} x the CPU",
+        f"{figures['ratio_this/base_peak_mb']} x the peak memory (least of {ROUNDS} runs each, alternating)",
+    )
+
+
+def _largest(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The largest history's size as the results name it, and its figures: what a table row shows."""
+    largest = f"{max(SIZES):,}"
+    return largest, result[largest]
+
+
+def _measured(path: Path, way: str, most: int | None = None, root: Path | None = None) -> dict[str, Any]:
+    """`most`: the receipts a share holds at most, if not SHARE_MOST; `root`: the tree whose code checks,
+    if not this one."""
     asked = [] if most is None else [str(most)]
+    env = None if root is None else {**os.environ, "PYTHONPATH": str(root)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     child = subprocess.Popen(
-        [sys.executable, "-m", "bench.large_check", str(path), way, *asked], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "bench.large_check", str(path), way, *asked],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=root,
+        env=env,
     )
     tree = psutil.Process(child.pid)
     peak = 0
@@ -103,7 +161,9 @@ def _measured(path: Path, way: str, most: int | None = None) -> dict[str, Any]:
         time.sleep(SAMPLE_S)
     out, _ = child.communicate()
     assert child.returncode == 0, f"the {way} check failed"
-    return {**json.loads(out), "peak_mb": round(peak / 1e6)}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {**json.loads(out), "peak_mb": round(peak / 1e6), "cpu_s": round(cpu, 1)}
 
 
 def _rss(tree: psutil.Process) -> int:

@@ -1,17 +1,18 @@
 """The final check of a history with more receipts than one frame holds, recorded as columns (an
 hour-long run's): its listeners judged by the columnar engine a share at a time
-(`checks.columnar.shares`), each share's receipts read from the Parquet chunks alone (a filter on
-listener: the other listeners' texts are never decoded), the file's other records read once.
+(`checks.columnar.shares`), each share's receipts read back from a spill file the chunks were split
+into in one pass (`receipt_spill`), the file's other records read once.
 
 The receipts are first counted per listener (reading only names and times), which splits the
 listeners into shares of at most SHARE_MOST receipts and begins the tally. A history this cannot take
 gives None, and is read as a stream as before (`check_file`): receipts written into the file
-itself beyond INLINE_MOST (an older run's), a chunk cut, damaged or misnamed, or a listening record
-of no listener (`shares.shareable`).
+itself beyond INLINE_MOST (an older run's), a chunk cut, damaged or misnamed (or a spill file that
+cannot be written), or a listening record of no listener (`shares.shareable`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from .checks.parts import Part
 from .record.deliveries_table import DeliveriesTable
 from .record.history import HistoryData, load
 from .record.receipt_chunks import CorruptChunk
+from .record.receipt_spill import spilled_shares
 from .record.receipt_table import receipt_writers
 from .record.records import ReceiptTally
 from .spec.contract import Contract
@@ -30,14 +32,11 @@ from .spec.contract import Contract
 SHARE_MOST = 500_000
 """Receipts in one share's frame at most (but a listener's with more, alone): the engine's joins over
 a frame hold several times its receipts, so a share of more would take more memory than the goal's
-gigabyte; shares of fewer, more passes over the chunks and more per-share work."""
+gigabyte; shares of fewer, more pieces in the spill file and more per-share work. The chunks are
+split into shares a round of as many receipts at a time: a round held is lighter than a share judged."""
 INLINE_MOST = 250_000
 """Receipts written into the files themselves (not chunks) held as one frame beside the shares: a
 run of today writes only a few there, an older run all of them."""
-
-
-class _Unreadable(Exception):
-    """A chunk that cannot be read: the stream reads the file as `load` does, and says what is lost."""
 
 
 def check_in_shares(
@@ -63,23 +62,22 @@ def check_in_shares(
         return None
     per_listener = {o.listener: 0 for o in light.observations if o.listener is not None}
     per_listener.update(zip(counts.get_column("listener"), counts.get_column("n"), strict=True))
+    shares = shares_of(per_listener, SHARE_MOST)
     tally = _tally(counts, float(meta.get("time_origin") or 0.0))
-
-    def frame_of(share: list[str]) -> pl.DataFrame:
+    with contextlib.ExitStack() as spilling:
         try:
-            frame = receipts.filter(pl.col("listener").is_in(share)).collect()
-        except CorruptChunk as exc:
-            raise _Unreadable from exc
-        counted_into(tally, frame)
-        return frame
+            spilled = spilling.enter_context(spilled_shares(receipts, shares, path.parent, SHARE_MOST))
+        except CorruptChunk:
+            return None  # no share judged yet: the chunks are all read before the first
+        numbers = {share[0]: number for number, share in enumerate(shares)}
 
-    try:
+        def frame_of(share: list[str]) -> pl.DataFrame:
+            frame = spilled.frame(numbers[share[0]])
+            counted_into(tally, frame)
+            return frame
+
         spill = None if deliveries is None else deliveries.writer(0)
-        part = accelerated_shares(light, shares_of(per_listener, SHARE_MOST), frame_of, contract, limit_s, spill)
-    except _Unreadable:
-        if deliveries is not None:
-            deliveries.clear()  # what the shares before had written: the stream writes it all again
-        return None
+        part = accelerated_shares(light, shares, frame_of, contract, limit_s, spill)
     light.tally = tally
     return light, part
 

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from harness import check_file as reading
 from harness import check_shares
 from harness.check_file import check_file
 from harness.checks.columnar.shares import shares_of
-from harness.record import receipt_chunks
+from harness.record import receipt_chunks, receipt_spill
+from harness.record.history import HistoryData, Observation
 from harness.record.history_file import HISTORY_NAME
 from harness.record.records import ReceiptTally
 from harness.testing import write_history
 from tests.unit.test_columnar_exact import HISTORIES, _outcome
+from tests.unit.test_receipt_spill import open_in
 
 COUNTS = {"a": 5, "b": 3, "c": 3, "d": 2, "e": 1, "f": 0, "g": 9, "h": 4}
 
@@ -45,9 +48,23 @@ def _tally(tally: ReceiptTally | None) -> tuple[object, ...]:
 def test_a_file_judged_in_shares_is_judged_as_in_one_frame(
     name: str, most: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Shares of one listener each (0), of a few, or of all: the same result and tally as one frame."""
+    """Shares of one listener each (0), of a few, or of all: the same result and tally as one frame
+    (the chunks split into shares in rounds of as many receipts)."""
+    _judged_alike(HISTORIES[name](), most, tmp_path, monkeypatch)
+
+
+def test_a_share_whose_listener_got_no_receipt_is_judged_as_in_one_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = HISTORIES["synthetic"]()
+    history.observations[:0] = [Observation("connect", 0.0, "silent", "9.9"), Observation("subscribed", 0.001, "silent",
+                                "9.9", "hotel-bench-stocktake-1")]  # fmt: skip
+    _judged_alike(history, 0, tmp_path, monkeypatch)
+
+
+def _judged_alike(history: HistoryData, most: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / HISTORY_NAME
-    write_history(HISTORIES[name](), path)
+    write_history(history, path)
     framed_light, framed = check_file(path)
     monkeypatch.setattr(reading, "FRAME_MOST", -1)
     monkeypatch.setattr(check_shares, "SHARE_MOST", most)
@@ -103,3 +120,41 @@ def test_a_damaged_chunk_is_read_as_a_stream(tmp_path: Path, monkeypatch: pytest
     chunk = tmp_path / "receipts/history.000003.parquet"
     chunk.write_bytes(chunk.read_bytes()[:-20])
     _streamed_instead(path, monkeypatch)
+
+
+def _folder_after(path: Path) -> tuple[list[str], list[str]]:
+    """The files left open in the history's folder, and what is in it."""
+    return open_in(path.parent), sorted(str(file.relative_to(path.parent)) for file in path.parent.rglob("*"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see open files")
+def test_the_spill_file_is_gone_once_judged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / HISTORY_NAME
+    write_history(HISTORIES["synthetic"](), path)
+    before = _folder_after(path)
+    monkeypatch.setattr(reading, "FRAME_MOST", -1)
+    monkeypatch.setattr(check_shares, "SHARE_MOST", 100)
+    monkeypatch.setattr(reading, "_read", _not_streamed)
+    check_file(path)
+    assert _folder_after(path) == before
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see open files")
+def test_a_chunk_found_damaged_halfway_through_the_split_is_read_as_a_stream_and_the_spill_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / HISTORY_NAME
+    write_history(HISTORIES["synthetic"](), path)
+    before = _folder_after(path)
+    write, rounds = receipt_spill.SpilledShares.write, []
+
+    def damaged(self: receipt_spill.SpilledShares, *args: object) -> None:
+        rounds.append(self)
+        if len(rounds) == 3:
+            raise pl.exceptions.ComputeError("a damaged chunk")
+        write(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(receipt_spill.SpilledShares, "write", damaged)
+    monkeypatch.setattr(check_shares, "SHARE_MOST", 100)
+    _streamed_instead(path, monkeypatch)
+    assert _folder_after(path) == before
