@@ -22,10 +22,10 @@ from .checks.columnar.shares import accelerated_shares, shareable, shares_of
 from .checks.columnar.tally import begun_tally, counted_into
 from .checks.parts import Part
 from .record.deliveries_table import DeliveriesTable
-from .record.history import HistoryData, load
+from .record.history import HistoryData
 from .record.receipt_chunks import CorruptChunk
 from .record.receipt_spill import spilled_shares
-from .record.receipt_table import receipt_writers
+from .record.receipt_table import read_with_writers
 from .record.records import ReceiptTally
 from .spec.contract import Contract
 
@@ -45,9 +45,10 @@ def check_in_shares(
     """The history at `path` without its receipts (`HistoryData.tally` counts them), and its
     listeners' part; None if it cannot be judged in shares. `deliveries`: the table each share's
     deliveries are written into as it is judged."""
-    writers = receipt_writers(path, INLINE_MOST)
-    if writers is None:
+    read = read_with_writers(path, HistoryData(dict(meta)), INLINE_MOST)
+    if read is None:
         return None
+    light, writers = read
     try:
         receipts = pl.concat([writer.scan() for writer in writers], how="vertical")
         counts = receipts.group_by("listener").agg(
@@ -57,7 +58,6 @@ def check_in_shares(
         return None
     if counts.get_column("listener").null_count():
         return None  # a receipt of no listener: every share would take it (`parts.split`)
-    light = load(path, data=HistoryData(dict(meta)), receipts=False)
     if not shareable(light):
         return None
     per_listener = {o.listener: 0 for o in light.observations if o.listener is not None}
