@@ -22,7 +22,7 @@ from .inline_receipts import InlineReceipts, TooManyInline
 from .receipt_chunks import CHUNK_SCHEMA, CorruptChunk, chunk_path, read_chunk
 from .records import HistoryData
 
-__all__ = ["SCHEMA", "WriterReceipts", "load_receipts", "read_with_writers", "receipt_writers", "receipts_of"]
+__all__ = ["SCHEMA", "WriterReceipts", "load_receipts", "read_with_writers", "receipts_of"]
 
 SCHEMA = {**CHUNK_SCHEMA, "seq": pl.UInt32}
 
@@ -32,9 +32,9 @@ def load_receipts(path: Path) -> pl.DataFrame:
     text (the event data as received), time (the history's clock, as its other records) and seq (the
     order its writer wrote it in, among those read). Each writer's receipts are in their order of
     writing; sort by time for the run's."""
-    writers = receipt_writers(path)
-    assert writers is not None
-    return receipts_of(writers)
+    read = read_with_writers(path, HistoryData())
+    assert read is not None, "no bound on the receipts in the files' lines"
+    return receipts_of(read[1])
 
 
 def receipts_of(writers: list[WriterReceipts]) -> pl.DataFrame:
@@ -66,14 +66,6 @@ class WriterReceipts:
         scans = [pl.scan_parquet(paths, schema=CHUNK_SCHEMA)] if paths else []
         together = pl.concat([*scans, self.inline.lazy()], how="vertical")
         return together.with_row_index("seq").select(*CHUNK_SCHEMA, pl.col("seq").cast(pl.UInt32))
-
-
-def receipt_writers(path: Path, inline_most: int | None = None) -> list[WriterReceipts] | None:
-    """The receipts of the history at `path` and of its parts, one writer each, without reading the
-    chunks; None if the files hold more than `inline_most` receipts themselves (an older run's, which
-    a frame would hold whole)."""
-    read = read_with_writers(path, HistoryData(), inline_most)
-    return None if read is None else read[1]
 
 
 def read_with_writers(
