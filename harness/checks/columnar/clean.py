@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..findings import payload_diff
 from .owing import Listeners, Writes
 from .texts import Texts
 
@@ -93,10 +92,7 @@ def unsendable(j: Judging) -> pl.Series:
 
 def differs(j: Judging) -> pl.Series:
     """A copy whose payload differs from its write's response (`payload_diff`, once per distinct pair)."""
-    distinct = j.pairs.select("op", "text_id").unique()
-    expected, data = j.writes.payloads, j.texts.data
-    differing = [bool(payload_diff(expected[op], data(text_id))) for op, text_id in distinct.iter_rows()]
-    bad = distinct.filter(pl.Series(differing, dtype=pl.Boolean))
+    bad = j.texts.differ(j.pairs.select("op", "text_id").unique(), j.writes.payloads)
     return _listeners(j.pairs.join(bad, on=["op", "text_id"], how="semi"))
 
 

@@ -17,14 +17,13 @@ import polars as pl
 from ...record.history import HistoryData
 from ...spec.contract import Contract
 from ..deliveries import DeliveryLog, clean_deliveries
-from ..model import Receipt
 from ..parts import STREAM_CHECKS, Part, all_listeners, joined, timed, views_part
 from .clean import Judging, pairs_of, unclean
 from .codes import Codes
 from .frame import receipts_frame, receipts_of
 from .owing import Listeners, Writes, owed
 from .results import clean_part, latest_lines
-from .texts import Ids, Texts
+from .texts import Texts
 
 _LISTENING = frozenset({"subscribed", "receipt", "snapshot"})
 
@@ -32,12 +31,12 @@ _LISTENING = frozenset({"subscribed", "receipt", "snapshot"})
 @dataclass
 class Known:
     """What judging a history's listeners a share at a time (`shares.py`) works out once for every
-    share: the writes owed (each write's payload read in Python), and each distinct text's reading,
-    which a fan-out repeats in every share. Thing ids are numbered across shares, so they join alike."""
+    share: the writes owed (each write's payload read in Python), and what each distinct text says
+    (`Texts`), which a fan-out repeats in every share. Ids are numbered across shares, so they join
+    alike."""
 
-    things: Ids = field(default_factory=Ids)
     writes: Writes | None = None
-    texts: dict[tuple[str, str], Receipt] = field(default_factory=dict)
+    texts: Texts | None = None
 
 
 @dataclass
@@ -101,7 +100,7 @@ def judging(
     complete = receipts.filter(~missing)
     codes = Codes.of(complete)
     known = known or Known()
-    texts = Texts(contract, things=known.things, known=known.texts)
+    texts = known.texts = known.texts or Texts(contract)
     read = None if codes is None else texts.read(complete, codes)
     if codes is None or read is None:
         return None

@@ -9,6 +9,7 @@ dictionaries, so two values are the same id exactly when Python finds them equal
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,11 +17,17 @@ import polars as pl
 
 from ...record.history import Observation
 from ...spec.contract import LINE_EVENTS, Contract
+from ..findings import payload_diff
 from ..model import Payloads, Receipt
 from ..routing import route
 from .codes import Codes
 
-_HASH = (pl.col("text").hash(34) ^ (pl.col("e") * 2**40)).alias("h")
+_HASH = pl.struct("event", "text").hash(34).alias("h")
+"""Of the names, not of a frame's numbers for them: the same (event, text) hashes alike in every share."""
+_IDS = {"h": pl.UInt64, "event": pl.String, "text": pl.String, "text_id": pl.UInt32, "thing": pl.UInt32,
+        "line": pl.UInt32, "line_event": pl.Boolean}  # fmt: skip
+_ROUTES = {"text_id": pl.UInt32, "channel": pl.String, "routed_clean": pl.Boolean, "applied": pl.UInt32}
+_DIFFERS = {"op": pl.Int64, "text_id": pl.UInt32, "differs": pl.Boolean}
 
 
 @dataclass
@@ -38,63 +45,86 @@ class Ids:
 
 @dataclass
 class Texts:
-    """Every distinct (event, text): its payload (by text id) and the ids the frames join on."""
+    """Every distinct (event, text): its payload (by text id) and the ids the frames join on. Kept
+    across the frames of a history judged a share of its listeners at a time (`shares.py`): a fan-out
+    repeats each text in every share, and each text, each (text, channel) routing verdict and each
+    (write, text) difference is worked out in Python once, the shares after the first joining on them."""
 
     contract: Contract
     things: Ids = field(default_factory=Ids)  # (entity key, fingerprint): what a write owes and a copy carries
     lines: Ids = field(default_factory=Ids)  # line ids (None too: a line event without one)
     applied: Ids = field(default_factory=Ids)  # the tuples of routing checks that applied
     read_as: list[Receipt] = field(default_factory=list)  # by text id: a receipt of it (its text, payload)
-    known: dict[tuple[str, str], Receipt] = field(default_factory=dict)
-    """(event, text) -> its reading, kept across frames of other listeners (`shares.py`): the routing
-    verdicts are kept on its payload (`routing.route`)."""
+    ids: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_IDS))  # each text read, by hash
+    routes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_ROUTES))
+    differing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_DIFFERS))
 
     def read(self, receipts: pl.DataFrame, codes: Codes) -> pl.DataFrame | None:
         """`receipts` with their names' numbers (`codes`), text_id, thing (null: no entity), key, line
         (null: no line id), line_event, routed_clean (no routing finding on its channel) and applied
         (routing checks' id). Texts are told apart by a hash of (event, text), checked to tell every
-        distinct pair apart; None if two share one."""
+        distinct pair apart, those of frames before included; None if two share one."""
         hashed = codes.numbered(receipts).with_columns(_HASH)
-        distinct = hashed.group_by("h").agg(pl.col("event", "text").first(), pl.col("text").n_unique().alias("n"))
-        if distinct.get_column("n").max() != 1:  # two texts share a hash (one text of two events cannot)
-            return None
+        distinct = hashed.group_by("h").agg(
+            pl.col("event", "text").first(), pl.col("event", "text").n_unique().name.suffix("_n")
+        )
+        if distinct.filter((pl.col("event_n") > 1) | (pl.col("text_n") > 1)).height:
+            return None  # two texts of this frame share a hash
+        seen = distinct.join(self.ids, on="h", how="left", suffix="_read")
+        new = seen.filter(pl.col("text_id").is_null())
+        if seen.filter((pl.col("event") != pl.col("event_read")) | (pl.col("text") != pl.col("text_read"))).height:
+            return None  # a text of a frame before shares its hash
+        if new.height:
+            self.ids = pl.concat([self.ids, self._new(new.select("h", "event", "text"))])
+        ids = self.ids.drop("event", "text").join(distinct.select("h"), on="h", how="semi")
+        with_ids = hashed.drop("text").join(ids, on="h").drop("h").with_columns(codes.key())
+        return with_ids.join(self._routed(with_ids), on=["text_id", "c"], how="left")
+
+    def _new(self, texts: pl.DataFrame) -> pl.DataFrame:
+        """Texts not read before, read (`model.Payloads`) and numbered."""
         reader = Payloads(self.contract)
+        first = len(self.read_as)
         rows: dict[str, list[Any]] = {"thing": [], "line": [], "line_event": []}
-        for event, text in distinct.select("event", "text").iter_rows():
-            receipt = self.known.get((event, text))
-            if receipt is None:
-                receipt = self.known[(event, text)] = reader.receipt(
-                    Observation("receipt", 0.0, None, None, None, event, text)
-                )
+        for event, text in texts.select("event", "text").iter_rows():
+            receipt = reader.receipt(Observation("receipt", 0.0, None, None, None, event, text))
             self.read_as.append(receipt)
             payload = receipt.payload
             rows["thing"].append(None if payload.key is None else self.things.of((payload.key, payload.fingerprint)))
             rows["line"].append(None if payload.line_id is None else self.lines.of(payload.line_id))
             rows["line_event"].append(payload.logical in LINE_EVENTS)
-        ids = distinct.select(
-            "h",
-            pl.Series("text_id", range(len(self.read_as)), pl.UInt32),
-            pl.Series("thing", rows["thing"], pl.UInt32),
-            pl.Series("line", rows["line"], pl.UInt32),
-            pl.Series("line_event", rows["line_event"], pl.Boolean),
+        return texts.with_columns(
+            pl.Series("text_id", range(first, len(self.read_as)), pl.UInt32),
+            *(pl.Series(name, values, _IDS[name]) for name, values in rows.items()),
         )
-        with_ids = hashed.drop("text").join(ids, on="h").drop("h").with_columns(codes.key())
-        return with_ids.join(self._routed(with_ids), on=["text_id", "c"], how="left")
 
     def _routed(self, receipts: pl.DataFrame) -> pl.DataFrame:
         """Routing's verdict once per distinct (text, channel)."""
         pairs = receipts.unique(subset=["text_id", "c"]).select("text_id", "c", "channel")
-        clean, applied = [], []
-        for text_id, _, channel in pairs.iter_rows():
-            found, checks = route(self.contract, _on(self.read_as[text_id], channel))
-            clean.append(not found)
-            applied.append(self.applied.of(checks))
-        return pairs.select(
-            "text_id",
-            "c",
-            pl.Series("routed_clean", clean, pl.Boolean),
-            pl.Series("applied", applied, pl.UInt32),
-        )
+        new = pairs.join(self.routes, on=["text_id", "channel"], how="anti")
+        if new.height:
+            clean, applied = [], []
+            for text_id, _, channel in new.iter_rows():
+                found, checks = route(self.contract, _on(self.read_as[text_id], channel))
+                clean.append(not found)
+                applied.append(self.applied.of(checks))
+            verdicts = new.select(
+                "text_id",
+                "channel",
+                pl.Series("routed_clean", clean, pl.Boolean),
+                pl.Series("applied", applied, pl.UInt32),
+            )
+            self.routes = pl.concat([self.routes, verdicts])
+        return pairs.join(self.routes, on=["text_id", "channel"]).select("text_id", "c", "routed_clean", "applied")
+
+    def differ(self, pairs: pl.DataFrame, expected: Mapping[int, Any]) -> pl.DataFrame:
+        """Of the distinct (op, text_id) `pairs`, those whose text differs from the write's expected
+        payload (`expected`, by op: `payload_diff`), each pair judged once."""
+        new = pairs.join(self.differing, on=["op", "text_id"], how="anti")
+        if new.height:
+            data = self.data
+            verdicts = [bool(payload_diff(expected[op], data(text_id))) for op, text_id in new.iter_rows()]
+            self.differing = pl.concat([self.differing, new.with_columns(pl.Series("differs", verdicts, pl.Boolean))])
+        return self.differing.filter(pl.col("differs")).join(pairs, on=["op", "text_id"], how="semi").drop("differs")
 
     def data(self, text_id: int) -> Any:
         return self.read_as[text_id].payload.data
