@@ -35,7 +35,9 @@ LISTENERS = 500
 WAYS = ("streamed", "shares")
 SAMPLE_S = 0.1
 SHARE_SIZES = (1_000_000, 500_000, 250_000)
-BASE = "main"
+BASE = os.environ.get("BENCH_BASE", "main")
+"""The revision `run_against_base` holds this tree to: `main` unless BENCH_BASE names another (a commit
+on main, to measure what came since)."""
 ROUNDS = 2
 
 
