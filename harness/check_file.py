@@ -27,7 +27,7 @@ import polars as pl
 
 from .check_shares import check_in_shares
 from .checks import CheckResult, check, concluded, gc_paused, latency_limit
-from .checks.columnar import accelerated_frame
+from .checks.columnar import Judge, accelerated_frame
 from .checks.columnar.tally import tally_of
 from .checks.deliveries import DeliveryLog
 from .checks.model import LineReceipts, Receipt
@@ -112,7 +112,7 @@ def frame_checked(
     `receipts` as a frame; `line_receipts`: those about some lines, for write-despite-error; `record`:
     log each delivery judged (`CheckResult.deliveries`)."""
     light.tally = tally_of(receipts, float(light.meta.get("time_origin") or 0.0))
-    part = accelerated_frame(light, receipts, contract, limit_s, record)
+    part = accelerated_frame(light, receipts, Judge(contract, limit_s, record))
     return concluded(light, contract, part, line_receipts)
 
 

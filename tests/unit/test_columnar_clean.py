@@ -13,7 +13,7 @@ import pytest
 
 from harness.checks.columnar import clean, receipts_frame, texts
 from harness.checks.columnar.buckets import with_buckets
-from harness.checks.columnar.engine import Known, clean_split, judging
+from harness.checks.columnar.engine import Judge, clean_split, judging
 from harness.checks.latency import LINEAR_UP_TO_S, STEP, bucket_of
 from harness.record.history import FAILURE, HistoryData, Observation, Operation
 from harness.spec.contract import Contract
@@ -114,7 +114,7 @@ CASES: list[tuple[Callable[[HistoryData], None], Callable[[clean.Judging], pl.Se
 
 
 def _judging(h: HistoryData) -> clean.Judging:
-    found = judging(h, receipts_frame(h.observations), Contract(), LIMIT_S)
+    found = judging(h, receipts_frame(h.observations), Judge(Contract(), LIMIT_S))
     assert found is not None
     return found
 
@@ -133,7 +133,7 @@ def test_each_criterion_alone_rules_a_listener_out(
     history = _base()
     unusual(history)
     assert ONE in criterion(_judging(history)).to_list()
-    assert clean_split(history, receipts_frame(history.observations), Contract(), LIMIT_S).clean == {
+    assert clean_split(history, receipts_frame(history.observations), Judge(Contract(), LIMIT_S)).clean == {
         "viewer-0",
         "viewer-2",
     }
@@ -161,26 +161,26 @@ def test_texts_sharing_a_hash_leave_the_history_to_the_stream(monkeypatch: pytes
     apart, so nothing is judged by them and the stream judges all."""
     history = _base()
     frame = receipts_frame(history.observations)
-    assert judging(history, frame, Contract(), LIMIT_S) is not None
+    assert judging(history, frame, Judge(Contract(), LIMIT_S)) is not None
     monkeypatch.setattr(texts, "_HASH", (pl.col("e").cast(pl.UInt64) * 0).alias("h"))
-    assert judging(history, frame, Contract(), LIMIT_S) is None
-    assert not clean_split(history, frame, Contract(), LIMIT_S).clean
+    assert judging(history, frame, Judge(Contract(), LIMIT_S)) is None
+    assert not clean_split(history, frame, Judge(Contract(), LIMIT_S)).clean
 
 
 def test_a_text_of_a_share_before_that_shares_a_hash_leaves_the_share_to_the_stream(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Shares of one history keep what each text says (`Known.texts`): a text of a later share that
+    """Shares of one history keep what each text says (`Judge.texts`): a text of a later share that
     hashes like a different one read before could take its reading, so that share is not judged by
     the frames. A share alone with the same text is (the control)."""
     history = _base()
     frame = receipts_frame(history.observations)
     first, other = frame.get_column("text").unique(maintain_order=True).to_list()[:2]
     monkeypatch.setattr(texts, "_HASH", (pl.col("e").cast(pl.UInt64) * 0).alias("h"))
-    known = Known()
-    assert judging(history, frame.filter(pl.col("text") == first), Contract(), LIMIT_S, known) is not None
-    assert judging(history, frame.filter(pl.col("text") == other), Contract(), LIMIT_S, known) is None
-    assert judging(history, frame.filter(pl.col("text") == other), Contract(), LIMIT_S, Known()) is not None
+    judge = Judge(Contract(), LIMIT_S)
+    assert judging(history, frame.filter(pl.col("text") == first), judge) is not None
+    assert judging(history, frame.filter(pl.col("text") == other), judge) is None
+    assert judging(history, frame.filter(pl.col("text") == other), Judge(Contract(), LIMIT_S)) is not None
 
 
 def test_shares_read_each_text_route_and_difference_once() -> None:
@@ -189,13 +189,12 @@ def test_shares_read_each_text_route_and_difference_once() -> None:
     history = _base()
     frame = receipts_frame(history.observations)
     listeners = frame.get_column("listener").unique().sort().to_list()
-    known = Known()
-    judging(history, frame.filter(pl.col("listener") == listeners[0]), Contract(), LIMIT_S, known)
-    assert known.texts is not None
-    read = (len(known.texts.read_as), known.texts.routes.height)
-    judged = clean_split(history, frame.filter(pl.col("listener") == listeners[1]), Contract(), LIMIT_S, False, known)
+    judge = Judge(Contract(), LIMIT_S)
+    judging(history, frame.filter(pl.col("listener") == listeners[0]), judge)
+    read = (len(judge.texts.read_as), judge.texts.routes.height)
+    judged = clean_split(history, frame.filter(pl.col("listener") == listeners[1]), judge)
     assert judged.clean == {listeners[1]}
-    assert (len(known.texts.read_as), known.texts.routes.height) == read
-    diffed = known.texts.differing.height
-    clean_split(history, frame.filter(pl.col("listener") == listeners[2]), Contract(), LIMIT_S, False, known)
-    assert known.texts.differing.height == diffed == frame.select("text").n_unique()
+    assert (len(judge.texts.read_as), judge.texts.routes.height) == read
+    diffed = judge.texts.differing.height
+    clean_split(history, frame.filter(pl.col("listener") == listeners[2]), judge)
+    assert judge.texts.differing.height == diffed == frame.select("text").n_unique()

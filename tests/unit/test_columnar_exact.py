@@ -16,7 +16,7 @@ import harness.checks as checks
 from bench.columnar.faults import with_faults
 from harness.checks import CheckResult, check
 from harness.checks.columnar import receipts_frame
-from harness.checks.columnar.engine import clean_split
+from harness.checks.columnar.engine import Judge, clean_split
 from harness.checks.parts import all_listeners
 from harness.record.history import HistoryData, Observation
 from harness.spec.contract import Contract
@@ -40,7 +40,7 @@ def _both(history: HistoryData, monkeypatch: pytest.MonkeyPatch) -> tuple[tuple[
 
 def _clean(history: HistoryData) -> set[str]:
     limit_s = float(history.meta.get("latency_limit_ms", 2000)) / 1000
-    return clean_split(history, receipts_frame(history.observations), Contract(), limit_s).clean
+    return clean_split(history, receipts_frame(history.observations), Judge(Contract(), limit_s)).clean
 
 
 def _defect(defect: Callable[[HistoryData], None]) -> HistoryData:

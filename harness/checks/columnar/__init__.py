@@ -2,7 +2,7 @@
 construction. Listeners provably clean are judged over frames at once; every other one goes to the
 Python stream (`stream.py`), whose verdict the engine never second-guesses."""
 
-from .engine import accelerated, accelerated_frame
+from .engine import Judge, accelerated, accelerated_frame
 from .frame import SCHEMA, receipts_frame
 
-__all__ = ["SCHEMA", "accelerated", "accelerated_frame", "receipts_frame"]
+__all__ = ["SCHEMA", "Judge", "accelerated", "accelerated_frame", "receipts_frame"]

@@ -29,14 +29,21 @@ _LISTENING = frozenset({"subscribed", "receipt", "snapshot"})
 
 
 @dataclass
-class Known:
-    """What judging a history's listeners a share at a time (`shares.py`) works out once for every
-    share: the writes owed (each write's payload read in Python), and what each distinct text says
-    (`Texts`), which a fan-out repeats in every share. Ids are numbered across shares, so they join
-    alike."""
+class Judge:
+    """One check's judging of listeners by the frames: against `contract`, deliveries later than
+    `limit_s` late; `record`: log each delivery judged (`Part.deliveries`). What it works out is kept
+    for every share of the same history's listeners (`shares.py`): the writes owed (each write's
+    payload read in Python) and what each distinct text says (`texts`), which a fan-out repeats in
+    every share. Ids are numbered across shares, so they join alike."""
 
+    contract: Contract
+    limit_s: float
+    record: bool = False
     writes: Writes | None = None
-    texts: Texts | None = None
+    texts: Texts = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.texts = Texts(self.contract)
 
 
 @dataclass
@@ -50,7 +57,7 @@ class Split:
 def accelerated(history: HistoryData, contract: Contract, limit_s: float, record: bool = False) -> Part:
     """The listeners' part of a history in memory: `parts.all_listeners`, the clean ones at once.
     `record`: log each delivery judged (`Part.deliveries`)."""
-    split = clean_split(history, receipts_frame(history.observations), contract, limit_s, record)
+    split = clean_split(history, receipts_frame(history.observations), Judge(contract, limit_s, record))
     if not split.clean:
         return all_listeners(history, contract, limit_s, record)
     rest = HistoryData(
@@ -59,23 +66,16 @@ def accelerated(history: HistoryData, contract: Contract, limit_s: float, record
     return joined([split.part, _streamed(rest, contract, limit_s, record)])
 
 
-def accelerated_frame(
-    light: HistoryData,
-    receipts: pl.DataFrame,
-    contract: Contract,
-    limit_s: float,
-    record: bool = False,
-    known: Known | None = None,
-) -> Part:
+def accelerated_frame(light: HistoryData, receipts: pl.DataFrame, judge: Judge) -> Part:
     """The same for a history whose receipts are a frame (`frame.SCHEMA`) and `light` all the rest. The
     receipts of listeners that are not clean become observations again, for them alone; at equal times
-    the stream takes them after the other observations. `known`: what other shares of the same
-    history's listeners worked out."""
-    split = clean_split(light, receipts, contract, limit_s, record, known)
+    the stream takes them after the other observations. `judge`: the check's (the same for every
+    share of one history's listeners)."""
+    split = clean_split(light, receipts, judge)
     others = [o for o in light.observations if o.listener not in split.clean]
     streamed = set(receipts.get_column("listener").drop_nulls().unique().to_list()) - split.clean
     rest = HistoryData(light.meta, light.operations, others + receipts_of(receipts, streamed))
-    return joined([split.part, _streamed(rest, contract, limit_s, record)])
+    return joined([split.part, _streamed(rest, judge.contract, judge.limit_s, judge.record)])
 
 
 def _streamed(rest: HistoryData, contract: Contract, limit_s: float, record: bool) -> Part:
@@ -86,9 +86,7 @@ def _streamed(rest: HistoryData, contract: Contract, limit_s: float, record: boo
     return all_listeners(rest, contract, limit_s, record)
 
 
-def judging(
-    light: HistoryData, receipts: pl.DataFrame, contract: Contract, limit_s: float, known: Known | None = None
-) -> Judging | None:
+def judging(light: HistoryData, receipts: pl.DataFrame, judge: Judge) -> Judging | None:
     """What the criteria look at; None if the frames cannot take the history (a receipt of no
     listener, none at all, names too many to number, or texts a hash cannot tell apart). A receipt
     missing its channel, event or text makes its listener unusual. `light`'s observations other than
@@ -99,31 +97,24 @@ def judging(
         return None
     complete = receipts.filter(~missing)
     codes = Codes.of(complete)
-    known = known or Known()
-    texts = known.texts = known.texts or Texts(contract)
+    texts = judge.texts
     read = None if codes is None else texts.read(complete, codes)
     if codes is None or read is None:
         return None
     listeners = Listeners.of(light.observations)
     listeners.unusual.update(incomplete.to_list())
-    if known.writes is None:
-        known.writes = Writes.of(light.operations, contract, light.meta, limit_s, texts.things)
-    writes = known.writes
+    if judge.writes is None:
+        judge.writes = Writes.of(light.operations, judge.contract, light.meta, judge.limit_s, texts.things)
+    writes = judge.writes
     owing = codes.numbered(owed(writes.frame, listeners.frame())).with_columns(codes.key())
-    return Judging(read, owing, pairs_of(read, owing), listeners, writes, texts, limit_s)
+    return Judging(read, owing, pairs_of(read, owing), listeners, writes, texts, judge.limit_s)
 
 
-def clean_split(
-    light: HistoryData,
-    receipts: pl.DataFrame,
-    contract: Contract,
-    limit_s: float,
-    record: bool = False,
-    known: Known | None = None,
-) -> Split:
-    """The clean listeners of `light` with `receipts`, and their part (with their deliveries, if `record`)."""
+def clean_split(light: HistoryData, receipts: pl.DataFrame, judge: Judge) -> Split:
+    """The clean listeners of `light` with `receipts`, and their part (with their deliveries, if the
+    judge records them)."""
     started = time.perf_counter()
-    judged = judging(light, receipts, contract, limit_s, known)
+    judged = judging(light, receipts, judge)
     if judged is None:
         return Split()
     clean = set(judged.receipts.get_column("listener").unique().to_list()) - unclean(judged)
@@ -131,10 +122,10 @@ def clean_split(
         return Split()
     arrived = judged.pairs.filter(pl.col("listener").is_in(list(clean)))
     part = clean_part(arrived, judged.texts)
-    if record:
-        part.deliveries = DeliveryLog(frames=[clean_deliveries(arrived, limit_s)])
+    if judge.record:
+        part.deliveries = DeliveryLog(frames=[clean_deliveries(arrived, judge.limit_s)])
     timed(part.seconds, STREAM_CHECKS, started)
     pages = [o for o in light.observations if o.kind != "receipt" and (o.listener is None or o.listener in clean)]
     latest = latest_lines(arrived, judged.listeners.paged_since(), judged.texts)
-    pages_part = views_part(HistoryData(light.meta, light.operations, pages), contract, latest, part.findings)
+    pages_part = views_part(HistoryData(light.meta, light.operations, pages), judge.contract, latest, part.findings)
     return Split(clean, joined([part, pages_part]))

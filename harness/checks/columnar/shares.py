@@ -21,7 +21,7 @@ from ...spec.contract import Contract
 from ..deliveries import Spill
 from ..parts import Part, joined, split
 from ..streamed import STREAMED
-from .engine import Known, accelerated_frame
+from .engine import Judge, accelerated_frame
 
 FrameOf = Callable[[list[str]], pl.DataFrame]
 """A share's receipts as a frame (`frame.SCHEMA`), given its listeners."""
@@ -60,9 +60,9 @@ def accelerated_shares(
     """The listeners' part of `light` (every record but receipts) judged a share at a time, each
     share's receipts read (`frame_of`) only as its turn comes. `spill`: where each share's deliveries
     go as it is judged (none is held after its share)."""
-    parts, known = [], Known()
+    parts, judge = [], Judge(contract, limit_s, spill is not None)
     for share, history in zip(shares, split(light, [set(share) for share in shares]), strict=True):
-        part = accelerated_frame(history, frame_of(share), contract, limit_s, spill is not None, known)
+        part = accelerated_frame(history, frame_of(share), judge)
         if spill is not None and part.deliveries is not None:
             spill(part.deliveries.frame())
             part.deliveries = None
