@@ -4,7 +4,10 @@ cannot take in shares is read as a stream, as before."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -12,7 +15,10 @@ import pytest
 from harness import check_file as reading
 from harness import check_shares
 from harness.check_file import check_file
+from harness.checks.columnar import shares
+from harness.checks.columnar.engine import accelerated_frame
 from harness.checks.columnar.shares import shares_of
+from harness.checks.parts import Part
 from harness.record import receipt_chunks, receipt_spill
 from harness.record.history import HistoryData, Observation
 from harness.record.history_file import HISTORY_NAME
@@ -158,3 +164,27 @@ def test_a_chunk_found_damaged_halfway_through_the_split_is_read_as_a_stream_and
     monkeypatch.setattr(check_shares, "SHARE_MOST", 100)
     _streamed_instead(path, monkeypatch)
     assert _folder_after(path) == before
+
+
+def test_each_share_s_part_is_let_go_once_joined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A share's part holds each change it delivered: joined into the whole as it is judged, it is
+    not held while the shares after it are (at most the one just joined is still referenced)."""
+    path = tmp_path / HISTORY_NAME
+    write_history(HISTORIES["synthetic"](), path)
+    judged: list[weakref.ref[Part]] = []
+    held_at_each: list[int] = []
+
+    def tracked(*args: Any) -> Part:
+        gc.collect()
+        held_at_each.append(sum(ref() is not None for ref in judged))
+        part = accelerated_frame(*args)
+        judged.append(weakref.ref(part))
+        return part
+
+    monkeypatch.setattr(shares, "accelerated_frame", tracked)
+    monkeypatch.setattr(reading, "FRAME_MOST", -1)
+    monkeypatch.setattr(check_shares, "SHARE_MOST", 0)
+    monkeypatch.setattr(reading, "_read", _not_streamed)
+    check_file(path)
+    assert len(held_at_each) >= 3, "a share a listener"
+    assert max(held_at_each) <= 1

@@ -12,7 +12,7 @@ is not `shareable`: every share would judge it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import polars as pl
 
@@ -58,13 +58,18 @@ def accelerated_shares(
     spill: Spill | None = None,
 ) -> Part:
     """The listeners' part of `light` (every record but receipts) judged a share at a time, each
-    share's receipts read (`frame_of`) only as its turn comes. `spill`: where each share's deliveries
+    share's receipts read (`frame_of`) only as its turn comes, and its part joined into the whole as
+    it is judged: a share's part holds each change it delivered (`Part.slowest`), so holding every
+    share's until the end would hold the writes once a share. `spill`: where each share's deliveries
     go as it is judged (none is held after its share)."""
-    parts, judge = [], Judge(contract, limit_s, spill is not None)
-    for share, history in zip(shares, split(light, [set(share) for share in shares]), strict=True):
-        part = accelerated_frame(history, frame_of(share), judge)
-        if spill is not None and part.deliveries is not None:
-            spill(part.deliveries.frame())
-            part.deliveries = None
-        parts.append(part)
-    return joined(parts)
+    judge = Judge(contract, limit_s, spill is not None)
+
+    def parts() -> Iterator[Part]:
+        for share, history in zip(shares, split(light, [set(share) for share in shares]), strict=True):
+            part = accelerated_frame(history, frame_of(share), judge)
+            if spill is not None and part.deliveries is not None:
+                spill(part.deliveries.frame())
+                part.deliveries = None
+            yield part
+
+    return joined(parts())
