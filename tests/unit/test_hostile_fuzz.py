@@ -18,10 +18,9 @@ from hypothesis import strategies as st
 
 from harness.checks import check
 from harness.cli import main
-from harness.report import build_report
 from harness.report.html import render_html
 from harness.report.junit import render_junit
-from harness.report.model import MIN_SECRET_CHARS
+from harness.report.model import MIN_SECRET_CHARS, build_report
 from harness.spec.contract import Contract
 from tests.histories import healthy
 
