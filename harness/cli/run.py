@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from ..spec.contract import load_contract
+from ..spec.scenario import load_scenario
 from .options import GivenPath, Output, fault_option, output_options, seed_option
 from .target_options import target_options
 
@@ -54,11 +56,13 @@ def run_command(
     With no --target, the embedded Pusher server and backend simulator are started on
     127.0.0.1. Exit 0: pass; 1: findings; 2: usage or configuration error; 3: inconclusive.
     """
-    # The stack, the runner and the reports are imported once the arguments parse: `--help` and a
-    # usage error do not wait for them.
+    spec = load_scenario(scenario)
+    contract = load_contract(contract_file)
+    # The stack, the runner and the reports are imported once the arguments and the files they name
+    # are read: `--help` and a usage error do not wait for them.
     from .running import run
 
     output = Output(out, junit, as_json, quiet)
-    code = run(scenario, fault_names, report_dir, seed, contract_file, strict, output, dry_run, keep, target_flags)
+    code = run(spec, contract, fault_names, report_dir, seed, strict, output, dry_run, keep, target_flags)
     if code is not None:
         sys.exit(code)

@@ -24,9 +24,9 @@ from ..run.runner import Runner, RunOutcome
 from ..run.settings import ENV, FLAG, TargetSettings, merge
 from ..run.target import Target
 from ..sim.stack import EmbeddedStack, StackOptions
-from ..spec.contract import Contract, load_contract
+from ..spec.contract import Contract
 from ..spec.faults import FaultSelection
-from ..spec.scenario import Scenario, load_scenario, needs_browser
+from ..spec.scenario import Scenario, needs_browser
 from .conclude import built, conclude
 from .live import play
 from .options import Output, fault_selection
@@ -110,11 +110,11 @@ def _kept(directory: Path) -> str:
 
 
 def run(
-    scenario: str,
+    spec: Scenario,
+    contract: Contract,
     fault_names: tuple[str, ...],
     report_dir: Path,
     seed: int,
-    contract_file: Path | None,
     strict: bool,
     output: Output,
     dry_run: bool,
@@ -123,8 +123,6 @@ def run(
 ) -> int | None:
     """The run's exit code; None after a dry run."""
     console = output.console()
-    spec = load_scenario(scenario)
-    contract = load_contract(contract_file)
     selection, remote = _resolve(spec, fault_names, target_flags, contract, console)
     if dry_run:
         _print_plan(spec, remote, contract, keep)

@@ -56,7 +56,9 @@ HEAVY_LIBRARIES = ("polars", "faker", "aiohttp", "jinja2", "locust")
 
 
 @pytest.mark.parametrize(
-    "args", [("findings",), ("serve", "--list-faults"), ("run", "--bogus"), ("check", "--help")], ids=" ".join
+    "args",
+    [("findings",), ("serve", "--list-faults"), ("run", "--bogus"), ("run", "no-such-scenario"), ("check", "--help")],
+    ids=" ".join,
 )
 def test_a_command_that_plays_and_checks_nothing_loads_no_heavy_library(args: tuple[str, ...]) -> None:
     """The stack, the checker and the reports are imported once a command has parsed and needs them:
