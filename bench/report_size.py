@@ -10,8 +10,8 @@ from typing import Any
 
 from harness.checks import check
 from harness.record.records import fields_of
-from harness.report import build_report
 from harness.report.html import render_html
+from harness.report.model import build_report
 from harness.spec.contract import Contract
 from harness.testing import history_with
 

@@ -152,7 +152,7 @@ def _read(source: Source, readers: int) -> tuple[HistoryData, Part]:
     reads the receipts chunks, deadlocks in its thread pool)."""
     if readers == 1:
         return _read_as(_reader(source, (0, 1)), source[0])
-    with ProcessPoolExecutor(readers - 1, multiprocessing.get_context("forkserver"), _keep, source) as pool:
+    with ProcessPoolExecutor(readers - 1, _forkserver(), _keep, source) as pool:
         others = [pool.submit(_read_share, (index, readers)) for index in range(1, readers)]
         light, part = _read_as(_reader(source, (0, readers)), source[0])
         shares = [future.result() for future in others]
@@ -162,6 +162,15 @@ def _read(source: Source, readers: int) -> tuple[HistoryData, Part]:
     whole = joined([part, *(share for share, _ in shares)])
     whole.seconds = part.seconds
     return light, whole
+
+
+def _forkserver() -> multiprocessing.context.ForkServerContext:
+    """The readers' start method. Its server imports this module once, as it starts, so each reader
+    forked from it begins with the checker loaded rather than importing it (half a second a reader);
+    the server only imports polars, never runs it, so no thread pool of it is forked."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 def _read_as(reader: StreamedRead, path: Path) -> tuple[HistoryData, Part]:

@@ -20,11 +20,25 @@ import pysher
 import pytest
 import requests
 import websocket
+from click.testing import CliRunner
 
 from harness.api import StocktakeApi
+from harness.cli import main
 from harness.sim.served import ServedStack
 from harness.sim.stack import EmbeddedStack
 from harness.testing import wait_until
+
+
+def in_process(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`stocksync ARGS` run in this process by click's CliRunner and read as a finished process is (its
+    exit code, stdout and stderr), without the second of imports a new process spends: for what a
+    command finds and writes, not for what only a process shows (signals, a traceback on stderr). The
+    harness's own exception is raised here, where a process would have printed it."""
+    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(["stocksync", *map(str, args)], result.exit_code, result.stdout, result.stderr)
+
 
 for name in ("pysher.connection", "websocket"):
     logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -7,20 +7,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..check_file import check_file
 from ..errors import HistoryFormatError
 from ..input_files import regular_file
-from ..load.run_folder import WORKERS_TABLE, check_workers, worker_histories
-from ..record.deliveries_table import DeliveriesTable
 from ..record.history_file import HISTORY_NAME, find_history
-from ..record.receipt_chunks import chunk_prefix
-from ..report import build_report, fresh_folder, writable_folder
+from ..report import fresh_folder, writable_folder
 from ..spec.contract import load_contract
-from .conclude import built, conclude, refuse_overwrite
 from .options import GivenPath, Output, output_options
+
+if TYPE_CHECKING:
+    from ..record.deliveries_table import DeliveriesTable
 
 
 @click.command("check")
@@ -62,6 +61,15 @@ def check_command(
 
     Exit 0 pass, 1 findings, 3 inconclusive (e.g. a history with nothing in it), 2 usage error.
     """
+    # The checker and the reports are imported once the arguments parse: `--help` and a usage error
+    # do not wait for them.
+    from ..check_file import check_file
+    from ..load.run_folder import WORKERS_TABLE, check_workers, worker_histories
+    from ..record.deliveries_table import DeliveriesTable
+    from ..record.receipt_chunks import chunk_prefix
+    from ..report.model import build_report
+    from .conclude import built, conclude, refuse_overwrite
+
     output = Output(out, junit, as_json, quiet)
     refuse_overwrite(out, junit, force)
     for folder in (out, report_dir, junit.parent if junit else None):

@@ -12,9 +12,10 @@ import click
 from rich.console import Console
 
 from ..errors import HarnessFailed, StocksyncError, UsageError, one_line
-from ..report import Report, exit_code, publish, write_junit
+from ..report import exit_code
 from ..report.console import print_summary
-from ..report.model import SHORT_SECRET_NOTE
+from ..report.model import SHORT_SECRET_NOTE, Report
+from ..report.publish import publish, write_junit
 from .options import Output
 
 REPORT_FILES = ("report.json", "junit.xml", "report.html", "contract.suggested.toml")

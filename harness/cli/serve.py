@@ -12,7 +12,6 @@ import click
 
 from ..errors import UsageError
 from ..input_files import regular_file
-from ..sim.stack import EmbeddedStack, StackOptions
 from ..spec import faults as fault_catalogue
 from .options import PORT, GivenPath, fault_option, fault_selection, seed_option
 
@@ -69,6 +68,8 @@ def serve_command(
         return
     if fault_log is not None:
         _appendable(fault_log)
+    from ..sim.stack import EmbeddedStack, StackOptions  # the stack's servers: not for --list-faults
+
     options = StackOptions(
         faults=fault_selection(fault_names),
         seed=seed,

@@ -33,7 +33,9 @@ from ..record.deliveries_table import DeliveriesTable
 from ..record.history_file import HISTORY_NAME, write_text
 from ..record.history_meta import files_of
 from ..record.receipt_chunks import RECEIPTS_DIR
-from ..report import Report, build_report, publish, safe_name, timestamped_folder
+from ..report import safe_name, timestamped_folder
+from ..report.model import Report, build_report
+from ..report.publish import publish
 from ..spec.contract import load_contract
 from .failures import name_by_groups
 from .feed import Row

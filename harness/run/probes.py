@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..api import ApiRequest, StocktakeApi
 from ..bots.calls import perform
 from ..record.history import Operation
-from .context import FlowContext
 from .reread import LINE_MOVEMENTS
+
+if TYPE_CHECKING:  # the flow's bots and fleet: not for a dry run, which lists the probes
+    from .context import FlowContext
 
 REFUSAL = "refusal"
 NO_SERVER_ERROR = "no-server-error"

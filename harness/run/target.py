@@ -9,7 +9,7 @@ Pusher server (given `--pusher-secret`), can also hand over the Pusher server's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import requests
@@ -19,9 +19,11 @@ from pusher.pusher_client import PusherClient
 from ..api import ApiRequest, StocktakeApi
 from ..bots.endpoint import SDK_APP_ID, PusherEndpoint
 from ..errors import SettingsError
-from ..sim.stack import EmbeddedStack
 from ..spec.contract import Contract
 from .settings import TargetSettings
+
+if TYPE_CHECKING:  # a target only reads a started stack's ready info: a remote one never starts it
+    from ..sim.stack import EmbeddedStack
 
 LOG_PATH = "/_harness/log"
 NO_SECRET = "no --pusher-secret"

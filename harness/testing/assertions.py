@@ -9,7 +9,8 @@ import pytest
 
 from ..checks import CheckResult
 from ..checks.verdict import INCONCLUSIVE
-from ..report import build_report, write_reports
+from ..report.model import build_report
+from ..report.publish import write_reports
 from ..run.runner import RunOutcome
 
 SHOWN = 3

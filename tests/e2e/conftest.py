@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.targets import QUICK_STAGING, StagingRun, report_of, stocksync
-from tests.support import Served
+from tests.e2e.targets import QUICK_STAGING, StagingRun, report_of
+from tests.support import Served, in_process
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def staging_run(serve, staging, tmp_path: Path) -> Callable[..., StagingRun]:
     def run(*serve_flags: str, code: int = 1, operations: int = 12, secret: bool = False) -> StagingRun:
         served = serve(*serve_flags)
         flags = [*served.flags(), *(["--pusher-secret", served.pusher["secret"]] if secret else [])]
-        done = stocksync("run", staging(operations=operations), *flags, "--report-dir", tmp_path / "r")
+        done = in_process("run", staging(operations=operations), *flags, "--report-dir", tmp_path / "r")
         assert done.returncode == code, done.stderr
         return StagingRun(served, done, *report_of(tmp_path / "r"))
 

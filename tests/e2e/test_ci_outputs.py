@@ -10,6 +10,7 @@ from pathlib import Path
 
 from harness.record.history_file import HISTORY_NAME
 from tests.e2e.test_cli_run import TINY, stocksync
+from tests.support import in_process
 
 SLOWER = TINY.replace("think_ms = [10, 30]", "think_ms = [300, 400]").replace("operations = 6", "operations = 8")
 
@@ -56,8 +57,8 @@ def test_compare_says_what_got_worse(tmp_path: Path) -> None:
     scenario = tmp_path / "tiny.toml"
     scenario.write_text(TINY)
     good, bad = tmp_path / "good", tmp_path / "bad"
-    assert stocksync("run", scenario, "--out", good, "--quiet").returncode == 0
-    assert stocksync("run", scenario, "--out", bad, "--quiet", "--fault", "double-broadcast").returncode == 1
+    assert in_process("run", scenario, "--out", good, "--quiet").returncode == 0
+    assert in_process("run", scenario, "--out", bad, "--quiet", "--fault", "double-broadcast").returncode == 1
     same = stocksync("compare", good, good / "report.json")
     assert same.returncode == 0 and "no regression" in same.stderr
     worse = stocksync("compare", good, bad)
@@ -71,7 +72,7 @@ def test_compare_says_what_got_worse(tmp_path: Path) -> None:
 def test_event_names_that_drift_only_in_spelling_get_a_suggested_contract_that_runs_clean(tmp_path: Path) -> None:
     scenario = tmp_path / "tiny.toml"
     scenario.write_text(TINY)
-    drifted = stocksync("run", scenario, "--fault", "underscore-event-names", "--out", tmp_path / "a", "--quiet")
+    drifted = in_process("run", scenario, "--fault", "underscore-event-names", "--out", tmp_path / "a", "--quiet")
     assert drifted.returncode == 1
     report = json.loads((tmp_path / "a/report.json").read_text())
     unexpected = [f for f in report["findings"] if f["name"] == "unexpected-event"]
@@ -82,7 +83,7 @@ def test_event_names_that_drift_only_in_spelling_get_a_suggested_contract_that_r
     )
     suggested = tmp_path / "a/contract.suggested.toml"
     assert 'line-counted-updated = "line_counted_updated"' in suggested.read_text()
-    clean = stocksync(
+    clean = in_process(
         "run",
         scenario,
         "--fault",
@@ -102,18 +103,18 @@ def test_value_rules_in_the_contract_make_counters_write_what_the_backend_allows
     scenario.write_text(
         TINY.replace("[counters]", "[counters]\nmix = {movement = 1.0}").replace("operations = 6", "operations = 12")
     )
-    refused = stocksync("run", scenario, "--fault", "whole-purchases-only", "--out", tmp_path / "a", "--quiet")
+    refused = in_process("run", scenario, "--fault", "whole-purchases-only", "--out", tmp_path / "a", "--quiet")
     assert refused.returncode == 1
     report = json.loads((tmp_path / "a/report.json").read_text())
     (finding,) = [f for f in report["findings"] if f["name"] == "writes-refused"]
     assert "Purchases must be in full kegs only" in str(finding["actual"]["samples"])
     contract = tmp_path / "kegs.toml"
     contract.write_text("[values.add_movement]\nquantity = { places = 0, min = 1, max = 5 }\n")
-    obeyed = stocksync(
+    obeyed = in_process(
         "run", scenario, "--fault", "whole-purchases-only", "--contract", contract, "--out", tmp_path / "b", "--quiet"
     )
     assert obeyed.returncode == 0, json.loads((tmp_path / "b/report.json").read_text())["findings"][:2]
     bad = tmp_path / "bad.toml"
     bad.write_text("[values.add_movement]\nquantity = { places = -1 }\n")
-    refused_contract = stocksync("run", scenario, "--contract", bad, "--dry-run")
+    refused_contract = in_process("run", scenario, "--contract", bad, "--dry-run")
     assert refused_contract.returncode == 2 and "places must be a whole number" in refused_contract.stderr

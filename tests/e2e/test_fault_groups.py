@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from harness.checks.findings import NAMES
-from harness.report import Report, build_report
+from harness.report.model import Report, build_report
 from harness.run.runner import RunOutcome
 from harness.spec.faults import BY_NAME, CATALOGUE, FaultSpec
 from tests.e2e.test_e2e_faults import _quick

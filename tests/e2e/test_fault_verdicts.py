@@ -7,8 +7,6 @@ unjudged-fault; never a silent PASS."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import pytest
 
 from harness.checks.fault_coverage import BENIGN_WHEN
 from harness.spec.faults import BY_NAME, CATALOGUE, FaultSpec
+from tests.support import in_process
 
 EXIT = {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": 3}
 RATES = (0.01, 0.02, 0.05, 0.1)
@@ -24,11 +23,7 @@ RUN_TIMEOUT_S = 180  # the longest scenario a fault names runs 60 s, then drains
 
 
 def _run(spec: FaultSpec, rate: float, seed: int, out: Path) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "run", spec.scenario, "--fault", f"{spec.name}={rate}",
-         "--seed", str(seed), "--out", str(out), "-q"],
-        capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
-    )  # fmt: skip
+    done = in_process("run", spec.scenario, "--fault", f"{spec.name}={rate}", "--seed", str(seed), "--out", out, "-q")
     report: dict[str, Any] = json.loads((out / "report.json").read_text())
     assert done.returncode == EXIT[report["verdict"]], done.stderr[-2000:]
     return report

@@ -19,6 +19,7 @@ from harness.record.history import FAILURE, load, parts_of
 from harness.record.history_file import HISTORY_NAME
 from harness.testing import wait_until
 from tests.e2e.test_killed_runs import descendants, interfere
+from tests.support import in_process
 
 WORKER = b"harness.bots.listener_worker"
 
@@ -49,8 +50,7 @@ def run(tmp_path: Path, *extra: str, count: int = 12, operations: int = 16, flow
     scenario = tmp_path / "spread.toml"
     scenario.write_text(SPREAD.format(count=count, operations=operations, flow=flow, flow_options=flow_options))
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "harness.cli", "run", str(scenario), "--out", str(out), *extra]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    done = in_process("run", scenario, "--out", out, *extra)
     report = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else {}
     return done, out, report
 
@@ -77,8 +77,7 @@ def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_pa
     light, result = check_file(out / HISTORY_NAME)
     assert light.tally is not None, "the workers' records, read in their place, were still read as a stream"
     assert result.verdict == report["verdict"] and result.counts == report["counts"]
-    again = subprocess.run([sys.executable, "-m", "harness.cli", "check", str(out), "--quiet"], timeout=120)
-    assert again.returncode == 0
+    assert in_process("check", out, "--quiet").returncode == 0
     stray = out / "listeners-3.history.jsonl.zst"
     stray.write_bytes((out / parts[0]).read_bytes())
     _inconclusive_saying(out, "listeners-3.history.jsonl.zst lies beside it as its part but it does not name it")

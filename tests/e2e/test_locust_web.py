@@ -23,7 +23,7 @@ def test_the_web_ui_tells_the_same_truth_as_thereport_of(tmp_path: Path) -> None
     the report's verdict and findings, with the report files served by the web UI."""
     port = free_port()
     run = subprocess.Popen(
-        [*LOCUST, "--autostart", "--autoquit", "8", "-u", "5", "-r", "5", "-t", "10s", "--sync-listeners", "2",
+        [*LOCUST, "--autostart", "--autoquit", "4", "-u", "5", "-r", "5", "-t", "8s", "--sync-listeners", "2",
          "--web-host", "127.0.0.1", "--web-port", str(port), "--sync-report-dir", str(tmp_path / "r")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True,
     )  # fmt: skip

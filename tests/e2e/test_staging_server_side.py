@@ -10,7 +10,8 @@ from pathlib import Path
 
 from harness.record.history import load
 from harness.record.history_file import HISTORY_NAME
-from tests.e2e.targets import QUICK_STAGING, UNDERSCORES, report_of, stocksync
+from tests.e2e.targets import QUICK_STAGING, UNDERSCORES, report_of
+from tests.support import in_process
 
 
 def test_a_trigger_refused_for_size_is_found_in_the_served_pusher_log(staging_run) -> None:
@@ -91,7 +92,7 @@ def test_a_suggested_contract_maps_the_whole_contract_by_the_rule_the_seen_names
         assert f"{line}  # inferred" in text if json.loads(wire) not in seen else f"{line}\n" in text
     assert len(seen) >= 2 and "# inferred" in text, "some names were seen, the rest inferred"
     flags = [*run.served.flags(), "--contract", suggested, "--report-dir", tmp_path / "again"]
-    again = stocksync("run", staging(operations=6), *flags)
+    again = in_process("run", staging(operations=6), *flags)
     assert again.returncode == 0, again.stderr
 
 
@@ -101,7 +102,7 @@ def test_with_no_line_to_spare_the_intruder_only_reads(serve, tmp_path: Path) ->
     served = serve("--fault", "url-scoped-only")
     scenario = tmp_path / "all-lines.toml"
     scenario.write_text(QUICK_STAGING.format(operations=10, duration=20).replace("lines = 6", "lines = 300"))
-    done = stocksync("run", scenario, *served.flags(other=True), "--report-dir", tmp_path / "r")
+    done = in_process("run", scenario, *served.flags(other=True), "--report-dir", tmp_path / "r")
     assert done.returncode == 1, done.stderr
     folder, report = report_of(tmp_path / "r")
     intruder = [op for op in load(folder / HISTORY_NAME).operations if op.actor == "intruder"]

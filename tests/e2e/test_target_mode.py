@@ -18,13 +18,13 @@ from harness.record.history_file import HISTORY_NAME, read_text
 from harness.record.receipt_table import load_receipts
 from harness.testing import wait_until
 from tests.e2e.targets import UNDERSCORES, report_of, stock_levels, stocksync
-from tests.support import PRIVATE
+from tests.support import PRIVATE, in_process
 
 
 def test_staging_run_passes_warns_of_public_channels_and_cleans_up(serve, staging, tmp_path: Path) -> None:
     served = serve()
     before, stock_before = served.stocktakes(), stock_levels(served)
-    done = stocksync("run", staging(), *served.flags(other=True), "--report-dir", tmp_path / "r")
+    done = in_process("run", staging(), *served.flags(other=True), "--report-dir", tmp_path / "r")
     assert done.returncode == 0, done.stderr
     folder, report = report_of(tmp_path / "r")
     warnings = [f for f in report["findings"] if f["name"] == "public-channel-exposure"]
@@ -68,7 +68,7 @@ def test_strict_fails_on_the_public_channel_warning(serve, staging, tmp_path: Pa
 @pytest.mark.heavy  # target mode's cross-hotel-access stays in the default run: the url-scoped-only test below
 def test_cross_hotel_writes_accepted_are_a_finding(serve, staging, tmp_path: Path) -> None:
     served = serve("--fault", "cross-hotel-access")
-    done = stocksync("run", staging(), *served.flags(other=True), "--report-dir", tmp_path / "r")
+    done = in_process("run", staging(), *served.flags(other=True), "--report-dir", tmp_path / "r")
     assert done.returncode == 1, done.stderr
     _, report = report_of(tmp_path / "r")
     assert "cross-hotel-access" in {f["name"] for f in report["findings"]}
@@ -78,7 +78,7 @@ def test_a_backend_that_scopes_data_by_url_only_is_found_and_left_as_it_was(serv
     """The intruder's token is the other hotel's, the URL this hotel's: judged by the token. Its
     writes put back what the line had, so the accepted intrusion changes nothing."""
     served = serve("--fault", "url-scoped-only")
-    done = stocksync("run", staging(), *served.flags(other=True), "--report-dir", tmp_path / "r")
+    done = in_process("run", staging(), *served.flags(other=True), "--report-dir", tmp_path / "r")
     assert done.returncode == 1, done.stderr
     folder, report = report_of(tmp_path / "r")
     found = [f for f in report["findings"] if f["name"] == "cross-hotel-access"]
@@ -104,7 +104,7 @@ def test_an_event_refused_for_size_is_found_from_the_http_response(serve, stagin
     """Against real Pusher the backend's 413 is invisible; the missing event and the size of the response
     it mirrors say why."""
     served = serve("--fault", "oversize-payload")
-    done = stocksync("run", staging(operations=6), *served.flags(), "--report-dir", tmp_path / "r")
+    done = in_process("run", staging(operations=6), *served.flags(), "--report-dir", tmp_path / "r")
     assert done.returncode == 1, done.stderr
     _, report = report_of(tmp_path / "r")
     sized = [f for f in report["findings"] if f["name"] == "oversize-payload"]
@@ -115,7 +115,7 @@ def test_an_event_refused_for_size_is_found_from_the_http_response(serve, stagin
 
 def test_bad_input_probes_find_500s_and_what_was_stored_anyway(serve, tmp_path: Path) -> None:
     served = serve("--fault", "duplicate-period-500", "--fault", "float-quantity-500-stored")
-    done = stocksync("run", "probes", *served.flags(), "--report-dir", tmp_path / "r")
+    done = in_process("run", "probes", *served.flags(), "--report-dir", tmp_path / "r")
     assert done.returncode == 1, done.stderr
     _, report = report_of(tmp_path / "r")
     messages = {f["name"]: [] for f in report["findings"]}
@@ -132,7 +132,7 @@ def test_private_channels_through_the_auth_endpoint_are_not_exposed(serve, stagi
     served = serve("--private-channels")
     contract = tmp_path / "private.toml"
     contract.write_text(PRIVATE)
-    done = stocksync(
+    done = in_process(
         "run",
         staging(),
         *served.flags(),
@@ -148,7 +148,7 @@ def test_private_channels_through_the_auth_endpoint_are_not_exposed(serve, stagi
     folder, report = report_of(tmp_path / "r")
     assert report["counts"]["receipts"] > 0 and not report["findings"]
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    recheck = stocksync("check", folder)
+    recheck = in_process("check", folder)
     assert recheck.returncode == 0, "re-checked without flags, the run keeps its contract and its verdict"
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before, "the run's own reports are kept"
 
@@ -166,7 +166,7 @@ def test_underscore_names_are_invisible_with_the_right_contract(serve, tmp_path:
     if contract:
         (tmp_path / "team.toml").write_text(contract)
         extra = ["--contract", tmp_path / "team.toml"]
-    done = stocksync("run", "smoke", *served.flags(), *extra, "--report-dir", tmp_path / "r")
+    done = in_process("run", "smoke", *served.flags(), *extra, "--report-dir", tmp_path / "r")
     assert done.returncode == code, done.stderr
     _, report = report_of(tmp_path / "r")
     names = {f["name"] for f in report["findings"]}
@@ -181,7 +181,7 @@ def test_settings_from_environment_and_config_file(serve, staging, tmp_path: Pat
         f'pusher_host = "127.0.0.1"\npusher_port = {served.pusher["port"]}\n'
     )
     env = {"STOCKSYNC_TOKEN": served.api["token"], "PUSHER_KEY": served.pusher["key"]}
-    done = stocksync("run", staging(operations=4), "--config", config, "--report-dir", tmp_path / "r", env=env)
+    done = in_process("run", staging(operations=4), "--config", config, "--report-dir", tmp_path / "r", env=env)
     assert done.returncode == 0, done.stderr
     assert served.stocktakes() == []
 
@@ -206,7 +206,7 @@ def test_dry_run_prints_the_plan_and_touches_nothing(untouched) -> None:
 
 def test_keep_leaves_the_stocktake_for_inspection(serve, staging, tmp_path: Path) -> None:
     served = serve()
-    done = stocksync("run", staging(operations=4), *served.flags(), "--keep", "--report-dir", tmp_path)
+    done = in_process("run", staging(operations=4), *served.flags(), "--keep", "--report-dir", tmp_path)
     assert done.returncode == 0, done.stderr
     assert [s["status"] for s in served.stocktakes()] == ["APPROVED"]
 

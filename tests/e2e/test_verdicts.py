@@ -14,6 +14,7 @@ import pytest
 from harness.record.history_file import HISTORY_NAME, read_text
 from harness.testing import wait_until
 from tests.e2e.test_cli_run import TINY, stocksync
+from tests.support import in_process
 
 
 def _play_and_signal(tmp_path: Path, signals: int) -> tuple[subprocess.CompletedProcess[str], Path]:
@@ -70,7 +71,7 @@ def test_check_of_a_history_with_nothing_in_it_is_inconclusive(tmp_path: Path, c
 def test_a_refusing_backend_fails_the_run_naming_the_refusal(tmp_path: Path) -> None:
     scenario = tmp_path / "tiny.toml"
     scenario.write_text(TINY)
-    done = stocksync("run", scenario, "--fault", "refuse-line-writes", "--report-dir", tmp_path / "r")
+    done = in_process("run", scenario, "--fault", "refuse-line-writes", "--report-dir", tmp_path / "r")
     assert done.returncode == 1, done.stderr
     folder = next((tmp_path / "r").iterdir())
     report = json.loads((folder / "report.json").read_text())

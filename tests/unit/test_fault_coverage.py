@@ -14,9 +14,9 @@ from harness.checks.fault_links import explanations
 from harness.record.history import HistoryData, Observation
 from harness.record.history_file import HISTORY_NAME
 from harness.record.records import fields_of
-from harness.report import build_report
 from harness.report.compare import compare
 from harness.report.junit import render_junit
+from harness.report.model import build_report
 from harness.spec.contract import Contract
 from harness.testing import write_history
 from tests.histories import DETAIL, LINE, drop_receipt, event_text, healthy, patch_op, receipt, replace_receipt

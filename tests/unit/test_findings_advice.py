@@ -12,11 +12,11 @@ from rich.console import Console
 from harness.checks import check
 from harness.checks.findings import NAMES
 from harness.cli import main
-from harness.report import build_report
 from harness.report.advice import advice, parse
 from harness.report.console import print_summary
 from harness.report.html import render_html
 from harness.report.junit import render_junit
+from harness.report.model import build_report
 from harness.spec.contract import Contract
 from tests.histories import healthy, missing
 

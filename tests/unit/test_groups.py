@@ -8,9 +8,9 @@ from dataclasses import replace
 from harness.checks import check
 from harness.checks.findings import Finding
 from harness.record.history import HistoryData, Observation
-from harness.report import Report, build_report
 from harness.report.calls import RunFacts, normalised
 from harness.report.groups import grouping
+from harness.report.model import Report, build_report
 from harness.spec.contract import Contract
 from tests.histories import DETAIL, LINE, healthy, locked_write, missing, patch_op, server_error
 

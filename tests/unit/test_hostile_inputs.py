@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from harness.checks import check
 from harness.cli import main
-from harness.report import build_report
+from harness.report.model import build_report
 from harness.spec.contract import Contract
 from harness.testing import write_history
 from tests.histories import duplicate, healthy

@@ -52,6 +52,27 @@ def test_the_checker_loads_no_network_bot_or_load_library() -> None:
     assert done.stdout.strip() == "", f"harness.checks loaded {done.stdout.strip()}"
 
 
+HEAVY_LIBRARIES = ("polars", "faker", "aiohttp", "jinja2", "locust")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("findings",), ("serve", "--list-faults"), ("run", "--bogus"), ("run", "no-such-scenario"), ("check", "--help")],
+    ids=" ".join,
+)
+def test_a_command_that_plays_and_checks_nothing_loads_no_heavy_library(args: tuple[str, ...]) -> None:
+    """The stack, the checker and the reports are imported once a command has parsed and needs them:
+    a usage error, --help, the findings and the fault list answer without them."""
+    code = (
+        "import sys\nfrom harness.cli import main\n"
+        f"try:\n    main({list(args)!r})\nexcept SystemExit:\n    pass\n"
+        f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY_LIBRARIES!r})\n"
+        "print('loaded:', *loaded, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stderr.splitlines()[-1:] == ["loaded:"], done.stderr[-2000:]
+
+
 def test_every_user_facing_error_shares_one_base() -> None:
     import harness.errors as errors
 

@@ -8,8 +8,7 @@ import json
 from typing import Any
 
 from harness.checks import check
-from harness.report import build_report
-from harness.report.model import REDACTED, SHORT_SECRET_NOTE, redact
+from harness.report.model import REDACTED, SHORT_SECRET_NOTE, build_report, redact
 from harness.spec.contract import Contract
 from tests.histories import healthy
 

@@ -11,10 +11,10 @@ from rich.console import Console
 
 from harness.checks import check
 from harness.record.history import HistoryData
-from harness.report import Report, build_report
 from harness.report.console import GROUPS_SHOWN, print_summary
 from harness.report.html import render_html
 from harness.report.junit import render_junit
+from harness.report.model import Report, build_report
 from harness.spec.contract import Contract
 from tests.histories import LINE, healthy, near_limit, patch_op, unexpected_event
 

@@ -6,10 +6,10 @@ from rich.console import Console
 
 from harness.checks import check
 from harness.record.history import Observation
-from harness.report import build_report
 from harness.report.console import print_summary
 from harness.report.groups import group_findings
 from harness.report.html import render_html
+from harness.report.model import build_report
 from harness.spec.contract import Contract
 from tests.histories import DETAIL, LINE, drop_receipt, event_text, healthy, patch_op, receipt, server_error
 

@@ -20,9 +20,9 @@ from harness.checks.rules import RULES, judged_at_end
 from harness.checks.verdict import decide
 from harness.load.feed import LiveFeed
 from harness.load.sync_tab import rows
-from harness.report import build_report
 from harness.report.html import render_html
 from harness.report.junit import render_junit
+from harness.report.model import build_report
 from harness.spec.contract import Contract
 from harness.testing import following
 from tests.histories import DEFECTS, divergence, healthy, missing

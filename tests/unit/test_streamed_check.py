@@ -17,7 +17,7 @@ from harness.checks.streamed import FEED_EVERY, SLACK_S, StreamedRead
 from harness.record.history import HistoryData, Observation, read_meta
 from harness.record.history_file import HISTORY_NAME
 from harness.record.records import SLOTS, ReceiptTally
-from harness.report import build_report
+from harness.report.model import build_report
 from harness.spec.contract import Contract
 from harness.testing import history_with, write_history
 
