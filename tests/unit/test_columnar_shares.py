@@ -4,7 +4,6 @@ cannot take in shares is read as a stream, as before."""
 
 from __future__ import annotations
 
-import gc
 import weakref
 from pathlib import Path
 from typing import Any
@@ -175,7 +174,6 @@ def test_each_share_s_part_is_let_go_once_joined(tmp_path: Path, monkeypatch: py
     held_at_each: list[int] = []
 
     def tracked(*args: Any) -> Part:
-        gc.collect()
         held_at_each.append(sum(ref() is not None for ref in judged))
         part = accelerated_frame(*args)
         judged.append(weakref.ref(part))
