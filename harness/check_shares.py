@@ -32,8 +32,11 @@ from .spec.contract import Contract
 SHARE_MOST = 500_000
 """Receipts in one share's frame at most (but a listener's with more, alone): the engine's joins over
 a frame hold several times its receipts, so a share of more would take more memory than the goal's
-gigabyte; shares of fewer, more pieces in the spill file and more per-share work. The chunks are
-split into shares a round of as many receipts at a time: a round held is lighter than a share judged."""
+gigabyte; shares of fewer, more pieces in the spill file and more per-share work."""
+ROUND_MOST = SHARE_MOST
+"""Receipts read from the chunks at a time while they are split into shares (`receipt_spill`): a
+round held is lighter than a share judged, so as many as a share's bound keeps within it. Apart from
+SHARE_MOST, so that shares of a few receipts do not read the chunks a few receipts at a time."""
 INLINE_MOST = 250_000
 """Receipts written into the files themselves (not chunks) held as one frame beside the shares: a
 run of today writes only a few there, an older run all of them."""
@@ -66,13 +69,12 @@ def check_in_shares(
     tally = _tally(counts, float(meta.get("time_origin") or 0.0))
     with contextlib.ExitStack() as spilling:
         try:
-            spilled = spilling.enter_context(spilled_shares(receipts, shares, path.parent, SHARE_MOST))
+            spilled = spilling.enter_context(spilled_shares(receipts, shares, path.parent, ROUND_MOST))
         except CorruptChunk:
             return None  # no share judged yet: the chunks are all read before the first
-        numbers = {share[0]: number for number, share in enumerate(shares)}
 
-        def frame_of(share: list[str]) -> pl.DataFrame:
-            frame = spilled.frame(numbers[share[0]])
+        def frame_of(number: int) -> pl.DataFrame:
+            frame = spilled.frame(number)
             counted_into(tally, frame)
             return frame
 

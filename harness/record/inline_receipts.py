@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .receipt_chunks import CHUNK_SCHEMA
+from .receipt_chunks import CHUNK_SCHEMA, append_receipt
 from .records import Observation
 
 
@@ -46,8 +46,4 @@ class InlineReceipts:
         self.held += 1
         if self.most is not None and self.held > self.most:
             raise TooManyInline(f"more than {self.most} receipts in the history's lines")
-        text = obs.data if isinstance(obs.data, str) else json.dumps(obs.data)
-        columns = self.files[-1].columns
-        for name, value in zip(CHUNK_SCHEMA, (obs.listener, obs.socket_id, obs.channel, obs.event, text, obs.time),
-                               strict=True):  # fmt: skip
-            columns[name].append(value)
+        append_receipt(self.files[-1].columns, obs, obs.data if isinstance(obs.data, str) else json.dumps(obs.data))

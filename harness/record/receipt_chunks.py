@@ -46,6 +46,17 @@ def chunk_prefix(history: Path) -> str:
     return name
 
 
+def append_receipt(columns: dict[str, list[object]], obs: Observation, text: object) -> None:
+    """`obs` as one more row of `CHUNK_SCHEMA`'s columns, its data as `text`: what a chunk holds and
+    what a reader gathers of the receipts in a file's own lines, alike."""
+    columns["listener"].append(obs.listener)
+    columns["socket_id"].append(obs.socket_id)
+    columns["channel"].append(obs.channel)
+    columns["event"].append(obs.event)
+    columns["text"].append(text)
+    columns["time"].append(obs.time)
+
+
 @dataclass
 class ReceiptChunks:
     """One writer's receipts, buffered as columns and written a chunk at a time. Not thread-safe:
@@ -65,13 +76,7 @@ class ReceiptChunks:
         if starts:
             self.started, self.first = time.monotonic(), obs.time
             self.chunks += 1
-        columns = self.columns
-        columns["listener"].append(obs.listener)
-        columns["socket_id"].append(obs.socket_id)
-        columns["channel"].append(obs.channel)
-        columns["event"].append(obs.event)
-        columns["text"].append(obs.data)
-        columns["time"].append(obs.time)
+        append_receipt(self.columns, obs, obs.data)
         return self.name(self.chunks) if starts else None
 
     def on_disk_before(self) -> float | None:

@@ -100,6 +100,7 @@ def test_the_ci_line_writes_junit_quietly(tmp_path: Path) -> None:
     assert "<testsuite" in (tmp_path / "reports/ci/junit.xml").read_text()
 
 
+@pytest.mark.heavy  # the whole staging scenario, as written: long for the default run
 def test_the_staging_example_runs_against_the_stand_in(tmp_path: Path) -> None:
     done = run(the_block("stocksync serve > backend.json", "stocksync run staging"), tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -108,6 +109,7 @@ def test_the_staging_example_runs_against_the_stand_in(tmp_path: Path) -> None:
     assert found["meta"]["server_log"]["read"] is True, "the run read the served Pusher server's log"
 
 
+@pytest.mark.heavy  # the whole staging scenario, as written: long for the default run
 def test_the_target_mode_line_runs_against_a_served_stack(tmp_path: Path) -> None:
     """docs/target-mode.md's line with the variables the stand-in's ready line gives."""
     block = the_block('--target "$STOCKSYNC_TARGET"')

@@ -24,6 +24,7 @@ def _rehearse(tmp_path: Path, script: str) -> tuple[subprocess.CompletedProcess[
     return done, json.loads((folder / "report.json").read_text())
 
 
+@pytest.mark.heavy  # the whole staging scenario, as written: long for the default run
 def test_the_rehearsal_runs_as_written_and_reads_the_served_log(tmp_path: Path) -> None:
     assert REHEARSAL is not None
     done, report = _rehearse(tmp_path, REHEARSAL[1])

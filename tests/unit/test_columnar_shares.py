@@ -73,6 +73,7 @@ def _judged_alike(history: HistoryData, most: int, tmp_path: Path, monkeypatch: 
     framed_light, framed = check_file(path)
     monkeypatch.setattr(reading, "FRAME_MOST", -1)
     monkeypatch.setattr(check_shares, "SHARE_MOST", most)
+    monkeypatch.setattr(check_shares, "ROUND_MOST", 100)  # the chunks split over several rounds
     monkeypatch.setattr(reading, "_read", _not_streamed)
     shared_light, shared = check_file(path)
     assert _outcome(shared) == _outcome(framed)
@@ -160,7 +161,7 @@ def test_a_chunk_found_damaged_halfway_through_the_split_is_read_as_a_stream_and
         write(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(receipt_spill.SpilledShares, "write", damaged)
-    monkeypatch.setattr(check_shares, "SHARE_MOST", 100)
+    monkeypatch.setattr(check_shares, "ROUND_MOST", 100)
     _streamed_instead(path, monkeypatch)
     assert _folder_after(path) == before
 

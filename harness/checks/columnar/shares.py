@@ -23,8 +23,8 @@ from ..parts import Part, joined, split
 from ..streamed import STREAMED
 from .engine import Judge, accelerated_frame
 
-FrameOf = Callable[[list[str]], pl.DataFrame]
-"""A share's receipts as a frame (`frame.SCHEMA`), given its listeners."""
+FrameOf = Callable[[int], pl.DataFrame]
+"""A share's receipts as a frame (`frame.SCHEMA`), given its position among the shares."""
 
 
 def shares_of(receipts: Mapping[str, int], most: int) -> list[list[str]]:
@@ -58,15 +58,15 @@ def accelerated_shares(
     spill: Spill | None = None,
 ) -> Part:
     """The listeners' part of `light` (every record but receipts) judged a share at a time, each
-    share's receipts read (`frame_of`) only as its turn comes, and its part joined into the whole as
-    it is judged: a share's part holds each change it delivered (`Part.slowest`), so holding every
-    share's until the end would hold the writes once a share. `spill`: where each share's deliveries
-    go as it is judged (none is held after its share)."""
+    share's receipts read (`frame_of` its position in `shares`) only as its turn comes, and its part
+    joined into the whole as it is judged: a share's part holds each change it delivered
+    (`Part.slowest`), so holding every share's until the end would hold the writes once a share.
+    `spill`: where each share's deliveries go as it is judged (none is held after its share)."""
     judge = Judge(contract, limit_s, spill is not None)
 
     def parts() -> Iterator[Part]:
-        for share, history in zip(shares, split(light, [set(share) for share in shares]), strict=True):
-            part = accelerated_frame(history, frame_of(share), judge)
+        for number, history in enumerate(split(light, [set(share) for share in shares])):
+            part = accelerated_frame(history, frame_of(number), judge)
             if spill is not None and part.deliveries is not None:
                 spill(part.deliveries.frame())
                 part.deliveries = None
