@@ -10,7 +10,8 @@ import click
 
 from ..spec.contract import load_contract
 from ..spec.scenario import load_scenario
-from .options import GivenPath, Output, fault_option, output_options, seed_option
+from .options import GivenPath, Output, fault_option, fault_selection, output_options, seed_option
+from .remote import remote_target
 from .target_options import target_options
 
 DEFAULT_REPORTS = Path("reports")
@@ -58,11 +59,13 @@ def run_command(
     """
     spec = load_scenario(scenario)
     contract = load_contract(contract_file)
-    # The stack, the runner and the reports are imported once the arguments and the files they name
-    # are read: `--help` and a usage error do not wait for them.
+    faults = fault_selection([*spec.faults, *fault_names])
+    output = Output(out, junit, as_json, quiet)
+    remote = remote_target(faults, target_flags, contract, output.console())
+    # The stack, the runner and the reports are imported once the arguments, the faults, the target
+    # and the files they name are read: `--help` and a usage error do not wait for them.
     from .running import run
 
-    output = Output(out, junit, as_json, quiet)
-    code = run(spec, contract, fault_names, report_dir, seed, strict, output, dry_run, keep, target_flags)
+    code = run(spec, contract, faults, report_dir, seed, strict, output, dry_run, keep, remote)
     if code is not None:
         sys.exit(code)

@@ -4,10 +4,8 @@ checked and reported (`harness.cli.run` declares the command)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
-from click.core import ParameterSource
 from rich.console import Console
 
 from ..bots.browser_runtime import requirements as browser_requirements
@@ -21,7 +19,6 @@ from ..run.open_files import ensure_open_files
 from ..run.preflight import preflight
 from ..run.residue import in_words
 from ..run.runner import Runner, RunOutcome
-from ..run.settings import ENV, FLAG, TargetSettings, merge
 from ..run.target import Target
 from ..sim.stack import EmbeddedStack, StackOptions
 from ..spec.contract import Contract
@@ -29,7 +26,7 @@ from ..spec.faults import FaultSelection
 from ..spec.scenario import Scenario, needs_browser
 from .conclude import built, conclude
 from .live import play
-from .options import Output, fault_selection
+from .options import Output
 
 
 def _print_plan(spec: Scenario, remote: Target | None, contract: Contract, keep: bool) -> None:
@@ -51,38 +48,6 @@ def _say_cleanup(console: Console, outcome: RunOutcome) -> None:
     left_in_books = in_words(outcome.history.meta.get("residue") or {})
     if left_in_books:
         console.print(f"left behind, which the API cannot delete: {left_in_books}", highlight=False)
-
-
-def _resolve(
-    spec: Scenario, fault_names: tuple[str, ...], target_flags: dict[str, Any], contract: Contract, console: Console
-) -> tuple[FaultSelection, Target | None]:
-    """The faults to inject and the remote target, if any; refuses faults aimed at a remote."""
-    selection = fault_selection([*spec.faults, *fault_names])
-    config_file = target_flags.pop("config_file", None)
-    settings = merge(target_flags, config_file, _sources(target_flags))
-    remote = Target.from_settings(settings, contract)
-    if remote is not None and selection.names:
-        raise UsageError("faults can only be injected into the embedded stack; drop --fault or --target")
-    if remote is not None:
-        _say_endpoints(console, settings, remote)
-    return selection, remote
-
-
-def _sources(flags: dict[str, Any]) -> dict[str, int]:
-    """Which settings came from the command line and which from the environment (click knows)."""
-    ctx = click.get_current_context()
-    return {name: ENV if ctx.get_parameter_source(name) == ParameterSource.ENVIRONMENT else FLAG for name in flags}
-
-
-def _say_endpoints(console: Console, settings: TargetSettings, remote: Target) -> None:
-    """The first lines of a target run: what it talks to, and where each of those settings came from."""
-    pusher = "pusher_cluster" if settings.pusher_cluster else "pusher_host"
-    console.print(
-        f"target: {remote.base_url} as hotel {remote.hotel!r} "
-        f"({settings.describe('target')}, {settings.describe('hotel')})",
-        highlight=False,
-    )
-    console.print(f"pusher: {remote.pusher.url()} ({settings.describe(pusher)})", highlight=False)
 
 
 def _play_on(spec: Scenario, target: Target, seed: int, directory: Path, keep: bool, console: Console) -> Report:
@@ -112,18 +77,17 @@ def _kept(directory: Path) -> str:
 def run(
     spec: Scenario,
     contract: Contract,
-    fault_names: tuple[str, ...],
+    selection: FaultSelection,
     report_dir: Path,
     seed: int,
     strict: bool,
     output: Output,
     dry_run: bool,
     keep: bool,
-    target_flags: dict[str, Any],
+    remote: Target | None,
 ) -> int | None:
-    """The run's exit code; None after a dry run."""
+    """The run's exit code; None after a dry run. `remote`: the target, None for the embedded stack."""
     console = output.console()
-    selection, remote = _resolve(spec, fault_names, target_flags, contract, console)
     if dry_run:
         _print_plan(spec, remote, contract, keep)
         return None

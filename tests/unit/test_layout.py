@@ -57,7 +57,15 @@ HEAVY_LIBRARIES = ("polars", "faker", "aiohttp", "jinja2", "locust")
 
 @pytest.mark.parametrize(
     "args",
-    [("findings",), ("serve", "--list-faults"), ("run", "--bogus"), ("run", "no-such-scenario"), ("check", "--help")],
+    [
+        ("findings",),
+        ("serve", "--list-faults"),
+        ("run", "--bogus"),
+        ("run", "no-such-scenario"),
+        ("run", "--fault", "no-such-fault"),
+        ("run", "--token", "t"),
+        ("check", "--help"),
+    ],
     ids=" ".join,
 )
 def test_a_command_that_plays_and_checks_nothing_loads_no_heavy_library(args: tuple[str, ...]) -> None:
