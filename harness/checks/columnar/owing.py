@@ -19,7 +19,7 @@ import polars as pl
 from ...record.history import FAILURE, Observation, Operation
 from ...spec.contract import Contract
 from ..model import expected_event, stocktake_of
-from ..sizes import MAX_EVENT_BYTES, compact_size
+from ..sizes import MAX_EVENT_BYTES, at_most
 from .texts import Ids
 
 
@@ -102,7 +102,7 @@ class Writes:
                 continue
             payloads[op.id] = payload
             owes = (op.id, op.invoke, op.complete or op.invoke, min(op.complete + limit_s, until))
-            sendable = (things.of((key, fingerprint)), compact_size(payload) > MAX_EVENT_BYTES)
+            sendable = (things.of((key, fingerprint)), not at_most(payload, MAX_EVENT_BYTES))
             rows += [(*owes, event, channel, *sendable) for event, channel in routes]
         return cls(pl.DataFrame(rows, schema=_SCHEMA, orient="row"), payloads, sockets)
 
