@@ -110,11 +110,7 @@ def history_checks(
     missing = {f.operation for f in listeners.findings if f.name == "missing-event" and f.operation is not None}
     refused = refused_triggers(history)
     checks = OperationChecks()
-    for op in history.operations:
-        checks.note(op)
-    for op in history.operations:
-        checks.answered(op)
-        checks.settled(op, op.id in missing, refused)
+    checks.judge(history.operations, missing, refused)
     line_receipts = receipts or (lambda lines: _line_receipts(history, contract, lines))
     judged: Counter[str] = Counter()
     findings = checks.findings(history, line_receipts, judged)

@@ -58,25 +58,33 @@ class _Texts:
 
     def __init__(self) -> None:
         self._known: dict[str, str] = {}
+        self.one = self._known.setdefault  # `one(text, text)`: the copy of a text known to be one
 
     def shared(self, value: Any) -> Any:
         """`value` with each of its texts the one copy. Its lists and objects, fresh from the decoder
-        and no one else's, are changed in place: rebuilding them cost as much as the sharing."""
+        and no one else's, are changed in place: rebuilding them cost as much as the sharing. An
+        operation's request and answer are mostly an object of plain values: its loop is this one's."""
         kind = type(value)
-        if kind is str:
-            return self._known.setdefault(value, value)
         if kind is dict:
-            self._share(value, value.items())
+            one = self.one
+            for key, item in value.items():
+                kind = type(item)
+                if kind is str:
+                    value[key] = one(item, item)
+                elif kind is dict or kind is list:
+                    self.shared(item)
         elif kind is list:
-            self._share(value, enumerate(value))
+            self._share_list(value)
+        elif kind is str:
+            return self.one(value, value)
         return value
 
-    def _share(self, container: Any, items: Iterable[tuple[Any, Any]]) -> None:
-        known = self._known.setdefault
-        for key, item in items:
+    def _share_list(self, items: list[Any]) -> None:
+        one = self.one
+        for index, item in enumerate(items):
             kind = type(item)
             if kind is str:
-                container[key] = known(item, item)
+                items[index] = one(item, item)
             elif kind is dict or kind is list:
                 self.shared(item)
 
@@ -103,10 +111,12 @@ def _operation(reading: _Reading, record: Invoked | Answered) -> None:
     texts = reading.texts
     if isinstance(record, Invoked):
         reading.merge.until(record.invoke)
-        shared = texts.shared
+        one = texts.one
+        socket_id = record.socket_id
         op = reading.ops[record.id] = Operation(
-            record.id, shared(record.actor), shared(record.kind), shared(record.hotel), shared(record.actor_hotel),
-            shared(record.request), shared(record.socket_id), record.invoke,
+            record.id, one(record.actor, record.actor), one(record.kind, record.kind), one(record.hotel, record.hotel),
+            one(record.actor_hotel, record.actor_hotel), texts.shared(record.request),
+            socket_id if socket_id is None else one(socket_id, socket_id), record.invoke,
         )  # fmt: skip
         reading.data.operations.append(op)
         return
