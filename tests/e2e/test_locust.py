@@ -26,7 +26,12 @@ def _rows(csv_prefix: Path) -> list[dict[str, str]]:
 EVENT_OF = {"patch_line": "line-counted-updated", "add_movement": "line-movement-added"}
 
 
-@pytest.mark.parametrize("fault", [None, "pusher-drop=0.2,double-broadcast"], ids=["healthy", "drop-and-double"])
+# the healthy run in heavy: the web UI's and the target's healthy runs are in the default one
+@pytest.mark.parametrize(
+    "fault",
+    [pytest.param(None, marks=pytest.mark.heavy), "pusher-drop=0.2,double-broadcast"],
+    ids=["healthy", "drop-and-double"],
+)
 def test_pusher_samples_are_one_per_change(tmp_path: Path, fault: str | None) -> None:
     """PUSHER request count per event == the writes of that kind: one sample per change, whatever
     happened to it, and its failures are the changes the report has delivery findings for, each

@@ -136,6 +136,7 @@ def test_the_fault_list_line_names_every_fault(tmp_path: Path) -> None:
     assert [spec.name for spec in CATALOGUE if spec.name not in done.stdout] == []
 
 
+@pytest.mark.heavy  # a whole run as written; test_deliveries_table holds the query's rows to the findings
 def test_the_late_deliveries_query_counts_a_real_run_s_late_event_findings(tmp_path: Path) -> None:
     """The README's run with delayed events, then its Python block as written in the same folder: one
     row per event with late-event findings, counting them, and no other row."""
