@@ -35,7 +35,7 @@ def missed(exp: Expectation) -> bool:
     return bool(exp.role) and exp.role != ECHO and not exp.matched
 
 
-@dataclass
+@dataclass(slots=True)
 class Owed:
     op: Operation
     window_end: float
@@ -46,6 +46,9 @@ class Owed:
     """At its close, the expectations it missed then: the only ones that can be due until it settles
     (a role is fixed at the close, and an expectation once matched stays matched); none while it is
     open (`Held.open`)."""
+    judged: Counter[str] = field(default_factory=Counter)
+    """At its close, its expectations by their role's check: counted once, as shown then and as
+    judged when it settles (the roles are fixed at the close)."""
 
 
 @dataclass
@@ -61,6 +64,9 @@ class StreamTotals:
     receipts: int = 0
     matched: int = 0
     routed: Counter[tuple[str, ...]] = field(default_factory=Counter)  # receipts by the routing checks applied
+    delivered: list[tuple[str, str, float]] = field(default_factory=list)
+    """The deliveries owed and made since they were last counted, (event, listener, latency after the
+    write's invoke) each: in `matched` and the latencies once counted (`count_latencies`)."""
 
     def counted(self, ordered: int) -> Counter[str]:
         """What each check judged so far: every receipt for duplicates and its routing checks, every
@@ -76,25 +82,39 @@ class StreamTotals:
         judged["late-event"] += self.matched
         return judged
 
-    def delivered(self, event: str, listener: str, latency: float) -> None:
-        """A delivery owed and made, `latency` seconds after its write's invoke."""
-        self.matched += 1
-        by_event, by_listener = self.by_event.get(event), self.by_listener.get(listener)
-        if by_event is None:
-            by_event = self.by_event[event] = Latencies()
-        if by_listener is None:
-            by_listener = self.by_listener[listener] = Latencies()
-        bucket = bucket_of(latency)
-        by_event.add(latency, bucket)
-        by_listener.add(latency, bucket)
+    def count_latencies(self) -> None:
+        """Count the deliveries made since last time (`delivered`: (event, listener, latency) each) in
+        their buckets, by event and by listener: the stream only notes each one, and counts them when
+        it stops, each pair's latencies bucketed once for both."""
+        by_pair: dict[tuple[str, str], list[float]] = {}
+        for event, listener, latency in self.delivered:
+            pair = (event, listener)
+            latencies = by_pair.get(pair)
+            if latencies is None:
+                by_pair[pair] = [latency]
+            else:
+                latencies.append(latency)
+        self.matched += len(self.delivered)
+        self.delivered.clear()
+        by_event, by_listener = self.by_event, self.by_listener
+        for (event, listener), latencies in by_pair.items():
+            buckets = [bucket_of(latency) for latency in latencies]
+            values = by_event.get(event)
+            if values is None:
+                values = by_event[event] = Latencies()
+            values.add_all(latencies, buckets)
+            values = by_listener.get(listener)
+            if values is None:
+                values = by_listener[listener] = Latencies()
+            values.add_all(latencies, buckets)
 
 
 def samples(owed: Owed, limit_s: float) -> list[Closed]:
     """Each of a closed write's events as one live sample: a failure if anything is wrong or still
     missing."""
     missing: dict[str, list[str]] = {}
-    for exp in owed.expectations:
-        if missed(exp) and not exp.planned_gap:
+    for exp in owed.unmet:  # missed at the close, which is now
+        if not exp.planned_gap:
             missing.setdefault(exp.event, []).append(JUDGED_AS[exp.role])
     out = []
     for event in sorted({exp.event for exp in owed.expectations}):
@@ -122,14 +142,19 @@ class Held:
         self.owed[owed.op.id] = self.open[owed.op.id] = owed
 
     def closed(self, owed: Owed) -> None:
-        """`owed` has closed, its roles known."""
+        """`owed` has closed, its roles known: what it missed and what it is judged for, in one pass."""
         del self.open[owed.op.id]
-        owed.unmet = [exp for exp in owed.expectations if missed(exp)]
-        self.shown_closed.update(_roles(owed))
+        judged, unmet = owed.judged, owed.unmet
+        for exp in owed.expectations:
+            if exp.role:
+                judged[JUDGED_AS[exp.role]] += 1
+                if exp.role != ECHO and not exp.matched:
+                    unmet.append(exp)
+        self.shown_closed.update(judged)
 
     def settled(self, owed: Owed) -> None:
         del self.owed[owed.op.id]
-        self.shown_closed.subtract(_roles(owed))
+        self.shown_closed.subtract(owed.judged)
 
     def shown(self) -> Counter[str]:
         """What the live check already shows and so counts as judged: each expectation of a closed
@@ -141,7 +166,3 @@ class Held:
         """Deliveries missing at their window's close, not yet settled: the findings they will be unless
         the event still comes within the grace (then it is late instead)."""
         return [unmatched(exp) for owed in self.owed.values() for exp in owed.unmet if not exp.matched]
-
-
-def _roles(owed: Owed) -> Counter[str]:
-    return Counter(JUDGED_AS[exp.role] for exp in owed.expectations if exp.role)

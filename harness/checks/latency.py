@@ -49,19 +49,22 @@ class Latencies:
     buckets: dict[int, list[float]] = field(default_factory=dict)
     count: int = 0
 
-    def add(self, latency: float, key: int | None = None) -> None:
-        """`key`: the latency's bucket, if already worked out (`bucket_of`): one delivery is counted
-        by its event and by its listener."""
-        self.count += 1
-        if key is None:
-            key = bucket_of(latency)
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            self.buckets[key] = [1, latency]
-        else:
-            bucket[0] += 1
-            if latency > bucket[1]:
-                bucket[1] = latency
+    def add(self, latency: float) -> None:
+        self.add_all([latency], [bucket_of(latency)])
+
+    def add_all(self, latencies: list[float], keys: list[int]) -> None:
+        """Each latency with its bucket (`keys`, as `bucket_of` gives them), in one pass: the stream
+        counts a batch of deliveries by event and by listener, each bucketed once for both."""
+        self.count += len(latencies)
+        buckets = self.buckets
+        for latency, key in zip(latencies, keys, strict=True):
+            bucket = buckets.get(key)
+            if bucket is None:
+                buckets[key] = [1, latency]
+            else:
+                bucket[0] += 1
+                if latency > bucket[1]:
+                    bucket[1] = latency
 
     def merge(self, other: Latencies) -> None:
         for key, (count, largest) in other.buckets.items():

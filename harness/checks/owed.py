@@ -53,11 +53,12 @@ def role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, I
     page (first subscribed before the invoke, not yet gone for good) but a disconnect broke
     the window; None if it arrived later or had left. The originator's own connection is owed
     nothing however it ends: ECHO, so only an echo that arrives is judged."""
+    invoke = op.invoke
     for sub in subs:
-        if sub.start <= op.invoke and sub.end >= window_end:
+        if sub.start <= invoke and sub.end >= window_end:
             return (ECHO if _own(op, sub) else DELIVER), sub
-    last = _latest_by(subs, op.invoke)
-    if last is not None and op.invoke < max(sub.end for sub in subs):
+    last = _latest_by(subs, invoke)
+    if last is not None and invoke < max(sub.end for sub in subs):
         return (ECHO if _own(op, last) else GAP), last
     return None
 
@@ -84,9 +85,10 @@ def owed_at_invoke(
     if key is None:
         return []
     out = []
+    invoke = op.invoke
     for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
         for listener, subs in by_channel.get(channel, {}).items():
-            last = _latest_by(subs, op.invoke)
+            last = subs[-1] if subs[-1].start <= invoke else _latest_by(subs, invoke)  # usually the latest
             if last is not None:
                 first = ECHO if _own(op, last) else DELIVER
                 out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
