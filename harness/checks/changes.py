@@ -46,7 +46,7 @@ class Owed:
     """At its close, the expectations it missed then: the only ones that can be due until it settles
     (a role is fixed at the close, and an expectation once matched stays matched); none while it is
     open (`Held.open`)."""
-    judged: Counter[str] = field(default_factory=Counter)
+    judged: dict[str, int] = field(default_factory=dict)
     """At its close, its expectations by their role's check: counted once, as shown then and as
     judged when it settles (the roles are fixed at the close)."""
 
@@ -119,7 +119,7 @@ def samples(owed: Owed, limit_s: float) -> list[Closed]:
     out = []
     for event in sorted({exp.event for exp in owed.expectations}):
         errors = [f for f in owed.findings if f.event == event and f.severity == "error"]
-        names = sorted({f.name for f in errors} | set(missing.get(event, [])))
+        names = sorted({f.name for f in errors} | set(missing.get(event, ()))) if errors or event in missing else []
         slowest = owed.slowest.get(event)
         if slowest is None and not names:
             continue
@@ -141,16 +141,11 @@ class Held:
     def admit(self, owed: Owed) -> None:
         self.owed[owed.op.id] = self.open[owed.op.id] = owed
 
-    def closed(self, owed: Owed) -> None:
-        """`owed` has closed, its roles known: what it missed and what it is judged for, in one pass."""
+    def closed(self, owed: Owed, roles: list[str]) -> None:
+        """`owed` has closed: `roles`, its expectations' that have one (its `unmet` known too)."""
         del self.open[owed.op.id]
-        judged, unmet = owed.judged, owed.unmet
-        for exp in owed.expectations:
-            if exp.role:
-                judged[JUDGED_AS[exp.role]] += 1
-                if exp.role != ECHO and not exp.matched:
-                    unmet.append(exp)
-        self.shown_closed.update(judged)
+        owed.judged = {JUDGED_AS[role]: count for role, count in Counter(roles).items()}
+        self.shown_closed.update(owed.judged)
 
     def settled(self, owed: Owed) -> None:
         del self.owed[owed.op.id]

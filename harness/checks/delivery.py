@@ -63,13 +63,11 @@ class Group:
         pending = self.pending
         fingerprint = receipt.payload.fingerprint
         only = pending[0] if len(pending) == 1 else None
-        echo = None
         if only is not None and only.fingerprint == fingerprint and only.role != ECHO:
-            chosen: Expectation | None = only  # the healthy case: one write in flight, its own event
-        else:
-            chosen, echo = _choose(
-                pending, fingerprint, None if before is None else before[1], _since(receipt, pending)
-            )
+            only.matched = True  # the healthy case: one write in flight, its own event; a copy parked on
+            pending.clear()  # it is no later write's stale event, as there is none
+            return only
+        chosen, echo = _choose(pending, fingerprint, None if before is None else before[1], _since(receipt, pending))
         if chosen is None:
             return None
         if chosen.parked is not None and chosen.fingerprint == fingerprint:

@@ -38,4 +38,3 @@ class Listeners:
         not judged for it, as if it had unsubscribed then. Its miss would be the harness's, not the
         backend's; the verdict says what died (`verdict.py`)."""
         self.dead[listener] = min(at, self.dead.get(listener, math.inf))
-

@@ -46,8 +46,8 @@ def _swapped(latest: dict[Any, Seen], stream: Any, seen: Seen, done: float) -> S
 
 class OrderWatch:
     def __init__(self) -> None:
-        self._latest: dict[tuple[str, object], Seen] = {}
-        self._latest_on: dict[tuple[str, str], Seen] = {}
+        self._latest: dict[str, tuple[dict[Any, Seen], dict[str, Seen]]] = {}
+        """listener -> the latest-invoked delivery it got of each line, and on each channel."""
         self.judged = 0
         """Every matched delivery of a line change, each held against the ones before it."""
 
@@ -56,9 +56,12 @@ class OrderWatch:
         if line_id is None:
             return None
         self.judged += 1
-        seen, done, listener = (op, receipt), op.complete or op.invoke, receipt.listener
-        same_line = _swapped(self._latest, (listener, line_id), seen, done)
-        across = _swapped(self._latest_on, (listener, receipt.channel), seen, done)
+        latest = self._latest.get(receipt.listener)
+        if latest is None:
+            latest = self._latest[receipt.listener] = ({}, {})
+        seen, done = (op, receipt), op.complete or op.invoke
+        same_line = _swapped(latest[0], line_id, seen, done)
+        across = _swapped(latest[1], receipt.channel, seen, done)
         if same_line is not None:
             return _finding(_Seen(op, receipt), _Seen(*same_line))
         if across is not None and across[1].payload.line_id != line_id:

@@ -216,19 +216,23 @@ class ListenerStream:
             owed.findings.append(finding)
 
     def _close(self, owed: Owed) -> None:
-        """The window has passed: each expectation's role as the subscriptions turned out, and, live,
-        the sample of each of the write's events."""
+        """The window has passed: each expectation's role as the subscriptions turned out (what it
+        missed, in `owed.unmet`), and, live, the sample of each of the write's events."""
         op, window_end, dead = owed.op, owed.window_end, self.listeners.dead
+        roles: list[str] = []
         for exp in owed.expectations:
             if exp.parked is not None and not exp.matched:
                 self._unpark(exp)
             turned_out = role(exp.subs, op, window_end)
             if turned_out is None or not dead.get(exp.listener, math.inf) >= window_end:
                 exp.role, exp.planned_gap = "", False
-            else:
-                exp.role = turned_out[0]
-                exp.planned_gap = exp.role == GAP and turned_out[1].planned_end
-        self._held.closed(owed)
+                continue
+            exp.role = turned_out[0]
+            exp.planned_gap = exp.role == GAP and turned_out[1].planned_end
+            roles.append(exp.role)
+            if exp.role != ECHO and not exp.matched:
+                owed.unmet.append(exp)
+        self._held.closed(owed, roles)
         if self.live:
             self.closed.extend(samples(owed, self.limit))
 
