@@ -5,12 +5,13 @@ what settled writes leave behind (`StreamTotals`)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..record.history import Operation
 from .delivery import JUDGED_AS, unmatched
 from .findings import Finding
-from .latency import Latencies, bucket_of
+from .latency import Latencies, buckets_of
 from .owed import ECHO, Expectation
 from .rules import RULES
 
@@ -42,7 +43,7 @@ class Owed:
     expectations: list[Expectation]
     findings: list[Finding] = field(default_factory=list)
     slowest: dict[str, float] = field(default_factory=dict)  # by event: its slowest delivery so far
-    unmet: list[Expectation] = field(default_factory=list)
+    unmet: Sequence[Expectation] = ()
     """At its close, the expectations it missed then: the only ones that can be due until it settles
     (a role is fixed at the close, and an expectation once matched stays matched); none while it is
     open (`Held.open`)."""
@@ -98,7 +99,7 @@ class StreamTotals:
         self.delivered.clear()
         by_event, by_listener = self.by_event, self.by_listener
         for (event, listener), latencies in by_pair.items():
-            buckets = [bucket_of(latency) for latency in latencies]
+            buckets = buckets_of(latencies)
             values = by_event.get(event)
             if values is None:
                 values = by_event[event] = Latencies()

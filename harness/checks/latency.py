@@ -24,9 +24,18 @@ QUANTILES = (50, 90, 95, 99)
 
 
 def bucket_of(latency: float) -> int:
-    if latency < LINEAR_UP_TO_S:
-        return int(latency / BUCKET_S)
-    return _LINEAR + int(math.log(latency / LINEAR_UP_TO_S) / _LOG_STEP)
+    return buckets_of([latency])[0]
+
+
+def buckets_of(latencies: list[float]) -> list[int]:
+    """Each latency's bucket, in one pass: the stream buckets a batch of deliveries at a time."""
+    log = math.log
+    return [
+        int(latency / BUCKET_S)
+        if latency < LINEAR_UP_TO_S
+        else _LINEAR + int(log(latency / LINEAR_UP_TO_S) / _LOG_STEP)
+        for latency in latencies
+    ]
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

@@ -15,6 +15,7 @@ out, and only then judges a delivery that never came.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..record.history import Operation
@@ -61,6 +62,27 @@ def role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, I
     if last is not None and invoke < max(sub.end for sub in subs):
         return (ECHO if _own(op, last) else GAP), last
     return None
+
+
+def closing(
+    expectations: list[Expectation], op: Operation, window_end: float, dead: dict[str, float]
+) -> tuple[list[str], list[Expectation]]:
+    """At the window's close, each expectation's `role` as the subscriptions turned out (none for a
+    listener the harness lost before the end, `dead`); the roles there are, and the expectations
+    missed (owed, and not delivered)."""
+    roles: list[str] = []
+    unmet: list[Expectation] = []
+    for exp in expectations:
+        turned_out = role(exp.subs, op, window_end)
+        if turned_out is None or not dead.get(exp.listener, math.inf) >= window_end:
+            exp.role, exp.planned_gap = "", False
+            continue
+        exp.role = turned_out[0]
+        exp.planned_gap = exp.role == GAP and turned_out[1].planned_end
+        roles.append(exp.role)
+        if exp.role != ECHO and not exp.matched:
+            unmet.append(exp)
+    return roles, unmet
 
 
 def _latest_by(subs: list[Interval], invoke: float) -> Interval | None:

@@ -37,7 +37,7 @@ from .intake import Intake, quiesced_at
 from .listeners import Listeners
 from .model import Payloads, Receipt
 from .ordering import OrderWatch
-from .owed import ECHO, GAP, Expectation, owed_at_invoke, role
+from .owed import ECHO, Expectation, closing, owed_at_invoke
 from .routing import route, routing_findings
 from .views import LatestLines, fold_line_event
 
@@ -63,6 +63,8 @@ class ListenerStream:
         self.intake = Intake(meta)
         self.listeners = Listeners()
         self._groups: dict[tuple[str, str, str, object], Group] = {}
+        self._copies: dict[tuple[str, str], tuple[str, str]] = {}
+        """(listener, channel): one key shared by every text's `Payload.held`, not one each to hold."""
         self._held = Held()
         self._timers: list[tuple[float, int, int, int]] = []  # (when, seq, stage, operation)
         self._seq = itertools.count()
@@ -87,6 +89,7 @@ class ListenerStream:
         inline, and called only when one is due."""
         self.frontier = max(self.frontier, frontier)
         timers, waiting = self._timers, self.intake.waiting
+        receipts = 0
         for obs in self.intake.ready(frontier):
             t = obs.time
             receipt = obs.kind == "receipt"
@@ -95,6 +98,7 @@ class ListenerStream:
             if timers and timers[0][0] < t:
                 self._timers_before(t)
             if receipt:
+                receipts += 1
                 self._receipt(obs)
             else:
                 self.listeners.observe(obs)
@@ -103,6 +107,7 @@ class ListenerStream:
                 self._forget_at = t + 1.0
         self._admit(frontier, False, finished)
         self._timers_before(frontier)
+        self.totals.receipts += receipts
         self.totals.count_latencies()
 
     def _admit(self, until: float, inclusive: bool, finished: bool) -> None:
@@ -142,7 +147,6 @@ class ListenerStream:
         totals = self.totals
         r = self._payloads.receipt(obs)
         payload, listener, channel, t = r.payload, r.listener, r.channel, r.time
-        totals.receipts += 1
         found, applied = payload.routing.get(channel) or route(self.contract, r)
         totals.routed[applied] += 1
         if found:
@@ -164,7 +168,7 @@ class ListenerStream:
                 del self._groups[key]
         parked = False  # only a copy again is parked (`Group.take`)
         if before is None:
-            held[copy] = (t, None if exp is None else exp.op.id, t)
+            held[self._copies.setdefault(copy, copy)] = (t, None if exp is None else exp.op.id, t)
         elif exp is None:
             held[copy] = (before[0], before[1], t)
             self._found(duplicate(before[0], r, before[1]))
@@ -218,20 +222,12 @@ class ListenerStream:
     def _close(self, owed: Owed) -> None:
         """The window has passed: each expectation's role as the subscriptions turned out (what it
         missed, in `owed.unmet`), and, live, the sample of each of the write's events."""
-        op, window_end, dead = owed.op, owed.window_end, self.listeners.dead
-        roles: list[str] = []
         for exp in owed.expectations:
             if exp.parked is not None and not exp.matched:
                 self._unpark(exp)
-            turned_out = role(exp.subs, op, window_end)
-            if turned_out is None or not dead.get(exp.listener, math.inf) >= window_end:
-                exp.role, exp.planned_gap = "", False
-                continue
-            exp.role = turned_out[0]
-            exp.planned_gap = exp.role == GAP and turned_out[1].planned_end
-            roles.append(exp.role)
-            if exp.role != ECHO and not exp.matched:
-                owed.unmet.append(exp)
+        roles, unmet = closing(owed.expectations, owed.op, owed.window_end, self.listeners.dead)
+        if unmet:
+            owed.unmet = unmet
         self._held.closed(owed, roles)
         if self.live:
             self.closed.extend(samples(owed, self.limit))
