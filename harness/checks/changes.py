@@ -19,7 +19,7 @@ DELIVERY = frozenset(name for name, rule in RULES.items() if rule.per_change)
 """The findings about one change's delivery: they make its live sample a failure."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Closed:
     """One change judged at its window's close: the live feed's sample."""
 
@@ -118,7 +118,9 @@ def samples(owed: Owed, limit_s: float) -> list[Closed]:
         if not exp.planned_gap:
             missing.setdefault(exp.event, []).append(JUDGED_AS[exp.role])
     out = []
-    for event in sorted({exp.event for exp in owed.expectations}):
+    # with nothing found or missing, only the events delivered have a sample
+    events = {exp.event for exp in owed.expectations} if owed.findings or missing else owed.slowest
+    for event in sorted(events):
         errors = [f for f in owed.findings if f.event == event and f.severity == "error"]
         names = sorted({f.name for f in errors} | set(missing.get(event, ()))) if errors or event in missing else []
         slowest = owed.slowest.get(event)

@@ -16,7 +16,7 @@ so live figures and the final report agree. The price of folding: an event more 
 its window is missing, and a copy more than RETAIN_S after the listener's last is no duplicate.
 
 Identical copies are a multiset: a listener owed the same (channel, event, payload) by several writes
-is owed that many copies, a copy a duplicate only when it got more than it was owed (`Group.take`).
+is owed that many copies, a copy a duplicate only when it got more than it was owed (`delivery.take`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ..record.history import Observation, Operation
 from ..spec.contract import Contract
 from .changes import DELIVERY, Closed, Held, Owed, StreamTotals, missed, samples
 from .deliveries import DeliveryLog
-from .delivery import Group, duplicate, matched, unmatched
+from .delivery import Group, duplicate, matched, take, unmatched
 from .findings import Finding
 from .intake import Intake, quiesced_at
 from .listeners import Listeners
@@ -63,6 +63,7 @@ class ListenerStream:
         self.intake = Intake(meta)
         self.listeners = Listeners()
         self._groups: dict[tuple[str, str, str, object], Group] = {}
+        self._stale_found: list[Expectation] = []  # `take`'s writes whose parked copy was their event
         self._copies: dict[tuple[str, str], tuple[str, str]] = {}
         """(listener, channel): one key shared by every text's `Payload.held`, not one each to hold."""
         self._held = Held()
@@ -126,9 +127,9 @@ class ListenerStream:
             key = (exp.listener, exp.channel, exp.event, exp.key)
             group = groups.get(key)
             if group is None:
-                groups[key] = Group([exp])
+                groups[key] = [exp]
             else:
-                group.pending.append(exp)
+                group.append(exp)
         heapq.heappush(self._timers, (window_end, next(self._seq), 0, op.id))
         heapq.heappush(self._timers, (window_end + GRACE_S, next(self._seq), 1, op.id))
 
@@ -161,12 +162,12 @@ class ListenerStream:
         if group is None:
             exp = None
         else:
-            exp = group.take(r, before, self.listeners.echoing)
-            if group.stale:
-                self._stale(group.stale)
-            if not group.pending:
+            exp = take(group, r, before, self.listeners.echoing, self._stale_found)
+            if self._stale_found:
+                self._stale(self._stale_found)
+            if not group:
                 del self._groups[key]
-        parked = False  # only a copy again is parked (`Group.take`)
+        parked = False  # only a copy again is parked (`take`)
         if before is None:
             held[self._copies.setdefault(copy, copy)] = (t, None if exp is None else exp.op.id, t)
         elif exp is None:
@@ -264,8 +265,8 @@ class ListenerStream:
         """`exp` leaves its group, matched by nothing (the group goes when nothing is left in it)."""
         key = (exp.listener, exp.channel, exp.event, exp.key)
         group = self._groups[key]
-        group.pending.remove(exp)
-        if not group.pending:
+        group.remove(exp)
+        if not group:
             del self._groups[key]
 
     def due(self) -> list[Finding]:
