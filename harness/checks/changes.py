@@ -145,14 +145,22 @@ class Held:
         self.owed[owed.op.id] = self.open[owed.op.id] = owed
 
     def closed(self, owed: Owed, roles: list[str]) -> None:
-        """`owed` has closed: `roles`, its expectations' that have one (its `unmet` known too)."""
+        """`owed` has closed: `roles`, its expectations' that have one (its `unmet` known too); most
+        often all the same."""
         del self.open[owed.op.id]
-        owed.judged = {JUDGED_AS[role]: count for role, count in Counter(roles).items()}
-        self.shown_closed.update(owed.judged)
+        if roles and roles.count(roles[0]) == len(roles):
+            owed.judged = {JUDGED_AS[roles[0]]: len(roles)}
+        else:
+            owed.judged = {JUDGED_AS[role]: count for role, count in Counter(roles).items()}
+        shown = self.shown_closed
+        for name, count in owed.judged.items():
+            shown[name] += count
 
     def settled(self, owed: Owed) -> None:
         del self.owed[owed.op.id]
-        self.shown_closed.subtract(owed.judged)
+        shown = self.shown_closed
+        for name, count in owed.judged.items():
+            shown[name] -= count
 
     def shown(self) -> Counter[str]:
         """What the live check already shows and so counts as judged: each expectation of a closed

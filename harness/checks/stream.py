@@ -250,7 +250,8 @@ class ListenerStream:
     def _settle(self, owed: Owed) -> None:
         """The grace has passed too: a delivery still missing is a finding; the write is forgotten."""
         totals = self.totals
-        totals.judged.update(owed.judged)
+        for name, count in owed.judged.items():
+            totals.judged[name] += count
         for exp in owed.expectations:
             if not exp.matched:
                 if missed(exp):
