@@ -65,9 +65,9 @@ class StreamTotals:
     receipts: int = 0
     matched: int = 0
     routed: Counter[tuple[str, ...]] = field(default_factory=Counter)  # receipts by the routing checks applied
-    delivered: list[tuple[str, str, float]] = field(default_factory=list)
-    """The deliveries owed and made since they were last counted, (event, listener, latency after the
-    write's invoke) each: in `matched` and the latencies once counted (`count_latencies`)."""
+    delivered: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    """The deliveries owed and made since they were last counted, by (event, listener): each one's
+    latency after its write's invoke. In `matched` and the latencies once counted (`count_latencies`)."""
 
     def counted(self, ordered: int) -> Counter[str]:
         """What each check judged so far: every receipt for duplicates and its routing checks, every
@@ -84,21 +84,12 @@ class StreamTotals:
         return judged
 
     def count_latencies(self) -> None:
-        """Count the deliveries made since last time (`delivered`: (event, listener, latency) each) in
-        their buckets, by event and by listener: the stream only notes each one, and counts them when
-        it stops, each pair's latencies bucketed once for both."""
-        by_pair: dict[tuple[str, str], list[float]] = {}
-        for event, listener, latency in self.delivered:
-            pair = (event, listener)
-            latencies = by_pair.get(pair)
-            if latencies is None:
-                by_pair[pair] = [latency]
-            else:
-                latencies.append(latency)
-        self.matched += len(self.delivered)
-        self.delivered.clear()
+        """Count the deliveries made since last time (`delivered`) in their buckets, by event and by
+        listener: the stream only notes each one, and counts them when it stops, each pair's
+        latencies bucketed once for both."""
         by_event, by_listener = self.by_event, self.by_listener
-        for (event, listener), latencies in by_pair.items():
+        for (event, listener), latencies in self.delivered.items():
+            self.matched += len(latencies)
             buckets = buckets_of(latencies)
             values = by_event.get(event)
             if values is None:
@@ -108,6 +99,7 @@ class StreamTotals:
             if values is None:
                 values = by_listener[listener] = Latencies()
             values.add_all(latencies, buckets)
+        self.delivered.clear()
 
 
 def samples(owed: Owed, limit_s: float) -> list[Closed]:

@@ -198,7 +198,7 @@ class ListenerStream:
             if exp.role == ECHO:
                 self.listeners.echoing.add(exp.listener)
                 return
-        self.totals.delivered.append((exp.event, exp.listener, latency))
+        self.totals.delivered.setdefault((exp.event, exp.listener), []).append(latency)
         if self.deliveries is not None:
             self.deliveries.add(exp.listener, exp.channel, exp.event, op.id, op.invoke, r.time, latency > self.limit)
         slowest = self._held.owed[op.id].slowest
