@@ -5,12 +5,13 @@ what settled writes leave behind (`StreamTotals`)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..record.history import Operation
 from .delivery import JUDGED_AS, unmatched
 from .findings import Finding
-from .latency import Latencies, bucket_of
+from .latency import Latencies, buckets_of
 from .owed import ECHO, Expectation
 from .rules import RULES
 
@@ -18,7 +19,7 @@ DELIVERY = frozenset(name for name, rule in RULES.items() if rule.per_change)
 """The findings about one change's delivery: they make its live sample a failure."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Closed:
     """One change judged at its window's close: the live feed's sample."""
 
@@ -35,17 +36,20 @@ def missed(exp: Expectation) -> bool:
     return bool(exp.role) and exp.role != ECHO and not exp.matched
 
 
-@dataclass
+@dataclass(slots=True)
 class Owed:
     op: Operation
     window_end: float
     expectations: list[Expectation]
     findings: list[Finding] = field(default_factory=list)
     slowest: dict[str, float] = field(default_factory=dict)  # by event: its slowest delivery so far
-    unmet: list[Expectation] = field(default_factory=list)
+    unmet: Sequence[Expectation] = ()
     """At its close, the expectations it missed then: the only ones that can be due until it settles
     (a role is fixed at the close, and an expectation once matched stays matched); none while it is
     open (`Held.open`)."""
+    judged: dict[str, int] = field(default_factory=dict)
+    """At its close, its expectations by their role's check: counted once, as shown then and as
+    judged when it settles (the roles are fixed at the close)."""
 
 
 @dataclass
@@ -61,6 +65,9 @@ class StreamTotals:
     receipts: int = 0
     matched: int = 0
     routed: Counter[tuple[str, ...]] = field(default_factory=Counter)  # receipts by the routing checks applied
+    delivered: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    """The deliveries owed and made since they were last counted, by (event, listener): each one's
+    latency after its write's invoke. In `matched` and the latencies once counted (`count_latencies`)."""
 
     def counted(self, ordered: int) -> Counter[str]:
         """What each check judged so far: every receipt for duplicates and its routing checks, every
@@ -76,30 +83,38 @@ class StreamTotals:
         judged["late-event"] += self.matched
         return judged
 
-    def delivered(self, event: str, listener: str, latency: float) -> None:
-        """A delivery owed and made, `latency` seconds after its write's invoke."""
-        self.matched += 1
-        by_event, by_listener = self.by_event.get(event), self.by_listener.get(listener)
-        if by_event is None:
-            by_event = self.by_event[event] = Latencies()
-        if by_listener is None:
-            by_listener = self.by_listener[listener] = Latencies()
-        bucket = bucket_of(latency)
-        by_event.add(latency, bucket)
-        by_listener.add(latency, bucket)
+    def count_latencies(self) -> None:
+        """Count the deliveries made since last time (`delivered`) in their buckets, by event and by
+        listener: the stream only notes each one, and counts them when it stops, each pair's
+        latencies bucketed once for both."""
+        by_event, by_listener = self.by_event, self.by_listener
+        for (event, listener), latencies in self.delivered.items():
+            self.matched += len(latencies)
+            buckets = buckets_of(latencies)
+            values = by_event.get(event)
+            if values is None:
+                values = by_event[event] = Latencies()
+            values.add_all(latencies, buckets)
+            values = by_listener.get(listener)
+            if values is None:
+                values = by_listener[listener] = Latencies()
+            values.add_all(latencies, buckets)
+        self.delivered.clear()
 
 
 def samples(owed: Owed, limit_s: float) -> list[Closed]:
     """Each of a closed write's events as one live sample: a failure if anything is wrong or still
     missing."""
     missing: dict[str, list[str]] = {}
-    for exp in owed.expectations:
-        if missed(exp) and not exp.planned_gap:
+    for exp in owed.unmet:  # missed at the close, which is now
+        if not exp.planned_gap:
             missing.setdefault(exp.event, []).append(JUDGED_AS[exp.role])
     out = []
-    for event in sorted({exp.event for exp in owed.expectations}):
+    # with nothing found or missing, only the events delivered have a sample
+    events = {exp.event for exp in owed.expectations} if owed.findings or missing else owed.slowest
+    for event in sorted(events):
         errors = [f for f in owed.findings if f.event == event and f.severity == "error"]
-        names = sorted({f.name for f in errors} | set(missing.get(event, [])))
+        names = sorted({f.name for f in errors} | set(missing.get(event, ()))) if errors or event in missing else []
         slowest = owed.slowest.get(event)
         if slowest is None and not names:
             continue
@@ -121,15 +136,23 @@ class Held:
     def admit(self, owed: Owed) -> None:
         self.owed[owed.op.id] = self.open[owed.op.id] = owed
 
-    def closed(self, owed: Owed) -> None:
-        """`owed` has closed, its roles known."""
+    def closed(self, owed: Owed, roles: list[str]) -> None:
+        """`owed` has closed: `roles`, its expectations' that have one (its `unmet` known too); most
+        often all the same."""
         del self.open[owed.op.id]
-        owed.unmet = [exp for exp in owed.expectations if missed(exp)]
-        self.shown_closed.update(_roles(owed))
+        if roles and roles.count(roles[0]) == len(roles):
+            owed.judged = {JUDGED_AS[roles[0]]: len(roles)}
+        else:
+            owed.judged = {JUDGED_AS[role]: count for role, count in Counter(roles).items()}
+        shown = self.shown_closed
+        for name, count in owed.judged.items():
+            shown[name] += count
 
     def settled(self, owed: Owed) -> None:
         del self.owed[owed.op.id]
-        self.shown_closed.subtract(_roles(owed))
+        shown = self.shown_closed
+        for name, count in owed.judged.items():
+            shown[name] -= count
 
     def shown(self) -> Counter[str]:
         """What the live check already shows and so counts as judged: each expectation of a closed
@@ -141,7 +164,3 @@ class Held:
         """Deliveries missing at their window's close, not yet settled: the findings they will be unless
         the event still comes within the grace (then it is late instead)."""
         return [unmatched(exp) for owed in self.owed.values() for exp in owed.unmet if not exp.matched]
-
-
-def _roles(owed: Owed) -> Counter[str]:
-    return Counter(JUDGED_AS[exp.role] for exp in owed.expectations if exp.role)

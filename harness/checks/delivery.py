@@ -2,7 +2,7 @@
 duplicate (found by the stream, `stream.py`), payload-mismatch, self-echo, late-event and
 gap-during-disconnect.
 
-A `Group` holds one listener's expectations for one entity on one channel and event, and takes
+A `Group` holds one listener's expectations for one entity on one channel and event, and `take`s
 that listener's receipts of it in arrival order. Each receipt may match only an expectation of an
 operation invoked before it arrived (the stream admits operations in invoke order before each
 receipt), chosen in this order:
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Set
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..record.history import Operation
@@ -45,52 +44,52 @@ Choice = tuple[Expectation | None, Expectation | None]
 """The expectation a receipt is taken by, and the writer's own it may be instead."""
 
 
-@dataclass(slots=True)
-class Group:
-    """The unmatched expectations of one (listener, channel, event, entity), in invoke order."""
+Group = list[Expectation]
+"""The unmatched expectations of one (listener, channel, event, entity), in invoke order: a plain
+list, as the stream makes one for nearly every delivery it is owed."""
 
-    pending: list[Expectation] = field(default_factory=list)
-    stale: list[Expectation] = field(default_factory=list)
-    """Writes `take` found the copy parked on them was their own (stale) event: the stream judges it."""
 
-    def take(
-        self, receipt: Receipt, before: tuple[float, int | None, float] | None = None, echoing: Set[str] = frozenset()
-    ) -> Expectation | None:
-        """The expectation `receipt` fulfils, if any. `before`: the listener's copies of this very text
-        so far (first time, the write the latest matched, latest time), if it had one; a copy again
-        that only a mismatch explains is parked on the write (`Expectation.parked`), which is
-        returned still pending. `echoing`: the listeners that have had their own writes back already."""
-        pending = self.pending
-        fingerprint = receipt.payload.fingerprint
-        only = pending[0] if len(pending) == 1 else None
-        echo = None
-        if only is not None and only.fingerprint == fingerprint and only.role != ECHO:
-            chosen: Expectation | None = only  # the healthy case: one write in flight, its own event
-        else:
-            chosen, echo = _choose(
-                pending, fingerprint, None if before is None else before[1], _since(receipt, pending)
-            )
-        if chosen is None:
+def take(
+    pending: Group,
+    receipt: Receipt,
+    before: tuple[float, int | None, float] | None,
+    echoing: Set[str],
+    stale: list[Expectation],
+) -> Expectation | None:
+    """The expectation of `pending` that `receipt` fulfils, if any (taken out of it). `before`: the
+    listener's copies of this very text so far (first time, the write the latest matched, latest time),
+    if it had one; a copy again that only a mismatch explains is parked on the write
+    (`Expectation.parked`), which is returned still pending. `echoing`: the listeners that have had
+    their own writes back already. `stale`: where a write goes whose parked copy turned out to be its
+    own (stale) event, for the stream to judge."""
+    fingerprint = receipt.payload.fingerprint
+    only = pending[0] if len(pending) == 1 else None
+    if only is not None and only.fingerprint == fingerprint and only.role != ECHO:
+        only.matched = True  # the healthy case: one write in flight, its own event; a copy parked on
+        pending.clear()  # it is no later write's stale event, as there is none
+        return only
+    chosen, echo = _choose(pending, fingerprint, None if before is None else before[1], _since(receipt, pending))
+    if chosen is None:
+        return None
+    if chosen.parked is not None and chosen.fingerprint == fingerprint:
+        later = _next(pending, chosen)
+        if later is not None:  # a stale chain: the parked copy was its event, this one is the next write's
+            chosen.matched = True
+            pending.remove(chosen)
+            stale.append(chosen)
+            chosen = later
+    if echo is not None and receipt.listener in echoing:
+        chosen = echo
+    elif chosen.role == ECHO and before is not None and receipt.listener not in echoing:
+        return None  # a copy again, owed nobody: a duplicate, unless the connection echoes
+    elif chosen.fingerprint != fingerprint and before is not None:
+        if chosen.parked is not None:
             return None
-        if chosen.parked is not None and chosen.fingerprint == fingerprint:
-            later = _next(pending, chosen)
-            if later is not None:  # a stale chain: the parked copy was its event, this one is the next write's
-                chosen.matched = True
-                pending.remove(chosen)
-                self.stale.append(chosen)
-                chosen = later
-        if echo is not None and receipt.listener in echoing:
-            chosen = echo
-        elif chosen.role == ECHO and before is not None and receipt.listener not in echoing:
-            return None  # a copy again, owed nobody: a duplicate, unless the connection echoes
-        elif chosen.fingerprint != fingerprint and before is not None:
-            if chosen.parked is not None:
-                return None
-            chosen.parked = Parked(receipt, before)
-            return chosen
-        chosen.matched = True
-        pending.remove(chosen)
+        chosen.parked = Parked(receipt, before)
         return chosen
+    chosen.matched = True
+    pending.remove(chosen)
+    return chosen
 
 
 def _next(pending: list[Expectation], parked: Expectation) -> Expectation | None:

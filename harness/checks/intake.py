@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 from collections.abc import Iterable
 
 from ..record.history import Observation, Operation
+
+_TIME = operator.attrgetter("time")  # an observation's time, read in C: every record is sorted by it
 
 
 def quiesced_at(meta: dict[str, object]) -> float:
@@ -53,13 +56,13 @@ class Intake:
         overlap is the whole buffer sorted again (stably, so equal times keep the order they were fed
         in, either way)."""
         fresh, buffer = self.fresh, self.buffer
-        fresh.sort(key=lambda o: o.time)
+        fresh.sort(key=_TIME)
         overlap = bool(buffer and fresh and fresh[0].time < buffer[-1].time)
         buffer.extend(fresh)
         if overlap:
-            buffer.sort(key=lambda o: o.time)
+            buffer.sort(key=_TIME)
         self.fresh = []
-        cut = bisect.bisect_left(buffer, frontier, key=lambda o: o.time)
+        cut = bisect.bisect_left(buffer, frontier, key=_TIME)
         ready, self.buffer = buffer[:cut], buffer[cut:]
         return ready
 

@@ -24,9 +24,18 @@ QUANTILES = (50, 90, 95, 99)
 
 
 def bucket_of(latency: float) -> int:
-    if latency < LINEAR_UP_TO_S:
-        return int(latency / BUCKET_S)
-    return _LINEAR + int(math.log(latency / LINEAR_UP_TO_S) / _LOG_STEP)
+    return buckets_of([latency])[0]
+
+
+def buckets_of(latencies: list[float]) -> list[int]:
+    """Each latency's bucket, in one pass: the stream buckets a batch of deliveries at a time."""
+    log = math.log
+    return [
+        int(latency / BUCKET_S)
+        if latency < LINEAR_UP_TO_S
+        else _LINEAR + int(log(latency / LINEAR_UP_TO_S) / _LOG_STEP)
+        for latency in latencies
+    ]
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -49,19 +58,22 @@ class Latencies:
     buckets: dict[int, list[float]] = field(default_factory=dict)
     count: int = 0
 
-    def add(self, latency: float, key: int | None = None) -> None:
-        """`key`: the latency's bucket, if already worked out (`bucket_of`): one delivery is counted
-        by its event and by its listener."""
-        self.count += 1
-        if key is None:
-            key = bucket_of(latency)
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            self.buckets[key] = [1, latency]
-        else:
-            bucket[0] += 1
-            if latency > bucket[1]:
-                bucket[1] = latency
+    def add(self, latency: float) -> None:
+        self.add_all([latency], [bucket_of(latency)])
+
+    def add_all(self, latencies: list[float], keys: list[int]) -> None:
+        """Each latency with its bucket (`keys`, as `bucket_of` gives them), in one pass: the stream
+        counts a batch of deliveries by event and by listener, each bucketed once for both."""
+        self.count += len(latencies)
+        buckets = self.buckets
+        for latency, key in zip(latencies, keys, strict=True):
+            bucket = buckets.get(key)
+            if bucket is None:
+                buckets[key] = [1, latency]
+            else:
+                bucket[0] += 1
+                if latency > bucket[1]:
+                    bucket[1] = latency
 
     def merge(self, other: Latencies) -> None:
         for key, (count, largest) in other.buckets.items():

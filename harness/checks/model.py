@@ -134,13 +134,14 @@ class Payloads:
         self.known: dict[tuple[str, str], Payload] = {}
 
     def receipt(self, obs: Observation) -> Receipt:
-        raw = obs.data if isinstance(obs.data, str) else json.dumps(obs.data)
-        event = obs.event or ""
-        payload = self.known.get((event, raw))
+        data, event, time = obs.data, obs.event or "", obs.time
+        raw = data if isinstance(data, str) else json.dumps(data)
+        text = (event, raw)
+        payload = self.known.get(text)
         if payload is None:
-            payload = self.known[(event, raw)] = _payload(self.contract.logical(event), raw)
-            payload.first = obs.time
-        return Receipt(obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, obs.time, payload)
+            payload = self.known[text] = _payload(self.contract.logical(event), raw)
+            payload.first = time
+        return Receipt(obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, time, payload)
 
     def forget(self, before: float) -> None:
         """Texts nobody got a copy of since `before`: their parse, verdicts and who got one (the stream

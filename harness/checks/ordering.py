@@ -31,21 +31,23 @@ class _Seen:
     receipt: Receipt
 
 
-def _swapped(latest: dict[Any, Seen], stream: Any, op: Operation, receipt: Receipt) -> Seen | None:
-    """The latest-invoked delivery before this one on `stream`, if the server completed this one's
-    write before that one's was invoked; `latest` then holds the later of the two."""
+def _swapped(latest: dict[Any, Seen], stream: Any, seen: Seen, done: float) -> Seen | None:
+    """The latest-invoked delivery before `seen` on `stream`, if the server completed `seen`'s write
+    (at `done`) before that one's was invoked; `latest` then holds the later of the two."""
     before = latest.get(stream)
-    if before is None or op.invoke > before[0].invoke:
-        latest[stream] = (op, receipt)
-    if before is None or (op.complete or op.invoke) >= before[0].invoke:
+    if before is None:
+        latest[stream] = seen
         return None
-    return before
+    invoked = before[0].invoke
+    if seen[0].invoke > invoked:
+        latest[stream] = seen
+    return None if done >= invoked else before
 
 
 class OrderWatch:
     def __init__(self) -> None:
-        self._latest: dict[tuple[str, object], Seen] = {}
-        self._latest_on: dict[tuple[str, str], Seen] = {}
+        self._latest: dict[str, tuple[dict[Any, Seen], dict[str, Seen]]] = {}
+        """listener -> the latest-invoked delivery it got of each line, and on each channel."""
         self.judged = 0
         """Every matched delivery of a line change, each held against the ones before it."""
 
@@ -54,8 +56,12 @@ class OrderWatch:
         if line_id is None:
             return None
         self.judged += 1
-        same_line = _swapped(self._latest, (receipt.listener, line_id), op, receipt)
-        across = _swapped(self._latest_on, (receipt.listener, receipt.channel), op, receipt)
+        latest = self._latest.get(receipt.listener)
+        if latest is None:
+            latest = self._latest[receipt.listener] = ({}, {})
+        seen, done = (op, receipt), op.complete or op.invoke
+        same_line = _swapped(latest[0], line_id, seen, done)
+        across = _swapped(latest[1], receipt.channel, seen, done)
         if same_line is not None:
             return _finding(_Seen(op, receipt), _Seen(*same_line))
         if across is not None and across[1].payload.line_id != line_id:

@@ -15,6 +15,7 @@ out, and only then judges a delivery that never came.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..record.history import Operation
@@ -53,13 +54,35 @@ def role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, I
     page (first subscribed before the invoke, not yet gone for good) but a disconnect broke
     the window; None if it arrived later or had left. The originator's own connection is owed
     nothing however it ends: ECHO, so only an echo that arrives is judged."""
+    invoke = op.invoke
     for sub in subs:
-        if sub.start <= op.invoke and sub.end >= window_end:
+        if sub.start <= invoke and sub.end >= window_end:
             return (ECHO if _own(op, sub) else DELIVER), sub
-    last = _latest_by(subs, op.invoke)
-    if last is not None and op.invoke < max(sub.end for sub in subs):
+    last = _latest_by(subs, invoke)
+    if last is not None and invoke < max(sub.end for sub in subs):
         return (ECHO if _own(op, last) else GAP), last
     return None
+
+
+def closing(
+    expectations: list[Expectation], op: Operation, window_end: float, dead: dict[str, float]
+) -> tuple[list[str], list[Expectation]]:
+    """At the window's close, each expectation's `role` as the subscriptions turned out (none for a
+    listener the harness lost before the end, `dead`); the roles there are, and the expectations
+    missed (owed, and not delivered)."""
+    roles: list[str] = []
+    unmet: list[Expectation] = []
+    for exp in expectations:
+        turned_out = role(exp.subs, op, window_end)
+        if turned_out is None or not dead.get(exp.listener, math.inf) >= window_end:
+            exp.role, exp.planned_gap = "", False
+            continue
+        exp.role = turned_out[0]
+        exp.planned_gap = exp.role == GAP and turned_out[1].planned_end
+        roles.append(exp.role)
+        if exp.role != ECHO and not exp.matched:
+            unmet.append(exp)
+    return roles, unmet
 
 
 def _latest_by(subs: list[Interval], invoke: float) -> Interval | None:
@@ -84,9 +107,10 @@ def owed_at_invoke(
     if key is None:
         return []
     out = []
+    invoke = op.invoke
     for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
         for listener, subs in by_channel.get(channel, {}).items():
-            last = _latest_by(subs, op.invoke)
+            last = subs[-1] if subs[-1].start <= invoke else _latest_by(subs, invoke)  # usually the latest
             if last is not None:
                 first = ECHO if _own(op, last) else DELIVER
                 out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))

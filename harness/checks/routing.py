@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..spec.contract import LINE_EVENTS, Contract
@@ -14,17 +14,18 @@ from .sizes import MAX_EVENT_BYTES
 Verdict = tuple[str, str, dict[str, Any]]
 
 
-def route(contract: Contract, r: Receipt) -> tuple[list[Verdict], tuple[str, ...]]:
+def route(contract: Contract, r: Receipt) -> tuple[tuple[Verdict, ...], tuple[str, ...]]:
     """(what is wrong, the checks that applied) for a receipt. A fan-out delivers the same (channel,
     event, data) to every listener: judged once, the verdict kept on the receipt's shared Payload, and
-    reported (and counted as judged) for each receipt that carries it."""
+    reported (and counted as judged) for each receipt that carries it. Tuples: a text with nothing wrong
+    keeps no list of its own (the empty tuple is shared)."""
     cached = r.payload.routing.get(r.channel)
     if cached is None:
-        cached = r.payload.routing[r.channel] = (list(_judge(contract, r)), _applies(contract, r))
+        cached = r.payload.routing[r.channel] = (tuple(_judge(contract, r)), _applies(contract, r))
     return cached
 
 
-def routing_findings(r: Receipt, found: list[Verdict]) -> list[Finding]:
+def routing_findings(r: Receipt, found: Iterable[Verdict]) -> list[Finding]:
     return [
         Finding(name, message, channel=r.channel, event=r.event, listener=r.listener, times={"received": r.time},
                 **extra)

@@ -16,7 +16,7 @@ so live figures and the final report agree. The price of folding: an event more 
 its window is missing, and a copy more than RETAIN_S after the listener's last is no duplicate.
 
 Identical copies are a multiset: a listener owed the same (channel, event, payload) by several writes
-is owed that many copies, a copy a duplicate only when it got more than it was owed (`Group.take`).
+is owed that many copies, a copy a duplicate only when it got more than it was owed (`delivery.take`).
 """
 
 from __future__ import annotations
@@ -27,16 +27,17 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 
-from ..record.history import FAILURE, Observation, Operation
+from ..record.history import Observation, Operation
 from ..spec.contract import Contract
 from .changes import DELIVERY, Closed, Held, Owed, StreamTotals, missed, samples
 from .deliveries import DeliveryLog
-from .delivery import JUDGED_AS, Group, duplicate, matched, unmatched
+from .delivery import Group, duplicate, matched, take, unmatched
 from .findings import Finding
 from .intake import Intake, quiesced_at
-from .model import Interval, Payloads, Receipt
+from .listeners import Listeners
+from .model import Payloads, Receipt
 from .ordering import OrderWatch
-from .owed import ECHO, GAP, Expectation, owed_at_invoke, role
+from .owed import ECHO, Expectation, closing, owed_at_invoke
 from .routing import route, routing_findings
 from .views import LatestLines, fold_line_event
 
@@ -60,17 +61,16 @@ class ListenerStream:
         self._forget_at = -math.inf
         self.frontier = -math.inf  # taken up to here: a write whose window + GRACE_S ended before has settled
         self.intake = Intake(meta)
-        self._subs: dict[str, dict[str, list[Interval]]] = {}  # channel -> listener -> subscriptions
-        self._open: dict[str, list[Interval]] = {}  # listener -> its open subscriptions
+        self.listeners = Listeners()
         self._groups: dict[tuple[str, str, str, object], Group] = {}
+        self._stale_found: list[Expectation] = []  # `take`'s writes whose parked copy was their event
+        self._copies: dict[tuple[str, str], tuple[str, str]] = {}
+        """(listener, channel): one key shared by every text's `Payload.held`, not one each to hold."""
         self._held = Held()
         self._timers: list[tuple[float, int, int, int]] = []  # (when, seq, stage, operation)
         self._seq = itertools.count()
         self._payloads = Payloads(contract)
-        self._paged: set[str] = set()  # listeners with a page (a snapshot) to rebuild
         self._order = OrderWatch()
-        self._dead: dict[str, float] = {}  # listener -> when the harness lost it (`died`)
-        self._echoing: set[str] = set()  # listeners that have had their own writes back
 
     def feed(self, operations: Iterable[Operation], observations: Iterable[Observation]) -> None:
         """New writes (by invoke) and observations; completions may come later, on the same objects."""
@@ -90,6 +90,7 @@ class ListenerStream:
         inline, and called only when one is due."""
         self.frontier = max(self.frontier, frontier)
         timers, waiting = self._timers, self.intake.waiting
+        receipts = 0
         for obs in self.intake.ready(frontier):
             t = obs.time
             receipt = obs.kind == "receipt"
@@ -98,21 +99,24 @@ class ListenerStream:
             if timers and timers[0][0] < t:
                 self._timers_before(t)
             if receipt:
+                receipts += 1
                 self._receipt(obs)
             else:
-                self._other(obs)
+                self.listeners.observe(obs)
             if t >= self._forget_at:
                 self._payloads.forget(t - RETAIN_S)
                 self._forget_at = t + 1.0
         self._admit(frontier, False, finished)
         self._timers_before(frontier)
+        self.totals.receipts += receipts
+        self.totals.count_latencies()
 
     def _admit(self, until: float, inclusive: bool, finished: bool) -> None:
         for op in self.intake.admitted(until, inclusive, finished):
             self._owe(op)
 
     def _owe(self, op: Operation) -> None:
-        exps = owed_at_invoke(op, self.contract, self._subs)
+        exps = owed_at_invoke(op, self.contract, self.listeners.by_channel)
         if not exps:
             return
         assert op.complete is not None
@@ -123,8 +127,9 @@ class ListenerStream:
             key = (exp.listener, exp.channel, exp.event, exp.key)
             group = groups.get(key)
             if group is None:
-                group = groups[key] = Group()
-            group.pending.append(exp)
+                groups[key] = [exp]
+            else:
+                group.append(exp)
         heapq.heappush(self._timers, (window_end, next(self._seq), 0, op.id))
         heapq.heappush(self._timers, (window_end + GRACE_S, next(self._seq), 1, op.id))
 
@@ -133,87 +138,76 @@ class ListenerStream:
             _, _, stage, op_id = heapq.heappop(self._timers)
             (self._close if stage == 0 else self._settle)(self._held.owed[op_id])
 
-    def _other(self, obs: Observation) -> None:
-        if obs.kind == "subscribed" and obs.channel:
-            sub = Interval(obs.listener or "?", obs.socket_id, obs.channel, obs.time, math.inf)
-            self._subs.setdefault(obs.channel, {}).setdefault(sub.listener, []).append(sub)
-            self._open.setdefault(sub.listener, []).append(sub)
-        elif obs.kind == "disconnect":
-            planned = isinstance(obs.data, dict) and bool(obs.data.get("planned"))
-            for sub in self._open.pop(obs.listener or "?", []):
-                sub.end, sub.planned_end = obs.time, planned
-        elif obs.kind == "snapshot":
-            self._paged.add(obs.listener or "?")
-        elif obs.kind == FAILURE and obs.listener:
-            self.died(obs.listener, obs.time)
-
     def died(self, listener: str, at: float) -> None:
-        """The harness lost `listener` at `at` (its worker died): a change whose window ends later is
-        not judged for it, as if it had unsubscribed then. Its miss would be the harness's, not the
-        backend's; the verdict says what died (`verdict.py`)."""
-        self._dead[listener] = min(at, self._dead.get(listener, math.inf))
+        """The harness lost `listener` at `at` (`Listeners.died`)."""
+        self.listeners.died(listener, at)
 
     def _receipt(self, obs: Observation) -> None:
         """Every receipt passes here: what a fan-out shares (routing, parse, diffs) is on its
         Payload, worked out once."""
         totals = self.totals
         r = self._payloads.receipt(obs)
-        payload = r.payload
-        totals.receipts += 1
-        found, applied = route(self.contract, r)
+        payload, listener, channel, t = r.payload, r.listener, r.channel, r.time
+        found, applied = payload.routing.get(channel) or route(self.contract, r)
         totals.routed[applied] += 1
         if found:
             totals.findings.extend(routing_findings(r, found))
         held = payload.held
-        copy = (r.listener, r.channel)
+        copy = (listener, channel)
         before = held.get(copy)
-        if before is not None and r.time - before[2] > RETAIN_S:
+        if before is not None and t - before[2] > RETAIN_S:
             before = None  # its last copy is too long ago for this one to be a copy again
-        key = (r.listener, r.channel, r.event, payload.key)
+        key = (listener, channel, r.event, payload.key)
         group = self._groups.get(key)
-        exp = group.take(r, before, self._echoing) if group is not None else None
-        if group is not None:
-            if group.stale:
-                self._stale(group.stale)
-            if not group.pending:
+        if group is None:
+            exp = None
+        else:
+            exp = take(group, r, before, self.listeners.echoing, self._stale_found)
+            if self._stale_found:
+                self._stale(self._stale_found)
+            if not group:
                 del self._groups[key]
-        parked = False  # only a copy again is parked (`Group.take`)
+        parked = False  # only a copy again is parked (`take`)
         if before is None:
-            held[copy] = (r.time, None if exp is None else exp.op.id, r.time)
+            held[self._copies.setdefault(copy, copy)] = (t, None if exp is None else exp.op.id, t)
         elif exp is None:
-            held[copy] = (before[0], before[1], r.time)
+            held[copy] = (before[0], before[1], t)
             self._found(duplicate(before[0], r, before[1]))
             return
         else:
             parked = exp.parked is not None and exp.parked.receipt is r
-            held[copy] = (before[0], before[1] if parked else exp.op.id, r.time)
-        if r.listener in self._paged:
+            held[copy] = (before[0], before[1] if parked else exp.op.id, t)
+        if listener in self.listeners.paged:
             fold_line_event(self.latest, r)
         if exp is not None and not parked:
             self._delivered(exp, r)
 
     def _delivered(self, exp: Expectation, r: Receipt, in_order: bool = True) -> None:
         """`exp` matched `r`. A copy parked on it before is a duplicate after all. `in_order`: `r` is
-        the listener's latest receipt (a parked copy judged at the close is not: its order is not)."""
+        the listener's latest receipt (a parked copy judged at the close is not: its order is not).
+        A delivery on time whose text agrees with its write (known once per fan-out) finds nothing."""
         parked = exp.parked
         if parked is not None and parked.receipt is not r:  # the write's own event came: a copy again
             self._found(duplicate(parked.before[0], parked.receipt, parked.before[1]))
-        for finding in matched(exp, r, self.limit):
-            self._found(finding)
-        if exp.role == ECHO:
-            self._echoing.add(exp.listener)
-            return
         op = exp.op
         latency = r.time - op.invoke
-        self.totals.delivered(exp.event, exp.listener, latency)
+        differences = r.payload.diffs.get(op.id)
+        if differences is None or differences or latency > self.limit or exp.role == ECHO:
+            for finding in matched(exp, r, self.limit):
+                self._found(finding)
+            if exp.role == ECHO:
+                self.listeners.echoing.add(exp.listener)
+                return
+        self.totals.delivered.setdefault((exp.event, exp.listener), []).append(latency)
         if self.deliveries is not None:
             self.deliveries.add(exp.listener, exp.channel, exp.event, op.id, op.invoke, r.time, latency > self.limit)
         slowest = self._held.owed[op.id].slowest
         if latency > slowest.get(exp.event, -1.0):
             slowest[exp.event] = latency
-        order = self._order.seen(op, r) if in_order else None
-        if order is not None:
-            self._found(order)
+        if in_order and r.payload.line_id is not None:
+            order = self._order.seen(op, r)
+            if order is not None:
+                self._found(order)
 
     def judged(self) -> Counter[str]:
         """What each check judged so far: the settled writes' counts, and what the live check shows of
@@ -227,16 +221,15 @@ class ListenerStream:
             owed.findings.append(finding)
 
     def _close(self, owed: Owed) -> None:
-        """The window has passed: each expectation's role as the subscriptions turned out, and, live,
-        the sample of each of the write's events."""
+        """The window has passed: each expectation's role as the subscriptions turned out (what it
+        missed, in `owed.unmet`), and, live, the sample of each of the write's events."""
         for exp in owed.expectations:
             if exp.parked is not None and not exp.matched:
                 self._unpark(exp)
-            turned_out = role(exp.subs, owed.op, owed.window_end)
-            alive = self._dead.get(exp.listener, math.inf) >= owed.window_end
-            exp.role = turned_out[0] if turned_out and alive else ""
-            exp.planned_gap = turned_out is not None and exp.role == GAP and turned_out[1].planned_end
-        self._held.closed(owed)
+        roles, unmet = closing(owed.expectations, owed.op, owed.window_end, self.listeners.dead)
+        if unmet:
+            owed.unmet = unmet
+        self._held.closed(owed, roles)
         if self.live:
             self.closed.extend(samples(owed, self.limit))
 
@@ -256,23 +249,25 @@ class ListenerStream:
 
     def _settle(self, owed: Owed) -> None:
         """The grace has passed too: a delivery still missing is a finding; the write is forgotten."""
-        self.totals.judged.update(JUDGED_AS[exp.role] for exp in owed.expectations if exp.role)
+        totals = self.totals
+        for name, count in owed.judged.items():
+            totals.judged[name] += count
         for exp in owed.expectations:
-            if missed(exp):
-                self.totals.findings.append(unmatched(exp))
             if not exp.matched:
+                if missed(exp):
+                    totals.findings.append(unmatched(exp))
                 self._unowe(exp)
         if not self.live:
             for event, latency in owed.slowest.items():
-                self.totals.slowest[(owed.op.id, event)] = latency
+                totals.slowest[(owed.op.id, event)] = latency
         self._held.settled(owed)
 
     def _unowe(self, exp: Expectation) -> None:
         """`exp` leaves its group, matched by nothing (the group goes when nothing is left in it)."""
         key = (exp.listener, exp.channel, exp.event, exp.key)
         group = self._groups[key]
-        group.pending.remove(exp)
-        if not group.pending:
+        group.remove(exp)
+        if not group:
             del self._groups[key]
 
     def due(self) -> list[Finding]:
