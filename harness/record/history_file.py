@@ -35,13 +35,19 @@ def open_for_writing(path: Path) -> IO[str]:
 
 
 def open_for_reading(path: Path) -> IO[str]:
+    """The file's text, in whichever format its first bytes say. A file with none of them yet (a run's
+    history just begun, read while it is written) reads as the nothing it held when opened: what is
+    written after would otherwise be read in a format nobody chose."""
     raw = path.open("rb")
-    if raw.read(4) != ZSTD_MAGIC:
-        raw.seek(0)
-        return io.TextIOWrapper(raw, encoding="utf-8")
+    head = raw.read(len(ZSTD_MAGIC))
     raw.seek(0)
-    reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
-    return io.TextIOWrapper(reader, encoding="utf-8")
+    if head == ZSTD_MAGIC:
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+        return io.TextIOWrapper(reader, encoding="utf-8")
+    if ZSTD_MAGIC.startswith(head):  # empty, or its compression's magic not yet written whole
+        raw.close()
+        return io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    return io.TextIOWrapper(raw, encoding="utf-8")
 
 
 def read_text(path: Path) -> str:

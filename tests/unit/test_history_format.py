@@ -12,7 +12,7 @@ import pytest
 from harness.checks import check
 from harness.errors import HistoryFormatError
 from harness.record.history import History, load, parse, parts_of, read_meta
-from harness.record.history_file import HISTORY_NAME, ZSTD_MAGIC, read_text
+from harness.record.history_file import HISTORY_NAME, ZSTD_MAGIC, open_for_reading, read_text, write_text
 from harness.record.receipt_codec import TEXT_SLOTS
 from harness.record.records import Observation, Operation, completion_record, fields_of, invoke_record
 from harness.spec.contract import Contract
@@ -245,3 +245,18 @@ def test_a_line_cut_after_the_end_record_leaves_the_history_ended_and_its_tail_t
     whole = load(torn, receipts=False).wholeness
     assert (whole.ended, whole.torn) == (True, ["the history"])
     assert check(load(torn), Contract()).reasons[0].startswith("the last line of the history is cut")
+
+
+@pytest.mark.parametrize("begun", [b"", ZSTD_MAGIC[:2]], ids=["empty", "magic-cut"])
+def test_a_history_read_as_it_is_begun_reads_as_what_it_held_and_not_as_text(tmp_path: Path, begun: bytes) -> None:
+    """A run's history caught before its compression's first bytes are whole (a test or a user polling
+    it) reads as empty: what is written after it was opened is not decoded as plain text."""
+    path = tmp_path / HISTORY_NAME
+    path.write_bytes(begun)
+    with open_for_reading(path) as fh:
+        written = tmp_path / "written.jsonl.zst"
+        write_text(written, '{"rec": "meta"}\n')
+        with path.open("r+b") as same:  # the same file, written on after it was opened
+            same.write(written.read_bytes())
+        assert fh.read() == ""
+    assert read_text(path) == '{"rec": "meta"}\n'
