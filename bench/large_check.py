@@ -182,7 +182,7 @@ def _rss(tree: psutil.Process) -> int:
 def _check(path: Path, way: str, most: int | None = None) -> dict[str, Any]:
     """In the child: the check as `stocksync check` makes it, or read as a stream as before shares."""
     if most is not None:
-        check_shares.SHARE_MOST = most
+        check_shares.SHARE_MOST = check_shares.ROUND_MOST = most  # a run reads rounds of a share's bound too
     started = time.perf_counter()
     if way == "streamed":
         with mock.patch.object(reading, "check_in_shares", return_value=None):
