@@ -31,11 +31,6 @@ class Closed:
     delivered_s: float | None = None  # its slowest delivery, if any listener got it (latency_s may be the limit)
 
 
-def missed(exp: Expectation) -> bool:
-    """Owed (its role known, at its window's close) and not delivered; an echo is owed nothing."""
-    return bool(exp.role) and exp.role != ECHO and not exp.matched
-
-
 @dataclass(slots=True)
 class Owed:
     op: Operation

@@ -64,6 +64,11 @@ def role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, I
     return None
 
 
+def missed(exp: Expectation) -> bool:
+    """Owed (its role known, at its window's close) and not delivered; an echo is owed nothing."""
+    return bool(exp.role) and exp.role != ECHO and not exp.matched
+
+
 def closing(
     expectations: list[Expectation], op: Operation, window_end: float, dead: dict[str, float]
 ) -> tuple[list[str], list[Expectation]]:
@@ -80,7 +85,7 @@ def closing(
         exp.role = turned_out[0]
         exp.planned_gap = exp.role == GAP and turned_out[1].planned_end
         roles.append(exp.role)
-        if exp.role != ECHO and not exp.matched:
+        if missed(exp):
             unmet.append(exp)
     return roles, unmet
 
@@ -110,7 +115,7 @@ def owed_at_invoke(
     invoke = op.invoke
     for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
         for listener, subs in by_channel.get(channel, {}).items():
-            last = subs[-1] if subs[-1].start <= invoke else _latest_by(subs, invoke)  # usually the latest
+            last = _latest_by(subs, invoke)
             if last is not None:
                 first = ECHO if _own(op, last) else DELIVER
                 out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 
 from ..record.history import Observation, Operation
 from ..spec.contract import Contract
-from .changes import DELIVERY, Closed, Held, Owed, StreamTotals, missed, samples
+from .changes import DELIVERY, Closed, Held, Owed, StreamTotals, samples
 from .deliveries import DeliveryLog
 from .delivery import Group, duplicate, matched, take, unmatched
 from .findings import Finding
@@ -37,7 +37,7 @@ from .intake import Intake, quiesced_at
 from .listeners import Listeners
 from .model import Payloads, Receipt
 from .ordering import OrderWatch
-from .owed import ECHO, Expectation, closing, owed_at_invoke
+from .owed import ECHO, Expectation, closing, missed, owed_at_invoke
 from .routing import route, routing_findings
 from .views import LatestLines, fold_line_event
 
