@@ -62,29 +62,22 @@ class _Texts:
 
     def shared(self, value: Any) -> Any:
         """`value` with each of its texts the one copy. Its lists and objects, fresh from the decoder
-        and no one else's, are changed in place: rebuilding them cost as much as the sharing. An
-        operation's request and answer are mostly an object of plain values: its loop is this one's."""
+        and no one else's, are changed in place: rebuilding them cost as much as the sharing."""
         kind = type(value)
-        if kind is dict:
-            one = self.one
-            for key, item in value.items():
-                kind = type(item)
-                if kind is str:
-                    value[key] = one(item, item)
-                elif kind is dict or kind is list:
-                    self.shared(item)
-        elif kind is list:
-            self._share_list(value)
-        elif kind is str:
+        if kind is str:
             return self.one(value, value)
+        if kind is dict:
+            self._share(value, value.items())
+        elif kind is list:
+            self._share(value, enumerate(value))
         return value
 
-    def _share_list(self, items: list[Any]) -> None:
+    def _share(self, container: Any, items: Iterable[tuple[Any, Any]]) -> None:
         one = self.one
-        for index, item in enumerate(items):
+        for key, item in items:
             kind = type(item)
             if kind is str:
-                items[index] = one(item, item)
+                container[key] = one(item, item)
             elif kind is dict or kind is list:
                 self.shared(item)
 
