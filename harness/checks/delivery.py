@@ -8,7 +8,9 @@ operation invoked before it arrived (the stream admits operations in invoke orde
 receipt), chosen in this order:
 - an owed one with its fingerprint: writes that owe the same values owe that many copies (a
   re-save, a write-back, a write whose response carries a concurrent write's values), so the k-th
-  copy pairs with the k-th such write, by invoke;
+  copy pairs with the k-th such write, by invoke; but a copy past the latency limit of that write
+  and within a later one's is the later one's: the earlier write's event was lost (one missing
+  event), not late while the later one's went missing (two findings for one cause);
 - else the earliest-completed owed one (broadcasts leave in commit order), as a payload-mismatch:
   a stale payload lands on its own operation, a lost event leaves exactly its operation
   unmatched, and a reordered pair still matches by fingerprint for the ordering check to judge;
@@ -55,20 +57,22 @@ def take(
     before: tuple[float, int | None, float] | None,
     echoing: Set[str],
     stale: list[Expectation],
+    limit: float,
 ) -> Expectation | None:
     """The expectation of `pending` that `receipt` fulfils, if any (taken out of it). `before`: the
     listener's copies of this very text so far (first time, the write the latest matched, latest time),
     if it had one; a copy again that only a mismatch explains is parked on the write
     (`Expectation.parked`), which is returned still pending. `echoing`: the listeners that have had
     their own writes back already. `stale`: where a write goes whose parked copy turned out to be its
-    own (stale) event, for the stream to judge."""
+    own (stale) event, for the stream to judge. `limit`: the latency limit, in seconds."""
     fingerprint = receipt.payload.fingerprint
     only = pending[0] if len(pending) == 1 else None
     if only is not None and only.fingerprint == fingerprint and only.role != ECHO:
         only.matched = True  # the healthy case: one write in flight, its own event; a copy parked on
         pending.clear()  # it is no later write's stale event, as there is none
         return only
-    chosen, echo = _choose(pending, fingerprint, None if before is None else before[1], _since(receipt, pending))
+    since = _since(receipt, pending)
+    chosen, echo = _choose(pending, fingerprint, None if before is None else before[1], since, receipt.time - limit)
     if chosen is None:
         return None
     if chosen.parked is not None and chosen.fingerprint == fingerprint:
@@ -108,26 +112,32 @@ def _since(receipt: Receipt, pending: list[Expectation]) -> float:
     return -math.inf
 
 
-def _choose(pending: list[Expectation], fingerprint: object, after: int | None, since: float) -> Choice:
+def _choose(
+    pending: list[Expectation], fingerprint: object, after: int | None, since: float, on_time_from: float
+) -> Choice:
     """(the owed write with this fingerprint, else the earliest-completed owed one, else the writer's
     own with this fingerprint; and the writer's own, if the owed one was taken over it). `after`: a
     copy again of a text that matched that write may be the stale event only of a write asked for
     after it (operations are numbered as they are invoked). Of the writes owing this fingerprint, one
-    answered before the receiving connection subscribed (`since`) is taken last: Pusher replays
-    nothing, so a listener that rejoined got a later write's copy (a re-save of the line), not the
-    one it was away for; that one is a gap."""
+    asked for before `on_time_from` (the copy would be late for it) is taken only if none asked for
+    since is owed, and one answered before the receiving connection subscribed (`since`) last: Pusher
+    replays nothing, so a listener that rejoined got a later write's copy (a re-save of the line), not
+    the one it was away for; that one is a gap."""
     echo = None
+    late = None
     earlier = None
     for exp in pending:
         if exp.fingerprint == fingerprint and not _unsendable(exp):
             if exp.role == ECHO:
                 echo = echo or exp
-            elif (exp.op.complete if exp.op.complete is not None else math.inf) >= since:
+            elif (exp.op.complete if exp.op.complete is not None else math.inf) < since:
+                earlier = earlier or exp
+            elif exp.op.invoke >= on_time_from:
                 return exp, None
             else:
-                earlier = earlier or exp
-    if earlier is not None:
-        return earlier, None
+                late = late or exp
+    if late is not None or earlier is not None:
+        return late or earlier, None
     owed = [e for e in pending if e.role != ECHO and (after is None or e.op.id > after) and not _unsendable(e)]
     if not owed:
         return echo, None

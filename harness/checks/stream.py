@@ -162,7 +162,7 @@ class ListenerStream:
         if group is None:
             exp = None
         else:
-            exp = take(group, r, before, self.listeners.echoing, self._stale_found)
+            exp = take(group, r, before, self.listeners.echoing, self._stale_found, self.limit)
             if self._stale_found:
                 self._stale(self._stale_found)
             if not group:

@@ -239,3 +239,26 @@ def test_a_copy_is_never_taken_for_a_write_whose_event_pusher_refuses() -> None:
     found = _found(check(history, Contract()).findings)
     assert ("oversize-payload", 1, None) in found and ("missing-event", 1, "viewer") in found, found
     assert [f for f in found if f[0] == "payload-mismatch"] == [("payload-mismatch", 2, "viewer")], found
+
+
+def test_a_copy_too_late_for_the_first_of_two_identical_writes_is_the_second_one_s_on_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first write's event was lost (a swallowed broadcast); the re-save, asked for after the
+    first write's window, has its own copy at once. That copy is the re-save's, on time: one lost
+    event, the first write's missing-event, and no late-event blamed on a copy its own write explains."""
+    text = event_text(LINE)
+    resave = {"stocktake_id": 5, "line_id": LINE["id"], "resave": True}
+    history = _history([_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 3.0, request=resave)], [("viewer", 3.1, text)])
+    assert _judged(history, tmp_path, monkeypatch) == [("missing-event", 1, "viewer")]
+
+
+def test_a_copy_late_for_every_identical_write_is_the_first_one_s_late_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The control: past the limit of both writes, the copy is still the first write's (by invoke),
+    late, and the re-save's is missing."""
+    text = event_text(LINE)
+    resave = {"stocktake_id": 5, "line_id": LINE["id"], "resave": True}
+    history = _history([_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 3.0, request=resave)], [("viewer", 4.5, text)])
+    assert _judged(history, tmp_path, monkeypatch) == [("late-event", 1, "viewer"), ("missing-event", 2, "viewer")]
