@@ -52,7 +52,7 @@ def supervisor(ctx: FlowContext, http: requests.Session, list_page_wait_s: float
     never the newest, so its id is not given out again (a database may reuse the highest id, and two
     stocktake-created events of one id would be told apart by their order alone). The first cycle
     waits, up to `list_page_wait_s`, for the list page to be open, so its events are heard."""
-    mine = dataclasses.replace(ctx, _api=user_api(ctx.target, http))  # shares the run's created/deleted
+    mine = dataclasses.replace(ctx, _api=user_api(ctx.target, http))  # shares the run's stocktake sets
     first = [True]
 
     def cycle() -> None:

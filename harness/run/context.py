@@ -63,6 +63,7 @@ class FlowContext:
     budget: Budget | None = None
     created: list[int] = field(default_factory=list)
     deleted: set[int] = field(default_factory=set)
+    deletes_sent: set[int] = field(default_factory=set)
     remote: bool = False
     keep: bool = False
     _api: StocktakeApi | None = None
@@ -106,8 +107,15 @@ class FlowContext:
         raise SetupFailed("could not find a free stocktake period in 20 tries")
 
     def delete_stocktake(self, stocktake_id: int, actor: str = "manager") -> bool:
-        """Deleted (or already gone): the run's truth and cleanup leave it out from now on."""
-        op = self.call(actor, "delete_stocktake", self.api.delete_stocktake(stocktake_id), stocktake_id=stocktake_id)
+        """Deleted (or already gone): the run's truth and cleanup leave it out from now on.
+
+        A delete sent again after one whose answer never came back (a Locust user stopped in the
+        middle of its request, a timeout) may well find the stocktake gone: the run counts on
+        nothing from it, so its 404 is no refusal of the backend's."""
+        again = {"expect": "any"} if stocktake_id in self.deletes_sent else {}
+        self.deletes_sent.add(stocktake_id)
+        request = self.api.delete_stocktake(stocktake_id)
+        op = self.call(actor, "delete_stocktake", request, stocktake_id=stocktake_id, **again)
         if op.ok or op.status == 404:
             self.deleted.add(stocktake_id)
         return stocktake_id in self.deleted
