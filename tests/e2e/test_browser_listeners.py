@@ -6,7 +6,7 @@ Each delivery fault is found by the browser pages themselves: the finding's list
 (the `browser` marker, tests/conftest.py). A page
 run costs seconds and Chromium's CPU, so most of them are `heavy` and `soak` too: CI runs them
 alone, where they starve no latency-bound test; the `browsers` scenario also runs in the default
-run (tests/e2e/test_e2e_faults.py).
+run (tests/e2e/test_e2e_faults.py), and the pusher-error-frame fault by pysher listeners alone.
 """
 
 from __future__ import annotations
@@ -99,6 +99,7 @@ def test_a_delivery_fault_is_found_by_the_browser_pages(
     assert found and all(kinds[f["listener"]] == "browser" for f in found if f.get("listener")), found[:2]
 
 
+@pytest.mark.heavy
 def test_a_pusher_error_4200_frame_reconnects_pysher_but_not_the_browser_page(tmp_path: Path) -> None:
     """pysher treats a pusher:error 4200 frame on an open connection as "reconnect now" and misses
     events meanwhile; pusher-js reconnects only on a close code, so the page stays and hears all.
