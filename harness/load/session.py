@@ -21,7 +21,7 @@ from ..errors import ScenarioError, UsageError
 from ..record.history import History
 from ..run.context import FlowContext
 from ..run.open_files import ensure_open_files
-from ..run.runner import Runner, RunOutcome
+from ..run.runner import Runner
 from ..run.target import Target
 from ..sim.served import ServedStack
 from ..spec.contract import load_contract
@@ -141,11 +141,18 @@ class LoadSession:
         """After the drain every write is settled: the rows the live feed had not reached yet."""
         return self.feed.rows(self.history, None) if self.feed is not None and self.history is not None else []
 
-    def finish(self) -> RunOutcome | None:
+    def finish(self, own_verdict: bool) -> tuple[Path | None, str | None]:
+        """The record, settled and closed, and with `own_verdict` (a worker's, for its exit code) its
+        verdict too. Else it is left unchecked: the process that reports checks it there, so a local
+        run's record is checked once, as a master checks its workers' (`hooks._report`)."""
         if self.runner is None or self.ctx is None:
-            return None
+            return None, None
         try:
-            return self.runner.finish(self.ctx)
+            if own_verdict:
+                outcome = self.runner.finish(self.ctx)
+                return outcome.history_path, outcome.result.verdict
+            self.runner.settle(self.ctx)
+            return self.runner.history_path, None
         finally:
             self.ctx = None
             self.close()

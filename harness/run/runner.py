@@ -169,7 +169,28 @@ class Runner:
         return ctx
 
     def finish(self, ctx: FlowContext) -> RunOutcome:
-        """Drain to quiescence, take the truth and the servers' logs, clean up, and check."""
+        """Settle the record (`settle`), and check it."""
+        left = self.settle(ctx)
+        history = ctx.history
+        if history.whole or history.path is None:
+            data, result = history.data, check(history.data, self.target.contract)
+        else:  # the run kept no receipts in memory (`History`): its file is read once, as a stream
+            table = DeliveriesTable.beside(history.path) if self.deliveries else None
+            data, result = check_file(history.path, self.target.contract, deliveries=table)
+        return RunOutcome(
+            self.scenario,
+            data,
+            result,
+            self._started,
+            time.monotonic() - self._t0,
+            self.history_path,
+            {"created": list(ctx.created), "left_behind": left, "kept": self.keep},
+        )
+
+    def settle(self, ctx: FlowContext) -> list[int]:
+        """Drain to quiescence, take the truth and the servers' logs, and clean up: the record whole
+        and closed, unchecked (a Locust process that reports checks it there, once). What the run
+        left behind."""
         history = ctx.history
         budget = ctx.budget
         history.set_meta(
@@ -187,20 +208,7 @@ class Runner:
             record_failure(history, "drain after play", exc)
         finally:
             left = self._close(ctx)
-        if history.whole or history.path is None:
-            data, result = history.data, check(history.data, self.target.contract)
-        else:  # the run kept no receipts in memory (`History`): its file is read once, as a stream
-            table = DeliveriesTable.beside(history.path) if self.deliveries else None
-            data, result = check_file(history.path, self.target.contract, deliveries=table)
-        return RunOutcome(
-            self.scenario,
-            data,
-            result,
-            self._started,
-            time.monotonic() - self._t0,
-            self.history_path,
-            {"created": list(ctx.created), "left_behind": left, "kept": self.keep},
-        )
+        return left
 
     def _close(self, ctx: FlowContext) -> list[int]:
         self.stop.set()
