@@ -28,7 +28,7 @@ from locust.stats import CSV_STATS_INTERVAL_SEC, StatsError
 from rich.console import Console
 
 from ..errors import StocksyncError
-from ..exit_codes import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_USAGE
+from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE, exit_code_of
 from ..record.deliveries_table import DeliveriesTable
 from ..record.history_file import HISTORY_NAME, write_text
 from ..record.history_meta import files_of
@@ -92,6 +92,10 @@ def on_init(environment: Environment, **_: Any) -> None:
     install_web_ui(environment, RUN)
     if isinstance(environment.runner, MasterRunner):
         environment.runner.register_message(MESSAGE, _on_history)
+    # libev reads its clock once per loop pass, and the hub's loop has not run since gevent was
+    # imported: Locust arms --run-time's timer next, which would end the run early by the seconds
+    # the imports took (under load, an 8 s run ended before its set-up had finished)
+    gevent.get_hub().loop.update_now()
 
 
 def _on_history(environment: Environment, msg: Any, **_: Any) -> None:
@@ -179,27 +183,27 @@ def _stop(environment: Environment) -> None:
     session, RUN.session = RUN.session, None
     if session is None:
         return
-    outcome = session.finish()
-    if outcome is None or outcome.history_path is None:
+    path, verdict = session.finish(own_verdict=isinstance(runner, WorkerRunner))
+    if path is None:
         return
-    if isinstance(runner, WorkerRunner):
-        # its own verdict, on its own history: its exit code (the master's report is the run's)
-        RUN.exit_code = exit_code_of(outcome.result.verdict)
-        log.info("worker %s: own verdict %s (the master's report is the run's)", session.name, outcome.result.verdict)
+    if verdict is not None:
+        # a worker's own verdict, on its own history: its exit code (the master's report is the run's)
+        RUN.exit_code = exit_code_of(verdict)
+        log.info("worker %s: own verdict %s (the master's report is the run's)", session.name, verdict)
     _fire(environment, session.final_rows())
-    text = outcome.history_path.read_text(encoding="utf-8")
-    files = [outcome.history_path.parent / name for name in files_of(outcome.history_path)]
-    parts = {file.relative_to(outcome.history_path.parent).as_posix(): file.read_bytes() for file in files}
+    text = path.read_text(encoding="utf-8")
+    files = [path.parent / name for name in files_of(path)]
+    parts = {file.relative_to(path.parent).as_posix(): file.read_bytes() for file in files}
     if isinstance(runner, WorkerRunner):
         runner.send_message(MESSAGE, {"worker": session.name, "history": text, "parts": parts})
     else:
         RUN.texts[session.name], RUN.parts[session.name] = text, parts
         _report(environment)  # raises if it cannot: then the working copy below is all there is, and stays
     # the master (or this process) has written the history into the report folder: no second copy
-    for file in (outcome.history_path, *files):
+    for file in (path, *files):
         file.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # its receipts chunks' folder, if it is empty now
-        (outcome.history_path.parent / RECEIPTS_DIR).rmdir()
+        (path.parent / RECEIPTS_DIR).rmdir()
     if not isinstance(runner, WorkerRunner):
         # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC and not again at exit: let it take
         # the rows fired after the drain (workers need not: their last stats go out on quit).
@@ -266,10 +270,6 @@ def _with_parts(folder: Path) -> Path:
             path.parent.mkdir(exist_ok=True)
             path.write_bytes(content)
     return folder
-
-
-def exit_code_of(verdict: str) -> int:
-    return {"PASS": EXIT_PASS, "FAIL": EXIT_FINDINGS}.get(verdict, EXIT_INCONCLUSIVE)
 
 
 def on_quitting(environment: Environment, **_: Any) -> None:
