@@ -139,7 +139,7 @@ class Payloads:
         text = (event, raw)
         payload = self.known.get(text)
         if payload is None:
-            payload = self.known[text] = _payload(self.contract.logical(event), raw)
+            payload = self.known[text] = read_payload(self.contract.logical(event), raw)
             payload.first = time
         return Receipt(obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, time, payload)
 
@@ -207,7 +207,8 @@ def parsed(raw: str) -> Any:
         return None
 
 
-def _payload(logical: str | None, raw: str) -> Payload:
+def read_payload(logical: str | None, raw: str) -> Payload:
+    """What a text of the event `logical` says (`Payload`), read once for every receipt of it."""
     data = parsed(raw)
     line = data.get("line") if isinstance(data, dict) else None
     return Payload(
