@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from ...spec.contract import LINE_EVENTS, Contract
-from ..findings import payload_diff
+from ..findings import payload_differs
 from ..model import read_payload
 from ..routing import clean_texts
 from .codes import Codes
@@ -114,11 +114,11 @@ class Texts:
 
     def differ(self, pairs: pl.DataFrame, expected: Mapping[int, Any]) -> pl.DataFrame:
         """Of the distinct (op, text_id) `pairs`, those whose text differs from the write's expected
-        payload (`expected`, by op: `payload_diff`), each pair judged once."""
+        payload (`expected`, by op: `payload_differs`), each pair judged once."""
         new = pairs.join(self.differing, on=["op", "text_id"], how="anti")
         if new.height:
             datas = self.read_as
-            verdicts = [bool(payload_diff(expected[op], datas[text])) for op, text in _columns(new, "op", "text_id")]
+            verdicts = [payload_differs(expected[op], datas[text]) for op, text in _columns(new, "op", "text_id")]
             self.differing = pl.concat([self.differing, new.with_columns(pl.Series("differs", verdicts, pl.Boolean))])
         return self.differing.filter(pl.col("differs")).join(pairs, on=["op", "text_id"], how="semi").drop("differs")
 
