@@ -17,7 +17,7 @@ import polars as pl
 
 from ...spec.contract import LINE_EVENTS, Contract
 from ..findings import payload_differs
-from ..model import read_payload
+from ..model import read_text
 from ..routing import clean_texts
 from .codes import Codes
 
@@ -80,18 +80,19 @@ class Texts:
         return with_ids.join(self._routed(with_ids), on=["text_id", "c"], how="left")
 
     def _new(self, texts: pl.DataFrame) -> pl.DataFrame:
-        """Texts not read before, read (`model.read_payload`, as `model.Payloads` reads each) and numbered."""
+        """Texts not read before, read (`model.read_text`, as `model.Payloads` reads each) and numbered."""
         first = len(self.read_as)
         logical, thing, line = self.contract.logical, self.things.of, self.lines.of
         rows: dict[str, list[Any]] = {"thing": [], "line": [], "line_event": []}
         things, lines, line_events = rows["thing"], rows["line"], rows["line_event"]
         for event, text in _columns(texts, "event", "text"):
-            payload = read_payload(logical(event), text)
-            self.read_as.append(payload.data)
+            logical_event = logical(event)
+            data, key, fingerprint, line_id = read_text(logical_event, text)
+            self.read_as.append(data)
             self.raws.append(text)
-            things.append(None if payload.key is None else thing((payload.key, payload.fingerprint)))
-            lines.append(None if payload.line_id is None else line(payload.line_id))
-            line_events.append(payload.logical in LINE_EVENTS)
+            things.append(None if key is None else thing((key, fingerprint)))
+            lines.append(None if line_id is None else line(line_id))
+            line_events.append(logical_event in LINE_EVENTS)
         return texts.with_columns(
             pl.Series("text_id", range(first, len(self.read_as)), pl.UInt32),
             *(pl.Series(name, values, _IDS[name]) for name, values in rows.items()),
