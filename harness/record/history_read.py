@@ -237,7 +237,9 @@ def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], f
                 chunk = _typed(record, file=TEXT)["file"]
                 if reading.inline is not None:
                     reading.inline.chunk(chunk)
-                merge.start(chunk)
+                read = merge.start(chunk)
+                if reading.inline is not None:
+                    reading.inline.took(read)
             elif rec == "segment":
                 merge.finish()
                 if reading.on_segment is not None:
