@@ -61,22 +61,17 @@ class Texts:
     def read(self, receipts: pl.DataFrame, codes: Codes) -> pl.DataFrame | None:
         """`receipts` with their names' numbers (`codes`), text_id, thing (null: no entity), key, line
         (null: no line id), line_event, routed_clean (no routing finding on its channel) and applied
-        (routing checks' id). Texts are told apart by a hash of (event, text), checked to tell every
-        distinct pair apart, those of frames before included; None if two share one."""
+        (routing checks' id). Texts are told apart by a hash of (event, text): one text of each hash not
+        read before is read, and every receipt is then checked to hold the very text read for its hash,
+        those of frames before included; None if one does not (two texts share a hash)."""
         hashed = codes.numbered(receipts).with_columns(_HASH)
-        distinct = hashed.group_by("h").agg(
-            pl.col("event", "text").first(), pl.col("event", "text").n_unique().name.suffix("_n")
-        )
-        if distinct.filter((pl.col("event_n") > 1) | (pl.col("text_n") > 1)).height:
-            return None  # two texts of this frame share a hash
-        seen = distinct.join(self.ids, on="h", how="left", suffix="_read")
-        new = seen.filter(pl.col("text_id").is_null())
-        if seen.filter((pl.col("event") != pl.col("event_read")) | (pl.col("text") != pl.col("text_read"))).height:
-            return None  # a text of a frame before shares its hash
+        new = hashed.select("h", "event", "text").unique(subset="h").join(self.ids, on="h", how="anti")
         if new.height:
-            self.ids = pl.concat([self.ids, self._new(new.select("h", "event", "text"))])
-        ids = self.ids.drop("event", "text").join(distinct.select("h"), on="h", how="semi")
-        with_ids = hashed.drop("text").join(ids, on="h").drop("h").with_columns(codes.key())
+            self.ids = pl.concat([self.ids, self._new(new)])
+        with_ids = hashed.join(self.ids, on="h", suffix="_read")
+        if with_ids.filter((pl.col("event") != pl.col("event_read")) | (pl.col("text") != pl.col("text_read"))).height:
+            return None
+        with_ids = with_ids.drop("h", "text", "event_read", "text_read").with_columns(codes.key())
         return with_ids.join(self._routed(with_ids), on=["text_id", "c"], how="left")
 
     def _new(self, texts: pl.DataFrame) -> pl.DataFrame:
