@@ -37,8 +37,10 @@ class Judging:
 def pairs_of(receipts: pl.DataFrame, owed: pl.DataFrame) -> pl.DataFrame:
     """Each receipt with the write its key (listener, channel, event, thing: `codes.py`) was owed by, in
     arrival order (time, then record order); a key owed or received more than once pairs several ways,
-    and its listener is not clean."""
-    return receipts.join(owed.select("key", "op", "invoke", "when", "window_end"), on="key").sort("time", "seq")
+    and its listener is not clean. Only the receipts' columns the criteria and results read of a pair
+    are joined."""
+    paired = receipts.drop("socket_id", "e", "thing", "routed_clean")
+    return paired.join(owed.select("key", "op", "invoke", "when", "window_end"), on="key").sort("time", "seq")
 
 
 def _listeners(frame: pl.DataFrame) -> pl.Series:

@@ -96,7 +96,7 @@ class Texts:
     def _routed(self, receipts: pl.DataFrame) -> pl.DataFrame:
         """Routing's verdict once per distinct (text, channel): `routing.clean_texts`, the texts of one
         (event, channel) asked together."""
-        pairs = receipts.unique(subset=["text_id", "c"]).select("text_id", "c", "event", "channel")
+        pairs = receipts.select("text_id", "c", "event", "channel").unique(subset=["text_id", "c"])
         new = pairs.join(self.routes, on=["text_id", "channel"], how="anti")
         if new.height:
             columns: dict[str, list[Any]] = {"text_id": [], "channel": [], "routed_clean": [], "applied": []}
