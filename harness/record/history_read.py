@@ -212,7 +212,7 @@ def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], f
     merge = reading.file(file)
     ended = False
     for number, line in enumerate(lines, 1):
-        if not line.strip():
+        if not line or line.isspace():  # blank (strip would copy every line to say so)
             continue
         try:
             typed = operation_record(line)
