@@ -107,8 +107,7 @@ def _marked_in(text: str, recs: tuple[str, ...]) -> list[str]:
             if at + len(quoted) - start <= HEAD:
                 starts.add(start)
             at = text.find(quoted, at + 1)
-    ends = [text.find("\n", start) + 1 or len(text) for start in sorted(starts)]
-    return [text[start:end] for start, end in zip(sorted(starts), ends, strict=True)]
+    return [text[start : text.find("\n", start) + 1 or len(text)] for start in sorted(starts)]
 
 
 def header(line: str, rec: str) -> dict[str, Any] | None:
