@@ -207,13 +207,15 @@ def parsed(raw: str) -> Any:
         return None
 
 
-def _payload(logical: str | None, raw: str) -> Payload:
+def read_text(logical: str | None, raw: str) -> tuple[Any, Key | None, Any, Any]:
+    """(its JSON, entity key, fingerprint, line id): what a text of the event `logical` says, as a
+    `Payload` holds it (the columnar engine keeps these alone, not a Payload per text)."""
     data = parsed(raw)
     line = data.get("line") if isinstance(data, dict) else None
-    return Payload(
-        data,
-        logical,
-        entity(logical, data),
-        fingerprint(logical, line) if isinstance(data, dict) else None,
-        line_id_of(logical, data),
-    )
+    fingerprinted = fingerprint(logical, line) if isinstance(data, dict) else None
+    return data, entity(logical, data), fingerprinted, line_id_of(logical, data)
+
+
+def _payload(logical: str | None, raw: str) -> Payload:
+    data, key, fingerprinted, line_id = read_text(logical, raw)
+    return Payload(data, logical, key, fingerprinted, line_id)

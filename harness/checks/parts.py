@@ -163,8 +163,11 @@ def joined(parts: Iterable[Part]) -> Part:
         whole.receipts += part.receipts
         whole.matched += part.matched
         whole.judged.update(part.judged)
-        for change, latency in part.slowest.items():
-            whole.slowest[change] = max(latency, whole.slowest.get(change, 0.0))
+        if not whole.slowest and min(part.slowest.values(), default=0.0) >= 0.0:
+            whole.slowest.update(part.slowest)  # what the max below keeps: the first part's, none below 0
+        else:
+            for change, latency in part.slowest.items():
+                whole.slowest[change] = max(latency, whole.slowest.get(change, 0.0))
         if part.deliveries is not None:
             whole.deliveries = whole.deliveries or DeliveryLog()
             whole.deliveries.merge(part.deliveries)

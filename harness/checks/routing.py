@@ -21,7 +21,7 @@ def route(contract: Contract, r: Receipt) -> tuple[tuple[Verdict, ...], tuple[st
     keeps no list of its own (the empty tuple is shared)."""
     cached = r.payload.routing.get(r.channel)
     if cached is None:
-        cached = r.payload.routing[r.channel] = (tuple(_judge(contract, r)), _applies(contract, r))
+        cached = r.payload.routing[r.channel] = (tuple(_judge(contract, r)), _applies(contract, r.event, r.channel))
     return cached
 
 
@@ -33,13 +33,34 @@ def routing_findings(r: Receipt, found: Iterable[Verdict]) -> list[Finding]:
     ]  # fmt: skip
 
 
-def _applies(contract: Contract, r: Receipt) -> tuple[str, ...]:
-    """The checks that hold this receipt against the contract: size and name always; its channel if
+def clean_texts(
+    contract: Contract, event: str, channel: str, texts: Iterable[tuple[str, Any]]
+) -> tuple[list[bool], tuple[str, ...]]:
+    """Whether `route` finds nothing wrong with each text (as received, and its JSON) of `event` on
+    `channel`, and the checks that apply to them all: the columnar engine asks of many texts at once,
+    and their name and channel are judged once for them all."""
+    misplaced, envelope = _placement(contract, event, channel)
+    applied = _applies(contract, event, channel)
+    if misplaced:
+        return [False for _ in texts], applied
+    fits = (
+        [len(raw.encode()) <= MAX_EVENT_BYTES for raw, _ in texts]
+        if envelope is None
+        else [
+            len(raw.encode()) <= MAX_EVENT_BYTES and next(_envelope(*envelope, data), None) is None
+            for raw, data in texts
+        ]
+    )
+    return fits, applied
+
+
+def _applies(contract: Contract, event: str, channel: str) -> tuple[str, ...]:
+    """The checks that hold a receipt against the contract: size and name always; its channel if
     the name is the contract's; its envelope if the channel is one the contract routes it to."""
-    logical = contract.logical(r.event)
+    logical = contract.logical(event)
     if logical is None:
         return ("oversize-payload", "unexpected-event")
-    parsed = contract.parse_channel(r.channel)
+    parsed = contract.parse_channel(channel)
     routed = parsed is not None and parsed[0] in contract.allowed_kinds(logical)
     return ("oversize-payload", "unexpected-event", "wrong-channel", *(("envelope-mismatch",) if routed else ()))
 
@@ -52,27 +73,9 @@ def _judge(contract: Contract, r: Receipt) -> Iterator[Verdict]:
             f"{r.event} data is {size} bytes, over Pusher's {MAX_EVENT_BYTES}",
             {"expected": f"<= {MAX_EVENT_BYTES} bytes", "actual": f"{size} bytes"},
         )
-    logical = contract.logical(r.event)
-    if logical is None:
-        if not r.event.startswith(("pusher:", "pusher_internal:")):
-            near = contract.spelled_like(r.event)
-            fix = f"add {near} = {json.dumps(r.event)} under [events] (the run wrote contract.suggested.toml)"
-            hint = f"; it is the contract's {near!r} spelled otherwise: {fix}" if near else ""
-            yield (
-                "unexpected-event",
-                f"{r.event!r} is not an event of the contract{hint}",
-                {"expected": near or sorted(contract.names.values()), "actual": r.event},
-            )
-        return
-    parsed = contract.parse_channel(r.channel)
-    if parsed is None or parsed[0] not in contract.allowed_kinds(logical):
-        yield (
-            "wrong-channel",
-            f"{r.event} arrived on {r.channel}, which the contract does not route it to",
-            {"expected": sorted(contract.allowed_kinds(logical)), "actual": parsed[0] if parsed else r.channel},
-        )
-        return
-    problems = list(_envelope(logical, r.data, parsed[2]))
+    misplaced, envelope = _placement(contract, r.event, r.channel)
+    yield from misplaced
+    problems = [] if envelope is None else list(_envelope(*envelope, r.data))
     if problems:
         yield (
             "envelope-mismatch",
@@ -81,7 +84,32 @@ def _judge(contract: Contract, r: Receipt) -> Iterator[Verdict]:
         )
 
 
-def _envelope(logical: str, data: object, channel_stocktake: int | None) -> Iterator[str]:
+def _placement(contract: Contract, event: str, channel: str) -> tuple[list[Verdict], tuple[str, int | None] | None]:
+    """What is wrong with a receipt's name and channel, and, if the contract routes it there, what its
+    envelope is held to (its logical name, its channel's stocktake)."""
+    logical = contract.logical(event)
+    if logical is None:
+        if event.startswith(("pusher:", "pusher_internal:")):
+            return [], None
+        near = contract.spelled_like(event)
+        fix = f"add {near} = {json.dumps(event)} under [events] (the run wrote contract.suggested.toml)"
+        hint = f"; it is the contract's {near!r} spelled otherwise: {fix}" if near else ""
+        return [(
+            "unexpected-event",
+            f"{event!r} is not an event of the contract{hint}",
+            {"expected": near or sorted(contract.names.values()), "actual": event},
+        )], None  # fmt: skip
+    parsed = contract.parse_channel(channel)
+    if parsed is None or parsed[0] not in contract.allowed_kinds(logical):
+        return [(
+            "wrong-channel",
+            f"{event} arrived on {channel}, which the contract does not route it to",
+            {"expected": sorted(contract.allowed_kinds(logical)), "actual": parsed[0] if parsed else channel},
+        )], None  # fmt: skip
+    return [], (logical, parsed[2])
+
+
+def _envelope(logical: str, channel_stocktake: int | None, data: object) -> Iterator[str]:
     if not isinstance(data, dict):
         yield "data is not a JSON object"
         return

@@ -8,7 +8,7 @@ history. Each is a pass over the file's lines that parses only the few records i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import msgspec
 import polars as pl
@@ -17,6 +17,8 @@ from .history_file import part_file, reading
 from .receipt_chunks import CorruptChunk, chunk_path
 
 _decode = msgspec.json.Decoder().decode
+HEAD = 24  # a record's kind is looked for this far into its line
+BLOCK = 1 << 22  # characters read at a time when looking for a few records
 
 
 def read_meta(path: Path, enough: int | None = None) -> tuple[dict[str, Any], int]:
@@ -26,24 +28,23 @@ def read_meta(path: Path, enough: int | None = None) -> tuple[dict[str, Any], in
     `enough`: a count that decides already; parts and chunks are counted only while short of it (an
     hour's parts are gigabytes of text)."""
     meta: dict[str, Any] = {}
-    lines, parts, chunks = 0, [], []
+    parts, chunks = [], []
     with reading(path) as fh:
-        for line in fh:
-            lines += 1
-            if (record := header(line, "meta")) is not None:
-                meta.update(record)
-            elif (record := header(line, "part")) is not None:
-                parts.append(str(record.get("file")))
-            elif (record := header(line, "chunk")) is not None:
-                chunks.append(str(record.get("file")))
+        found, lines = marked(fh, ("meta", "part", "chunk"))
+    for line in found:
+        if (record := header(line, "meta")) is not None:
+            meta.update(record)
+        elif (record := header(line, "part")) is not None:
+            parts.append(str(record.get("file")))
+        elif (record := header(line, "chunk")) is not None:
+            chunks.append(str(record.get("file")))
     for part in parts:
         if enough is not None and lines >= enough:
             break
         with part_file(path.parent, part) as fh:
-            for line in fh or ():
-                lines += 1
-                if (record := header(line, "chunk")) is not None:
-                    chunks.append(str(record.get("file")))
+            found, count = marked(fh, ("chunk",)) if fh is not None else ([], 0)
+        lines += count
+        chunks += [str(record.get("file")) for line in found if (record := header(line, "chunk")) is not None]
     for chunk in chunks:
         if enough is not None and lines >= enough:
             break
@@ -77,9 +78,41 @@ def files_of(path: Path) -> list[str]:
     return files + [name for name in named if chunk_path(path.parent, name).is_file()]
 
 
+def marked(fh: IO[str], recs: tuple[str, ...]) -> tuple[list[str], int]:
+    """The lines of `fh` that `header` may find a record of one of `recs` in (the kind quoted within
+    their first HEAD characters), in order, and how many lines it has: looked for in blocks of text
+    (`str.find`), not line by line, since nearly every line of a history is none of them."""
+    found: list[str] = []
+    lines, rest = 0, ""
+    while block := fh.read(BLOCK):
+        text = rest + block
+        end = text.rfind("\n") + 1
+        text, rest = text[:end], text[end:]
+        lines += text.count("\n")
+        found += _marked_in(text, recs)
+    if rest:
+        lines += 1
+        found += _marked_in(rest, recs)
+    return found, lines
+
+
+def _marked_in(text: str, recs: tuple[str, ...]) -> list[str]:
+    """The lines of `text` (whole lines) with one of `recs` quoted within their first HEAD characters."""
+    starts = set()
+    for rec in recs:
+        quoted = f'"{rec}"'
+        at = text.find(quoted)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            if at + len(quoted) - start <= HEAD:
+                starts.add(start)
+            at = text.find(quoted, at + 1)
+    return [text[start : text.find("\n", start) + 1 or len(text)] for start in sorted(starts)]
+
+
 def header(line: str, rec: str) -> dict[str, Any] | None:
     """The line's record if it is one of kind `rec`, found without parsing any other line."""
-    if f'"{rec}"' not in line[:24]:
+    if f'"{rec}"' not in line[:HEAD]:
         return None
     try:
         record = _decode(line)

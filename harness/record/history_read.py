@@ -212,7 +212,7 @@ def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], f
     merge = reading.file(file)
     ended = False
     for number, line in enumerate(lines, 1):
-        if not line.strip():
+        if not line or line.isspace():  # blank (strip would copy every line to say so)
             continue
         try:
             typed = operation_record(line)
@@ -237,7 +237,9 @@ def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], f
                 chunk = _typed(record, file=TEXT)["file"]
                 if reading.inline is not None:
                     reading.inline.chunk(chunk)
-                merge.start(chunk)
+                read = merge.start(chunk)
+                if reading.inline is not None:
+                    reading.inline.took(read)
             elif rec == "segment":
                 merge.finish()
                 if reading.on_segment is not None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+import polars as pl
+
 from .receipt_chunks import CHUNK_SCHEMA, append_receipt
 from .records import Observation
 
@@ -27,19 +29,27 @@ class FileReceipts:
     file: str
     chunks: list[str] = field(default_factory=list)
     columns: dict[str, list[object]] = field(default_factory=lambda: {name: [] for name in CHUNK_SCHEMA})
+    read: list[pl.DataFrame] | None = None  # its chunks as the pass read them, if kept and every one was read
 
 
 @dataclass
 class InlineReceipts:
     most: int | None = None  # receipts in lines at most, over every file (None: no bound)
+    keep: bool = False  # keep the chunks the pass reads (`ReceiptMerge` reads each whole), for a frame of them all
     files: list[FileReceipts] = field(default_factory=list)
     held: int = 0
 
     def begin(self, file: str) -> None:
-        self.files.append(FileReceipts(file))
+        self.files.append(FileReceipts(file, read=[] if self.keep else None))
 
     def chunk(self, name: str) -> None:
         self.files[-1].chunks.append(name)
+
+    def took(self, read: pl.DataFrame | None) -> None:
+        """What the pass read of the chunk named last (None: missing, or cut or damaged)."""
+        file = self.files[-1]
+        if file.read is not None:
+            file.read = None if read is None else [*file.read, read]
 
     def add(self, obs: Observation) -> None:
         """A receipt of the file's own lines, its data as the checks read it (a text)."""

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from .receipt_chunks import CorruptChunk, chunk_path, read_chunk
 from .records import Observation, Wholeness
 
@@ -40,8 +42,9 @@ class ReceiptMerge:
         self._missing: str | None = None  # the latest chunk named and not there: a killed writer's last
         self.lost = 0  # chunks said lost: their receipts are not counted missing again
 
-    def start(self, name: str) -> None:
-        """A chunk named by the file: the one before it is done."""
+    def start(self, name: str) -> pl.DataFrame | None:
+        """A chunk named by the file: the one before it is done. The chunk as read, every receipt of it;
+        None if it is missing, cut or damaged."""
         self.finish()
         self._missed()
         self.named += 1
@@ -53,15 +56,18 @@ class ReceiptMerge:
             self._missing = name
             return None
         except CorruptChunk as exc:
-            return self._lost(f"its receipts chunk {name} is cut or damaged ({type(exc).__name__}), so the receipts "
-                              "in it were not read")  # fmt: skip
+            self._lost(f"its receipts chunk {name} is cut or damaged ({type(exc).__name__}), so the receipts "
+                       "in it were not read")  # fmt: skip
+            return None
         self.read += frame.height
+        handed = frame
         if self.listeners is not None:
             mine = [who for who in frame["listener"].unique().to_list() if self.listeners(who)]
-            frame = frame.filter(frame["listener"].is_in(mine))
-        self._columns = tuple(frame[name].to_list() for name in ("time", "listener", "socket_id", "channel",
-                                                                 "event", "text"))  # fmt: skip
+            handed = frame.filter(frame["listener"].is_in(mine))
+        self._columns = tuple(handed[name].to_list() for name in ("time", "listener", "socket_id", "channel",
+                                                                  "event", "text"))  # fmt: skip
         self._next = 0
+        return frame
 
     def _lost(self, reason: str) -> None:
         self.lost += 1

@@ -49,11 +49,13 @@ class WriterReceipts:
     history: Path
     chunks: list[str]  # as the file names them, in order
     inline: pl.DataFrame
+    read: list[pl.DataFrame] | None = None  # the chunks as the pass over the files read them, if each was
 
     def frame(self) -> pl.DataFrame:
         """All of them, numbered (`seq`): the chunks there are, then the file's own."""
         try:
-            writer = pl.concat([*_chunks(self.history.parent, self.chunks), self.inline], how="vertical")
+            chunks = self.read if self.read is not None else _chunks(self.history.parent, self.chunks)
+            writer = pl.concat([*chunks, self.inline], how="vertical")
         except ValueError as exc:
             raise HistoryFormatError(f"{self.history}: {exc}") from None
         return writer.with_columns(seq=pl.int_range(pl.len(), dtype=pl.UInt32))
@@ -73,14 +75,17 @@ def read_with_writers(
 ) -> tuple[HistoryData, list[WriterReceipts]] | None:
     """The history at `path` read without its receipts (`load(..., receipts=False)`, into `data`), and
     its receipts' writers, found by the same pass: each file is read once. None past `inline_most`
-    receipts in the files' lines."""
-    inline = InlineReceipts(inline_most)
+    receipts in the files' lines. Unbounded, the reader takes every receipt as one frame (`frame`), so
+    the chunks the pass reads whole (to count them) are kept for it, not read again; a bounded one (a
+    check in shares) keeps none and reads a share of them at a time."""
+    inline = InlineReceipts(inline_most, keep=inline_most is None)
     try:
         light = load(path, data=data, receipts=False, inline=inline)
     except TooManyInline:
         return None
     frames = [pl.DataFrame(file.columns, schema=CHUNK_SCHEMA) for file in inline.files]
-    return light, [WriterReceipts(path, file.chunks, frame) for file, frame in zip(inline.files, frames, strict=True)]
+    return light, [WriterReceipts(path, file.chunks, frame, file.read)
+                   for file, frame in zip(inline.files, frames, strict=True)]  # fmt: skip
 
 
 def _chunks(folder: Path, names: list[str]) -> list[pl.DataFrame]:

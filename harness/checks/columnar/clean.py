@@ -37,8 +37,10 @@ class Judging:
 def pairs_of(receipts: pl.DataFrame, owed: pl.DataFrame) -> pl.DataFrame:
     """Each receipt with the write its key (listener, channel, event, thing: `codes.py`) was owed by, in
     arrival order (time, then record order); a key owed or received more than once pairs several ways,
-    and its listener is not clean."""
-    return receipts.join(owed.select("key", "op", "invoke", "when", "window_end"), on="key").sort("time", "seq")
+    and its listener is not clean. Only the receipts' columns the criteria and results read of a pair
+    are joined."""
+    paired = receipts.drop("socket_id", "e", "thing", "routed_clean")
+    return paired.join(owed.select("key", "op", "invoke", "when", "window_end"), on="key").sort("time", "seq")
 
 
 def _listeners(frame: pl.DataFrame) -> pl.Series:
@@ -65,13 +67,16 @@ def badly_routed(j: Judging) -> pl.Series:
 
 def not_one_to_one(j: Judging) -> pl.Series:
     """A (listener, channel, event, thing) owed or received other than exactly once (owed on a channel
-    or as an event no receipt names: never received)."""
-    owed = j.owed.group_by("key").agg(pl.len().alias("owed_n"), pl.col("listener").first())
-    got = j.receipts.group_by("key").agg(pl.len().alias("got_n"), pl.col("listener").first())
-    both = owed.join(got, on="key", how="full", coalesce=True)
-    odd = both.filter((pl.col("owed_n").fill_null(0) != 1) | (pl.col("got_n").fill_null(0) != 1))
-    return pl.concat([_listeners(odd.select(pl.coalesce("listener", "listener_right").alias("listener"))),
-                      _listeners(j.owed.filter(pl.col("key").is_null()))])  # fmt: skip
+    or as an event no receipt names: never received). Told per listener, without a group per key: its
+    receipts, the copies owed it, its pairs and the distinct keys among them are as many exactly when
+    every key of its is owed once and received once."""
+    got = j.receipts.group_by("l").agg(pl.len().alias("got"), pl.col("listener").first())
+    owed = j.owed.filter(pl.col("key").is_not_null()).group_by("l").agg(pl.len().alias("owed"))
+    paired = j.pairs.group_by("l").agg(pl.len().alias("paired"), pl.col("key").n_unique().alias("keys"))
+    counts = got.join(owed, on="l", how="left").join(paired, on="l", how="left")
+    counted = [pl.col(name).fill_null(0) for name in ("got", "owed", "paired", "keys")]
+    alike = (counted[0] == counted[1]) & (counted[1] == counted[2]) & (counted[2] == counted[3])
+    return pl.concat([_listeners(counts.filter(~alike)), _listeners(j.owed.filter(pl.col("key").is_null()))])
 
 
 def subscribed_at_invoke(j: Judging) -> pl.Series:

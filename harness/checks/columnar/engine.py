@@ -106,7 +106,8 @@ def judging(light: HistoryData, receipts: pl.DataFrame, judge: Judge) -> Judging
     if judge.writes is None:
         judge.writes = Writes.of(light.operations, judge.contract, light.meta, judge.limit_s, texts.things)
     writes = judge.writes
-    owing = codes.numbered(owed(writes.frame, listeners.frame())).with_columns(codes.key())
+    subscribed = codes.numbered(listeners.frame()).drop("c")  # names numbered before the join, not each row of it
+    owing = owed(codes.numbered(writes.frame).drop("event"), subscribed).with_columns(codes.key())
     return Judging(read, owing, pairs_of(read, owing), listeners, writes, texts, judge.limit_s)
 
 

@@ -29,7 +29,8 @@ def clean_part(pairs: pl.DataFrame, texts: Texts) -> Part:
     part.by_event = _latencies(delivered, "event")
     part.by_listener = {listener: values.summary() for listener, values in _latencies(delivered, "listener").items()}
     slowest = delivered.group_by("op", "event").agg(pl.col("latency").max())
-    part.slowest = {(op, event): latency for op, event, latency in slowest.iter_rows()}
+    ops, events, latencies = (slowest.get_column(name).to_list() for name in ("op", "event", "latency"))
+    part.slowest = dict(zip(zip(ops, events, strict=True), latencies, strict=True))
     return part
 
 

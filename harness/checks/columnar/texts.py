@@ -15,15 +15,16 @@ from typing import Any
 
 import polars as pl
 
-from ...record.history import Observation
 from ...spec.contract import LINE_EVENTS, Contract
-from ..findings import payload_diff
-from ..model import Payloads, Receipt
-from ..routing import route
+from ..findings import payload_differs
+from ..model import read_text
+from ..routing import clean_texts
 from .codes import Codes
 
-_HASH = pl.struct("event", "text").hash(34).alias("h")
-"""Of the names, not of a frame's numbers for them: the same (event, text) hashes alike in every share."""
+_HASH = (pl.col("event").hash(34) ^ pl.col("text").hash(35)).alias("h")
+"""Of the names, not of a frame's numbers for them: the same (event, text) hashes alike in every share.
+Each column hashed apart: a struct's hash costs several times theirs, and two texts sharing one are
+told apart anyway (`read`)."""
 _IDS = {"h": pl.UInt64, "event": pl.String, "text": pl.String, "text_id": pl.UInt32, "thing": pl.UInt32,
         "line": pl.UInt32, "line_event": pl.Boolean}  # fmt: skip
 _ROUTES = {"text_id": pl.UInt32, "channel": pl.String, "routed_clean": pl.Boolean, "applied": pl.UInt32}
@@ -51,7 +52,8 @@ class Texts:
     things: Ids = field(default_factory=Ids)  # (entity key, fingerprint): what a write owes and a copy carries
     lines: Ids = field(default_factory=Ids)  # line ids (None too: a line event without one)
     applied: Ids = field(default_factory=Ids)  # the tuples of routing checks that applied
-    read_as: list[Receipt] = field(default_factory=list)  # by text id: a receipt of it (its text, payload)
+    read_as: list[Any] = field(default_factory=list)  # by text id: what it says (its JSON)
+    raws: list[str] = field(default_factory=list)  # by text id: as received
     ids: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_IDS))  # each text read, by hash
     routes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_ROUTES))
     differing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_DIFFERS))
@@ -59,74 +61,67 @@ class Texts:
     def read(self, receipts: pl.DataFrame, codes: Codes) -> pl.DataFrame | None:
         """`receipts` with their names' numbers (`codes`), text_id, thing (null: no entity), key, line
         (null: no line id), line_event, routed_clean (no routing finding on its channel) and applied
-        (routing checks' id). Texts are told apart by a hash of (event, text), checked to tell every
-        distinct pair apart, those of frames before included; None if two share one."""
+        (routing checks' id). Texts are told apart by a hash of (event, text): one text of each hash not
+        read before is read, and every receipt is then checked to hold the very text read for its hash,
+        those of frames before included; None if one does not (two texts share a hash)."""
         hashed = codes.numbered(receipts).with_columns(_HASH)
-        distinct = hashed.group_by("h").agg(
-            pl.col("event", "text").first(), pl.col("event", "text").n_unique().name.suffix("_n")
-        )
-        if distinct.filter((pl.col("event_n") > 1) | (pl.col("text_n") > 1)).height:
-            return None  # two texts of this frame share a hash
-        seen = distinct.join(self.ids, on="h", how="left", suffix="_read")
-        new = seen.filter(pl.col("text_id").is_null())
-        if seen.filter((pl.col("event") != pl.col("event_read")) | (pl.col("text") != pl.col("text_read"))).height:
-            return None  # a text of a frame before shares its hash
+        new = hashed.select("h", "event", "text").unique(subset="h").join(self.ids, on="h", how="anti")
         if new.height:
-            self.ids = pl.concat([self.ids, self._new(new.select("h", "event", "text"))])
-        ids = self.ids.drop("event", "text").join(distinct.select("h"), on="h", how="semi")
-        with_ids = hashed.drop("text").join(ids, on="h").drop("h").with_columns(codes.key())
+            self.ids = pl.concat([self.ids, self._new(new)])
+        with_ids = hashed.join(self.ids, on="h", suffix="_read")
+        if with_ids.filter((pl.col("event") != pl.col("event_read")) | (pl.col("text") != pl.col("text_read"))).height:
+            return None
+        with_ids = with_ids.drop("h", "text", "event_read", "text_read").with_columns(codes.key())
         return with_ids.join(self._routed(with_ids), on=["text_id", "c"], how="left")
 
     def _new(self, texts: pl.DataFrame) -> pl.DataFrame:
-        """Texts not read before, read (`model.Payloads`) and numbered."""
-        reader = Payloads(self.contract)
+        """Texts not read before, read (`model.read_text`, as `model.Payloads` reads each) and numbered."""
         first = len(self.read_as)
+        logical, thing, line = self.contract.logical, self.things.of, self.lines.of
         rows: dict[str, list[Any]] = {"thing": [], "line": [], "line_event": []}
         things, lines, line_events = rows["thing"], rows["line"], rows["line_event"]
         for event, text in _columns(texts, "event", "text"):
-            receipt = reader.receipt(Observation("receipt", 0.0, None, None, None, event, text))
-            self.read_as.append(receipt)
-            payload = receipt.payload
-            things.append(None if payload.key is None else self.things.of((payload.key, payload.fingerprint)))
-            lines.append(None if payload.line_id is None else self.lines.of(payload.line_id))
-            line_events.append(payload.logical in LINE_EVENTS)
+            logical_event = logical(event)
+            data, key, fingerprint, line_id = read_text(logical_event, text)
+            self.read_as.append(data)
+            self.raws.append(text)
+            things.append(None if key is None else thing((key, fingerprint)))
+            lines.append(None if line_id is None else line(line_id))
+            line_events.append(logical_event in LINE_EVENTS)
         return texts.with_columns(
             pl.Series("text_id", range(first, len(self.read_as)), pl.UInt32),
             *(pl.Series(name, values, _IDS[name]) for name, values in rows.items()),
         )
 
     def _routed(self, receipts: pl.DataFrame) -> pl.DataFrame:
-        """Routing's verdict once per distinct (text, channel)."""
-        pairs = receipts.unique(subset=["text_id", "c"]).select("text_id", "c", "channel")
+        """Routing's verdict once per distinct (text, channel): `routing.clean_texts`, the texts of one
+        (event, channel) asked together."""
+        pairs = receipts.select("text_id", "c", "event", "channel").unique(subset=["text_id", "c"])
         new = pairs.join(self.routes, on=["text_id", "channel"], how="anti")
         if new.height:
-            clean, applied = [], []
-            for text_id, channel in _columns(new, "text_id", "channel"):
-                found, checks = route(self.contract, _on(self.read_as[text_id], channel))
-                clean.append(not found)
-                applied.append(self.applied.of(checks))
-            verdicts = new.select(
-                "text_id",
-                "channel",
-                pl.Series("routed_clean", clean, pl.Boolean),
-                pl.Series("applied", applied, pl.UInt32),
-            )
-            self.routes = pl.concat([self.routes, verdicts])
+            columns: dict[str, list[Any]] = {"text_id": [], "channel": [], "routed_clean": [], "applied": []}
+            raws, datas = self.raws, self.read_as
+            for event, channel, text_ids in new.group_by("event", "channel").agg("text_id").iter_rows():
+                clean, checks = clean_texts(self.contract, event, channel, ((raws[i], datas[i]) for i in text_ids))
+                columns["text_id"] += text_ids
+                columns["channel"] += [channel] * len(text_ids)
+                columns["routed_clean"] += clean
+                columns["applied"] += [self.applied.of(checks)] * len(text_ids)
+            self.routes = pl.concat([self.routes, pl.DataFrame(columns, schema=_ROUTES)])
         return pairs.join(self.routes, on=["text_id", "channel"]).select("text_id", "c", "routed_clean", "applied")
 
     def differ(self, pairs: pl.DataFrame, expected: Mapping[int, Any]) -> pl.DataFrame:
         """Of the distinct (op, text_id) `pairs`, those whose text differs from the write's expected
-        payload (`expected`, by op: `payload_diff`), each pair judged once."""
+        payload (`expected`, by op: `payload_differs`), each pair judged once."""
         new = pairs.join(self.differing, on=["op", "text_id"], how="anti")
         if new.height:
-            read_as = self.read_as
-            verdicts = [bool(payload_diff(expected[op], read_as[text_id].payload.data))
-                        for op, text_id in _columns(new, "op", "text_id")]  # fmt: skip
+            datas = self.read_as
+            verdicts = [payload_differs(expected[op], datas[text]) for op, text in _columns(new, "op", "text_id")]
             self.differing = pl.concat([self.differing, new.with_columns(pl.Series("differs", verdicts, pl.Boolean))])
         return self.differing.filter(pl.col("differs")).join(pairs, on=["op", "text_id"], how="semi").drop("differs")
 
     def data(self, text_id: int) -> Any:
-        return self.read_as[text_id].payload.data
+        return self.read_as[text_id]
 
     def checks_applied(self) -> dict[int, tuple[str, ...]]:
         return {number: checks for checks, number in self.applied.known.items()}
@@ -135,9 +130,3 @@ class Texts:
 def _columns(frame: pl.DataFrame, *names: str) -> Iterator[tuple[Any, ...]]:
     """The rows of some of `frame`'s columns: read a column at a time, quicker than by rows."""
     return zip(*(frame.get_column(name).to_list() for name in names), strict=True)
-
-
-def _on(read: Receipt, channel: str) -> Receipt:
-    """A receipt of the text `read` holds on `channel`, as routing judges one (who got it does not
-    matter to it)."""
-    return Receipt("", None, channel, read.event, read.raw, 0.0, read.payload)
