@@ -41,7 +41,7 @@ class Owed:
     unmet: Sequence[Expectation] = ()
     """At its close, the expectations it missed then: the only ones that can be due until it settles
     (a role is fixed at the close, and an expectation once matched stays matched); none while it is
-    open (`Held.open`)."""
+    open."""
     judged: dict[str, int] = field(default_factory=dict)
     """At its close, its expectations by their role's check: counted once, as shown then and as
     judged when it settles (the roles are fixed at the close)."""
@@ -122,19 +122,28 @@ def samples(owed: Owed, limit_s: float) -> list[Closed]:
 @dataclass
 class Held:
     """The writes the stream holds, and what the live check shows of them, kept as they close and
-    settle: asked after every live update, it costs the writes still open, not all held."""
+    settle: asked after every live update, it costs the open writes a self-echo may come to, and the
+    writes held only while a delivery is due."""
 
     owed: dict[int, Owed] = field(default_factory=dict)  # every write admitted, not yet settled
-    open: dict[int, Owed] = field(default_factory=dict)  # of those, the ones whose window is still open
+    echoing: dict[int, Owed] = field(default_factory=dict)
+    """Of those, the ones whose window is still open and that owe a writer's own connection (`ECHO`
+    at the invoke): until the close, only those can have an echo to show."""
     shown_closed: Counter[str] = field(default_factory=Counter)  # what the closed ones show
+    missing: int = 0  # closed writes held with something unmet at their close: only they can be due
 
     def admit(self, owed: Owed) -> None:
-        self.owed[owed.op.id] = self.open[owed.op.id] = owed
+        self.owed[owed.op.id] = owed
+        for exp in owed.expectations:
+            if exp.role == ECHO:
+                self.echoing[owed.op.id] = owed
+                break
 
     def closed(self, owed: Owed, roles: list[str]) -> None:
         """`owed` has closed: `roles`, its expectations' that have one (its `unmet` known too); most
         often all the same."""
-        del self.open[owed.op.id]
+        self.echoing.pop(owed.op.id, None)
+        self.missing += bool(owed.unmet)
         if roles and roles.count(roles[0]) == len(roles):
             owed.judged = {JUDGED_AS[roles[0]]: len(roles)}
         else:
