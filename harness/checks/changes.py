@@ -81,19 +81,17 @@ class StreamTotals:
     def count_latencies(self) -> None:
         """Count the deliveries made since last time (`delivered`) in their buckets, by event and by
         listener: the stream only notes each one, and counts them when it stops, each pair's
-        latencies bucketed once for both."""
+        latencies counted once in buckets of their own, merged into both."""
         by_event, by_listener = self.by_event, self.by_listener
         for (event, listener), latencies in self.delivered.items():
             self.matched += len(latencies)
-            buckets = buckets_of(latencies)
-            values = by_event.get(event)
-            if values is None:
-                values = by_event[event] = Latencies()
-            values.add_all(latencies, buckets)
-            values = by_listener.get(listener)
-            if values is None:
-                values = by_listener[listener] = Latencies()
-            values.add_all(latencies, buckets)
+            counted = Latencies()
+            counted.add_all(latencies, buckets_of(latencies))
+            for by, name in ((by_event, event), (by_listener, listener)):
+                values = by.get(name)
+                if values is None:
+                    values = by[name] = Latencies()
+                values.merge(counted)
         self.delivered.clear()
 
 
@@ -154,6 +152,7 @@ class Held:
 
     def settled(self, owed: Owed) -> None:
         del self.owed[owed.op.id]
+        self.missing -= bool(owed.unmet)
         shown = self.shown_closed
         for name, count in owed.judged.items():
             shown[name] -= count
@@ -161,10 +160,12 @@ class Held:
     def shown(self) -> Counter[str]:
         """What the live check already shows and so counts as judged: each expectation of a closed
         write (its miss is `due`), and an echo that came to an open one (a self-echo at once)."""
-        echoes = sum(exp.role == ECHO and exp.matched for owed in self.open.values() for exp in owed.expectations)
+        echoes = sum(exp.role == ECHO and exp.matched for owed in self.echoing.values() for exp in owed.expectations)
         return +self.shown_closed + Counter({JUDGED_AS[ECHO]: echoes})
 
     def due(self) -> list[Finding]:
         """Deliveries missing at their window's close, not yet settled: the findings they will be unless
         the event still comes within the grace (then it is late instead)."""
+        if not self.missing:
+            return []
         return [unmatched(exp) for owed in self.owed.values() for exp in owed.unmet if not exp.matched]
