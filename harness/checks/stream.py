@@ -161,6 +161,10 @@ class ListenerStream:
         group = self._groups.get(key)
         if group is None:
             exp = None
+        elif len(group) == 1 and group[0].fingerprint == payload.fingerprint and group[0].role != ECHO:
+            exp = group[0]  # the healthy case: one write in flight, its own event; a copy parked on it
+            exp.matched = True  # is no later write's stale event, as there is none
+            del self._groups[key]
         else:
             exp = take(group, r, before, self.listeners.echoing, self._stale_found, self.limit)
             if self._stale_found:
@@ -198,7 +202,12 @@ class ListenerStream:
             if exp.role == ECHO:
                 self.listeners.echoing.add(exp.listener)
                 return
-        self.totals.delivered.setdefault((exp.event, exp.listener), []).append(latency)
+        pair = (exp.event, exp.listener)
+        latencies = self.totals.delivered.get(pair)
+        if latencies is None:
+            self.totals.delivered[pair] = [latency]
+        else:
+            latencies.append(latency)
         if self.deliveries is not None:
             self.deliveries.add(exp.listener, exp.channel, exp.event, op.id, op.invoke, r.time, latency > self.limit)
         slowest = self._held.owed[op.id].slowest
