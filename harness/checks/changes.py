@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..record.history import Operation
 from .delivery import JUDGED_AS, unmatched
 from .findings import Finding
-from .latency import Latencies, buckets_of
+from .latency import Latencies
 from .owed import ECHO, Expectation
 from .rules import RULES
 
@@ -86,7 +86,7 @@ class StreamTotals:
         for (event, listener), latencies in self.delivered.items():
             self.matched += len(latencies)
             counted = Latencies()
-            counted.add_all(latencies, buckets_of(latencies))
+            counted.add_all(latencies)
             for by, name in ((by_event, event), (by_listener, listener)):
                 values = by.get(name)
                 if values is None:
