@@ -4,6 +4,7 @@ what settled writes leave behind (`StreamTotals`)."""
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from .latency import Latencies
 from .owed import ECHO, Expectation
 from .rules import RULES
 
+_ROLE = operator.attrgetter("role")
 DELIVERY = frozenset(name for name, rule in RULES.items() if rule.per_change)
 """The findings about one change's delivery: they make its live sample a failure."""
 
@@ -132,10 +134,8 @@ class Held:
 
     def admit(self, owed: Owed) -> None:
         self.owed[owed.op.id] = owed
-        for exp in owed.expectations:
-            if exp.role == ECHO:
-                self.echoing[owed.op.id] = owed
-                break
+        if ECHO in map(_ROLE, owed.expectations):
+            self.echoing[owed.op.id] = owed
 
     def closed(self, owed: Owed, roles: list[str]) -> None:
         """`owed` has closed: `roles`, its expectations' that have one (its `unmet` known too); most
