@@ -93,6 +93,15 @@ def take(
     return chosen
 
 
+def unowe(groups: dict[tuple[str, str, str, object], Group], exp: Expectation) -> None:
+    """`exp` leaves its group, matched by nothing (the group goes when nothing is left in it)."""
+    key = (exp.listener, exp.channel, exp.event, exp.key)
+    group = groups[key]
+    group.remove(exp)
+    if not group:
+        del groups[key]
+
+
 def _next(pending: list[Expectation], parked: Expectation) -> Expectation | None:
     """An owed write asked for after `parked`, the earliest-completed: a copy with the values of a
     write that holds a copy in doubt may be the next one's stale event, if there is one."""
