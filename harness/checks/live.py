@@ -24,7 +24,7 @@ from .consequences import with_causes
 from .findings import Finding
 from .outcomes import Outcome, outcome, outcomes
 from .over_operations import OperationChecks
-from .pausing import gc_paused
+from .pausing import gc_paused_promoting
 from .rules import RULES
 from .stream import GRACE_S, ListenerStream
 
@@ -55,7 +55,7 @@ class LiveCheck:
     def update(self, history: History, now: float | None) -> list[Closed]:
         """Take what was recorded since the last update; the changes whose window has closed by `now`
         (None: the record is complete, every change closes)."""
-        with gc_paused():
+        with gc_paused_promoting():
             return self._update(history, now)
 
     def _update(self, history: History, now: float | None) -> list[Closed]:
