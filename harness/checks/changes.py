@@ -4,6 +4,7 @@ what settled writes leave behind (`StreamTotals`)."""
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,10 +12,11 @@ from dataclasses import dataclass, field
 from ..record.history import Operation
 from .delivery import JUDGED_AS, unmatched
 from .findings import Finding
-from .latency import Latencies, buckets_of
+from .latency import Latencies
 from .owed import ECHO, Expectation
 from .rules import RULES
 
+_ROLE = operator.attrgetter("role")
 DELIVERY = frozenset(name for name, rule in RULES.items() if rule.per_change)
 """The findings about one change's delivery: they make its live sample a failure."""
 
@@ -41,7 +43,7 @@ class Owed:
     unmet: Sequence[Expectation] = ()
     """At its close, the expectations it missed then: the only ones that can be due until it settles
     (a role is fixed at the close, and an expectation once matched stays matched); none while it is
-    open (`Held.open`)."""
+    open."""
     judged: dict[str, int] = field(default_factory=dict)
     """At its close, its expectations by their role's check: counted once, as shown then and as
     judged when it settles (the roles are fixed at the close)."""
@@ -81,19 +83,17 @@ class StreamTotals:
     def count_latencies(self) -> None:
         """Count the deliveries made since last time (`delivered`) in their buckets, by event and by
         listener: the stream only notes each one, and counts them when it stops, each pair's
-        latencies bucketed once for both."""
+        latencies counted once in buckets of their own, merged into both."""
         by_event, by_listener = self.by_event, self.by_listener
         for (event, listener), latencies in self.delivered.items():
             self.matched += len(latencies)
-            buckets = buckets_of(latencies)
-            values = by_event.get(event)
-            if values is None:
-                values = by_event[event] = Latencies()
-            values.add_all(latencies, buckets)
-            values = by_listener.get(listener)
-            if values is None:
-                values = by_listener[listener] = Latencies()
-            values.add_all(latencies, buckets)
+            counted = Latencies()
+            counted.add_all(latencies)
+            for by, name in ((by_event, event), (by_listener, listener)):
+                values = by.get(name)
+                if values is None:
+                    values = by[name] = Latencies()
+                values.merge(counted)
         self.delivered.clear()
 
 
@@ -122,19 +122,26 @@ def samples(owed: Owed, limit_s: float) -> list[Closed]:
 @dataclass
 class Held:
     """The writes the stream holds, and what the live check shows of them, kept as they close and
-    settle: asked after every live update, it costs the writes still open, not all held."""
+    settle: asked after every live update, it costs the open writes a self-echo may come to, and the
+    writes held only while a delivery is due."""
 
     owed: dict[int, Owed] = field(default_factory=dict)  # every write admitted, not yet settled
-    open: dict[int, Owed] = field(default_factory=dict)  # of those, the ones whose window is still open
+    echoing: dict[int, Owed] = field(default_factory=dict)
+    """Of those, the ones whose window is still open and that owe a writer's own connection (`ECHO`
+    at the invoke): until the close, only those can have an echo to show."""
     shown_closed: Counter[str] = field(default_factory=Counter)  # what the closed ones show
+    missing: int = 0  # closed writes held with something unmet at their close: only they can be due
 
     def admit(self, owed: Owed) -> None:
-        self.owed[owed.op.id] = self.open[owed.op.id] = owed
+        self.owed[owed.op.id] = owed
+        if ECHO in map(_ROLE, owed.expectations):
+            self.echoing[owed.op.id] = owed
 
     def closed(self, owed: Owed, roles: list[str]) -> None:
         """`owed` has closed: `roles`, its expectations' that have one (its `unmet` known too); most
         often all the same."""
-        del self.open[owed.op.id]
+        self.echoing.pop(owed.op.id, None)
+        self.missing += bool(owed.unmet)
         if roles and roles.count(roles[0]) == len(roles):
             owed.judged = {JUDGED_AS[roles[0]]: len(roles)}
         else:
@@ -145,6 +152,7 @@ class Held:
 
     def settled(self, owed: Owed) -> None:
         del self.owed[owed.op.id]
+        self.missing -= bool(owed.unmet)
         shown = self.shown_closed
         for name, count in owed.judged.items():
             shown[name] -= count
@@ -152,10 +160,12 @@ class Held:
     def shown(self) -> Counter[str]:
         """What the live check already shows and so counts as judged: each expectation of a closed
         write (its miss is `due`), and an echo that came to an open one (a self-echo at once)."""
-        echoes = sum(exp.role == ECHO and exp.matched for owed in self.open.values() for exp in owed.expectations)
+        echoes = sum(exp.role == ECHO and exp.matched for owed in self.echoing.values() for exp in owed.expectations)
         return +self.shown_closed + Counter({JUDGED_AS[ECHO]: echoes})
 
     def due(self) -> list[Finding]:
         """Deliveries missing at their window's close, not yet settled: the findings they will be unless
         the event still comes within the grace (then it is late instead)."""
+        if not self.missing:
+            return []
         return [unmatched(exp) for owed in self.owed.values() for exp in owed.unmet if not exp.matched]

@@ -64,13 +64,10 @@ def take(
     if it had one; a copy again that only a mismatch explains is parked on the write
     (`Expectation.parked`), which is returned still pending. `echoing`: the listeners that have had
     their own writes back already. `stale`: where a write goes whose parked copy turned out to be its
-    own (stale) event, for the stream to judge. `limit`: the latency limit, in seconds."""
+    own (stale) event, for the stream to judge. `limit`: the latency limit, in seconds. The healthy
+    case (one write owed, with this very text) is the stream's own to take, without a call: it never
+    comes here."""
     fingerprint = receipt.payload.fingerprint
-    only = pending[0] if len(pending) == 1 else None
-    if only is not None and only.fingerprint == fingerprint and only.role != ECHO:
-        only.matched = True  # the healthy case: one write in flight, its own event; a copy parked on
-        pending.clear()  # it is no later write's stale event, as there is none
-        return only
     since = _since(receipt, pending)
     chosen, echo = _choose(pending, fingerprint, None if before is None else before[1], since, receipt.time - limit)
     if chosen is None:
@@ -94,6 +91,15 @@ def take(
     chosen.matched = True
     pending.remove(chosen)
     return chosen
+
+
+def unowe(groups: dict[tuple[str, str, str, object], Group], exp: Expectation) -> None:
+    """`exp` leaves its group, matched by nothing (the group goes when nothing is left in it)."""
+    key = (exp.listener, exp.channel, exp.event, exp.key)
+    group = groups[key]
+    group.remove(exp)
+    if not group:
+        del groups[key]
 
 
 def _next(pending: list[Expectation], parked: Expectation) -> Expectation | None:

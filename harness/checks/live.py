@@ -11,6 +11,10 @@ taken at the same moments.
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import math
+import operator
 from collections import Counter
 
 from ..record.history import History, HistoryData, Observation, Operation
@@ -20,9 +24,11 @@ from .consequences import with_causes
 from .findings import Finding
 from .outcomes import Outcome, outcome, outcomes
 from .over_operations import OperationChecks
-from .pausing import gc_paused
+from .pausing import gc_paused_promoting
 from .rules import RULES
 from .stream import GRACE_S, ListenerStream
+
+_ANSWERED = operator.itemgetter(1)
 
 
 class LiveCheck:
@@ -33,7 +39,10 @@ class LiveCheck:
         history.follow()
         self.operations = OperationChecks()
         self._unanswered: list[Operation] = []  # taken, not yet answered,
-        self._unsettled: list[Operation] = []  # answered, delivery not yet settled: the writes in flight
+        self._unsettled: list[tuple[float, int, Operation]] = []
+        """Answered, delivery not yet settled (the writes in flight): a heap by completion, then by when
+        answered, so an update looks at the ones settling only; they settle in the order answered."""
+        self._seq = itertools.count()
         self._missing: set[int] = set()  # pending writes whose event the stream found missing
         self._stream_seen = 0  # the stream's findings looked at for those
         self._others: list[Observation] = []  # every observation but receipts and the truth
@@ -46,7 +55,7 @@ class LiveCheck:
     def update(self, history: History, now: float | None) -> list[Closed]:
         """Take what was recorded since the last update; the changes whose window has closed by `now`
         (None: the record is complete, every change closes)."""
-        with gc_paused():
+        with gc_paused_promoting():
             return self._update(history, now)
 
     def _update(self, history: History, now: float | None) -> list[Closed]:
@@ -88,21 +97,20 @@ class LiveCheck:
             self.operations.note(op)
         for op in answered:
             self.operations.answered(op)
-        self._unsettled.extend(answered)
+        for op in answered:
+            heapq.heappush(self._unsettled, (math.inf if op.complete is None else op.complete, next(self._seq), op))
         found = self.stream.totals.findings
         for f in found[self._stream_seen :]:
             if f.name == "missing-event" and f.operation is not None:
                 self._missing.add(f.operation)
         self._stream_seen = len(found)
         settled_before = self.stream.frontier - self.stream.limit - GRACE_S
-        waiting = []
-        for op in self._unsettled:
-            if finished or (op.complete is not None and op.complete < settled_before):
-                self.operations.settled(op, op.id in self._missing, self._refused)
-                self._missing.discard(op.id)
-            else:
-                waiting.append(op)
-        self._unsettled = waiting
+        settled = []
+        while self._unsettled and (finished or self._unsettled[0][0] < settled_before):
+            settled.append(heapq.heappop(self._unsettled))
+        for _, _, op in sorted(settled, key=_ANSWERED):
+            self.operations.settled(op, op.id in self._missing, self._refused)
+            self._missing.discard(op.id)
 
     @property
     def in_flight(self) -> int:

@@ -31,19 +31,6 @@ class _Seen:
     receipt: Receipt
 
 
-def _swapped(latest: dict[Any, Seen], stream: Any, seen: Seen, done: float) -> Seen | None:
-    """The latest-invoked delivery before `seen` on `stream`, if the server completed `seen`'s write
-    (at `done`) before that one's was invoked; `latest` then holds the later of the two."""
-    before = latest.get(stream)
-    if before is None:
-        latest[stream] = seen
-        return None
-    invoked = before[0].invoke
-    if seen[0].invoke > invoked:
-        latest[stream] = seen
-    return None if done >= invoked else before
-
-
 class OrderWatch:
     def __init__(self) -> None:
         self._latest: dict[str, tuple[dict[Any, Seen], dict[str, Seen]]] = {}
@@ -59,12 +46,18 @@ class OrderWatch:
         latest = self._latest.get(receipt.listener)
         if latest is None:
             latest = self._latest[receipt.listener] = ({}, {})
-        seen, done = (op, receipt), op.complete or op.invoke
-        same_line = _swapped(latest[0], line_id, seen, done)
-        across = _swapped(latest[1], receipt.channel, seen, done)
-        if same_line is not None:
+        lines, channels = latest
+        seen, channel, invoke, done = (op, receipt), receipt.channel, op.invoke, op.complete or op.invoke
+        # on its line and on its channel, the latest-invoked delivery before it, which this one
+        # replaces if invoked later; swapped with it if the server completed this one's write first
+        same_line, across = lines.get(line_id), channels.get(channel)
+        if same_line is None or invoke > same_line[0].invoke:
+            lines[line_id] = seen
+        if across is None or invoke > across[0].invoke:
+            channels[channel] = seen
+        if same_line is not None and done < same_line[0].invoke:
             return _finding(_Seen(op, receipt), _Seen(*same_line))
-        if across is not None and across[1].payload.line_id != line_id:
+        if across is not None and done < across[0].invoke and across[1].payload.line_id != line_id:
             return _finding(_Seen(op, receipt), _Seen(*across))
         return None
 

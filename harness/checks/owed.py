@@ -77,15 +77,25 @@ def closing(
     missed (owed, and not delivered)."""
     roles: list[str] = []
     unmet: list[Expectation] = []
+    invoke, socket_id = op.invoke, op.socket_id
     for exp in expectations:
-        turned_out = role(exp.subs, op, window_end)
-        if turned_out is None or not dead.get(exp.listener, math.inf) >= window_end:
+        subs = exp.subs
+        only = subs[0] if len(subs) == 1 else None
+        if only is not None and only.start <= invoke and only.end >= window_end:  # `role`, for one connection
+            exp.role = ECHO if socket_id and only.socket_id == socket_id else DELIVER
+            exp.planned_gap = False
+        else:
+            turned_out = role(subs, op, window_end)
+            if turned_out is None:
+                exp.role, exp.planned_gap = "", False
+                continue
+            exp.role = turned_out[0]
+            exp.planned_gap = exp.role == GAP and turned_out[1].planned_end
+        if dead and not dead.get(exp.listener, math.inf) >= window_end:
             exp.role, exp.planned_gap = "", False
             continue
-        exp.role = turned_out[0]
-        exp.planned_gap = exp.role == GAP and turned_out[1].planned_end
         roles.append(exp.role)
-        if missed(exp):
+        if exp.role != ECHO and not exp.matched:  # `missed`, its role known
             unmet.append(exp)
     return roles, unmet
 
@@ -112,11 +122,12 @@ def owed_at_invoke(
     if key is None:
         return []
     out = []
-    invoke = op.invoke
+    invoke, socket_id = op.invoke, op.socket_id
     for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
         for listener, subs in by_channel.get(channel, {}).items():
-            last = _latest_by(subs, invoke)
-            if last is not None:
-                first = ECHO if _own(op, last) else DELIVER
-                out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
+            last = subs[-1] if subs[-1].start <= invoke else _latest_by(subs, invoke)
+            if last is None:
+                continue
+            first = ECHO if socket_id and last.socket_id == socket_id else DELIVER  # `_own`
+            out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
     return out

@@ -31,7 +31,7 @@ from ..record.history import Observation, Operation
 from ..spec.contract import Contract
 from .changes import DELIVERY, Closed, Held, Owed, StreamTotals, samples
 from .deliveries import DeliveryLog
-from .delivery import Group, duplicate, matched, take, unmatched
+from .delivery import Group, duplicate, matched, take, unmatched, unowe
 from .findings import Finding
 from .intake import Intake, quiesced_at
 from .listeners import Listeners
@@ -87,17 +87,22 @@ class ListenerStream:
 
     def _run(self, frontier: float, finished: bool) -> None:
         """The hot loop: a receipt costs a few dictionary looks-ups; timers and admissions are checked
-        inline, and called only when one is due."""
+        inline, against the next one's time (only they add and take those), called only when due."""
         self.frontier = max(self.frontier, frontier)
         timers, waiting = self._timers, self.intake.waiting
+        next_write = waiting[0].invoke if waiting else math.inf
+        next_timer = timers[0][0] if timers else math.inf
         receipts = 0
         for obs in self.intake.ready(frontier):
             t = obs.time
             receipt = obs.kind == "receipt"
-            if waiting and (waiting[0].invoke < t or receipt and waiting[0].invoke == t):
+            if next_write <= t and (next_write < t or receipt):
                 self._admit(t, receipt, finished)
-            if timers and timers[0][0] < t:
+                next_write = waiting[0].invoke if waiting else math.inf
+                next_timer = timers[0][0] if timers else math.inf
+            if next_timer < t:
                 self._timers_before(t)
+                next_timer = timers[0][0] if timers else math.inf
             if receipt:
                 receipts += 1
                 self._receipt(obs)
@@ -125,11 +130,7 @@ class ListenerStream:
         groups = self._groups
         for exp in exps:
             key = (exp.listener, exp.channel, exp.event, exp.key)
-            group = groups.get(key)
-            if group is None:
-                groups[key] = [exp]
-            else:
-                group.append(exp)
+            groups.setdefault(key, []).append(exp)
         heapq.heappush(self._timers, (window_end, next(self._seq), 0, op.id))
         heapq.heappush(self._timers, (window_end + GRACE_S, next(self._seq), 1, op.id))
 
@@ -161,6 +162,10 @@ class ListenerStream:
         group = self._groups.get(key)
         if group is None:
             exp = None
+        elif len(group) == 1 and group[0].fingerprint == payload.fingerprint and group[0].role != ECHO:
+            exp = group[0]  # the healthy case: one write in flight, its own event; a copy parked on it
+            exp.matched = True  # is no later write's stale event, as there is none
+            del self._groups[key]
         else:
             exp = take(group, r, before, self.listeners.echoing, self._stale_found, self.limit)
             if self._stale_found:
@@ -198,7 +203,11 @@ class ListenerStream:
             if exp.role == ECHO:
                 self.listeners.echoing.add(exp.listener)
                 return
-        self.totals.delivered.setdefault((exp.event, exp.listener), []).append(latency)
+        latencies = self.totals.delivered.get(pair := (exp.event, exp.listener))
+        if latencies is None:
+            self.totals.delivered[pair] = [latency]
+        else:
+            latencies.append(latency)
         if self.deliveries is not None:
             self.deliveries.add(exp.listener, exp.channel, exp.event, op.id, op.invoke, r.time, latency > self.limit)
         slowest = self._held.owed[op.id].slowest
@@ -236,7 +245,7 @@ class ListenerStream:
     def _unpark(self, exp: Expectation) -> None:
         """The write's own event never came: the copy parked on it was its stale event."""
         exp.matched = True
-        self._unowe(exp)
+        unowe(self._groups, exp)
         self._stale([exp])
 
     def _stale(self, writes: list[Expectation]) -> None:
@@ -256,19 +265,11 @@ class ListenerStream:
             if not exp.matched:
                 if missed(exp):
                     totals.findings.append(unmatched(exp))
-                self._unowe(exp)
+                unowe(self._groups, exp)
         if not self.live:
             for event, latency in owed.slowest.items():
                 totals.slowest[(owed.op.id, event)] = latency
         self._held.settled(owed)
-
-    def _unowe(self, exp: Expectation) -> None:
-        """`exp` leaves its group, matched by nothing (the group goes when nothing is left in it)."""
-        key = (exp.listener, exp.channel, exp.event, exp.key)
-        group = self._groups[key]
-        group.remove(exp)
-        if not group:
-            del self._groups[key]
 
     def due(self) -> list[Finding]:
         """Deliveries missing at their window's close, not yet settled (`changes.Held.due`)."""
