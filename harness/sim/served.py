@@ -6,6 +6,7 @@ one asyncio loop can run; tests use it to drive target mode exactly as a remote 
 
 from __future__ import annotations
 
+import atexit
 import json
 import signal
 import subprocess
@@ -16,6 +17,10 @@ from ..errors import ServeFailed
 
 
 class ServedStack:
+    """Stopped by `stop`, or else as this process exits: a Locust run stopped while its set-up was
+    still starting the stack (its greenlet killed, or never resumed before the process quit) must
+    not leave a server behind holding its ports."""
+
     def __init__(self, *flags: str) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "harness.cli", "serve", *flags],
@@ -23,6 +28,7 @@ class ServedStack:
             stderr=subprocess.PIPE,
             text=True,
         )
+        atexit.register(self.stop)
         line = self.process.stdout.readline()  # type: ignore[union-attr]
         if not line:
             self.process.wait(10)
@@ -32,6 +38,7 @@ class ServedStack:
         self.pusher: dict[str, Any] = self.info["pusher"]
 
     def stop(self) -> None:
+        atexit.unregister(self.stop)
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.spec import faults
+from harness.waiting import wait_until
 
 
 def test_serve_prints_ready_line_and_stops_on_sigterm() -> None:
@@ -60,3 +61,22 @@ def test_unknown_fault_is_a_usage_error() -> None:
     assert result.exit_code == 2
     assert "unknown fault 'no-such-fault'" in result.output
     assert "Traceback" not in result.output
+
+
+def _answers(base_url: str) -> bool:
+    try:
+        requests.get(base_url, timeout=1)
+    except requests.ConnectionError:
+        return False
+    return True
+
+
+def test_a_served_stack_never_stopped_goes_when_the_process_that_started_it_exits() -> None:
+    """What a Locust run stopped in the middle of its set-up leaves: a `ServedStack` its session never
+    got to stop. The process exits; the server does not outlive it."""
+    started = "from harness.sim.served import ServedStack; print(ServedStack().api['base_url'])"
+    done = subprocess.run([sys.executable, "-c", started], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    base_url = done.stdout.strip()
+    assert base_url.startswith("http://127.0.0.1:")
+    wait_until(lambda: not _answers(base_url), 15, 0.1)
