@@ -27,6 +27,10 @@ def test_what_a_live_update_leaves_is_in_the_oldest_generation_and_the_collector
 
 
 def test_a_live_update_leaves_a_frozen_heap_frozen() -> None:
+    """The collector stays off throughout, so no collection of its own (set off by another thread's
+    allocations, as pytest-xdist's are) can age what the update left."""
+    enabled = gc.isenabled()
+    gc.disable()
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
@@ -36,3 +40,5 @@ def test_a_live_update_leaves_a_frozen_heap_frozen() -> None:
         assert not any(o is held for o in gc.get_objects(generation=2))
     finally:
         gc.unfreeze()
+        if enabled:
+            gc.enable()
