@@ -28,7 +28,8 @@ def test_what_a_live_update_leaves_is_in_the_oldest_generation_and_the_collector
 
 def test_a_live_update_leaves_a_frozen_heap_frozen() -> None:
     """The collector stays off throughout, so no collection of its own (set off by another thread's
-    allocations, as pytest-xdist's are) can age what the update left."""
+    allocations, as pytest-xdist's are) can age what the update left. A frozen object freed
+    meanwhile (by another thread) leaves the frozen count a little lower; a thaw would empty it."""
     enabled = gc.isenabled()
     gc.disable()
     gc.freeze()
@@ -36,7 +37,7 @@ def test_a_live_update_leaves_a_frozen_heap_frozen() -> None:
         frozen = gc.get_freeze_count()
         with gc_paused_promoting():
             held = _Held()
-        assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() > frozen // 2
         assert not any(o is held for o in gc.get_objects(generation=2))
     finally:
         gc.unfreeze()
