@@ -97,7 +97,6 @@ class LiveCheck:
             self.operations.note(op)
         for op in answered:
             self.operations.answered(op)
-        for op in answered:
             heapq.heappush(self._unsettled, (math.inf if op.complete is None else op.complete, next(self._seq), op))
         found = self.stream.totals.findings
         for f in found[self._stream_seen :]:

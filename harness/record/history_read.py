@@ -235,11 +235,9 @@ def _read_lines(reading: _Reading, lines: Iterable[str], meta: dict[str, Any], f
                 ended = True
             elif rec == "chunk":
                 chunk = _typed(record, file=TEXT)["file"]
-                if reading.inline is not None:
-                    reading.inline.chunk(chunk)
                 read = merge.start(chunk)
                 if reading.inline is not None:
-                    reading.inline.took(read)
+                    reading.inline.chunk(chunk, read)
             elif rec == "segment":
                 merge.finish()
                 if reading.on_segment is not None:

@@ -42,12 +42,10 @@ class InlineReceipts:
     def begin(self, file: str) -> None:
         self.files.append(FileReceipts(file, read=[] if self.keep else None))
 
-    def chunk(self, name: str) -> None:
-        self.files[-1].chunks.append(name)
-
-    def took(self, read: pl.DataFrame | None) -> None:
-        """What the pass read of the chunk named last (None: missing, or cut or damaged)."""
+    def chunk(self, name: str, read: pl.DataFrame | None) -> None:
+        """A chunk the file names, and what the pass read of it (None: missing, or cut or damaged)."""
         file = self.files[-1]
+        file.chunks.append(name)
         if file.read is not None:
             file.read = None if read is None else [*file.read, read]
 
