@@ -111,8 +111,13 @@ def stocktake_of(op: Operation) -> int | None:
 
 def expected_event(op: Operation) -> tuple[Key | None, Any, Any]:
     """(entity key, fingerprint, the payload the event must agree with) for a successful write."""
+    return expected_at(op, stocktake_of(op))
+
+
+def expected_at(op: Operation, sid: int | None) -> tuple[Key | None, Any, Any]:
+    """`expected_event` of a write whose stocktake (`stocktake_of`) is known: the columnar engine's
+    writes owed route by it too, and find it once."""
     body = _as_dict(op.body)
-    sid = stocktake_of(op)
     if op.kind == "patch_line":
         return ("line", body.get("id")), fingerprint("line-counted-updated", body), {"line": body}
     if op.kind == "add_movement":

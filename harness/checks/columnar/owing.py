@@ -18,7 +18,7 @@ import polars as pl
 
 from ...record.history import FAILURE, Observation, Operation
 from ...spec.contract import Contract
-from ..model import expected_event, stocktake_of
+from ..model import expected_at, stocktake_of
 from ..sizes import MAX_EVENT_BYTES, at_most
 from .texts import Ids
 
@@ -102,8 +102,9 @@ class Writes:
                 sockets.add(op.socket_id)
             if not (op.ok and op.complete is not None and op.invoke < until):
                 continue
-            key, fingerprint, payload = expected_event(op)
-            where = (op.kind, op.hotel, stocktake_of(op))
+            sid = stocktake_of(op)
+            key, fingerprint, payload = expected_at(op, sid)
+            where = (op.kind, op.hotel, sid)
             if key is None or not contract.expected(*where):
                 continue
             payloads[op.id] = payload
