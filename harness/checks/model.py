@@ -216,8 +216,12 @@ def read_text(logical: str | None, raw: str) -> tuple[Any, Key | None, Any, Any]
     """(its JSON, entity key, fingerprint, line id): what a text of the event `logical` says, as a
     `Payload` holds it (the columnar engine keeps these alone, not a Payload per text)."""
     data = parsed(raw)
-    line = data.get("line") if isinstance(data, dict) else None
-    fingerprinted = fingerprint(logical, line) if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return data, entity(logical, data), None, line_id_of(logical, data)
+    fingerprinted = fingerprint(logical, data.get("line"))
+    if logical == "line-counted-updated":  # most texts: its entity is its line, found once for both
+        line_id = _line_id(data)
+        return data, None if line_id is None else ("line", line_id), fingerprinted, line_id
     return data, entity(logical, data), fingerprinted, line_id_of(logical, data)
 
 

@@ -4,13 +4,18 @@ unanswered, another hotel's, probes and their re-reads, approvals and the writes
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.checks.access import AccessCheck, Approvals
+from harness.checks.model import entity, fingerprint, line_id_of, read_text
+from harness.checks.routing import clean_texts
+from harness.checks.sizes import MAX_EVENT_BYTES
 from harness.record.history import Operation
+from harness.spec.contract import Contract
 
 KINDS = ("patch_line", "add_movement", "approve", "create_stocktake", "delete_stocktake", "list_stocktakes")
 REQUESTS = st.fixed_dictionaries(
@@ -23,6 +28,7 @@ REQUESTS = st.fixed_dictionaries(
         "body": st.just({"counted_full_units": "-1"}),
     },
 )
+LOGICAL = [None, "line-counted-updated", "line-movement-added", "stocktake-created", "stocktake-status-changed"]
 ANSWERS = st.sampled_from([("ok", 200), ("ok", 201), ("fail", 400), ("fail", 409), ("fail", 500), ("info", None)])
 
 
@@ -69,3 +75,30 @@ def test_access_take_all_finds_what_take_finds(ops: list[Operation]) -> None:
     at_once.take_all(ops)
     assert at_once.found == one_by_one.found
     assert +at_once.judged == +one_by_one.judged
+
+
+JSON_IDS = st.one_of(st.none(), st.integers(-2, 3), st.text(max_size=2))
+LINES = st.one_of(
+    st.none(), st.integers(), st.fixed_dictionaries({}, optional={"id": JSON_IDS, "counted_full_units": JSON_IDS})
+)
+LINE_TEXTS = st.fixed_dictionaries({}, optional={"line_id": JSON_IDS, "line": LINES, "stocktake_id": JSON_IDS})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(LINE_TEXTS, st.lists(st.integers(), max_size=2), st.integers()), st.sampled_from(LOGICAL))
+def test_a_text_reads_as_entity_fingerprint_and_line_id_say(data: Any, logical: str | None) -> None:
+    """`read_text` finds a line event's line once for its entity and its line id: as each says apart."""
+    raw = json.dumps(data)
+    line = data.get("line") if isinstance(data, dict) else None
+    apart = (data, entity(logical, data), fingerprint(logical, line) if isinstance(data, dict) else None,
+             line_id_of(logical, data))  # fmt: skip
+    assert read_text(logical, raw) == apart
+
+
+@given(st.sampled_from(["a", "\u00e9", "\u20ac", "\U0001f600"]), st.integers(1000, 11000))
+@settings(max_examples=50, deadline=None)
+def test_a_text_is_sized_in_bytes(character: str, repeated: int) -> None:
+    """Routing sizes a text as sent (UTF-8), told without encoding it only when it is ASCII."""
+    raw = json.dumps({"line_id": 1, "pad": character * repeated}, ensure_ascii=False)
+    fits, _ = clean_texts(Contract(), "line-counted-updated", "hotel-a-stocktake-1", [(raw, json.loads(raw))])
+    assert fits == [len(raw.encode()) <= MAX_EVENT_BYTES]
