@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from harness.checks.access import AccessCheck, Approvals
 from harness.checks.model import entity, fingerprint, line_id_of, read_text
+from harness.checks.over_operations import OperationChecks
 from harness.checks.routing import clean_texts
 from harness.checks.sizes import MAX_EVENT_BYTES
-from harness.record.history import Operation
+from harness.checks.writes import WriteShare, counted_on
+from harness.record.history import HistoryData, Operation
 from harness.spec.contract import Contract
 
 KINDS = ("patch_line", "add_movement", "approve", "create_stocktake", "delete_stocktake", "list_stocktakes")
@@ -102,3 +104,15 @@ def test_a_text_is_sized_in_bytes(character: str, repeated: int) -> None:
     raw = json.dumps({"line_id": 1, "pad": character * repeated}, ensure_ascii=False)
     fits, _ = clean_texts(Contract(), "line-counted-updated", "hotel-a-stocktake-1", [(raw, json.loads(raw))])
     assert fits == [len(raw.encode()) <= MAX_EVENT_BYTES]
+
+
+@settings(max_examples=300, deadline=None)
+@given(operations())
+def test_the_share_refusals_count_is_the_verdicts(ops: list[Operation]) -> None:
+    """The verdict takes the share of writes that succeeded from writes-refused's count, as it would
+    count it from the history itself (`counted_on`)."""
+    history = HistoryData(operations=ops)
+    checks = OperationChecks()
+    checks.judge(ops, set(), False)
+    attempted = counted_on(history)
+    assert checks.refusals.share() == WriteShare(sum(op.ok for op in attempted), len(attempted))
