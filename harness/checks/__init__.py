@@ -21,6 +21,7 @@ from .over_operations import LineReceiptsOf, OperationChecks, refused_triggers
 from .parts import Part
 from .pausing import gc_paused
 from .verdict import PASS, decide
+from .writes import WriteShare
 
 DEFAULT_LATENCY_LIMIT_MS = 2000
 
@@ -75,7 +76,7 @@ def _line_receipts(history: HistoryData, contract: Contract, lines: set[Any]) ->
 
 def concluded(history: HistoryData, contract: Contract, part: Part, receipts: LineReceiptsOf) -> CheckResult:
     """The listeners' `part` joined with the checks over operations, counted and decided."""
-    operations = history_checks(history, contract, part, receipts)
+    operations, share = history_checks(history, contract, part, receipts)
     findings = with_causes(part.findings + operations.findings)
     coverage = fault_coverage(history, contract, findings)
     findings += coverage.findings
@@ -96,17 +97,18 @@ def concluded(history: HistoryData, contract: Contract, part: Part, receipts: Li
     spent = (part.seconds, operations.seconds)
     result.seconds = {name: round(sum(s.get(name, 0.0) for s in spent), 6) for name in NAMES}
     result.outcomes = outcomes(findings, result.judged)
-    result.verdict, result.reasons = decide(history, result.outcomes)
+    result.verdict, result.reasons = decide(history, result.outcomes, share)
     return result
 
 
 def history_checks(
     history: HistoryData, contract: Contract, listeners: Part, receipts: LineReceiptsOf | None = None
-) -> Part:
+) -> tuple[Part, WriteShare]:
     """The checks over operations and the servers' own observations (`over_operations`), given the
     listeners' part (whose missing events some of them build on): their findings, what they judged
-    and the time each took. `receipts`: those about some lines, for write-despite-error; by default,
-    the ones `history` holds."""
+    and the time each took, and the share of the writes counted on that succeeded (writes-refused
+    counts them, so the verdict need not again). `receipts`: those about some lines, for
+    write-despite-error; by default, the ones `history` holds."""
     missing = {f.operation for f in listeners.findings if f.name == "missing-event" and f.operation is not None}
     refused = refused_triggers(history)
     checks = OperationChecks()
@@ -114,4 +116,4 @@ def history_checks(
     line_receipts = receipts or (lambda lines: _line_receipts(history, contract, lines))
     judged: Counter[str] = Counter()
     findings = checks.findings(history, line_receipts, judged)
-    return Part(findings, judged=judged, seconds=dict(checks.seconds))
+    return Part(findings, judged=judged, seconds=dict(checks.seconds)), checks.refusals.share()

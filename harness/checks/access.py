@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from ..record.history import HistoryData, Operation
@@ -77,6 +78,27 @@ class AccessCheck:
         self.judged: Counter[str] = Counter()
         self.found: list[Finding] = []
         self._accepted: dict[int, tuple[int, Any]] = {}  # probe op -> (its finding's index, the body it sent)
+
+    def take_all(self, operations: Iterable[Operation]) -> None:
+        """Every operation of a history once all approvals are noted (the final check). Most only count
+        as judged for server-error (answered below 500 by its own hotel's data, no probe or re-read, no
+        lock to ask about): those are counted at once, the rest `take`n one by one."""
+        locks = bool(self.approvals.completed)
+        plain = 0
+        for op in operations:
+            request = op.request
+            if (
+                op.failed
+                or op.actor_hotel != op.hotel
+                or request.get("reread_of") is not None
+                or request.get("expect") == "refusal"
+                or (locks and op.kind in LOCKABLE)
+            ):
+                self.take(op)
+            else:
+                plain += 1
+        if plain:
+            self.judged["server-error"] += plain
 
     def take(self, op: Operation) -> None:
         times = {"invoke": op.invoke, "complete": op.complete or op.invoke}

@@ -111,8 +111,13 @@ def stocktake_of(op: Operation) -> int | None:
 
 def expected_event(op: Operation) -> tuple[Key | None, Any, Any]:
     """(entity key, fingerprint, the payload the event must agree with) for a successful write."""
+    return expected_at(op, stocktake_of(op))
+
+
+def expected_at(op: Operation, sid: int | None) -> tuple[Key | None, Any, Any]:
+    """`expected_event` of a write whose stocktake (`stocktake_of`) is known: the columnar engine's
+    writes owed route by it too, and find it once."""
     body = _as_dict(op.body)
-    sid = stocktake_of(op)
     if op.kind == "patch_line":
         return ("line", body.get("id")), fingerprint("line-counted-updated", body), {"line": body}
     if op.kind == "add_movement":
@@ -211,8 +216,12 @@ def read_text(logical: str | None, raw: str) -> tuple[Any, Key | None, Any, Any]
     """(its JSON, entity key, fingerprint, line id): what a text of the event `logical` says, as a
     `Payload` holds it (the columnar engine keeps these alone, not a Payload per text)."""
     data = parsed(raw)
-    line = data.get("line") if isinstance(data, dict) else None
-    fingerprinted = fingerprint(logical, line) if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return data, entity(logical, data), None, line_id_of(logical, data)
+    fingerprinted = fingerprint(logical, data.get("line"))
+    if logical == "line-counted-updated":  # most texts: its entity is its line, found once for both
+        line_id = _line_id(data)
+        return data, None if line_id is None else ("line", line_id), fingerprinted, line_id
     return data, entity(logical, data), fingerprinted, line_id_of(logical, data)
 
 

@@ -67,8 +67,7 @@ class OperationChecks:
         for op in operations:
             self.approvals.note(op)
         started = time.perf_counter()
-        for op in operations:
-            self.access.take(op)
+        self.access.take_all(operations)
         started = timed(self.seconds, AccessCheck.NAMES, started)
         for op in operations:
             self.sizes.take(op, op.id in missing, refused)

@@ -25,7 +25,7 @@ from typing import Any
 from ..record.history import FAILURE, HistoryData, Observation
 from .outcomes import Outcome, merge
 from .rules import RULES
-from .writes import counted_on
+from .writes import WriteShare, counted_on
 
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
 DEFAULT_MIN_WRITE_SUCCESS = 0.5
@@ -33,15 +33,19 @@ DEFAULT_MIN_WRITE_SUCCESS = 0.5
 VERDICTS = {"valid": PASS, "invalid": FAIL, "unknown": INCONCLUSIVE}
 
 
-def decide(history: HistoryData, outcomes: Mapping[str, Outcome]) -> tuple[str, list[str]]:
+def decide(
+    history: HistoryData, outcomes: Mapping[str, Outcome], share: WriteShare | None = None
+) -> tuple[str, list[str]]:
     """The rules' outcomes merged as Jepsen merges valid? (invalid beats unknown beats valid), with
     what the run itself says (`inconclusive_reasons`) as one more unknown. A rule that judged nothing
     counts only if the run needed it: its scenario exists for it (`expect.required`), or it found the
-    harness blind (`fault_coverage`); other rules had nothing happen for them to judge."""
+    harness blind (`fault_coverage`); other rules had nothing happen for them to judge. `share`: of the
+    writes counted on, those that succeeded, if the checks over operations counted them (else counted
+    here)."""
     required = _required(history)
     blind = blind_reasons(history)
     unsure = [f.message for o in outcomes.values() for f in o.blind]
-    reasons = inconclusive_reasons(history, outcomes)
+    reasons = inconclusive_reasons(history, outcomes, share)
     if blind:
         errors = sum(f.severity == "error" for o in outcomes.values() for f in o.findings)
         if errors:
@@ -115,19 +119,21 @@ def _killed(history: HistoryData) -> str:
     return f"the run was killed: no end record after {after}"
 
 
-def inconclusive_reasons(history: HistoryData, outcomes: Mapping[str, Outcome]) -> list[str]:
+def inconclusive_reasons(
+    history: HistoryData, outcomes: Mapping[str, Outcome], share: WriteShare | None = None
+) -> list[str]:
     meta = history.meta
     if not history.operations and not history.receipts_by_listener():
         return ["the history holds no operations and no receipts: nothing was checked"]
     expect: dict[str, Any] = meta.get("expect") or {}
     unplanned_end = meta.get("ended_by") not in (None, expect.get("until", "operations"))
     reasons = [_ending(meta, expect)] if meta.get("interrupted") or unplanned_end else []
-    share = _write_share(history)
+    share = _write_share(history) if share is None else share
     minimum = float(expect.get("min_write_success", DEFAULT_MIN_WRITE_SUCCESS))
-    if share is not None and share[0] < minimum * share[1]:
+    if share.counted and share.succeeded < minimum * share.counted:
         reasons.append(
-            f"only {share[0]} of {share[1]} writes the scenario expected to succeed did "
-            f"({share[0] / share[1]:.0%}; it asks for at least {minimum:.0%})"
+            f"only {share.succeeded} of {share.counted} writes the scenario expected to succeed did "
+            f"({share.succeeded / share.counted:.0%}; it asks for at least {minimum:.0%})"
         )
     if not any(o.kind == "subscribed" for o in history.observations):
         reasons.append("no listener subscribed to any channel, so no delivery could be checked")
@@ -148,7 +154,7 @@ def _ending(meta: dict[str, Any], expect: dict[str, Any]) -> str:
     return f"its {total} operations were all taken before the {expect.get('duration_s', '?')} s it was to run"
 
 
-def _write_share(history: HistoryData) -> tuple[int, int] | None:
-    """(succeeded, answered or lost) of the writes expected to succeed; None if there were none."""
+def _write_share(history: HistoryData) -> WriteShare:
+    """Of the writes expected to succeed (answered or lost), those that did."""
     attempted = counted_on(history)
-    return (sum(op.ok for op in attempted), len(attempted)) if attempted else None
+    return WriteShare(sum(op.ok for op in attempted), len(attempted))

@@ -48,6 +48,14 @@ def expected_to_succeed(op: Operation, approval_sent: dict[int, float]) -> bool:
     return not (sent is not None and answered > sent)
 
 
+@dataclass(frozen=True)
+class WriteShare:
+    """Of the writes the run counted on that have an outcome (`counted_on`): how many succeeded."""
+
+    succeeded: int
+    counted: int
+
+
 def counted_on(history: HistoryData) -> list[Operation]:
     """The writes the run counted on that have an outcome (answered, or known lost): what
     writes-refused judges and the verdict's share of successful writes is taken over."""
@@ -78,12 +86,14 @@ class RefusalCheck:
     def __init__(self, approvals: Approvals) -> None:
         self.approvals = approvals
         self.attempts: Counter[str] = Counter()
+        self.succeeded = 0
         self.refused: dict[tuple[str, int], _Refused] = {}
 
     def take(self, op: Operation) -> None:
         if not _counted(op, self.approvals):
             return
         self.attempts[op.kind] += 1
+        self.succeeded += op.ok
         if op.status is not None and 400 <= op.status < 500:
             seen = self.refused.get((op.kind, op.status))
             if seen is None:
@@ -92,6 +102,10 @@ class RefusalCheck:
             seen.last = op.invoke
             if len(seen.samples) < SAMPLES:
                 seen.samples.append(words(op.body))
+
+    def share(self) -> WriteShare:
+        """The share of the writes taken that succeeded: what the verdict holds to the scenario's least."""
+        return WriteShare(self.succeeded, sum(self.attempts.values()))
 
     def findings(self, judged: Counter[str]) -> list[Finding]:
         judged["writes-refused"] += sum(self.attempts.values())

@@ -2,6 +2,9 @@
 type: a final check reads a record of each for every write, and msgspec checks the types `History`
 writes while it parses, so no field is checked again in Python.
 
+Each is read into an Operation at once and dropped, holding nothing that could make a cycle, so the
+collector need not track them (`gc=False`).
+
 msgspec refuses what the reader's own checks refuse (a bool for a number, a field missing or
 unknown); a line it refuses, or one not in the form `History` writes it, is read the general way,
 whose error names the field.
@@ -14,7 +17,7 @@ from typing import Any
 import msgspec
 
 
-class Invoked(msgspec.Struct, forbid_unknown_fields=True):
+class Invoked(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     rec: str
     type: str
     id: int
@@ -27,7 +30,7 @@ class Invoked(msgspec.Struct, forbid_unknown_fields=True):
     invoke: int | float
 
 
-class Answered(msgspec.Struct, forbid_unknown_fields=True):
+class Answered(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     rec: str
     type: str
     id: int

@@ -10,7 +10,7 @@ to that channel by its invoke (`owed.owed_at_invoke`).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ import polars as pl
 
 from ...record.history import FAILURE, Observation, Operation
 from ...spec.contract import Contract
-from ..model import expected_event, stocktake_of
+from ..model import expected_at, stocktake_of
 from ..sizes import MAX_EVENT_BYTES, at_most
 from .texts import Ids
 
@@ -87,7 +87,7 @@ class Writes:
 
     @classmethod
     def of(
-        cls, operations: Iterable[Operation], contract: Contract, meta: dict[str, Any], limit_s: float, things: Ids
+        cls, operations: Sequence[Operation], contract: Contract, meta: dict[str, Any], limit_s: float, things: Ids
     ) -> Writes:
         """Python reads each write owed once, into a row of its own; the routes (the same for every
         write of one kind, hotel and stocktake) are joined on, and the windows worked out, by polars."""
@@ -96,19 +96,19 @@ class Writes:
         owing: list[tuple[Any, ...]] = []
         routed = Ids()  # (kind, hotel, stocktake): the writes routed alike
         payloads: dict[int, Any] = {}
-        sockets: set[str] = set()
+        sockets = {op.socket_id for op in operations if op.socket_id}
+        thing, route, expected, owe = things.of, routed.of, contract.expected, owing.append
         for op in operations:
-            if op.socket_id:
-                sockets.add(op.socket_id)
-            if not (op.ok and op.complete is not None and op.invoke < until):
+            if not (op.type == "ok" and op.complete is not None and op.invoke < until):
                 continue
-            key, fingerprint, payload = expected_event(op)
-            where = (op.kind, op.hotel, stocktake_of(op))
-            if key is None or not contract.expected(*where):
+            sid = stocktake_of(op)
+            key, fingerprint, payload = expected_at(op, sid)
+            where = (op.kind, op.hotel, sid)
+            if key is None or not expected(*where):
                 continue
             payloads[op.id] = payload
-            owing.append((op.id, op.invoke, op.complete or op.invoke, op.complete, things.of((key, fingerprint)),
-                          not at_most(payload, MAX_EVENT_BYTES), routed.of(where)))  # fmt: skip
+            owe((op.id, op.invoke, op.complete or op.invoke, op.complete, thing((key, fingerprint)),
+                 not at_most(payload, MAX_EVENT_BYTES), route(where)))  # fmt: skip
         routes = [(number, event, channel) for where, number in routed.known.items()
                   for event, channel in contract.expected(*where)]  # fmt: skip
         frame = _by_columns(owing, _OWING).join(_by_columns(routes, _ROUTES), on="routed", maintain_order="left_right")

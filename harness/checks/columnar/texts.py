@@ -77,17 +77,17 @@ class Texts:
     def _new(self, texts: pl.DataFrame) -> pl.DataFrame:
         """Texts not read before, read (`model.read_text`, as `model.Payloads` reads each) and numbered."""
         first = len(self.read_as)
-        logical, thing, line = self.contract.logical, self.things.of, self.lines.of
-        rows: dict[str, list[Any]] = {"thing": [], "line": [], "line_event": []}
-        things, lines, line_events = rows["thing"], rows["line"], rows["line_event"]
-        for event, text in _columns(texts, "event", "text"):
-            logical_event = logical(event)
-            data, key, fingerprint, line_id = read_text(logical_event, text)
-            self.read_as.append(data)
-            self.raws.append(text)
-            things.append(None if key is None else thing((key, fingerprint)))
-            lines.append(None if line_id is None else line(line_id))
-            line_events.append(logical_event in LINE_EVENTS)
+        thing, line = self.things.of, self.lines.of
+        events, raws = texts.get_column("event").to_list(), texts.get_column("text").to_list()
+        logicals = list(map(self.contract.logical, events))
+        read = list(map(read_text, logicals, raws))
+        self.read_as += [data for data, _, _, _ in read]
+        self.raws += raws
+        rows: dict[str, list[Any]] = {
+            "thing": [None if key is None else thing((key, fingerprint)) for _, key, fingerprint, _ in read],
+            "line": [None if line_id is None else line(line_id) for _, _, _, line_id in read],
+            "line_event": [logical in LINE_EVENTS for logical in logicals],
+        }
         return texts.with_columns(
             pl.Series("text_id", range(first, len(self.read_as)), pl.UInt32),
             *(pl.Series(name, values, _IDS[name]) for name, values in rows.items()),
@@ -100,9 +100,10 @@ class Texts:
         new = pairs.join(self.routes, on=["text_id", "channel"], how="anti")
         if new.height:
             columns: dict[str, list[Any]] = {"text_id": [], "channel": [], "routed_clean": [], "applied": []}
-            raws, datas = self.raws, self.read_as
+            raw, data = self.raws.__getitem__, self.read_as.__getitem__
             for event, channel, text_ids in new.group_by("event", "channel").agg("text_id").iter_rows():
-                clean, checks = clean_texts(self.contract, event, channel, ((raws[i], datas[i]) for i in text_ids))
+                texts = zip(map(raw, text_ids), map(data, text_ids))
+                clean, checks = clean_texts(self.contract, event, channel, texts)
                 columns["text_id"] += text_ids
                 columns["channel"] += [channel] * len(text_ids)
                 columns["routed_clean"] += clean
