@@ -13,13 +13,16 @@ cannot be written), or a listening record of no listener (`shares.shareable`).
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from .checks.columnar.engine import Judge
 from .checks.columnar.shares import accelerated_shares, shareable, shares_of
 from .checks.columnar.tally import begun_tally, counted_into
+from .checks.columnar.texts import Texts
 from .checks.parts import Part
 from .record.deliveries_table import DeliveriesTable
 from .record.history import HistoryData
@@ -67,10 +70,12 @@ def check_in_shares(
     per_listener.update(zip(counts.get_column("listener"), counts.get_column("n"), strict=True))
     shares = shares_of(per_listener, SHARE_MOST)
     tally = _tally(counts, float(meta.get("time_origin") or 0.0))
+    judge = Judge(contract, limit_s, deliveries is not None)
     with contextlib.ExitStack() as spilling:
         try:
-            spilled = spilling.enter_context(spilled_shares(receipts, shares, path.parent, ROUND_MOST))
-        except CorruptChunk:
+            told = partial(_told, judge.texts)
+            spilled = spilling.enter_context(spilled_shares(receipts, shares, path.parent, ROUND_MOST, told))
+        except (*CorruptChunk, _Untold):
             return None  # no share judged yet: the chunks are all read before the first
 
         def frame_of(number: int) -> pl.DataFrame:
@@ -79,9 +84,21 @@ def check_in_shares(
             return frame
 
         spill = None if deliveries is None else deliveries.writer(0)
-        part = accelerated_shares(light, shares, frame_of, contract, limit_s, spill)
+        part = accelerated_shares(light, shares, frame_of, judge, spill)
     light.tally = tally
     return light, part
+
+
+class _Untold(Exception):
+    """Two texts share a hash: the receipts cannot be spilled with their texts' ids."""
+
+
+def _told(texts: Texts, round_: pl.DataFrame) -> pl.DataFrame:
+    """A round as spilled: each text read once, as it is first met, and kept as its id."""
+    told = texts.told(round_)
+    if told is None:
+        raise _Untold
+    return told
 
 
 def _tally(counts: pl.DataFrame, origin: float) -> ReceiptTally:

@@ -20,7 +20,7 @@ from ..deliveries import DeliveryLog, clean_deliveries
 from ..parts import STREAM_CHECKS, Part, all_listeners, joined, timed, views_part
 from .clean import Judging, pairs_of, unclean
 from .codes import Codes
-from .frame import receipts_frame, receipts_of
+from .frame import missing, receipts_frame, receipts_of
 from .owing import Listeners, Writes, owed
 from .results import clean_part, latest_lines
 from .texts import Texts
@@ -74,7 +74,7 @@ def accelerated_frame(light: HistoryData, receipts: pl.DataFrame, judge: Judge) 
     split = clean_split(light, receipts, judge)
     others = [o for o in light.observations if o.listener not in split.clean]
     streamed = set(receipts.get_column("listener").drop_nulls().unique().to_list()) - split.clean
-    rest = HistoryData(light.meta, light.operations, others + receipts_of(receipts, streamed))
+    rest = HistoryData(light.meta, light.operations, others + receipts_of(receipts, streamed, judge.texts.raws))
     return joined([split.part, _streamed(rest, judge.contract, judge.limit_s, judge.record)])
 
 
@@ -91,11 +91,11 @@ def judging(light: HistoryData, receipts: pl.DataFrame, judge: Judge) -> Judging
     listener, none at all, names too many to number, or texts a hash cannot tell apart). A receipt
     missing its channel, event or text makes its listener unusual. `light`'s observations other than
     receipts say who subscribed, died or has a page."""
-    missing = pl.any_horizontal(pl.col("listener", "channel", "event", "text").is_null())
-    incomplete = receipts.filter(missing).get_column("listener")
+    lacking = missing(receipts)
+    incomplete = receipts.filter(lacking).get_column("listener")
     if receipts.is_empty() or incomplete.null_count():
         return None
-    complete = receipts.filter(~missing)
+    complete = receipts.filter(~lacking)
     codes = Codes.of(complete)
     texts = judge.texts
     read = None if codes is None else texts.read(complete, codes)
