@@ -44,8 +44,8 @@ class Cause:
 class Causes:
     """What explains a page's line, from the listeners' findings and the page's own failed writes."""
 
-    def __init__(self, findings: Iterable[Finding], operations: Iterable[Operation]) -> None:
-        self.line_of: dict[int, Any] = {op.id: op.request.get("line_id") for op in operations}
+    def __init__(self, findings: Iterable[Finding], line_of: dict[int, Any]) -> None:
+        self.line_of = line_of  # each operation's line (by its id)
         self.delivered: dict[tuple[str, Any], Cause] = {}
         for f in findings:
             if f.name in DELIVERY_CAUSES and f.listener is not None and f.operation is not None:

@@ -1,6 +1,7 @@
-"""A check in shares spills each receipt's text as its id (`Texts.told`): the shares then judge every
-defect as one frame does, a receipt missing its channel keeps its text for the stream, and texts that
-share a hash are not spilled by id at all (the file is read as a stream instead)."""
+"""What a check in shares works out once for all its shares. It spills each receipt's text as its id
+(`Texts.told`): the shares then judge every defect as one frame does, a receipt missing its channel
+keeps its text for the stream, and texts that share a hash are not spilled by id at all (the file is
+read as a stream instead). The operations are indexed for the pages' check once, not once a share."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import polars as pl
 import pytest
 
 from harness import check_shares
+from harness.checks import views
 from harness.checks.columnar import shares, texts
 from harness.checks.columnar.engine import accelerated_frame
 from harness.checks.parts import Part
-from harness.record.history import HistoryData
+from harness.record.history import HistoryData, Operation
 from harness.record.history_file import HISTORY_NAME
 from harness.testing import write_history
 from tests.histories import DEFECTS, healthy
@@ -59,3 +61,21 @@ def test_texts_sharing_a_hash_are_read_as_a_stream(tmp_path: Path, monkeypatch: 
     write_history(HISTORIES["synthetic"](), path)  # many texts
     monkeypatch.setattr(check_shares, "SHARE_MOST", 0)
     _streamed_instead(path, monkeypatch)
+
+
+def test_the_operations_are_indexed_for_the_pages_once_for_every_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    indexed: list[int] = []
+    of = views.Operations.of
+
+    def counted(operations: list[Operation]) -> views.Operations:
+        indexed.append(len(operations))
+        return of(operations)
+
+    monkeypatch.setattr(views.Operations, "of", counted)
+    judged: list[int] = []
+    monkeypatch.setattr(shares, "accelerated_frame", lambda *args: judged.append(1) or accelerated_frame(*args))
+    _judged_alike(HISTORIES["paged-mid-run"](), 0, tmp_path, monkeypatch)
+    assert len(judged) >= 3, "a share a listener"
+    assert len(indexed) == 2, "once for the check in one frame, once for all the shares"

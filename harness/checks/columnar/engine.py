@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from ...record.history import HistoryData
+from ...record.history import HistoryData, Operation
 from ...spec.contract import Contract
 from ..deliveries import DeliveryLog, clean_deliveries
 from ..parts import STREAM_CHECKS, Part, all_listeners, joined, timed, views_part
+from ..views import Operations
 from .clean import Judging, pairs_of, unclean
 from .codes import Codes
 from .frame import missing, receipts_frame, receipts_of
@@ -41,9 +42,16 @@ class Judge:
     record: bool = False
     writes: Writes | None = None
     texts: Texts = field(init=False)
+    indexed: Operations | None = None  # the operations as the pages' check looks them up
 
     def __post_init__(self) -> None:
         self.texts = Texts(self.contract)
+
+    def operations(self, operations: list[Operation]) -> Operations:
+        """The history's operations indexed for the pages' check, once for every share."""
+        if self.indexed is None:
+            self.indexed = Operations.of(operations)
+        return self.indexed
 
 
 @dataclass
@@ -128,5 +136,6 @@ def clean_split(light: HistoryData, receipts: pl.DataFrame, judge: Judge) -> Spl
     timed(part.seconds, STREAM_CHECKS, started)
     pages = [o for o in light.observations if o.kind != "receipt" and (o.listener is None or o.listener in clean)]
     latest = latest_lines(arrived, judged.listeners.paged_since(), judged.texts)
-    pages_part = views_part(HistoryData(light.meta, light.operations, pages), judge.contract, latest, part.findings)
+    paged = HistoryData(light.meta, light.operations, pages)
+    pages_part = views_part(paged, judge.contract, latest, part.findings, judge.operations(light.operations))
     return Split(clean, joined([part, pages_part]))

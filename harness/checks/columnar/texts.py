@@ -28,7 +28,7 @@ told apart anyway (`_ided`)."""
 _IDS = {"h": pl.UInt64, "event": pl.String, "text": pl.String, "text_id": pl.UInt32, "thing": pl.UInt32,
         "line": pl.UInt32, "line_event": pl.Boolean}  # fmt: skip
 _KEEPS: dict[str, Literal["none", "left"]] = {"inner": "none", "left": "left"}  # told keeps the spill's order
-_SAYS = ("text_id", "thing", "line", "line_event")
+_SAYS = ("thing", "line", "line_event")
 _ROUTES = {"text_id": pl.UInt32, "channel": pl.String, "routed_clean": pl.Boolean, "applied": pl.UInt32}
 _DIFFERS = {"op": pl.Int64, "text_id": pl.UInt32, "differs": pl.Boolean}
 
@@ -67,7 +67,8 @@ class Texts:
         (a share's, spilled) have their text's id already, and are only joined on what it says."""
         numbered = codes.numbered(receipts)
         if "text_id" in numbered.columns:
-            with_ids: pl.DataFrame | None = numbered.join(self.ids.select(_SAYS), on="text_id")
+            told = numbered.get_column("text_id")  # a text's id is its row in `ids`
+            with_ids: pl.DataFrame | None = numbered.with_columns(self.ids.get_column(n).gather(told) for n in _SAYS)
         else:
             with_ids = self._ided(numbered.with_columns(_HASH), "inner")
         if with_ids is None:
