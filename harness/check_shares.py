@@ -36,10 +36,12 @@ SHARE_MOST = 500_000
 """Receipts in one share's frame at most (but a listener's with more, alone): the engine's joins over
 a frame hold several times its receipts, so a share of more would take more memory than the goal's
 gigabyte; shares of fewer, more pieces in the spill file and more per-share work."""
-ROUND_MOST = SHARE_MOST
-"""Receipts read from the chunks at a time while they are split into shares (`receipt_spill`): a
-round held is lighter than a share judged, so as many as a share's bound keeps within it. Apart from
-SHARE_MOST, so that shares of a few receipts do not read the chunks a few receipts at a time."""
+ROUND_MOST = SHARE_MOST // 4
+"""Receipts read from the chunks at a time while they are split into shares (`receipt_spill`). A round
+holds its texts, as the shares' frames do not (their ids in their place), and each receipt's hash and
+the text read for it, to tell texts apart: a round of a share's receipts would take more than a share,
+and the pass would set the check's peak. Apart from SHARE_MOST, so that shares of a few receipts do
+not read the chunks a few receipts at a time."""
 INLINE_MOST = 250_000
 """Receipts written into the files themselves (not chunks) held as one frame beside the shares: a
 run of today writes only a few there, an older run all of them."""
