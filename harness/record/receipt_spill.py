@@ -3,9 +3,10 @@ back alone (`check_shares`): a filter on listener per share would read every chu
 cost growing as the square of the history's receipts (docs/benchmarks.md).
 
 The receipts stream from the chunks a round of at most `round_most` at a time (never more held);
-each round's rows of each share are written as an Arrow IPC stream (zstd: the texts are the bulk,
-and each is repeated for every listener it reached) at the end of one spill file, whose spans are
-remembered. A share's frame is its spans read back in order: its receipts as the chunks held them.
+each round, as the caller would have it spilled (`Told`: the checker's holds each text's id, not the
+text, which a fan-out repeats for every listener it reached), has its rows of each share written as
+an Arrow IPC stream (zstd) at the end of one spill file, whose spans are remembered. A share's frame
+is its spans read back in order: its receipts as the chunks held them.
 
 The spill file is anonymous (`tempfile.TemporaryFile`): no name in any folder, its space given
 back when it is closed or the process ends, whatever ends it. It is made beside the history, on a
