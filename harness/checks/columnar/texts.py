@@ -56,7 +56,8 @@ class Texts:
     applied: Ids = field(default_factory=Ids)  # the tuples of routing checks that applied
     read_as: list[Any] = field(default_factory=list)  # by text id: what it says (its JSON)
     raws: list[str] = field(default_factory=list)  # by text id: as received
-    ids: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_IDS))  # each text read, by hash
+    ids: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_IDS))  # each text read, at its id's row
+    hashes: dict[int, int] = field(default_factory=dict)  # each text's hash -> its id
     routes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_ROUTES))
     differing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_DIFFERS))
 
@@ -93,11 +94,15 @@ class Texts:
         apart by the hash: one text of each hash not read before is read, and every receipt is then
         checked to hold the very text read for its hash, those of frames before included; None if one
         does not (two texts share a hash)."""
-        texts = hashed.select("h", "event", "text").filter(pl.col("h").is_not_null())
-        new = texts.unique(subset="h").join(self.ids, on="h", how="anti")
+        met = hashed.select("h", "event", "text").filter(pl.col("h").is_not_null()).unique(subset="h")
+        hashes = met.get_column("h").to_list()
+        new = met.filter(pl.Series([h not in self.hashes for h in hashes], dtype=pl.Boolean))
         if new.height:
-            self.ids = pl.concat([self.ids, self._new(new)])
-        with_ids = hashed.join(self.ids, on="h", how=how, suffix="_read", maintain_order=_KEEPS[how])
+            read = self._new(new)
+            self.ids = pl.concat([self.ids, read])
+            self.hashes.update(zip(read.get_column("h").to_list(), read.get_column("text_id").to_list(), strict=True))
+        these = self.ids.select(pl.all().gather([self.hashes[h] for h in hashes]))  # this frame's texts, not all read
+        with_ids = hashed.join(these, on="h", how=how, suffix="_read", maintain_order=_KEEPS[how])
         if with_ids.filter((pl.col("event") != pl.col("event_read")) | (pl.col("text") != pl.col("text_read"))).height:
             return None
         return with_ids.drop("h", "event_read", "text_read")
