@@ -13,13 +13,16 @@ cannot be written), or a listening record of no listener (`shares.shareable`).
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from .checks.columnar.engine import Judge
 from .checks.columnar.shares import accelerated_shares, shareable, shares_of
 from .checks.columnar.tally import begun_tally, counted_into
+from .checks.columnar.texts import Texts
 from .checks.parts import Part
 from .record.deliveries_table import DeliveriesTable
 from .record.history import HistoryData
@@ -33,10 +36,12 @@ SHARE_MOST = 500_000
 """Receipts in one share's frame at most (but a listener's with more, alone): the engine's joins over
 a frame hold several times its receipts, so a share of more would take more memory than the goal's
 gigabyte; shares of fewer, more pieces in the spill file and more per-share work."""
-ROUND_MOST = SHARE_MOST
-"""Receipts read from the chunks at a time while they are split into shares (`receipt_spill`): a
-round held is lighter than a share judged, so as many as a share's bound keeps within it. Apart from
-SHARE_MOST, so that shares of a few receipts do not read the chunks a few receipts at a time."""
+ROUND_MOST = SHARE_MOST // 4
+"""Receipts read from the chunks at a time while they are split into shares (`receipt_spill`). A round
+holds its texts, as the shares' frames do not (their ids in their place), and each receipt's hash and
+the text read for it, to tell texts apart: a round of a share's receipts would take more than a share,
+and the pass would set the check's peak. Apart from SHARE_MOST, so that shares of a few receipts do
+not read the chunks a few receipts at a time."""
 INLINE_MOST = 250_000
 """Receipts written into the files themselves (not chunks) held as one frame beside the shares: a
 run of today writes only a few there, an older run all of them."""
@@ -67,10 +72,12 @@ def check_in_shares(
     per_listener.update(zip(counts.get_column("listener"), counts.get_column("n"), strict=True))
     shares = shares_of(per_listener, SHARE_MOST)
     tally = _tally(counts, float(meta.get("time_origin") or 0.0))
+    judge = Judge(contract, limit_s, deliveries is not None)
     with contextlib.ExitStack() as spilling:
         try:
-            spilled = spilling.enter_context(spilled_shares(receipts, shares, path.parent, ROUND_MOST))
-        except CorruptChunk:
+            told = partial(_told, judge.texts)
+            spilled = spilling.enter_context(spilled_shares(receipts, shares, path.parent, ROUND_MOST, told))
+        except (*CorruptChunk, _Untold):
             return None  # no share judged yet: the chunks are all read before the first
 
         def frame_of(number: int) -> pl.DataFrame:
@@ -79,9 +86,21 @@ def check_in_shares(
             return frame
 
         spill = None if deliveries is None else deliveries.writer(0)
-        part = accelerated_shares(light, shares, frame_of, contract, limit_s, spill)
+        part = accelerated_shares(light, shares, frame_of, judge, spill)
     light.tally = tally
     return light, part
+
+
+class _Untold(Exception):
+    """Two texts share a hash: the receipts cannot be spilled with their texts' ids."""
+
+
+def _told(texts: Texts, round_: pl.DataFrame) -> pl.DataFrame:
+    """A round as spilled: each text read once, as it is first met, and kept as its id."""
+    told = texts.told(round_)
+    if told is None:
+        raise _Untold
+    return told
 
 
 def _tally(counts: pl.DataFrame, origin: float) -> ReceiptTally:

@@ -44,14 +44,12 @@ class Cause:
 class Causes:
     """What explains a page's line, from the listeners' findings and the page's own failed writes."""
 
-    def __init__(self, findings: Iterable[Finding], operations: Iterable[Operation]) -> None:
+    def __init__(self, findings: Iterable[Finding], line_of: dict[int, Any]) -> None:
+        self.line_of = line_of  # each operation's line (by its id)
         self.delivered: dict[tuple[str, Any], Cause] = {}
-        line_of: dict[int, Any] | None = None  # each operation's line: indexed only if a finding asks
         for f in findings:
             if f.name in DELIVERY_CAUSES and f.listener is not None and f.operation is not None:
-                if line_of is None:
-                    line_of = {op.id: op.request.get("line_id") for op in operations}
-                key = (f.listener, line_of.get(f.operation))
+                key = (f.listener, self.line_of.get(f.operation))
                 known = self.delivered.get(key)
                 if known is None or f.operation > known.operation:
                     self.delivered[key] = Cause(f.name, f.operation)

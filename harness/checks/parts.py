@@ -25,7 +25,7 @@ from .findings import Finding
 from .latency import Latencies
 from .rules import named
 from .stream import ListenerStream
-from .views import LatestLines, check_views
+from .views import LatestLines, Operations, check_views
 
 PARALLEL_MIN_RECEIPTS = 250_000
 _SOURCE: tuple[list[HistoryData], Contract, float, bool] | None = None
@@ -78,18 +78,24 @@ def stream_part(stream: ListenerStream, seconds: dict[str, float]) -> Part:
     )  # fmt: skip
 
 
-def views_part(history: HistoryData, contract: Contract, latest: LatestLines, found: list[Finding]) -> Part:
+def views_part(
+    history: HistoryData,
+    contract: Contract,
+    latest: LatestLines,
+    found: list[Finding],
+    indexed: Operations | None = None,
+) -> Part:
     """The pages' check (divergence): `history` holds their snapshots, `latest` the line events the
-    streams left on them, `found` the listeners' findings (which may explain a page's lines). The page
-    of a listener the harness lost (its worker died) stopped with it: it is not compared with the
-    server."""
+    streams left on them, `found` the listeners' findings (which may explain a page's lines), `indexed`
+    its operations, if already indexed. The page of a listener the harness lost (its worker died)
+    stopped with it: it is not compared with the server."""
     started = time.perf_counter()
     dead = {o.listener for o in history.of_kind(FAILURE) if o.listener}
     if dead:
         alive = [o for o in history.observations if o.kind != "snapshot" or o.listener not in dead]
         history = HistoryData(history.meta, history.operations, alive)
     judged: Counter[str] = Counter()
-    pages = Part(list(check_views(history, contract, latest, judged, list(found))), judged=judged)
+    pages = Part(list(check_views(history, contract, latest, judged, list(found), indexed)), judged=judged)
     timed(pages.seconds, named("views"), started)
     return pages
 

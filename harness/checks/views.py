@@ -34,11 +34,23 @@ LatestLines = dict[str, dict[tuple[str, Any], tuple[float, Any]]]
 """listener -> (channel, line id) -> (time, payload) of the latest line event it received."""
 
 
-def _by_socket(history: HistoryData) -> dict[str | None, list[Operation]]:
-    ops: dict[str | None, list[Operation]] = {}
-    for op in history.operations:
-        ops.setdefault(op.socket_id, []).append(op)
-    return ops
+@dataclass
+class Operations:
+    """What the pages' check looks up in the operations: each socket's writes (a page's own) and each
+    write's line (`Causes`). The same for every share of a check judged a share of the listeners at a
+    time (`columnar.shares`), so indexed once for them all."""
+
+    by_socket: dict[str | None, list[Operation]]
+    line_of: dict[int, Any]
+
+    @classmethod
+    def of(cls, operations: Iterable[Operation]) -> Operations:
+        by_socket: dict[str | None, list[Operation]] = {}
+        line_of: dict[int, Any] = {}
+        for op in operations:
+            by_socket.setdefault(op.socket_id, []).append(op)
+            line_of[op.id] = op.request.get("line_id")
+        return cls(by_socket, line_of)
 
 
 def _own_updates(ops: list[Operation]) -> list[tuple[float, Any]]:
@@ -70,7 +82,7 @@ class _Pages:
     ops_by_socket: dict[str | None, list[Operation]]
 
     @classmethod
-    def index(cls, history: HistoryData, latest: LatestLines) -> _Pages:
+    def index(cls, history: HistoryData, latest: LatestLines, by_socket: dict[str | None, list[Operation]]) -> _Pages:
         truths = {
             (o.data.get("hotel"), o.data["stocktake_id"]): o
             for o in history.of_kind("truth")
@@ -84,7 +96,7 @@ class _Pages:
         sockets: dict[str, set[str]] = {}
         for obs in history.of_kind("connect"):
             sockets.setdefault(obs.listener or "?", set()).add(obs.socket_id or "")
-        return cls(truths, snapshots, latest, sockets, _by_socket(history) if snapshots else {})
+        return cls(truths, snapshots, latest, sockets, by_socket)
 
     def own_ops(self, listener: str) -> list[Operation]:
         ops = (op for socket_id in self.sockets.get(listener, set()) for op in self.ops_by_socket.get(socket_id, []))
@@ -128,13 +140,16 @@ def check_views(
     latest: LatestLines,
     judged: Counter[str],
     found: Iterable[Finding] = (),
+    indexed: Operations | None = None,
 ) -> Iterator[Finding]:
     """Judged: every page (a listener's snapshot of a stocktake) that has a truth to compare with, once,
     and once more for each further cause its differing lines have (each cause is a finding of its own).
     `history` needs no receipts: `latest` holds what they left on each page. `found`: the listeners'
-    findings, which may explain a page's lines (`consequences.py`)."""
-    pages = _Pages.index(history, latest)
-    causes = Causes(found, history.operations)
+    findings, which may explain a page's lines (`consequences.py`). `indexed`: `history`'s operations,
+    if already indexed."""
+    operations = indexed or Operations.of(history.operations)
+    pages = _Pages.index(history, latest, operations.by_socket)
+    causes = Causes(found, operations.line_of)
     for (listener, sid), snap in pages.snapshots.items():
         hotel = snap.data.get("hotel")
         truth = pages.truths.get((hotel, sid)) or pages.truths.get((None, sid))

@@ -3,9 +3,10 @@ back alone (`check_shares`): a filter on listener per share would read every chu
 cost growing as the square of the history's receipts (docs/benchmarks.md).
 
 The receipts stream from the chunks a round of at most `round_most` at a time (never more held);
-each round's rows of each share are written as an Arrow IPC stream (zstd: the texts are the bulk,
-and each is repeated for every listener it reached) at the end of one spill file, whose spans are
-remembered. A share's frame is its spans read back in order: its receipts as the chunks held them.
+each round, as the caller would have it spilled (`Told`: the checker's holds each text's id, not the
+text, which a fan-out repeats for every listener it reached), has its rows of each share written as
+an Arrow IPC stream (zstd) at the end of one spill file, whose spans are remembered. A share's frame
+is its spans read back in order: its receipts as the chunks held them.
 
 The spill file is anonymous (`tempfile.TemporaryFile`): no name in any folder, its space given
 back when it is closed or the process ends, whatever ends it. It is made beside the history, on a
@@ -18,14 +19,14 @@ from __future__ import annotations
 import contextlib
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import polars as pl
 
-__all__ = ["SpilledShares", "spilled_shares"]
+__all__ = ["SpilledShares", "Told", "spilled_shares"]
 
 Span = tuple[int, int]
 """Where one round's receipts of a share are in the spill file: its offset and length in bytes."""
@@ -59,19 +60,27 @@ class SpilledShares:
             self.spans[share].append((start, self.file.tell() - start))
 
 
+Told = Callable[[pl.DataFrame], pl.DataFrame]
+"""What a round of receipts is spilled as, given it as read (the checker's: each text's id in place of
+the text, `Texts.told`, a small share of the bytes to write and read back)."""
+
+
 @contextlib.contextmanager
 def spilled_shares(
-    receipts: pl.LazyFrame, shares: list[list[str]], folder: Path, round_most: int
+    receipts: pl.LazyFrame, shares: list[list[str]], folder: Path, round_most: int, told: Told | None = None
 ) -> Iterator[SpilledShares]:
     """`receipts` split by `shares` (every listener in one of them) into a spill file beside `folder`,
-    removed on leaving; read `round_most` at a time (one at least). A chunk that is cut or damaged
-    raises one of `CorruptChunk` here."""
+    removed on leaving; read `round_most` at a time (one at least), each round spilled as `told` makes
+    it (as read, if none). A chunk that is cut or damaged raises one of `CorruptChunk` here; what
+    `told` raises is raised too."""
     index = {listener: number for number, share in enumerate(shares) for listener in share}
     share_of = pl.col("listener").replace_strict(index, return_dtype=pl.UInt32)
+    schema = receipts.collect_schema()
+    as_spilled = told or (lambda round_: round_)
     with _spill_file(folder) as file:
-        spilled = SpilledShares(file, receipts.collect_schema(), [[] for _ in shares])
+        spilled = SpilledShares(file, as_spilled(schema.to_frame()).schema, [[] for _ in shares])
         for round_ in receipts.collect_batches(chunk_size=max(round_most, 1)):
-            spilled.write(round_, share_of)
+            spilled.write(as_spilled(round_), share_of)
         yield spilled
 
 

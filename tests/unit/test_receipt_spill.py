@@ -89,3 +89,17 @@ def test_a_folder_the_spill_file_cannot_be_made_in_spills_into_the_system_tempor
     missing = tmp_path / "gone"
     with spilled_shares(_receipts(), SHARES, missing, 3) as spilled:
         assert_frame_equal(spilled.frame(1), _receipts().filter(pl.col("listener") == "b").collect())
+
+
+def _told(round_: pl.DataFrame) -> pl.DataFrame:
+    return round_.with_columns(pl.col("text").str.len_bytes().alias("text_id")).drop("text")
+
+
+@pytest.mark.parametrize("round_most", [1, 7, 1000])
+def test_each_round_is_spilled_as_told(round_most: int, tmp_path: Path) -> None:
+    """What a round is spilled as is the caller's (the checker's: each text's id), a share of no
+    receipts too."""
+    receipts = _receipts()
+    with spilled_shares(receipts, SHARES, tmp_path, round_most, _told) as spilled:
+        for number, share in enumerate(SHARES):
+            assert_frame_equal(spilled.frame(number), _told(receipts.filter(pl.col("listener").is_in(share)).collect()))

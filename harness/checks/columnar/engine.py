@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from ...record.history import HistoryData
+from ...record.history import HistoryData, Operation
 from ...spec.contract import Contract
 from ..deliveries import DeliveryLog, clean_deliveries
 from ..parts import STREAM_CHECKS, Part, all_listeners, joined, timed, views_part
+from ..views import Operations
 from .clean import Judging, pairs_of, unclean
 from .codes import Codes
-from .frame import receipts_frame, receipts_of
+from .frame import missing, receipts_frame, receipts_of
 from .owing import Listeners, Writes, owed
 from .results import clean_part, latest_lines
 from .texts import Texts
@@ -41,9 +42,16 @@ class Judge:
     record: bool = False
     writes: Writes | None = None
     texts: Texts = field(init=False)
+    indexed: Operations | None = None  # the operations as the pages' check looks them up
 
     def __post_init__(self) -> None:
         self.texts = Texts(self.contract)
+
+    def operations(self, operations: list[Operation]) -> Operations:
+        """The history's operations indexed for the pages' check, once for every share."""
+        if self.indexed is None:
+            self.indexed = Operations.of(operations)
+        return self.indexed
 
 
 @dataclass
@@ -74,7 +82,7 @@ def accelerated_frame(light: HistoryData, receipts: pl.DataFrame, judge: Judge) 
     split = clean_split(light, receipts, judge)
     others = [o for o in light.observations if o.listener not in split.clean]
     streamed = set(receipts.get_column("listener").drop_nulls().unique().to_list()) - split.clean
-    rest = HistoryData(light.meta, light.operations, others + receipts_of(receipts, streamed))
+    rest = HistoryData(light.meta, light.operations, others + receipts_of(receipts, streamed, judge.texts.raws))
     return joined([split.part, _streamed(rest, judge.contract, judge.limit_s, judge.record)])
 
 
@@ -91,11 +99,11 @@ def judging(light: HistoryData, receipts: pl.DataFrame, judge: Judge) -> Judging
     listener, none at all, names too many to number, or texts a hash cannot tell apart). A receipt
     missing its channel, event or text makes its listener unusual. `light`'s observations other than
     receipts say who subscribed, died or has a page."""
-    missing = pl.any_horizontal(pl.col("listener", "channel", "event", "text").is_null())
-    incomplete = receipts.filter(missing).get_column("listener")
+    lacking = missing(receipts)
+    incomplete = receipts.filter(lacking).get_column("listener")
     if receipts.is_empty() or incomplete.null_count():
         return None
-    complete = receipts.filter(~missing)
+    complete = receipts.filter(~lacking)
     codes = Codes.of(complete)
     texts = judge.texts
     read = None if codes is None else texts.read(complete, codes)
@@ -128,5 +136,6 @@ def clean_split(light: HistoryData, receipts: pl.DataFrame, judge: Judge) -> Spl
     timed(part.seconds, STREAM_CHECKS, started)
     pages = [o for o in light.observations if o.kind != "receipt" and (o.listener is None or o.listener in clean)]
     latest = latest_lines(arrived, judged.listeners.paged_since(), judged.texts)
-    pages_part = views_part(HistoryData(light.meta, light.operations, pages), judge.contract, latest, part.findings)
+    paged = HistoryData(light.meta, light.operations, pages)
+    pages_part = views_part(paged, judge.contract, latest, part.findings, judge.operations(light.operations))
     return Split(clean, joined([part, pages_part]))

@@ -35,12 +35,26 @@ def receipts_frame(observations: Sequence[Observation]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=SCHEMA)
 
 
-def receipts_of(frame: pl.DataFrame, listeners: Iterable[str]) -> list[Observation]:
+def missing(frame: pl.DataFrame) -> pl.Expr:
+    """A receipt missing its listener, channel, event or text (a spilled one's text may be its id:
+    `Texts.told`)."""
+    text = pl.col("text").is_null()
+    if "text_id" in frame.columns:
+        text = text & pl.col("text_id").is_null()
+    return pl.any_horizontal(pl.col("listener", "channel", "event").is_null()) | text
+
+
+def receipts_of(frame: pl.DataFrame, listeners: Iterable[str], raws: Sequence[str] = ()) -> list[Observation]:
     """The receipts of `listeners`, and those of no listener (every share of listeners takes them,
-    `parts.split`), as observations in record order: what the Python stream takes."""
+    `parts.split`), as observations in record order: what the Python stream takes. `raws`: each
+    text by its id, for receipts `told` their text's id instead of their text."""
     rows = frame.filter(pl.col("listener").is_in(list(listeners)) | pl.col("listener").is_null()).sort("seq")
-    columns = (rows.get_column(name).to_list() for name in ("listener", "socket_id", "channel", "event", "text"))
+    names = [rows.get_column(name).to_list() for name in ("listener", "socket_id", "channel", "event")]
+    texts = rows.get_column("text").to_list()
+    if "text_id" in rows.columns:
+        ids = rows.get_column("text_id").to_list()
+        texts = [raws[i] if text is None and i is not None else text for text, i in zip(texts, ids, strict=True)]
     return [
         Observation("receipt", time, listener, socket_id, channel, event, text)
-        for listener, socket_id, channel, event, text, time in zip(*columns, rows.get_column("time"), strict=True)
+        for listener, socket_id, channel, event, text, time in zip(*names, texts, rows.get_column("time"), strict=True)
     ]

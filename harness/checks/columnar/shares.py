@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator, Mapping
 import polars as pl
 
 from ...record.history import HistoryData
-from ...spec.contract import Contract
 from ..deliveries import Spill
 from ..parts import Part, joined, split
 from ..streamed import STREAMED
@@ -53,16 +52,15 @@ def accelerated_shares(
     light: HistoryData,
     shares: list[list[str]],
     frame_of: FrameOf,
-    contract: Contract,
-    limit_s: float,
+    judge: Judge,
     spill: Spill | None = None,
 ) -> Part:
     """The listeners' part of `light` (every record but receipts) judged a share at a time, each
     share's receipts read (`frame_of` its position in `shares`) only as its turn comes, and its part
     joined into the whole as it is judged: a share's part holds each change it delivered
     (`Part.slowest`), so holding every share's until the end would hold the writes once a share.
-    `spill`: where each share's deliveries go as it is judged (none is held after its share)."""
-    judge = Judge(contract, limit_s, spill is not None)
+    `judge`: the check's, recording deliveries if there is a `spill`, where each share's go as it is
+    judged (none is held after its share)."""
 
     def parts() -> Iterator[Part]:
         for number, history in enumerate(split(light, [set(share) for share in shares])):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -24,9 +24,11 @@ from .codes import Codes
 _HASH = (pl.col("event").hash(34) ^ pl.col("text").hash(35)).alias("h")
 """Of the names, not of a frame's numbers for them: the same (event, text) hashes alike in every share.
 Each column hashed apart: a struct's hash costs several times theirs, and two texts sharing one are
-told apart anyway (`read`)."""
+told apart anyway (`_ided`)."""
 _IDS = {"h": pl.UInt64, "event": pl.String, "text": pl.String, "text_id": pl.UInt32, "thing": pl.UInt32,
         "line": pl.UInt32, "line_event": pl.Boolean}  # fmt: skip
+_KEEPS: dict[str, Literal["none", "left"]] = {"inner": "none", "left": "left"}  # told keeps the spill's order
+_SAYS = ("thing", "line", "line_event")
 _ROUTES = {"text_id": pl.UInt32, "channel": pl.String, "routed_clean": pl.Boolean, "applied": pl.UInt32}
 _DIFFERS = {"op": pl.Int64, "text_id": pl.UInt32, "differs": pl.Boolean}
 
@@ -54,25 +56,56 @@ class Texts:
     applied: Ids = field(default_factory=Ids)  # the tuples of routing checks that applied
     read_as: list[Any] = field(default_factory=list)  # by text id: what it says (its JSON)
     raws: list[str] = field(default_factory=list)  # by text id: as received
-    ids: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_IDS))  # each text read, by hash
+    ids: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_IDS))  # each text read, at its id's row
+    hashes: dict[int, int] = field(default_factory=dict)  # each text's hash -> its id
     routes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_ROUTES))
     differing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_DIFFERS))
 
     def read(self, receipts: pl.DataFrame, codes: Codes) -> pl.DataFrame | None:
         """`receipts` with their names' numbers (`codes`), text_id, thing (null: no entity), key, line
         (null: no line id), line_event, routed_clean (no routing finding on its channel) and applied
-        (routing checks' id). Texts are told apart by a hash of (event, text): one text of each hash not
-        read before is read, and every receipt is then checked to hold the very text read for its hash,
-        those of frames before included; None if one does not (two texts share a hash)."""
-        hashed = codes.numbered(receipts).with_columns(_HASH)
-        new = hashed.select("h", "event", "text").unique(subset="h").join(self.ids, on="h", how="anti")
+        (routing checks' id); None if two of their texts share a hash (`_ided`). Receipts `told` before
+        (a share's, spilled) have their text's id already, and are only joined on what it says."""
+        numbered = codes.numbered(receipts)
+        if "text_id" in numbered.columns:
+            told = numbered.get_column("text_id")  # a text's id is its row in `ids`
+            with_ids: pl.DataFrame | None = numbered.with_columns(self.ids.get_column(n).gather(told) for n in _SAYS)
+        else:
+            with_ids = self._ided(numbered.with_columns(_HASH), "inner")
+        if with_ids is None:
+            return None
+        with_ids = with_ids.drop("text").with_columns(codes.key())
+        return with_ids.join(self._routed(with_ids), on=["text_id", "c"], how="left")
+
+    def told(self, receipts: pl.DataFrame) -> pl.DataFrame | None:
+        """`receipts` (`frame.SCHEMA`) with a `text_id`: each one's with a listener, channel, event and
+        text has its (event, text) read, if new, and its text left out (null), so that a share's frame
+        holds a number where the text was (`check_shares`); None if two texts share a hash."""
+        complete = pl.all_horizontal(pl.col("listener", "channel", "event", "text").is_not_null())
+        ided = self._ided(receipts.with_columns(pl.when(complete).then(_HASH).alias("h")), "left")
+        if ided is None:
+            return None
+        return ided.select(*receipts.columns, "text_id").with_columns(
+            pl.when(pl.col("text_id").is_null()).then(pl.col("text")).alias("text")
+        )
+
+    def _ided(self, hashed: pl.DataFrame, how: Literal["inner", "left"]) -> pl.DataFrame | None:
+        """`hashed` (with each text's hash, `h`) joined (`how`) on what each text says. Texts are told
+        apart by the hash: one text of each hash not read before is read, and every receipt is then
+        checked to hold the very text read for its hash, those of frames before included; None if one
+        does not (two texts share a hash)."""
+        met = hashed.select("h", "event", "text").filter(pl.col("h").is_not_null()).unique(subset="h")
+        hashes = met.get_column("h").to_list()
+        new = met.filter(pl.Series([h not in self.hashes for h in hashes], dtype=pl.Boolean))
         if new.height:
-            self.ids = pl.concat([self.ids, self._new(new)])
-        with_ids = hashed.join(self.ids, on="h", suffix="_read")
+            read = self._new(new)
+            self.ids = pl.concat([self.ids, read])
+            self.hashes.update(zip(read.get_column("h").to_list(), read.get_column("text_id").to_list(), strict=True))
+        these = self.ids.select(pl.all().gather([self.hashes[h] for h in hashes]))  # this frame's texts, not all read
+        with_ids = hashed.join(these, on="h", how=how, suffix="_read", maintain_order=_KEEPS[how])
         if with_ids.filter((pl.col("event") != pl.col("event_read")) | (pl.col("text") != pl.col("text_read"))).height:
             return None
-        with_ids = with_ids.drop("h", "text", "event_read", "text_read").with_columns(codes.key())
-        return with_ids.join(self._routed(with_ids), on=["text_id", "c"], how="left")
+        return with_ids.drop("h", "event_read", "text_read")
 
     def _new(self, texts: pl.DataFrame) -> pl.DataFrame:
         """Texts not read before, read (`model.read_text`, as `model.Payloads` reads each) and numbered."""
