@@ -21,8 +21,6 @@ is owed that many copies, a copy a duplicate only when it got more than it was o
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -39,6 +37,7 @@ from .model import Payloads, Receipt
 from .ordering import OrderWatch
 from .owed import ECHO, Expectation, closing, missed, owed_at_invoke
 from .routing import route, routing_findings
+from .timeline import Timeline
 from .views import LatestLines, fold_line_event
 
 GRACE_S = 10.0
@@ -67,8 +66,7 @@ class ListenerStream:
         self._copies: dict[tuple[str, str], tuple[str, str]] = {}
         """(listener, channel): one key shared by every text's `Payload.held`, not one each to hold."""
         self._held = Held()
-        self._timers: list[tuple[float, int, int, int]] = []  # (when, seq, stage, operation)
-        self._seq = itertools.count()
+        self._timers: Timeline[tuple[int, int]] = Timeline()  # (stage, operation): 0 closes, 1 settles
         self._payloads = Payloads(contract)
         self._order = OrderWatch()
 
@@ -91,7 +89,7 @@ class ListenerStream:
         self.frontier = max(self.frontier, frontier)
         timers, waiting = self._timers, self.intake.waiting
         next_write = waiting[0].invoke if waiting else math.inf
-        next_timer = timers[0][0] if timers else math.inf
+        next_timer = timers.first()
         receipts = 0
         for obs in self.intake.ready(frontier):
             t = obs.time
@@ -99,10 +97,10 @@ class ListenerStream:
             if next_write <= t and (next_write < t or receipt):
                 self._admit(t, receipt, finished)
                 next_write = waiting[0].invoke if waiting else math.inf
-                next_timer = timers[0][0] if timers else math.inf
+                next_timer = timers.first()
             if next_timer < t:
                 self._timers_before(t)
-                next_timer = timers[0][0] if timers else math.inf
+                next_timer = timers.first()
             if receipt:
                 receipts += 1
                 self._receipt(obs)
@@ -131,12 +129,11 @@ class ListenerStream:
         for exp in exps:
             key = (exp.listener, exp.channel, exp.event, exp.key)
             groups.setdefault(key, []).append(exp)
-        heapq.heappush(self._timers, (window_end, next(self._seq), 0, op.id))
-        heapq.heappush(self._timers, (window_end + GRACE_S, next(self._seq), 1, op.id))
+        self._timers.add(window_end, (0, op.id))
+        self._timers.add(window_end + GRACE_S, (1, op.id))
 
     def _timers_before(self, t: float) -> None:
-        while self._timers and self._timers[0][0] < t:
-            _, _, stage, op_id = heapq.heappop(self._timers)
+        for _, _, (stage, op_id) in self._timers.take(t):
             (self._close if stage == 0 else self._settle)(self._held.owed[op_id])
 
     def died(self, listener: str, at: float) -> None:
@@ -213,8 +210,9 @@ class ListenerStream:
         slowest = self._held.owed[op.id].slowest
         if latency > slowest.get(exp.event, -1.0):
             slowest[exp.event] = latency
-        if in_order and r.payload.line_id is not None:
-            order = self._order.seen(op, r)
+        line_id = r.payload.line_id
+        if in_order and line_id is not None:
+            order = self._order.seen(op, r, line_id)
             if order is not None:
                 self._found(order)
 
