@@ -22,7 +22,8 @@ from ..record.history import Operation
 from .findings import Finding
 from .model import Receipt
 
-Seen = tuple[Operation, Receipt]
+Seen = tuple[float, Operation, Receipt]
+"""A delivery as kept: its write's invoke (read first, without an attribute), the write, the receipt."""
 
 
 @dataclass(slots=True)
@@ -33,32 +34,33 @@ class _Seen:
 
 class OrderWatch:
     def __init__(self) -> None:
-        self._latest: dict[str, tuple[dict[Any, Seen], dict[str, Seen]]] = {}
-        """listener -> the latest-invoked delivery it got of each line, and on each channel."""
+        self._lines: dict[tuple[str, Any], Seen] = {}
+        """(listener, line) -> the latest-invoked delivery it got of that line."""
+        self._channels: dict[tuple[str, str], Seen] = {}
+        """(listener, channel) -> the latest-invoked delivery it got on that channel."""
         self.judged = 0
         """Every matched delivery of a line change, each held against the ones before it."""
 
-    def seen(self, op: Operation, receipt: Receipt) -> Finding | None:
-        line_id = receipt.payload.line_id
-        if line_id is None:
-            return None
+    def seen(self, op: Operation, receipt: Receipt, line_id: Any) -> Finding | None:
+        """`receipt` delivered `op`'s change of `line_id` (its payload's, not None). Kept flat, keyed by
+        listener and line or channel: every line delivery passes here."""
         self.judged += 1
-        latest = self._latest.get(receipt.listener)
-        if latest is None:
-            latest = self._latest[receipt.listener] = ({}, {})
-        lines, channels = latest
-        seen, channel, invoke, done = (op, receipt), receipt.channel, op.invoke, op.complete or op.invoke
+        listener, channel, invoke = receipt.listener, receipt.channel, op.invoke
+        line_key, channel_key = (listener, line_id), (listener, channel)
+        lines, channels = self._lines, self._channels
         # on its line and on its channel, the latest-invoked delivery before it, which this one
         # replaces if invoked later; swapped with it if the server completed this one's write first
-        same_line, across = lines.get(line_id), channels.get(channel)
-        if same_line is None or invoke > same_line[0].invoke:
-            lines[line_id] = seen
-        if across is None or invoke > across[0].invoke:
-            channels[channel] = seen
-        if same_line is not None and done < same_line[0].invoke:
-            return _finding(_Seen(op, receipt), _Seen(*same_line))
-        if across is not None and done < across[0].invoke and across[1].payload.line_id != line_id:
-            return _finding(_Seen(op, receipt), _Seen(*across))
+        same_line, across = lines.get(line_key), channels.get(channel_key)
+        seen = (invoke, op, receipt)
+        if same_line is None or invoke > same_line[0]:
+            lines[line_key] = seen
+        if across is None or invoke > across[0]:
+            channels[channel_key] = seen
+        done = op.complete or invoke
+        if same_line is not None and done < same_line[0]:
+            return _finding(_Seen(op, receipt), _Seen(same_line[1], same_line[2]))
+        if across is not None and done < across[0] and across[2].payload.line_id != line_id:
+            return _finding(_Seen(op, receipt), _Seen(across[1], across[2]))
         return None
 
 

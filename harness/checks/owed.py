@@ -82,8 +82,7 @@ def closing(
         subs = exp.subs
         only = subs[0] if len(subs) == 1 else None
         if only is not None and only.start <= invoke and only.end >= window_end:  # `role`, for one connection
-            exp.role = ECHO if socket_id and only.socket_id == socket_id else DELIVER
-            exp.planned_gap = False
+            exp.role = ECHO if socket_id and only.socket_id == socket_id else DELIVER  # planned_gap stays False
         else:
             turned_out = role(subs, op, window_end)
             if turned_out is None:
@@ -122,12 +121,12 @@ def owed_at_invoke(
     if key is None:
         return []
     out = []
-    invoke = op.invoke
+    invoke, socket_id = op.invoke, op.socket_id
     for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
         for listener, subs in by_channel.get(channel, {}).items():
             last = subs[-1] if subs[-1].start <= invoke else _latest_by(subs, invoke)
             if last is None:
                 continue
-            first = ECHO if _own(op, last) else DELIVER
+            first = ECHO if socket_id and last.socket_id == socket_id else DELIVER  # `_own`, inline
             out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
     return out
