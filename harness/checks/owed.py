@@ -121,12 +121,12 @@ def owed_at_invoke(
     if key is None:
         return []
     out = []
-    invoke, socket_id = op.invoke, op.socket_id
+    invoke = op.invoke
     for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
         for listener, subs in by_channel.get(channel, {}).items():
             last = subs[-1] if subs[-1].start <= invoke else _latest_by(subs, invoke)
             if last is None:
                 continue
-            first = ECHO if socket_id and last.socket_id == socket_id else DELIVER  # `_own`, inline
+            first = ECHO if _own(op, last) else DELIVER
             out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
     return out
