@@ -15,21 +15,14 @@ and is shown, not left unseen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..record.history import Operation
 from .findings import Finding
-from .model import Receipt
 
-Seen = tuple[float, Operation, Receipt]
-"""A delivery as kept: its write's invoke (read first, without an attribute), the write, the receipt."""
-
-
-@dataclass(slots=True)
-class _Seen:
-    op: Operation
-    receipt: Receipt
+Seen = tuple[float, Operation, float, Any]
+"""A delivery as kept: its write's invoke (first, read without an attribute), the write, when it was
+received, and its line: all a finding about it needs (the listener and channel are its key)."""
 
 
 class OrderWatch:
@@ -41,54 +34,56 @@ class OrderWatch:
         self.judged = 0
         """Every matched delivery of a line change, each held against the ones before it."""
 
-    def seen(self, op: Operation, receipt: Receipt, line_id: Any) -> Finding | None:
-        """`receipt` delivered `op`'s change of `line_id` (its payload's, not None). Kept flat, keyed by
-        listener and line or channel: every line delivery passes here."""
+    def seen(self, op: Operation, listener: str, channel: str, event: str, t: float, line_id: Any) -> Finding | None:
+        """`listener` got `op`'s `event` about `line_id` (not None) on `channel` at `t`. Kept flat, keyed
+        by listener and line or channel: every line delivery passes here."""
         self.judged += 1
-        listener, channel, invoke = receipt.listener, receipt.channel, op.invoke
+        invoke = op.invoke
         line_key, channel_key = (listener, line_id), (listener, channel)
         lines, channels = self._lines, self._channels
         # on its line and on its channel, the latest-invoked delivery before it, which this one
         # replaces if invoked later; swapped with it if the server completed this one's write first
         same_line, across = lines.get(line_key), channels.get(channel_key)
-        seen = (invoke, op, receipt)
+        seen = (invoke, op, t, line_id)
         if same_line is None or invoke > same_line[0]:
             lines[line_key] = seen
         if across is None or invoke > across[0]:
             channels[channel_key] = seen
         done = op.complete or invoke
         if same_line is not None and done < same_line[0]:
-            return _finding(_Seen(op, receipt), _Seen(same_line[1], same_line[2]))
-        if across is not None and done < across[0] and across[2].payload.line_id != line_id:
-            return _finding(_Seen(op, receipt), _Seen(across[1], across[2]))
+            return _finding(listener, channel, event, seen, same_line)
+        if across is not None and done < across[0] and across[3] != line_id:
+            return _finding(listener, channel, event, seen, across)
         return None
 
 
-def _finding(m: _Seen, later: _Seen) -> Finding:
-    line_id, later_line = m.receipt.payload.line_id, later.receipt.payload.line_id
+def _finding(listener: str, channel: str, event: str, m: Seen, later: Seen) -> Finding:
+    """`listener` got `later` before `m` (its `event` on `channel`), though `m`'s write completed first."""
+    _, op, received, line_id = m
+    _, later_op, later_received, later_line = later
     same = line_id == later_line
     message = (
-        f"{m.receipt.listener} saw operation {later.op.id} on line {line_id} before operation {m.op.id}, "
+        f"{listener} saw operation {later_op.id} on line {line_id} before operation {op.id}, "
         "which the server completed first"
         if same
-        else f"{m.receipt.listener} saw operation {later.op.id} (line {later_line}) before operation {m.op.id} "
+        else f"{listener} saw operation {later_op.id} (line {later_line}) before operation {op.id} "
         f"(line {line_id}), which the server completed first: the contract's frontend replaces each line by "
         "its id, so its page ends the same"
     )
     return Finding(
         "out-of-order",
         message,
-        m.receipt.channel,
-        m.receipt.event,
-        m.op.id,
-        m.receipt.listener,
-        expected=[m.op.id, later.op.id],
-        actual=[later.op.id, m.op.id],
+        channel,
+        event,
+        op.id,
+        listener,
+        expected=[op.id, later_op.id],
+        actual=[later_op.id, op.id],
         times={
-            "earlier_op_complete": m.op.complete or m.op.invoke,
-            "later_op_invoke": later.op.invoke,
-            "later_received": later.receipt.time,
-            "earlier_received": m.receipt.time,
+            "earlier_op_complete": op.complete or op.invoke,
+            "later_op_invoke": later_op.invoke,
+            "later_received": later_received,
+            "earlier_received": received,
         },
         warning=not same,
     )

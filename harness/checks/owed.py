@@ -43,10 +43,15 @@ class Expectation:
     window's close unless this write's own event comes first (then the copy is a duplicate)."""
 
 
+Copies = tuple[float, int | None, float]
+"""A listener's copies of a text on a channel (`Payload.held`): its first one's time, the write its
+latest matched, its latest one's time."""
+
+
 @dataclass(slots=True)
 class Parked:
     receipt: Receipt
-    before: tuple[float, int | None, float]  # the listener's copies of its text before (`Payload.held`)
+    before: Copies  # the listener's copies of its text before
 
 
 def role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, Interval] | None:
