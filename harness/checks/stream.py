@@ -66,7 +66,7 @@ class ListenerStream:
         self._copies: dict[tuple[str, str], tuple[str, str]] = {}
         """(listener, channel): one key shared by every text's `Payload.held`, not one each to hold."""
         self._held = Held()
-        self._timers: Timeline[tuple[int, int]] = Timeline()  # (stage, operation): 0 closes, 1 settles
+        self._timers: Timeline[tuple[int, int]] = Timeline(2)  # (stage, operation): 0 closes, 1 settles
         self._payloads = Payloads(contract)
         self._tally = Tally(self.totals, self._held.owed, limit_s, deliveries, self._found)
 
@@ -129,8 +129,8 @@ class ListenerStream:
         for exp in exps:
             key = (exp.listener, exp.channel, exp.event, exp.key)
             groups.setdefault(key, []).append(exp)
-        self._timers.add(window_end, (0, op.id))
-        self._timers.add(window_end + GRACE_S, (1, op.id))
+        self._timers.add(window_end, (0, op.id), lane=0)
+        self._timers.add(window_end + GRACE_S, (1, op.id), lane=1)
 
     def _timers_before(self, t: float) -> None:
         for _, _, (stage, op_id) in self._timers.take(t):

@@ -14,29 +14,31 @@ from hypothesis import strategies as st
 from harness.checks import timeline as timeline_module
 from harness.checks.timeline import Timeline
 
-Step = tuple[str, float]
+Step = tuple[str, float, int]
+_TIMES = st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, float("inf")])
 _STEPS = st.lists(
-    st.tuples(st.sampled_from(["add", "add", "take", "all"]), st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, float("inf")]))
-    | st.tuples(st.just("add"), st.floats(min_value=0.0, max_value=3.0)),
+    st.tuples(st.sampled_from(["add", "add", "take", "all"]), _TIMES, st.integers(0, 1))
+    | st.tuples(st.just("add"), st.floats(min_value=0.0, max_value=3.0), st.integers(0, 1)),
     max_size=300,
 )
 
 
-@given(_STEPS, st.sampled_from([2, 1024]))
-def test_a_timeline_takes_what_a_heap_pops(steps: list[Step], compact: int) -> None:
-    """`compact`: taken entries dropped after a few (as a long run's are), or not within the steps."""
+@given(_STEPS, st.sampled_from([1, 2]), st.sampled_from([2, 1024]))
+def test_a_timeline_takes_what_a_heap_pops(steps: list[Step], lanes: int, compact: int) -> None:
+    """In one lane or two, whichever each entry is added to; `compact`: taken entries dropped after a
+    few (as a long run's are), or not within the steps."""
     with mock.patch.object(timeline_module, "_COMPACT", compact):
-        _hold_against_a_heap(steps)
+        _hold_against_a_heap(steps, lanes)
 
 
-def _hold_against_a_heap(steps: list[Step]) -> None:
-    timeline: Timeline[int] = Timeline()
+def _hold_against_a_heap(steps: list[Step], lanes: int) -> None:
+    timeline: Timeline[int] = Timeline(lanes)
     heap: list[tuple[float, int]] = []
     added = itertools.count()
-    for action, when in steps:
+    for action, when, lane in steps:
         if action == "add":
             n = next(added)
-            timeline.add(when, n)
+            timeline.add(when, n, lane % lanes)
             heapq.heappush(heap, (when, n))
         else:
             before = None if action == "all" else when
