@@ -22,33 +22,32 @@ from .findings import Finding
 
 Seen = tuple[float, Operation, float, Any]
 """A delivery as kept: its write's invoke (first, read without an attribute), the write, when it was
-received, and its line: all a finding about it needs (the listener and channel are its key)."""
+received, and its line: all a finding about it needs (the listener and channel are where it is kept)."""
 
 
 class OrderWatch:
     def __init__(self) -> None:
-        self._lines: dict[tuple[str, Any], Seen] = {}
-        """(listener, line) -> the latest-invoked delivery it got of that line."""
-        self._channels: dict[tuple[str, str], Seen] = {}
-        """(listener, channel) -> the latest-invoked delivery it got on that channel."""
+        self._latest: dict[str, tuple[dict[Any, Seen], dict[str, Seen]]] = {}
+        """listener -> the latest-invoked delivery it got of each line, and on each channel."""
         self.judged = 0
         """Every matched delivery of a line change, each held against the ones before it."""
 
     def seen(self, op: Operation, listener: str, channel: str, event: str, t: float, line_id: Any) -> Finding | None:
-        """`listener` got `op`'s `event` about `line_id` (not None) on `channel` at `t`. Kept flat, keyed
-        by listener and line or channel: every line delivery passes here."""
+        """`listener` got `op`'s `event` about `line_id` (not None) on `channel` at `t`."""
         self.judged += 1
+        latest = self._latest.get(listener)
+        if latest is None:
+            latest = self._latest[listener] = ({}, {})
+        lines, channels = latest
         invoke = op.invoke
-        line_key, channel_key = (listener, line_id), (listener, channel)
-        lines, channels = self._lines, self._channels
         # on its line and on its channel, the latest-invoked delivery before it, which this one
         # replaces if invoked later; swapped with it if the server completed this one's write first
-        same_line, across = lines.get(line_key), channels.get(channel_key)
+        same_line, across = lines.get(line_id), channels.get(channel)
         seen = (invoke, op, t, line_id)
         if same_line is None or invoke > same_line[0]:
-            lines[line_key] = seen
+            lines[line_id] = seen
         if across is None or invoke > across[0]:
-            channels[channel_key] = seen
+            channels[channel] = seen
         done = op.complete or invoke
         if same_line is not None and done < same_line[0]:
             return _finding(listener, channel, event, seen, same_line)
