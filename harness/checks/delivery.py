@@ -49,6 +49,8 @@ Choice = tuple[Expectation | None, Expectation | None]
 Group = list[Expectation]
 """The unmatched expectations of one (listener, channel, event, entity), in invoke order: a plain
 list, as the stream makes one for nearly every delivery it is owed."""
+GroupKey = tuple[str, str, str, object]
+"""(listener, channel, event, entity): whose group."""
 
 
 def take(
@@ -93,7 +95,7 @@ def take(
     return chosen
 
 
-def unowe(groups: dict[tuple[str, str, str, object], Group], exp: Expectation) -> None:
+def unowe(groups: dict[GroupKey, Group], exp: Expectation) -> None:
     """`exp` leaves its group, matched by nothing (the group goes when nothing is left in it)."""
     key = (exp.listener, exp.channel, exp.event, exp.key)
     group = groups[key]

@@ -11,8 +11,6 @@ taken at the same moments.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 import operator
 from collections import Counter
@@ -27,6 +25,7 @@ from .over_operations import OperationChecks
 from .pausing import gc_paused_promoting
 from .rules import RULES
 from .stream import GRACE_S, ListenerStream
+from .timeline import Timeline
 
 _ANSWERED = operator.itemgetter(1)
 
@@ -39,10 +38,9 @@ class LiveCheck:
         history.follow()
         self.operations = OperationChecks()
         self._unanswered: list[Operation] = []  # taken, not yet answered,
-        self._unsettled: list[tuple[float, int, Operation]] = []
-        """Answered, delivery not yet settled (the writes in flight): a heap by completion, then by when
+        self._unsettled: Timeline[Operation] = Timeline()
+        """Answered, delivery not yet settled (the writes in flight): by completion, then by when
         answered, so an update looks at the ones settling only; they settle in the order answered."""
-        self._seq = itertools.count()
         self._missing: set[int] = set()  # pending writes whose event the stream found missing
         self._stream_seen = 0  # the stream's findings looked at for those
         self._others: list[Observation] = []  # every observation but receipts and the truth
@@ -97,16 +95,14 @@ class LiveCheck:
             self.operations.note(op)
         for op in answered:
             self.operations.answered(op)
-            heapq.heappush(self._unsettled, (math.inf if op.complete is None else op.complete, next(self._seq), op))
+            self._unsettled.add(math.inf if op.complete is None else op.complete, op)
         found = self.stream.totals.findings
         for f in found[self._stream_seen :]:
             if f.name == "missing-event" and f.operation is not None:
                 self._missing.add(f.operation)
         self._stream_seen = len(found)
         settled_before = self.stream.frontier - self.stream.limit - GRACE_S
-        settled = []
-        while self._unsettled and (finished or self._unsettled[0][0] < settled_before):
-            settled.append(heapq.heappop(self._unsettled))
+        settled = self._unsettled.take(None if finished else settled_before)
         for _, _, op in sorted(settled, key=_ANSWERED):
             self.operations.settled(op, op.id in self._missing, self._refused)
             self._missing.discard(op.id)

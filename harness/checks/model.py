@@ -139,14 +139,20 @@ class Payloads:
         self.known: dict[tuple[str, str], Payload] = {}
 
     def receipt(self, obs: Observation) -> Receipt:
-        data, event, time = obs.data, obs.event or "", obs.time
+        event, raw, payload = self.text(obs)
+        return Receipt(obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, obs.time, payload)
+
+    def text(self, obs: Observation) -> tuple[str, str, Payload]:
+        """(event, text, its Payload): what `receipt` reads, without a Receipt (the stream builds one
+        only for a receipt it judges in full)."""
+        data, event = obs.data, obs.event or ""
         raw = data if isinstance(data, str) else json.dumps(data)
         text = (event, raw)
         payload = self.known.get(text)
         if payload is None:
             payload = self.known[text] = _payload(self.contract.logical(event), raw)
-            payload.first = time
-        return Receipt(obs.listener or "?", obs.socket_id, obs.channel or "", event, raw, time, payload)
+            payload.first = obs.time
+        return event, raw, payload
 
     def forget(self, before: float) -> None:
         """Texts nobody got a copy of since `before`: their parse, verdicts and who got one (the stream

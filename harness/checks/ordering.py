@@ -15,20 +15,14 @@ and is shown, not left unseen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..record.history import Operation
 from .findings import Finding
-from .model import Receipt
 
-Seen = tuple[Operation, Receipt]
-
-
-@dataclass(slots=True)
-class _Seen:
-    op: Operation
-    receipt: Receipt
+Seen = tuple[float, Operation, float, Any]
+"""A delivery as kept: its write's invoke (first, read without an attribute), the write, when it was
+received, and its line: all a finding about it needs (the listener and channel are where it is kept)."""
 
 
 class OrderWatch:
@@ -38,55 +32,57 @@ class OrderWatch:
         self.judged = 0
         """Every matched delivery of a line change, each held against the ones before it."""
 
-    def seen(self, op: Operation, receipt: Receipt) -> Finding | None:
-        line_id = receipt.payload.line_id
-        if line_id is None:
-            return None
+    def seen(self, op: Operation, listener: str, channel: str, event: str, t: float, line_id: Any) -> Finding | None:
+        """`listener` got `op`'s `event` about `line_id` (not None) on `channel` at `t`."""
         self.judged += 1
-        latest = self._latest.get(receipt.listener)
+        latest = self._latest.get(listener)
         if latest is None:
-            latest = self._latest[receipt.listener] = ({}, {})
+            latest = self._latest[listener] = ({}, {})
         lines, channels = latest
-        seen, channel, invoke, done = (op, receipt), receipt.channel, op.invoke, op.complete or op.invoke
+        invoke = op.invoke
         # on its line and on its channel, the latest-invoked delivery before it, which this one
         # replaces if invoked later; swapped with it if the server completed this one's write first
         same_line, across = lines.get(line_id), channels.get(channel)
-        if same_line is None or invoke > same_line[0].invoke:
+        seen = (invoke, op, t, line_id)
+        if same_line is None or invoke > same_line[0]:
             lines[line_id] = seen
-        if across is None or invoke > across[0].invoke:
+        if across is None or invoke > across[0]:
             channels[channel] = seen
-        if same_line is not None and done < same_line[0].invoke:
-            return _finding(_Seen(op, receipt), _Seen(*same_line))
-        if across is not None and done < across[0].invoke and across[1].payload.line_id != line_id:
-            return _finding(_Seen(op, receipt), _Seen(*across))
+        done = op.complete or invoke
+        if same_line is not None and done < same_line[0]:
+            return _finding(listener, channel, event, seen, same_line)
+        if across is not None and done < across[0] and across[3] != line_id:
+            return _finding(listener, channel, event, seen, across)
         return None
 
 
-def _finding(m: _Seen, later: _Seen) -> Finding:
-    line_id, later_line = m.receipt.payload.line_id, later.receipt.payload.line_id
+def _finding(listener: str, channel: str, event: str, m: Seen, later: Seen) -> Finding:
+    """`listener` got `later` before `m` (its `event` on `channel`), though `m`'s write completed first."""
+    _, op, received, line_id = m
+    _, later_op, later_received, later_line = later
     same = line_id == later_line
     message = (
-        f"{m.receipt.listener} saw operation {later.op.id} on line {line_id} before operation {m.op.id}, "
+        f"{listener} saw operation {later_op.id} on line {line_id} before operation {op.id}, "
         "which the server completed first"
         if same
-        else f"{m.receipt.listener} saw operation {later.op.id} (line {later_line}) before operation {m.op.id} "
+        else f"{listener} saw operation {later_op.id} (line {later_line}) before operation {op.id} "
         f"(line {line_id}), which the server completed first: the contract's frontend replaces each line by "
         "its id, so its page ends the same"
     )
     return Finding(
         "out-of-order",
         message,
-        m.receipt.channel,
-        m.receipt.event,
-        m.op.id,
-        m.receipt.listener,
-        expected=[m.op.id, later.op.id],
-        actual=[later.op.id, m.op.id],
+        channel,
+        event,
+        op.id,
+        listener,
+        expected=[op.id, later_op.id],
+        actual=[later_op.id, op.id],
         times={
-            "earlier_op_complete": m.op.complete or m.op.invoke,
-            "later_op_invoke": later.op.invoke,
-            "later_received": later.receipt.time,
-            "earlier_received": m.receipt.time,
+            "earlier_op_complete": op.complete or op.invoke,
+            "later_op_invoke": later_op.invoke,
+            "later_received": later_received,
+            "earlier_received": received,
         },
         warning=not same,
     )

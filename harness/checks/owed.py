@@ -43,10 +43,15 @@ class Expectation:
     window's close unless this write's own event comes first (then the copy is a duplicate)."""
 
 
+Copies = tuple[float, int | None, float]
+"""A listener's copies of a text on a channel (`Payload.held`): its first one's time, the write its
+latest matched, its latest one's time."""
+
+
 @dataclass(slots=True)
 class Parked:
     receipt: Receipt
-    before: tuple[float, int | None, float]  # the listener's copies of its text before (`Payload.held`)
+    before: Copies  # the listener's copies of its text before
 
 
 def role(subs: list[Interval], op: Operation, window_end: float) -> tuple[str, Interval] | None:
@@ -82,8 +87,7 @@ def closing(
         subs = exp.subs
         only = subs[0] if len(subs) == 1 else None
         if only is not None and only.start <= invoke and only.end >= window_end:  # `role`, for one connection
-            exp.role = ECHO if socket_id and only.socket_id == socket_id else DELIVER
-            exp.planned_gap = False
+            exp.role = ECHO if socket_id and only.socket_id == socket_id else DELIVER  # planned_gap stays False
         else:
             turned_out = role(subs, op, window_end)
             if turned_out is None:

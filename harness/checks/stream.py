@@ -21,8 +21,6 @@ is owed that many copies, a copy a duplicate only when it got more than it was o
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -31,14 +29,15 @@ from ..record.history import Observation, Operation
 from ..spec.contract import Contract
 from .changes import DELIVERY, Closed, Held, Owed, StreamTotals, samples
 from .deliveries import DeliveryLog
-from .delivery import Group, duplicate, matched, take, unmatched, unowe
+from .delivery import Group, GroupKey, duplicate, matched, take, unmatched, unowe
 from .findings import Finding
 from .intake import Intake, quiesced_at
 from .listeners import Listeners
 from .model import Payloads, Receipt
-from .ordering import OrderWatch
-from .owed import ECHO, Expectation, closing, missed, owed_at_invoke
+from .owed import ECHO, Copies, Expectation, closing, missed, owed_at_invoke
 from .routing import route, routing_findings
+from .tally import Tally
+from .timeline import Timeline
 from .views import LatestLines, fold_line_event
 
 GRACE_S = 10.0
@@ -62,15 +61,14 @@ class ListenerStream:
         self.frontier = -math.inf  # taken up to here: a write whose window + GRACE_S ended before has settled
         self.intake = Intake(meta)
         self.listeners = Listeners()
-        self._groups: dict[tuple[str, str, str, object], Group] = {}
+        self._groups: dict[GroupKey, Group] = {}
         self._stale_found: list[Expectation] = []  # `take`'s writes whose parked copy was their event
         self._copies: dict[tuple[str, str], tuple[str, str]] = {}
         """(listener, channel): one key shared by every text's `Payload.held`, not one each to hold."""
         self._held = Held()
-        self._timers: list[tuple[float, int, int, int]] = []  # (when, seq, stage, operation)
-        self._seq = itertools.count()
+        self._timers: Timeline[tuple[int, int]] = Timeline(2)  # (stage, operation): 0 closes, 1 settles
         self._payloads = Payloads(contract)
-        self._order = OrderWatch()
+        self._tally = Tally(self.totals, self._held.owed, limit_s, deliveries, self._found)
 
     def feed(self, operations: Iterable[Operation], observations: Iterable[Observation]) -> None:
         """New writes (by invoke) and observations; completions may come later, on the same objects."""
@@ -91,7 +89,7 @@ class ListenerStream:
         self.frontier = max(self.frontier, frontier)
         timers, waiting = self._timers, self.intake.waiting
         next_write = waiting[0].invoke if waiting else math.inf
-        next_timer = timers[0][0] if timers else math.inf
+        next_timer = timers.first()
         receipts = 0
         for obs in self.intake.ready(frontier):
             t = obs.time
@@ -99,10 +97,10 @@ class ListenerStream:
             if next_write <= t and (next_write < t or receipt):
                 self._admit(t, receipt, finished)
                 next_write = waiting[0].invoke if waiting else math.inf
-                next_timer = timers[0][0] if timers else math.inf
+                next_timer = timers.first()
             if next_timer < t:
                 self._timers_before(t)
-                next_timer = timers[0][0] if timers else math.inf
+                next_timer = timers.first()
             if receipt:
                 receipts += 1
                 self._receipt(obs)
@@ -131,12 +129,11 @@ class ListenerStream:
         for exp in exps:
             key = (exp.listener, exp.channel, exp.event, exp.key)
             groups.setdefault(key, []).append(exp)
-        heapq.heappush(self._timers, (window_end, next(self._seq), 0, op.id))
-        heapq.heappush(self._timers, (window_end + GRACE_S, next(self._seq), 1, op.id))
+        self._timers.add(window_end, (0, op.id), lane=0)
+        self._timers.add(window_end + GRACE_S, (1, op.id), lane=1)
 
     def _timers_before(self, t: float) -> None:
-        while self._timers and self._timers[0][0] < t:
-            _, _, stage, op_id = heapq.heappop(self._timers)
+        for _, _, (stage, op_id) in self._timers.take(t):
             (self._close if stage == 0 else self._settle)(self._held.owed[op_id])
 
     def died(self, listener: str, at: float) -> None:
@@ -144,26 +141,46 @@ class ListenerStream:
         self.listeners.died(listener, at)
 
     def _receipt(self, obs: Observation) -> None:
-        """Every receipt passes here: what a fan-out shares (routing, parse, diffs) is on its
-        Payload, worked out once."""
-        totals = self.totals
-        r = self._payloads.receipt(obs)
+        """Every receipt passes here: what a fan-out shares (routing, parse, diffs) is on its Payload,
+        worked out once. The healthy one (its text routed with nothing wrong, no copy of it before,
+        owed by the one write in flight, on time and as its write answered) finds nothing but, maybe,
+        its order: it is taken without a `Receipt`; any other is judged in full (`_judge`)."""
+        event, raw, payload = self._payloads.text(obs)
+        listener, channel, t = obs.listener or "?", obs.channel or "", obs.time
+        routed, held, copy = payload.routing.get(channel), payload.held, (listener, channel)
+        before = held.get(copy)
+        key = (listener, channel, event, payload.key)
+        group = self._groups.get(key)
+        exp = group[0] if group is not None and len(group) == 1 and before is None else None
+        if exp is not None and routed is not None and not routed[0] and exp.parked is None and exp.role != ECHO:
+            op = exp.op
+            latency = t - op.invoke
+            if latency <= self.limit and exp.fingerprint == payload.fingerprint and payload.diffs.get(op.id) == []:
+                self.totals.routed[routed[1]] += 1
+                exp.matched = True
+                del self._groups[key]
+                held[self._copies.setdefault(copy, copy)] = (t, op.id, t)
+                if listener in self.listeners.paged:
+                    fold_line_event(self.latest, listener, channel, t, payload)
+                self._tally.count(exp, t, latency, payload.line_id)
+                return
+        self._judge(Receipt(listener, obs.socket_id, channel, event, raw, t, payload), before, key, group)
+
+    def _judge(self, r: Receipt, before: Copies | None, key: GroupKey, group: Group | None) -> None:
+        """A receipt as it comes, whatever it is (a copy again, a stale or wrong text, one of several
+        writes in flight, a self-echo), with `before`, the listener's copies of its text (`Payload.held`),
+        and its `group` of expectations, under `key`, if any."""
         payload, listener, channel, t = r.payload, r.listener, r.channel, r.time
         found, applied = payload.routing.get(channel) or route(self.contract, r)
-        totals.routed[applied] += 1
+        self.totals.routed[applied] += 1
         if found:
-            totals.findings.extend(routing_findings(r, found))
-        held = payload.held
-        copy = (listener, channel)
-        before = held.get(copy)
+            self.totals.findings.extend(routing_findings(r, found))
         if before is not None and t - before[2] > RETAIN_S:
             before = None  # its last copy is too long ago for this one to be a copy again
-        key = (listener, channel, r.event, payload.key)
-        group = self._groups.get(key)
         if group is None:
             exp = None
         elif len(group) == 1 and group[0].fingerprint == payload.fingerprint and group[0].role != ECHO:
-            exp = group[0]  # the healthy case: one write in flight, its own event; a copy parked on it
+            exp = group[0]  # one write in flight, its own event; a copy parked on it
             exp.matched = True  # is no later write's stale event, as there is none
             del self._groups[key]
         else:
@@ -172,6 +189,7 @@ class ListenerStream:
                 self._stale(self._stale_found)
             if not group:
                 del self._groups[key]
+        held, copy = payload.held, (listener, channel)
         parked = False  # only a copy again is parked (`take`)
         if before is None:
             held[self._copies.setdefault(copy, copy)] = (t, None if exp is None else exp.op.id, t)
@@ -183,7 +201,7 @@ class ListenerStream:
             parked = exp.parked is not None and exp.parked.receipt is r
             held[copy] = (before[0], before[1] if parked else exp.op.id, t)
         if listener in self.listeners.paged:
-            fold_line_event(self.latest, r)
+            fold_line_event(self.latest, listener, channel, t, payload)
         if exp is not None and not parked:
             self._delivered(exp, r)
 
@@ -194,34 +212,20 @@ class ListenerStream:
         parked = exp.parked
         if parked is not None and parked.receipt is not r:  # the write's own event came: a copy again
             self._found(duplicate(parked.before[0], parked.receipt, parked.before[1]))
-        op = exp.op
-        latency = r.time - op.invoke
-        differences = r.payload.diffs.get(op.id)
+        latency = r.time - exp.op.invoke
+        differences = r.payload.diffs.get(exp.op.id)
         if differences is None or differences or latency > self.limit or exp.role == ECHO:
             for finding in matched(exp, r, self.limit):
                 self._found(finding)
             if exp.role == ECHO:
                 self.listeners.echoing.add(exp.listener)
                 return
-        latencies = self.totals.delivered.get(pair := (exp.event, exp.listener))
-        if latencies is None:
-            self.totals.delivered[pair] = [latency]
-        else:
-            latencies.append(latency)
-        if self.deliveries is not None:
-            self.deliveries.add(exp.listener, exp.channel, exp.event, op.id, op.invoke, r.time, latency > self.limit)
-        slowest = self._held.owed[op.id].slowest
-        if latency > slowest.get(exp.event, -1.0):
-            slowest[exp.event] = latency
-        if in_order and r.payload.line_id is not None:
-            order = self._order.seen(op, r)
-            if order is not None:
-                self._found(order)
+        self._tally.count(exp, r.time, latency, r.payload.line_id if in_order else None)
 
     def judged(self) -> Counter[str]:
         """What each check judged so far: the settled writes' counts, and what the live check shows of
         the writes still held (`changes.Held.shown`)."""
-        return self.totals.counted(self._order.judged) + self._held.shown()
+        return self.totals.counted(self._tally.order.judged) + self._held.shown()
 
     def _found(self, finding: Finding) -> None:
         self.totals.findings.append(finding)

@@ -25,7 +25,7 @@ from ..record.history import HistoryData, Observation, Operation
 from ..spec.contract import LINE_EVENTS, Contract
 from .consequences import WHAT_HAPPENED, Cause, Causes, by_cause
 from .findings import Finding, diff, missing_fields
-from .model import Receipt
+from .model import Payload
 from .own_response_race import Race, explained, message
 from .page_model import FrontendView
 
@@ -123,15 +123,16 @@ class _Pages:
         return updates
 
 
-def fold_line_event(latest: LatestLines, r: Receipt) -> None:
-    """Keep a line event only if it is the latest of its line on its channel: a page ends with each
-    line's last update (`FrontendView.apply_latest`), so the earlier ones need not be kept."""
-    if r.payload.logical in LINE_EVENTS:
-        lines = latest.setdefault(r.listener, {})
-        key = (r.channel, r.payload.line_id)
+def fold_line_event(latest: LatestLines, listener: str, channel: str, t: float, payload: Payload) -> None:
+    """Keep a line event (`payload`, received by `listener` on `channel` at `t`) only if it is the
+    latest of its line on its channel: a page ends with each line's last update
+    (`FrontendView.apply_latest`), so the earlier ones need not be kept."""
+    if payload.logical in LINE_EVENTS:
+        lines = latest.setdefault(listener, {})
+        key = (channel, payload.line_id)
         seen = lines.get(key)
-        if seen is None or r.time >= seen[0]:
-            lines[key] = (r.time, r.payload.data)
+        if seen is None or t >= seen[0]:
+            lines[key] = (t, payload.data)
 
 
 def check_views(
