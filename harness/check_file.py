@@ -19,7 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +111,10 @@ def frame_checked(
     """The check of a history read without its receipts (`light`, which takes their tally) and
     `receipts` as a frame; `line_receipts`: those about some lines, for write-despite-error; `record`:
     log each delivery judged (`CheckResult.deliveries`)."""
-    light.tally = tally_of(receipts, float(light.meta.get("time_origin") or 0.0))
-    part = accelerated_frame(light, receipts, Judge(contract, limit_s, record))
+    with ThreadPoolExecutor(1) as pool:  # the tally is polars alone: it runs while Python judges
+        tally = pool.submit(tally_of, receipts, float(light.meta.get("time_origin") or 0.0))
+        part = accelerated_frame(light, receipts, Judge(contract, limit_s, record))
+        light.tally = tally.result()
     return concluded(light, contract, part, line_receipts)
 
 

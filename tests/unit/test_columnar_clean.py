@@ -13,6 +13,7 @@ import pytest
 
 from harness.checks.columnar import clean, receipts_frame, texts
 from harness.checks.columnar.buckets import with_buckets
+from harness.checks.columnar.codes import Codes
 from harness.checks.columnar.engine import Judge, clean_split, judging
 from harness.checks.latency import LINEAR_UP_TO_S, STEP, bucket_of
 from harness.record.history import FAILURE, HistoryData, Observation, Operation
@@ -198,3 +199,23 @@ def test_shares_read_each_text_route_and_difference_once() -> None:
     diffed = judge.texts.differing.height
     clean_split(history, frame.filter(pl.col("listener") == listeners[2]), judge)
     assert judge.texts.differing.height == diffed == frame.select("text").n_unique()
+
+
+def test_things_numbered_by_the_texts_or_by_the_writes_first_judge_alike() -> None:
+    """The receipts' polars work runs in a thread while Python reads the writes owed (`judging`), so
+    the writes number the things they owe before the texts do, where the texts used to be first. The
+    numbers only join: either order gives the same clean listeners and the same part."""
+    history = _base()
+    subscribed_twice(history)  # one listener left to the stream
+    frame = receipts_frame(history.observations)
+    texts_first = Judge(Contract(), LIMIT_S)
+    codes = Codes.of(frame)
+    assert codes is not None
+    texts_first.texts.read(texts_first.texts.hashed(frame, codes), codes)
+    writes_first = Judge(Contract(), LIMIT_S)
+    splits = [clean_split(history, frame, judge) for judge in (texts_first, writes_first)]
+    assert texts_first.texts.things.known != writes_first.texts.things.known
+    assert splits[0].clean == splits[1].clean == {"viewer-0", "viewer-2"}
+    for part in (split.part for split in splits):
+        part.seconds = {}
+    assert splits[0].part == splits[1].part

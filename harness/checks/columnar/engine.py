@@ -10,6 +10,7 @@ and observation of no listener, exactly as a share of `parts.all_listeners` is; 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -98,25 +99,47 @@ def judging(light: HistoryData, receipts: pl.DataFrame, judge: Judge) -> Judging
     """What the criteria look at; None if the frames cannot take the history (a receipt of no
     listener, none at all, names too many to number, or texts a hash cannot tell apart). A receipt
     missing its channel, event or text makes its listener unusual. `light`'s observations other than
-    receipts say who subscribed, died or has a page."""
-    lacking = missing(receipts)
-    incomplete = receipts.filter(lacking).get_column("listener")
-    if receipts.is_empty() or incomplete.null_count():
+    receipts say who subscribed, died or has a page. The receipts' work in polars alone (`_received`)
+    runs in a thread while Python reads the writes owed: polars lets go of the GIL, so on two cores
+    the two overlap. Which write or text numbers a thing first changes no verdict (ids only join)."""
+    if receipts.is_empty():
         return None
-    complete = receipts.filter(~lacking)
-    codes = Codes.of(complete)
     texts = judge.texts
-    read = None if codes is None else texts.read(complete, codes)
-    if codes is None or read is None:
+    with ThreadPoolExecutor(1) as pool:
+        received = pool.submit(_received, receipts, texts)
+        if judge.writes is None:
+            judge.writes = Writes.of(light.operations, judge.contract, light.meta, judge.limit_s, texts.things)
+        listeners = Listeners.of(light.observations)
+        seen = received.result()
+    read = None if seen is None else texts.read(seen.hashed, seen.codes)
+    if seen is None or read is None:
         return None
-    listeners = Listeners.of(light.observations)
-    listeners.unusual.update(incomplete.to_list())
-    if judge.writes is None:
-        judge.writes = Writes.of(light.operations, judge.contract, light.meta, judge.limit_s, texts.things)
-    writes = judge.writes
+    codes, writes = seen.codes, judge.writes
+    listeners.unusual.update(seen.incomplete.to_list())
     subscribed = codes.numbered(listeners.frame()).drop("c")  # names numbered before the join, not each row of it
     owing = owed(codes.numbered(writes.frame).drop("event"), subscribed).with_columns(codes.key())
     return Judging(read, owing, pairs_of(read, owing), listeners, writes, texts, judge.limit_s)
+
+
+@dataclass
+class _Received:
+    """The listeners of the receipts missing their channel, event or text, the names' numbers, and
+    the complete receipts numbered and hashed (`Texts.hashed`)."""
+
+    incomplete: pl.Series
+    codes: Codes
+    hashed: pl.DataFrame
+
+
+def _received(receipts: pl.DataFrame, texts: Texts) -> _Received | None:
+    """None if a receipt is of no listener or the names are too many to number."""
+    lacking = missing(receipts)
+    incomplete = receipts.filter(lacking).get_column("listener")
+    if incomplete.null_count():
+        return None
+    complete = receipts.filter(~lacking)
+    codes = Codes.of(complete)
+    return None if codes is None else _Received(incomplete, codes, texts.hashed(complete, codes))
 
 
 def clean_split(light: HistoryData, receipts: pl.DataFrame, judge: Judge) -> Split:

@@ -61,17 +61,23 @@ class Texts:
     routes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_ROUTES))
     differing: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_DIFFERS))
 
-    def read(self, receipts: pl.DataFrame, codes: Codes) -> pl.DataFrame | None:
-        """`receipts` with their names' numbers (`codes`), text_id, thing (null: no entity), key, line
-        (null: no line id), line_event, routed_clean (no routing finding on its channel) and applied
-        (routing checks' id); None if two of their texts share a hash (`_ided`). Receipts `told` before
-        (a share's, spilled) have their text's id already, and are only joined on what it says."""
+    def hashed(self, receipts: pl.DataFrame, codes: Codes) -> pl.DataFrame:
+        """`receipts` with their names' numbers (`codes`) and, unless `told` before (a text_id already),
+        the hash of their (event, text): `read`'s work in polars alone, which reads nothing of the texts,
+        so it may run in a thread while Python reads the writes (`engine.judging`)."""
         numbered = codes.numbered(receipts)
-        if "text_id" in numbered.columns:
-            told = numbered.get_column("text_id")  # a text's id is its row in `ids`
-            with_ids: pl.DataFrame | None = numbered.with_columns(self.ids.get_column(n).gather(told) for n in _SAYS)
+        return numbered if "text_id" in numbered.columns else numbered.with_columns(_HASH)
+
+    def read(self, hashed: pl.DataFrame, codes: Codes) -> pl.DataFrame | None:
+        """The receipts as `hashed` gave them, with text_id, thing (null: no entity), key, line (null: no
+        line id), line_event, routed_clean (no routing finding on its channel) and applied (routing
+        checks' id); None if two of their texts share a hash (`_ided`). Receipts `told` before (a
+        share's, spilled) have their text's id already, and are only joined on what it says."""
+        if "text_id" in hashed.columns:
+            told = hashed.get_column("text_id")  # a text's id is its row in `ids`
+            with_ids: pl.DataFrame | None = hashed.with_columns(self.ids.get_column(n).gather(told) for n in _SAYS)
         else:
-            with_ids = self._ided(numbered.with_columns(_HASH), "inner")
+            with_ids = self._ided(hashed, "inner")
         if with_ids is None:
             return None
         with_ids = with_ids.drop("text").with_columns(codes.key())
