@@ -20,6 +20,7 @@ from ..findings import payload_differs
 from ..model import read_text
 from ..routing import clean_texts
 from .codes import Codes
+from .frame import missing
 
 _HASH = (pl.col("event").hash(34) ^ pl.col("text").hash(35)).alias("h")
 """Of the names, not of a frame's numbers for them: the same (event, text) hashes alike in every share.
@@ -87,8 +88,7 @@ class Texts:
         """`receipts` (`frame.SCHEMA`) with a `text_id`: each one's with a listener, channel, event and
         text has its (event, text) read, if new, and its text left out (null), so that a share's frame
         holds a number where the text was (`check_shares`); None if two texts share a hash."""
-        complete = pl.all_horizontal(pl.col("listener", "channel", "event", "text").is_not_null())
-        ided = self._ided(receipts.with_columns(pl.when(complete).then(_HASH).alias("h")), "left")
+        ided = self._ided(receipts.with_columns(pl.when(~missing(receipts)).then(_HASH).alias("h")), "left")
         if ided is None:
             return None
         return ided.select(*receipts.columns, "text_id").with_columns(
