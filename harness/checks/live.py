@@ -84,8 +84,9 @@ class LiveCheck:
     def _fold(self, finished: bool) -> None:
         """Each operation is judged when answered (`OperationChecks.answered`; every approval
         answered by then noted first), and again once its delivery has settled in the stream
-        (`settled`), then let go. write-despite-error counts the writes, and finds nothing here: its
-        evidence (the receipts about a line, the lines re-read after the run) is the final check's."""
+        (`settled`, those settling now together), then let go. write-despite-error counts the writes,
+        and finds nothing here: its evidence (the receipts about a line, the lines re-read after the
+        run) is the final check's."""
         answered: list[Operation] = []
         unanswered: list[Operation] = []
         for op in self._unanswered:  # an answer lands from another thread: each op is looked at once
@@ -93,8 +94,8 @@ class LiveCheck:
         self._unanswered = unanswered
         for op in answered:
             self.operations.note(op)
+        self.operations.answered(answered)
         for op in answered:
-            self.operations.answered(op)
             self._unsettled.add(math.inf if op.complete is None else op.complete, op)
         found = self.stream.totals.findings
         for f in found[self._stream_seen :]:
@@ -103,9 +104,9 @@ class LiveCheck:
         self._stream_seen = len(found)
         settled_before = self.stream.frontier - self.stream.limit - GRACE_S
         settled = self._unsettled.take(None if finished else settled_before)
-        for _, _, op in sorted(settled, key=_ANSWERED):
-            self.operations.settled(op, op.id in self._missing, self._refused)
-            self._missing.discard(op.id)
+        ops = [op for _, _, op in sorted(settled, key=_ANSWERED)]
+        self.operations.settled(ops, self._missing, self._refused)
+        self._missing.difference_update(op.id for op in ops)
 
     @property
     def in_flight(self) -> int:

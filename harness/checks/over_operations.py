@@ -41,34 +41,20 @@ class OperationChecks:
         judged (`answered`), all of them before a batch is."""
         self.approvals.note(op)
 
-    def answered(self, op: Operation) -> None:
+    def answered(self, operations: Sequence[Operation]) -> None:
         """What an answer shows on its own (a 5xx, another hotel's data, a locked write accepted):
-        judged as soon as it comes."""
-        started = time.perf_counter()
-        self.access.take(op)
-        timed(self.seconds, AccessCheck.NAMES, started)
-
-    def settled(self, op: Operation, missing: bool, refused: bool) -> None:
-        """What needs its delivery settled, or approvals sent before its answer to be known.
-        `missing`: its event never came; `refused`: the Pusher server refused some trigger."""
-        started = time.perf_counter()
-        self.sizes.take(op, missing, refused)
-        started = timed(self.seconds, SizeCheck.NAMES, started)
-        self.refusals.take(op)
-        started = timed(self.seconds, RefusalCheck.NAMES, started)
-        self.failed.take(op)
-        timed(self.seconds, FailedWriteCheck.NAMES, started)
-
-    def judge(self, operations: Sequence[Operation], missing: Container[int], refused: bool) -> None:
-        """Every operation of a history at once (the final check): `note`, `answered` and `settled`
-        each, one check at a time over all of them, so each check's time is read twice, not twice per
-        operation. The checks keep apart what they take, so taking them check by check finds what
-        taking them operation by operation does."""
-        for op in operations:
-            self.approvals.note(op)
+        judged as soon as it comes, every approval answered by then `note`d first."""
         started = time.perf_counter()
         self.access.take_all(operations)
-        started = timed(self.seconds, AccessCheck.NAMES, started)
+        timed(self.seconds, AccessCheck.NAMES, started)
+
+    def settled(self, operations: Sequence[Operation], missing: Container[int], refused: bool) -> None:
+        """What needs its delivery settled, or approvals sent before its answer to be known. `missing`:
+        the writes whose event never came; `refused`: the Pusher server refused some trigger. One check
+        at a time over all of them, so each check's time is read once, not once per operation: the
+        checks keep apart what they take, so taking them check by check finds what taking them
+        operation by operation does."""
+        started = time.perf_counter()
         for op in operations:
             self.sizes.take(op, op.id in missing, refused)
         started = timed(self.seconds, SizeCheck.NAMES, started)
@@ -78,6 +64,13 @@ class OperationChecks:
         for op in operations:
             self.failed.take(op)
         timed(self.seconds, FailedWriteCheck.NAMES, started)
+
+    def judge(self, operations: Sequence[Operation], missing: Container[int], refused: bool) -> None:
+        """Every operation of a history at once (the final check): `note`, `answered` and `settled`."""
+        for op in operations:
+            self.approvals.note(op)
+        self.answered(operations)
+        self.settled(operations, missing, refused)
 
     def findings(self, observed: HistoryData, receipts: LineReceiptsOf, judged: Counter[str]) -> list[Finding]:
         """What the operations taken so far show, with what the servers and probes observed
