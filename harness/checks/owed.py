@@ -126,12 +126,14 @@ def owed_at_invoke(
     if key is None:
         return []
     out = []
-    invoke = op.invoke
+    invoke, socket_id = op.invoke, op.socket_id
     for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
         for listener, subs in by_channel.get(channel, {}).items():
-            last = subs[-1] if subs[-1].start <= invoke else _latest_by(subs, invoke)
-            if last is None:
-                continue
-            first = ECHO if _own(op, last) else DELIVER
+            last = subs[-1]
+            if last.start > invoke:
+                last = _latest_by(subs, invoke)
+                if last is None:
+                    continue
+            first = ECHO if socket_id and last.socket_id == socket_id else DELIVER  # `_own`, for every listener
             out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
     return out

@@ -64,9 +64,11 @@ class Timeline(Generic[T]):
 
     def first(self) -> float:
         """When the earliest entry not taken is due; infinity if none is left."""
-        return min(
-            (lane.entries[lane.head][0] for lane in self._lanes if lane.head < len(lane.entries)), default=math.inf
-        )
+        first = math.inf  # a loop, not min() over a generator: the stream asks after every write it admits
+        for lane in self._lanes:
+            if lane.head < len(lane.entries) and lane.entries[lane.head][0] < first:
+                first = lane.entries[lane.head][0]
+        return first
 
     def take(self, before: float | None = None) -> list[Entry[T]]:
         """The entries due before `before` (every one, if None), earliest first, taken out."""
