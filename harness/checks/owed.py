@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ..record.history import Operation
 from ..spec.contract import Contract
+from .listeners import Listeners
 from .model import Interval, Key, Receipt, expected_event, stocktake_of
 
 DELIVER, ECHO, GAP = "deliver", "echo", "gap"
@@ -75,11 +76,15 @@ def missed(exp: Expectation) -> bool:
 
 
 def closing(
-    expectations: list[Expectation], op: Operation, window_end: float, dead: dict[str, float]
+    expectations: list[Expectation], op: Operation, window_end: float, dead: dict[str, float], steady: bool = False
 ) -> tuple[list[str], list[Expectation]]:
     """At the window's close, each expectation's `role` as the subscriptions turned out (none for a
     listener the harness lost before the end, `dead`); the roles there are, and the expectations
-    missed (owed, and not delivered)."""
+    missed (owed, and not delivered). `steady`: each listener had one subscription, open at the invoke,
+    and no connection has ended since: that one covers the window, so each role is the one given at
+    the invoke (`owed_at_invoke`), as `role` would find."""
+    if steady and not dead:
+        return [exp.role for exp in expectations], [e for e in expectations if e.role != ECHO and not e.matched]
     roles: list[str] = []
     unmet: list[Expectation] = []
     invoke, socket_id = op.invoke, op.socket_id
@@ -117,23 +122,41 @@ def _own(op: Operation, sub: Interval) -> bool:
 
 
 def owed_at_invoke(
-    op: Operation, contract: Contract, by_channel: dict[str, dict[str, list[Interval]]]
-) -> list[Expectation]:
+    op: Operation,
+    contract: Contract,
+    listeners: Listeners,
+    groups: dict[tuple[str, str, str, object], list[Expectation]] | None = None,
+) -> tuple[list[Expectation], bool]:
     """The write's expectations as far as its invoke tells: every listener subscribed to one of its
-    channels by then, ECHO on the connection that sent it. `by_channel` is channel -> listener ->
-    subscriptions, the lists the stream keeps growing (so `role` later sees how they ended)."""
+    channels by then, ECHO on the connection that sent it; and whether each of them has just the one
+    subscription to it, open since before the invoke (`closing`'s `steady`). `listeners.by_channel` is
+    channel -> listener -> subscriptions, the lists the stream keeps growing (so `role` later sees how
+    they ended). `groups`: the stream's (`delivery.Group`, by (listener, channel, event, entity)),
+    which each joins in the same pass."""
     key, fp, payload = expected_event(op)
     if key is None:
-        return []
+        return [], False
     out = []
+    steady = True
     invoke, socket_id = op.invoke, op.socket_id
+    by_channel, tangled = listeners.by_channel, listeners.tangled
     for event, channel in contract.expected(op.kind, op.hotel, stocktake_of(op)):
+        steady = steady and channel not in tangled
         for listener, subs in by_channel.get(channel, {}).items():
             last = subs[-1]
             if last.start > invoke:
-                last = _latest_by(subs, invoke)
-                if last is None:
+                steady = False
+                earlier = _latest_by(subs, invoke)
+                if earlier is None:
                     continue
+                last = earlier
             first = ECHO if socket_id and last.socket_id == socket_id else DELIVER  # `_own`, for every listener
-            out.append(Expectation(op, listener, channel, event, key, fp, payload, first, subs))
-    return out
+            exp = Expectation(op, listener, channel, event, key, fp, payload, first, subs)
+            out.append(exp)
+            if groups is not None:
+                group = groups.get(at := (listener, channel, event, key))
+                if group is None:
+                    groups[at] = [exp]
+                else:
+                    group.append(exp)
+    return out, steady

@@ -43,6 +43,7 @@ from .views import LatestLines, fold_line_event
 GRACE_S = 10.0
 LAG_S = 0.5  # live: records this recent may still be on their way (threads, pages' batches)
 RETAIN_S = 15.0
+_UNROUTED = (("not yet routed",), ())  # what a text not yet routed on a channel reads as: judged in full
 
 
 class ListenerStream:
@@ -68,6 +69,7 @@ class ListenerStream:
         self._held = Held()
         self._timers: Timeline[tuple[int, int]] = Timeline(2)  # (stage, operation): 0 closes, 1 settles
         self._payloads = Payloads(contract)
+        self._known = self._payloads.known
         self._tally = Tally(self.totals, self._held.owed, limit_s, deliveries, self._found)
 
     def feed(self, operations: Iterable[Operation], observations: Iterable[Observation]) -> None:
@@ -119,16 +121,12 @@ class ListenerStream:
             self._owe(op)
 
     def _owe(self, op: Operation) -> None:
-        exps = owed_at_invoke(op, self.contract, self.listeners.by_channel)
+        exps, steady = owed_at_invoke(op, self.contract, self.listeners, self._groups)
         if not exps:
             return
         assert op.complete is not None
         window_end = min(op.complete + self.limit, quiesced_at(self.meta))
-        self._held.admit(Owed(op, window_end, exps))
-        groups = self._groups
-        for exp in exps:
-            key = (exp.listener, exp.channel, exp.event, exp.key)
-            groups.setdefault(key, []).append(exp)
+        self._held.admit(Owed(op, window_end, exps, steady=self.listeners.ended if steady else None))
         self._timers.add(window_end, (0, op.id), lane=0)
         self._timers.add(window_end + GRACE_S, (1, op.id), lane=1)
 
@@ -145,17 +143,19 @@ class ListenerStream:
         worked out once. The healthy one (its text routed with nothing wrong, no copy of it before,
         owed by the one write in flight, on time and as its write answered) finds nothing but, maybe,
         its order: it is taken without a `Receipt`; any other is judged in full (`_judge`)."""
-        event, raw, payload = self._payloads.text(obs)
+        raw, event = obs.data, obs.event or ""
+        payload = self._known.get((event, raw)) if raw.__class__ is str else None  # `Payloads.text`, known
+        if payload is None:
+            event, raw, payload = self._payloads.text(obs)
         listener, channel, t = obs.listener or "?", obs.channel or "", obs.time
-        routed, held, copy = payload.routing.get(channel), payload.held, (listener, channel)
-        before = held.get(copy)
-        key = (listener, channel, event, payload.key)
-        group = self._groups.get(key)
-        exp = group[0] if group is not None and len(group) == 1 and before is None else None
-        if exp is not None and routed is not None and not routed[0] and exp.parked is None and exp.role != ECHO:
+        held, copy = payload.held, (listener, channel)
+        before, group = held.get(copy), self._groups.get(key := (listener, channel, event, payload.key))
+        if before is None and group is not None and len(group) == 1:
+            exp, routed = group[0], payload.routing.get(channel, _UNROUTED)
             op = exp.op
             latency = t - op.invoke
-            if latency <= self.limit and exp.fingerprint == payload.fingerprint and payload.diffs.get(op.id) == []:
+            fits = not routed[0] and latency <= self.limit and exp.parked is None
+            if fits and exp.role != ECHO and exp.fingerprint == payload.fingerprint and payload.diffs.get(op.id) == []:
                 self.totals.routed[routed[1]] += 1
                 exp.matched = True
                 del self._groups[key]
@@ -239,7 +239,8 @@ class ListenerStream:
         for exp in owed.expectations:
             if exp.parked is not None and not exp.matched:
                 self._unpark(exp)
-        roles, unmet = closing(owed.expectations, owed.op, owed.window_end, self.listeners.dead)
+        steady = owed.steady == self.listeners.ended
+        roles, unmet = closing(owed.expectations, owed.op, owed.window_end, self.listeners.dead, steady)
         if unmet:
             owed.unmet = unmet
         self._held.closed(owed, roles)
