@@ -92,8 +92,8 @@ class ListenerStream:
         timers, waiting = self._timers, self.intake.waiting
         next_write = waiting[0].invoke if waiting else math.inf
         next_timer = timers.first()
-        receipts = 0
-        for obs in self.intake.ready(frontier):
+        others = 0  # observations but receipts: the rest are counted at once
+        for obs in (ready := self.intake.ready(frontier)):
             t = obs.time
             receipt = obs.kind == "receipt"
             if next_write <= t and (next_write < t or receipt):
@@ -104,16 +104,16 @@ class ListenerStream:
                 self._timers_before(t)
                 next_timer = timers.first()
             if receipt:
-                receipts += 1
                 self._receipt(obs)
             else:
+                others += 1
                 self.listeners.observe(obs)
             if t >= self._forget_at:
                 self._payloads.forget(t - RETAIN_S)
                 self._forget_at = t + 1.0
         self._admit(frontier, False, finished)
         self._timers_before(frontier)
-        self.totals.receipts += receipts
+        self.totals.receipts += len(ready) - others
         self.totals.count_latencies()
 
     def _admit(self, until: float, inclusive: bool, finished: bool) -> None:
