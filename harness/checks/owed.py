@@ -125,7 +125,7 @@ def owed_at_invoke(
     op: Operation,
     contract: Contract,
     listeners: Listeners,
-    groups: dict[tuple[str, str, str, object], list[Expectation]] | None = None,
+    groups: dict[tuple[str, str, str, object], list[Expectation]],
 ) -> tuple[list[Expectation], bool]:
     """The write's expectations as far as its invoke tells: every listener subscribed to one of its
     channels by then, ECHO on the connection that sent it; and whether each of them has just the one
@@ -153,10 +153,9 @@ def owed_at_invoke(
             first = ECHO if socket_id and last.socket_id == socket_id else DELIVER  # `_own`, for every listener
             exp = Expectation(op, listener, channel, event, key, fp, payload, first, subs)
             out.append(exp)
-            if groups is not None:
-                group = groups.get(at := (listener, channel, event, key))
-                if group is None:
-                    groups[at] = [exp]
-                else:
-                    group.append(exp)
+            group = groups.get(at := (listener, channel, event, key))
+            if group is None:
+                groups[at] = [exp]
+            else:
+                group.append(exp)
     return out, steady
