@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from harness.checks.columnar import clean, receipts_frame, texts
 from harness.checks.columnar.buckets import with_buckets
@@ -219,3 +220,24 @@ def test_things_numbered_by_the_texts_or_by_the_writes_first_judge_alike() -> No
     for part in (split.part for split in splits):
         part.seconds = {}
     assert splits[0].part == splits[1].part
+
+
+@pytest.mark.parametrize(
+    ("times", "seqs"),
+    [
+        ([0.1, 0.2, 0.2, 0.3], [5, 1, 2, 0]),  # in order already, ties at equal times broken by seq
+        ([0.2, 0.1, 0.3, 0.4], [0, 1, 2, 3]),  # a time out of order
+        ([0.1, 0.2, 0.2, 0.3], [0, 2, 1, 3]),  # equal times, seq out of order
+        ([0.1, None, 0.3, 0.4], [0, 1, 2, 3]),  # no time: not taken for in order
+        ([0.1, float("nan"), 0.3, 0.4], [0, 1, 2, 3]),
+        ([0.1, 0.3, 0.4, float("nan")], [0, 1, 2, 3]),
+        ([None, 0.1, 0.3, 0.4], [0, 1, 2, 3]),
+        ([0.5], [0]),
+        ([], []),
+    ],
+)
+def test_pairs_are_put_in_arrival_order_as_a_sort_would(times: list[float | None], seqs: list[int]) -> None:
+    """`pairs_of` sorts only what is out of order: what it gives is the sort's, whatever the order."""
+    frame = pl.DataFrame({"time": times, "seq": seqs, "row": range(len(times))}, schema={"time": pl.Float64,
+                         "seq": pl.UInt32, "row": pl.Int64})  # fmt: skip
+    assert_frame_equal(clean.in_arrival_order(frame), frame.sort("time", "seq"))
