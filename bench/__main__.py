@@ -13,14 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness.runtime import POLARS_ALLOCATOR, keep_freed_pages
+from rich.console import Console
+from rich.table import Table
 
-keep_freed_pages()  # as `stocksync` does, before a benchmark loads polars: checks are timed as the CLI runs them
-
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from . import (  # noqa: E402
+from . import (
     browsers,
     capacity,
     checker,
@@ -36,7 +32,7 @@ from . import (  # noqa: E402
     soak,
     stream_memory,
 )
-from .columnar import run as columnar  # noqa: E402
+from .columnar import run as columnar
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "fanout": fanout.run,
@@ -85,7 +81,6 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "processor": platform.processor() or platform.machine(),
-        "polars_allocator": os.environ.get(POLARS_ALLOCATOR),
     }
 
 

@@ -1,5 +1,4 @@
-"""What this process runs on: is gevent (Locust) in charge, which event loop to use, and how polars'
-allocator treats the memory its frames free.
+"""What this process runs on: is gevent (Locust) in charge, and which event loop to use.
 
 uvloop makes a delivery cheaper for a listener and for the embedded servers alike (measured:
 docs/benchmarks.md). It cannot run under gevent: libuv polls in C, out of the hub's sight,
@@ -12,11 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import os
 import sys
-
-POLARS_ALLOCATOR = "_RJEM_MALLOC_CONF"  # polars' jemalloc reads its settings from here, once, as polars loads
-KEEP_FREED_PAGES = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
 
 
 def gevent_patched(module: str) -> bool:
@@ -32,14 +27,3 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     import uvloop
 
     return uvloop.new_event_loop()
-
-
-def keep_freed_pages() -> None:
-    """Have polars' allocator keep the pages its frames free, for the next frames, rather than hand
-    them back to the kernel: the columnar check makes and drops frames of a million rows in turn, and
-    a page handed back is zeroed and faulted in again by the next frame, kernel time that the check
-    spends touching memory. The price is a higher peak: what a check freed stays the process's
-    until it ends. Set by the entry points (`stocksync`, `python -m bench`), never by an import; it
-    can only apply before polars is loaded, and a setting of the user's own is kept."""
-    if "polars" not in sys.modules:
-        os.environ.setdefault(POLARS_ALLOCATOR, KEEP_FREED_PAGES)

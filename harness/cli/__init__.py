@@ -39,7 +39,6 @@ from typing import Any  # noqa: E402
 import click  # noqa: E402
 
 from ..errors import StocksyncError  # noqa: E402
-from ..runtime import keep_freed_pages  # noqa: E402
 
 # command -> (module, attribute) under harness.cli
 COMMANDS = {
@@ -67,7 +66,6 @@ class StocksyncGroup(click.Group):
         return list(COMMANDS)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        keep_freed_pages()  # before any command loads polars
         if signal.getsignal(signal.SIGINT) is _interrupted_early:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         return super().main(*args, **kwargs)
