@@ -82,8 +82,8 @@ class LiveCheck:
         return closed
 
     def _fold(self, finished: bool) -> None:
-        """Each operation is judged when answered (`OperationChecks.answered`; every approval
-        answered by then noted first), and again once its delivery has settled in the stream
+        """Each operation is judged when answered (`OperationChecks.answered`, every approval
+        among those answered noted first), and again once its delivery has settled in the stream
         (`settled`, those settling now together), then let go. write-despite-error counts the writes,
         and finds nothing here: its evidence (the receipts about a line, the lines re-read after the
         run) is the final check's."""
@@ -92,8 +92,6 @@ class LiveCheck:
         for op in self._unanswered:  # an answer lands from another thread: each op is looked at once
             (answered if finished or op.type != "invoke" else unanswered).append(op)
         self._unanswered = unanswered
-        for op in answered:
-            self.operations.note(op)
         self.operations.answered(answered)
         for op in answered:
             self._unsettled.add(math.inf if op.complete is None else op.complete, op)

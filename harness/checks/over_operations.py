@@ -36,14 +36,11 @@ class OperationChecks:
         self.failed = FailedWriteCheck()
         self.seconds: dict[str, float] = {}
 
-    def note(self, op: Operation) -> None:
-        """An operation that has completed: each approval is noted before the writes it locks are
-        judged (`answered`), all of them before a batch is."""
-        self.approvals.note(op)
-
     def answered(self, operations: Sequence[Operation]) -> None:
         """What an answer shows on its own (a 5xx, another hotel's data, a locked write accepted):
-        judged as soon as it comes, every approval answered by then `note`d first."""
+        judged as soon as it comes, every approval among them noted first, before the writes it locks."""
+        for op in operations:
+            self.approvals.note(op)
         started = time.perf_counter()
         self.access.take_all(operations)
         timed(self.seconds, AccessCheck.NAMES, started)
@@ -66,9 +63,7 @@ class OperationChecks:
         timed(self.seconds, FailedWriteCheck.NAMES, started)
 
     def judge(self, operations: Sequence[Operation], missing: Container[int], refused: bool) -> None:
-        """Every operation of a history at once (the final check): `note`, `answered` and `settled`."""
-        for op in operations:
-            self.approvals.note(op)
+        """Every operation of a history at once (the final check): `answered`, then `settled`."""
         self.answered(operations)
         self.settled(operations, missing, refused)
 
