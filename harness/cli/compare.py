@@ -50,7 +50,8 @@ def _finite(_ctx: click.Context, _param: click.Parameter, value: float) -> float
     callback=_finite,
     default=0.2,
     show_default=True,
-    help="A p99 latency rise above this share (and 20 ms) is a regression.",
+    help="A p99 latency rise above this share (and 20 ms) is a regression; with under 2,000 "
+    "deliveries, the highest percentile with 20 above it is compared instead.",
 )
 def compare_command(old: Path, new: Path, p99_rise: float) -> None:
     """Compare two runs' report.json (or their folders): new findings, a verdict that fell, a check

@@ -6,6 +6,12 @@ something and now judges nothing (but unjudged-fault, which judges the faults a 
 with none is no worse), or p99 delivery latency up by more than the threshold
 (a share, and at least MIN_P99_RISE_MS: two runs on a shared CI machine differ by chance). Pure:
 two report dicts in, regressions out.
+
+A percentile is only as steady as the deliveries above it: a staging run's 110 deliveries put one
+above its p99, and one slow write seen by every listener moves it by hundreds of ms between two
+healthy runs. So the latency compared is the highest percentile with at least MIN_TAIL deliveries
+above it in both runs (the p99 from 2,000 deliveries, down to the median from 40), and the change
+names it; with fewer deliveries, latency is not compared, and the change says so.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from ..errors import UsageError
 
 RANK = {"PASS": 0, "INCONCLUSIVE": 1, "FAIL": 2}
 MIN_P99_RISE_MS = 20.0
+MIN_TAIL = 20
+PERCENTILES = (("p99", 0.99), ("p95", 0.95), ("p90", 0.90), ("p50", 0.50))
 
 
 Count = Annotated[int, Field(ge=0)]
@@ -41,6 +49,9 @@ class _Check(_Read):
 class _Summary(_Read):
     count: Count
     p99: float = Field(ge=0)
+    p95: float | None = Field(default=None, ge=0)
+    p90: float | None = Field(default=None, ge=0)
+    p50: float | None = Field(default=None, ge=0)
 
 
 class _Latency(_Read):
@@ -79,10 +90,33 @@ def _checks(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["name"]: c for c in report.get("checks", []) if isinstance(c, dict) and "name" in c}
 
 
-def _p99(report: dict[str, Any]) -> float | None:
-    value = (report.get("latency") or {}).get("all", {}).get("p99")
-    count = (report.get("latency") or {}).get("all", {}).get("count")
-    return float(value) if isinstance(value, (int, float)) and count else None
+def _latency(report: dict[str, Any]) -> dict[str, Any]:
+    summary = (report.get("latency") or {}).get("all", {})
+    return summary if summary.get("count") else {}
+
+
+def _steady_percentile(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """The highest percentile both summaries give with at least MIN_TAIL deliveries above it."""
+    fewer = min(old["count"], new["count"])
+    for name, share in PERCENTILES:
+        if fewer * (1 - share) >= MIN_TAIL and old.get(name) is not None and new.get(name) is not None:
+            return name
+    return None
+
+
+def _latency_change(old: dict[str, Any], new: dict[str, Any], rise: float) -> Change | None:
+    if not old or not new:
+        return None
+    name = _steady_percentile(old, new)
+    if name is None:
+        what = f"p99 latency ms, not compared: {old['count']} and {new['count']} deliveries are too few"
+        return Change(what, old["p99"], new["p99"], False) if old["p99"] != new["p99"] else None
+    before, after = float(old[name]), float(new[name])
+    if before == after:
+        return None
+    what = "p99 latency ms" if name == "p99" else f"{name} latency ms (too few deliveries for a steady p99)"
+    worse = after > before * (1 + rise) and after - before >= MIN_P99_RISE_MS
+    return Change(what, before, after, worse)
 
 
 def compare(old: dict[str, Any], new: dict[str, Any], p99_rise: float = 0.2) -> list[Change]:
@@ -106,8 +140,5 @@ def compare(old: dict[str, Any], new: dict[str, Any], p99_rise: float = 0.2) -> 
             )
         if was.get("judged", 0) and not check.get("judged", 0) and name not in INCONCLUSIVE:
             changes.append(Change(f"{name} judged", was.get("judged"), 0, True))
-    old_p99, new_p99 = _p99(old), _p99(new)
-    if old_p99 is not None and new_p99 is not None and new_p99 != old_p99:
-        worse = new_p99 > old_p99 * (1 + p99_rise) and new_p99 - old_p99 >= MIN_P99_RISE_MS
-        changes.append(Change("p99 latency ms", old_p99, new_p99, worse))
-    return changes
+    latency = _latency_change(_latency(old), _latency(new), p99_rise)
+    return [*changes, latency] if latency else changes

@@ -11,11 +11,13 @@ from harness.errors import UsageError
 from harness.report.compare import compare, readable
 
 
-def _report(verdict: str = "PASS", p99: float = 10.0, **checks: tuple[int, int]) -> dict[str, Any]:
+def _report(
+    verdict: str = "PASS", p99: float = 10.0, deliveries: int = 2000, p50: float = 5.0, **checks: tuple[int, int]
+) -> dict[str, Any]:
     return {
         "verdict": verdict,
         "checks": [{"name": name, "count": count, "judged": judged} for name, (count, judged) in checks.items()],
-        "latency": {"all": {"count": 100, "p99": p99}},
+        "latency": {"all": {"count": deliveries, "p50": p50, "p90": p50, "p95": p50, "p99": p99}},
     }
 
 
@@ -34,6 +36,25 @@ def test_small_or_better_changes_are_not_regressions() -> None:
     old = _report("FAIL", 10.0, **{"missing-event": (3, 10)})
     new = _report("PASS", 13.0, **{"missing-event": (0, 10)})
     assert [c for c in compare(old, new) if c.regression] == []
+
+
+def test_a_p99_over_few_deliveries_is_not_blamed_for_chance_but_the_percentile_they_support_is() -> None:
+    """A staging run's 110 deliveries put one above the p99: two healthy runs' p99s of 19.7 and
+    41.9 ms once failed a merge request. The median moved by 300 ms is a real slowdown."""
+    chance = compare(_report(p99=19.7, deliveries=110), _report(p99=41.9, deliveries=110), 1.0)
+    assert [(c.what, c.regression) for c in chance] == []
+    slower = compare(_report(deliveries=110, p50=8.0), _report(deliveries=110, p50=300.0), 1.0)
+    assert [(c.what, c.before, c.after, c.regression) for c in slower] == [
+        ("p50 latency ms (too few deliveries for a steady p99)", 8.0, 300.0, True)
+    ]
+    assert [c.regression for c in compare(_report(p99=19.7), _report(p99=41.9), 1.0)] == [True]
+
+
+def test_latency_over_too_few_deliveries_is_shown_and_never_a_regression() -> None:
+    changes = compare(_report(p99=10.0, deliveries=39, p50=5.0), _report(p99=900.0, deliveries=400, p50=800.0))
+    assert [(c.what, c.before, c.after, c.regression) for c in changes] == [
+        ("p99 latency ms, not compared: 39 and 400 deliveries are too few", 10.0, 900.0, False)
+    ]
 
 
 @pytest.mark.parametrize("rise", [math.nan, math.inf, -0.1])
