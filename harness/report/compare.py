@@ -28,7 +28,7 @@ from ..errors import UsageError
 RANK = {"PASS": 0, "INCONCLUSIVE": 1, "FAIL": 2}
 MIN_P99_RISE_MS = 20.0
 MIN_TAIL = 20
-PERCENTILES = (("p99", 0.99), ("p95", 0.95), ("p90", 0.90), ("p50", 0.50))
+PERCENTILES = (("p99", 99), ("p95", 95), ("p90", 90), ("p50", 50))
 
 
 Count = Annotated[int, Field(ge=0)]
@@ -98,8 +98,8 @@ def _latency(report: dict[str, Any]) -> dict[str, Any]:
 def _steady_percentile(old: dict[str, Any], new: dict[str, Any]) -> str | None:
     """The highest percentile both summaries give with at least MIN_TAIL deliveries above it."""
     fewer = min(old["count"], new["count"])
-    for name, share in PERCENTILES:
-        if fewer * (1 - share) >= MIN_TAIL and old.get(name) is not None and new.get(name) is not None:
+    for name, percent in PERCENTILES:
+        if fewer * (100 - percent) >= MIN_TAIL * 100 and old.get(name) is not None and new.get(name) is not None:
             return name
     return None
 

@@ -50,6 +50,16 @@ def test_a_p99_over_few_deliveries_is_not_blamed_for_chance_but_the_percentile_t
     assert [c.regression for c in compare(_report(p99=19.7), _report(p99=41.9), 1.0)] == [True]
 
 
+@pytest.mark.parametrize(
+    ("deliveries", "compared"), [(2000, "p99"), (1999, "p95"), (400, "p95"), (399, "p90"), (200, "p90"), (199, "p50")]
+)
+def test_each_percentile_is_compared_from_the_deliveries_that_put_20_above_it(deliveries: int, compared: str) -> None:
+    old = {"verdict": "PASS", "checks": [], "latency": {"all": {"count": deliveries, "p50": 1.0, "p90": 2.0,
+                                                                "p95": 3.0, "p99": 4.0}}}  # fmt: skip
+    new = {**old, "latency": {"all": {"count": deliveries, "p50": 101.0, "p90": 102.0, "p95": 103.0, "p99": 104.0}}}
+    assert [(c.what.split()[0], c.regression) for c in compare(old, new)] == [(compared, True)]
+
+
 def test_latency_over_too_few_deliveries_is_shown_and_never_a_regression() -> None:
     changes = compare(_report(p99=10.0, deliveries=39, p50=5.0), _report(p99=900.0, deliveries=400, p50=800.0))
     assert [(c.what, c.before, c.after, c.regression) for c in changes] == [
