@@ -109,7 +109,10 @@ def _latency_change(old: dict[str, Any], new: dict[str, Any], rise: float) -> Ch
         return None
     name = _steady_percentile(old, new)
     if name is None:
-        what = f"p99 latency ms, not compared: {old['count']} and {new['count']} deliveries are too few"
+        what = (
+            f"p99 latency ms, not compared: {old['count']} and {new['count']} deliveries "
+            f"(a percentile needs {MIN_TAIL} above it in each run)"
+        )
         return Change(what, old["p99"], new["p99"], False) if old["p99"] != new["p99"] else None
     before, after = float(old[name]), float(new[name])
     if before == after:
