@@ -10,7 +10,8 @@ receipt), chosen in this order:
   re-save, a write-back, a write whose response carries a concurrent write's values), so the k-th
   copy pairs with the k-th such write, by invoke; but a copy past the latency limit of that write
   and within a later one's is the later one's: the earlier write's event was lost (one missing
-  event), not late while the later one's went missing (two findings for one cause);
+  event), not late while the later one's went missing (two findings for one cause), unless the
+  rest of its text is the earlier write's response and not the later one's;
 - else the earliest-completed owed one (broadcasts leave in commit order), as a payload-mismatch:
   a stale payload lands on its own operation, a lost event leaves exactly its operation
   unmatched, and a reordered pair still matches by fingerprint for the ordering check to judge;
@@ -25,6 +26,8 @@ of k owed), or it is the echo of a connection known to echo, or an owed write as
 one the text matched may have sent it as a stale event (a stale payload repeats the previous
 event): then it is parked on that write, a duplicate if the write's own event comes, its stale
 event if the next write's event comes first or its window closes.
+A copy whose text two writes in flight both answered with may be either's, whichever `take` chose
+for it: no swap is claimed on it (`undecided`), as the ordering check claims only what is certain.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def take(
     comes here."""
     fingerprint = receipt.payload.fingerprint
     since = _since(receipt, pending)
-    chosen, echo = _choose(pending, fingerprint, None if before is None else before[1], since, receipt.time - limit)
+    chosen, echo = _choose(pending, receipt, None if before is None else before[1], since, receipt.time - limit)
     if chosen is None:
         return None
     if chosen.parked is not None and chosen.fingerprint == fingerprint:
@@ -93,6 +96,21 @@ def take(
     chosen.matched = True
     pending.remove(chosen)
     return chosen
+
+
+def undecided(
+    exp: Expectation, receipt: Receipt, pending: Group, before: tuple[float, int | None, float] | None
+) -> bool:
+    """Whose copy `receipt` is cannot be told for its order: a write asked for before `exp`'s, still
+    owed, has this very text for its response (`take` gave the copy to `exp`, on time for it, over
+    that one, late), or this text's copy before was taken by a write asked for after `exp`'s (the
+    same choice, the other way round). Either write's copy it may be, so no swap is claimed on it."""
+    if before is not None and before[1] is not None and before[1] > exp.op.id:
+        return True
+    return any(
+        e.op.id < exp.op.id and e.role != ECHO and e.fingerprint == exp.fingerprint and not _differences(e, receipt)
+        for e in pending
+    )
 
 
 def unowe(groups: dict[GroupKey, Group], exp: Expectation) -> None:
@@ -121,18 +139,22 @@ def _since(receipt: Receipt, pending: list[Expectation]) -> float:
 
 
 def _choose(
-    pending: list[Expectation], fingerprint: object, after: int | None, since: float, on_time_from: float
+    pending: list[Expectation], receipt: Receipt, after: int | None, since: float, on_time_from: float
 ) -> Choice:
     """(the owed write with this fingerprint, else the earliest-completed owed one, else the writer's
     own with this fingerprint; and the writer's own, if the owed one was taken over it). `after`: a
     copy again of a text that matched that write may be the stale event only of a write asked for
     after it (operations are numbered as they are invoked). Of the writes owing this fingerprint, one
     asked for before `on_time_from` (the copy would be late for it) is taken only if none asked for
-    since is owed, and one answered before the receiving connection subscribed (`since`) last: Pusher
-    replays nothing, so a listener that rejoined got a later write's copy (a re-save of the line), not
-    the one it was away for; that one is a gap."""
+    since is owed, or if the copy's whole text is its response and not the other's (`_differences`: a line
+    counted alike twice, with a movement between, owes two events of one fingerprint that the rest of
+    the line tells apart); and one answered before the receiving connection subscribed (`since`)
+    last: Pusher replays nothing, so a listener that rejoined got a later write's copy (a re-save of
+    the line), not the one it was away for; that one is a gap."""
+    fingerprint = receipt.payload.fingerprint
     echo = None
-    late = None
+    on_time: list[Expectation] = []
+    late: list[Expectation] = []
     earlier = None
     for exp in pending:
         if exp.fingerprint == fingerprint and not _unsendable(exp):
@@ -140,16 +162,28 @@ def _choose(
                 echo = echo or exp
             elif (exp.op.complete if exp.op.complete is not None else math.inf) < since:
                 earlier = earlier or exp
-            elif exp.op.invoke >= on_time_from:
-                return exp, None
             else:
-                late = late or exp
-    if late is not None or earlier is not None:
-        return late or earlier, None
+                (on_time if exp.op.invoke >= on_time_from else late).append(exp)
+    if on_time and late and _differences(on_time[0], receipt):
+        own = next((exp for exp in late if not _differences(exp, receipt)), None)
+        return own or on_time[0], None
+    if on_time or late:
+        return (on_time or late)[0], None
+    if earlier is not None:
+        return earlier, None
     owed = [e for e in pending if e.role != ECHO and (after is None or e.op.id > after) and not _unsendable(e)]
     if not owed:
         return echo, None
     return min(owed, key=lambda e: e.op.complete or e.op.invoke), echo
+
+
+def _differences(exp: Expectation, receipt: Receipt) -> list[str]:
+    """How the copy's text differs from the write's response (`payload_diff`), worked out once per
+    fan-out: every listener's copy shares the Payload."""
+    differences = receipt.payload.diffs.get(exp.op.id)
+    if differences is None:
+        differences = receipt.payload.diffs[exp.op.id] = payload_diff(exp.payload, receipt.data)
+    return differences
 
 
 def _unsendable(exp: Expectation) -> bool:
@@ -176,9 +210,7 @@ def matched(exp: Expectation, receipt: Receipt, limit: float) -> list[Finding]:
             **_common(exp, receipt),
         )]  # fmt: skip
     found = []
-    differences = receipt.payload.diffs.get(op.id)  # every listener of a fan-out shares the Payload
-    if differences is None:
-        differences = receipt.payload.diffs[op.id] = payload_diff(exp.payload, receipt.data)
+    differences = _differences(exp, receipt)
     if differences:
         found.append(Finding(
             "payload-mismatch",

@@ -29,7 +29,7 @@ from ..record.history import Observation, Operation
 from ..spec.contract import Contract
 from .changes import DELIVERY, Closed, Held, Owed, StreamTotals, samples
 from .deliveries import DeliveryLog
-from .delivery import Group, GroupKey, duplicate, matched, take, unmatched, unowe
+from .delivery import Group, GroupKey, duplicate, matched, take, undecided, unmatched, unowe
 from .findings import Finding
 from .intake import Intake, quiesced_at
 from .listeners import Listeners
@@ -203,7 +203,7 @@ class ListenerStream:
         if listener in self.listeners.paged:
             fold_line_event(self.latest, listener, channel, t, payload)
         if exp is not None and not parked:
-            self._delivered(exp, r)
+            self._delivered(exp, r, group is None or not undecided(exp, r, group, before))
 
     def _delivered(self, exp: Expectation, r: Receipt, in_order: bool = True) -> None:
         """`exp` matched `r`. A copy parked on it before is a duplicate after all. `in_order`: `r` is

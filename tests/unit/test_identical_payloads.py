@@ -262,3 +262,46 @@ def test_a_copy_late_for_every_identical_write_is_the_first_one_s_late_event(
     resave = {"stocktake_id": 5, "line_id": LINE["id"], "resave": True}
     history = _history([_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 3.0, request=resave)], [("viewer", 4.5, text)])
     assert _judged(history, tmp_path, monkeypatch) == [("late-event", 1, "viewer"), ("missing-event", 2, "viewer")]
+
+
+def test_two_late_and_on_time_copies_of_one_text_are_no_swap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A re-save's copy and the first write's late one, read together (a listener that resumed after
+    a stall): one text twice, whichever write each is taken for; the page ends the same, so there is
+    no out-of-order to find, only the first write's copy late."""
+    text = event_text(LINE)
+    resave = {"stocktake_id": 5, "line_id": LINE["id"], "resave": True}
+    history = _history(
+        [_by(1, 1, LINE, 1.0), _by(1, 2, LINE, 1.8, request=resave)], [("viewer", 2.3, text), ("viewer", 2.301, text)]
+    )
+    assert _judged(history, tmp_path, monkeypatch) == [("late-event", 1, "viewer")]
+
+
+def test_a_copy_whose_whole_text_is_the_late_writes_is_that_write_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writes count the line alike with a movement between (another expected quantity): one
+    fingerprint, two texts. The first write's copy, late, read just before the second's, is the
+    first write's by its text, not the on-time second write's: no swap is made of the two."""
+    moved = {**LINE, "expected_qty": "254.0000", "variance_qty": "-32.5000", "variance_value": "-81.25"}
+    history = _history(
+        [_by(1, 1, LINE, 1.0), _by(1, 2, moved, 1.8)],
+        [("viewer", 2.3, event_text(LINE)), ("viewer", 2.301, event_text(moved))],
+    )
+    assert _judged(history, tmp_path, monkeypatch) == [("late-event", 1, "viewer")]
+
+
+def test_a_copy_two_writes_in_flight_may_have_sent_claims_no_swap_with_another_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listener behind (a stall, a slow Pusher) reads a line's text that its first write and its
+    re-save both answered, another line's late change, then the text again. The first copy is taken
+    on time by the re-save, but it may as well be the first write's: no swap of the other line's
+    change with either is claimed, only the late copies."""
+    other = {**LINE, "id": 1710, "item_sku": "D0031"}
+    resave = {"stocktake_id": 5, "line_id": LINE["id"], "resave": True}
+    text = event_text(LINE)
+    history = _history(
+        [_by(1, 1, LINE, 1.0), _by(2, 2, other, 1.2), _by(1, 3, LINE, 1.8, request=resave)],
+        [("viewer", 2.3, text), ("viewer", 2.301, event_text(other)), ("viewer", 2.302, text)],
+    )
+    assert _judged(history, tmp_path, monkeypatch) == [("late-event", 1, "viewer"), ("late-event", 2, "viewer")]
