@@ -75,7 +75,7 @@ def check_file(
                 deliveries.clear()  # what the streams had written of it
             whole = load(path)
             return _written((whole, check(whole, contract, latency_limit_ms, record)), deliveries)
-        return _written((light, concluded(light, contract, part, _reread(path, contract))), deliveries)
+        return _written((light, concluded(light, contract, part, limit_s, _reread(path, contract))), deliveries)
 
 
 def check_frame(
@@ -115,7 +115,7 @@ def frame_checked(
         tally = pool.submit(tally_of, receipts, float(light.meta.get("time_origin") or 0.0))
         part = accelerated_frame(light, receipts, Judge(contract, limit_s, record))
         light.tally = tally.result()
-    return concluded(light, contract, part, line_receipts)
+    return concluded(light, contract, part, limit_s, line_receipts)
 
 
 def _held_against(

@@ -247,6 +247,16 @@ def oversize_response(h):
     h.operations.append(patch_op(7, {**LINE, "stocktake_lines": [LINE] * 50}, 3.0))
 
 
+def harness_stall(h, process: str = "host:1", since: float = 1.3):
+    """`late_event`'s delivery, 0.5 s past the limit, read as the viewer's own listener process
+    resumed from a stall (`process`'s) that held it from `since` until just before."""
+    late_event(h)
+    listener = {"kind": "asyncio", "channels": [DETAIL], "process": "host:1"}
+    h.observations.insert(0, Observation("listener", 0.0, "viewer", data=listener))
+    stall = Observation("harness-stall", 2.49, data={"process": process, "held_s": 2.49 - since})
+    h.observations.insert(next(i for i, o in enumerate(h.observations) if o.time > stall.time), stall)
+
+
 def unjudged_fault(h):
     """The backend logged a partial line on operation 1, yet its event carried the whole line."""
     h.observations.append(
@@ -270,6 +280,7 @@ DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
     ("out-of-order", out_of_order, ["out-of-order"]),
     ("divergence", divergence, ["divergence", "payload-mismatch"]),
     ("late-event", late_event, ["late-event"]),
+    ("harness-stall", harness_stall, ["harness-stall", "late-event"]),
     ("oversize-payload", oversize_payload, ["oversize-payload"]),
     ("oversize-payload", oversize_rejected, ["oversize-payload"]),
     ("trigger-refused", trigger_refused, ["trigger-refused"]),

@@ -18,9 +18,11 @@ from typing import Any
 import aiohttp
 
 from ..errors import AuthRefused
+from ..record.history import History
 from ..runtime import new_event_loop
 from ..spec.channel_kinds import needs_auth
 from .endpoint import PusherEndpoint
+from .loop_watch import Watch
 from .recorder import ListenerRecorder
 
 BACKOFF_S = 1.0
@@ -172,13 +174,16 @@ class AsyncListener:
 
 
 class AsyncListenerPool:
-    """The event loop (on a daemon thread) and HTTP session that a process's async listeners share."""
+    """The event loop (on a daemon thread) and HTTP session that a process's async listeners share.
+    `history`: where the loop's own stalls are recorded (`loop_watch`), so the lateness they cause is
+    not blamed on the backend."""
 
-    def __init__(self) -> None:
+    def __init__(self, history: History | None = None) -> None:
         self.loop = new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="stocksync-listeners", daemon=True)
         self._thread.start()
         self.http: aiohttp.ClientSession = self.run(self._session())
+        self._watch = self.submit(Watch(history).run()) if history is not None else None
 
     @staticmethod
     async def _session() -> aiohttp.ClientSession:
@@ -195,6 +200,8 @@ class AsyncListenerPool:
 
     def close(self) -> None:
         if self._thread.is_alive():
+            if self._watch is not None:
+                self.loop.call_soon_threadsafe(self._watch.cancel)
             self.run(self.http.close(), timeout=10)
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=10)

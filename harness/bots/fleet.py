@@ -22,6 +22,7 @@ from .browser_listener import BrowserListener
 from .browser_runtime import BrowserPool
 from .endpoint import PusherEndpoint
 from .listener_processes import ListenerProcesses, RemoteRecorder
+from .loop_watch import ThreadWatch, process_label
 from .pysher_listener import PysherListener
 from .recorder import ListenerRecorder, SubscribedHook
 
@@ -52,6 +53,7 @@ class ListenerFleet:
         self.kind = kind
         self.listeners: list[Listener] = []
         self._pool: AsyncListenerPool | None = None
+        self._threads: ThreadWatch | None = None  # pysher's listeners' watch, started with the first
         self._browsers: BrowserPool | None = None
         self._remote = ListenerProcesses(endpoint, history, processes) if kind == "asyncio" and processes > 1 else None
 
@@ -68,11 +70,14 @@ class ListenerFleet:
         fleet's kind for this one listener (a browser page among asyncio viewers)."""
         kind = kind or self.kind
         listener: Listener
+        process = None if kind == "browser" else process_label()  # a page stamps its receipts itself
         if self._remote is not None and kind == "asyncio" and on_subscribed is None and not local:
-            listener = self._remote.add(name, channels)
+            remote = self._remote.add(name, channels)
+            listener, process = remote, remote.process.label
         else:
             listener = self._local(kind, ListenerRecorder(name, channels, self.history, on_subscribed))
-        self.history.observe("listener", listener=name, data={"kind": kind, "channels": list(channels)})
+        data = {"kind": kind, "channels": list(channels), "process": process}
+        self.history.observe("listener", listener=name, data=data)
         self.listeners.append(listener)
         listener.start()
         return listener
@@ -83,8 +88,9 @@ class ListenerFleet:
             self._browsers = self._browsers or BrowserPool()
             return BrowserListener(self.endpoint, recorder, self._browsers)
         if kind == "asyncio":
-            self._pool = self._pool or AsyncListenerPool()
+            self._pool = self._pool or AsyncListenerPool(self.history)
             return AsyncListener(self.endpoint, recorder, self._pool)
+        self._threads = self._threads or ThreadWatch(self.history)
         return PysherListener(self.endpoint, recorder)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
@@ -136,6 +142,9 @@ class ListenerFleet:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if self._threads is not None:
+            self._threads.stop()
+            self._threads = None
         if self._browsers is not None:
             self._browsers.close()
             self._browsers = None

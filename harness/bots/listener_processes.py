@@ -35,6 +35,7 @@ from ..record.history import FAILURE, History, load
 from ..record.history_read import PART_PREFIX, stem
 from .endpoint import PusherEndpoint
 from .listener_worker import STATUS_EVERY_S
+from .loop_watch import process_label
 
 STOP_TIMEOUT_S = 60.0
 AUTO_FROM = 1000  # viewers from which `processes = 0` (auto) spreads them over every core
@@ -113,6 +114,11 @@ class ListenerProcess:
         self._stopped = threading.Event()
         self._reader = threading.Thread(target=self._read, name="stocksync-listener-process", daemon=True)
         self._reader.start()
+
+    @property
+    def label(self) -> str:
+        """Its name in the record, as its own loop watch gives it (`loop_watch.process_label`)."""
+        return process_label(self._process.pid)
 
     def add(self, name: str, channels: list[str]) -> RemoteListener:
         recorder = self.recorders[name] = RemoteRecorder(name, list(channels))

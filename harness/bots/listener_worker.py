@@ -28,7 +28,7 @@ STATUS_EVERY_S = 0.1
 def serve(endpoint: PusherEndpoint, history_path: str, time_origin: float, conn: Connection) -> None:
     """The worker process: listeners on one event loop, receipts straight to its own file."""
     history = History(Path(history_path), {"time_origin": time_origin, "role": "listener-process"}, retain=False)
-    pool = AsyncListenerPool()
+    pool = AsyncListenerPool(history)
     listeners: dict[str, AsyncListener] = {}
     sent: dict[str, tuple[Any, ...]] = {}
     changed: deque[str] = deque()  # names whose state changed (appended from the loop's thread)

@@ -14,6 +14,8 @@ from .deliveries import DeliveryLog
 from .fault_coverage import NAME as UNJUDGED_FAULT
 from .fault_coverage import fault_coverage
 from .findings import NAMES, Finding
+from .harness_stalls import NAME as STALL
+from .harness_stalls import held
 from .latency import Latencies, latency_stats, merged
 from .model import LineReceipts, Receipt
 from .outcomes import Outcome, outcomes
@@ -59,7 +61,9 @@ def check(
     with gc_paused():
         limit_ms = latency_limit(history.meta, latency_limit_ms)
         part = accelerated(history, contract, limit_ms / 1000, deliveries)
-        return concluded(history, contract, part, lambda lines: _line_receipts(history, contract, lines))
+        return concluded(
+            history, contract, part, limit_ms / 1000, lambda lines: _line_receipts(history, contract, lines)
+        )
 
 
 def latency_limit(meta: dict[str, Any], asked_ms: float | None) -> float:
@@ -74,13 +78,16 @@ def _line_receipts(history: HistoryData, contract: Contract, lines: set[Any]) ->
     return collected.receipts
 
 
-def concluded(history: HistoryData, contract: Contract, part: Part, receipts: LineReceiptsOf) -> CheckResult:
-    """The listeners' `part` joined with the checks over operations, counted and decided."""
+def concluded(
+    history: HistoryData, contract: Contract, part: Part, limit_s: float, receipts: LineReceiptsOf
+) -> CheckResult:
+    """The listeners' `part` (judged against a latency limit of `limit_s`) joined with the checks over
+    operations, counted and decided."""
     operations, share = history_checks(history, contract, part, receipts)
-    findings = with_causes(part.findings + operations.findings)
+    findings, stalls_judged = held(with_causes(part.findings + operations.findings), history, limit_s)
     coverage = fault_coverage(history, contract, findings)
     findings += coverage.findings
-    judged = part.judged + operations.judged + Counter({UNJUDGED_FAULT: coverage.judged})
+    judged = part.judged + operations.judged + Counter({UNJUDGED_FAULT: coverage.judged, STALL: stalls_judged})
     findings.sort(key=lambda f: (f.name, min(f.times.values()) if f.times else 0.0))
     counts = {
         "operations": len(history.operations),

@@ -83,4 +83,6 @@ def line(key: Key, members: list[Finding], facts: RunFacts) -> str:
         return f"{_share(len(members), tried, intruders)} were accepted (expected 403 or 404)"
     if key[0] == "caused":
         return f"{key[2]}: {_delivery_line(members, '')}"
+    if first.name == "harness-stall":
+        return first.message  # one finding, the whole of its cause: every stall and the deliveries in it
     return _delivery_line(members, key[3] if key[0] == "fault" else "")

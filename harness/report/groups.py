@@ -30,6 +30,8 @@ CAUSES_FIRST = (
     "divergence", "public-channel-exposure",
 )  # fmt: skip
 HTTP = ("server-error", "write-despite-error", "writes-refused")
+ONE_FINDING = ("writes-refused", "harness-stall")
+"""Rules that state a whole cause in one finding, which is the group's line: no example repeats it."""
 NAMED_FINDING = re.compile(r"^(?P<name>[a-z-]+) of operation \d+")
 OPERATION = re.compile(r"\boperation (\d+)\b")
 FINDING_NAME = re.compile(rf"(?<![a-z-])({'|'.join(sorted(NAMES, key=len, reverse=True))})(?![a-z-])")
@@ -247,7 +249,7 @@ def _ordered(grouper: _Grouper) -> Grouping:
         first = members[0]
         common = Counter(f.event for f in members).most_common(1)[0][0]
         example = next(f for f in members if f.event == common).message
-        example = "" if first.name == "writes-refused" else example  # its one finding says the line again
+        example = "" if first.name in ONE_FINDING else example  # its one finding says the line again
         severity = min((f.severity for f in [*members, *then]), key=severity_rank)
         operations = sorted({f.operation for f in members if f.operation is not None})
         group = FindingGroup(

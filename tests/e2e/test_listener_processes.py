@@ -18,7 +18,7 @@ from harness.check_file import check_file
 from harness.record.history import FAILURE, load, parts_of
 from harness.record.history_file import HISTORY_NAME
 from harness.testing import wait_until
-from tests.e2e.test_killed_runs import descendants, interfere
+from tests.e2e.test_killed_runs import answered, descendants, interfere
 from tests.support import in_process
 
 WORKER = b"harness.bots.listener_worker"
@@ -163,3 +163,38 @@ def test_ctrl_c_to_the_whole_group_interrupts_the_run_and_loses_no_worker(tmp_pa
     reasons = json.loads((out / "report.json").read_text())["reasons"]
     assert reasons[0].startswith("interrupted by SIGINT after ") and len(reasons) == 1, reasons
     assert load(out / HISTORY_NAME).wholeness.whole
+
+
+@pytest.mark.heavy
+def test_a_listener_worker_held_past_the_limit_makes_its_late_deliveries_the_harnesss_doubt(tmp_path: Path) -> None:
+    """A worker stopped (SIGSTOP) for longer than the latency limit while writes go on, then let go: what
+    its viewers read as it resumes is late by the harness's own stall, so the run is INCONCLUSIVE with
+    harness-stall, each late delivery a warning under it and nothing blamed on the backend; the other
+    worker's viewers are judged on time."""
+    scenario, out = tmp_path / "spread.toml", tmp_path / "out"
+    text = SPREAD.format(count=8, operations=400, flow="counting", flow_options="")
+    scenario.write_text(text + "[limits]\nlatency_ms = 500\n")
+    held: list[int] = []
+
+    def hold_a_worker(pid: int) -> None:
+        workers = wait_until(lambda: descendants(pid, WORKER), 30, 0.05, what="the listener workers")
+        os.kill(workers[0], signal.SIGSTOP)
+        try:
+            wait_until(lambda: answered(out / HISTORY_NAME) >= 60, 30, 0.05, what="writes while it is held")
+        finally:
+            os.kill(workers[0], signal.SIGCONT)
+        held.append(workers[0])
+
+    code, stderr = interfere(scenario, out, 20, hold_a_worker)
+    assert code == 3, stderr[-2000:]
+    report = json.loads((out / "report.json").read_text())
+    (stall,) = [f for f in report["findings"] if f["name"] == "harness-stall"]
+    assert report["reasons"] == [stall["message"]]
+    assert [f for f in report["findings"] if f["severity"] == "error"] == [], "nothing blamed on the backend"
+    assert {f["name"] for f in report["findings"]} == {"harness-stall", "late-event"}, "one cause, one group"
+    late = [f for f in report["findings"] if f["name"] == "late-event"]
+    assert late and all(f["severity"] == "warning" and f["cause"].startswith("harness-stall: ") for f in late)
+    (process,) = {s["process"] for s in stall["actual"]}
+    assert process.endswith(f":{held[0]}"), "the held worker's own watch recorded the stall"
+    placed = {o.listener: o.data["process"] for o in load(out / HISTORY_NAME).of_kind("listener")}
+    assert {f["listener"] for f in late} <= {name for name, p in placed.items() if p == process}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,15 +17,15 @@ from harness.load.run_folder import check_workers, worker_file, worker_histories
 from harness.record.history import HistoryData, Observation
 from harness.spec.contract import Contract
 from harness.testing import write_history
-from tests.histories import healthy, missing
+from tests.histories import harness_stall, healthy, missing
 
 
-def _worker(clock: float, quiesced: float, defect: bool) -> HistoryData:
+def _worker(clock: float, quiesced: float, defect: Callable[[HistoryData], None] | None) -> HistoryData:
     """A healthy() history on a clock `clock` seconds ahead, whose listeners stop just after
-    its quiescence, as a worker's do; with `defect`, the viewer never gets the write."""
+    its quiescence, as a worker's do; with `defect` made in it (`tests/histories.py`)."""
     h = healthy()
-    if defect:
-        missing(h)
+    if defect is not None:
+        defect(h)
     h.observations.append(Observation("disconnect", quiesced + 0.1, "viewer", "1.1"))
     h.observations.append(Observation("disconnect", quiesced + 0.1, "counter-1-browser", "2.2"))
     return HistoryData(
@@ -42,7 +43,7 @@ def test_each_worker_is_judged_by_its_own_quiescence_and_clock() -> None:
     """Worker a quiesces 0.4 s after its write (inside the 1 s latency window) and stops its
     listeners; worker b runs on another machine's clock. Judged by b's quiescence, a's viewer
     would look cut off (a gap) and a's writer's own browser owed its echo."""
-    parts = {"a": _worker(0.0, 1.5, defect=True), "b": _worker(86_400.0, 1.7, defect=False)}
+    parts = {"a": _worker(0.0, 1.5, defect=missing), "b": _worker(86_400.0, 1.7, defect=None)}
     alone = {worker: _findings(data) for worker, data in parts.items()}
     assert alone == {"a": [("missing-event", "viewer")], "b": []}
     merged = merge_histories(parts, Contract())
@@ -50,9 +51,20 @@ def test_each_worker_is_judged_by_its_own_quiescence_and_clock() -> None:
     assert merged.meta["quiesced_at"] == 86_401.7
 
 
+def test_a_worker_s_stall_is_held_against_its_late_delivery_on_another_machine_s_clock() -> None:
+    """A stall is recorded as a span ending when it was noticed, so a worker shifted to the common
+    quiescence keeps it whole: its late delivery is still the harness's doubt, not the backend's."""
+    parts = {"a": _worker(0.0, 3.0, defect=None), "b": _worker(86_400.0, 3.0, defect=harness_stall)}
+    result = check(merge_histories(parts, Contract()), Contract())
+    assert sorted((f.name, f.listener, f.severity) for f in result.findings) == [
+        ("harness-stall", None, "inconclusive"), ("late-event", "b/viewer", "warning")
+    ]  # fmt: skip
+    assert result.verdict == "INCONCLUSIVE"
+
+
 def test_a_worker_is_shifted_whole_so_its_times_keep_their_distances() -> None:
-    data = _worker(0.0, 1.5, defect=False)
-    merged = merge_histories({"a": data, "b": _worker(10.0, 1.5, defect=False)}, Contract())
+    data = _worker(0.0, 1.5, defect=None)
+    merged = merge_histories({"a": data, "b": _worker(10.0, 1.5, defect=None)}, Contract())
     shift = merged.meta["quiesced_at"] - data.meta["quiesced_at"]
 
     def times(h: HistoryData, ops: int, observations: int) -> list[float]:
@@ -70,7 +82,7 @@ def test_the_merged_meta_is_the_sum_of_its_workers() -> None:
     steps; before, the first worker's meta stood for all and the exposure check judged 2 probes
     while finding 4."""
     contract = Contract()
-    a, b = _worker(0.0, 1.5, defect=False), _worker(0.0, 1.5, defect=False)
+    a, b = _worker(0.0, 1.5, defect=None), _worker(0.0, 1.5, defect=None)
     channel = contract.channel("list", "h")
     for data, created in ((a, [1, 5]), (b, [1])):
         residue = {"movements": created[:1], "approvals": [], "stock_unread": "403 on /items/"}
@@ -87,18 +99,18 @@ def test_the_merged_meta_is_the_sum_of_its_workers() -> None:
 
 
 def test_an_operation_cut_off_at_stop_is_named_cut() -> None:
-    data = _worker(0.0, 1.5, defect=False)
+    data = _worker(0.0, 1.5, defect=None)
     cut = replace(data.operations[-1], id=99, type="invoke", complete=None, status=None, body=None)
     data.operations.append(cut)
     assert mark_cut(data) == [99] and data.meta["cut"]["operations"] == 1
-    assert mark_cut(_worker(0.0, 1.5, defect=False)) == []
+    assert mark_cut(_worker(0.0, 1.5, defect=None)) == []
 
 
 def test_a_distributed_run_s_folder_is_rechecked_as_its_master_checked_it(tmp_path: Path) -> None:
     """The master writes each worker's history as history-WORKER.jsonl.zst and checks them merged;
     `stocksync check FOLDER` finds those files and checks them by the same function: the same verdict,
     the same findings, named by worker."""
-    parts = {"a": _worker(0.0, 1.5, defect=True), "b": _worker(86_400.0, 1.7, defect=False)}
+    parts = {"a": _worker(0.0, 1.5, defect=missing), "b": _worker(86_400.0, 1.7, defect=None)}
     for worker, data in parts.items():
         write_history(data, tmp_path / worker_file(worker))
     assert worker_histories(tmp_path) == {w: tmp_path / worker_file(w) for w in parts}

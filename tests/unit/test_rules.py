@@ -63,7 +63,10 @@ def test_every_finding_the_checker_can_produce_has_its_rule() -> None:
 
 def test_every_list_of_names_is_the_registry_s() -> None:
     assert list(NAMES) == list(RULES) and all(NAMES[n] == r.meaning for n, r in RULES.items())
-    assert {"public-channel-exposure", "payload-near-limit"} == WARNINGS and {"unjudged-fault"} == INCONCLUSIVE
+    assert {"public-channel-exposure", "payload-near-limit"} == WARNINGS and {
+        "unjudged-fault",
+        "harness-stall",
+    } == INCONCLUSIVE
     assert {n for n, r in RULES.items() if r.per_change} == DELIVERY and "unexpected-event" not in DELIVERY
     assert set(STREAM_CHECKS) == {n for n, r in RULES.items() if r.family in ("delivery", "routing", "ordering")}
     assert all(rule.cannot_judge and (rule.live or rule.live_note) for rule in RULES.values())
@@ -144,12 +147,12 @@ def test_the_sync_tab_says_which_rules_only_the_end_judges() -> None:
                           session=session, folder=None)  # fmt: skip
     shown = {row["check"]: row for row in rows(run)}
     not_live = {name for name, rule in RULES.items() if not rule.live}
-    assert {"divergence", "write-despite-error", "unjudged-fault"} == not_live
+    assert {"divergence", "write-despite-error", "harness-stall", "unjudged-fault"} == not_live
     for name in not_live:
         assert shown[name]["note"] == f"judged at the end: {RULES[name].live_note}" and shown[name]["judged"] == ""
     assert shown["missing-event"]["note"] == "none so far" and shown["missing-event"]["judged"] == 1
     assert shown["cross-hotel-access"]["note"] == "not judged"
-    assert judged_at_end() == "judged at the end: divergence, write-despite-error, unjudged-fault"
+    assert judged_at_end() == "judged at the end: divergence, write-despite-error, harness-stall, unjudged-fault"
     run.report = build_report(history, check(history, Contract()), [], 1.0)
     shown = {row["check"]: row for row in rows(run)}
     assert shown["divergence"]["note"] == "failed", "the report's word once it is there"
