@@ -26,7 +26,7 @@ def _rows(csv_prefix: Path) -> list[dict[str, str]]:
 EVENT_OF = {"patch_line": "line-counted-updated", "add_movement": "line-movement-added"}
 
 
-# the healthy run in heavy: the web UI's and the target's healthy runs are in the default one
+# the healthy run in heavy: the web UI's healthy run is in the default one
 @pytest.mark.parametrize(
     "fault",
     [pytest.param(None, marks=pytest.mark.heavy), "pusher-drop=0.2,double-broadcast"],
@@ -165,7 +165,8 @@ def test_bad_sync_options_stop_the_run_with_exit_2(tmp_path: Path, flag: str, va
     assert value in done.stderr
 
 
-@pytest.mark.parametrize("keep", [False, pytest.param(True, marks=pytest.mark.heavy)], ids=["cleaned-up", "kept"])
+@pytest.mark.heavy
+@pytest.mark.parametrize("keep", [False, True], ids=["cleaned-up", "kept"])
 def test_headless_run_against_a_target_by_stocksync_runs_flags(tmp_path: Path, keep: bool) -> None:
     """`stocksync run`'s own flags (`--target --token --hotel --other-hotel --other-token --pusher-*
     --no-pusher-tls`),

@@ -69,7 +69,7 @@ LIVE_FINDS_NOTHING = frozenset({"write-despite-error", "divergence"})
 pages' views and the lines re-read after the run, is the final check's."""
 ORACLE_NAMES = ("missing-event", "duplicate-event", "late-event")
 PAUSES = st.sampled_from([0.1, 0.3, 1.5, 4.0])
-DEFAULT = settings(max_examples=20, stateful_step_count=25, deadline=None)
+DEFAULT = settings(max_examples=10, stateful_step_count=25, deadline=None)
 MORE = settings(max_examples=60, stateful_step_count=25, deadline=None)
 SWEEP = settings(max_examples=2000, stateful_step_count=40, deadline=None)
 
@@ -229,7 +229,7 @@ TestDriversAgree.settings = DEFAULT
 
 @pytest.mark.heavy
 def test_drivers_agree_over_more_histories() -> None:
-    """The default run's machine, three times the histories: CI's heavy stage when it has the time."""
+    """The default run's machine, six times the histories: CI's heavy stage when it has the time."""
     run_state_machine_as_test(DriversAgree, settings=MORE)
 
 
