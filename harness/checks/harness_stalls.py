@@ -3,15 +3,18 @@
 A listener process whose loop was held (its cores busy with the harness's own load, a long garbage
 collection) reads the frames that came meanwhile only when it resumes and stamps them then, so they
 look late though the backend and Pusher were on time. Each listener loop records its own stalls
-(`bots/loop_watch.py`: a `harness-stall` observation at its end, its process and `held_s`). A late delivery is
-the harness's doubt, not the backend's failure, when its lateness (its latency past the limit) is no
-more than the time its listener's process was held while it was in flight, give or take the watch's
-tick: it stays in the record as a warning whose cause is the stall, and one inconclusive finding says
-how many such deliveries the harness could not judge, and how long its loops were held. Lateness
-past every stall is the backend's and fails the run as before. Only listeners whose process is on
-record (`listener` observations: asyncio and pysher listeners, whose frames their process stamps) are
-held against stalls; a page stamps its own (Chromium's clock), and a history older than the watch
-names no process: their late deliveries are judged as before.
+(`bots/loop_watch.py`: a `harness-stall` observation at its end, its process and `held_s`); stalls
+one after another (the watch late again at its next tick, a backlog being read) are one span. A late
+delivery is the harness's doubt, not the backend's failure, when its listener read it as its
+process's loop resumed from a span (within READ_AFTER_S of its end) that began before the delivery
+was due (its write's invoke plus the limit): had the loop not been held, it may have read it in time.
+It stays in the record as a warning whose cause is the stall, and one inconclusive finding says how
+many such deliveries the harness could not judge, and how long its loops were held. A delivery read
+at any other time, or due before its loop was held, is late by the backend's doing, whatever the
+stalls around it, and fails the run as before. Only listeners whose process is on record
+(`listener` observations: asyncio and pysher listeners, whose frames their process stamps) are held
+against stalls; a page stamps its own (Chromium's clock), and a history older than the watch names
+no process: their late deliveries are judged as before.
 
 Pure: the history's observations and the findings in, the findings out.
 """
@@ -27,13 +30,17 @@ from .findings import Finding
 
 NAME = "harness-stall"
 TICK_S = 0.02
-"""The watch's tick (`bots/loop_watch.TICK_S`): how far past a stall's recorded span a delivery's
-reading may lie (the frames it held are read as it ends)."""
+"""The watch's tick (`bots/loop_watch.TICK_S`)."""
+READ_AFTER_S = 0.05 + TICK_S
+"""How long after a span's end its held frames may still be read: a loop busy for longer reading them
+would have made the watch late again (`loop_watch.STALL_S` past its tick), extending the span."""
 EVERY = "*"
 
 
 @dataclass(frozen=True)
 class Stall:
+    """One span a process's loop was held, from `since` to `until`."""
+
     process: str
     since: float
     until: float
@@ -43,35 +50,45 @@ class Stall:
         return (self.until - self.since) * 1000
 
 
+def _spans(process: str, stalls: list[tuple[float, float]]) -> list[Stall]:
+    """Stalls one after another (the next beginning within a tick of the last one's end) as one span."""
+    spans: list[Stall] = []
+    for since, until in sorted(stalls):
+        if spans and since - spans[-1].until <= TICK_S:
+            spans[-1] = Stall(process, spans[-1].since, max(until, spans[-1].until))
+        else:
+            spans.append(Stall(process, since, until))
+    return spans
+
+
 class Stalls:
-    """Each process's recorded stalls, in time order, and the process each listener ran in."""
+    """Each process's spans held, in time order, and the process each listener ran in."""
 
     def __init__(self, history: HistoryData) -> None:
-        by_process: dict[str, list[Stall]] = {}
+        recorded: dict[str, list[tuple[float, float]]] = {}
         for obs in history.of_kind(NAME):
             data = obs.data if isinstance(obs.data, dict) else {}
             held_s = data.get("held_s")
             if isinstance(held_s, int | float) and not isinstance(held_s, bool) and held_s > 0:
-                process = str(data.get("process") or EVERY)
-                by_process.setdefault(process, []).append(Stall(process, obs.time - held_s, obs.time))
-        self.by_process = {process: sorted(stalls, key=lambda s: s.since) for process, stalls in by_process.items()}
-        self.ends = {process: [s.until for s in stalls] for process, stalls in self.by_process.items()}
+                recorded.setdefault(str(data.get("process") or EVERY), []).append((obs.time - held_s, obs.time))
+        self.by_process = {process: _spans(process, stalls) for process, stalls in recorded.items()}
+        self.ends = {process: [s.until for s in spans] for process, spans in self.by_process.items()}
         self.process_of: dict[str, str] = {}
         for obs in history.of_kind("listener"):
             data = obs.data if isinstance(obs.data, dict) else {}
             if obs.listener is not None and data.get("process"):
                 self.process_of[obs.listener] = str(data["process"])
 
-    def during(self, process: str, start: float, end: float) -> list[Stall]:
-        """The stalls of `process` (and any on record without one) that overlap (start, end)."""
-        found = []
+    def resumed(self, process: str, read: float) -> Stall | None:
+        """The span of `process` (or one on record without a process) its loop was resuming from at
+        `read`: ended at most READ_AFTER_S before it, or within a tick after it (the watch may wake
+        just after the frames it held are read; a frame read earlier in a span came before it)."""
         for name in (process, EVERY):
-            stalls = self.by_process.get(name, [])
-            i = bisect.bisect_right(self.ends.get(name, []), start)
-            while i < len(stalls) and stalls[i].since < end:
-                found.append(stalls[i])
-                i += 1
-        return found
+            spans = self.by_process.get(name, [])
+            i = bisect.bisect_left(self.ends.get(name, []), read - READ_AFTER_S)
+            if i < len(spans) and spans[i].until - TICK_S <= read:
+                return spans[i]
+        return None
 
 
 def held(findings: Sequence[Finding], history: HistoryData, limit_s: float) -> tuple[list[Finding], int]:
@@ -89,20 +106,19 @@ def held(findings: Sequence[Finding], history: HistoryData, limit_s: float) -> t
     explaining: dict[Stall, int] = {}
     for i in late:
         f = out[i]
-        start, end = f.times.get("invoke"), f.times.get("received")
-        if start is None or end is None or f.listener is None:
+        invoke, read = f.times.get("invoke"), f.times.get("received")
+        if invoke is None or read is None or f.listener is None:
             continue
-        during = stalls.during(watched[f.listener], start, end)
-        held_s = sum(min(s.until, end) - max(s.since, start) for s in during)
-        if not during or end - start - limit_s > held_s + TICK_S:
+        span = stalls.resumed(watched[f.listener], read)
+        if span is None or span.since > invoke + limit_s:
             continue
-        longest = max(during, key=lambda s: s.ms)
-        explaining[longest] = explaining.get(longest, 0) + 1
+        explaining[span] = explaining.get(span, 0) + 1
         out[i] = replace(
             f,
-            message=f"{f.message}, read as the harness's own listener loop resumed from a {longest.ms:.0f} ms stall",
+            message=f"{f.message}, read as the harness's own listener loop resumed from a {span.ms:.0f} ms stall",
             warning=True,
-            cause=f"{NAME}: the harness's own listener loop was held {held_s * 1000:.0f} ms while it was in flight",
+            cause=f"{NAME}: the harness's own listener loop was held {span.ms:.0f} ms, from before it was due "
+            "until it was read",
         )
     if explaining:
         out.append(_finding(explaining, history))
