@@ -91,7 +91,11 @@ def test_fault_yields_its_finding(stocksync_run, spec) -> None:
         assert all(f.listener for f in found), "the report names the listener"
 
 
-@pytest.mark.parametrize("scenario", available())
+# browsers in heavy, beside the browser pages' other runs (tests/e2e/test_browser_listeners.py): Chromium's
+# pages are the default run's costliest
+@pytest.mark.parametrize(
+    "scenario", [pytest.param(s, marks=pytest.mark.heavy) if s == "browsers" else s for s in available()]
+)
 def test_scenario_is_clean_on_the_healthy_stack(stocksync_run, scenario: str) -> None:
     """Clean, PASS, and every check the catalogue says this scenario exposes judged something:
     silence from a check that held nothing against the contract would prove nothing."""
