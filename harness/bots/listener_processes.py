@@ -118,7 +118,7 @@ class ListenerProcess:
     @property
     def label(self) -> str:
         """Its name in the record, as its own loop watch gives it (`loop_watch.process_label`)."""
-        return process_label(self._process.pid)
+        return process_label(self.pid)
 
     def add(self, name: str, channels: list[str]) -> RemoteListener:
         recorder = self.recorders[name] = RemoteRecorder(name, list(channels))

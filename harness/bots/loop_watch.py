@@ -18,12 +18,9 @@ import os
 import socket
 import threading
 
-from ..record.history import History
-
-STALL = "harness-stall"
-TICK_S = 0.02
-STALL_S = 0.05
-"""A loop this far past its tick was held: shorter waits are the scheduler's ordinary jitter."""
+from ..record.history import STALL, History
+from ..record.history import STALL_MIN_S as STALL_S
+from ..record.history import STALL_TICK_S as TICK_S
 
 
 def process_label(pid: int | None = None) -> str:

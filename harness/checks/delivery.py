@@ -164,8 +164,8 @@ def _choose(
                 earlier = earlier or exp
             else:
                 (on_time if exp.op.invoke >= on_time_from else late).append(exp)
-    if on_time and late and _differences(on_time[0], receipt):
-        own = next((exp for exp in late if not _differences(exp, receipt)), None)
+    if on_time and late:
+        own = next((exp for exp in on_time + late if not _differences(exp, receipt)), None)
         return own or on_time[0], None
     if on_time or late:
         return (on_time or late)[0], None

@@ -5,10 +5,10 @@ collection) reads the frames that came meanwhile only when it resumes and stamps
 look late though the backend and Pusher were on time. Each listener loop records its own stalls
 (`bots/loop_watch.py`: a `harness-stall` observation at its end, its process and `held_s`); stalls
 one after another (the watch late again at its next tick, a backlog being read) are one span. A late
-delivery is the harness's doubt, not the backend's failure, when its listener read it as its
-process's loop resumed from a span (within READ_AFTER_S of its end) that began before the delivery
-was due (its write's invoke plus the limit): had the loop not been held, it may have read it in time.
-It stays in the record as a warning whose cause is the stall, and one inconclusive finding says how
+delivery is the harness's doubt, not the backend's failure, when its listener read it while its
+process's loop was held or resuming from a span (within READ_AFTER_S of its end) that began before
+the delivery was due (its write's invoke plus the limit): had the loop not been held, it may have read
+it in time. It stays in the record as a warning whose cause is the stall, and one inconclusive finding says how
 many such deliveries the harness could not judge, and how long its loops were held. A delivery read
 at any other time, or due before its loop was held, is late by the backend's doing, whatever the
 stalls around it, and fails the run as before. Only listeners whose process is on record
@@ -25,16 +25,14 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..record.history import HistoryData
+from ..record.history import STALL as NAME
+from ..record.history import STALL_MIN_S, STALL_TICK_S, HistoryData
 from .findings import Finding
+from .verdict import when_in_run
 
-NAME = "harness-stall"
-TICK_S = 0.02
-"""The watch's tick (`bots/loop_watch.TICK_S`)."""
-READ_AFTER_S = 0.05 + TICK_S
-"""How long after a span's end its held frames may still be read: a loop busy for longer reading them
-would have made the watch late again (`loop_watch.STALL_S` past its tick), extending the span."""
-EVERY = "*"
+READ_AFTER_S = STALL_MIN_S + STALL_TICK_S
+"""How long after a span's end the frames it held may still be read: a loop busy reading them for
+longer would have made the watch late again, extending the span."""
 
 
 @dataclass(frozen=True)
@@ -51,10 +49,11 @@ class Stall:
 
 
 def _spans(process: str, stalls: list[tuple[float, float]]) -> list[Stall]:
-    """Stalls one after another (the next beginning within a tick of the last one's end) as one span."""
+    """Stalls one after another (the next one held since the watch woke from the last, with no tick on
+    time between) as one span."""
     spans: list[Stall] = []
     for since, until in sorted(stalls):
-        if spans and since - spans[-1].until <= TICK_S:
+        if spans and since - spans[-1].until <= STALL_TICK_S / 2:
             spans[-1] = Stall(process, spans[-1].since, max(until, spans[-1].until))
         else:
             spans.append(Stall(process, since, until))
@@ -70,7 +69,7 @@ class Stalls:
             data = obs.data if isinstance(obs.data, dict) else {}
             held_s = data.get("held_s")
             if isinstance(held_s, int | float) and not isinstance(held_s, bool) and held_s > 0:
-                recorded.setdefault(str(data.get("process") or EVERY), []).append((obs.time - held_s, obs.time))
+                recorded.setdefault(str(data.get("process")), []).append((obs.time - held_s, obs.time))
         self.by_process = {process: _spans(process, stalls) for process, stalls in recorded.items()}
         self.ends = {process: [s.until for s in spans] for process, spans in self.by_process.items()}
         self.process_of: dict[str, str] = {}
@@ -80,15 +79,12 @@ class Stalls:
                 self.process_of[obs.listener] = str(data["process"])
 
     def resumed(self, process: str, read: float) -> Stall | None:
-        """The span of `process` (or one on record without a process) its loop was resuming from at
-        `read`: ended at most READ_AFTER_S before it, or within a tick after it (the watch may wake
-        just after the frames it held are read; a frame read earlier in a span came before it)."""
-        for name in (process, EVERY):
-            spans = self.by_process.get(name, [])
-            i = bisect.bisect_left(self.ends.get(name, []), read - READ_AFTER_S)
-            if i < len(spans) and spans[i].until - TICK_S <= read:
-                return spans[i]
-        return None
+        """The span of `process` its loop was held in, or resuming from, at `read`: begun before it
+        and ended at most READ_AFTER_S before it. A frame may be read inside a span: the loop reads
+        what came before the watch wakes, and a backlog read at length makes the watch late again."""
+        spans = self.by_process.get(process, [])
+        i = bisect.bisect_left(self.ends.get(process, []), read - READ_AFTER_S)
+        return spans[i] if i < len(spans) and spans[i].since < read else None
 
 
 def held(findings: Sequence[Finding], history: HistoryData, limit_s: float) -> tuple[list[Finding], int]:
@@ -107,9 +103,9 @@ def held(findings: Sequence[Finding], history: HistoryData, limit_s: float) -> t
     for i in late:
         f = out[i]
         invoke, read = f.times.get("invoke"), f.times.get("received")
-        if invoke is None or read is None or f.listener is None:
+        if invoke is None or read is None:
             continue
-        span = stalls.resumed(watched[f.listener], read)
+        span = stalls.resumed(watched[str(f.listener)], read)
         if span is None or span.since > invoke + limit_s:
             continue
         explaining[span] = explaining.get(span, 0) + 1
@@ -128,8 +124,6 @@ def held(findings: Sequence[Finding], history: HistoryData, limit_s: float) -> t
 def _finding(explaining: dict[Stall, int], history: HistoryData) -> Finding:
     deliveries = sum(explaining.values())
     longest = max(explaining, key=lambda s: s.ms)
-    origin = history.meta.get("time_origin")
-    at = longest.since - origin if isinstance(origin, int | float) and not isinstance(origin, bool) else longest.since
     times = f"{len(explaining)} times" if len(explaining) > 1 else "once"
     processes = len({s.process for s in explaining})
     where = f"in {processes} listener processes" if processes > 1 else f"in listener process {longest.process}"
@@ -137,8 +131,8 @@ def _finding(explaining: dict[Stall, int], history: HistoryData) -> Finding:
         NAME,
         f"{deliveries} late {'delivery was' if deliveries == 1 else 'deliveries were'} read as the harness's "
         "own listener loop resumed from a stall "
-        f"({times} {where}, up to {longest.ms:.0f} ms, {at:.1f} s into the run): their lateness cannot be "
-        "told from the backend's",
+        f"({times} {where}, up to {longest.ms:.0f} ms, {when_in_run(history, longest.since)}): their lateness "
+        "cannot be told from the backend's",
         expected="listener loops never held while deliveries are in flight",
         actual=[
             {

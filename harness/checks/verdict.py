@@ -75,7 +75,7 @@ def blind_reasons(history: HistoryData) -> list[str]:
         listeners = {o.listener for o in failures if o.listener}
         owed = f": what its {len(listeners)} listener(s) were owed from then on was not judged" if listeners else ""
         detail = f" ({data['detail']})" if data.get("detail") else ""
-        reasons.append(f"the harness's own {what} stopped {_when(history, first.time)}{detail}{owed}")
+        reasons.append(f"the harness's own {what} stopped {when_in_run(history, first.time)}{detail}{owed}")
         explained.add(data.get("part"))
     whole = history.wholeness
     if not whole.ended:
@@ -100,7 +100,8 @@ def _failures(history: HistoryData) -> dict[str, list[Observation]]:
     return found
 
 
-def _when(history: HistoryData, t: float) -> str:
+def when_in_run(history: HistoryData, t: float) -> str:
+    """Where `t` lies in the run ("12.3 s into the run"), from its time origin; the monotonic time if none."""
     origin = history.meta.get("time_origin")
     if isinstance(origin, (int, float)) and not isinstance(origin, bool):
         return f"{t - origin:.1f} s into the run"

@@ -2,8 +2,9 @@
 
 Each Locust worker records its own counters and listeners against a stocktake of its own
 (and, with no target, against a simulator of its own, where ids and socket ids repeat).
-Namespacing every actor, listener, socket id and hotel by worker keeps the workers apart,
-so checking the merged history finds exactly what checking each one would, in one report.
+Namespacing every actor, listener, socket id, hotel and listener process by worker keeps the
+workers apart, so checking the merged history finds exactly what checking each one would, in one
+report.
 
 The history has one quiescence, and each worker has its own: its listeners stop right after
 it. So each worker's times are shifted to make them all quiesce at the same instant. That
@@ -20,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..record.history import HistoryData, Observation, Operation
+from ..record.history import STALL, HistoryData, Observation, Operation
 from ..record.records import Wholeness
 from ..spec.contract import Contract
 
@@ -44,6 +45,8 @@ def _observation(contract: Contract, worker: str, obs: Observation, shift: float
     data = obs.data
     if obs.kind in ("snapshot", "truth") and isinstance(data, dict) and data.get("hotel"):
         data = {**data, "hotel": f"{worker}.{data['hotel']}"}
+    if obs.kind in ("listener", STALL) and isinstance(data, dict) and data.get("process"):
+        data = {**data, "process": f"{worker}/{data['process']}"}  # two machines' pids may be alike
     return replace(
         obs,
         time=obs.time + shift,

@@ -2,8 +2,9 @@
 
 A regression is a verdict that fell (PASS to FAIL or INCONCLUSIVE), a finding name that
 had no findings and now has some, more findings of a name than before, a check that judged
-something and now judges nothing (but unjudged-fault, which judges the faults a run injected: a run
-with none is no worse), or p99 delivery latency up by more than the threshold
+something and now judges nothing (but the rules that judge the harness itself: unjudged-fault, which
+judges the faults a run injected, and harness-stall, which judges late deliveries: a run with none is
+no worse), or p99 delivery latency up by more than the threshold
 (a share, and at least MIN_P99_RISE_MS: two runs on a shared CI machine differ by chance). Pure:
 two report dicts in, regressions out.
 

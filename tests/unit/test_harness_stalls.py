@@ -12,9 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from harness.bots.async_listener import AsyncListenerPool
 from harness.bots.loop_watch import STALL, STALL_S, ThreadWatch
-from harness.checks import check
+from harness.checks import CheckResult, check
 from harness.checks.verdict import FAIL, INCONCLUSIVE, PASS
 from harness.record.history import History, HistoryData, Observation
 from harness.report.groups import group_findings
@@ -154,13 +156,36 @@ def _with_stalls(spans: list[tuple[float, float]]) -> HistoryData:
 
 def test_stalls_one_after_another_are_one_span_held_from_before_the_delivery_was_due() -> None:
     """The watch late tick after tick (a loop held, then busy reading its backlog): one span."""
-    result = check(_with_stalls([(1.9, 2.1), (2.1, 2.3), (2.31, 2.48)]), Contract())
+    result = check(_with_stalls([(1.9, 2.1), (2.1, 2.3), (2.3, 2.48)]), Contract())
 
-    assert [(f.name, f.severity) for f in result.findings] == [
+    assert _named(result) == [("harness-stall", "inconclusive"), ("late-event", "warning")]
+    assert [s["ms"] for s in next(f for f in result.findings if f.name == "harness-stall").actual] == [580.0]
+
+
+def _named(result: CheckResult) -> list[tuple[str, str]]:
+    return [(f.name, f.severity) for f in result.findings]
+
+
+@pytest.mark.parametrize(
+    "spans",
+    [[(1.9, 2.48), (2.48, 2.6)], [(1.9, 2.1), (2.1, 2.8)]],
+    ids=["late-again-while-reading-its-backlog", "read-before-the-watch-woke"],
+)
+def test_a_delivery_read_inside_a_span_held_from_before_it_was_due_is_the_harnesss_doubt(
+    spans: list[tuple[float, float]],
+) -> None:
+    """The loop reads what came before the watch wakes, and reading a backlog at length makes the
+    watch late again: a frame read inside the span is as much the stall's as one read at its end."""
+    assert _named(check(_with_stalls(spans), Contract())) == [
         ("harness-stall", "inconclusive"),
         ("late-event", "warning"),
     ]
-    assert [s["ms"] for s in next(f for f in result.findings if f.name == "harness-stall").actual] == [580.0]
+
+
+def test_stalls_with_a_tick_on_time_between_them_are_two_spans() -> None:
+    """On time once at 2.2 s, the loop read then what the first stall held: the second began after
+    the delivery was due."""
+    assert _named(check(_with_stalls([(1.9, 2.2), (2.22, 2.48)]), Contract())) == [("late-event", "error")]
 
 
 def test_a_stall_the_loop_resumed_from_long_before_the_delivery_was_read_excuses_nothing() -> None:

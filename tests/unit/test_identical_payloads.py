@@ -305,3 +305,22 @@ def test_a_copy_two_writes_in_flight_may_have_sent_claims_no_swap_with_another_l
         [("viewer", 2.3, text), ("viewer", 2.301, event_text(other)), ("viewer", 2.302, text)],
     )
     assert _judged(history, tmp_path, monkeypatch) == [("late-event", 1, "viewer"), ("late-event", 2, "viewer")]
+
+
+def test_a_copy_is_the_write_whose_whole_text_it_is_among_several_on_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three writes count the line alike, each with another expected quantity (movements between):
+    the third write's copy read first, while the first write is late, is the third's by its text, not
+    the second's; the first write's copy after it is a swap its text proves, and late."""
+    second = {**LINE, "expected_qty": "254.0000", "variance_qty": "-32.5000", "variance_value": "-81.25"}
+    third = {**LINE, "expected_qty": "250.0000", "variance_qty": "-28.5000", "variance_value": "-71.25"}
+    history = _history(
+        [_by(1, 1, LINE, 1.0), _by(1, 2, second, 1.8), _by(1, 3, third, 1.85)],
+        [
+            ("viewer", 2.3, event_text(third)),
+            ("viewer", 2.301, event_text(LINE)),
+            ("viewer", 2.302, event_text(second)),
+        ],
+    )
+    assert _judged(history, tmp_path, monkeypatch) == [("late-event", 1, "viewer"), ("out-of-order", 1, "viewer")]
