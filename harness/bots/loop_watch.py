@@ -18,9 +18,10 @@ import os
 import socket
 import threading
 
-from ..record.history import STALL, History
-from ..record.history import STALL_MIN_S as STALL_S
-from ..record.history import STALL_TICK_S as TICK_S
+from ..record.history import History
+from ..record.stall_record import STALL
+from ..record.stall_record import STALL_MIN_S as STALL_S
+from ..record.stall_record import STALL_TICK_S as TICK_S
 
 
 def process_label(pid: int | None = None) -> str:

@@ -25,8 +25,9 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ..record.history import STALL as NAME
-from ..record.history import STALL_MIN_S, STALL_TICK_S, HistoryData
+from ..record.history import HistoryData
+from ..record.stall_record import STALL as NAME
+from ..record.stall_record import STALL_MIN_S, STALL_TICK_S
 from .findings import Finding
 from .verdict import when_in_run
 

@@ -206,9 +206,8 @@ class ListenerStream:
             self._delivered(exp, r, group is None or not undecided(exp, r, group, before))
 
     def _delivered(self, exp: Expectation, r: Receipt, in_order: bool = True) -> None:
-        """`exp` matched `r`. A copy parked on it before is a duplicate after all. `in_order`: `r` is
-        the listener's latest receipt (a parked copy judged at the close is not: its order is not), and
-        the write it is the copy of is certain (`delivery.undecided`): else no order is judged on it.
+        """`exp` matched `r`. A copy parked on it before is a duplicate after all. `in_order`: `r` is the
+        listener's latest receipt and surely `exp`'s (not a parked copy, nor `delivery.undecided`).
         A delivery on time whose text agrees with its write (known once per fan-out) finds nothing."""
         parked = exp.parked
         if parked is not None and parked.receipt is not r:  # the write's own event came: a copy again

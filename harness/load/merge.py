@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..record.history import STALL, HistoryData, Observation, Operation
+from ..record.history import HistoryData, Observation, Operation
 from ..record.records import Wholeness
+from ..record.stall_record import STALL
 from ..spec.contract import Contract
 
 LISTED = ("created", "left_behind")  # stocktake ids, each worker's own

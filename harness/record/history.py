@@ -29,9 +29,6 @@ from .records import HistoryData, Observation, Operation, OperationTally, comple
 
 __all__ = [
     "FAILURE",
-    "STALL",
-    "STALL_MIN_S",
-    "STALL_TICK_S",
     "History",
     "HistoryData",
     "Observation",
@@ -46,13 +43,6 @@ __all__ = [
 FLUSH_S = 0.1
 FAILURE = "harness-failure"
 """The observation of the harness's own failure (a worker, a page, the recorder): the run is INCONCLUSIVE."""
-STALL = "harness-stall"
-"""The observation of a listener process's loop held (`bots/loop_watch.py`), at its end: the process
-and `held_s`, how long before then the loop may have been held."""
-STALL_TICK_S = 0.02
-STALL_MIN_S = 0.05
-"""The loop watch's tick, and how far past it a wake is a stall (shorter waits are the scheduler's
-jitter): the resolution of the stalls on record, which their check allows for."""
 BULK = ("receipt", "snapshot")  # what a run's history keeps on disk only
 
 
