@@ -72,7 +72,6 @@ class Stalls:
             if isinstance(held_s, int | float) and not isinstance(held_s, bool) and held_s > 0:
                 recorded.setdefault(str(data.get("process")), []).append((obs.time - held_s, obs.time))
         self.by_process = {process: _spans(process, stalls) for process, stalls in recorded.items()}
-        self.ends = {process: [s.until for s in spans] for process, spans in self.by_process.items()}
         self.process_of: dict[str, str] = {}
         for obs in history.of_kind("listener"):
             data = obs.data if isinstance(obs.data, dict) else {}
@@ -84,7 +83,7 @@ class Stalls:
         and ended at most READ_AFTER_S before it. A frame may be read inside a span: the loop reads
         what came before the watch wakes, and a backlog read at length makes the watch late again."""
         spans = self.by_process.get(process, [])
-        i = bisect.bisect_left(self.ends.get(process, []), read - READ_AFTER_S)
+        i = bisect.bisect_left(spans, read - READ_AFTER_S, key=lambda span: span.until)
         return spans[i] if i < len(spans) and spans[i].since < read else None
 
 
@@ -92,12 +91,14 @@ def held(findings: Sequence[Finding], history: HistoryData, limit_s: float) -> t
     """`findings` with each late-event a stall may explain made a warning caused by it, and the one
     harness-stall finding saying so (none if no stall explains any); and how many late deliveries were
     held against their process's stalls (what the rule judged: those of watched listeners)."""
+    out = list(findings)
+    if not any(f.name == "late-event" for f in findings):
+        return out, 0  # the history's observations are not read: a healthy run's check is not held up
     stalls = Stalls(history)
     watched = stalls.process_of
     late = [
         i for i, f in enumerate(findings) if f.name == "late-event" and f.severity == "error" and f.listener in watched
     ]
-    out = list(findings)
     if not late or not stalls.by_process:
         return out, len(late)
     explaining: dict[Stall, int] = {}
