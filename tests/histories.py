@@ -257,6 +257,15 @@ def harness_stall(h, process: str = "host:1", since: float = 1.3):
     h.observations.insert(next(i for i, o in enumerate(h.observations) if o.time > stall.time), stall)
 
 
+def writer_stall(h, process: str = "host:9", since: float = 0.95, until: float = 1.6):
+    """`late_event`'s delivery (invoked at 1.0 s, answered at 1.1 s, due at 2.0 s, read at 2.5 s), its
+    write sent from `process` (counter-1's), which was held from `since` to `until`."""
+    late_event(h)
+    h.observations.insert(0, Observation("writer", 0.0, data={"actor": "counter-1", "process": "host:9"}))
+    stall = Observation("harness-stall", until, data={"process": process, "held_s": until - since})
+    h.observations.insert(next(i for i, o in enumerate(h.observations) if o.time > stall.time), stall)
+
+
 def unjudged_fault(h):
     """The backend logged a partial line on operation 1, yet its event carried the whole line."""
     h.observations.append(
@@ -281,6 +290,7 @@ DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
     ("divergence", divergence, ["divergence", "payload-mismatch"]),
     ("late-event", late_event, ["late-event"]),
     ("harness-stall", harness_stall, ["harness-stall", "late-event"]),
+    ("harness-stall", writer_stall, ["harness-stall", "late-event"]),
     ("oversize-payload", oversize_payload, ["oversize-payload"]),
     ("oversize-payload", oversize_rejected, ["oversize-payload"]),
     ("trigger-refused", trigger_refused, ["trigger-refused"]),

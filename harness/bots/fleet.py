@@ -53,7 +53,7 @@ class ListenerFleet:
         self.kind = kind
         self.listeners: list[Listener] = []
         self._pool: AsyncListenerPool | None = None
-        self._threads: ThreadWatch | None = None  # pysher's listeners' watch, started with the first
+        self._threads: ThreadWatch | None = None  # pysher's listeners' or the counters' watch (`watch_writers`)
         self._browsers: BrowserPool | None = None
         self._remote = ListenerProcesses(endpoint, history, processes) if kind == "asyncio" and processes > 1 else None
 
@@ -92,6 +92,12 @@ class ListenerFleet:
             return AsyncListener(self.endpoint, recorder, self._pool)
         self._threads = self._threads or ThreadWatch(self.history)
         return PysherListener(self.endpoint, recorder)
+
+    def watch_writers(self) -> None:
+        """This process sends counters' writes: its stalls are watched (`loop_watch`), by its asyncio
+        pool's watch if it has one, else by a thread of its own."""
+        if self._pool is None:
+            self._threads = self._threads or ThreadWatch(self.history)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Also gives up early when the server refused a connection outright (a pusher:error such as

@@ -1,14 +1,15 @@
-"""Each listener process times its own loop, so lateness the harness caused is not blamed on the backend.
+"""Each harness process times its own loop, so lateness the harness caused is not blamed on the backend.
 
-A process whose loop is held up (its cores busy with the harness's own load, a long garbage
+A listener process whose loop is held up (its cores busy with the harness's own load, a long garbage
 collection, a call that blocks) reads the frames that came meanwhile only when it resumes, and stamps
-them then: they look late though the backend and Pusher were on time. The watch sleeps a tick at a
-time; each time it wakes STALL_S or more past its tick it records a `harness-stall` observation at
-that moment (so the record stays in time order): the process, and how long its loop may have been
-held (`held_s`, since the watch's previous wake; a span, not a time, so a Locust merge that shifts a
-worker's times keeps it whole). `checks/harness_stalls.py` holds the late
-deliveries against them. An asyncio pool is watched by a task on its loop; pysher's listeners, which
-are threads, by a thread that waits for the interpreter as they do.
+them then: they look late though the backend and Pusher were on time. A counter's process held
+between stamping a write's invoke and sending it makes its deliveries late alike. The watch sleeps a
+tick at a time; each time it wakes STALL_S or more past its tick it records a `harness-stall`
+observation at that moment (so the record stays in time order): the process, and how long its loop
+may have been held (`held_s`, since the watch's previous wake; a span, not a time, so a Locust merge
+that shifts a worker's times keeps it whole). `checks/harness_stalls.py` holds the late deliveries
+against them. An asyncio pool is watched by a task on its loop; pysher's listeners and the counters,
+which are threads, by a thread that waits for the interpreter as they do.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ..record.stall_record import STALL_TICK_S as TICK_S
 
 
 def process_label(pid: int | None = None) -> str:
-    """A listener process's name in the record: host and pid, unique across a Locust cluster's machines."""
+    """A harness process's name in the record: host and pid, unique across a Locust cluster's machines."""
     return f"{socket.gethostname()}:{os.getpid() if pid is None else pid}"
 
 
@@ -52,8 +53,8 @@ class Watch:
 
 
 class ThreadWatch(Watch):
-    """A daemon thread's watch, for listeners that are threads (pysher): it waits for the interpreter
-    as they do, so it is held when they are."""
+    """A daemon thread's watch, for listeners and counters that are threads: it waits for the
+    interpreter as they do, so it is held when they are."""
 
     def __init__(self, history: History) -> None:
         super().__init__(history)

@@ -83,11 +83,11 @@ RULES: dict[str, Rule] = {
              "server", "no Pusher server log was read"),
         Rule("bad-input-accepted", "a bad-input probe was answered 2xx; names the probe and what was stored",
              "access", "no bad-input probe was sent"),
-        Rule("harness-stall", "late deliveries read as the harness's own listener loop resumed from a stall: "
-             "their lateness cannot be told from the backend's",
-             "coverage", "no late delivery reached a listener whose process timed its own loop",
-             severity="inconclusive", live=False,
-             live_note="each late delivery is held against its listener process's stalls at the end"),
+        Rule("harness-stall", "late deliveries read as the harness's own listener loop resumed from a stall, or "
+             "sent as its writer process was held: their lateness cannot be told from the backend's",
+             "coverage", "no late delivery reached a listener or came from a counter whose process timed its own "
+             "loop", severity="inconclusive", live=False,
+             live_note="each late delivery is held against its processes' stalls at the end"),
         Rule("unjudged-fault", "an injected fault fired and no finding explains it: the checker was blind to it",
              "coverage", "no injected fault fired", severity="inconclusive", live=False,
              live_note="each injected fault is held against every finding of the run"),

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..record.history import HistoryData, Observation, Operation
 from ..record.records import Wholeness
-from ..record.stall_record import STALL
+from ..record.stall_record import STALL, WRITER
 from ..spec.contract import Contract
 
 LISTED = ("created", "left_behind")  # stocktake ids, each worker's own
@@ -46,8 +46,10 @@ def _observation(contract: Contract, worker: str, obs: Observation, shift: float
     data = obs.data
     if obs.kind in ("snapshot", "truth") and isinstance(data, dict) and data.get("hotel"):
         data = {**data, "hotel": f"{worker}.{data['hotel']}"}
-    if obs.kind in ("listener", STALL) and isinstance(data, dict) and data.get("process"):
+    if obs.kind in ("listener", STALL, WRITER) and isinstance(data, dict) and data.get("process"):
         data = {**data, "process": f"{worker}/{data['process']}"}  # two machines' pids may be alike
+    if obs.kind == WRITER and isinstance(data, dict) and isinstance(data.get("actor"), str):
+        data = {**data, "actor": f"{worker}/{data['actor']}"}  # as its operations' actor is named
     return replace(
         obs,
         time=obs.time + shift,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.bots.loop_watch import process_label
 from harness.check_file import check_file
 from harness.record.history import FAILURE, load, parts_of
 from harness.record.history_file import HISTORY_NAME
@@ -63,6 +64,11 @@ def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_pa
     done, out, report = run(tmp_path)
     assert done.returncode == 0, done.stderr
     assert {f"viewer-{n}" for n in range(1, 13)} <= _viewers_heard(out)
+    observed = load(out / HISTORY_NAME).observations
+    writers = {o.data["actor"]: o.data["process"] for o in observed if o.kind == "writer"}
+    viewers = {o.data["process"] for o in observed if o.kind == "listener" and o.listener.startswith("viewer-")}
+    assert writers == {"counter-1": process_label(), "counter-2": process_label()}, "the counters write from here"
+    assert len(viewers) == 2 and process_label() not in viewers, "the viewers' stalls are their workers' own"
     delivery = next(c for c in report["checks"] if c["name"] == "missing-event")
     assert delivery["judged"] >= 12 * 16, "every viewer's deliveries were owed and judged"
     parts = ["listeners-1.history.jsonl.zst", "listeners-2.history.jsonl.zst"]

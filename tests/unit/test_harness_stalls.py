@@ -1,8 +1,9 @@
-"""harness-stall: a late delivery read as its listener's own process resumed from a stall is the
-harness's doubt (INCONCLUSIVE, the late-event kept as a warning under it), never the backend's
-failure; lateness past the stall, another process's stall, or a listener with no process on record
-are judged as before. The watches themselves record a loop held and a thread starved of the
-interpreter."""
+"""harness-stall: a late delivery read as its listener's own process resumed from a stall, or sent
+while its writer's process was held as long as it was late, is the harness's doubt (INCONCLUSIVE,
+the late-event kept as a warning under it), never the backend's failure; lateness past the stall,
+another process's stall, or a listener or writer with no process on record are judged as before.
+The watches themselves record a loop held and a thread starved of the interpreter, and a run's
+counters name the process they write from."""
 
 from __future__ import annotations
 
@@ -15,14 +16,27 @@ from pathlib import Path
 import pytest
 
 from harness.bots.async_listener import AsyncListenerPool
-from harness.bots.loop_watch import STALL, STALL_S, ThreadWatch
+from harness.bots.counter import CounterBot, CounterStyle, UniqueValues
+from harness.bots.endpoint import PusherEndpoint
+from harness.bots.fleet import ListenerFleet
+from harness.bots.loop_watch import STALL, STALL_S, ThreadWatch, process_label
 from harness.checks import CheckResult, check
 from harness.checks.verdict import FAIL, INCONCLUSIVE, PASS
 from harness.record.history import History, HistoryData, Observation
 from harness.report.groups import group_findings
 from harness.spec.contract import Contract
 from harness.waiting import wait_until
-from tests.histories import harness_stall, healthy, late_event, replace_receipt
+from tests.histories import (
+    DETAIL,
+    LINE,
+    event_text,
+    harness_stall,
+    healthy,
+    late_event,
+    receipt,
+    replace_receipt,
+    writer_stall,
+)
 
 
 def _history(stall=harness_stall, **over) -> HistoryData:
@@ -40,7 +54,9 @@ def test_a_late_delivery_read_after_its_process_stalled_is_the_harnesss_doubt_no
                                                       "1190 ms, from before it was due until it was read")  # fmt: skip
     assert "resumed from a 1190 ms stall" in late.message
     assert stall.severity == "inconclusive"
-    assert stall.actual == [{"process": "host:1", "since": 1.3, "until": 2.49, "ms": 1190.0, "deliveries": 1}]
+    assert stall.actual == [
+        {"side": "listener", "process": "host:1", "since": 1.3, "until": 2.49, "ms": 1190.0, "deliveries": 1}
+    ]
     assert result.verdict == INCONCLUSIVE
     assert result.reasons == [stall.message]
     assert stall.message.startswith("1 late delivery was read as the harness's own listener loop resumed")
@@ -123,22 +139,45 @@ def test_an_asyncio_pools_watch_records_its_loop_held(tmp_path: Path) -> None:
     assert stalls[0].data["process"].endswith(f":{os.getpid()}")
 
 
+def _hold_the_interpreter(seconds: float) -> None:
+    """Spin in this thread without letting another run meanwhile."""
+    switch = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(1.0)  # this thread keeps the interpreter while it spins
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            pass
+    finally:
+        sys.setswitchinterval(switch)
+
+
 def test_a_thread_watch_records_the_interpreter_held_from_it(tmp_path: Path) -> None:
     """pysher's listeners are threads: a thread holding the interpreter holds them and the watch alike."""
     history = History(tmp_path / "history.jsonl")
     watch = ThreadWatch(history)
-    switch = sys.getswitchinterval()
     try:
-        sys.setswitchinterval(1.0)  # this thread keeps the interpreter while it spins
-        until = time.monotonic() + 4 * STALL_S
-        while time.monotonic() < until:
-            pass
-        sys.setswitchinterval(switch)
+        _hold_the_interpreter(4 * STALL_S)
         assert wait_until(lambda: _stalls(history, 3 * STALL_S), 10)
     finally:
-        sys.setswitchinterval(switch)
         watch.stop()
         history.close()
+
+
+def test_the_process_sending_counters_writes_is_watched_though_no_listener_runs_in_it(tmp_path: Path) -> None:
+    """Its counters' own listeners may be pages and the rest in worker processes: the fleet watches it
+    all the same, and a counter names it as the process its writes are sent from."""
+    history = History(tmp_path / "history.jsonl")
+    fleet = ListenerFleet(PusherEndpoint("key", port=1), history, "asyncio")
+    try:
+        fleet.watch_writers()
+        CounterBot("counter-1", None, history, [], 1, lambda: None, UniqueValues(), CounterStyle(), 1)  # type: ignore[arg-type]
+        _hold_the_interpreter(4 * STALL_S)
+        stalls = wait_until(lambda: _stalls(history, 3 * STALL_S), 10)
+    finally:
+        fleet.stop()
+        history.close()
+    (writer,) = [o.data for o in history.data.observations if o.kind == "writer"]
+    assert writer == {"actor": "counter-1", "process": process_label()} and stalls[0].data["process"] == process_label()
 
 
 def _with_stalls(spans: list[tuple[float, float]]) -> HistoryData:
@@ -195,3 +234,79 @@ def test_a_stall_the_loop_resumed_from_long_before_the_delivery_was_read_excuses
     result = check(_with_stalls([(1.1, 2.2), (2.3, 2.49)]), Contract())
 
     assert [(f.name, f.severity) for f in result.findings] == [("late-event", "error")]
+
+
+def test_a_late_delivery_whose_writer_was_held_as_long_in_its_flight_is_the_harnesss_doubt() -> None:
+    """The write's process was held from before its invoke (1.0 s) until 1.6 s: it may have gone out
+    600 ms late, and the delivery was 500 ms late."""
+    result = check(_history(writer_stall), Contract())
+
+    late = next(f for f in result.findings if f.name == "late-event")
+    stall = next(f for f in result.findings if f.name == "harness-stall")
+    assert (late.severity, late.cause) == ("warning", "harness-stall: the harness's own writer process was held "
+                                                      "650 ms while the write was in flight, as long as the delivery "
+                                                      "was late or longer")  # fmt: skip
+    assert late.message.endswith(", sent as the harness's own writer process was held 650 ms")
+    assert stall.actual == [
+        {"side": "writer", "process": "host:9", "since": 0.95, "until": 1.6, "ms": 650.0, "deliveries": 1}
+    ]
+    assert stall.message.startswith("1 late delivery was sent as the harness's own writer process was held "
+                                    "(once in writer process host:9, up to 650 ms")  # fmt: skip
+    assert (result.verdict, result.reasons) == (INCONCLUSIVE, [stall.message])
+    assert result.judged["harness-stall"] == 1
+
+
+@pytest.mark.parametrize(
+    ("over", "why"),
+    [
+        ({"since": 1.0, "until": 1.3}, "held 300 ms, the delivery 500 ms late"),
+        ({"since": 1.15, "until": 1.9}, "held after the write was answered: it had gone out"),
+        ({"process": "host:8"}, "another process held"),
+    ],
+    ids=["shorter-than-the-lateness", "after-the-answer", "another-process"],
+)
+def test_a_writers_stall_that_cannot_explain_the_lateness_leaves_it_to_the_backend(over: dict, why: str) -> None:
+    result = check(_history(writer_stall, **over), Contract())
+
+    assert [(f.name, f.severity) for f in result.findings] == [("late-event", "error")], why
+    assert result.verdict == FAIL
+    assert result.judged["harness-stall"] == 1
+
+
+def test_a_write_of_a_counter_with_no_process_on_record_is_judged_as_before() -> None:
+    history = _history(writer_stall)
+    history.observations = [o for o in history.observations if o.kind != "writer"]
+
+    result = check(history, Contract())
+
+    assert [(f.name, f.severity) for f in result.findings] == [("late-event", "error")]
+    assert result.judged["harness-stall"] == 0
+
+
+def test_stalls_of_both_sides_are_one_finding_that_names_each() -> None:
+    """The listener's loop explains one delivery, the writer's process another's."""
+    history = _history()
+    writer_stall(history)
+    history.observations = [o for o in history.observations if o.kind != "receipt"] + [
+        receipt("viewer", 2.45, event_text(LINE)),
+        receipt("counter-2-viewer", 2.5, event_text(LINE)),
+    ]
+    history.observations += [
+        Observation("connect", 0.0, "counter-2-viewer", "3.3"),
+        Observation("subscribed", 0.1, "counter-2-viewer", "3.3", DETAIL),
+    ]
+    history.observations.sort(key=lambda o: o.time)
+
+    result = check(history, Contract())
+
+    stall = next(f for f in result.findings if f.name == "harness-stall")
+    assert [row["side"] for row in stall.actual] == ["writer", "listener"]
+    assert stall.message.startswith("1 late delivery was read as the harness's own listener loop resumed from a "
+                                    "stall (once in listener process host:1")  # fmt: skip
+    assert " and 1 delivery was sent as the harness's own writer process was held (once in writer process host:9" in (
+        stall.message
+    )
+    assert sorted((f.listener, f.cause.split(":")[1].split(" was ")[0]) for f in result.findings if f.cause) == [
+        ("counter-2-viewer", " the harness's own writer process"),
+        ("viewer", " the harness's own listener loop"),
+    ]

@@ -17,7 +17,7 @@ from harness.load.run_folder import check_workers, worker_file, worker_histories
 from harness.record.history import HistoryData, Observation
 from harness.spec.contract import Contract
 from harness.testing import write_history
-from tests.histories import harness_stall, healthy, missing
+from tests.histories import harness_stall, healthy, missing, writer_stall
 
 
 def _worker(clock: float, quiesced: float, defect: Callable[[HistoryData], None] | None) -> HistoryData:
@@ -51,15 +51,23 @@ def test_each_worker_is_judged_by_its_own_quiescence_and_clock() -> None:
     assert merged.meta["quiesced_at"] == 86_401.7
 
 
-def test_a_worker_s_stall_is_held_against_its_late_delivery_on_another_machine_s_clock() -> None:
+@pytest.mark.parametrize("stall", [harness_stall, writer_stall], ids=["listener", "writer"])
+def test_a_worker_s_stall_is_held_against_its_late_delivery_on_another_machine_s_clock(
+    stall: Callable[[HistoryData], None],
+) -> None:
     """A stall is recorded as a span ending when it was noticed, so a worker shifted to the common
-    quiescence keeps it whole: its late delivery is still the harness's doubt, not the backend's."""
-    parts = {"a": _worker(0.0, 3.0, defect=None), "b": _worker(86_400.0, 3.0, defect=harness_stall)}
+    quiescence keeps it whole: its late delivery is still the harness's doubt, not the backend's,
+    whether its listener's process or its counter's (named as the worker's, as its writes are) was
+    held. Its processes are named as its, as two machines' pids may be alike."""
+    parts = {"a": _worker(0.0, 3.0, defect=None), "b": _worker(86_400.0, 3.0, defect=stall)}
     result = check(merge_histories(parts, Contract()), Contract())
     assert sorted((f.name, f.listener, f.severity) for f in result.findings) == [
         ("harness-stall", None, "inconclusive"), ("late-event", "b/viewer", "warning")
     ]  # fmt: skip
     assert result.verdict == "INCONCLUSIVE"
+    assert {row["process"] for f in result.findings if f.name == "harness-stall" for row in f.actual} == {
+        "b/host:1" if stall is harness_stall else "b/host:9"
+    }
 
 
 def test_a_worker_is_shifted_whole_so_its_times_keep_their_distances() -> None:
