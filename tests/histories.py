@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from harness.checks import check
@@ -257,13 +258,18 @@ def harness_stall(h, process: str = "host:1", since: float = 1.3):
     h.observations.insert(next(i for i, o in enumerate(h.observations) if o.time > stall.time), stall)
 
 
-def writer_stall(h, process: str = "host:9", since: float = 0.95, until: float = 1.6):
-    """`late_event`'s delivery (invoked at 1.0 s, answered at 1.1 s, due at 2.0 s, read at 2.5 s), its
-    write sent from `process` (counter-1's), which was held from `since` to `until`."""
+def writer_stall(h, process: str = "host:9", since: float = 0.95, until: float = 1.6, servers: bool = False,
+                 answered: float = 1.7, stalls: tuple[tuple[float, float], ...] = ()):  # fmt: skip
+    """`late_event`'s delivery (invoked at 1.0 s, due at 2.0 s, read at 2.5 s), its write answered at
+    `answered` and sent from `process` (counter-1's, which runs the embedded servers too if `servers`),
+    which was held from `since` to `until` (and over each of `stalls`)."""
     late_event(h)
-    h.observations.insert(0, Observation("writer", 0.0, data={"actor": "counter-1", "process": "host:9"}))
-    stall = Observation("harness-stall", until, data={"process": process, "held_s": until - since})
-    h.observations.insert(next(i for i, o in enumerate(h.observations) if o.time > stall.time), stall)
+    h.operations[0] = replace(h.operations[0], complete=answered)
+    writer = {"actor": "counter-1", "process": "host:9", "servers": servers}
+    h.observations.insert(0, Observation("writer", 0.0, data=writer))
+    for start, end in ((since, until), *stalls):
+        stall = Observation("harness-stall", end, data={"process": process, "held_s": end - start})
+        h.observations.insert(next(i for i, o in enumerate(h.observations) if o.time > stall.time), stall)
 
 
 def unjudged_fault(h):

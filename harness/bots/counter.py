@@ -20,10 +20,8 @@ from faker import Faker
 
 from ..api import ApiRequest, StocktakeApi
 from ..record.history import History, Operation
-from ..record.stall_record import WRITER
 from ..spec.value_rules import DEFAULTS, ValueRule
 from .calls import perform
-from .loop_watch import process_label
 
 
 class MovementBalance:
@@ -112,7 +110,6 @@ class CounterBot:
         self.sleep = sleep
         self.balance = balance or MovementBalance()
         self.rules = rules
-        history.observe(WRITER, data={"actor": name, "process": process_label()})
 
     def think(self) -> None:
         low, high = self.style.think_ms

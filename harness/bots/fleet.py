@@ -16,6 +16,7 @@ from typing import Protocol
 
 from ..errors import ListenersNotReady
 from ..record.history import History
+from ..record.stall_record import WRITER
 from ..waiting import TimedOut, wait_until
 from .async_listener import AsyncListener, AsyncListenerPool
 from .browser_listener import BrowserListener
@@ -53,7 +54,7 @@ class ListenerFleet:
         self.kind = kind
         self.listeners: list[Listener] = []
         self._pool: AsyncListenerPool | None = None
-        self._threads: ThreadWatch | None = None  # pysher's listeners' or the counters' watch (`watch_writers`)
+        self._threads: ThreadWatch | None = None  # pysher's listeners' or the counters' watch (`watch_writer`)
         self._browsers: BrowserPool | None = None
         self._remote = ListenerProcesses(endpoint, history, processes) if kind == "asyncio" and processes > 1 else None
 
@@ -93,11 +94,14 @@ class ListenerFleet:
         self._threads = self._threads or ThreadWatch(self.history)
         return PysherListener(self.endpoint, recorder)
 
-    def watch_writers(self) -> None:
-        """This process sends counters' writes: its stalls are watched (`loop_watch`), by its asyncio
-        pool's watch if it has one, else by a thread of its own."""
+    def watch_writer(self, actor: str, servers: bool) -> None:
+        """This process sends `actor`'s writes (and runs the embedded servers, if `servers`): its stalls
+        are watched (`loop_watch`), by its asyncio pool's watch if it has one, else by a thread of its
+        own, and the record says so (a `writer` observation), so the check may hold them against the
+        write's deliveries."""
         if self._pool is None:
             self._threads = self._threads or ThreadWatch(self.history)
+        self.history.observe(WRITER, data={"actor": actor, "process": process_label(), "servers": servers})
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Also gives up early when the server refused a connection outright (a pusher:error such as

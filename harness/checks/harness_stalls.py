@@ -71,15 +71,45 @@ def _spans(process: str, stalls: list[tuple[float, float]]) -> list[Stall]:
     return spans
 
 
-def _processes(history: HistoryData, kind: str, name_of: str) -> dict[str, str]:
-    """Each name (`listener` observations' listener, `writer` ones' actor) -> the process it ran in."""
+def _listeners(history: HistoryData) -> dict[str, str]:
+    """Each listener -> the process that stamps its receipts (`listener` observations; none for a page)."""
     found: dict[str, str] = {}
-    for obs in history.of_kind(kind):
+    for obs in history.of_kind("listener"):
         data = obs.data if isinstance(obs.data, dict) else {}
-        name = obs.listener if name_of == "listener" else data.get(name_of)
-        if isinstance(name, str) and data.get("process"):
-            found[name] = str(data["process"])
+        if obs.listener is not None and data.get("process"):
+            found[obs.listener] = str(data["process"])
     return found
+
+
+@dataclass(frozen=True)
+class Writer:
+    """A counter's process (`writer` observations), and whether the harness's embedded backend and
+    Pusher server run in it too (the default `stocksync run`): then its stalls may hold a write's
+    delivery up, not only its sending, until the delivery is read."""
+
+    process: str
+    servers: bool
+
+
+def _writers(history: HistoryData) -> dict[str, Writer]:
+    """Each counter (its operations' actor) -> its process."""
+    found: dict[str, Writer] = {}
+    for obs in history.of_kind(WRITER):
+        data = obs.data if isinstance(obs.data, dict) else {}
+        if isinstance(data.get("actor"), str) and data.get("process"):
+            found[data["actor"]] = Writer(str(data["process"]), data.get("servers") is True)
+    return found
+
+
+@dataclass(frozen=True)
+class Explained:
+    """The stall that may have made a delivery late, how long of it (`held_s`) may have delayed it, and
+    until what a writer's stall was counted (`to`: its answer, or its read)."""
+
+    side: Side
+    span: Stall
+    held_s: float
+    to: str = ""
 
 
 class Stalls:
@@ -93,9 +123,9 @@ class Stalls:
             if isinstance(held_s, int | float) and not isinstance(held_s, bool) and held_s > 0:
                 recorded.setdefault(str(data.get("process")), []).append((obs.time - held_s, obs.time))
         self.by_process = {process: _spans(process, stalls) for process, stalls in recorded.items()}
-        self.listener_process = _processes(history, "listener", "listener")
-        self.writer_process = _processes(history, WRITER, "actor")
-        self._actors = {op.id: op.actor for op in history.operations} if self.writer_process else {}
+        self.listener_process = _listeners(history)
+        self.writers = _writers(history)
+        self._writes = {op.id: (op.actor, op.complete) for op in history.operations} if self.writers else {}
 
     def resumed(self, process: str, read: float) -> Stall | None:
         """The span of `process` its loop was held in, or resuming from, at `read`: begun before it
@@ -105,36 +135,46 @@ class Stalls:
         i = bisect.bisect_left(spans, read - READ_AFTER_S, key=lambda span: span.until)
         return spans[i] if i < len(spans) and spans[i].since < read else None
 
-    def holding(self, process: str, invoke: float, answered: float) -> Stall | None:
-        """The span of `process` held longest after `invoke`, among those held during the write's
-        flight (from `invoke` to `answered`): the longest its sending may have been put off. One span,
-        not their sum: a write goes out once, and stalls while its answer is awaited delay nothing."""
+    def holding(self, process: str, start: float, end: float) -> tuple[Stall, float] | None:
+        """The span of `process` held longest between `start` and `end`, and how long of it lay between
+        them. One span, not their sum: the backend is blamed unless one stall alone may explain the
+        lateness. Spans are apart, so their ends are in order as their starts are."""
         spans = self.by_process.get(process, [])
-        i = bisect.bisect_right(spans, invoke, key=lambda span: span.until)
-        during = [span for span in spans[i:] if span.since < answered]
-        return max(during, key=lambda span: span.held_after(invoke), default=None)
+        first = bisect.bisect_right(spans, start, key=lambda span: span.until)
+        last = bisect.bisect_left(spans, end, key=lambda span: span.since)
+        clipped = [(span, min(span.until, end) - max(span.since, start)) for span in spans[first:last]]
+        return max(clipped, key=lambda held: held[1], default=None)
 
-    def explaining(self, late: Finding, limit_s: float) -> tuple[Side, Stall] | None:
-        """The stall that may have made `late` late: its listener's, else its writer's; None if none."""
+    def _writer(self, late: Finding) -> tuple[Writer, float | None] | None:
+        """The process `late`'s write was sent from, and when it was answered (None: never)."""
+        actor, complete = self._writes.get(late.operation, ("", None)) if late.operation is not None else ("", None)
+        writer = self.writers.get(actor)
+        return None if writer is None else (writer, complete)
+
+    def explaining(self, late: Finding, limit_s: float) -> Explained | None:
+        """The stall that may have made `late` late: its listener's, else its writer's; None if none.
+        A writer's stall counts from the invoke until the write was answered (it had gone out by then),
+        or until the delivery was read when the embedded servers share its process (or no answer came)."""
         invoke, read = late.times.get("invoke"), late.times.get("received")
         if invoke is None or read is None:
             return None
         listener_process = self.listener_process.get(str(late.listener))
         span = None if listener_process is None else self.resumed(listener_process, read)
         if span is not None and span.since <= invoke + limit_s:
-            return "listener", span
-        writer_process = self.writer_process.get(self._actors.get(late.operation or -1, ""))
-        answered = late.times.get("complete", invoke)
-        span = None if writer_process is None else self.holding(writer_process, invoke, max(answered, invoke))
-        if span is not None and read - span.held_after(invoke) <= invoke + limit_s:
-            return "writer", span
-        return None
+            return Explained("listener", span, span.until - span.since)
+        written = self._writer(late)
+        if written is None:
+            return None
+        writer, complete = written
+        end = read if writer.servers or complete is None else complete
+        held = self.holding(writer.process, invoke, end)
+        if held is None or read - held[1] > invoke + limit_s:
+            return None
+        return Explained("writer", *held, to="its read" if end == read else "its answer")
 
     def watches(self, late: Finding) -> bool:
         """Whether a process `late` passed through is on record: its listener's or its writer's."""
-        return str(late.listener) in self.listener_process or (
-            self._actors.get(late.operation or -1, "") in self.writer_process
-        )
+        return str(late.listener) in self.listener_process or self._writer(late) is not None
 
 
 class _Wording(NamedTuple):
@@ -150,9 +190,9 @@ _WORDING = {
                          "read as the harness's own listener loop resumed from a {ms} ms stall",
                          "the harness's own listener loop was held {ms} ms, from before it was due until it was read"),
     "writer": _Wording("sent as the harness's own writer process was held",
-                       "sent as the harness's own writer process was held {ms} ms",
-                       "the harness's own writer process was held {ms} ms while the write was in flight, as long "
-                       "as the delivery was late or longer"),
+                       "sent as the harness's own writer process was held {ms} ms of its flight",
+                       "the harness's own writer process was held {ms} ms between the write's invoke and {end}, "
+                       "as long as the delivery was late or longer"),
 }  # fmt: skip
 
 
@@ -167,43 +207,48 @@ def held(findings: Sequence[Finding], history: HistoryData, limit_s: float) -> t
     late = [i for i, f in enumerate(findings) if f.name == "late-event" and f.severity == "error" and stalls.watches(f)]
     if not late or not stalls.by_process:
         return out, len(late)
-    explaining: dict[tuple[Side, Stall], int] = {}
+    counted: dict[tuple[Side, Stall], int] = {}
     for i in late:
         found = stalls.explaining(out[i], limit_s)
         if found is None:
             continue
-        explaining[found] = explaining.get(found, 0) + 1
-        side, span = found
-        words, ms = _WORDING[side], f"{span.ms:.0f}"
-        out[i] = replace(
-            out[i],
-            message=f"{out[i].message}, {words.late.format(ms=ms)}",
-            warning=True,
-            cause=f"{NAME}: {words.cause.format(ms=ms)}",
-        )
-    if explaining:
-        out.append(_finding(explaining, history))
+        counted[found.side, found.span] = counted.get((found.side, found.span), 0) + 1
+        out[i] = _excused(out[i], found)
+    if counted:
+        out.append(_finding(counted, history))
     return out, len(late)
 
 
-def _clause(side: Side, explaining: dict[Stall, int], history: HistoryData, first: bool) -> str:
+def _excused(late: Finding, found: Explained) -> Finding:
+    """`late` as a warning whose cause is the stall, saying how long of it may have delayed it."""
+    words, ms = _WORDING[found.side], f"{found.held_s * 1000:.0f}"
+    return replace(
+        late,
+        message=f"{late.message}, {words.late.format(ms=ms)}",
+        warning=True,
+        cause=f"{NAME}: {words.cause.format(ms=ms, end=found.to)}",
+    )
+
+
+def _clause(side: Side, spans: dict[Stall, int], history: HistoryData, first: bool) -> str:
     """What one side's stalls explain: '84 late deliveries were read as ... (once in ..., up to ...)'."""
-    deliveries = sum(explaining.values())
-    longest = max(explaining, key=lambda s: s.ms)
-    times = f"{len(explaining)} times" if len(explaining) > 1 else "once"
-    processes = len({s.process for s in explaining})
+    deliveries = sum(spans.values())
+    longest = max(spans, key=lambda s: s.ms)
+    times = f"{len(spans)} times" if len(spans) > 1 else "once"
+    processes = len({s.process for s in spans})
     where = f"in {processes} {side} processes" if processes > 1 else f"in {side} process {longest.process}"
     were = "delivery was" if deliveries == 1 else "deliveries were"
     return (f"{deliveries} {'late ' if first else ''}{were} {_WORDING[side].group} ({times} {where}, up to "
             f"{longest.ms:.0f} ms, {when_in_run(history, longest.since)})")  # fmt: skip
 
 
-def _finding(explaining: dict[tuple[Side, Stall], int], history: HistoryData) -> Finding:
+def _finding(counted: dict[tuple[Side, Stall], int], history: HistoryData) -> Finding:
+    """The one harness-stall finding: a clause a side, and each span with the deliveries it explains."""
     sides: dict[Side, dict[Stall, int]] = {}
-    for (side, span), n in explaining.items():
+    for (side, span), n in counted.items():
         sides.setdefault(side, {})[span] = n
     clauses = [_clause(side, spans, history, not i) for i, (side, spans) in enumerate(sorted(sides.items()))]
-    longest = max((span for _, span in explaining), key=lambda s: s.ms)
+    longest = max((span for _, span in counted), key=lambda s: s.ms)
     return Finding(
         NAME,
         f"{' and '.join(clauses)}: their lateness cannot be told from the backend's",
@@ -217,7 +262,7 @@ def _finding(explaining: dict[tuple[Side, Stall], int], history: HistoryData) ->
                 "ms": round(s.ms, 1),
                 "deliveries": n,
             }
-            for (side, s), n in sorted(explaining.items(), key=lambda found: found[0][1].since)
+            for (side, s), n in sorted(counted.items(), key=lambda found: found[0][1].since)
         ],
         times={"since": longest.since, "until": longest.until},
     )

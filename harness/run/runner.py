@@ -259,7 +259,7 @@ class Runner:
         kind = "browser" if self.scenario.counters.browser else None
         browser = ctx.fleet.add(f"{name}-browser", [self._detail], self._hook, local=True, kind=kind)
         ctx.fleet.wait_ready()
-        ctx.fleet.watch_writers()
+        ctx.fleet.watch_writer(name, servers=self.target.servers_here)
         if isinstance(browser, BrowserListener):
             api = self.target.api(BrowserSession(browser))  # type: ignore[arg-type]
         counter = CounterBot(

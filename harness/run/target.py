@@ -42,6 +42,8 @@ class Target:
     logs_url: str | None = None
     request_timeout_s: float = 15.0
     faults: list[str] = field(default_factory=list)  # injected into the embedded stack, for the record
+    servers_here: bool = False
+    """The embedded stack runs in this process: its stalls hold the backend and Pusher server up too."""
 
     @property
     def remote(self) -> bool:
@@ -76,7 +78,10 @@ class Target:
 
     @classmethod
     def embedded(cls, stack: EmbeddedStack, contract: Contract | None = None) -> Target:
-        return cls.from_ready_info(stack.ready_info(), contract)
+        """The embedded stack started in this process."""
+        target = cls.from_ready_info(stack.ready_info(), contract)
+        target.servers_here = True
+        return target
 
     @classmethod
     def from_ready_info(cls, info: dict[str, Any], contract: Contract | None = None) -> Target:

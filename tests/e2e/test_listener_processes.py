@@ -65,9 +65,10 @@ def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_pa
     assert done.returncode == 0, done.stderr
     assert {f"viewer-{n}" for n in range(1, 13)} <= _viewers_heard(out)
     observed = load(out / HISTORY_NAME).observations
-    writers = {o.data["actor"]: o.data["process"] for o in observed if o.kind == "writer"}
+    writers = {o.data["actor"]: (o.data["process"], o.data["servers"]) for o in observed if o.kind == "writer"}
     viewers = {o.data["process"] for o in observed if o.kind == "listener" and o.listener.startswith("viewer-")}
-    assert writers == {"counter-1": process_label(), "counter-2": process_label()}, "the counters write from here"
+    here = (process_label(), True)  # the embedded servers too
+    assert writers == {"counter-1": here, "counter-2": here}, "the counters write from here"
     assert len(viewers) == 2 and process_label() not in viewers, "the viewers' stalls are their workers' own"
     delivery = next(c for c in report["checks"] if c["name"] == "missing-event")
     assert delivery["judged"] >= 12 * 16, "every viewer's deliveries were owed and judged"

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from harness.bots.async_listener import AsyncListenerPool
-from harness.bots.counter import CounterBot, CounterStyle, UniqueValues
 from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet
 from harness.bots.loop_watch import STALL, STALL_S, ThreadWatch, process_label
@@ -165,19 +164,19 @@ def test_a_thread_watch_records_the_interpreter_held_from_it(tmp_path: Path) -> 
 
 def test_the_process_sending_counters_writes_is_watched_though_no_listener_runs_in_it(tmp_path: Path) -> None:
     """Its counters' own listeners may be pages and the rest in worker processes: the fleet watches it
-    all the same, and a counter names it as the process its writes are sent from."""
+    all the same, and the record names it as the process the counter's writes are sent from."""
     history = History(tmp_path / "history.jsonl")
     fleet = ListenerFleet(PusherEndpoint("key", port=1), history, "asyncio")
     try:
-        fleet.watch_writers()
-        CounterBot("counter-1", None, history, [], 1, lambda: None, UniqueValues(), CounterStyle(), 1)  # type: ignore[arg-type]
+        fleet.watch_writer("counter-1", servers=True)
         _hold_the_interpreter(4 * STALL_S)
         stalls = wait_until(lambda: _stalls(history, 3 * STALL_S), 10)
     finally:
         fleet.stop()
         history.close()
     (writer,) = [o.data for o in history.data.observations if o.kind == "writer"]
-    assert writer == {"actor": "counter-1", "process": process_label()} and stalls[0].data["process"] == process_label()
+    assert writer == {"actor": "counter-1", "process": process_label(), "servers": True}
+    assert stalls[0].data["process"] == process_label()
 
 
 def _with_stalls(spans: list[tuple[float, float]]) -> HistoryData:
@@ -237,16 +236,16 @@ def test_a_stall_the_loop_resumed_from_long_before_the_delivery_was_read_excuses
 
 
 def test_a_late_delivery_whose_writer_was_held_as_long_in_its_flight_is_the_harnesss_doubt() -> None:
-    """The write's process was held from before its invoke (1.0 s) until 1.6 s: it may have gone out
-    600 ms late, and the delivery was 500 ms late."""
+    """The write's process was held from before its invoke (1.0 s) until 1.6 s, and answered at 1.7 s:
+    it may have gone out 600 ms late, and the delivery was 500 ms late."""
     result = check(_history(writer_stall), Contract())
 
     late = next(f for f in result.findings if f.name == "late-event")
     stall = next(f for f in result.findings if f.name == "harness-stall")
     assert (late.severity, late.cause) == ("warning", "harness-stall: the harness's own writer process was held "
-                                                      "650 ms while the write was in flight, as long as the delivery "
-                                                      "was late or longer")  # fmt: skip
-    assert late.message.endswith(", sent as the harness's own writer process was held 650 ms")
+                                                      "600 ms between the write's invoke and its answer, as long as "
+                                                      "the delivery was late or longer")  # fmt: skip
+    assert late.message.endswith(", sent as the harness's own writer process was held 600 ms of its flight")
     assert stall.actual == [
         {"side": "writer", "process": "host:9", "since": 0.95, "until": 1.6, "ms": 650.0, "deliveries": 1}
     ]
@@ -256,14 +255,41 @@ def test_a_late_delivery_whose_writer_was_held_as_long_in_its_flight_is_the_harn
     assert result.judged["harness-stall"] == 1
 
 
+def test_the_longest_hold_in_the_flight_is_the_one_held_against_the_lateness() -> None:
+    """A short stall first (80 ms) and a long one after (550 ms, apart by more than a tick): the long one
+    may explain the 500 ms; held after the answer, neither would."""
+    both = {"since": 1.02, "until": 1.1, "stalls": ((1.15, 1.7),), "answered": 1.75}
+    result = check(_history(writer_stall, **both), Contract())
+
+    assert _named(result) == [("harness-stall", "inconclusive"), ("late-event", "warning")]
+    assert "held 550 ms of its flight" in next(f for f in result.findings if f.name == "late-event").message
+
+
+def test_a_writers_stall_after_its_answer_is_held_against_it_when_the_embedded_servers_share_its_process() -> None:
+    """The write was answered at 1.1 s; its process was held from 1.2 s to 1.9 s. Sent by then, it was
+    late by the backend's doing, unless the backend and Pusher server ran in that process and were held
+    with it before it was read."""
+    after = {"since": 1.2, "until": 1.9, "answered": 1.1}
+    assert _named(check(_history(writer_stall, **after), Contract())) == [("late-event", "error")]
+
+    result = check(_history(writer_stall, **after, servers=True), Contract())
+
+    late = next(f for f in result.findings if f.name == "late-event")
+    assert (late.severity, late.cause) == ("warning", "harness-stall: the harness's own writer process was held "
+                                                      "700 ms between the write's invoke and its read, as long as the "
+                                                      "delivery was late or longer")  # fmt: skip
+    assert result.verdict == INCONCLUSIVE
+
+
 @pytest.mark.parametrize(
     ("over", "why"),
     [
         ({"since": 1.0, "until": 1.3}, "held 300 ms, the delivery 500 ms late"),
-        ({"since": 1.15, "until": 1.9}, "held after the write was answered: it had gone out"),
+        ({"since": 1.75, "until": 2.45}, "held after the write was answered: it had gone out"),
+        ({"since": 0.2, "until": 0.99}, "held before the invoke: the write was stamped after it"),
         ({"process": "host:8"}, "another process held"),
     ],
-    ids=["shorter-than-the-lateness", "after-the-answer", "another-process"],
+    ids=["shorter-than-the-lateness", "after-the-answer", "before-the-invoke", "another-process"],
 )
 def test_a_writers_stall_that_cannot_explain_the_lateness_leaves_it_to_the_backend(over: dict, why: str) -> None:
     result = check(_history(writer_stall, **over), Contract())
@@ -271,6 +297,17 @@ def test_a_writers_stall_that_cannot_explain_the_lateness_leaves_it_to_the_backe
     assert [(f.name, f.severity) for f in result.findings] == [("late-event", "error")], why
     assert result.verdict == FAIL
     assert result.judged["harness-stall"] == 1
+
+
+def test_a_listeners_stall_begun_after_the_delivery_was_due_leaves_it_to_the_writers() -> None:
+    """The viewer's loop was held from 2.39 s, after the delivery was due: not its doing; the writer's
+    process, held 600 ms of the write's flight, may explain it."""
+    history = _history(since=2.39)
+    writer_stall(history)
+
+    result = check(history, Contract())
+
+    assert [row["side"] for row in next(f for f in result.findings if f.name == "harness-stall").actual] == ["writer"]
 
 
 def test_a_write_of_a_counter_with_no_process_on_record_is_judged_as_before() -> None:
