@@ -259,13 +259,15 @@ def harness_stall(h, process: str = "host:1", since: float = 1.3):
 
 
 def writer_stall(h, process: str = "host:9", since: float = 0.95, until: float = 1.6, servers: bool = False,
-                 answered: float = 1.7, stalls: tuple[tuple[float, float], ...] = ()):  # fmt: skip
+                 answered: float = 1.7, stalls: tuple[tuple[float, float], ...] = (),
+                 page: str | None = None):  # fmt: skip
     """`late_event`'s delivery (invoked at 1.0 s, due at 2.0 s, read at 2.5 s), its write answered at
-    `answered` and sent from `process` (counter-1's, which runs the embedded servers too if `servers`),
-    which was held from `since` to `until` (and over each of `stalls`)."""
+    `answered` and sent from counter-1's process (host:9, which runs the embedded servers too if
+    `servers`) through `page` if one; `process` was held from `since` to `until` (and over each of
+    `stalls`)."""
     late_event(h)
     h.operations[0] = replace(h.operations[0], complete=answered)
-    writer = {"actor": "counter-1", "process": "host:9", "servers": servers}
+    writer = {"actor": "counter-1", "process": "host:9", "servers": servers, "page": page}
     h.observations.insert(0, Observation("writer", 0.0, data=writer))
     for start, end in ((since, until), *stalls):
         stall = Observation("harness-stall", end, data={"process": process, "held_s": end - start})

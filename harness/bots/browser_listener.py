@@ -5,8 +5,10 @@ request to the auth endpoint, or, with no endpoint, a signature from the officia
 through a binding) and subscribes; every happening comes back through one binding and
 goes into the same `ListenerRecorder` the other kinds use. A receipt is what pusher-js
 handed the page, stamped with the page's own clock, so the checks judge the browser's
-view. A counter whose browser is a page writes through it too (`BrowserSession`): the
-page's fetch, with pusher-js's socket_id, as the frontend writes.
+view; the page times its own main thread too (`harness-stall`, as `loop_watch` does for the
+harness's processes), so a page held up does not make the backend look late. A counter whose
+browser is a page writes through it too (`BrowserSession`): the page's fetch, with pusher-js's
+socket_id, as the frontend writes.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import requests
 
 from ..errors import AuthRefused
 from ..record.history import Observation
+from ..record.stall_record import STALL, STALL_MIN_S, STALL_TICK_S
 from .browser_runtime import ORIGIN, BrowserPool
 from .endpoint import PusherEndpoint
+from .loop_watch import page_label
 from .recorder import ListenerRecorder
 
 
@@ -39,6 +43,7 @@ class BrowserListener:
         self.pool = pool
         self.page: Any = None
         self._context: Any = None
+        self.process = page_label(recorder.name)  # its main thread's stalls are on record under this
 
     @property
     def name(self) -> str:
@@ -66,6 +71,7 @@ class BrowserListener:
             "authEndpoint": endpoint.auth_endpoint,
             "authHeaders": endpoint.auth_headers,
             "channels": self.recorder.channels,
+            "stall": {"tickMs": STALL_TICK_S * 1000, "minMs": STALL_MIN_S * 1000},
         }
         await page.evaluate("config => window.stocksyncStart(config)", config)
 
@@ -75,9 +81,12 @@ class BrowserListener:
 
     def _record(self, kind: str, channel: str | None, text: str | None, extra: Any, at: float) -> None:
         """One happening of the page's: `text` is the event name of a receipt (whose data text is `extra`),
-        the socket id of a connect, the message of an error; `extra` is a disconnect's close code."""
+        the socket id of a connect, the message of an error; `extra` is a disconnect's close code, or
+        how long (ms) a stall held the page's main thread."""
         recorder = self.recorder
-        if kind == "receipt" and channel is not None and text is not None:
+        if kind == "stall" and isinstance(extra, int | float):
+            recorder.history.observe(STALL, time=_monotonic(at), data={"process": self.process, "held_s": extra / 1000})
+        elif kind == "receipt" and channel is not None and text is not None:
             recorder.receipts += 1
             recorder.history.append(Observation("receipt", _monotonic(at), recorder.name, recorder.socket_id,
                                                 channel, text, extra))  # fmt: skip

@@ -23,7 +23,7 @@ from .browser_listener import BrowserListener
 from .browser_runtime import BrowserPool
 from .endpoint import PusherEndpoint
 from .listener_processes import ListenerProcesses, RemoteRecorder
-from .loop_watch import ThreadWatch, process_label
+from .loop_watch import ThreadWatch, page_label, process_label
 from .pysher_listener import PysherListener
 from .recorder import ListenerRecorder, SubscribedHook
 
@@ -71,7 +71,7 @@ class ListenerFleet:
         fleet's kind for this one listener (a browser page among asyncio viewers)."""
         kind = kind or self.kind
         listener: Listener
-        process = None if kind == "browser" else process_label()  # a page stamps its receipts itself
+        process = page_label(name) if kind == "browser" else process_label()  # a page times its own thread
         if self._remote is not None and kind == "asyncio" and on_subscribed is None and not local:
             remote = self._remote.add(name, channels)
             listener, process = remote, remote.process.label
@@ -94,14 +94,17 @@ class ListenerFleet:
         self._threads = self._threads or ThreadWatch(self.history)
         return PysherListener(self.endpoint, recorder)
 
-    def watch_writer(self, actor: str, servers: bool) -> None:
-        """This process sends `actor`'s writes (and runs the embedded servers, if `servers`): its stalls
-        are watched (`loop_watch`), by its asyncio pool's watch if it has one, else by a thread of its
-        own, and the record says so (a `writer` observation), so the check may hold them against the
-        write's deliveries."""
+    def watch_writer(self, actor: str, servers: bool, page: Listener | None = None) -> None:
+        """This process sends `actor`'s writes (and runs the embedded servers, if `servers`), through
+        `page` if it is a browser's (its fetch): its stalls are watched (`loop_watch`), by its asyncio
+        pool's watch if it has one, else by a thread of its own, and the record says so (a `writer`
+        observation, naming the page's process too), so the check may hold them against the write's
+        deliveries."""
         if self._pool is None:
             self._threads = self._threads or ThreadWatch(self.history)
-        self.history.observe(WRITER, data={"actor": actor, "process": process_label(), "servers": servers})
+        through = page.process if isinstance(page, BrowserListener) else None
+        data = {"actor": actor, "process": process_label(), "servers": servers, "page": through}
+        self.history.observe(WRITER, data=data)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Also gives up early when the server refused a connection outright (a pusher:error such as

@@ -30,6 +30,12 @@ def process_label(pid: int | None = None) -> str:
     return f"{socket.gethostname()}:{os.getpid() if pid is None else pid}"
 
 
+def page_label(listener: str) -> str:
+    """A browser page's name in the record, as a process of its own: its main thread times itself
+    (`page/page.js`), on the page's clock that stamps its receipts."""
+    return f"{process_label()}/page/{listener}"
+
+
 class Watch:
     """The stalls of one process's listener loop, recorded as it wakes."""
 

@@ -16,9 +16,11 @@ are one span. A late delivery is the harness's doubt, not the backend's failure,
 It stays in the record as a warning whose cause is the stall, and one inconclusive finding says how
 many such deliveries the harness could not judge, and how long its processes were held. A delivery
 read at any other time, or due before its loop was held, or later than its writer's stall explains,
-is late by the backend's doing, whatever the stalls around it, and fails the run as before. Only
-processes on record are held against stalls: a page stamps its own receipts (Chromium's clock), and
-a history older than the watches names no process; such late deliveries are judged as before.
+is late by the backend's doing, whatever the stalls around it, and fails the run as before. A
+browser page is a process of its own: it stamps its receipts and fetches its counter's writes on its
+own clock, and times its own main thread (`bots/page/page.js`). Only processes on record are held
+against stalls: a history older than the watches names none, and its late deliveries are judged as
+before.
 
 Pure: the history's observations and the findings in, the findings out.
 """
@@ -83,12 +85,14 @@ def _listeners(history: HistoryData) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Writer:
-    """A counter's process (`writer` observations), and whether the harness's embedded backend and
-    Pusher server run in it too (the default `stocksync run`): then its stalls may hold a write's
-    delivery up, not only its sending, until the delivery is read."""
+    """A counter's process (`writer` observations), whether the harness's embedded backend and Pusher
+    server run in it too (the default `stocksync run`: then its stalls may hold a write's delivery up,
+    not only its sending, until the delivery is read), and the page its writes are fetched through,
+    if its browser is one (whose own stalls may hold the sending up too)."""
 
     process: str
     servers: bool
+    page: str | None = None
 
 
 def _writers(history: HistoryData) -> dict[str, Writer]:
@@ -97,7 +101,8 @@ def _writers(history: HistoryData) -> dict[str, Writer]:
     for obs in history.of_kind(WRITER):
         data = obs.data if isinstance(obs.data, dict) else {}
         if isinstance(data.get("actor"), str) and data.get("process"):
-            found[data["actor"]] = Writer(str(data["process"]), data.get("servers") is True)
+            page = data.get("page") if isinstance(data.get("page"), str) else None
+            found[data["actor"]] = Writer(str(data["process"]), data.get("servers") is True, page)
     return found
 
 
@@ -154,7 +159,8 @@ class Stalls:
     def explaining(self, late: Finding, limit_s: float) -> Explained | None:
         """The stall that may have made `late` late: its listener's, else its writer's; None if none.
         A writer's stall counts from the invoke until the write was answered (it had gone out by then),
-        or until the delivery was read when the embedded servers share its process (or no answer came)."""
+        or until the delivery was read when the embedded servers share its process (or no answer came);
+        its page's, until the answer."""
         invoke, read = late.times.get("invoke"), late.times.get("received")
         if invoke is None or read is None:
             return None
@@ -166,11 +172,16 @@ class Stalls:
         if written is None:
             return None
         writer, complete = written
-        end = read if writer.servers or complete is None else complete
-        held = self.holding(writer.process, invoke, end)
-        if held is None or read - held[1] > invoke + limit_s:
+        answered = read if complete is None else complete
+        windows = [(writer.process, read if writer.servers else answered)]  # where, and until when
+        windows += [(writer.page, answered)] if writer.page is not None else []
+        holds = [(held, end) for where, end in windows if (held := self.holding(where, invoke, end)) is not None]
+        if not holds:
             return None
-        return Explained("writer", *held, to="its read" if end == read else "its answer")
+        (span, held_s), end = max(holds, key=lambda hold: hold[0][1])
+        if read - held_s > invoke + limit_s:
+            return None
+        return Explained("writer", span, held_s, to="its read" if end == read else "its answer")
 
     def watches(self, late: Finding) -> bool:
         """Whether a process `late` passed through is on record: its listener's or its writer's."""

@@ -49,7 +49,7 @@ def _observation(contract: Contract, worker: str, obs: Observation, shift: float
     if obs.kind in ("listener", STALL, WRITER) and isinstance(data, dict) and data.get("process"):
         data = {**data, "process": f"{worker}/{data['process']}"}  # two machines' pids may be alike
     if obs.kind == WRITER and isinstance(data, dict) and isinstance(data.get("actor"), str):
-        data = {**data, "actor": f"{worker}/{data['actor']}"}  # as its operations' actor is named
+        data = {**data, "actor": f"{worker}/{data['actor']}", "page": _tag(worker, data.get("page"))}
     return replace(
         obs,
         time=obs.time + shift,

@@ -259,9 +259,9 @@ class Runner:
         kind = "browser" if self.scenario.counters.browser else None
         browser = ctx.fleet.add(f"{name}-browser", [self._detail], self._hook, local=True, kind=kind)
         ctx.fleet.wait_ready()
-        ctx.fleet.watch_writer(name, servers=self.target.servers_here)
         if isinstance(browser, BrowserListener):
             api = self.target.api(BrowserSession(browser))  # type: ignore[arg-type]
+        ctx.fleet.watch_writer(name, servers=self.target.servers_here, page=browser)
         counter = CounterBot(
             name,
             api,

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,12 @@ import pytest
 
 from harness.record.history import load
 from harness.record.history_file import HISTORY_NAME
+from harness.waiting import wait_until
+from tests.e2e.test_killed_runs import descendants, interfere
 from tests.support import PRIVATE, Served
 
 pytestmark = pytest.mark.browser
+LIMIT_S = 0.5
 
 PAGES = """
 name = "pages"
@@ -144,3 +149,42 @@ def test_pages_authorise_private_channels_with_pusher_js_own_request(tmp_path: P
     assert {"browser-viewer-1", "browser-viewer-2", "browser-viewer-3", "counter-1-browser"} <= pages
     heard = {o.listener for o in history.observations if o.kind == "receipt" and o.channel.startswith("private-")}
     assert {"browser-viewer-1", "browser-viewer-2", "browser-viewer-3"} <= heard
+
+
+@pytest.mark.heavy
+def test_pages_held_past_the_limit_make_their_late_deliveries_the_harnesss_doubt(tmp_path: Path) -> None:
+    """Every page's renderer stopped (SIGSTOP) for longer than the latency limit while the counters go
+    on writing through their pages, then let go: the writes fetched late and the frames read late are
+    the pages' own stalls, each page timing its own main thread, so the run is INCONCLUSIVE with
+    harness-stall, each late delivery a warning under it, and nothing blamed on the backend."""
+    scenario, out = tmp_path / "pages.toml", tmp_path / "out"
+    scenario.write_text(
+        PAGES.format(operations=300, flow="counting", flow_options="")
+        + f"[limits]\nlatency_ms = {LIMIT_S * 1000:.0f}\n"
+    )
+    held: list[int] = []
+
+    def hold_the_pages(pid: int) -> None:
+        renderers = wait_until(lambda: descendants(pid, b"--type=renderer"), 30, 0.05, what="the pages' renderers")
+        for renderer in renderers:
+            os.kill(renderer, signal.SIGSTOP)
+        try:
+            threading.Event().wait(4 * LIMIT_S)  # the hold itself: four times the limit
+        finally:
+            for renderer in renderers:
+                os.kill(renderer, signal.SIGCONT)
+        held.extend(renderers)
+
+    code, stderr = interfere(scenario, out, 20, hold_the_pages)
+    assert held and code == 3, stderr[-2000:]
+    report = json.loads((out / "report.json").read_text())
+    (stall,) = [f for f in report["findings"] if f["name"] == "harness-stall"]
+    assert report["reasons"] == [stall["message"]]
+    assert [f for f in report["findings"] if f["severity"] == "error"] == [], "nothing blamed on the backend"
+    late = [f for f in report["findings"] if f["name"] == "late-event"]
+    assert late and all(f["severity"] == "warning" and f["cause"].startswith("harness-stall: ") for f in late)
+    assert any("/page/" in s["process"] for s in stall["actual"]), "the pages' own stalls explain some"
+    history = load(out / HISTORY_NAME)
+    pages = {o.listener: o.data["process"] for o in history.of_kind("listener") if o.data["kind"] == "browser"}
+    stalled = {o.data["process"] for o in history.of_kind("harness-stall") if o.data["held_s"] >= 3 * LIMIT_S}
+    assert len(pages) == 5 and set(pages.values()) <= stalled, "each page's own watch recorded its hold"

@@ -175,7 +175,7 @@ def test_the_process_sending_counters_writes_is_watched_though_no_listener_runs_
         fleet.stop()
         history.close()
     (writer,) = [o.data for o in history.data.observations if o.kind == "writer"]
-    assert writer == {"actor": "counter-1", "process": process_label(), "servers": True}
+    assert writer == {"actor": "counter-1", "process": process_label(), "servers": True, "page": None}
     assert stalls[0].data["process"] == process_label()
 
 
@@ -308,6 +308,18 @@ def test_a_listeners_stall_begun_after_the_delivery_was_due_leaves_it_to_the_wri
     result = check(history, Contract())
 
     assert [row["side"] for row in next(f for f in result.findings if f.name == "harness-stall").actual] == ["writer"]
+
+
+def test_a_write_fetched_through_its_counters_page_is_held_against_the_pages_stalls_until_its_answer() -> None:
+    """A counter whose browser is a page writes through the page's fetch: the page's main thread held
+    600 ms of the write's flight may have sent it that late; held only after the answer, it did not."""
+    page = "host:9/page/counter-1-browser"
+    result = check(_history(writer_stall, process=page, page=page), Contract())
+
+    assert _named(result) == [("harness-stall", "inconclusive"), ("late-event", "warning")]
+    assert next(f for f in result.findings if f.name == "harness-stall").actual[0]["process"] == page
+    after = {"process": page, "page": page, "since": 1.75, "until": 2.45, "servers": True}
+    assert _named(check(_history(writer_stall, **after), Contract())) == [("late-event", "error")]
 
 
 def test_a_write_of_a_counter_with_no_process_on_record_is_judged_as_before() -> None:

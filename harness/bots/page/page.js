@@ -38,6 +38,7 @@ window.stocksyncStart = function (config) {
         ),
     };
   }
+  watchStalls(now, config.stall);
   const pusher = new Pusher(config.key, options);
   window.stocksyncPusher = pusher;
   let lastCode = null;
@@ -75,6 +76,18 @@ window.stocksyncStart = function (config) {
     });
   }
 };
+
+// The page times its own main thread, as the harness's processes time theirs (loop_watch.py): a
+// frame handled after the thread was held is stamped late by the page's doing, not the backend's.
+// Each tick that comes `minMs` or more late records how long the thread may have been held.
+function watchStalls(now, { tickMs, minMs }) {
+  let woke = now();
+  setInterval(() => {
+    const t = now();
+    if (t - woke - tickMs >= minMs) record("stall", null, null, t - woke, t);
+    woke = t;
+  }, tickMs);
+}
 
 // A network drop as the page lives it: the socket goes, pusher-js reconnects and resubscribes.
 window.stocksyncDrop = function () {
