@@ -6,11 +6,14 @@ live check holds the writes in flight, not the run. The listeners' checks are th
 each operation when it is answered (a 5xx shows at once) and once its delivery has settled in the
 stream (whether its event went missing is known by then), and keep of it only what a later
 judgement needs. Their findings and the stream's are the ones the report shows: the same rules,
-taken at the same moments.
+taken at the same moments. A late delivery is held against the harness's own stalls on record so
+far (`harness_stalls`): those of this process, its pages and its writers; a listener worker
+process's own reach the record when it is folded in at the end, and the final check holds them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 from collections import Counter
@@ -20,6 +23,7 @@ from ..spec.contract import Contract
 from .changes import Closed
 from .consequences import with_causes
 from .findings import Finding
+from .harness_stalls import held
 from .outcomes import Outcome, outcome, outcomes
 from .over_operations import OperationChecks
 from .pausing import gc_paused_promoting
@@ -28,6 +32,7 @@ from .stream import GRACE_S, ListenerStream
 from .timeline import Timeline
 
 _ANSWERED = operator.itemgetter(1)
+LATE = "late-event"
 
 
 class LiveCheck:
@@ -42,6 +47,8 @@ class LiveCheck:
         """Answered, delivery not yet settled (the writes in flight): by completion, then by when
         answered, so an update looks at the ones settling only; they settle in the order answered."""
         self._missing: set[int] = set()  # pending writes whose event the stream found missing
+        self._taken: dict[int, Operation] = {}  # taken, not yet settled, by id
+        self._late: dict[int, Operation] = {}  # the writes of late deliveries, which the stalls are held against
         self._stream_seen = 0  # the stream's findings looked at for those
         self._others: list[Observation] = []  # every observation but receipts and the truth
         self._refused = False  # the Pusher server refused a trigger
@@ -63,6 +70,7 @@ class LiveCheck:
         ops, receipts = history.take()
         self.stream.feed(ops, observations + receipts)
         self._unanswered.extend(ops)
+        self._taken.update((op.id, op) for op in ops)
         others = [o for o in observations if o.kind not in ("receipt", "truth")]
         self._others.extend(others)
         self._refused = self._refused or any(o.kind == "trigger-rejected" for o in others)
@@ -74,12 +82,14 @@ class LiveCheck:
         observed = HistoryData(data.meta, [], self._others)
         judged: Counter[str] = Counter()
         found = self.operations.findings(observed, lambda lines: [], judged)
-        self.findings = with_causes(self.stream.totals.findings + self.stream.due() + found)
+        found = with_causes(self.stream.totals.findings + self.stream.due() + found)
+        stalls = HistoryData(data.meta, list(self._late.values()), self._others)  # the stalls on record so far
+        self.findings = held(found, stalls, self.stream.limit)[0]
         judged += self.stream.judged()
         self.judged = {name: judged.get(name, 0) for name, rule in RULES.items() if rule.live}
         self.outcomes = live_outcomes(self.findings, self.judged)
         closed, self.stream.closed = self.stream.closed, []
-        return closed
+        return _unless_excused(closed, self.findings)
 
     def _fold(self, finished: bool) -> None:
         """Each operation is judged when answered (`OperationChecks.answered`, every approval
@@ -99,12 +109,16 @@ class LiveCheck:
         for f in found[self._stream_seen :]:
             if f.name == "missing-event" and f.operation is not None:
                 self._missing.add(f.operation)
+            elif f.name == LATE and f.operation in self._taken:
+                self._late[f.operation] = self._taken[f.operation]
         self._stream_seen = len(found)
         settled_before = self.stream.frontier - self.stream.limit - GRACE_S
         settled = self._unsettled.take(None if finished else settled_before)
         ops = [op for _, _, op in sorted(settled, key=_ANSWERED)]
         self.operations.settled(ops, self._missing, self._refused)
         self._missing.difference_update(op.id for op in ops)
+        for op in ops:
+            del self._taken[op.id]
 
     @property
     def in_flight(self) -> int:
@@ -114,6 +128,19 @@ class LiveCheck:
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
+
+
+def _unless_excused(closed: list[Closed], findings: list[Finding]) -> list[Closed]:
+    """`closed`, a change not failed for lateness when each of its late deliveries is a stall's
+    warning now (`harness_stalls`), as the report will say of it."""
+    if not any(LATE in c.failures for c in closed):
+        return closed
+    late = {(f.operation, f.event) for f in findings if f.name == LATE and f.severity == "error"}
+    return [
+        c if LATE not in c.failures or (c.operation, c.event) in late
+        else dataclasses.replace(c, failures=[name for name in c.failures if name != LATE])
+        for c in closed
+    ]  # fmt: skip
 
 
 def live_outcomes(findings: list[Finding], judged: dict[str, int]) -> dict[str, Outcome]:

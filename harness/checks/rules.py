@@ -87,7 +87,8 @@ RULES: dict[str, Rule] = {
              "sent as its writer process was held: their lateness cannot be told from the backend's",
              "coverage", "no late delivery reached a listener or came from a counter whose process timed its own "
              "loop", severity="inconclusive", live=False,
-             live_note="each late delivery is held against its processes' stalls at the end"),
+             live_note="each late delivery is held against the stalls on record so far; a listener worker "
+             "process's own are on record at the end"),
         Rule("unjudged-fault", "an injected fault fired and no finding explains it: the checker was blind to it",
              "coverage", "no injected fault fired", severity="inconclusive", live=False,
              live_note="each injected fault is held against every finding of the run"),

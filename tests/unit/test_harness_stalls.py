@@ -8,9 +8,11 @@ counters name the process they write from."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,10 +22,13 @@ from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet
 from harness.bots.loop_watch import STALL, STALL_S, ThreadWatch, process_label
 from harness.checks import CheckResult, check
+from harness.checks.live import LiveCheck
 from harness.checks.verdict import FAIL, INCONCLUSIVE, PASS
+from harness.load.feed import LiveFeed
 from harness.record.history import History, HistoryData, Observation
 from harness.report.groups import group_findings
 from harness.spec.contract import Contract
+from harness.testing import following
 from harness.waiting import wait_until
 from tests.histories import (
     DETAIL,
@@ -200,7 +205,7 @@ def test_stalls_one_after_another_are_one_span_held_from_before_the_delivery_was
     assert [s["ms"] for s in next(f for f in result.findings if f.name == "harness-stall").actual] == [580.0]
 
 
-def _named(result: CheckResult) -> list[tuple[str, str]]:
+def _named(result: CheckResult | LiveCheck) -> list[tuple[str, str]]:
     return [(f.name, f.severity) for f in result.findings]
 
 
@@ -359,3 +364,34 @@ def test_stalls_of_both_sides_are_one_finding_that_names_each() -> None:
         ("counter-2-viewer", " the harness's own writer process"),
         ("viewer", " the harness's own listener loop"),
     ]
+
+
+@pytest.mark.parametrize("stall", [harness_stall, writer_stall], ids=["listener", "writer"])
+def test_the_live_check_holds_late_deliveries_against_the_stalls_on_record_so_far(stall: Callable) -> None:
+    """Locust's rows and Sync tab and the CLI's progress say what the report will: as soon as the late
+    delivery and the stall are both on record, the delivery is the stall's warning, its change's sample
+    no failure, and nothing is an error."""
+    history = _history(stall)
+    history.operations[0] = dataclasses.replace(history.operations[0], complete=1.7)  # read in its window
+    recorder = following(history)
+    feed = LiveFeed(Contract(), 1.0, recorder)
+
+    rows = feed.rows(recorder, 5.0)  # after the delivery (2.5 s), its window's close and the lag
+
+    assert feed.check.errors == [] and feed.findings == {}
+    assert _named(feed.check) == [("late-event", "warning"), ("harness-stall", "inconclusive")]
+    assert [(row.name, row.failure) for row in rows if row.kind == "PUSHER"] == [("line-counted-updated", None)]
+    feed.rows(recorder, None)
+    final = check(history, Contract())
+    assert sorted(_named(feed.check)) == sorted(_named(final))
+
+
+def test_the_live_check_still_fails_a_change_late_by_the_backends_doing() -> None:
+    history = _history(writer_stall, since=1.0, until=1.3)  # held 300 ms, the delivery 500 ms late
+    recorder = following(history)
+    feed = LiveFeed(Contract(), 1.0, recorder)
+
+    rows = feed.rows(recorder, 5.0)  # after the delivery (2.5 s), its window's close and the lag
+
+    assert [(row.name, row.failure) for row in rows if row.kind == "PUSHER"] == [("line-counted-updated", "late-event")]
+    assert feed.findings == {"late-event": 1}
