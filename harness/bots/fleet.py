@@ -23,7 +23,7 @@ from .browser_listener import BrowserListener
 from .browser_runtime import BrowserPool
 from .endpoint import PusherEndpoint
 from .listener_processes import ListenerProcesses, RemoteRecorder
-from .loop_watch import ThreadWatch, page_label, process_label
+from .loop_watch import ThreadWatch, process_label, writers_label
 from .pysher_listener import PysherListener
 from .recorder import ListenerRecorder, SubscribedHook
 
@@ -54,7 +54,8 @@ class ListenerFleet:
         self.kind = kind
         self.listeners: list[Listener] = []
         self._pool: AsyncListenerPool | None = None
-        self._threads: ThreadWatch | None = None  # pysher's listeners' or the counters' watch (`watch_writer`)
+        self._threads: ThreadWatch | None = None  # pysher's listeners' watch, started with the first
+        self._writers: ThreadWatch | None = None  # the counters' threads' watch (`watch_writer`)
         self._browsers: BrowserPool | None = None
         self._remote = ListenerProcesses(endpoint, history, processes) if kind == "asyncio" and processes > 1 else None
 
@@ -71,12 +72,12 @@ class ListenerFleet:
         fleet's kind for this one listener (a browser page among asyncio viewers)."""
         kind = kind or self.kind
         listener: Listener
-        process = page_label(name) if kind == "browser" else process_label()  # a page times its own thread
         if self._remote is not None and kind == "asyncio" and on_subscribed is None and not local:
             remote = self._remote.add(name, channels)
             listener, process = remote, remote.process.label
         else:
             listener = self._local(kind, ListenerRecorder(name, channels, self.history, on_subscribed))
+            process = listener.process if isinstance(listener, BrowserListener) else process_label()
         data = {"kind": kind, "channels": list(channels), "process": process}
         self.history.observe("listener", listener=name, data=data)
         self.listeners.append(listener)
@@ -96,14 +97,13 @@ class ListenerFleet:
 
     def watch_writer(self, actor: str, servers: bool, page: Listener | None = None) -> None:
         """This process sends `actor`'s writes (and runs the embedded servers, if `servers`), through
-        `page` if it is a browser's (its fetch): its stalls are watched (`loop_watch`), by its asyncio
-        pool's watch if it has one, else by a thread of its own, and the record says so (a `writer`
-        observation, naming the page's process too), so the check may hold them against the write's
-        deliveries."""
-        if self._pool is None:
-            self._threads = self._threads or ThreadWatch(self.history)
+        `page` if it is a browser's (its fetch). The counters' threads are watched (`loop_watch`) by a
+        thread of their own, under a name of their own (`writers_label`), and the record says so (a
+        `writer` observation, naming the page's process too), so the check may hold their stalls
+        against the write's deliveries."""
+        self._writers = self._writers or ThreadWatch(self.history, writers_label())
         through = page.process if isinstance(page, BrowserListener) else None
-        data = {"actor": actor, "process": process_label(), "servers": servers, "page": through}
+        data = {"actor": actor, "process": self._writers.process, "servers": servers, "page": through}
         self.history.observe(WRITER, data=data)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
@@ -155,9 +155,10 @@ class ListenerFleet:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
-        if self._threads is not None:
-            self._threads.stop()
-            self._threads = None
+        for watch in (self._threads, self._writers):
+            if watch is not None:
+                watch.stop()
+        self._threads = self._writers = None
         if self._browsers is not None:
             self._browsers.close()
             self._browsers = None

@@ -36,12 +36,19 @@ def page_label(listener: str) -> str:
     return f"{process_label()}/page/{listener}"
 
 
-class Watch:
-    """The stalls of one process's listener loop, recorded as it wakes."""
+def writers_label() -> str:
+    """The counters' threads' name in the record: watched apart from the listener loop of the same
+    process, whose own work (a backlog of frames) holds that loop and not them."""
+    return f"{process_label()}/writers"
 
-    def __init__(self, history: History) -> None:
+
+class Watch:
+    """The stalls of one loop (a listener pool's, or a process's threads'), recorded as it wakes under
+    `process` (by default this process's `process_label`)."""
+
+    def __init__(self, history: History, process: str | None = None) -> None:
         self.history = history
-        self.process = process_label()
+        self.process = process or process_label()
         self.last = History.now()
 
     def woke(self) -> None:
@@ -62,8 +69,8 @@ class ThreadWatch(Watch):
     """A daemon thread's watch, for listeners and counters that are threads: it waits for the
     interpreter as they do, so it is held when they are."""
 
-    def __init__(self, history: History) -> None:
-        super().__init__(history)
+    def __init__(self, history: History, process: str | None = None) -> None:
+        super().__init__(history, process)
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stocksync-loop-watch", daemon=True)
         self._thread.start()

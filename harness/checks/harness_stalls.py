@@ -28,11 +28,11 @@ Pure: the history's observations and the findings in, the findings out.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
-from ..record.history import HistoryData
+from ..record.history import HistoryData, Operation
 from ..record.stall_record import STALL as NAME
 from ..record.stall_record import STALL_MIN_S, STALL_TICK_S, WRITER
 from .findings import Finding
@@ -41,6 +41,15 @@ from .verdict import when_in_run
 READ_AFTER_S = STALL_MIN_S + STALL_TICK_S
 """How long after a span's end the frames it held may still be read: a loop busy reading them for
 longer would have made the watch late again, extending the span."""
+SENT_WITHIN_S = STALL_MIN_S + STALL_TICK_S
+"""How soon after its invoke a write has left the harness (a request built and sent, or handed to a
+page to fetch), less a stall: a hold begun later found it gone, and delayed nothing of it but its
+answer."""
+LATE = "late-event"
+RECORDS = frozenset({NAME, "listener", WRITER})
+"""The observations the stalls are read from: the stalls, and who ran in which process."""
+_LEAVING = "as the write was leaving"
+_SERVED = "between the write's invoke and the delivery's read, the embedded servers with it"
 
 Side = Literal["listener", "writer"]
 
@@ -57,9 +66,6 @@ class Stall:
     def ms(self) -> float:
         return (self.until - self.since) * 1000
 
-    def held_after(self, moment: float) -> float:
-        return self.until - max(self.since, moment)
-
 
 def _spans(process: str, stalls: list[tuple[float, float]]) -> list[Stall]:
     """Stalls one after another (the next one held since the watch woke from the last, with no tick on
@@ -74,7 +80,7 @@ def _spans(process: str, stalls: list[tuple[float, float]]) -> list[Stall]:
 
 
 def _listeners(history: HistoryData) -> dict[str, str]:
-    """Each listener -> the process that stamps its receipts (`listener` observations; none for a page)."""
+    """Each listener -> the process that stamps its receipts (`listener` observations; a page's own)."""
     found: dict[str, str] = {}
     for obs in history.of_kind("listener"):
         data = obs.data if isinstance(obs.data, dict) else {}
@@ -118,19 +124,21 @@ class Explained:
 
 
 class Stalls:
-    """Each process's spans held, in time order, and the process each listener and counter ran in."""
+    """Each process's spans held, in time order, and the process each listener and counter ran in, from
+    `observed`'s observations; `writes`: the operations by id, looked up for the late ones only."""
 
-    def __init__(self, history: HistoryData) -> None:
+    def __init__(self, observed: HistoryData, writes: Mapping[int, Operation]) -> None:
         recorded: dict[str, list[tuple[float, float]]] = {}
-        for obs in history.of_kind(NAME):
+        for obs in observed.of_kind(NAME):
             data = obs.data if isinstance(obs.data, dict) else {}
             held_s = data.get("held_s")
             if isinstance(held_s, int | float) and not isinstance(held_s, bool) and held_s > 0:
                 recorded.setdefault(str(data.get("process")), []).append((obs.time - held_s, obs.time))
+        self.observed = observed
         self.by_process = {process: _spans(process, stalls) for process, stalls in recorded.items()}
-        self.listener_process = _listeners(history)
-        self.writers = _writers(history)
-        self._writes = {op.id: (op.actor, op.complete) for op in history.operations} if self.writers else {}
+        self.listener_process = _listeners(observed)
+        self.writers = _writers(observed)
+        self.writes = writes
 
     def resumed(self, process: str, read: float) -> Stall | None:
         """The span of `process` its loop was held in, or resuming from, at `read`: begun before it
@@ -140,27 +148,28 @@ class Stalls:
         i = bisect.bisect_left(spans, read - READ_AFTER_S, key=lambda span: span.until)
         return spans[i] if i < len(spans) and spans[i].since < read else None
 
-    def holding(self, process: str, start: float, end: float) -> tuple[Stall, float] | None:
-        """The span of `process` held longest between `start` and `end`, and how long of it lay between
-        them. One span, not their sum: the backend is blamed unless one stall alone may explain the
-        lateness. Spans are apart, so their ends are in order as their starts are."""
+    def holding(self, process: str, start: float, end: float, begun_by: float) -> tuple[Stall, float] | None:
+        """The span of `process` begun by `begun_by` held longest between `start` and `end`, and how long
+        of it lay between them. One span, not their sum: the backend is blamed unless one stall alone
+        may explain the lateness. Spans are apart, so their ends are in order as their starts are."""
         spans = self.by_process.get(process, [])
         first = bisect.bisect_right(spans, start, key=lambda span: span.until)
-        last = bisect.bisect_left(spans, end, key=lambda span: span.since)
+        last = bisect.bisect_right(spans, min(end, begun_by), key=lambda span: span.since)
         clipped = [(span, min(span.until, end) - max(span.since, start)) for span in spans[first:last]]
         return max(clipped, key=lambda held: held[1], default=None)
 
     def _writer(self, late: Finding) -> tuple[Writer, float | None] | None:
-        """The process `late`'s write was sent from, and when it was answered (None: never)."""
-        actor, complete = self._writes.get(late.operation, ("", None)) if late.operation is not None else ("", None)
-        writer = self.writers.get(actor)
-        return None if writer is None else (writer, complete)
+        """The process `late`'s write was sent from, and when it was answered (None: not yet)."""
+        op = self.writes.get(late.operation) if late.operation is not None else None
+        writer = None if op is None else self.writers.get(op.actor)
+        return None if writer is None or op is None else (writer, op.complete)
 
     def explaining(self, late: Finding, limit_s: float) -> Explained | None:
         """The stall that may have made `late` late: its listener's, else its writer's; None if none.
-        A writer's stall counts from the invoke until the write was answered (it had gone out by then),
-        or until the delivery was read when the embedded servers share its process (or no answer came);
-        its page's, until the answer."""
+        A writer's hold counts if it began while the write was still leaving (SENT_WITHIN_S), until it
+        was answered or read, whichever came first; or, when the embedded servers share its process,
+        any hold from the invoke until the delivery was read, which held the backend and Pusher up too.
+        Its page's (the write fetched through it) as the first."""
         invoke, read = late.times.get("invoke"), late.times.get("received")
         if invoke is None or read is None:
             return None
@@ -172,16 +181,16 @@ class Stalls:
         if written is None:
             return None
         writer, complete = written
-        answered = read if complete is None else complete
-        windows = [(writer.process, read if writer.servers else answered)]  # where, and until when
-        windows += [(writer.page, answered)] if writer.page is not None else []
-        holds = [(held, end) for where, end in windows if (held := self.holding(where, invoke, end)) is not None]
+        leaving = (min(read, complete if complete is not None else read), invoke + SENT_WITHIN_S)
+        windows = [(writer.process, (read, read) if writer.servers else leaving)]  # where, (until, begun by)
+        windows += [(writer.page, leaving)] if writer.page is not None else []
+        holds = [held for where, (end, by) in windows if (held := self.holding(where, invoke, end, by)) is not None]
         if not holds:
             return None
-        (span, held_s), end = max(holds, key=lambda hold: hold[0][1])
+        span, held_s = max(holds, key=lambda hold: hold[1])
         if read - held_s > invoke + limit_s:
             return None
-        return Explained("writer", span, held_s, to="its read" if end == read else "its answer")
+        return Explained("writer", span, held_s, to=_SERVED if writer.servers else _LEAVING)
 
     def watches(self, late: Finding) -> bool:
         """Whether a process `late` passed through is on record: its listener's or its writer's."""
@@ -202,8 +211,8 @@ _WORDING = {
                          "the harness's own listener loop was held {ms} ms, from before it was due until it was read"),
     "writer": _Wording("sent as the harness's own writer process was held",
                        "sent as the harness's own writer process was held {ms} ms of its flight",
-                       "the harness's own writer process was held {ms} ms between the write's invoke and {end}, "
-                       "as long as the delivery was late or longer"),
+                       "the harness's own writer process was held {ms} ms {end}, as long as the delivery was late "
+                       "or longer"),
 }  # fmt: skip
 
 
@@ -211,11 +220,15 @@ def held(findings: Sequence[Finding], history: HistoryData, limit_s: float) -> t
     """`findings` with each late-event a stall may explain made a warning caused by it, and the one
     harness-stall finding saying so (none if no stall explains any); and how many late deliveries were
     held against their processes' stalls (what the rule judged: those of watched processes)."""
+    if not any(f.name == LATE for f in findings):
+        return list(findings), 0  # the history's observations are not read: a healthy run's check is not held up
+    return excused(findings, Stalls(history, {op.id: op for op in history.operations}), limit_s)
+
+
+def excused(findings: Sequence[Finding], stalls: Stalls, limit_s: float) -> tuple[list[Finding], int]:
+    """`held`, with the stalls on record already indexed (the live check keeps them between updates)."""
     out = list(findings)
-    if not any(f.name == "late-event" for f in findings):
-        return out, 0  # the history's observations are not read: a healthy run's check is not held up
-    stalls = Stalls(history)
-    late = [i for i, f in enumerate(findings) if f.name == "late-event" and f.severity == "error" and stalls.watches(f)]
+    late = [i for i, f in enumerate(findings) if f.name == LATE and f.severity == "error" and stalls.watches(f)]
     if not late or not stalls.by_process:
         return out, len(late)
     counted: dict[tuple[Side, Stall], int] = {}
@@ -226,7 +239,7 @@ def held(findings: Sequence[Finding], history: HistoryData, limit_s: float) -> t
         counted[found.side, found.span] = counted.get((found.side, found.span), 0) + 1
         out[i] = _excused(out[i], found)
     if counted:
-        out.append(_finding(counted, history))
+        out.append(_finding(counted, stalls.observed))
     return out, len(late)
 
 

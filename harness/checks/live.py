@@ -8,7 +8,9 @@ stream (whether its event went missing is known by then), and keep of it only wh
 judgement needs. Their findings and the stream's are the ones the report shows: the same rules,
 taken at the same moments. A late delivery is held against the harness's own stalls on record so
 far (`harness_stalls`): those of this process, its pages and its writers; a listener worker
-process's own reach the record when it is folded in at the end, and the final check holds them.
+process's own reach the record when it is folded in at the end, and the final check holds them. A
+change's sample is taken at its window's close: one failed then for lateness a stall on record only
+later explains stays failed in Locust's rows, stricter than the report, never looser.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import dataclasses
 import math
 import operator
 from collections import Counter
+from typing import Any
 
 from ..record.history import History, HistoryData, Observation, Operation
 from ..spec.contract import Contract
 from .changes import Closed
 from .consequences import with_causes
 from .findings import Finding
-from .harness_stalls import held
+from .harness_stalls import LATE, RECORDS, Stalls, excused
 from .outcomes import Outcome, outcome, outcomes
 from .over_operations import OperationChecks
 from .pausing import gc_paused_promoting
@@ -32,7 +35,6 @@ from .stream import GRACE_S, ListenerStream
 from .timeline import Timeline
 
 _ANSWERED = operator.itemgetter(1)
-LATE = "late-event"
 
 
 class LiveCheck:
@@ -49,6 +51,8 @@ class LiveCheck:
         self._missing: set[int] = set()  # pending writes whose event the stream found missing
         self._taken: dict[int, Operation] = {}  # taken, not yet settled, by id
         self._late: dict[int, Operation] = {}  # the writes of late deliveries, which the stalls are held against
+        self._stall_record: list[Observation] = []  # what the stalls are read from (`RECORDS`)
+        self._stalls: Stalls | None = None  # read from it once, again when it grows
         self._stream_seen = 0  # the stream's findings looked at for those
         self._others: list[Observation] = []  # every observation but receipts and the truth
         self._refused = False  # the Pusher server refused a trigger
@@ -73,6 +77,10 @@ class LiveCheck:
         self._taken.update((op.id, op) for op in ops)
         others = [o for o in observations if o.kind not in ("receipt", "truth")]
         self._others.extend(others)
+        stall_record = [o for o in others if o.kind in RECORDS]
+        if stall_record:
+            self._stall_record += stall_record
+            self._stalls = None
         self._refused = self._refused or any(o.kind == "trigger-rejected" for o in others)
         if now is None:
             self.stream.finish()
@@ -82,14 +90,20 @@ class LiveCheck:
         observed = HistoryData(data.meta, [], self._others)
         judged: Counter[str] = Counter()
         found = self.operations.findings(observed, lambda lines: [], judged)
-        found = with_causes(self.stream.totals.findings + self.stream.due() + found)
-        stalls = HistoryData(data.meta, list(self._late.values()), self._others)  # the stalls on record so far
-        self.findings = held(found, stalls, self.stream.limit)[0]
+        self.findings = self._held(with_causes(self.stream.totals.findings + self.stream.due() + found), data.meta)
         judged += self.stream.judged()
         self.judged = {name: judged.get(name, 0) for name, rule in RULES.items() if rule.live}
         self.outcomes = live_outcomes(self.findings, self.judged)
         closed, self.stream.closed = self.stream.closed, []
         return _unless_excused(closed, self.findings)
+
+    def _held(self, findings: list[Finding], meta: dict[str, Any]) -> list[Finding]:
+        """`findings`, the late deliveries held against the stalls on record so far (`harness_stalls`)."""
+        if not any(f.name == LATE for f in findings):
+            return findings
+        if self._stalls is None:
+            self._stalls = Stalls(HistoryData(meta, [], self._stall_record), self._late)
+        return excused(findings, self._stalls, self.stream.limit)[0]
 
     def _fold(self, finished: bool) -> None:
         """Each operation is judged when answered (`OperationChecks.answered`, every approval

@@ -188,3 +188,5 @@ def test_pages_held_past_the_limit_make_their_late_deliveries_the_harnesss_doubt
     pages = {o.listener: o.data["process"] for o in history.of_kind("listener") if o.data["kind"] == "browser"}
     stalled = {o.data["process"] for o in history.of_kind("harness-stall") if o.data["held_s"] >= 3 * LIMIT_S}
     assert len(pages) == 5 and set(pages.values()) <= stalled, "each page's own watch recorded its hold"
+    through = {o.data["actor"]: o.data["page"] for o in history.of_kind("writer")}
+    assert through == {name: pages[f"{name}-browser"] for name in ("counter-1", "counter-2")}, "writes go via pages"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -51,14 +52,25 @@ def test_each_worker_is_judged_by_its_own_quiescence_and_clock() -> None:
     assert merged.meta["quiesced_at"] == 86_401.7
 
 
-@pytest.mark.parametrize("stall", [harness_stall, writer_stall], ids=["listener", "writer"])
+PAGE = "host:9/page/counter-1-browser"
+
+
+@pytest.mark.parametrize(
+    ("stall", "process"),
+    [
+        (harness_stall, "host:1"),
+        (writer_stall, "host:9"),
+        (functools.partial(writer_stall, process=PAGE, page=PAGE), PAGE),
+    ],
+    ids=["listener", "writer", "writers-page"],
+)
 def test_a_worker_s_stall_is_held_against_its_late_delivery_on_another_machine_s_clock(
-    stall: Callable[[HistoryData], None],
+    stall: Callable[[HistoryData], None], process: str
 ) -> None:
     """A stall is recorded as a span ending when it was noticed, so a worker shifted to the common
     quiescence keeps it whole: its late delivery is still the harness's doubt, not the backend's,
-    whether its listener's process or its counter's (named as the worker's, as its writes are) was
-    held. Its processes are named as its, as two machines' pids may be alike."""
+    whether its listener's process or its counter's (or the page it writes through) was held, each
+    named as the worker's, as its writes are: two machines' pids may be alike."""
     parts = {"a": _worker(0.0, 3.0, defect=None), "b": _worker(86_400.0, 3.0, defect=stall)}
     result = check(merge_histories(parts, Contract()), Contract())
     assert sorted((f.name, f.listener, f.severity) for f in result.findings) == [
@@ -66,7 +78,7 @@ def test_a_worker_s_stall_is_held_against_its_late_delivery_on_another_machine_s
     ]  # fmt: skip
     assert result.verdict == "INCONCLUSIVE"
     assert {row["process"] for f in result.findings if f.name == "harness-stall" for row in f.actual} == {
-        "b/host:1" if stall is harness_stall else "b/host:9"
+        f"b/{process}"
     }
 
 

@@ -79,12 +79,13 @@ window.stocksyncStart = function (config) {
 
 // The page times its own main thread, as the harness's processes time theirs (loop_watch.py): a
 // frame handled after the thread was held is stamped late by the page's doing, not the backend's.
-// Each tick that comes `minMs` or more late records how long the thread may have been held.
+// Each tick that comes `minMs` or more late records how long the thread may have been held. A hidden
+// page's timers are throttled, which holds no frame: its late ticks are no stalls.
 function watchStalls(now, { tickMs, minMs }) {
   let woke = now();
   setInterval(() => {
     const t = now();
-    if (t - woke - tickMs >= minMs) record("stall", null, null, t - woke, t);
+    if (t - woke - tickMs >= minMs && document.visibilityState === "visible") record("stall", null, null, t - woke, t);
     woke = t;
   }, tickMs);
 }
