@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.bots.loop_watch import process_label
+from harness.bots.loop_watch import process_label, writers_label
 from harness.check_file import check_file
 from harness.record.history import FAILURE, load, parts_of
 from harness.record.history_file import HISTORY_NAME
@@ -67,7 +67,7 @@ def test_viewers_in_two_processes_are_heard_and_judged_in_the_one_history(tmp_pa
     observed = load(out / HISTORY_NAME).observations
     writers = {o.data["actor"]: (o.data["process"], o.data["servers"]) for o in observed if o.kind == "writer"}
     viewers = {o.data["process"] for o in observed if o.kind == "listener" and o.listener.startswith("viewer-")}
-    here = (process_label(), True)  # the embedded servers too
+    here = (writers_label(), True)  # the embedded servers too
     assert writers == {"counter-1": here, "counter-2": here}, "the counters write from here"
     assert len(viewers) == 2 and process_label() not in viewers, "the viewers' stalls are their workers' own"
     delivery = next(c for c in report["checks"] if c["name"] == "missing-event")
