@@ -29,11 +29,6 @@ from .loop_watch import page_label
 from .recorder import ListenerRecorder
 
 
-def _monotonic(epoch_ms: float) -> float:
-    """The page's clock (ms since the epoch) on the history's (the host's monotonic seconds)."""
-    return epoch_ms / 1000 - (time.time() - time.monotonic())
-
-
 class BrowserListener:
     kind = "browser"
 
@@ -44,6 +39,11 @@ class BrowserListener:
         self.page: Any = None
         self._context: Any = None
         self.process = page_label(recorder.name)  # its main thread's stalls are on record under this
+        self._epoch = time.time() - time.monotonic()
+        """The page's clock is the wall clock at its opening plus its own monotonic time since
+        (`performance.timeOrigin + performance.now()`), so it maps onto the history's (the host's
+        monotonic seconds) by the wall clock's offset then: taken again later, a wall clock stepped or
+        slewed meanwhile (NTP over an hour's soak) would shift every stamp against the writes'."""
 
     @property
     def name(self) -> str:
@@ -85,10 +85,12 @@ class BrowserListener:
         how long (ms) a stall held the page's main thread."""
         recorder = self.recorder
         if kind == "stall" and isinstance(extra, int | float):
-            recorder.history.observe(STALL, time=_monotonic(at), data={"process": self.process, "held_s": extra / 1000})
+            recorder.history.observe(
+                STALL, time=self._monotonic(at), data={"process": self.process, "held_s": extra / 1000}
+            )
         elif kind == "receipt" and channel is not None and text is not None:
             recorder.receipts += 1
-            recorder.history.append(Observation("receipt", _monotonic(at), recorder.name, recorder.socket_id,
+            recorder.history.append(Observation("receipt", self._monotonic(at), recorder.name, recorder.socket_id,
                                                 channel, text, extra))  # fmt: skip
         elif kind == "connect" and text:
             recorder.connected(text)
@@ -100,6 +102,10 @@ class BrowserListener:
                 asyncio.get_running_loop().run_in_executor(None, recorder.on_subscribed, recorder, channel)
         elif kind == "subscription-error":
             recorder.subscription_failed(channel, text or "")
+
+    def _monotonic(self, epoch_ms: float) -> float:
+        """The page's clock (ms since the epoch) on the history's."""
+        return epoch_ms / 1000 - self._epoch
 
     async def _authorise(self, socket_id: str, channel: str) -> dict[str, str]:
         """With no auth endpoint, the page asks the harness, which signs with the official SDK."""

@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 
 from harness.bots.async_listener import AsyncListenerPool
+from harness.bots.browser_listener import BrowserListener
 from harness.bots.endpoint import PusherEndpoint
 from harness.bots.fleet import ListenerFleet
 from harness.bots.loop_watch import STALL, STALL_S, ThreadWatch, writers_label
+from harness.bots.recorder import ListenerRecorder
 from harness.checks import CheckResult, check
 from harness.checks.live import LiveCheck
 from harness.checks.verdict import FAIL, INCONCLUSIVE, PASS
@@ -403,3 +405,26 @@ def test_the_live_check_still_fails_a_change_late_by_the_backends_doing() -> Non
 
     assert [(row.name, row.failure) for row in rows if row.kind == "PUSHER"] == [("line-counted-updated", "late-event")]
     assert feed.findings == {"late-event": 1}
+
+
+def test_a_pages_stamps_and_stalls_stay_on_the_hosts_clock_though_the_wall_clock_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page stamps with the wall clock at its opening plus its own monotonic time since: read by
+    that opening's offset, a wall clock stepped afterwards (NTP) moves none of its stamps against the
+    host's; a stall it reports is on record under its own process, on the same clock."""
+    history = History(tmp_path / "history.jsonl")
+    listener = BrowserListener(PusherEndpoint("key"), ListenerRecorder("page-1", [DETAIL], history), None)  # type: ignore[arg-type]
+    opened = time.time() - time.monotonic()
+    wall = time.time
+    monkeypatch.setattr(time, "time", lambda: wall() + 5.0)
+    second_after = time.monotonic() + 1.0
+    page_clock_ms = (second_after + opened) * 1000
+
+    listener._record("receipt", DETAIL, "line-counted-updated", "{}", page_clock_ms)
+    listener._record("stall", None, None, 120.0, page_clock_ms)
+
+    (receipt_, stall) = [o for o in history.data.observations if o.kind in ("receipt", STALL)]
+    assert abs(receipt_.time - second_after) < 0.01 and abs(stall.time - second_after) < 0.01
+    assert stall.data == {"process": listener.process, "held_s": 0.12} and listener.process.endswith("/page/page-1")
+    history.close()
