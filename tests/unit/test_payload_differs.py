@@ -33,3 +33,5 @@ def test_a_line_event_that_lacks_a_field_or_changes_one_differs() -> None:
     assert payload_differs(expected, {"line_id": 3, "line": {k: v for k, v in LINE.items() if k != "item_sku"}})
     assert payload_differs(expected, {"line_id": 3})
     assert payload_differs({"line": LINE, "n": float("nan")}, {"line": LINE, "n": float("nan")})
+    nan = float("nan")
+    assert payload_differs({"n": nan}, {"n": nan, "m": None}), "the very NaN is no more equal to itself"
