@@ -181,16 +181,20 @@ class Stalls:
         if written is None:
             return None
         writer, complete = written
-        leaving = (min(read, complete if complete is not None else read), invoke + SENT_WITHIN_S)
-        windows = [(writer.process, (read, read) if writer.servers else leaving)]  # where, (until, begun by)
+        leaving = (min(read, complete if complete is not None else read), invoke + SENT_WITHIN_S, _LEAVING)
+        windows = [(writer.process, (read, read, _SERVED) if writer.servers else leaving)]  # (until, begun by, said)
         windows += [(writer.page, leaving)] if writer.page is not None else []
-        holds = [held for where, (end, by) in windows if (held := self.holding(where, invoke, end, by)) is not None]
+        holds = [
+            (*held, said)
+            for where, (end, by, said) in windows
+            if (held := self.holding(where, invoke, end, by)) is not None
+        ]
         if not holds:
             return None
-        span, held_s = max(holds, key=lambda hold: hold[1])
+        span, held_s, said = max(holds, key=lambda hold: hold[1])
         if read - held_s > invoke + limit_s:
             return None
-        return Explained("writer", span, held_s, to=_SERVED if writer.servers else _LEAVING)
+        return Explained("writer", span, held_s, to=said)
 
     def watches(self, late: Finding) -> bool:
         """Whether a process `late` passed through is on record: its listener's or its writer's."""

@@ -335,6 +335,8 @@ def test_a_write_fetched_through_its_counters_page_is_held_against_the_pages_sta
     assert next(f for f in result.findings if f.name == "harness-stall").actual[0]["process"] == page
     after = {"process": page, "page": page, "since": 1.75, "until": 2.45, "servers": True}
     assert _named(check(_history(writer_stall, **after), Contract())) == [("late-event", "error")]
+    served = check(_history(writer_stall, process=page, page=page, servers=True), Contract())
+    assert "held 600 ms as the write was leaving" in next(f.cause for f in served.findings if f.name == "late-event")
 
 
 def test_a_write_of_a_counter_with_no_process_on_record_is_judged_as_before() -> None:
