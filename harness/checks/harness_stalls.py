@@ -10,9 +10,11 @@ are one span. A late delivery is the harness's doubt, not the backend's failure,
 - its listener read it while its process's loop was held or resuming from a span (within
   READ_AFTER_S of its end) that began before the delivery was due (its write's invoke plus the
   limit): had the loop not been held, it may have read it in time; or
-- its write's process (`writer` observations name each counter's) was held during the write's
-  flight, from its invoke to its answer, for as long as the delivery was late or longer: had the
-  write gone out at its invoke, it may have come in time.
+- its write's process (`writer` observations name each counter's, and the page it fetches through)
+  was held, in a span begun while the write was still leaving (SENT_WITHIN_S after its invoke) and
+  counted until its answer or read, for as long as the delivery was late or longer: had the write
+  gone out at its invoke, it may have come in time. When the embedded servers run in that process,
+  any hold between the invoke and the read counts: it held the backend and Pusher up too.
 It stays in the record as a warning whose cause is the stall, and one inconclusive finding says how
 many such deliveries the harness could not judge, and how long its processes were held. A delivery
 read at any other time, or due before its loop was held, or later than its writer's stall explains,
@@ -115,7 +117,7 @@ def _writers(history: HistoryData) -> dict[str, Writer]:
 @dataclass(frozen=True)
 class Explained:
     """The stall that may have made a delivery late, how long of it (`held_s`) may have delayed it, and
-    until what a writer's stall was counted (`to`: its answer, or its read)."""
+    over which window of the write's a writer's stall was counted (`to`, as the cause says it)."""
 
     side: Side
     span: Stall

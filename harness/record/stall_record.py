@@ -5,8 +5,9 @@ STALL = "harness-stall"
 """The observation, at the stall's end: the process and `held_s`, how long before then the loop may
 have been held."""
 WRITER = "writer"
-"""The observation, as a counter starts: its name (`actor`, as its operations name it) and the
-process it sends its writes from, whose stalls may have held a write before it went out."""
+"""The observation, as a counter starts: its name (`actor`, as its operations name it), the process
+it sends its writes from (whose stalls may have held a write before it went out), whether the
+embedded servers run there too (`servers`), and the page its writes are fetched through (`page`)."""
 STALL_TICK_S = 0.02
 STALL_MIN_S = 0.05
 """The loop watch's tick, and how far past it a wake is a stall (shorter waits are the scheduler's

@@ -98,10 +98,11 @@ def test_another_processs_stall_leaves_the_late_delivery_to_the_backend() -> Non
     assert result.verdict == FAIL
 
 
-def test_a_listener_with_no_process_on_record_is_judged_as_before() -> None:
-    """A page stamps its own receipts, and an older history names no process: no stall excuses them."""
-    history = _history()
-    history.observations = [o for o in history.observations if o.kind != "listener"]
+@pytest.mark.parametrize(("stall", "kind"), [(harness_stall, "listener"), (writer_stall, "writer")])
+def test_a_listener_or_counter_with_no_process_on_record_is_judged_as_before(stall: Callable, kind: str) -> None:
+    """A history older than the watches names no process: no stall excuses its late deliveries."""
+    history = _history(stall)
+    history.observations = [o for o in history.observations if o.kind != kind]
 
     result = check(history, Contract())
 
@@ -337,16 +338,6 @@ def test_a_write_fetched_through_its_counters_page_is_held_against_the_pages_sta
     assert _named(check(_history(writer_stall, **after), Contract())) == [("late-event", "error")]
     served = check(_history(writer_stall, process=page, page=page, servers=True), Contract())
     assert "held 600 ms as the write was leaving" in next(f.cause for f in served.findings if f.name == "late-event")
-
-
-def test_a_write_of_a_counter_with_no_process_on_record_is_judged_as_before() -> None:
-    history = _history(writer_stall)
-    history.observations = [o for o in history.observations if o.kind != "writer"]
-
-    result = check(history, Contract())
-
-    assert [(f.name, f.severity) for f in result.findings] == [("late-event", "error")]
-    assert result.judged["harness-stall"] == 0
 
 
 def test_stalls_of_both_sides_are_one_finding_that_names_each() -> None:
