@@ -115,8 +115,11 @@ def _killed(history: HistoryData) -> str:
     if "left_behind" in meta:
         return "the history has no end record (a version before end records wrote it, or it was cut at its end)"
     expect: dict[str, Any] = meta.get("expect") or {}
-    done, planned = meta.get("steps") or len(history.operations), expect.get("operations")
-    after = f"{done} of {planned} planned operations" if planned else f"{done} operations"
+    steps, planned = meta.get("steps"), expect.get("operations")
+    if steps is None:  # killed in play: its steps are counted as it settles
+        after = f"{len(history.operations)} requests" + (f" ({planned} counter steps were planned)" if planned else "")
+    else:
+        after = f"{steps} of {planned} planned counter steps" if planned else f"{steps} counter steps"
     return f"the run was killed: no end record after {after}"
 
 
@@ -147,12 +150,14 @@ def inconclusive_reasons(
 
 
 def _ending(meta: dict[str, Any], expect: dict[str, Any]) -> str:
-    done, total = meta.get("steps", "?"), expect.get("operations", "?")
+    """Counted in the progress line's words: the scenario's `operations` are counter steps (a burst of
+    typing or a movement), each of which may send several requests."""
+    done, total, bound = meta.get("steps", "?"), expect.get("operations", "?"), expect.get("duration_s", "?")
     if meta.get("interrupted"):
-        return f"interrupted by {meta['interrupted']} after {done} of {total} operations"
+        return f"interrupted by {meta['interrupted']} after {done} of {total} planned counter steps"
     if meta.get("ended_by") == "time":
-        return f"the {expect.get('duration_s', '?')} s time bound ended the run after {done} of {total} operations"
-    return f"its {total} operations were all taken before the {expect.get('duration_s', '?')} s it was to run"
+        return f"the {bound} s time bound ended the run after {done} of {total} planned counter steps"
+    return f"its {total} planned counter steps were all taken before the {bound} s it was to run"
 
 
 def _write_share(history: HistoryData) -> WriteShare:

@@ -89,7 +89,7 @@ def test_a_run_killed_mid_play_is_inconclusive_with_how_far_it_got(tmp_path: Pat
     done = stocksync("check", out)
     assert done.returncode == 3, done.stderr[-2000:]
     said = " ".join(done.stderr.split())
-    assert "the run was killed: no end record after " in said and " of 400 planned operations" in said
+    assert "the run was killed: no end record after " in said and " requests (400 counter steps were planned)" in said
     assert "Traceback" not in done.stderr
 
 

@@ -52,7 +52,7 @@ def test_an_interrupted_run_is_inconclusive_with_the_reason_in_every_report(tmp_
     report = json.loads((folder / "report.json").read_text())
     assert report["verdict"] == "INCONCLUSIVE"
     (reason,) = [r for r in report["reasons"] if r.startswith("interrupted")]
-    assert reason.startswith("interrupted by SIGINT after ") and reason.endswith(" of 240 operations")
+    assert reason.startswith("interrupted by SIGINT after ") and reason.endswith(" of 240 planned counter steps")
     assert reason in (folder / "junit.xml").read_text()
     assert reason in (folder / "report.html").read_text()
     assert "INCONCLUSIVE" in done.stderr and "Traceback" not in done.stderr

@@ -45,13 +45,13 @@ def test_an_interrupted_run_is_inconclusive_saying_by_what_and_how_far() -> None
     history.meta.update(expect=EXPECT, interrupted="SIGINT", ended_by="interrupted", steps=13)
     result = _result(history)
     assert result.verdict == "INCONCLUSIVE"
-    assert result.reasons == ["interrupted by SIGINT after 13 of 30 operations"]
+    assert result.reasons == ["interrupted by SIGINT after 13 of 30 planned counter steps"]
 
 
 def test_the_time_bound_before_the_operations_is_inconclusive() -> None:
     history = healthy()
     history.meta.update(expect=EXPECT, ended_by="time", steps=7)
-    assert _result(history).reasons == ["the 20 s time bound ended the run after 7 of 30 operations"]
+    assert _result(history).reasons == ["the 20 s time bound ended the run after 7 of 30 planned counter steps"]
 
 
 def test_a_run_planned_by_time_passes_at_its_time_and_not_before() -> None:
@@ -61,7 +61,7 @@ def test_a_run_planned_by_time_passes_at_its_time_and_not_before() -> None:
     history.meta.update(expect=until_time, ended_by="time", steps=7)
     assert _result(history).verdict == "PASS"
     history.meta.update(ended_by="operations", steps=30)
-    assert _result(history).reasons == ["its 30 operations were all taken before the 20 s it was to run"]
+    assert _result(history).reasons == ["its 30 planned counter steps were all taken before the 20 s it was to run"]
 
 
 def test_most_writes_refused_is_a_failure_and_would_be_inconclusive_alone() -> None:
