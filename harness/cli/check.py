@@ -64,7 +64,7 @@ def check_command(
     # The checker and the reports are imported once the arguments parse: `--help` and a usage error
     # do not wait for them.
     from ..check_file import check_file
-    from ..load.run_folder import WORKERS_TABLE, check_workers, worker_histories
+    from ..load.run_folder import WORKERS_TABLE, check_workers, read_roll, worker_histories
     from ..record.deliveries_table import DeliveriesTable
     from ..record.receipt_chunks import chunk_prefix
     from ..report.model import build_report
@@ -79,6 +79,7 @@ def check_command(
     workers = worker_histories(history_file) if history_file.is_dir() and find_history(history_file) is None else {}
     for path in workers.values():
         regular_file(path, "history", HistoryFormatError)
+    roll = read_roll(history_file) if workers else None
     history_path = history_file if workers else _history_in(history_file)
     fresh = fresh_folder(report_dir, "check") if report_dir is not None and out is None else None
     directory = out or fresh
@@ -86,7 +87,7 @@ def check_command(
     table = None if directory is None else DeliveriesTable(directory, named)  # beside the reports
     with _undone_if_refused(fresh, table):
         if workers:
-            history, result = check_workers(workers, contract, latency_ms, table)
+            history, result = check_workers(workers, contract, latency_ms, table, roll)
         else:
             history, result = check_file(history_path, contract, latency_ms, table)
     ops = history.operations

@@ -1,8 +1,8 @@
 """Locust event wiring: set-up at test start, PUSHER rows while running, checks at test stop,
 and on the master the merge of every worker's history into one report and the exit code.
 
-Message flow (distributed): each worker, at its test stop, drains, checks its own history (its
-exit code: its own verdict) and sends the history ("stocksync-history") to the master; the master
+Message flow (distributed): each worker, at its test stop, drains, sends its history
+("stocksync-history") to the master, and then checks it (its exit code: its own verdict); the master
 merges the histories (`merge.py`), checks once, writes reports/ and sets the run's exit code, and
 names Locust's failures after the report's groups (`failures.py`).
 A worker whose set-up fails sends its error in the same message instead, so the master
@@ -40,7 +40,7 @@ from ..spec.contract import load_contract
 from .failures import name_by_groups
 from .feed import Row
 from .options import add_arguments, redacted, secrets_of, sources
-from .run_folder import WORKERS_TABLE, check_workers, scenario_of, worker_file
+from .run_folder import WORKERS_TABLE, Roll, check_workers, scenario_of, worker_file, write_roll
 from .session import LoadSession
 from .web import install as install_web_ui
 
@@ -183,19 +183,19 @@ def _stop(environment: Environment) -> None:
     session, RUN.session = RUN.session, None
     if session is None:
         return
-    path, verdict = session.finish(own_verdict=isinstance(runner, WorkerRunner))
+    path = session.finish()
     if path is None:
         return
-    if verdict is not None:
-        # a worker's own verdict, on its own history: its exit code (the master's report is the run's)
-        RUN.exit_code = exit_code_of(verdict)
-        log.info("worker %s: own verdict %s (the master's report is the run's)", session.name, verdict)
     _fire(environment, session.final_rows())
     text = path.read_text(encoding="utf-8")
     files = [path.parent / name for name in files_of(path)]
     parts = {file.relative_to(path.parent).as_posix(): file.read_bytes() for file in files}
     if isinstance(runner, WorkerRunner):
         runner.send_message(MESSAGE, {"worker": session.name, "history": text, "parts": parts})
+        # then its own verdict, on its own history: its exit code (the master's report is the run's)
+        verdict = session.verdict_of(path)
+        RUN.exit_code = exit_code_of(verdict)
+        log.info("worker %s: own verdict %s (the master's report is the run's)", session.name, verdict)
     else:
         RUN.texts[session.name], RUN.parts[session.name] = text, parts
         _report(environment)  # raises if it cannot: then the working copy below is all there is, and stays
@@ -245,11 +245,17 @@ def _report(environment: Environment) -> None:
         for part in parts.iterdir():  # written once: moved beside the histories that name them
             part.rename(folder / part.name)
     histories = {}
+    alone = len(RUN.texts) == 1 and RUN.expected_workers <= 1  # a folder short of a worker is a workers' folder
     for worker, text in RUN.texts.items():
         name = safe_name(worker, "worker")
-        histories[name] = folder / (HISTORY_NAME if len(RUN.texts) == 1 else worker_file(name))
+        histories[name] = folder / (HISTORY_NAME if alone else worker_file(name))
         write_text(histories[name], text)
-    merged, result = check_workers(histories, contract, deliveries=DeliveriesTable(folder, WORKERS_TABLE))
+    roll = None
+    if isinstance(environment.runner, MasterRunner):
+        roll = Roll(RUN.expected_workers, sorted(histories), dict(RUN.worker_errors))
+        write_roll(folder, roll)
+    table = DeliveriesTable(folder, WORKERS_TABLE)
+    merged, result = check_workers(histories, contract, deliveries=table, roll=roll)
     secrets = secrets_of(options)
     report = build_report(merged, result, secrets, time.monotonic() - RUN.started)
     RUN.exit_code = publish(report, folder, Console(stderr=True))

@@ -17,6 +17,7 @@ import requests
 from pydantic import ValidationError
 
 from ..bots.counter import CounterBot
+from ..check_file import check_file
 from ..errors import ScenarioError, UsageError
 from ..record.history import History
 from ..run.context import FlowContext
@@ -141,21 +142,23 @@ class LoadSession:
         """After the drain every write is settled: the rows the live feed had not reached yet."""
         return self.feed.rows(self.history, None) if self.feed is not None and self.history is not None else []
 
-    def finish(self, own_verdict: bool) -> tuple[Path | None, str | None]:
-        """The record, settled and closed, and with `own_verdict` (a worker's, for its exit code) its
-        verdict too. Else it is left unchecked: the process that reports checks it there, so a local
-        run's record is checked once, as a master checks its workers' (`hooks._report`)."""
+    def finish(self) -> Path | None:
+        """The record, settled and closed, unchecked: the process that reports checks it there, so a
+        local run's record is checked once, as a master checks its workers' (`hooks._report`)."""
         if self.runner is None or self.ctx is None:
-            return None, None
+            return None
         try:
-            if own_verdict:
-                outcome = self.runner.finish(self.ctx)
-                return outcome.history_path, outcome.result.verdict
             self.runner.settle(self.ctx)
-            return self.runner.history_path, None
+            return self.runner.history_path
         finally:
             self.ctx = None
             self.close()
+
+    def verdict_of(self, path: Path) -> str:
+        """A worker's own verdict on its own record, for its exit code. Worked out once the record has
+        been sent: the master's report is the run's, and its collection waits on the records, not on
+        each worker's check of its own (`hooks.COLLECT_TIMEOUT_S`)."""
+        return check_file(path, self.contract)[1].verdict
 
     def close(self) -> None:
         if self.served is not None:

@@ -1,13 +1,19 @@
 """A Locust process's session on the embedded stack, without Locust: its record is settled and
-checked once, where the run is reported (a worker checks its own for its exit code as well)."""
+checked once, where the run is reported (a worker checks its own for its exit code as well, once it
+has sent it)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from argparse import Namespace
 from pathlib import Path
 
 import pytest
 
+from harness.exit_codes import EXIT_INCONCLUSIVE
+from harness.load import session as sessions
 from harness.load.options import LOAD_OPTIONS, sources
 from harness.load.session import LoadSession
 from harness.run import runner
@@ -33,12 +39,62 @@ def test_a_session_that_reports_its_run_leaves_the_check_to_the_report(
 
     session = _session(tmp_path)
     monkeypatch.setattr(runner, "check_file", checked)
-    path, verdict = session.finish(own_verdict=False)
-    assert verdict is None and path is not None and path.stat().st_size > 0
+    monkeypatch.setattr(sessions, "check_file", checked)
+    path = session.finish()
+    assert path is not None and path.stat().st_size > 0
     assert session.served is None, "the embedded stack is stopped"
 
 
 def test_a_worker_s_session_gives_its_own_verdict(tmp_path: Path) -> None:
-    path, verdict = _session(tmp_path).finish(own_verdict=True)
+    session = _session(tmp_path)
+    path = session.finish()
     # no Locust user wrote anything: nothing was judged, which is no pass
-    assert path is not None and verdict == "INCONCLUSIVE"
+    assert path is not None and session.verdict_of(path) == "INCONCLUSIVE"
+
+
+WORKER = """
+import json, sys
+from pathlib import Path
+from locust.env import Environment
+from locust.runners import WorkerRunner
+from harness.load import hooks
+from tests.stack.test_load_session import _session
+
+
+class Worker(WorkerRunner):
+    def __init__(self) -> None:  # no master to connect to: what it sends is kept
+        self.sent = []
+
+    def send_message(self, msg_type, data=None, client_id=None):
+        self.sent.append(msg_type)
+
+
+worker, sent_when_judged = Worker(), []
+session = _session(Path(sys.argv[1]))
+own = session.verdict_of
+
+
+def verdict_of(path):
+    sent_when_judged.append(list(worker.sent))
+    return own(path)
+
+
+session.verdict_of = verdict_of
+hooks.RUN.session = session
+environment = Environment()
+environment.runner = worker
+hooks._stop(environment)
+print(json.dumps([hooks.MESSAGE, sent_when_judged, worker.sent, hooks.RUN.exit_code]))
+"""
+
+
+def test_a_worker_sends_its_history_before_it_checks_its_own(tmp_path: Path) -> None:
+    """The master waits COLLECT_TIMEOUT_S for the workers' histories: a worker's check of its own, a
+    long one after a long run, must not stand between its history and the master. Locust's hooks
+    patch the whole process (gevent), so they run in one of their own, as in a Locust worker."""
+    done = subprocess.run([sys.executable, "-c", WORKER, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).parents[2])  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    message, sent_when_judged, sent, exit_code = json.loads(done.stdout.splitlines()[-1])
+    assert sent == [message] and sent_when_judged == [[message]], "sent once, before its own check"
+    assert exit_code == EXIT_INCONCLUSIVE, "its exit code is still its own verdict (nothing was written)"
