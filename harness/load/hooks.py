@@ -12,11 +12,9 @@ Locally (no master) the one process does the same with its own history.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -30,18 +28,15 @@ from rich.console import Console
 from ..errors import StocksyncError
 from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE, exit_code_of
 from ..record.deliveries_table import DeliveriesTable
-from ..record.history_file import HISTORY_NAME, write_text
-from ..record.history_meta import files_of
-from ..record.receipt_chunks import RECEIPTS_DIR
-from ..report import safe_name, timestamped_folder
+from ..report import safe_name
 from ..report.model import Report, build_report
 from ..report.publish import publish
 from ..spec.contract import load_contract
 from .failures import name_by_groups
 from .feed import Row
 from .options import add_arguments, redacted, secrets_of, sources
-from .run_folder import WORKERS_TABLE, Roll, check_workers, scenario_of, worker_file, write_roll
-from .session import LoadSession
+from .run_folder import WORKERS_TABLE, Roll, check_workers, write_folder
+from .session import LoadSession, discard_record, record_files
 from .web import install as install_web_ui
 
 log = logging.getLogger("stocksync.locust")
@@ -59,7 +54,7 @@ class LoadRun:
         self.parts: dict[str, dict[str, bytes]] = {}  # and its parts' files (`History.add_part`), by name
         self.worker_errors: dict[str, str] = {}
         self.collected = False  # the master's test stop can fire twice (last worker gone, then quit)
-        self.expected_workers = 0
+        self.workers: set[str] = set()  # the master's: each worker that took part, by `worker_name`
         self.started = 0.0
         self.exit_code: int | None = None
         self.report: Report | None = None
@@ -98,13 +93,27 @@ def on_init(environment: Environment, **_: Any) -> None:
     gevent.get_hub().loop.update_now()
 
 
+def worker_name(client_id: str) -> str:
+    """A worker's name, in its history file's and the roll's: its Locust client id, made safe."""
+    return safe_name(client_id, "worker")
+
+
 def _on_history(environment: Environment, msg: Any, **_: Any) -> None:
-    data = msg.data
+    """Filed under the name of the worker that sent it, which took part whether or not it was counted."""
+    data, worker = msg.data, worker_name(msg.node_id)
+    RUN.workers.add(worker)
     if "error" in data:
-        RUN.worker_errors[data["worker"]] = data["error"]
+        RUN.worker_errors[worker] = data["error"]
     else:
-        RUN.texts[data["worker"]] = data["history"]
-        RUN.parts[data["worker"]] = data.get("parts") or {}
+        RUN.texts[worker] = data["history"]
+        RUN.parts[worker] = data.get("parts") or {}
+
+
+def on_worker_connect(client_id: str, **_: Any) -> None:
+    """The master's (only it hears workers connect): one that connects while the run plays is given
+    users (Locust starts it), so it takes part."""
+    if RUN.started and not (RUN.collected or RUN.ended):
+        RUN.workers.add(worker_name(client_id))
 
 
 def on_test_start(environment: Environment, **_: Any) -> None:
@@ -122,11 +131,12 @@ def _start(environment: Environment) -> None:
         # decided where the command line and the form are, and sent to the workers with the options
         options.sync_sources = sources(options, sys.argv[1:], os.environ)
     if isinstance(environment.runner, MasterRunner):
-        RUN.expected_workers = environment.runner.worker_count
+        clients = environment.runner.clients
+        RUN.workers = {worker_name(node.id) for node in (*clients.ready, *clients.spawning, *clients.running)}
         return
     options, runner = environment.parsed_options, environment.runner
     assert options is not None and runner is not None
-    name = safe_name(runner.client_id if isinstance(runner, WorkerRunner) else "local", "worker")
+    name = worker_name(runner.client_id) if isinstance(runner, WorkerRunner) else "local"
     session: LoadSession | None = None
     try:
         session = LoadSession(options, name)
@@ -187,27 +197,36 @@ def _stop(environment: Environment) -> None:
     if path is None:
         return
     _fire(environment, session.final_rows())
-    text = path.read_text(encoding="utf-8")
-    files = [path.parent / name for name in files_of(path)]
-    parts = {file.relative_to(path.parent).as_posix(): file.read_bytes() for file in files}
+    text, parts = record_files(path)
     if isinstance(runner, WorkerRunner):
         runner.send_message(MESSAGE, {"worker": session.name, "history": text, "parts": parts})
-        # then its own verdict, on its own history: its exit code (the master's report is the run's)
+        del text, parts  # zmq holds its own copy until it is sent
+        try:
+            _own_verdict(session, path)
+        finally:  # the master has it: no second copy
+            discard_record(path)
+        return
+    RUN.texts[session.name], RUN.parts[session.name] = text, parts
+    _report(environment)  # raises if it cannot: then the working copy is all there is, and stays
+    discard_record(path)  # written into the report folder: no second copy
+    # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC and not again at exit: let it take the
+    # rows fired after the drain (workers need not: their last stats go out on quit).
+    gevent.sleep(CSV_STATS_INTERVAL_SEC + 0.2)
+
+
+def _own_verdict(session: LoadSession, path: Path) -> None:
+    """A worker's verdict on its own history, its exit code (the master's report is the run's), worked
+    out once the history is sent. A check that does not finish (Locust quits a worker whose master has
+    been silent for a minute, as one busy checking the merged run can be) leaves it INCONCLUSIVE,
+    saying so."""
+    try:
         verdict = session.verdict_of(path)
-        RUN.exit_code = exit_code_of(verdict)
-        log.info("worker %s: own verdict %s (the master's report is the run's)", session.name, verdict)
-    else:
-        RUN.texts[session.name], RUN.parts[session.name] = text, parts
-        _report(environment)  # raises if it cannot: then the working copy below is all there is, and stays
-    # the master (or this process) has written the history into the report folder: no second copy
-    for file in (path, *files):
-        file.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # its receipts chunks' folder, if it is empty now
-        (path.parent / RECEIPTS_DIR).rmdir()
-    if not isinstance(runner, WorkerRunner):
-        # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC and not again at exit: let it take
-        # the rows fired after the drain (workers need not: their last stats go out on quit).
-        gevent.sleep(CSV_STATS_INTERVAL_SEC + 0.2)
+    except BaseException as exc:
+        RUN.exit_code = EXIT_INCONCLUSIVE
+        log.error("worker %s: its own check of its history did not finish (%s): exit 3", session.name, exc.__class__)
+        raise
+    RUN.exit_code = exit_code_of(verdict)
+    log.info("worker %s: own verdict %s (the master's report is the run's)", session.name, verdict)
 
 
 def _collect_and_report(environment: Environment) -> None:
@@ -221,12 +240,12 @@ def _collect_and_report(environment: Environment) -> None:
     for client in runner.clients.all:
         runner.send_message("stop", None, client_id=client.id)
     deadline = time.monotonic() + COLLECT_TIMEOUT_S
-    while len(RUN.texts) + len(RUN.worker_errors) < RUN.expected_workers and time.monotonic() < deadline:
+    while RUN.workers - RUN.texts.keys() - RUN.worker_errors.keys() and time.monotonic() < deadline:
         gevent.sleep(0.2)
     for worker, error in RUN.worker_errors.items():
         log.error("worker %s: stocksync set-up failed: %s", worker, error)
-    if len(RUN.texts) < RUN.expected_workers:
-        RUN.run_error = f"only {len(RUN.texts)} of {RUN.expected_workers} workers sent their history"
+    if len(RUN.texts) < len(RUN.workers):
+        RUN.run_error = f"only {len(RUN.texts)} of {len(RUN.workers)} workers sent their history"
         log.error("%s%s", RUN.run_error, "; the report covers those that did" if RUN.texts else "")
     if RUN.texts:
         _report(environment)
@@ -236,24 +255,10 @@ def _report(environment: Environment) -> None:
     options = environment.parsed_options
     assert options is not None
     contract = load_contract(Path(options.sync_contract) if options.sync_contract else None)
-    root = Path(options.sync_report_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".stocksync-parts-", dir=root) as scratch:
-        parts = _with_parts(Path(scratch))
-        folder = timestamped_folder(root, f"locust-{scenario_of(next(iter(RUN.texts.values())))}")
-        folder.mkdir(parents=True, exist_ok=True)
-        for part in parts.iterdir():  # written once: moved beside the histories that name them
-            part.rename(folder / part.name)
-    histories = {}
-    alone = len(RUN.texts) == 1 and RUN.expected_workers <= 1  # a folder short of a worker is a workers' folder
-    for worker, text in RUN.texts.items():
-        name = safe_name(worker, "worker")
-        histories[name] = folder / (HISTORY_NAME if alone else worker_file(name))
-        write_text(histories[name], text)
     roll = None
     if isinstance(environment.runner, MasterRunner):
-        roll = Roll(RUN.expected_workers, sorted(histories), dict(RUN.worker_errors))
-        write_roll(folder, roll)
+        roll = Roll(sorted(RUN.workers | RUN.texts.keys()), sorted(RUN.texts), dict(RUN.worker_errors))
+    folder, histories = write_folder(Path(options.sync_report_dir), RUN.texts, RUN.parts, roll)
     table = DeliveriesTable(folder, WORKERS_TABLE)
     merged, result = check_workers(histories, contract, deliveries=table, roll=roll)
     secrets = secrets_of(options)
@@ -262,20 +267,6 @@ def _report(environment: Environment) -> None:
     RUN.report, RUN.folder = report, folder
     if environment.runner is not None:
         name_by_groups(environment.runner.stats.errors, report.groups, StatsError)
-
-
-def _with_parts(folder: Path) -> Path:
-    """`folder`, holding the files the histories name as their parts (`History.add_part`) and their
-    receipts chunks (under receipts/): in the report folder's root, so that moving them into the
-    run's own folder is a rename. Only those two shapes of name are taken from a worker."""
-    for parts in RUN.parts.values():
-        for name, content in parts.items():
-            where = Path(name)
-            inner = where.parent.name == RECEIPTS_DIR and where.parent.parent == Path()
-            path = folder / (RECEIPTS_DIR if inner else "") / where.name
-            path.parent.mkdir(exist_ok=True)
-            path.write_bytes(content)
-    return folder
 
 
 def on_quitting(environment: Environment, **_: Any) -> None:
@@ -299,6 +290,7 @@ def on_quitting(environment: Environment, **_: Any) -> None:
 def install(events: Any) -> None:
     events.init_command_line_parser.add_listener(on_parser)
     events.init.add_listener(on_init)
+    events.worker_connect.add_listener(on_worker_connect)
     events.test_start.add_listener(on_test_start)
     events.test_stopping.add_listener(on_test_stopping)
     events.test_stop.add_listener(on_test_stop)

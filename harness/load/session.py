@@ -7,6 +7,7 @@ its own, so its counters' operations are judged against its own listeners' recei
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 from collections import Counter
@@ -20,6 +21,8 @@ from ..bots.counter import CounterBot
 from ..check_file import check_file
 from ..errors import ScenarioError, UsageError
 from ..record.history import History
+from ..record.history_meta import files_of
+from ..record.receipt_chunks import RECEIPTS_DIR
 from ..run.context import FlowContext
 from ..run.open_files import ensure_open_files
 from ..run.runner import Runner
@@ -164,3 +167,21 @@ class LoadSession:
         if self.served is not None:
             self.served.stop()
             self.served = None
+
+
+def record_files(path: Path) -> tuple[str, dict[str, bytes]]:
+    """A settled record's text, and the files it names (its parts and receipts chunks) by their names
+    relative to it: what goes into the report folder, or to the master."""
+    files = [path.parent / name for name in files_of(path)]
+    return path.read_text(encoding="utf-8"), {
+        file.relative_to(path.parent).as_posix(): file.read_bytes() for file in files
+    }
+
+
+def discard_record(path: Path) -> None:
+    """The working copy of a record and the files it names, once the report folder (or the master)
+    holds them."""
+    for file in (path, *(path.parent / name for name in files_of(path))):
+        file.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # its receipts chunks' folder, if it is empty now
+        (path.parent / RECEIPTS_DIR).rmdir()

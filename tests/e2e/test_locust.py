@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.load.run_folder import Roll, read_roll
 from harness.record.history import load, parts_of
 from harness.record.history_file import HISTORY_NAME
 from tests.e2e.locust_runs import LOCUST, SHORT, free_port, reap, report_of
@@ -264,6 +265,7 @@ def test_two_workers_and_their_listener_processes_make_onereport_of(tmp_path: Pa
         assert len(heard) == 6, "every worker's viewers, heard in its listener processes, are in its history"
     assert report["verdict"] == "PASS" and report["counts"]["matched"] > 0
     assert len(report["meta"]["workers"]) == 2
+    assert read_roll(folder) == Roll(report["meta"]["workers"], report["meta"]["workers"]), "both took part and sent"
     listeners = {name.split("/")[0] for name in report["latency"]["by_listener"]}
     assert listeners == set(report["meta"]["workers"]), "both workers' listeners are in the one report"
     # the sum of its workers: their stocktakes, their operations (played or cut at stop), judged >= found
