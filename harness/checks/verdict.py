@@ -115,12 +115,27 @@ def _killed(history: HistoryData) -> str:
     if "left_behind" in meta:
         return "the history has no end record (a version before end records wrote it, or it was cut at its end)"
     expect: dict[str, Any] = meta.get("expect") or {}
-    steps, planned = meta.get("steps"), expect.get("operations")
-    if steps is None:  # killed in play: its steps are counted as it settles
-        after = f"{len(history.operations)} requests" + (f" ({planned} counter steps were planned)" if planned else "")
-    else:
-        after = f"{steps} of {planned} planned counter steps" if planned else f"{steps} counter steps"
-    return f"the run was killed: no end record after {after}"
+    steps = meta.get("steps")
+    if steps is not None:
+        return f"the run was killed: no end record after {_steps(steps, expect)}"
+    # killed in play (its steps are counted as it settles), or a Locust run's (its users are its counters)
+    plans = {
+        "operations": f"{expect.get('operations')} counter steps were",
+        "time": f"a {expect.get('duration_s')} s run was",
+    }
+    planned = plans.get(expect.get("until"))
+    return f"the run was killed: no end record after {len(history.operations)} requests" + (
+        f" ({planned} planned)" if planned else ""
+    )
+
+
+def _steps(done: Any, expect: dict[str, Any]) -> str:
+    """How far a run got, in the progress line's words: the scenario's `operations` are counter steps
+    (a burst of typing or a movement, each of which may send several requests), the plan of a run
+    planned by them, and the cap of one planned by time."""
+    if expect.get("until") == "time":
+        return f"{done} counter steps of a {expect.get('duration_s', '?')} s run"
+    return f"{done} of {expect.get('operations', '?')} planned counter steps"
 
 
 def inconclusive_reasons(
@@ -150,14 +165,12 @@ def inconclusive_reasons(
 
 
 def _ending(meta: dict[str, Any], expect: dict[str, Any]) -> str:
-    """Counted in the progress line's words: the scenario's `operations` are counter steps (a burst of
-    typing or a movement), each of which may send several requests."""
     done, total, bound = meta.get("steps", "?"), expect.get("operations", "?"), expect.get("duration_s", "?")
     if meta.get("interrupted"):
-        return f"interrupted by {meta['interrupted']} after {done} of {total} planned counter steps"
+        return f"interrupted by {meta['interrupted']} after {_steps(done, expect)}"
     if meta.get("ended_by") == "time":
-        return f"the {bound} s time bound ended the run after {done} of {total} planned counter steps"
-    return f"its {total} planned counter steps were all taken before the {bound} s it was to run"
+        return f"the {bound} s time bound ended the run after {_steps(done, expect)}"
+    return f"its cap of {total} counter steps was reached before the {bound} s it was to run"
 
 
 def _write_share(history: HistoryData) -> WriteShare:

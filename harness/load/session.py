@@ -99,6 +99,10 @@ class LoadSession:
         )
         self.ctx = self.runner.begin()
         self.history = self.ctx.history
+        # Locust's users are the counters, run for as long as Locust runs: no budget of steps is taken,
+        # and the scenario's plan of steps and seconds is none of this run's (the verdict counts requests)
+        self.ctx.budget = None
+        self.history.set_meta(expect={**self.history.data.meta["expect"], "operations": None, "until": None})
         self.feed = LiveFeed(self.contract, self.scenario.limits.latency_ms / 1000, self.history)
 
     def counter(self, http: requests.Session) -> CounterBot:

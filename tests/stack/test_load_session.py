@@ -16,6 +16,7 @@ from harness.exit_codes import EXIT_INCONCLUSIVE
 from harness.load import session as sessions
 from harness.load.options import LOAD_OPTIONS, sources
 from harness.load.session import LoadSession
+from harness.record.history import load
 from harness.run import runner
 from harness.run.settings import SETTINGS
 
@@ -50,6 +51,18 @@ def test_a_worker_s_session_gives_its_own_verdict(tmp_path: Path) -> None:
     path = session.finish()
     # no Locust user wrote anything: nothing was judged, which is no pass
     assert path is not None and session.verdict_of(path) == "INCONCLUSIVE"
+
+
+def test_a_locust_session_s_record_plans_no_steps(tmp_path: Path) -> None:
+    """Locust's users are the counters, for as long as Locust runs them: the scenario's steps are no
+    plan of the run's, so none is recorded, and a verdict counts the run's requests instead."""
+    session = _session(tmp_path)
+    assert session.ctx is not None and session.ctx.budget is None
+    path = session.finish()
+    assert path is not None
+    meta = load(path).meta
+    assert meta["expect"]["operations"] is None and meta["expect"]["until"] is None
+    assert meta["steps"] is None and meta["ended_by"] is None
 
 
 WORKER = """

@@ -61,7 +61,7 @@ def test_a_run_planned_by_time_passes_at_its_time_and_not_before() -> None:
     history.meta.update(expect=until_time, ended_by="time", steps=7)
     assert _result(history).verdict == "PASS"
     history.meta.update(ended_by="operations", steps=30)
-    assert _result(history).reasons == ["its 30 planned counter steps were all taken before the 20 s it was to run"]
+    assert _result(history).reasons == ["its cap of 30 counter steps was reached before the 20 s it was to run"]
 
 
 def test_most_writes_refused_is_a_failure_and_would_be_inconclusive_alone() -> None:

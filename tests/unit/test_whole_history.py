@@ -7,6 +7,7 @@ on; a death, or a recorder that could not write, is INCONCLUSIVE naming what sto
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -50,6 +51,29 @@ def test_a_history_without_its_end_record_is_inconclusive_saying_how_far_it_got(
     data, result = check_file(path)
     assert not data.wholeness.ended and result.verdict == "INCONCLUSIVE"
     assert result.reasons[0] == "the run was killed: no end record after 500 of 500 planned counter steps"
+
+
+@pytest.mark.parametrize(
+    ("plan", "steps", "said"),
+    [
+        ({"until": "time", "duration_s": 20}, 33, "after 33 counter steps of a 20 s run"),
+        ({"until": "time", "duration_s": 20}, None, "after {requests} requests (a 20 s run was planned)"),
+        ({"until": None, "operations": None}, None, "after {requests} requests"),
+    ],
+    ids=["planned-by-time", "planned-by-time-killed-in-play", "locust"],
+)
+def test_a_killed_run_says_how_far_it_got_in_the_words_of_its_plan(
+    tmp_path: Path, plan: dict[str, object], steps: int | None, said: str
+) -> None:
+    """Counted by its steps where it counted them (at its settling), against its seconds if it was
+    planned by time; by its requests where it counted none, with no plan a Locust run never had."""
+    path = _run_history(tmp_path)
+    lines = read_text(path).splitlines(keepends=True)
+    meta = {"rec": "meta", "expect": {**EXPECT, "operations": 500, **plan}, "steps": steps}
+    path.write_text("".join(lines[:-1]) + json.dumps(meta) + "\n")
+    _, result = check_file(path)
+    requests = len(load(path).operations)
+    assert result.reasons[0] == f"the run was killed: no end record {said.format(requests=requests)}"
 
 
 def test_a_closed_history_from_before_end_records_says_so_rather_than_killed(tmp_path: Path) -> None:
