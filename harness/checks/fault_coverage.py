@@ -91,10 +91,33 @@ def _expected_silent(name: str, history: HistoryData, contract: Contract, fired:
     return name in BENIGN_WHEN and BENIGN_WHEN[name](history, contract, fired)
 
 
+def unlogged(history: HistoryData) -> str | None:
+    """Why the servers' record of the faults that fired is not whole, if the run injected any that are
+    defects: its log not read, the backend's not read, or entries it had to forget. A fault that fired
+    unrecorded is held against no finding, so the run proves nothing about it."""
+    named = [str(value).partition("=")[0] for value in history.meta.get("faults") or []]  # NAME or NAME=RATE
+    faults = [name for name in named if not (name in BY_NAME and legitimate(BY_NAME[name]))]
+    if not faults:
+        return None
+    log = history.meta.get("server_log") or {}
+    dropped = (history.meta.get("server_log_dropped") or {}).get("faults") or 0
+    why = (
+        (log.get("why") or "the Pusher server's log was not read") if not log.get("read", True)
+        else log.get("backend_unread") or (dropped and f"the servers' logs forgot {dropped} of the faults that fired")
+    )  # fmt: skip
+    return (
+        f"it injected {', '.join(faults)}, but {why}: which fired, and whether a check saw each, is unknown"
+        if why
+        else None
+    )
+
+
 def fault_coverage(history: HistoryData, contract: Contract, findings: list[Finding]) -> Coverage:
+    blind = unlogged(history)
+    unknown = [Finding(NAME, blind, expected="the servers' whole record of the faults that fired")] if blind else []
     index = fault_index(history)
     if not index.fired:
-        return Coverage()
+        return Coverage(unknown)
     seen = {fault.name for finding in findings for fault in index.of(finding)}
     fired: dict[str, list[Observation]] = defaultdict(list)
     for obs, fault in index.fired:
@@ -110,4 +133,4 @@ def fault_coverage(history: HistoryData, contract: Contract, findings: list[Find
         for name, times in sorted(fired.items())
         if name not in seen and not _expected_silent(name, history, contract, times)
     ]
-    return Coverage(unjudged, len(index.fired))
+    return Coverage(unknown + unjudged, len(index.fired))

@@ -156,6 +156,12 @@ def inconclusive_reasons(
         )
     if not any(o.kind == "subscribed" for o in history.observations):
         reasons.append("no listener subscribed to any channel, so no delivery could be checked")
+    reasons += [
+        f"the fresh GET of stocktake {truth.data.get('stocktake_id')}'s lines after the run {truth.data['unread']}, "
+        "so no page of it, nor any write that failed, was compared with the server"
+        for truth in history.of_kind("truth")
+        if isinstance(truth.data, dict) and truth.data.get("unread")
+    ]
     scenario = meta.get("scenario") or "the scenario"
     for name in _required(history):
         if name not in outcomes or not outcomes[name].judged:

@@ -154,7 +154,7 @@ def check_views(
     for (listener, sid), snap in pages.snapshots.items():
         hotel = snap.data.get("hotel")
         truth = pages.truths.get((hotel, sid)) or pages.truths.get((None, sid))
-        if truth is None:
+        if truth is None or truth.data.get("unread"):  # nothing to compare with: not judged (`verdict`)
             continue
         channel = contract.channel("detail", hotel, sid) if hotel else None
         own = pages.own_ops(listener)

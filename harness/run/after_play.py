@@ -18,24 +18,29 @@ QUIET_S = 0.5
 
 
 def drain(history: History, fleet: ListenerFleet, latency_s: float, hurry: threading.Event) -> None:
-    """Wait for quiescence: no receipt for QUIET_S, bounded by the latency limit after the last write.
-    `hurry` (a second interrupt) cuts the wait short."""
+    """Wait for quiescence: every write's window open to its end (the latency limit after the last
+    write was answered), then no receipt for QUIET_S, bounded by a second QUIET_S. The run's quiescence
+    ends every window still open (`quiesced_at`): a run that stopped listening sooner, on a quiet spell
+    before a slow backend's last events, would blame it for events it sent within the limit. `hurry` (a
+    second interrupt) cuts the wait short."""
     last_write = history.tally.last if history.tally.invoked else history.now()
-    cap = last_write + latency_s + 2 * QUIET_S
+    windows_end, cap = last_write + latency_s, last_write + latency_s + 2 * QUIET_S
     seen, quiet_since = fleet.receipts(), history.now()
     while history.now() < cap and not hurry.is_set():
         time.sleep(0.05)
         now_seen = fleet.receipts()
         if now_seen != seen:
             seen, quiet_since = now_seen, history.now()
-        elif history.now() - quiet_since >= QUIET_S and history.now() >= last_write + QUIET_S:
+        elif history.now() - quiet_since >= QUIET_S and history.now() >= windows_end:
             return
 
 
 def record_server_logs(history: History, logs: dict[str, Any]) -> None:
     """The faults the servers injected and the triggers Pusher refused, as observations the checks read;
     whether the logs could be read at all, and how many entries they dropped, in the history's meta."""
-    history.set_meta(server_log={"read": logs["read"], "why": logs.get("why")})
+    history.set_meta(
+        server_log={"read": logs["read"], "why": logs.get("why"), "backend_unread": logs.get("backend_unread")}
+    )
     for fault in logs["faults"]:
         history.observe(
             "injected-fault",

@@ -280,11 +280,15 @@ class Runner:
         return counter
 
     def _truth(self, ctx: FlowContext) -> None:
+        """A fresh GET of each stocktake's lines, what the pages are compared with. One the backend did
+        not answer with its lines is recorded as `unread`: compared with nothing, no page would differ."""
         for stocktake_id in ctx.truth_stocktakes():
-            lines = ctx.lines(stocktake_id)
-            ctx.history.observe(
-                "truth", data={"stocktake_id": stocktake_id, "hotel": self.target.hotel, "lines": lines}
-            )
+            response = ctx.api.send(ctx.api.list_lines(stocktake_id))
+            read = response.ok and isinstance(response.body, list)
+            data = {"stocktake_id": stocktake_id, "hotel": self.target.hotel, "lines": response.body if read else []}
+            if not read:
+                data["unread"] = f"answered {response.status}" if not response.ok else "answered no list of lines"
+            ctx.history.observe("truth", data=data)
 
 
 def _socket_of(recorder: ListenerRecorder | RemoteRecorder) -> Callable[[], str | None]:

@@ -153,6 +153,8 @@ class Target:
             if backend.ok and isinstance(backend.body, dict):
                 logs["faults"] = [*logs["faults"], *backend.body.get("faults", [])]
                 logs["faults_dropped"] = logs.get("faults_dropped", 0) + backend.body.get("faults_dropped", 0)
+            else:  # the faults the backend injected are not known: `fault_coverage` cannot hold them
+                logs["backend_unread"] = f"the backend answered {backend.status} for its log of injected faults"
         return logs
 
     def _signed_url(self, path: str) -> str:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import copy
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from harness.check_file import check_file
 from harness.checks import check
@@ -249,3 +252,36 @@ def test_an_underscored_event_no_page_had_subscribed_to_hear_is_benign() -> None
     history.observations.append(Observation("subscribed", 1.5, "viewer", "1.1", f"{DETAIL[:-1]}6"))
     heard = check(history, Contract())
     assert heard.verdict == "FAIL" and [f.name for f in heard.findings] == ["missing-event"], "owed, so judged"
+
+
+UNREAD = {
+    "the-pusher-log": {"server_log": {"read": False, "why": "the Pusher server's log could not be fetched: timed out"}},
+    "the-backend-log": {"server_log": {"read": True, "backend_unread": "the backend answered 502 for its log"}},
+    "forgotten-entries": {"server_log": {"read": True}, "server_log_dropped": {"faults": 40, "rejections": 0}},
+}
+
+
+@pytest.mark.parametrize("meta", UNREAD.values(), ids=UNREAD.keys())
+def test_a_run_that_injected_faults_and_could_not_read_what_fired_is_inconclusive(meta: dict[str, Any]) -> None:
+    """Nothing on record fired, so no fault is held against a finding: with the servers' record of what
+    fired not whole, a quiet run proves nothing about the faults it injected."""
+    history = _with()
+    history.meta.update(faults=["partial-line", "pusher-drop=0.2"], **meta)
+    result = check(history, Contract())
+    assert result.verdict == "INCONCLUSIVE" and len(result.reasons) == 1, result.reasons
+    assert result.reasons[0].startswith("it injected partial-line, pusher-drop, but ")
+    assert result.reasons[0].endswith(": which fired, and whether a check saw each, is unknown")
+    assert result.errors == [], "the harness's blindness is not the backend's failure"
+
+
+@pytest.mark.parametrize(
+    ("faults", "meta"),
+    [(["partial-line"], {"server_log": {"read": True}}), (["concurrent-values"], UNREAD["the-pusher-log"]), ([], {})],
+    ids=["its-log-read-whole", "a-legitimate-shape-only", "no-fault"],
+)
+def test_a_run_whose_record_of_faults_is_whole_or_needs_none_stays_silent(
+    faults: list[str], meta: dict[str, Any]
+) -> None:
+    history = _with()
+    history.meta.update(faults=faults, **meta)
+    assert check(history, Contract()).verdict == "PASS"

@@ -9,7 +9,7 @@ import pytest
 from harness.checks import check
 from harness.record.history import HistoryData, Observation
 from harness.spec.contract import Contract
-from tests.histories import LINE, healthy, patch_op, refused
+from tests.histories import LINE, healthy, missing, patch_op, refused
 
 EXPECT = {"operations": 30, "duration_s": 20, "min_write_success": 0.5, "required": ["missing-event"]}
 
@@ -120,3 +120,26 @@ def test_a_check_the_scenario_exists_for_that_judged_nothing_is_inconclusive() -
     history.meta["expect"]["required"] = ["gap-during-disconnect"]
     assert _result(history).judged["gap-during-disconnect"] == 1
     assert _result(history).verdict != "INCONCLUSIVE"
+
+
+UNREAD_TRUTH = Observation("truth", 9.0, data={"stocktake_id": 5, "lines": [], "unread": "answered 429"})
+
+
+def test_lines_the_backend_would_not_give_after_the_run_leave_the_pages_unjudged_and_it_inconclusive() -> None:
+    """Compared with no lines, no page could differ: the run says so rather than passing its pages."""
+    history = healthy()
+    assert _result(history).judged["divergence"] == 1, "the control: the page is held against the lines re-read"
+    history.observations[-1] = UNREAD_TRUTH
+    result = _result(history)
+    assert result.verdict == "INCONCLUSIVE" and result.judged["divergence"] == 0
+    assert result.reasons == [
+        "the fresh GET of stocktake 5's lines after the run answered 429, so no page of it, nor any write that "
+        "failed, was compared with the server"
+    ]
+
+
+def test_lines_not_re_read_keep_no_defect_found_from_failing_the_run() -> None:
+    history = healthy()
+    missing(history)
+    history.observations[-1] = UNREAD_TRUTH
+    assert _result(history).verdict == "FAIL"
