@@ -123,7 +123,7 @@ def _killed(history: HistoryData) -> str:
         "operations": f"{expect.get('operations')} counter steps were",
         "time": f"a {expect.get('duration_s')} s run was",
     }
-    planned = plans.get(expect.get("until"))
+    planned = plans.get(str(expect.get("until")))
     return f"the run was killed: no end record after {len(history.operations)} requests" + (
         f" ({planned} planned)" if planned else ""
     )
