@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..record.history import FAILURE, HistoryData, Observation
+from .lost_listeners import lost_listeners
 from .outcomes import Outcome, merge
 from .rules import RULES
 from .writes import WriteShare, counted_on
@@ -156,6 +157,8 @@ def inconclusive_reasons(
         )
     if not any(o.kind == "subscribed" for o in history.observations):
         reasons.append("no listener subscribed to any channel, so no delivery could be checked")
+    lost = lost_listeners(history)
+    reasons += [lost] if lost else []
     reasons += [
         f"the fresh GET of stocktake {truth.data.get('stocktake_id')}'s lines after the run {truth.data['unread']}, "
         "so no page of it, nor any write that failed, was compared with the server"

@@ -1,0 +1,50 @@
+"""A listener whose connection ended unplanned during play and never subscribed again is owed nothing
+from then on: the run cannot pass on its silence (INCONCLUSIVE), and stays silent where the drop was
+planned, healed, after the run, or followed by no write."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.checks import check
+from harness.record.history import HistoryData, Observation
+from harness.spec.contract import Contract
+from tests.histories import DETAIL, LINE, event_text, healthy, patch_op, receipt
+
+LATER = {**LINE, "counted_full_units": "3.00"}
+
+
+def _dropped(at: float, planned: bool = False, back_at: float | None = None) -> HistoryData:
+    """healthy() without the viewer's page, its connection ended at `at` (back at `back_at`, if ever), and a second write
+    at 3.0 s, which the viewer hears at 3.2 s if subscribed then; the run quiesced at 8.0 s."""
+    h = healthy()
+    h.meta["quiesced_at"] = 8.0
+    h.observations[-1] = Observation("truth", 9.0, data={"stocktake_id": 5, "lines": [LATER]})  # the lines re-read
+    h.observations = [o for o in h.observations if o.kind != "snapshot"]  # no page: a frontend-less run's listener
+    h.observations.append(Observation("disconnect", at, "viewer", "1.1", data={"code": 4009, "planned": planned}))
+    if back_at is not None:
+        h.observations.append(Observation("connect", back_at, "viewer", "1.3"))
+        h.observations.append(Observation("subscribed", back_at + 0.1, "viewer", "1.3", DETAIL))
+    if at > 3.2 or back_at is not None:
+        h.observations.append(receipt("viewer", 3.2, event_text(LATER), socket_id="1.1" if at > 3.2 else "1.3"))
+    h.operations.append(patch_op(2, LATER, 3.0))
+    h.observations.sort(key=lambda o: o.time)
+    return h
+
+
+def test_a_listener_lost_for_good_mid_play_leaves_the_run_inconclusive() -> None:
+    result = check(_dropped(2.5), Contract())
+    assert result.verdict == "INCONCLUSIVE" and result.errors == []
+    assert result.reasons == [
+        "1 listener(s) lost their connection during play and never subscribed again (viewer at 2.5 s (code 4009; "
+        "1 writes made after)), so any of those writes owed to it went unjudged"
+    ]
+
+
+@pytest.mark.parametrize(
+    "history",
+    [_dropped(2.5, planned=True), _dropped(2.5, back_at=2.6), _dropped(8.5), _dropped(3.5)],
+    ids=["the-scenario-s-drop", "subscribed-again", "after-the-run", "no-write-after"],
+)
+def test_a_drop_planned_healed_after_the_run_or_before_no_write_stays_silent(history: HistoryData) -> None:
+    assert check(history, Contract()).verdict == "PASS"
