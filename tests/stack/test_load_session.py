@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.api import ApiRequest, ApiResponse
+from harness.checks import check
 from harness.exit_codes import EXIT_INCONCLUSIVE
 from harness.load import session as sessions
 from harness.load.options import LOAD_OPTIONS, sources
@@ -63,6 +65,30 @@ def test_a_locust_session_s_record_plans_no_steps(tmp_path: Path) -> None:
     meta = load(path).meta
     assert meta["expect"]["operations"] is None and meta["expect"]["until"] is None
     assert meta["steps"] is None and meta["ended_by"] is None
+
+
+def test_lines_the_backend_will_not_give_after_the_run_are_recorded_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backend that refuses the fresh GET of the lines after a load run (a rate limit, say): the run
+    records the lines unread, and its verdict says the pages were compared with nothing."""
+    session = _session(tmp_path)
+    assert session.ctx is not None
+    api = session.ctx.api
+    sent = api.send
+
+    def refused(request: ApiRequest) -> ApiResponse:
+        if request.method == "GET" and request.path == "/stocktake-lines/":
+            return ApiResponse(429, None, "slow down")
+        return sent(request)
+
+    monkeypatch.setattr(api, "send", refused)
+    path = session.finish()
+    assert path is not None
+    (truth,) = load(path).of_kind("truth")
+    assert truth.data["unread"] == "answered 429" and truth.data["lines"] == []
+    reasons = check(load(path), session.contract).reasons
+    assert any(r.startswith("the fresh GET of stocktake ") and "answered 429" in r for r in reasons), reasons
 
 
 WORKER = """

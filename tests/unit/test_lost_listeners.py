@@ -15,8 +15,9 @@ LATER = {**LINE, "counted_full_units": "3.00"}
 
 
 def _dropped(at: float, planned: bool = False, back_at: float | None = None) -> HistoryData:
-    """healthy() without the viewer's page, its connection ended at `at` (back at `back_at`, if ever), and a second write
-    at 3.0 s, which the viewer hears at 3.2 s if subscribed then; the run quiesced at 8.0 s."""
+    """healthy() without the viewer's page, its connection ended at `at` (back at `back_at`, if ever),
+    and a second write at 3.0 s, which the viewer hears at 3.2 s if subscribed then; the run quiesced
+    at 8.0 s."""
     h = healthy()
     h.meta["quiesced_at"] = 8.0
     h.observations[-1] = Observation("truth", 9.0, data={"stocktake_id": 5, "lines": [LATER]})  # the lines re-read
