@@ -24,7 +24,8 @@ def lost_listeners(history: HistoryData) -> str | None:
     end = float(quiesced) if isinstance(quiesced, (int, float)) else math.inf
     gone: dict[str, tuple[float, object]] = {}  # listener -> when its connection ended unplanned, its code
     died = {o.listener for o in history.of_kind(FAILURE)}
-    for obs in sorted(history.observations, key=lambda o: o.time):
+    connections = [o for o in history.observations if o.kind in ("subscribed", "disconnect")]
+    for obs in sorted(connections, key=lambda o: o.time):
         if obs.listener is None or obs.time >= end or obs.listener in died:
             continue
         if obs.kind == "subscribed":

@@ -89,7 +89,8 @@ RULES: dict[str, Rule] = {
              "loop", severity="inconclusive", live=False,
              live_note="each late delivery is held against the stalls on record so far; a listener worker "
              "process's own are on record at the end"),
-        Rule("unjudged-fault", "an injected fault fired and no finding explains it: the checker was blind to it",
+        Rule("unjudged-fault", "an injected fault fired and no finding explains it, or the servers' record of what "
+             "fired was not read whole: the checker was blind to it",
              "coverage", "no injected fault fired", severity="inconclusive", live=False,
              live_note="each injected fault is held against every finding of the run"),
     )

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..record.history import FAILURE, HistoryData, Observation
 from .lost_listeners import lost_listeners
+from .model import stocktake_of
 from .outcomes import Outcome, merge
 from .rules import RULES
 from .writes import WriteShare, counted_on
@@ -124,7 +125,7 @@ def _killed(history: HistoryData) -> str:
         "operations": f"{expect.get('operations')} counter steps were",
         "time": f"a {expect.get('duration_s')} s run was",
     }
-    planned = plans.get(str(expect.get("until")))
+    planned = plans.get(str(expect.get("until", "operations")))
     return f"the run was killed: no end record after {len(history.operations)} requests" + (
         f" ({planned} planned)" if planned else ""
     )
@@ -134,7 +135,7 @@ def _steps(done: Any, expect: dict[str, Any]) -> str:
     """How far a run got, in the progress line's words: the scenario's `operations` are counter steps
     (a burst of typing or a movement, each of which may send several requests), the plan of a run
     planned by them, and the cap of one planned by time."""
-    if expect.get("until") == "time":
+    if expect.get("until", "operations") == "time":
         return f"{done} counter steps of a {expect.get('duration_s', '?')} s run"
     return f"{done} of {expect.get('operations', '?')} planned counter steps"
 
@@ -159,18 +160,35 @@ def inconclusive_reasons(
         reasons.append("no listener subscribed to any channel, so no delivery could be checked")
     lost = lost_listeners(history)
     reasons += [lost] if lost else []
-    reasons += [
-        f"the fresh GET of stocktake {truth.data.get('stocktake_id')}'s lines after the run {truth.data['unread']}, "
-        "so no page of it, nor any write that failed, was compared with the server"
-        for truth in history.of_kind("truth")
-        if isinstance(truth.data, dict) and truth.data.get("unread")
-    ]
+    unread = unread_truths(history)
+    if unread:
+        reasons.append(
+            f"the fresh GET of the lines after the run {unread}, so the pages and the failed writes of those "
+            "stocktakes were not compared with the server"
+        )
     scenario = meta.get("scenario") or "the scenario"
     for name in _required(history):
         if name not in outcomes or not outcomes[name].judged:
             why = RULES[name].cannot_judge if name in RULES else "nothing it judges happened"
             reasons.append(f"{scenario} exists to judge {name}, which judged nothing: {why}")
     return reasons
+
+
+def unread_truths(history: HistoryData) -> str | None:
+    """The stocktakes whose lines could not be re-read after the run (`truth` unread) and that something
+    was to be compared with, said as one: a page of one, or a change of its lines that failed (held
+    against the lines re-read, `writes.FailedWriteCheck`)."""
+    wanted = {o.data.get("stocktake_id") for o in history.of_kind("snapshot") if isinstance(o.data, dict)}
+    wanted |= {stocktake_of(op) for op in history.operations if op.failed and op.kind == "patch_line"}
+    unread = {
+        truth.data.get("stocktake_id"): truth.data["unread"]
+        for truth in history.of_kind("truth")
+        if isinstance(truth.data, dict) and truth.data.get("unread") and truth.data.get("stocktake_id") in wanted
+    }
+    if not unread:
+        return None
+    said = ", ".join(f"{why} for stocktake {sid}" for sid, why in list(unread.items())[:5])
+    return said + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
 
 
 def _ending(meta: dict[str, Any], expect: dict[str, Any]) -> str:

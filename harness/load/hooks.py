@@ -32,6 +32,7 @@ from ..report import safe_name
 from ..report.model import Report, build_report
 from ..report.publish import publish
 from ..spec.contract import load_contract
+from ..spec.scenario import load_scenario
 from .failures import name_by_groups
 from .feed import Row
 from .options import add_arguments, redacted, secrets_of, sources
@@ -112,7 +113,7 @@ def _on_history(environment: Environment, msg: Any, **_: Any) -> None:
 def on_worker_connect(client_id: str, **_: Any) -> None:
     """The master's (only it hears workers connect): one that connects while the run plays is given
     users (Locust starts it), so it takes part."""
-    if RUN.started and not (RUN.collected or RUN.ended):
+    if RUN.started and not (RUN.checking or RUN.collected or RUN.ended):  # Stop gives a newcomer no users
         RUN.workers.add(worker_name(client_id))
 
 
@@ -239,7 +240,9 @@ def _collect_and_report(environment: Environment) -> None:
     RUN.collected = True
     for client in runner.clients.all:
         runner.send_message("stop", None, client_id=client.id)
-    deadline = time.monotonic() + COLLECT_TIMEOUT_S
+    options = environment.parsed_options  # each worker drains its delivery windows' length before it sends
+    drain_s = load_scenario(options.sync_scenario).limits.latency_ms / 1000 if options is not None else 0.0
+    deadline = time.monotonic() + COLLECT_TIMEOUT_S + drain_s
     while RUN.workers - RUN.texts.keys() - RUN.worker_errors.keys() and time.monotonic() < deadline:
         gevent.sleep(0.2)
     for worker, error in RUN.worker_errors.items():

@@ -122,8 +122,24 @@ def merged_meta(parts: dict[str, HistoryData], contract: Contract) -> dict[str, 
     if any(isinstance(m.get("steps"), int) for m in metas.values()):
         meta["steps"] = sum(m.get("steps") or 0 for m in metas.values())
     meta["faults"] = sorted({f for m in metas.values() for f in m.get("faults") or []})
+    meta.update(_server_logs(metas))
     meta["by_worker"] = {worker: {k: m[k] for k in PER_WORKER if k in m} for worker, m in metas.items()}
     return meta
+
+
+def _server_logs(metas: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What the workers' servers' logs say of themselves, as one run's: read only if every worker's was,
+    each worker's why named by it, and the entries they forgot summed (`fault_coverage.unlogged`)."""
+    logs = {worker: m["server_log"] for worker, m in metas.items() if isinstance(m.get("server_log"), dict)}
+    if not logs:
+        return {}
+    said = {key: "; ".join(f"worker {w}: {log[key]}" for w, log in logs.items() if log.get(key)) or None
+            for key in ("why", "backend_unread")}  # fmt: skip
+    merged: dict[str, Any] = {"server_log": {"read": all(log.get("read", True) for log in logs.values()), **said}}
+    dropped = [m["server_log_dropped"] for m in metas.values() if isinstance(m.get("server_log_dropped"), dict)]
+    if dropped:
+        merged["server_log_dropped"] = {k: sum(d.get(k) or 0 for d in dropped) for k in ("faults", "rejections")}
+    return merged
 
 
 def _summed(values: list[Any]) -> Any:

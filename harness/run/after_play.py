@@ -23,10 +23,13 @@ def drain(history: History, fleet: ListenerFleet, latency_s: float, hurry: threa
     ends every window still open (`quiesced_at`): a run that stopped listening sooner, on a quiet spell
     before a slow backend's last events, would blame it for events it sent within the limit. `hurry` (a
     second interrupt) cuts the wait short."""
-    last_write = history.tally.last if history.tally.invoked else history.now()
-    windows_end, cap = last_write + latency_s, last_write + latency_s + 2 * QUIET_S
-    seen, quiet_since = fleet.receipts(), history.now()
-    while history.now() < cap and not hurry.is_set():
+    started = history.now()
+    seen, quiet_since = fleet.receipts(), started
+    while not hurry.is_set():
+        last_write = history.tally.last if history.tally.invoked else started  # one still in flight may end
+        windows_end = last_write + latency_s
+        if history.now() >= windows_end + 2 * QUIET_S:
+            return
         time.sleep(0.05)
         now_seen = fleet.receipts()
         if now_seen != seen:

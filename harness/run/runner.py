@@ -284,6 +284,9 @@ class Runner:
         not answer with its lines is recorded as `unread`: compared with nothing, no page would differ."""
         for stocktake_id in ctx.truth_stocktakes():
             response = ctx.api.send(ctx.api.list_lines(stocktake_id))
+            if response.status == 404 and stocktake_id in ctx.deletes_sent:
+                ctx.deleted.add(stocktake_id)  # a delete whose answer never came back (`FlowContext.delete`)
+                continue
             read = response.ok and isinstance(response.body, list)
             data = {"stocktake_id": stocktake_id, "hotel": self.target.hotel, "lines": response.body if read else []}
             if not read:

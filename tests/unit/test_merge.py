@@ -151,3 +151,19 @@ def test_a_distributed_run_s_folder_is_rechecked_as_its_master_checked_it(tmp_pa
 def test_a_folder_with_neither_a_history_nor_worker_histories_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(tmp_path)])
     assert result.exit_code == 2 and "history-WORKER.jsonl.zst" in result.output
+
+
+def test_a_worker_whose_servers_log_was_not_read_whole_leaves_the_merged_run_inconclusive() -> None:
+    """The first worker's log read whole says nothing of the second's: the merged run injected faults
+    and does not know what fired on the second worker's servers."""
+    a, b = _worker(0.0, 1.5, defect=None), _worker(0.0, 1.5, defect=None)
+    for data in (a, b):
+        data.meta.update(faults=["partial-line"], server_log={"read": True})
+    merged = merge_histories({"a": a, "b": b}, Contract())
+    assert check(merged, Contract()).verdict == "PASS", "the control: both workers' logs read whole"
+    b.meta["server_log"] = {"read": True, "backend_unread": "the backend answered 502 for its log of injected faults"}
+    result = check(merge_histories({"a": a, "b": b}, Contract()), Contract())
+    assert result.verdict == "INCONCLUSIVE" and result.reasons == [
+        "it injected partial-line, but worker b: the backend answered 502 for its log of injected faults: which "
+        "fired, and whether a check saw each, is unknown"
+    ]

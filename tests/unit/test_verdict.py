@@ -133,9 +133,18 @@ def test_lines_the_backend_would_not_give_after_the_run_leave_the_pages_unjudged
     result = _result(history)
     assert result.verdict == "INCONCLUSIVE" and result.judged["divergence"] == 0
     assert result.reasons == [
-        "the fresh GET of stocktake 5's lines after the run answered 429, so no page of it, nor any write that "
-        "failed, was compared with the server"
+        "the fresh GET of the lines after the run answered 429 for stocktake 5, so the pages and the failed writes "
+        "of those stocktakes were not compared with the server"
     ]
+
+
+def test_lines_not_re_read_of_a_stocktake_nothing_was_to_be_compared_with_leave_it_passing() -> None:
+    """A Locust supervisor's stocktake, say: no page of it, no change of its lines that failed."""
+    history = healthy()
+    history.observations.append(
+        Observation("truth", 9.0, data={"stocktake_id": 6, "lines": [], "unread": "answered 404"})
+    )
+    assert _result(history).verdict == "PASS"
 
 
 def test_lines_not_re_read_keep_no_defect_found_from_failing_the_run() -> None:
