@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from harness.checks import check
-from harness.record.history import HistoryData, Observation
+from harness.record.history import FAILURE, HistoryData, Observation
 from harness.spec.contract import Contract
 from tests.histories import DETAIL, LINE, event_text, healthy, patch_op, receipt
 
@@ -49,3 +49,11 @@ def test_a_listener_lost_for_good_mid_play_leaves_the_run_inconclusive() -> None
 )
 def test_a_drop_planned_healed_after_the_run_or_before_no_write_stays_silent(history: HistoryData) -> None:
     assert check(history, Contract()).verdict == "PASS"
+
+
+def test_a_listener_the_harness_lost_is_said_once_as_its_death_not_as_lost_too() -> None:
+    history = _dropped(2.5)
+    history.observations.append(Observation(FAILURE, 2.4, "viewer", data={"what": "listener worker"}))
+    reasons = check(history, Contract()).reasons
+    assert reasons[0].startswith("the harness's own listener worker stopped ")
+    assert not any("lost their connection" in reason for reason in reasons), reasons
