@@ -73,6 +73,10 @@ def replay(
         clock.now = record.quiesced_at()
         history.set_meta(quiesced_at=clock.now)
         history.append(record.truth())
+        for obs in record.stopped():
+            if obs.listener not in elsewhere:
+                clock.now = obs.time
+                history.append(obs)
 
 
 def final_check(record: Record, in_shares: bool = False) -> CheckResult:
@@ -92,9 +96,10 @@ def write_file(record: Record, folder: Path, elsewhere: frozenset[str] = frozens
     replay(record, history, elsewhere=elsewhere)
     if elsewhere:
         history.begin_segment("listeners-1")
-        for event in record.events():
-            if event.obs is not None and event.obs.listener in elsewhere:
-                history.append(event.obs, live=False)
+        observations = [event.obs for event in record.events() if event.obs is not None] + record.stopped()
+        for obs in observations:
+            if obs.listener in elsewhere:
+                history.append(obs, live=False)
     history.close()
     return path
 

@@ -31,6 +31,7 @@ WRITERS = {"counter-1": ("9.9", "counter-1-browser"), "counter-2": ("9.8", "coun
 nothing (its copy, the `echo` fate, is a self-echo)."""
 LINES = (1701, 1702)
 ANSWERS_S = (0.05, 0.4)  # how long a write's HTTP answer takes: the slower lets a later write commit first
+STOP_S = 0.1  # from the truth to the fleet's stop: the listeners disconnect after the run quiesced
 ON_TIME_S = {
     "deliver": 0.02,  # before the answer: Pusher is often faster than the HTTP response
     "duplicate": 0.02,
@@ -208,6 +209,13 @@ class Record:
         ends = [c.time for c in self.copies] + [w.window_end for w in self.writes] + [self.clock]
         return round(max(ends) + 0.5, 6)
 
+    def stopped(self) -> list[Observation]:
+        """Every connection still open ends just after the truth is taken, as a run's fleet stops after
+        it quiesced (unplanned, as a run records it): after every window, so it owes nothing new."""
+        at = round(self.quiesced_at() + STOP_S, 6)
+        return [Observation("disconnect", at, conn.listener, conn.socket, data={"code": None, "planned": False})
+                for conn in self._open.values()]  # fmt: skip
+
     def lines(self) -> list[dict[str, Any]]:
         """Every line as the server holds it now: those never written as populated."""
         return [self._lines.get(line, line_body(line, "0.00")) for line in LINES]
@@ -232,5 +240,5 @@ class Record:
         """The whole record as plain data, as a run's in-memory history ends (`checks.check`)."""
         meta = {**self.meta(), "quiesced_at": self.quiesced_at()}
         ops = [dataclasses.replace(w.op) for w in self.writes]
-        observed = [e.obs for e in self.events() if e.obs is not None] + [self.truth()]
+        observed = [e.obs for e in self.events() if e.obs is not None] + [self.truth(), *self.stopped()]
         return HistoryData(meta, ops, observed)

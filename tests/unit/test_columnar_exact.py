@@ -95,6 +95,24 @@ def _paged_mid_run() -> HistoryData:
     return history
 
 
+def _stopped(receipt_after: bool = False, quiesced: float | None = None) -> HistoryData:
+    """As every run ends: each listener's connection ends just after the run quiesced, as the fleet
+    stops (`receipt_after`: one more copy reaches viewer-0 after that, as no real one can;
+    `quiesced`: the run quiesced then instead, before some windows closed)."""
+    history = history_with(1000, listeners=3)
+    if quiesced is not None:
+        history.meta["quiesced_at"] = quiesced
+    stop = float(history.meta["quiesced_at"]) + 0.1
+    listeners = sorted({o.listener for o in history.observations if o.listener})
+    history.observations += [Observation("disconnect", stop, listener, None, data={"code": None, "planned": False})
+                             for listener in listeners]  # fmt: skip
+    if receipt_after:
+        late = next(o for o in history.observations if o.kind == "receipt" and o.listener == "viewer-0")
+        history.observations.append(replace(late, time=stop + 0.05))
+    history.observations.sort(key=lambda o: o.time)
+    return history
+
+
 def _identical_payloads() -> dict[str, HistoryData]:
     """Shapes of `test_identical_payloads`: a re-save, a stale payload, an echo in flight, a copy again."""
     text, second = event_text(LINE), event_text(SECOND)
@@ -129,6 +147,9 @@ HISTORIES: dict[str, Callable[[], HistoryData]] = {
     "one-listener-faulted": _only_some_faulted,
     "quiesced-early": _quiesced_early,
     "paged-mid-run": _paged_mid_run,
+    "stopped-after-the-run": _stopped,
+    "a-copy-after-the-stop": lambda: _stopped(receipt_after=True),
+    "stopped-after-an-early-quiescence": lambda: _stopped(quiesced=1.05),
 }
 
 
@@ -163,3 +184,10 @@ def test_a_page_taken_mid_run_keeps_only_later_line_events(monkeypatch: pytest.M
     assert "viewer-0" in _clean(history)
     accelerated, streamed = _both(history, monkeypatch)
     assert accelerated == streamed
+
+
+def test_listeners_stopped_after_the_run_are_judged_by_the_frames() -> None:
+    """Every run's listeners disconnect as its fleet stops, after it quiesced: that ends no window, so
+    it leaves them clean; a copy after its stop does not."""
+    assert _clean(_stopped()) == {"viewer-0", "viewer-1", "viewer-2"}
+    assert _clean(_stopped(receipt_after=True)) == {"viewer-1", "viewer-2"}

@@ -18,6 +18,7 @@ import polars as pl
 from ...record.history import HistoryData, Operation
 from ...spec.contract import Contract
 from ..deliveries import DeliveryLog, clean_deliveries
+from ..intake import quiesced_at
 from ..parts import STREAM_CHECKS, Part, all_listeners, joined, timed, views_part
 from ..views import Operations
 from .clean import Judging, pairs_of, unclean
@@ -109,13 +110,14 @@ def judging(light: HistoryData, receipts: pl.DataFrame, judge: Judge) -> Judging
         received = pool.submit(_received, receipts, texts)
         if judge.writes is None:
             judge.writes = Writes.of(light.operations, judge.contract, light.meta, judge.limit_s, texts.things)
-        listeners = Listeners.of(light.observations)
+        listeners = Listeners.of(light.observations, quiesced_at(light.meta))
         seen = received.result()
     read = None if seen is None else texts.read(seen.hashed, seen.codes)
     if seen is None or read is None:
         return None
     codes, writes = seen.codes, judge.writes
     listeners.unusual.update(seen.incomplete.to_list())
+    listeners.unusual.update(listeners.heard_after(receipts))
     subscribed = codes.numbered(listeners.frame()).drop("c")  # names numbered before the join, not each row of it
     owing = owed(codes.numbered(writes.frame).drop("event"), subscribed).with_columns(codes.key())
     return Judging(read, owing, pairs_of(read, owing), listeners, writes, texts, judge.limit_s)

@@ -33,9 +33,13 @@ class Listeners:
     subscriptions: dict[tuple[str, str], float] = field(default_factory=dict)  # (listener, channel) -> start
     paged_from: dict[str, float] = field(default_factory=dict)  # listener -> its first snapshot's time
     named: set[str] = field(default_factory=set)  # every listener an observation names
+    stopped: dict[str, float] = field(default_factory=dict)
+    """Listeners whose connection ended after the run quiesced (the fleet stopping, as every run's does),
+    and when: after every window had closed, so the stream owes them what it owes one never stopped,
+    unless a receipt of theirs is later (`heard_after`)."""
 
     @classmethod
-    def of(cls, observations: Iterable[Observation]) -> Listeners:
+    def of(cls, observations: Iterable[Observation], quiesced: float = math.inf) -> Listeners:
         found = cls()
         for obs in observations:
             listener = obs.listener
@@ -44,7 +48,9 @@ class Listeners:
             found.named.add(listener)
             if obs.socket_id:
                 found.sockets.setdefault(listener, set()).add(obs.socket_id)
-            if obs.kind in (FAILURE, "disconnect"):
+            if obs.kind == "disconnect" and obs.time > quiesced:
+                found.stopped[listener] = min(obs.time, found.stopped.get(listener, math.inf))
+            elif obs.kind in (FAILURE, "disconnect"):
                 found.unusual.add(listener)
             elif obs.kind == "subscribed":
                 if not obs.channel or (listener, obs.channel) in found.subscriptions:
@@ -53,6 +59,15 @@ class Listeners:
             elif obs.kind == "snapshot":
                 found.paged_from[listener] = min(obs.time, found.paged_from.get(listener, math.inf))
         return found
+
+    def heard_after(self, receipts: pl.DataFrame) -> list[str]:
+        """The listeners stopped after the run (`stopped`) with a receipt later than their stop."""
+        if not self.stopped:
+            return []
+        ends = pl.DataFrame({"listener": list(self.stopped), "end": list(self.stopped.values())},
+                            schema={"listener": pl.String, "end": pl.Float64})  # fmt: skip
+        later = receipts.select("listener", "time").join(ends, on="listener").filter(pl.col("time") > pl.col("end"))
+        return later.get_column("listener").unique().to_list()
 
     def paged_since(self) -> pl.Expr:
         """Each receipt's listener's first snapshot's time (null: it has no page)."""
