@@ -101,15 +101,15 @@ def unlogged(history: HistoryData) -> str | None:
         return None
     log = history.meta.get("server_log") or {}
     dropped = (history.meta.get("server_log_dropped") or {}).get("faults") or 0
-    why = (
-        (log.get("why") or "the Pusher server's log was not read") if not log.get("read", True)
-        else log.get("backend_unread") or (dropped and f"the servers' logs forgot {dropped} of the faults that fired")
-    )  # fmt: skip
-    return (
-        f"it injected {', '.join(faults)}, but {why}: which fired, and whether a check saw each, is unknown"
-        if why
-        else None
-    )
+    if not log.get("read", True):
+        why = log.get("why") or "the Pusher server's log was not read"
+    elif log.get("backend_unread"):
+        why = log["backend_unread"]
+    elif dropped:
+        why = f"the servers' logs forgot {dropped} of the faults that fired"
+    else:
+        return None
+    return f"it injected {', '.join(faults)}, but {why}: which fired, and whether a check saw each, is unknown"
 
 
 def fault_coverage(history: HistoryData, contract: Contract, findings: list[Finding]) -> Coverage:

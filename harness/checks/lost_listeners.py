@@ -10,18 +10,18 @@ a listener the harness lost (its worker died) is said by the verdict's own reaso
 
 from __future__ import annotations
 
-import math
+from bisect import bisect_right
 
 from ..record.history import FAILURE, HistoryData
 from ..spec.contract import WRITE_KINDS
+from .intake import quiesced_at
 
 SHOWN = 5
 
 
 def lost_listeners(history: HistoryData) -> str | None:
     """The reason a run with listeners lost for good during play, and writes made after, cannot pass."""
-    quiesced = history.meta.get("quiesced_at")
-    end = float(quiesced) if isinstance(quiesced, (int, float)) else math.inf
+    end = quiesced_at(history.meta)
     gone: dict[str, tuple[float, object]] = {}  # listener -> when its connection ended unplanned, its code
     died = {o.listener for o in history.of_kind(FAILURE)}
     connections = [o for o in history.observations if o.kind in ("subscribed", "disconnect")]
@@ -35,8 +35,8 @@ def lost_listeners(history: HistoryData) -> str | None:
             if not data.get("planned"):
                 gone.setdefault(obs.listener, (obs.time, data.get("code")))
     writes = sorted(op.invoke for op in history.operations if op.ok and op.kind in WRITE_KINDS and op.invoke < end)
-    lost = {listener: (at, code, sum(t > at for t in writes)) for listener, (at, code) in gone.items()}
-    lost = {listener: left for listener, left in lost.items() if left[2]}
+    after = {listener: (at, code, len(writes) - bisect_right(writes, at)) for listener, (at, code) in gone.items()}
+    lost = {listener: left for listener, left in after.items() if left[2]}
     if not lost:
         return None
     origin = history.meta.get("time_origin")

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..record.history import FAILURE, HistoryData, Observation
-from .lost_listeners import lost_listeners
+from .lost_listeners import SHOWN, lost_listeners
 from .model import stocktake_of
 from .outcomes import Outcome, merge
 from .rules import RULES
@@ -187,8 +187,8 @@ def unread_truths(history: HistoryData) -> str | None:
     }
     if not unread:
         return None
-    said = ", ".join(f"{why} for stocktake {sid}" for sid, why in list(unread.items())[:5])
-    return said + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
+    said = ", ".join(f"{why} for stocktake {sid}" for sid, why in list(unread.items())[:SHOWN])
+    return said + (f" and {len(unread) - SHOWN} more" if len(unread) > SHOWN else "")
 
 
 def _ending(meta: dict[str, Any], expect: dict[str, Any]) -> str:

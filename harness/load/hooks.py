@@ -199,27 +199,27 @@ def _stop(environment: Environment) -> None:
         return
     _fire(environment, session.final_rows())
     text, parts = record_files(path)
+    files = list(parts)
     if isinstance(runner, WorkerRunner):
         runner.send_message(MESSAGE, {"worker": session.name, "history": text, "parts": parts})
         del text, parts  # zmq holds its own copy until it is sent
         try:
             _own_verdict(session, path)
         finally:  # the master has it: no second copy
-            discard_record(path)
+            discard_record(path, files)
         return
     RUN.texts[session.name], RUN.parts[session.name] = text, parts
     _report(environment)  # raises if it cannot: then the working copy is all there is, and stays
-    discard_record(path)  # written into the report folder: no second copy
+    discard_record(path, files)  # written into the report folder: no second copy
     # Locust's CSV writer runs every CSV_STATS_INTERVAL_SEC and not again at exit: let it take the
     # rows fired after the drain (workers need not: their last stats go out on quit).
     gevent.sleep(CSV_STATS_INTERVAL_SEC + 0.2)
 
 
 def _own_verdict(session: LoadSession, path: Path) -> None:
-    """A worker's verdict on its own history, its exit code (the master's report is the run's), worked
-    out once the history is sent. A check that does not finish (Locust quits a worker whose master has
-    been silent for a minute, as one busy checking the merged run can be) leaves it INCONCLUSIVE,
-    saying so."""
+    """A worker's verdict on its own history, its exit code (the master's report is the run's), worked out
+    once the history is sent. A check that does not finish (Locust quits a worker whose master has been
+    silent for a minute, as one busy checking the merged run can be) leaves it INCONCLUSIVE, saying so."""
     try:
         verdict = session.verdict_of(path)
     except BaseException as exc:

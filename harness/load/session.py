@@ -11,6 +11,7 @@ import contextlib
 import os
 import random
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -182,10 +183,10 @@ def record_files(path: Path) -> tuple[str, dict[str, bytes]]:
     }
 
 
-def discard_record(path: Path) -> None:
-    """The working copy of a record and the files it names, once the report folder (or the master)
-    holds them."""
-    for file in (path, *(path.parent / name for name in files_of(path))):
+def discard_record(path: Path, files: Iterable[str]) -> None:
+    """The working copy of a record and the `files` it names (`record_files`' names), once the report
+    folder (or the master) holds them."""
+    for file in (path, *(path.parent / name for name in files)):
         file.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # its receipts chunks' folder, if it is empty now
         (path.parent / RECEIPTS_DIR).rmdir()

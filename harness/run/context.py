@@ -121,8 +121,13 @@ class FlowContext:
         return stocktake_id in self.deleted
 
     def lines(self, stocktake_id: int) -> list[dict[str, Any]]:
+        return self.lines_read(stocktake_id)[0] or []
+
+    def lines_read(self, stocktake_id: int) -> tuple[list[dict[str, Any]] | None, int]:
+        """The stocktake's lines as the backend lists them (None: it answered no list of them), and
+        the status it answered with."""
         response = self.api.send(self.api.list_lines(stocktake_id))
-        return response.body if response.ok and isinstance(response.body, list) else []
+        return (response.body if response.ok and isinstance(response.body, list) else None), response.status
 
     def truth_stocktakes(self) -> list[int]:
         return [sid for sid in self.created if sid not in self.deleted]

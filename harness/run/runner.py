@@ -283,14 +283,13 @@ class Runner:
         """A fresh GET of each stocktake's lines, what the pages are compared with. One the backend did
         not answer with its lines is recorded as `unread`: compared with nothing, no page would differ."""
         for stocktake_id in ctx.truth_stocktakes():
-            response = ctx.api.send(ctx.api.list_lines(stocktake_id))
-            if response.status == 404 and stocktake_id in ctx.deletes_sent:
+            lines, status = ctx.lines_read(stocktake_id)
+            if status == 404 and stocktake_id in ctx.deletes_sent:
                 ctx.deleted.add(stocktake_id)  # a delete whose answer never came back (`FlowContext.delete`)
                 continue
-            read = response.ok and isinstance(response.body, list)
-            data = {"stocktake_id": stocktake_id, "hotel": self.target.hotel, "lines": response.body if read else []}
-            if not read:
-                data["unread"] = f"answered {response.status}" if not response.ok else "answered no list of lines"
+            data = {"stocktake_id": stocktake_id, "hotel": self.target.hotel, "lines": lines or []}
+            if lines is None:
+                data["unread"] = f"answered {status}" if not 200 <= status < 300 else "answered no list of lines"
             ctx.history.observe("truth", data=data)
 
 
