@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import operator
-from collections import Counter
+from collections import Counter, deque
 from typing import Any
 
 from ..record.history import History, HistoryData, Observation, Operation
@@ -26,15 +25,15 @@ from ..spec.contract import Contract
 from .changes import Closed
 from .consequences import with_causes
 from .findings import Finding
-from .harness_stalls import LATE, RECORDS, Stalls, excused
+from .harness_stalls import LATE, RECORDS, excused, read_late
+from .late_copies import MISSING
 from .outcomes import Outcome, outcome, outcomes
 from .over_operations import OperationChecks
 from .pausing import gc_paused_promoting
 from .rules import RULES
+from .stall_spans import Stalls
 from .stream import GRACE_S, ListenerStream
 from .timeline import Timeline
-
-_ANSWERED = operator.itemgetter(1)
 
 
 class LiveCheck:
@@ -47,10 +46,12 @@ class LiveCheck:
         self._unanswered: list[Operation] = []  # taken, not yet answered,
         self._unsettled: Timeline[Operation] = Timeline()
         """Answered, delivery not yet settled (the writes in flight): by completion, then by when
-        answered, so an update looks at the ones settling only; they settle in the order answered."""
+        answered, so an update looks at the ones settling only (`_ripe` until their turn)."""
         self._missing: set[int] = set()  # pending writes whose event the stream found missing
         self._taken: dict[int, Operation] = {}  # taken, not yet settled, by id
-        self._late: dict[int, Operation] = {}  # the writes of late deliveries, which the stalls are held against
+        self._order: deque[int] = deque()  # their ids as taken: the order the final check takes them in
+        self._ripe: dict[int, Operation] = {}  # settled, waiting for one taken before them to settle
+        self._late: dict[int, Operation] = {}  # the writes of late and missing deliveries, held against the stalls
         self._stall_record: list[Observation] = []  # what the stalls are read from (`RECORDS`)
         self._stalls: Stalls | None = None  # read from it once, again when it grows
         self._stream_seen = 0  # the stream's findings looked at for those
@@ -75,6 +76,7 @@ class LiveCheck:
         self.stream.feed(ops, observations + receipts)
         self._unanswered.extend(ops)
         self._taken.update((op.id, op) for op in ops)
+        self._order.extend(op.id for op in ops)
         others = [o for o in observations if o.kind not in ("receipt", "truth")]
         self._others.extend(others)
         stall_record = [o for o in others if o.kind in RECORDS]
@@ -99,7 +101,7 @@ class LiveCheck:
 
     def _held(self, findings: list[Finding], meta: dict[str, Any]) -> list[Finding]:
         """`findings`, the late deliveries held against the stalls on record so far (`harness_stalls`)."""
-        if not any(f.name == LATE for f in findings):
+        if not any(map(read_late, findings)):
             return findings
         if self._stalls is None:
             self._stalls = Stalls(HistoryData(meta, [], self._stall_record), self._late)
@@ -108,9 +110,10 @@ class LiveCheck:
     def _fold(self, finished: bool) -> None:
         """Each operation is judged when answered (`OperationChecks.answered`, every approval
         among those answered noted first), and again once its delivery has settled in the stream
-        (`settled`, those settling now together), then let go. write-despite-error counts the writes,
-        and finds nothing here: its evidence (the receipts about a line, the lines re-read after the
-        run) is the final check's."""
+        (`settled`, those settling now together, in the order taken, once every one taken before them
+        has settled too: a group names its first write as the final check does), then let go.
+        write-despite-error counts the writes, and finds nothing here: its evidence (the receipts about
+        a line, the lines re-read after the run) is the final check's."""
         answered: list[Operation] = []
         unanswered: list[Operation] = []
         for op in self._unanswered:  # an answer lands from another thread: each op is looked at once
@@ -121,14 +124,17 @@ class LiveCheck:
             self._unsettled.add(math.inf if op.complete is None else op.complete, op)
         found = self.stream.totals.findings
         for f in found[self._stream_seen :]:
-            if f.name == "missing-event" and f.operation is not None:
+            if f.name == MISSING and f.operation is not None:
                 self._missing.add(f.operation)
-            elif f.name == LATE and f.operation in self._taken:
+            if f.name in (LATE, MISSING) and f.operation in self._taken:  # a missing one's copy may come late
                 self._late[f.operation] = self._taken[f.operation]
         self._stream_seen = len(found)
         settled_before = self.stream.frontier - self.stream.limit - GRACE_S
-        settled = self._unsettled.take(None if finished else settled_before)
-        ops = [op for _, _, op in sorted(settled, key=_ANSWERED)]
+        for _, _, op in self._unsettled.take(None if finished else settled_before):
+            self._ripe[op.id] = op
+        ops = []  # in the order taken, as the final check takes a history's: a group names its first alike
+        while self._order and self._order[0] in self._ripe:
+            ops.append(self._ripe.pop(self._order.popleft()))
         self.operations.settled(ops, self._missing, self._refused)
         self._missing.difference_update(op.id for op in ops)
         for op in ops:

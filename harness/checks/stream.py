@@ -13,7 +13,8 @@ deliveries counted in latency buckets, and its slowest delivery.
 
 Fed a whole history (`check`) or as it grows (the live feed), the rules and moments are the same,
 so live figures and the final report agree. The price of folding: an event more than GRACE_S past
-its window is missing, and a copy more than RETAIN_S after the listener's last is no duplicate.
+its window is missing (`late_copies.py` says when it came), and a copy more than RETAIN_S after the
+listener's last is no duplicate.
 
 Identical copies are a multiset: a listener owed the same (channel, event, payload) by several writes
 is owed that many copies, a copy a duplicate only when it got more than it was owed (`delivery.take`).
@@ -32,6 +33,7 @@ from .deliveries import DeliveryLog
 from .delivery import Group, GroupKey, duplicate, matched, take, undecided, unmatched, unowe
 from .findings import Finding
 from .intake import Intake, quiesced_at
+from .late_copies import MISSING, LateCopies
 from .listeners import Listeners
 from .model import Payloads, Receipt
 from .owed import ECHO, Copies, Expectation, closing, missed, owed_at_invoke
@@ -67,6 +69,7 @@ class ListenerStream:
         self._copies: dict[tuple[str, str], tuple[str, str]] = {}
         """(listener, channel): one key shared by every text's `Payload.held`, not one each to hold."""
         self._held = Held()
+        self._late = LateCopies(limit_s + GRACE_S)
         self._timers: Timeline[tuple[int, int]] = Timeline(2)  # (stage, operation): 0 closes, 1 settles
         self._payloads = Payloads(contract)
         self._known = self._payloads.known
@@ -177,7 +180,7 @@ class ListenerStream:
             self.totals.findings.extend(routing_findings(r, found))
         if before is not None and t - before[2] > RETAIN_S:
             before = None  # its last copy is too long ago for this one to be a copy again
-        if group is None:
+        if (before is None and self._late.came(self.totals.findings, r, group)) or group is None:
             exp = None
         elif len(group) == 1 and group[0].fingerprint == payload.fingerprint and group[0].role != ECHO:
             exp = group[0]  # one write in flight, its own event; a copy parked on it
@@ -269,7 +272,9 @@ class ListenerStream:
         for exp in owed.expectations:
             if not exp.matched:
                 if missed(exp):
-                    totals.findings.append(unmatched(exp))
+                    totals.findings.append(finding := unmatched(exp))
+                    if finding.name == MISSING:
+                        self._late.missed(exp, len(totals.findings) - 1)
                 unowe(self._groups, exp)
         if not self.live:
             for event, latency in owed.slowest.items():
@@ -287,14 +292,9 @@ class ListenerStream:
 
     def holding(self) -> dict[str, int]:
         """What the stream holds now: it grows with the writes in flight, never with the run."""
-        return {
-            "writes": self.writes_held,
-            "groups": len(self._groups),
-            "texts": len(self._payloads.known),
-            "copies": sum(len(p.held) for p in self._payloads.known.values()),
-            "samples": len(self.closed),
-            "waiting": self.intake.held,
-        }
+        return {"writes": self.writes_held, "groups": len(self._groups), "texts": len(self._payloads.known),
+                "copies": sum(len(p.held) for p in self._payloads.known.values()), "samples": len(self.closed),
+                "waiting": self.intake.held}  # fmt: skip
 
     def latency_by_listener(self) -> dict[str, dict[str, object]]:
         return {name: values.summary() for name, values in self.totals.by_listener.items()}

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -69,13 +70,20 @@ def _counted(op: Operation, approvals: Approvals) -> bool:
 
 @dataclass
 class _Refused:
-    """The writes of one (kind, status) refused: how many, the first few in the server's words, when."""
+    """The writes of one (kind, status) refused: how many, the first few invoked in the server's words,
+    when. The same whatever order they are taken in: the final check takes a history's by invoke, the
+    live check as their deliveries settle (a write answered sooner, first)."""
 
-    count: int
-    first_op: int
-    first: float
-    last: float
-    samples: list[str] = field(default_factory=list)
+    count: int = 0
+    last: float = -math.inf
+    earliest: list[tuple[float, int, str]] = field(default_factory=list)  # (invoke, id, words), SAMPLES at most
+
+    def take(self, op: Operation) -> None:
+        self.count += 1
+        self.last = max(self.last, op.invoke)
+        if len(self.earliest) < SAMPLES or (op.invoke, op.id) < self.earliest[-1][:2]:
+            bisect.insort(self.earliest, (op.invoke, op.id, words(op.body)))
+            del self.earliest[SAMPLES:]
 
 
 class RefusalCheck:
@@ -95,13 +103,7 @@ class RefusalCheck:
         self.attempts[op.kind] += 1
         self.succeeded += op.ok
         if op.status is not None and 400 <= op.status < 500:
-            seen = self.refused.get((op.kind, op.status))
-            if seen is None:
-                seen = self.refused[(op.kind, op.status)] = _Refused(0, op.id, op.invoke, op.invoke)
-            seen.count += 1
-            seen.last = op.invoke
-            if len(seen.samples) < SAMPLES:
-                seen.samples.append(words(op.body))
+            self.refused.setdefault((op.kind, op.status), _Refused()).take(op)
 
     def share(self) -> WriteShare:
         """The share of the writes taken that succeeded: what the verdict holds to the scenario's least."""
@@ -112,15 +114,17 @@ class RefusalCheck:
         found = []
         for (kind, status), seen in sorted(self.refused.items()):
             share = seen.count / self.attempts[kind]
+            first, first_op, _ = seen.earliest[0]
+            samples = [said for _, _, said in seen.earliest]
             found.append(
                 Finding(
                     "writes-refused",
                     f"{seen.count} of {self.attempts[kind]} {kind} writes ({share:.0%}) answered {status}: "
-                    f"{seen.samples[0]}",
-                    operation=seen.first_op,
+                    f"{samples[0]}",
+                    operation=first_op,
                     expected="2xx",
-                    actual={"status": status, "count": seen.count, "share": round(share, 3), "samples": seen.samples},
-                    times={"first": seen.first, "last": seen.last},
+                    actual={"status": status, "count": seen.count, "share": round(share, 3), "samples": samples},
+                    times={"first": first, "last": seen.last},
                 )
             )
         return found

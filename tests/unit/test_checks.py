@@ -27,6 +27,7 @@ from tests.histories import (
     patch_op,
     payload_mismatch,
     receipt,
+    refused,
     replace_receipt,
     server_error,
 )
@@ -188,6 +189,27 @@ def test_the_live_check_judges_each_operation_once_and_lets_it_go_when_settled()
     assert {k: v for k, v in live.judged.items() if k in ("server-error", "writes-refused", "payload-near-limit")} == {
         k: final.judged[k] for k in ("server-error", "writes-refused", "payload-near-limit")
     }
+
+
+def test_the_live_check_names_a_groups_first_write_as_the_final_check_does_whatever_order_they_settle_in() -> None:
+    """Two refused writes, the later one answered (and so settled) first: the live check takes settled
+    writes in the order the final check takes a history's, so its writes-refused names the first write
+    at every update, never the one that settled first (a sweep of the drivers' agreement found it
+    naming operation 6 live and 5 in the final report)."""
+    history = healthy()
+    refused(history)  # operation 5, invoked at 3.0 s
+    slow = history.operations[-1]
+    history.operations[-1] = dataclasses.replace(slow, complete=3.4)
+    history.operations.append(dataclasses.replace(slow, id=6, invoke=3.1, complete=3.15))
+    recorder = following(history)
+    live = LiveCheck(Contract(), 1.0, recorder)
+    named = []
+    for now in (3.2, 3.15 + 1.0 + GRACE_S + 0.6, 3.4 + 1.0 + GRACE_S + 0.6, None):
+        live.update(recorder, now)
+        named.append([f.operation for f in live.findings if f.name == "writes-refused"])
+    final = check(recorder.data, Contract())
+    assert named == [[], [], [5], [5]]
+    assert [f.operation for f in final.findings if f.name == "writes-refused"] == [5]
 
 
 def _two_counters_on_one_line(answered: float, event_line: dict | None = None) -> HistoryData:

@@ -5,6 +5,7 @@ unanswered, another hotel's, probes and their re-reads, approvals and the writes
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from hypothesis import given, settings
@@ -116,3 +117,19 @@ def test_the_share_refusals_count_is_the_verdicts(ops: list[Operation]) -> None:
     checks.judge(ops, set(), False)
     attempted = counted_on(history)
     assert checks.refusals.share() == WriteShare(sum(op.ok for op in attempted), len(attempted))
+
+
+@settings(max_examples=300, deadline=None)
+@given(operations(), st.randoms(use_true_random=False))
+def test_refusals_are_told_alike_whatever_order_the_writes_are_taken_in(ops: list[Operation], rng: Any) -> None:
+    """The final check takes a history's writes by invoke, the live check as their deliveries settle (a
+    write answered sooner, first): each writes-refused names the same first write, its samples and times.
+    Before, it named the first taken (a sweep of the drivers' agreement found live and final apart)."""
+    shuffled = list(ops)
+    rng.shuffle(shuffled)
+    found = []
+    for order in (ops, shuffled):
+        checks = OperationChecks()
+        checks.judge(order, set(), False)
+        found.append(checks.refusals.findings(Counter()))
+    assert found[0] == found[1]
