@@ -29,12 +29,13 @@ from ..errors import StocksyncError
 from ..exit_codes import EXIT_INCONCLUSIVE, EXIT_USAGE, exit_code_of
 from ..record.deliveries_table import DeliveriesTable
 from ..report import safe_name
-from ..report.model import Report, build_report
+from ..report.model import build_report
 from ..report.publish import publish
 from ..spec.contract import load_contract
 from ..spec.scenario import load_scenario
 from .failures import name_by_groups
 from .feed import Row
+from .load_run import RUN, stamped, this_run
 from .options import add_arguments, redacted, secrets_of, sources
 from .run_folder import WORKERS_TABLE, Roll, check_workers, write_folder
 from .session import LoadSession, discard_record, record_files
@@ -44,32 +45,6 @@ log = logging.getLogger("stocksync.locust")
 FEED_EVERY_S = 1.0  # the live check is fed, not re-run: cheap enough to follow closely
 COLLECT_TIMEOUT_S = 120.0
 MESSAGE = "stocksync-history"
-
-
-class LoadRun:
-    """The process-wide state Locust's hooks share (hooks are plain functions)."""
-
-    def __init__(self) -> None:
-        self.session: LoadSession | None = None
-        self.texts: dict[str, str] = {}  # each process's history, parsed when reporting
-        self.parts: dict[str, dict[str, bytes]] = {}  # and its parts' files (`History.add_part`), by name
-        self.worker_errors: dict[str, str] = {}
-        self.collected = False  # the master's test stop can fire twice (last worker gone, then quit)
-        self.workers: set[str] = set()  # the master's: each worker that took part, by `worker_name`
-        self.started = 0.0
-        self.exit_code: int | None = None
-        self.report: Report | None = None
-        self.folder: Path | None = None
-        self.run_error: str | None = None  # set-up failed, or a worker sent no history: exit 2
-        self.checking = False  # from Stop until the report is written (or nothing is to be checked)
-        self.setting_up = False  # from Start until the listeners are up and the stocktake is made
-        self.ended = False  # test stop has run: reported, or nothing to check
-
-    def reset(self) -> None:
-        self.__init__()  # type: ignore[misc]
-
-
-RUN = LoadRun()
 
 
 def on_parser(parser: Any) -> None:
@@ -102,6 +77,9 @@ def worker_name(client_id: str) -> str:
 def _on_history(environment: Environment, msg: Any, **_: Any) -> None:
     """Filed under the name of the worker that sent it, which took part whether or not it was counted."""
     data, worker = msg.data, worker_name(msg.node_id)
+    if not this_run(data):
+        log.warning("worker %s: a history sent in an earlier run came after it ended: not this run's", worker)
+        return
     RUN.workers.add(worker)
     if "error" in data:
         RUN.worker_errors[worker] = data["error"]
@@ -131,6 +109,8 @@ def _start(environment: Environment) -> None:
     if options is not None and not isinstance(environment.runner, WorkerRunner):
         # decided where the command line and the form are, and sent to the workers with the options
         options.sync_sources = sources(options, sys.argv[1:], os.environ)
+    if options is not None:
+        stamped(options, master=isinstance(environment.runner, MasterRunner))
     if isinstance(environment.runner, MasterRunner):
         clients = environment.runner.clients
         RUN.workers = {worker_name(node.id) for node in (*clients.ready, *clients.spawning, *clients.running)}
@@ -148,7 +128,7 @@ def _start(environment: Environment) -> None:
         RUN.run_error = redacted(f"{type(exc).__name__}: {exc}", secrets_of(options))
         log.error("stocksync set-up failed: %s", RUN.run_error)
         if isinstance(runner, WorkerRunner):
-            runner.send_message(MESSAGE, {"worker": name, "error": RUN.run_error})
+            runner.send_message(MESSAGE, {"worker": name, "run": RUN.run_id, "error": RUN.run_error})
         gevent.spawn(runner.quit)  # not from inside the test-start handler, which it would wait on
         return
     RUN.session = session
@@ -201,7 +181,7 @@ def _stop(environment: Environment) -> None:
     text, parts = record_files(path)
     files = list(parts)
     if isinstance(runner, WorkerRunner):
-        runner.send_message(MESSAGE, {"worker": session.name, "history": text, "parts": parts})
+        runner.send_message(MESSAGE, {"worker": session.name, "run": RUN.run_id, "history": text, "parts": parts})
         del text, parts  # zmq holds its own copy until it is sent
         try:
             _own_verdict(session, path)

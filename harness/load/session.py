@@ -73,12 +73,17 @@ class LoadSession:
         target = Target.from_settings(settings_of(self.options), self.contract)
         select(self.faults)
         if target is not None and self.faults:
-            raise UsageError("faults can only be injected into the embedded stack; drop --sync-fault or --target")
+            raise UsageError(
+                "faults can only be injected into the embedded stack; drop --target, or --sync-fault and the "
+                f"scenario's faults ({', '.join(self.faults)})"
+            )
         return target
 
     @property
     def faults(self) -> list[str]:
-        return [f for f in (self.options.sync_fault or "").split(",") if f]
+        """The scenario's faults and --sync-fault's, as `stocksync run` takes its scenario's and --fault's:
+        the record names the scenario's, so the embedded stack must inject them."""
+        return [*self.scenario.faults, *(f for f in (self.options.sync_fault or "").split(",") if f)]
 
     def begin(self, history_dir: Path) -> None:
         target = self.resolve()

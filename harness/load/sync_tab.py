@@ -22,7 +22,7 @@ from ..checks.rules import RULES
 from ..report.groups import group_findings
 
 if TYPE_CHECKING:
-    from .hooks import LoadRun
+    from .load_run import LoadRun
 
 REPORT_FILES = ("report.html", "report.json", "junit.xml")
 GROUPS_SHOWN = 20  # as the console shows them; the rest are in report.html

@@ -28,7 +28,7 @@ from .sync_tab import REPORT_FILES, rows, status
 if TYPE_CHECKING:
     from locust.env import Environment
 
-    from .hooks import LoadRun
+    from .load_run import LoadRun
 
 KEY = "stocksync"
 SECRET_FIELDS = frozenset(s.locust_dest for s in SETTINGS if s.secret)

@@ -14,6 +14,7 @@ import pytest
 
 from harness.api import ApiRequest, ApiResponse
 from harness.checks import check
+from harness.errors import UsageError
 from harness.exit_codes import EXIT_INCONCLUSIVE
 from harness.load import session as sessions
 from harness.load.options import LOAD_OPTIONS, sources
@@ -23,15 +24,50 @@ from harness.run import runner
 from harness.run.settings import SETTINGS
 
 
-def _session(tmp_path: Path) -> LoadSession:
+def _options(tmp_path: Path, **over: object) -> Namespace:
     blank = {s.locust_dest: (None if s.boolean else "") for s in SETTINGS}
     defaults = {dest: default for dest, _, _, _, default in LOAD_OPTIONS}
     given = {"sync_config": "", "sync_scenario": "smoke", "sync_listeners": 1, "sync_report_dir": str(tmp_path)}
-    options = Namespace(**{**blank, **defaults, **given})
+    options = Namespace(**{**blank, **defaults, **given, **over})
     options.sync_sources = sources(options, [], {})
-    session = LoadSession(options, "local")
+    return options
+
+
+def _session(tmp_path: Path, **over: object) -> LoadSession:
+    session = LoadSession(_options(tmp_path, **over), "local")
     session.begin(tmp_path / "histories")
     return session
+
+
+def _faulty(tmp_path: Path) -> str:
+    """The smoke scenario with a fault of its own."""
+    scenario = tmp_path / "faulty.toml"
+    smoke = Path(__file__).parents[2] / "scenarios" / "smoke.toml"
+    scenario.write_text(
+        smoke.read_text().replace('name = "smoke"', 'name = "faulty"\nfaults = ["swallowed-broadcast"]')
+    )
+    return str(scenario)
+
+
+def test_a_scenarios_own_faults_are_injected_into_the_embedded_stack_as_stocksync_run_injects_them(
+    tmp_path: Path,
+) -> None:
+    """Before, only --sync-fault's were: the record named the scenario's faults, which never fired."""
+    session = _session(tmp_path, sync_scenario=_faulty(tmp_path), sync_fault="pusher-drop=0.5")
+    try:
+        assert session.target is not None
+        assert sorted(session.target.faults) == ["pusher-drop", "swallowed-broadcast"]
+    finally:
+        session.finish()
+
+
+def test_a_scenarios_own_faults_are_refused_against_a_remote_target(tmp_path: Path) -> None:
+    hosted = {"sync_target": "http://127.0.0.1:9/api", "sync_token": "t", "sync_hotel": "h", "pusher_key": "k",
+              "pusher_host": "127.0.0.1", "pusher_port": "9"}  # fmt: skip
+    session = LoadSession(_options(tmp_path, sync_scenario=_faulty(tmp_path), **hosted), "local")
+
+    with pytest.raises(UsageError, match=r"drop --target, or --sync-fault and the scenario's faults \(swallowed"):
+        session.resolve()
 
 
 def test_a_session_that_reports_its_run_leaves_the_check_to_the_report(
@@ -107,6 +143,7 @@ class Worker(WorkerRunner):
 
     def send_message(self, msg_type, data=None, client_id=None):
         self.sent.append(msg_type)
+        self.run = data.get("run")
 
 
 worker, sent_when_judged = Worker(), []
@@ -121,10 +158,11 @@ def verdict_of(path):
 
 session.verdict_of = verdict_of
 hooks.RUN.session = session
+hooks.RUN.run_id = "run-2"
 environment = Environment()
 environment.runner = worker
 hooks._stop(environment)
-print(json.dumps([hooks.MESSAGE, sent_when_judged, worker.sent, hooks.RUN.exit_code]))
+print(json.dumps([hooks.MESSAGE, sent_when_judged, worker.sent, hooks.RUN.exit_code, worker.run]))
 """
 
 
@@ -135,6 +173,7 @@ def test_a_worker_sends_its_history_before_it_checks_its_own(tmp_path: Path) -> 
     done = subprocess.run([sys.executable, "-c", WORKER, str(tmp_path)], capture_output=True, text=True,
                           timeout=120, cwd=Path(__file__).parents[2])  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    message, sent_when_judged, sent, exit_code = json.loads(done.stdout.splitlines()[-1])
+    message, sent_when_judged, sent, exit_code, run = json.loads(done.stdout.splitlines()[-1])
     assert sent == [message] and sent_when_judged == [[message]], "sent once, before its own check"
+    assert run == "run-2", "stamped with the run it was sent in"
     assert exit_code == EXIT_INCONCLUSIVE, "its exit code is still its own verdict (nothing was written)"

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from argparse import Namespace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.load.load_run import RUN, stamped, this_run
 from harness.load.run_folder import (
     ROLL,
     Roll,
@@ -122,23 +124,42 @@ import json
 from types import SimpleNamespace
 from harness.load import hooks
 
-hooks.RUN.started = 1.0
+hooks.RUN.started, hooks.RUN.run_id = 1.0, "run-2"
 hooks.on_worker_connect(client_id="joined/mid run")
-message = SimpleNamespace(node_id="w1", data={"worker": "someone-else", "history": "{}", "parts": {}})
+message = SimpleNamespace(node_id="w1", data={"worker": "someone-else", "run": "run-2", "history": "{}", "parts": {}})
 hooks._on_history(None, message)
-hooks._on_history(None, SimpleNamespace(node_id="w2", data={"worker": "w2", "error": "refused"}))
+hooks._on_history(None, SimpleNamespace(node_id="w2", data={"worker": "w2", "run": "run-2", "error": "refused"}))
+earlier = {"worker": "w3", "run": "run-1", "history": "{}", "parts": {}}
+hooks._on_history(None, SimpleNamespace(node_id="w3", data=earlier))
+hooks._on_history(None, SimpleNamespace(node_id="w1", data=earlier))
 hooks.RUN.collected = True
 hooks.on_worker_connect(client_id="after the stop")
-print(json.dumps([sorted(hooks.RUN.workers), sorted(hooks.RUN.texts), hooks.RUN.worker_errors]))
+print(json.dumps([sorted(hooks.RUN.workers), sorted(hooks.RUN.texts), hooks.RUN.worker_errors, hooks.RUN.texts]))
 """
 
 
 def test_the_master_files_each_history_by_the_worker_that_sent_it_and_counts_those_that_join() -> None:
     """By the sender's Locust client id, not by what the message says; a worker that connects while
-    the run plays takes part (Locust gives it users), one that connects after the stop does not.
+    the run plays takes part (Locust gives it users), one that connects after the stop does not. A
+    history sent in an earlier run (the web UI's Stop, then Start) is not this run's: not filed, its
+    sender not counted, and no worker's history of this run replaced by it.
     Locust's hooks patch the whole process (gevent), so they run in one of their own."""
     done = subprocess.run([sys.executable, "-c", BOOKKEEPING], capture_output=True, text=True, timeout=120,
                           cwd=Path(__file__).parents[2])  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    workers, sent, failed = json.loads(done.stdout.splitlines()[-1])
+    workers, sent, failed, texts = json.loads(done.stdout.splitlines()[-1])
     assert workers == ["joined-mid-run", "w1", "w2"] and sent == ["w1"] and failed == {"w2": "refused"}
+    assert texts == {"w1": "{}"}
+
+
+def test_the_master_stamps_each_run_and_its_workers_take_the_stamp_with_its_options() -> None:
+    """Locust sends the master's options with each spawn, after the master's test start: a worker's
+    test start finds the stamp there. Each run's is new."""
+    master = Namespace()
+    stamped(master, master=True)
+    first = RUN.run_id
+    worker = Namespace(**vars(master))  # as Locust's spawn message carries them
+    stamped(worker, master=False)
+    assert RUN.run_id == first and this_run({"run": first})
+    stamped(master, master=True)
+    assert RUN.run_id != first and not this_run({"run": first})
