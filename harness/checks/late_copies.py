@@ -27,6 +27,8 @@ MISSING = "missing-event"
 
 _Copy = tuple[str, str, str, object, object]
 """(listener, channel, event, thing, values): what a copy of a write's event would be."""
+_Missed = tuple[int, float]
+"""A missing-event's place in the stream's findings, and when its write settled."""
 
 
 def late_copy(finding: Finding) -> bool:
@@ -38,32 +40,34 @@ def late_copy(finding: Finding) -> bool:
 class LateCopies:
     """The missing-events whose copy has not come, each by its place in the stream's findings."""
 
-    waited_s: float  # the latency limit and the grace: how long after its invoke a copy is waited for
-    _missed: dict[_Copy, list[int]] = field(default_factory=dict)
+    grace_s: float
+    _missed: dict[_Copy, list[_Missed]] = field(default_factory=dict)
 
-    def missed(self, exp: Expectation, at: int) -> None:
-        """`exp`'s write settled without its copy: the missing-event at `at` of the findings."""
-        self._missed.setdefault((exp.listener, exp.channel, exp.event, exp.key, exp.fingerprint), []).append(at)
+    def missed(self, exp: Expectation, at: int, settled: float) -> None:
+        """`exp`'s write settled at `settled` without its copy: the missing-event at `at` of the findings.
+        Kept for the run, as the finding is: a copy may come however long a stall held its listener."""
+        self._missed.setdefault((exp.listener, exp.channel, exp.event, exp.key, exp.fingerprint), []).append(
+            (at, settled)
+        )
 
     def came(self, findings: list[Finding], r: Receipt, in_flight: list[Expectation] | None) -> bool:
         """Whether `r` is the late copy of a missing-event in `findings` (which then says so): no copy
-        of it came before, and no write `in_flight` on its line owes the same values."""
+        of it came before, or the copy before it was another write's, and no write `in_flight` on its line
+        owes the same values."""
         payload = r.payload
         copy = (r.listener, r.channel, r.event, payload.key, payload.fingerprint)
         waiting = self._missed.get(copy)
         if not waiting or any(exp.fingerprint == payload.fingerprint for exp in in_flight or ()):
             return False
-        at = waiting.pop(0)
+        at, settled = waiting.pop(0)
         if not waiting:
             del self._missed[copy]
-        findings[at] = _came(findings[at], r.time, self.waited_s)
+        missing = findings[at]
+        late_s = r.time - missing.times.get("invoke", r.time)
+        message = (
+            f"{missing.listener} got {missing.event} for operation {missing.operation} only {late_s:.1f} s after "
+            f"its invoke, {r.time - settled:.1f} s after the check stopped waiting for it (its window and "
+            f"{self.grace_s:g} s of grace): counted as missing"
+        )
+        findings[at] = replace(missing, message=message, times={**missing.times, "received": r.time})
         return True
-
-
-def _came(missing: Finding, received: float, waited_s: float) -> Finding:
-    late_s = received - missing.times.get("invoke", received)
-    message = (
-        f"{missing.listener} got {missing.event} for operation {missing.operation} only {late_s:.1f} s after "
-        f"its invoke, past the {waited_s:g} s the check waits for a copy: counted as missing"
-    )
-    return replace(missing, message=message, times={**missing.times, "received": received})

@@ -127,7 +127,7 @@ class LiveCheck:
             if f.name == MISSING and f.operation is not None:
                 self._missing.add(f.operation)
             if f.name in (LATE, MISSING) and f.operation in self._taken:  # a missing one's copy may come late
-                self._late[f.operation] = self._taken[f.operation]
+                self._late[f.operation] = dataclasses.replace(self._taken[f.operation], request={}, body=None)
         self._stream_seen = len(found)
         settled_before = self.stream.frontier - self.stream.limit - GRACE_S
         for _, _, op in self._unsettled.take(None if finished else settled_before):
@@ -143,7 +143,7 @@ class LiveCheck:
     @property
     def in_flight(self) -> int:
         """Operations taken and not yet settled: what the live check holds of the run's writes."""
-        return len(self._unanswered) + len(self._unsettled)
+        return len(self._unanswered) + len(self._unsettled) + len(self._ripe)
 
     @property
     def errors(self) -> list[Finding]:

@@ -70,6 +70,12 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _told(value: Any) -> Any:
+    """A value a text gives as an id or a counted figure, as a key can hold it: a list or an object
+    (a backend's mistake) as its JSON, which no write's answer matches unless it says the same."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, (list, dict)) else value
+
+
 def entity(logical: str | None, data: Any) -> Key | None:
     d = _as_dict(data)
     if logical == "line-counted-updated":
@@ -77,24 +83,24 @@ def entity(logical: str | None, data: Any) -> Key | None:
         return ("line", line_id) if line_id is not None else None
     if logical == "line-movement-added":
         movement_id = _as_dict(d.get("movement")).get("id")
-        return ("movement", movement_id) if movement_id is not None else None
+        return ("movement", _told(movement_id)) if movement_id is not None else None
     if logical == "stocktake-created":
-        return ("stocktake", d.get("id")) if d.get("id") is not None else None
+        return ("stocktake", _told(d.get("id"))) if d.get("id") is not None else None
     if logical is not None:
-        return ("stocktake", d.get("stocktake_id")) if d.get("stocktake_id") is not None else None
+        return ("stocktake", _told(d.get("stocktake_id"))) if d.get("stocktake_id") is not None else None
     return None
 
 
 def fingerprint(logical: str | None, line: Any) -> Any:
     if logical == "line-counted-updated":
         ln = _as_dict(line)
-        return (ln.get("counted_full_units"), ln.get("counted_partial_units"))
+        return (_told(ln.get("counted_full_units")), _told(ln.get("counted_partial_units")))
     return None
 
 
 def _line_id(d: dict[str, Any]) -> Any:
     line_id = d.get("line_id")
-    return _as_dict(d.get("line")).get("id") if line_id is None and "line_id" not in d else line_id
+    return _told(_as_dict(d.get("line")).get("id") if line_id is None and "line_id" not in d else line_id)
 
 
 def line_id_of(logical: str | None, data: Any) -> Any:

@@ -50,6 +50,6 @@ class FrontendView:
             line = data.get("line")
             if isinstance(line, dict):
                 line_id = data.get("line_id", line.get("id"))
-                if line_id in self.lines:
+                if not isinstance(line_id, (list, dict)) and line_id in self.lines:  # a list is no line's id
                     return line_id
         return NO_LINE

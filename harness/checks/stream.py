@@ -4,12 +4,11 @@ Observations are taken in time order (`intake.py` holds what is fed until it is 
 Before each, every write invoked by then is admitted: its expectations (`owed.py`) join their
 listeners' groups, so a receipt matches exactly as `delivery.py` says. A write's change (write,
 event) *closes* when its delivery window (completion + latency limit) has passed: it is judged
-then, once, for the live feed (`closed`, `changes.samples`).
-GRACE_S later it *settles*: a delivery still missing is a finding, the judged counts are taken,
-and everything the write held is dropped. Payloads are forgotten RETAIN_S after they were last
-copied (a copy later is read as no copy again, however the check was fed). So memory holds
-the writes in flight, not the run: what a settled write leaves behind is its findings, its
-deliveries counted in latency buckets, and its slowest delivery.
+then, once, for the live feed (`closed`, `changes.samples`). GRACE_S later it *settles*: a delivery
+still missing is a finding, the judged counts are taken, and everything the write held is dropped.
+Payloads are forgotten RETAIN_S after they were last copied (a copy later is read as no copy again,
+however the check was fed). So memory holds the writes in flight, not the run: what a settled write
+leaves behind is its findings, its deliveries counted in latency buckets, and its slowest delivery.
 
 Fed a whole history (`check`) or as it grows (the live feed), the rules and moments are the same,
 so live figures and the final report agree. The price of folding: an event more than GRACE_S past
@@ -69,7 +68,7 @@ class ListenerStream:
         self._copies: dict[tuple[str, str], tuple[str, str]] = {}
         """(listener, channel): one key shared by every text's `Payload.held`, not one each to hold."""
         self._held = Held()
-        self._late = LateCopies(limit_s + GRACE_S)
+        self._late = LateCopies(GRACE_S)
         self._timers: Timeline[tuple[int, int]] = Timeline(2)  # (stage, operation): 0 closes, 1 settles
         self._payloads = Payloads(contract)
         self._known = self._payloads.known
@@ -198,7 +197,8 @@ class ListenerStream:
             held[self._copies.setdefault(copy, copy)] = (t, None if exp is None else exp.op.id, t)
         elif exp is None:
             held[copy] = (before[0], before[1], t)
-            self._found(duplicate(before[0], r, before[1]))
+            if not self._late.came(self.totals.findings, r, group):  # a missed write's identical copy, late
+                self._found(duplicate(before[0], r, before[1]))
             return
         else:
             parked = exp.parked is not None and exp.parked.receipt is r
@@ -274,7 +274,7 @@ class ListenerStream:
                 if missed(exp):
                     totals.findings.append(finding := unmatched(exp))
                     if finding.name == MISSING:
-                        self._late.missed(exp, len(totals.findings) - 1)
+                        self._late.missed(exp, len(totals.findings) - 1, owed.window_end + GRACE_S)
                 unowe(self._groups, exp)
         if not self.live:
             for event, latency in owed.slowest.items():

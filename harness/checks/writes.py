@@ -71,8 +71,9 @@ def _counted(op: Operation, approvals: Approvals) -> bool:
 @dataclass
 class _Refused:
     """The writes of one (kind, status) refused: how many, the first few invoked in the server's words,
-    when. The same whatever order they are taken in: the final check takes a history's by invoke, the
-    live check as their deliveries settle (a write answered sooner, first)."""
+    when. The same whatever order they are taken in: a history merged from several processes holds
+    each one's writes in its own order, and the live check takes them as the history holds them only
+    once every earlier one has settled."""
 
     count: int = 0
     last: float = -math.inf

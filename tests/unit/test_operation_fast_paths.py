@@ -122,9 +122,9 @@ def test_the_share_refusals_count_is_the_verdicts(ops: list[Operation]) -> None:
 @settings(max_examples=300, deadline=None)
 @given(operations(), st.randoms(use_true_random=False))
 def test_refusals_are_told_alike_whatever_order_the_writes_are_taken_in(ops: list[Operation], rng: Any) -> None:
-    """The final check takes a history's writes by invoke, the live check as their deliveries settle (a
-    write answered sooner, first): each writes-refused names the same first write, its samples and times.
-    Before, it named the first taken (a sweep of the drivers' agreement found live and final apart)."""
+    """Whatever order the writes are taken in (a history merged from several processes holds each one's
+    in its own order), each writes-refused names the same first write, its samples and times. Before,
+    it named the first taken (a sweep of the drivers' agreement found live and final apart)."""
     shuffled = list(ops)
     rng.shuffle(shuffled)
     found = []

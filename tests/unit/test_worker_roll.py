@@ -156,10 +156,13 @@ def test_the_master_stamps_each_run_and_its_workers_take_the_stamp_with_its_opti
     """Locust sends the master's options with each spawn, after the master's test start: a worker's
     test start finds the stamp there. Each run's is new."""
     master = Namespace()
-    stamped(master, master=True)
-    first = RUN.run_id
-    worker = Namespace(**vars(master))  # as Locust's spawn message carries them
-    stamped(worker, master=False)
-    assert RUN.run_id == first and this_run({"run": first})
-    stamped(master, master=True)
-    assert RUN.run_id != first and not this_run({"run": first})
+    try:
+        stamped(master, master=True)
+        first = RUN.run_id
+        worker = Namespace(**vars(master))  # as Locust's spawn message carries them
+        stamped(worker, master=False)
+        assert RUN.run_id == first and this_run({"run": first})
+        stamped(master, master=True)
+        assert RUN.run_id != first and not this_run({"run": first})
+    finally:
+        RUN.reset()
