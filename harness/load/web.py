@@ -11,6 +11,10 @@ they do not give are added at the edges of that app:
   files' paths links.
 - The start form shows option values: secrets are masked and never sent to the page; an empty
   secret field keeps the value given by flag or environment.
+- One run at a time: while a run sets up or its check runs, the page's Start (or Edit) is refused
+  with the form's own error message. Locust would fire a new test start, which resets the state the
+  run still uses: the report being written would wait for the new run's workers, and file the old
+  run's histories as another run's.
 """
 
 from __future__ import annotations
@@ -64,6 +68,15 @@ def masked(options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     }
 
 
+def busy_with(run: LoadRun) -> str | None:
+    """Why a Start (or an Edit) must wait, if it must: the run is still setting up, or being checked."""
+    if run.checking:
+        return "stocksync: the last run is still being checked; start the next once its verdict is in the Sync tab"
+    if run.setting_up:
+        return "stocksync: the run is still setting up (listeners, stocktake); change it once it is running"
+    return None
+
+
 def install(environment: Environment, run: LoadRun) -> None:
     web_ui = environment.web_ui
     app = web_ui.app if web_ui is not None else None
@@ -81,10 +94,15 @@ def install(environment: Environment, run: LoadRun) -> None:
         return send_from_directory(Path(run.folder).resolve(), name)
 
     @app.before_request
-    def keep_unsent_secrets() -> None:
-        if request.path.endswith("/swarm") and request.method == "POST":
-            kept = [(k, v) for k, v in request.form.items(multi=True) if v or k not in SECRET_FIELDS]
-            request.form = ImmutableMultiDict(kept)
+    def swarm_form() -> Response | None:
+        if not (request.path.endswith("/swarm") and request.method == "POST"):
+            return None
+        busy = busy_with(run)
+        if busy is not None:
+            return jsonify({"success": False, "message": busy})
+        kept = [(k, v) for k, v in request.form.items(multi=True) if v or k not in SECRET_FIELDS]
+        request.form = ImmutableMultiDict(kept)
+        return None
 
     @app.after_request
     def with_sync(response: Response) -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,43 @@ def test_the_web_ui_tells_the_same_truth_as_thereport_of(tmp_path: Path) -> None
     assert page.ok and '"stocksync"' in page.text, "the Sync tab is in the page's template"
     rows = next(e["data"] for e in stats["extended_stats"] if e["key"] == "stocksync")
     assert rows[0] == {"check": "verdict", "judged": "", "findings": "PASS", "note": ""}
+
+
+@pytest.mark.heavy
+def test_a_start_while_the_last_run_is_checked_is_refused_and_the_report_is_the_last_runs(tmp_path: Path) -> None:
+    """Start from the form, Stop, and Start again while the run is drained and checked: the second Start
+    is refused in the form's words (before, Locust fired a new test start, whose reset made the report
+    being written wait for, and drop, histories as another run's), and the one report is the run's."""
+    port = free_port()
+    run = subprocess.Popen(
+        [*LOCUST, "--web-host", "127.0.0.1", "--web-port", str(port), "--sync-listeners", "2",
+         "--sync-report-dir", str(tmp_path / "r")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    form = {"user_count": "5", "spawn_rate": "5", "host": ""}
+
+    def now() -> dict[str, Any]:
+        return dict(requests.get(f"{base}/stocksync/status", timeout=2).json())
+
+    try:
+        wait_until(lambda: answers(base), 30, 0.3, what="Locust's web UI")
+        assert requests.post(f"{base}/swarm", data=form, timeout=5).json()["success"] is True
+        wait_until(lambda: sum(now()["judged"].values()), 60, 0.3, what="writes judged live")
+        # Locust's Stop answers once the run is stopped, which here means checked: sent beside the test
+        stopping = threading.Thread(target=requests.post, args=(f"{base}/stop",), kwargs={"timeout": 120})
+        stopping.start()
+        wait_until(lambda: now()["state"] == "checking", 30, 0.05, what="the run being checked")
+        again = requests.post(f"{base}/swarm", data=form, timeout=5).json()
+        final = wait_until(lambda: (s := now())["verdict"] and s, 90, 0.3, what="the verdict")
+        stopping.join(30)
+    finally:
+        reap(run)
+    _, err = run.communicate()
+    assert again["success"] is False and "still being checked" in again["message"], again
+    _, report = report_of(tmp_path / "r")
+    assert final["verdict"] == report["verdict"] == "PASS", err[-3000:]
+    assert not report.get("reasons"), report.get("reasons")
 
 
 def _environment_of(served: Served) -> dict[str, str]:
