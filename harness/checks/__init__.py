@@ -22,6 +22,7 @@ from .outcomes import Outcome, outcomes
 from .over_operations import LineReceiptsOf, OperationChecks, refused_triggers
 from .parts import Part
 from .pausing import gc_paused
+from .sizes import never_sent
 from .verdict import PASS, decide
 from .writes import WriteShare
 
@@ -116,7 +117,7 @@ def history_checks(
     and the time each took, and the share of the writes counted on that succeeded (writes-refused
     counts them, so the verdict need not again). `receipts`: those about some lines, for
     write-despite-error; by default, the ones `history` holds."""
-    missing = {f.operation for f in listeners.findings if f.name == "missing-event" and f.operation is not None}
+    missing = never_sent(listeners.findings, listeners.slowest)
     refused = refused_triggers(history)
     checks = OperationChecks()
     checks.judge(history.operations, missing, refused)

@@ -31,6 +31,7 @@ from .outcomes import Outcome, outcome, outcomes
 from .over_operations import OperationChecks
 from .pausing import gc_paused_promoting
 from .rules import RULES
+from .sizes import never_sent
 from .stall_spans import Stalls
 from .stream import GRACE_S, ListenerStream
 from .timeline import Timeline
@@ -47,7 +48,7 @@ class LiveCheck:
         self._unsettled: Timeline[Operation] = Timeline()
         """Answered, delivery not yet settled (the writes in flight): by completion, then by when
         answered, so an update looks at the ones settling only (`_ripe` until their turn)."""
-        self._missing: set[int] = set()  # pending writes whose event the stream found missing
+        self._missing: set[int] = set()  # pending writes whose event no listener got (`never_sent`)
         self._taken: dict[int, Operation] = {}  # taken, not yet settled, by id
         self._order: deque[int] = deque()  # their ids as taken: the order the final check takes them in
         self._ripe: dict[int, Operation] = {}  # settled, waiting for one taken before them to settle
@@ -123,9 +124,8 @@ class LiveCheck:
         for op in answered:
             self._unsettled.add(math.inf if op.complete is None else op.complete, op)
         found = self.stream.totals.findings
+        self._missing |= never_sent(found[self._stream_seen :], self.stream.totals.slowest)
         for f in found[self._stream_seen :]:
-            if f.name == MISSING and f.operation is not None:
-                self._missing.add(f.operation)
             if f.name in (LATE, MISSING) and f.operation in self._taken:  # a missing one's copy may come late
                 self._late[f.operation] = dataclasses.replace(self._taken[f.operation], request={}, body=None)
         self._stream_seen = len(found)

@@ -47,10 +47,10 @@ class OperationChecks:
 
     def settled(self, operations: Sequence[Operation], missing: Container[int], refused: bool) -> None:
         """What needs its delivery settled, or approvals sent before its answer to be known. `missing`:
-        the writes whose event never came; `refused`: the Pusher server refused some trigger. One check
-        at a time over all of them, so each check's time is read once, not once per operation: the
-        checks keep apart what they take, so taking them check by check finds what taking them
-        operation by operation does."""
+        the writes whose event came to no listener (`sizes.never_sent`); `refused`: the Pusher server
+        refused some trigger. One check at a time over all of them, so each check's time is read once,
+        not once per operation: the checks keep apart what they take, so taking them check by check
+        finds what taking them operation by operation does."""
         started = time.perf_counter()
         for op in operations:
             self.sizes.take(op, op.id in missing, refused)

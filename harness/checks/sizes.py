@@ -1,9 +1,11 @@
 """Payload size seen from the HTTP side, where real Pusher's refusals cannot be seen.
 
 A backend's trigger of an event over Pusher's 10 KB gets a 413 that only the backend sees;
-the harness sees a missing event. When a write's events are missing and its HTTP response
-(which the event mirrors) serialises to more than the limit, that is the cause, and it is
-said with the size. Payloads over NEAR_SHARE of the limit get a warning, with how much each
+the harness sees a missing event. When a write's event reached no listener (`never_sent`) and its
+HTTP response (which the event mirrors) serialises to more than the limit, that is the cause, and it
+is said with the size. An event some listener got was sent: Pusher took it, whatever the response's
+size (a backend's event may carry less than its response), so those who missed it missed it for
+another reason, and no size is blamed. Payloads over NEAR_SHARE of the limit get a warning, with how much each
 item of their largest list adds and the list length at which they would cross.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Container, Iterable
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
@@ -19,6 +22,7 @@ import msgspec
 
 from ..record.history import Operation
 from .findings import Finding
+from .late_copies import MISSING
 
 MAX_EVENT_BYTES = 10_240
 NEAR_SHARE = 0.8
@@ -63,6 +67,17 @@ def at_most(value: Any, most: float) -> bool:
     return compact_size(value) <= most
 
 
+def never_sent(findings: Iterable[Finding], delivered: Container[tuple[int, str]]) -> set[int]:
+    """The writes with a missing-event whose event no listener got by the write's settle either
+    (`delivered`: each (write, event) some listener got, `Part.slowest`): only such an event may have
+    been refused for its size."""
+    return {
+        f.operation
+        for f in findings
+        if f.name == MISSING and f.operation is not None and (f.operation, f.event or "") not in delivered
+    }
+
+
 def _largest_list(value: Any) -> list[Any]:
     """The longest list anywhere in a payload: what grows with a stocktake's size."""
     if isinstance(value, list):
@@ -85,8 +100,8 @@ class SizeCheck:
         self.unsized: dict[str, tuple[int, int, float]] = {}  # kind -> (op, size, invoke): first small and missing
 
     def take(self, op: Operation, missing: bool, refused: bool) -> None:
-        """`missing`: its event never came; `refused`: the Pusher server refused some trigger (which
-        says so itself, so a size is not the cause to name)."""
+        """`missing`: its event came to no listener (`never_sent`); `refused`: the Pusher server
+        refused some trigger (which says so itself, so a size is not the cause to name)."""
         if not op.ok or op.body is None:
             return
         self.judged["payload-near-limit"] += 1
@@ -99,8 +114,8 @@ class SizeCheck:
                 self.found.append(
                     Finding(
                         "oversize-payload",
-                        f"the {op.kind} response of operation {op.id} is {size / 1024:.1f} KB, and its event never "
-                        f"came: Pusher refuses events over {MAX_EVENT_BYTES // 1024} KB",
+                        f"the {op.kind} response of operation {op.id} is {size / 1024:.1f} KB, and its event came to "
+                        f"no listener: Pusher refuses events over {MAX_EVENT_BYTES // 1024} KB",
                         operation=op.id,
                         expected=f"<= {MAX_EVENT_BYTES} bytes",
                         actual=f"{size} bytes",
@@ -123,7 +138,7 @@ class SizeCheck:
         return [
             Finding(
                 "oversize-payload",
-                f"the {kind} response of operation {op_id} is {size / 1024:.1f} KB and its event never came; "
+                f"the {kind} response of operation {op_id} is {size / 1024:.1f} KB and its event came to no listener; "
                 f"{CARRIES_MORE[kind]}, so it may have been over 10 KB, and Pusher's 413 is seen only by the backend "
                 f"({server_log.get('why') or 'no server log'}). To see its size: look for a 413 in the backend's "
                 "log, or point the backend at `stocksync serve` as its Pusher server and run with --pusher-secret "

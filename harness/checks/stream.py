@@ -11,9 +11,8 @@ however the check was fed). So memory holds the writes in flight, not the run: w
 leaves behind is its findings, its deliveries counted in latency buckets, and its slowest delivery.
 
 Fed a whole history (`check`) or as it grows (the live feed), the rules and moments are the same,
-so live figures and the final report agree. The price of folding: an event more than GRACE_S past
-its window is missing (`late_copies.py` says when it came), and a copy more than RETAIN_S after the
-listener's last is no duplicate.
+so live figures and the final report agree. The price of folding: an event more than GRACE_S past its
+window is missing (`late_copies.py` says when it came), and a copy RETAIN_S after the last no duplicate.
 
 Identical copies are a multiset: a listener owed the same (channel, event, payload) by several writes
 is owed that many copies, a copy a duplicate only when it got more than it was owed (`delivery.take`).
@@ -257,8 +256,7 @@ class ListenerStream:
         self._stale([exp])
 
     def _stale(self, writes: list[Expectation]) -> None:
-        """Writes whose own event never came (their window closed, or the next write's came first):
-        the copy parked on each was its stale event."""
+        """Writes whose own event never came (window closed, or the next write's came): each parked copy was stale."""
         for exp in writes:
             assert exp.parked is not None
             self._delivered(exp, exp.parked.receipt, in_order=False)
@@ -269,14 +267,16 @@ class ListenerStream:
         totals = self.totals
         for name, count in owed.judged.items():
             totals.judged[name] += count
+        lost = False  # live: a lost event's write's slowest tells whether any listener got it
         for exp in owed.expectations:
             if not exp.matched:
                 if missed(exp):
                     totals.findings.append(finding := unmatched(exp))
                     if finding.name == MISSING:
+                        lost = True
                         self._late.missed(exp, len(totals.findings) - 1, owed.window_end + GRACE_S)
                 unowe(self._groups, exp)
-        if not self.live:
+        if not self.live or lost:
             for event, latency in owed.slowest.items():
                 totals.slowest[(owed.op.id, event)] = latency
         self._held.settled(owed)
