@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from ..record.history import Operation
+from ..spec.contract import WRITE_KINDS
 from .findings import Finding
 from .late_copies import MISSING
 
@@ -102,8 +103,8 @@ class SizeCheck:
     def take(self, op: Operation, missing: bool, refused: bool) -> None:
         """`missing`: its event came to no listener (`never_sent`); `refused`: the Pusher server
         refused some trigger (which says so itself, so a size is not the cause to name)."""
-        if not op.ok or op.body is None:
-            return
+        if not op.ok or op.body is None or op.kind not in WRITE_KINDS:
+            return  # a read's answer is no event's: its size is nothing to Pusher
         self.judged["payload-near-limit"] += 1
         if not missing and at_most(op.body, NEAR_SHARE * MAX_EVENT_BYTES):
             return  # neither near the limit nor over it, and its size names no missing event

@@ -1,7 +1,8 @@
-"""An event some listener got was sent: Pusher took it, so a response over 10 KB is not why others
-missed it (`sizes.never_sent`). A backend's event may carry less than its response (an approval's
-answer nesting the stocktake's lines, its event the status alone): its lost copies are missing-events
-of their own, never a size "Pusher refuses". Only an event that came to no listener is blamed on a size."""
+"""What a size is blamed for. An event some listener got was sent: Pusher took it, so a response over
+10 KB is not why others missed it (`sizes.never_sent`). A backend's event may carry less than its
+response (an approval's answer nesting the stocktake's lines, its event the status alone): its lost
+copies are missing-events of their own, never a size "Pusher refuses". Only an event that came to no
+listener is blamed on a size. And a read's answer is no event's: its size is never near Pusher's limit."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from harness.load.feed import LiveFeed
 from harness.record.history import HistoryData, Observation, Operation
 from harness.spec.contract import Contract
 from harness.testing import following
-from tests.histories import DETAIL, HOTEL, LINE, healthy, receipt
+from tests.histories import DETAIL, HOTEL, LINE, healthy, patch_op, receipt
 
 APPROVED = json.dumps({"id": 5, "stocktake_id": 5, "status": "APPROVED"})
 
@@ -85,3 +86,19 @@ def test_the_live_check_tells_the_size_as_the_final_check_does(got: tuple[str, .
     ended = {(f.name, f.operation, f.listener, f.cause) for f in feed.check.findings if f.name != "divergence"}
     assert ended == {(f.name, f.operation, f.listener, f.cause) for f in final if f.name != "divergence"}
     assert bool(_of(feed.check.findings, "oversize-payload")) == (not got)
+
+
+@pytest.mark.parametrize("kind", ["get_stocktake", "patch_line"])
+def test_only_a_writes_answer_is_near_pusher_s_limit(kind: str) -> None:
+    """A 9 KB answer (the stocktake with 38 lines): a prober's read of it is no event, so it is neither
+    a warning (which fails a --strict run) nor a payload judged; the same answer to a write, mirrored by
+    its event, is (the control)."""
+    history = copy.deepcopy(healthy())
+    answer = {**LINE, "lines": [LINE] * 38}
+    history.operations.append(patch_op(2, answer, 3.0, actor="prober", kind=kind, socket_id=None))
+    result = check(history, Contract())
+    near = _of(result, "payload-near-limit")
+    if kind == "get_stocktake":
+        assert not near and result.judged["payload-near-limit"] == 1 and result.verdict == "PASS"
+    else:
+        assert [f.operation for f in near] == [2] and result.judged["payload-near-limit"] == 2
