@@ -1,6 +1,7 @@
-"""A listener whose connection ended unplanned during play and never subscribed again is owed nothing
-from then on: the run cannot pass on its silence (INCONCLUSIVE), and stays silent where the drop was
-planned, healed, after the run, or followed by no write."""
+"""A listener whose connection ended during play and never subscribed again to every channel it had is
+owed nothing from then on (on those channels): the run cannot pass on its silence (INCONCLUSIVE),
+planned drop or not, and stays silent where the drop healed, came after the run, or was followed by no
+write."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from harness.checks import check
 from harness.record.history import FAILURE, HistoryData, Observation
 from harness.spec.contract import Contract
-from tests.histories import DETAIL, LINE, event_text, healthy, patch_op, receipt
+from tests.histories import DETAIL, LINE, LIST, event_text, healthy, patch_op, receipt
 
 LATER = {**LINE, "counted_full_units": "3.00"}
 
@@ -37,17 +38,41 @@ def test_a_listener_lost_for_good_mid_play_leaves_the_run_inconclusive() -> None
     result = check(_dropped(2.5), Contract())
     assert result.verdict == "INCONCLUSIVE" and result.errors == []
     assert result.reasons == [
-        "1 listener(s) lost their connection during play and never subscribed again (viewer at 2.5 s (code 4009; "
-        "1 writes made after)), so any of those writes owed to it went unjudged"
+        "1 listener(s) lost their connection during play and never subscribed again to every channel they had "
+        "(viewer at 2.5 s (code 4009; 1 writes made after)), so any of those writes owed to it went unjudged"
     ]
+
+
+def test_a_listener_back_on_its_list_channel_only_is_still_lost_to_the_detail_channel() -> None:
+    """The viewer had both channels; on reconnect the detail channel's subscription was refused and the
+    list channel's taken: the later write to the detail channel was owed the viewer nothing, so the run
+    could not pass on it (a review found it passing: any one subscription counted as back)."""
+    history = _dropped(2.5)
+    history.observations += [
+        Observation("subscribed", 0.1, "viewer", "1.1", LIST),
+        Observation("connect", 2.6, "viewer", "1.3"),
+        Observation("subscribed", 2.7, "viewer", "1.3", LIST),
+        Observation("subscription-error", 2.7, "viewer", "1.3", DETAIL, data={"status": 403}),
+    ]
+    history.observations.sort(key=lambda o: o.time)
+    result = check(history, Contract())
+    assert result.verdict == "INCONCLUSIVE" and result.errors == []
+    assert f"(viewer at 2.5 s (code 4009; 1 writes made after; back on {LIST} only))" in result.reasons[0]
+
+
+def test_a_planned_drop_never_healed_leaves_the_run_inconclusive_as_an_unplanned_one() -> None:
+    """The reconnect scenario's own drop excuses the gap it makes, not a listener that never came back."""
+    result = check(_dropped(2.5, planned=True), Contract())
+    assert result.verdict == "INCONCLUSIVE"
+    assert "(viewer at 2.5 s (a drop the scenario planned; 1 writes made after))" in result.reasons[0]
 
 
 @pytest.mark.parametrize(
     "history",
-    [_dropped(2.5, planned=True), _dropped(2.5, back_at=2.6), _dropped(8.5), _dropped(3.5)],
-    ids=["the-scenario-s-drop", "subscribed-again", "after-the-run", "no-write-after"],
+    [_dropped(2.5, planned=True, back_at=2.6), _dropped(2.5, back_at=2.6), _dropped(8.5), _dropped(3.5)],
+    ids=["the-scenario-s-drop-healed", "subscribed-again", "after-the-run", "no-write-after"],
 )
-def test_a_drop_planned_healed_after_the_run_or_before_no_write_stays_silent(history: HistoryData) -> None:
+def test_a_drop_healed_after_the_run_or_before_no_write_stays_silent(history: HistoryData) -> None:
     assert check(history, Contract()).verdict == "PASS"
 
 
