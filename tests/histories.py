@@ -282,8 +282,10 @@ def unjudged_fault(h):
 
 
 def near_limit(h):
-    """A response at 9 KB: still delivered, but a few more lines and it will not be."""
-    h.operations.append(patch_op(8, {**LINE, "stocktake_lines": [LINE] * 36}, 3.0, kind="get_line"))
+    """A write's response at 9 KB, and so its event: still delivered, but a few more lines and it will not be."""
+    big = {**LINE, "stocktake_lines": [LINE] * 36}
+    h.operations.append(patch_op(8, big, 3.0))
+    h.observations.insert(-1, receipt("viewer", 3.15, event_text(big)))
 
 
 DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [

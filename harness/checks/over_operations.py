@@ -19,9 +19,10 @@ from .access import AccessCheck, Approvals
 from .findings import NAMES, Finding
 from .model import Receipt
 from .parts import timed
+from .refusals import RefusalCheck
 from .server_log import check_rejections
 from .sizes import SizeCheck
-from .writes import FailedWriteCheck, RefusalCheck
+from .writes import FailedWriteCheck
 
 LineReceiptsOf = Callable[[set[Any]], Iterable[Receipt]]
 """The receipts about some lines (write-despite-error asks only when a write failed)."""

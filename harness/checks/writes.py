@@ -1,8 +1,6 @@
-"""Did the writes do what the scenario asked: refused writes, and writes that failed yet happened.
+"""Did the writes do what the scenario asked: which writes it counted on (`counted_on`, the ones
+writes-refused judges, in `refusals.py`), and writes that failed yet happened.
 
-- writes-refused: a write the scenario expects to succeed answered 4xx. Expected: the run's
-  own writes (not an intruder's, nor a probe's, nor one to a stocktake already approved).
-  One finding per (kind, status), with the count, the share and the server's own words.
 - write-despite-error: a write answered 5xx, or never answered, whose effect is visible
   anyway: the line re-read after quiescence (the truth) holds the values it sent, an event
   no successful write explains carries them, a later stocktake listing holds its period
@@ -13,21 +11,19 @@
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..record.history import HistoryData, Operation
 from ..spec.contract import WRITE_KINDS
-from .access import LOCKABLE, Approvals, probe_note, words
+from .access import LOCKABLE, Approvals, probe_note
 from .findings import Finding
 from .model import Receipt, stocktake_of
 
-SAMPLES = 3
 EXPECT_SUCCESS = "success"
 LINE_FIELDS = ("counted_full_units", "counted_partial_units")
 
@@ -61,74 +57,11 @@ def counted_on(history: HistoryData) -> list[Operation]:
     """The writes the run counted on that have an outcome (answered, or known lost): what
     writes-refused judges and the verdict's share of successful writes is taken over."""
     approvals = Approvals.of(history)
-    return [op for op in history.operations if _counted(op, approvals)]
+    return [op for op in history.operations if counted(op, approvals)]
 
 
-def _counted(op: Operation, approvals: Approvals) -> bool:
+def counted(op: Operation, approvals: Approvals) -> bool:
     return op.type != "invoke" and expected_to_succeed(op, approvals.sent)
-
-
-@dataclass
-class _Refused:
-    """The writes of one (kind, status) refused: how many, the first few invoked in the server's words,
-    when. The same whatever order they are taken in: a history merged from several processes holds
-    each one's writes in its own order, and the live check takes them as the history holds them only
-    once every earlier one has settled."""
-
-    count: int = 0
-    last: float = -math.inf
-    earliest: list[tuple[float, int, str]] = field(default_factory=list)  # (invoke, id, words), SAMPLES at most
-
-    def take(self, op: Operation) -> None:
-        self.count += 1
-        self.last = max(self.last, op.invoke)
-        if len(self.earliest) < SAMPLES or (op.invoke, op.id) < self.earliest[-1][:2]:
-            bisect.insort(self.earliest, (op.invoke, op.id, words(op.body)))
-            del self.earliest[SAMPLES:]
-
-
-class RefusalCheck:
-    """writes-refused, one operation at a time (`take`): one finding per (kind, status)."""
-
-    NAMES = ("writes-refused",)
-
-    def __init__(self, approvals: Approvals) -> None:
-        self.approvals = approvals
-        self.attempts: Counter[str] = Counter()
-        self.succeeded = 0
-        self.refused: dict[tuple[str, int], _Refused] = {}
-
-    def take(self, op: Operation) -> None:
-        if not _counted(op, self.approvals):
-            return
-        self.attempts[op.kind] += 1
-        self.succeeded += op.ok
-        if op.status is not None and 400 <= op.status < 500:
-            self.refused.setdefault((op.kind, op.status), _Refused()).take(op)
-
-    def share(self) -> WriteShare:
-        """The share of the writes taken that succeeded: what the verdict holds to the scenario's least."""
-        return WriteShare(self.succeeded, sum(self.attempts.values()))
-
-    def findings(self, judged: Counter[str]) -> list[Finding]:
-        judged["writes-refused"] += sum(self.attempts.values())
-        found = []
-        for (kind, status), seen in sorted(self.refused.items()):
-            share = seen.count / self.attempts[kind]
-            first, first_op, _ = seen.earliest[0]
-            samples = [said for _, _, said in seen.earliest]
-            found.append(
-                Finding(
-                    "writes-refused",
-                    f"{seen.count} of {self.attempts[kind]} {kind} writes ({share:.0%}) answered {status}: "
-                    f"{samples[0]}",
-                    operation=first_op,
-                    expected="2xx",
-                    actual={"status": status, "count": seen.count, "share": round(share, 3), "samples": samples},
-                    times={"first": first, "last": seen.last},
-                )
-            )
-        return found
 
 
 class FailedWriteCheck:

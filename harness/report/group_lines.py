@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import Counter
 
 from ..checks.findings import Finding
+from ..spec.contract import WRITE_KINDS
 from .calls import Call, RunFacts
 
 Key = tuple[str, ...]
-"""A group's signature: ("http", name, kind, status, words, severity), ("locked", name, kind, status),
+"""A group's signature: ("http", name, "", status, words, severity) (any kind of call), ("locked", name, kind, status),
 ("intrusion", name, kind, intruder's hotel, hotel), ("fault", name if several faults else "",
 severity, faults), ("event", name, severity, event) or ("caused", name, cause) for findings whose
 cause is in no group."""
@@ -39,13 +40,22 @@ def _events(members: list[Finding]) -> str:
 
 
 def _http_line(first: Finding, members: list[Finding], call: Call, facts: RunFacts) -> str:
+    """One status in the same words, whatever kinds of call it answered: each kind's share beside the
+    whole's when there are several (one expired token refuses every kind of write)."""
     if first.name == "writes-refused":
         actual = first.actual if isinstance(first.actual, dict) else {}
-        refused = int(actual.get("count", len(members)))
-        return f"{_share(refused, facts.counted[call.kind], call.kind + ' writes')} {call.answer}: {call.words}"
-    things = f"{call.kind} {call.noun}"
-    told = f"{_share(len(members), facts.outcomes[call.kind], things)} {call.answer}: {call.words}"
-    return told.rstrip(".") + ", yet their change is visible" if first.name == "write-despite-error" else told
+        kinds = actual.get("kinds") or {call.kind: [len(members), facts.counted[call.kind]]}
+        shares = {kind: (int(n), int(of)) for kind, (n, of) in kinds.items()}
+    else:
+        answered = Counter(facts.calls[f.operation].kind for f in members if f.operation in facts.calls)
+        shares = {kind: (n, facts.outcomes[kind]) for kind, n in sorted(answered.items())}
+    n, of = sum(n for n, _ in shares.values()), sum(of for _, of in shares.values())
+    noun = "writes" if all(kind in WRITE_KINDS for kind in shares) else "calls"
+    things = f"{next(iter(shares))} {noun}" if len(shares) == 1 else noun
+    told = f"{_share(n, of, things)} {call.answer}: {call.words}"
+    if len(shares) > 1:
+        told = told.rstrip(".") + f" ({', '.join(f'{kind} {n} of {of}' for kind, (n, of) in shares.items())})"
+    return told + ", yet their change is visible" if first.name == "write-despite-error" else told
 
 
 def _delivery_line(members: list[Finding], faults: str) -> str:

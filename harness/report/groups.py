@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..checks.findings import NAMES, Finding
-from .calls import RunFacts, normalised
+from ..checks.server_words import normalised
+from .calls import RunFacts
 from .group_lines import Key, line
 
 CAUSES_FIRST = (
@@ -87,7 +88,7 @@ def faults_of(explained_by: Sequence[str]) -> tuple[str, ...]:
 def _key(f: Finding, faults: tuple[str, ...], facts: RunFacts) -> Key:
     call = facts.calls.get(f.operation) if f.operation is not None else None
     if call is not None and f.name in HTTP:
-        return ("http", f.name, call.kind, str(call.status), normalised(call.words), f.severity)
+        return ("http", f.name, "", str(call.status), normalised(call.words), f.severity)  # one cause, any kind
     if call is not None and f.name == "locked-write-accepted":
         return ("locked", f.name, call.kind, str(call.status))
     if call is not None and f.name == "cross-hotel-access":

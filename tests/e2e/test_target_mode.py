@@ -109,7 +109,8 @@ def test_an_event_refused_for_size_is_found_from_the_http_response(serve, stagin
     _, report = report_of(tmp_path / "r")
     sized = [f for f in report["findings"] if f["name"] == "oversize-payload"]
     assert sized and re.search(
-        r"the patch_line response of operation \d+ is \d+\.\d KB, and its event never came", sized[0]["message"]
+        r"the patch_line response of operation \d+ is \d+\.\d KB, and its event came to no listener",
+        sized[0]["message"],
     )
 
 

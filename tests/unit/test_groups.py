@@ -7,8 +7,9 @@ from dataclasses import replace
 
 from harness.checks import check
 from harness.checks.findings import Finding
+from harness.checks.server_words import normalised
 from harness.record.history import HistoryData, Observation
-from harness.report.calls import RunFacts, normalised
+from harness.report.calls import RunFacts
 from harness.report.groups import grouping
 from harness.report.model import Report, build_report
 from harness.spec.contract import Contract
@@ -37,6 +38,49 @@ def test_forty_four_refusals_of_one_kind_are_one_group_that_states_the_whole() -
     assert group.summary == f"44 of 44 patch_line writes (100 %) answered 403: {PERMISSION}"
     assert group.example == "", "its one finding would say the line again"
     assert report.hints[0].startswith("the token's user may not write (44 of 44 patch_line writes answered 403")
+
+
+def test_one_expired_token_refusing_every_kind_of_write_is_one_group_with_each_kinds_share() -> None:
+    """Every write after 3 s answered 403 in the same words, whatever its kind: one cause, stated whole,
+    each kind's share beside it (a review found it shown as three causes, one per kind)."""
+    kinds = ("patch_line", "add_movement", "populate")
+    refused = [patch_op(n, LINE, 3.0 + n / 10, kind=kinds[n % 3], type="fail", status=403, body={"detail": PERMISSION})
+               for n in range(2, 32)]  # fmt: skip
+    report = _report(_only_writes([patch_op(1, LINE, 1.0), *refused]))  # the write before: its event missing
+    (group,) = [g for g in report.groups if g.name == "writes-refused"]
+    assert group.summary == (
+        f"30 of 31 writes (97 %) answered 403: {PERMISSION[:-1]} "
+        "(add_movement 10 of 10, patch_line 10 of 11, populate 10 of 10)"
+    )
+    (finding,) = [f for f in check(_only_writes([patch_op(1, LINE, 1.0), *refused]), Contract()).findings
+                  if f.name == "writes-refused"]  # fmt: skip
+    assert finding.message.startswith(f"30 of 31 writes (97%) answered 403: {PERMISSION}")
+    assert finding.actual["kinds"] == {"add_movement": [10, 10], "patch_line": [10, 11], "populate": [10, 10]}
+
+
+def test_refusals_in_different_words_are_different_causes_and_one_kinds_line_names_its_kind() -> None:
+    """The control: a quantity rule and a missing field, both 400, are two causes."""
+    quantity = [patch_op(n, LINE, 1.0 + n / 10, type="fail", status=400, body={"counted_full_units": ["too many"]})
+                for n in range(1, 4)]  # fmt: skip
+    field = [patch_op(n, LINE, 1.0 + n / 10, kind="add_movement", type="fail", status=400,
+                      body={"movement_type": ["This field is required."]}) for n in range(4, 6)]  # fmt: skip
+    report = _report(_only_writes([*quantity, *field]))
+    assert sorted(g.summary for g in report.groups) == [
+        "2 of 2 add_movement writes (100 %) answered 400: movement_type: This field is required.",
+        "3 of 3 patch_line writes (100 %) answered 400: counted_full_units: too many",
+    ]
+
+
+def test_one_html_error_page_for_every_kind_of_call_is_one_server_error_group() -> None:
+    """The database down: every call answered the same 500 page, whatever it was."""
+    page = "<html><head><title>OperationalError at /api/</title></head><body>could not connect</body></html>"
+    failed = [patch_op(n, LINE, 1.0 + n / 10, kind=("patch_line", "get_line")[n % 2], type="fail", status=500,
+                       body=page) for n in range(1, 7)]  # fmt: skip
+    (group,) = _report(_only_writes(failed)).groups
+    assert (
+        group.summary
+        == "6 of 6 calls (100 %) answered 500: OperationalError at /api/ (get_line 3 of 3, patch_line 3 of 3)"
+    )
 
 
 def test_ten_identical_server_errors_about_different_lines_are_one_group() -> None:

@@ -54,7 +54,7 @@ def test_the_hint_comes_first_then_every_error_group_then_warnings() -> None:
     assert told == [("warning: " if g.severity == "warning" else "") + g.summary for g in report.groups]
     severities = [g.severity for g in report.groups]
     assert severities == sorted(severities) and severities[-1] == "warning", "errors, then warnings"
-    assert report.groups[0].name == "server-error" and report.groups[0].summary.startswith("1 of 4 patch_line")
+    assert report.groups[0].name == "server-error" and report.groups[0].summary.startswith("1 of 5 patch_line")
     unexpected = next(g for g in report.groups if g.name == "unexpected-event")
     assert unexpected.consequences == {"missing-event": 1}, "the event missed under its contract name"
 
@@ -93,5 +93,5 @@ def test_report_html_and_junit_show_the_same_groups_in_the_same_order() -> None:
     assert failure.text.startswith("what to do: the run wrote contract.suggested.toml")
     server = next(c for c in suite.iter("testcase") if c.get("name") == "server-error").find("failure")
     assert server is not None and server.get("message", "").startswith(
-        "4 x server-error (of 6 judged): 1 of 5 patch_line"
+        "4 x server-error (of 6 judged): 1 of 6 patch_line"
     )
