@@ -25,7 +25,11 @@ def _refusal(f: Finding, facts: RunFacts) -> tuple[str, int, float, str] | None:
     call = facts.calls.get(f.operation) if f.operation is not None else None
     if call is None or not isinstance(actual.get("status"), int):
         return None
-    told = f"{actual.get('count')} of {facts.counted[call.kind]} {call.kind} writes answered {actual['status']}"
+    kinds = actual.get("kinds") or {call.kind: None}
+    writes = f"{call.kind} writes" if len(kinds) == 1 else "writes"
+    told = (
+        f"{actual.get('count')} of {actual.get('of') or facts.counted[call.kind]} {writes} answered {actual['status']}"
+    )
     return call.kind, actual["status"], float(actual.get("share") or 0), f"{told}: {call.words}"
 
 

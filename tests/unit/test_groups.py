@@ -56,6 +56,7 @@ def test_one_expired_token_refusing_every_kind_of_write_is_one_group_with_each_k
                   if f.name == "writes-refused"]  # fmt: skip
     assert finding.message.startswith(f"30 of 31 writes (97%) answered 403: {PERMISSION}")
     assert finding.actual["kinds"] == {"add_movement": [10, 10], "patch_line": [10, 11], "populate": [10, 10]}
+    assert report.hints[0].startswith(f"the token's user may not write (30 of 31 writes answered 403: {PERMISSION}")
 
 
 def test_refusals_in_different_words_are_different_causes_and_one_kinds_line_names_its_kind() -> None:
