@@ -42,13 +42,15 @@ def call_of(op: Operation) -> Call:
 @dataclass
 class RunFacts:
     """Per operation id its call; per kind the calls answered or given up on (outcomes), the writes the
-    run counted on, the writes sent after their stocktake's approval, and the intruders' calls."""
+    run counted on, the writes sent after their stocktake's approval, and the intruders' calls; and when
+    each successful write was invoked."""
 
     calls: dict[int, Call] = field(default_factory=dict)
     outcomes: Counter[str] = field(default_factory=Counter)
     counted: Counter[str] = field(default_factory=Counter)
     after_lock: Counter[str] = field(default_factory=Counter)
     intrusions: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    writes: list[tuple[float, int]] | None = None  # the successful writes: (invoke, id), in order; None: not known
 
     @classmethod
     def of(cls, history: HistoryData) -> RunFacts:
@@ -63,4 +65,5 @@ class RunFacts:
             if after_lock(op, approvals.completed) is not None:
                 facts.after_lock[op.kind] += 1
         facts.counted.update(op.kind for op in counted_on(history))
+        facts.writes = sorted((op.invoke, op.id) for op in history.operations if op.ok and op.kind in WRITE_KINDS)
         return facts

@@ -15,6 +15,7 @@ from them. report.json keeps every member.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -100,13 +101,21 @@ def _key(f: Finding, faults: tuple[str, ...], facts: RunFacts) -> Key:
     return ("event", f.name, f.severity, f.event or "")
 
 
-def _late_bursts(members: list[int], findings: Sequence[Finding], limit_s: float) -> list[list[int]]:
-    """Late events whose writes were invoked within `limit_s` of the previous one: one stall."""
+def _late_bursts(
+    members: list[int], findings: Sequence[Finding], limit_s: float, writes: Sequence[tuple[float, int]] | None
+) -> list[list[int]]:
+    """Late events whose writes were invoked within `limit_s` of the previous one, or with no other
+    successful write (`writes`, by invoke; None: not known, as live) between them: one stall, or one
+    backend late on every write, is one cause. A write with no late delivery between two late ones
+    tells two stalls apart."""
+    late = {findings[i].operation for i in members}
+    others = None if writes is None else [at for at, op in writes if op not in late]
     bursts: list[list[int]] = []
     last = None
     for i in sorted(members, key=lambda i: findings[i].times.get("invoke", 0.0)):
         at = findings[i].times.get("invoke", 0.0)
-        if last is None or at - last > limit_s:
+        apart = others is None or bisect_right(others, last or 0.0) < bisect_left(others, at)
+        if last is None or (at - last > limit_s and apart):
             bursts.append([])
         bursts[-1].append(i)
         last = at
@@ -225,8 +234,8 @@ def grouping(
         if key[0] == "fault":
             _one_per_fault(grouper, key, members)
             continue
-        stalls = _late_bursts(members, findings, limit_s) if key[0] == "event" and key[1] == "late-event" else [members]
-        for burst in stalls:
+        late = key[0] == "event" and key[1] == "late-event"
+        for burst in _late_bursts(members, findings, limit_s, facts.writes) if late else [members]:
             grouper.add(key, burst)
     orphans: dict[Key, int] = {}
     for i, why in sorted(caused, key=lambda c: cause_rank(findings[c[0]].name)):

@@ -56,6 +56,35 @@ def test_one_stall_is_one_group() -> None:
     )
 
 
+def _every_other_late(late: set[int]) -> list:
+    """Twelve writes, 2 s apart (the limit 1 s), each delivered 1.6 s late if in `late`, else at once."""
+    history = healthy()
+    history.observations = [o for o in history.observations if o.kind not in ("receipt", "truth", "snapshot")]
+    history.operations = []
+    for n in range(1, 13):
+        line = {**LINE, "counted_partial_units": f"{50 + n}.00"}
+        history.operations.append(patch_op(n, line, 2.0 * n))
+        history.observations.append(receipt("viewer", 2.0 * n + (1.6 if n in late else 0.1), event_text(line)))
+    history.observations.append(Observation("truth", 40.0, data={"stocktake_id": 5, "lines": [line]}))
+    history.observations.sort(key=lambda o: o.time)
+    return build_report(history, check(history, Contract()), [], 1.0).groups
+
+
+def test_a_backend_late_on_every_write_is_one_group_however_far_apart_its_writes() -> None:
+    """Every write's event 1.6 s late, the writes 2 s apart: one cause (a slow trigger), not one group per
+    write (a review found twelve)."""
+    (group,) = _every_other_late(set(range(1, 13)))
+    assert group.summary == (
+        "12 late-event deliveries of line-counted-updated to 1 listener, from 12 writes (operations 1-12), up to 1.6 s"
+    )
+
+
+def test_writes_delivered_on_time_between_late_ones_tell_two_stalls_apart() -> None:
+    """The control: writes 1-3 late, 4-8 on time, 9-12 late: two stalls, two groups."""
+    groups = _every_other_late({1, 2, 3, 9, 10, 11, 12})
+    assert sorted(g.operations for g in groups) == [[1, 2, 3], [9, 10, 11, 12]]
+
+
 def test_frames_outside_the_protocol_are_shown_with_their_listener_and_counted_per_listener() -> None:
     """Not judged (an event lost with one is a missing-event), but never silent: the count, the first
     frames with their error, and each listener's own count, in every format."""
