@@ -79,7 +79,7 @@ class RefusalCheck:
                 Finding(
                     "writes-refused",
                     f"{count} of {attempts} {kinds[0] + ' ' if len(kinds) == 1 else ''}writes ({share:.0%}) "
-                    f"answered {status}: {samples[0]}{_by_kind(seen.kinds, self.attempts)}",
+                    f"answered {status}: {samples[0]}{by_kind({k: (seen.kinds[k], self.attempts[k]) for k in kinds})}",
                     operation=first_op,
                     expected="2xx",
                     actual={
@@ -96,8 +96,8 @@ class RefusalCheck:
         return found
 
 
-def _by_kind(refused: Counter[str], attempts: Counter[str]) -> str:
-    """ " (patch_line 10 of 11, populate 10 of 10)": each kind's share, when the cause refused several."""
-    if len(refused) < 2:
+def by_kind(shares: dict[str, tuple[int, int]]) -> str:
+    """ " (patch_line 10 of 11, populate 10 of 10)": each kind's (n, of), when one cause answered several."""
+    if len(shares) < 2:
         return ""
-    return f" ({', '.join(f'{kind} {refused[kind]} of {attempts[kind]}' for kind in sorted(refused))})"
+    return f" ({', '.join(f'{kind} {n} of {of}' for kind, (n, of) in sorted(shares.items()))})"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..checks.findings import Finding
+from ..checks.refusals import by_kind
 from ..spec.contract import WRITE_KINDS
 from .calls import Call, RunFacts
 
@@ -44,7 +45,7 @@ def _http_line(first: Finding, members: list[Finding], call: Call, facts: RunFac
     whole's when there are several (one expired token refuses every kind of write)."""
     if first.name == "writes-refused":
         actual = first.actual if isinstance(first.actual, dict) else {}
-        kinds = actual.get("kinds") or {call.kind: [len(members), facts.counted[call.kind]]}
+        kinds = actual.get("kinds") or {call.kind: [actual.get("count", len(members)), facts.counted[call.kind]]}
         shares = {kind: (int(n), int(of)) for kind, (n, of) in kinds.items()}
     else:
         answered = Counter(facts.calls[f.operation].kind for f in members if f.operation in facts.calls)
@@ -54,7 +55,7 @@ def _http_line(first: Finding, members: list[Finding], call: Call, facts: RunFac
     things = f"{next(iter(shares))} {noun}" if len(shares) == 1 else noun
     told = f"{_share(n, of, things)} {call.answer}: {call.words}"
     if len(shares) > 1:
-        told = told.rstrip(".") + f" ({', '.join(f'{kind} {n} of {of}' for kind, (n, of) in shares.items())})"
+        told = told.rstrip(".") + by_kind(shares)
     return told + ", yet their change is visible" if first.name == "write-despite-error" else told
 
 

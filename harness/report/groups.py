@@ -101,15 +101,21 @@ def _key(f: Finding, faults: tuple[str, ...], facts: RunFacts) -> Key:
     return ("event", f.name, f.severity, f.event or "")
 
 
+def _on_time(findings: Sequence[Finding], writes: Sequence[tuple[float, int]] | None) -> list[float] | None:
+    """When each successful write no finding names was invoked (None: the writes are not known, as live)."""
+    if writes is None:
+        return None
+    named = {f.operation for f in findings}
+    return [at for at, op in writes if op not in named]
+
+
 def _late_bursts(
-    members: list[int], findings: Sequence[Finding], limit_s: float, writes: Sequence[tuple[float, int]] | None
+    members: list[int], findings: Sequence[Finding], limit_s: float, others: Sequence[float] | None
 ) -> list[list[int]]:
-    """Late events whose writes were invoked within `limit_s` of the previous one, or with no other
-    successful write (`writes`, by invoke; None: not known, as live) between them: one stall, or one
-    backend late on every write, is one cause. A write with no late delivery between two late ones
-    tells two stalls apart."""
-    late = {findings[i].operation for i in members}
-    others = None if writes is None else [at for at, op in writes if op not in late]
+    """Late events whose writes were invoked within `limit_s` of the previous one, or with no write
+    delivered as it should be between them (`others`, invoked at: `_on_time`; None: not known, as live):
+    one stall, or one backend late on every write, is one cause. A write no finding names between two
+    late ones tells two stalls apart."""
     bursts: list[list[int]] = []
     last = None
     for i in sorted(members, key=lambda i: findings[i].times.get("invoke", 0.0)):
@@ -224,6 +230,7 @@ def grouping(
     despite = {f.operation for f in findings if f.name == "write-despite-error" and f.operation is not None}
     primary: dict[Key, list[int]] = {}
     caused: list[tuple[int, str]] = []
+    on_time = _on_time(findings, facts.writes)
     for i, f in enumerate(findings):
         why = grouper.cause_text(i, despite)
         if why is not None:
@@ -235,7 +242,7 @@ def grouping(
             _one_per_fault(grouper, key, members)
             continue
         late = key[0] == "event" and key[1] == "late-event"
-        for burst in _late_bursts(members, findings, limit_s, facts.writes) if late else [members]:
+        for burst in _late_bursts(members, findings, limit_s, on_time) if late else [members]:
             grouper.add(key, burst)
     orphans: dict[Key, int] = {}
     for i, why in sorted(caused, key=lambda c: cause_rank(findings[c[0]].name)):
