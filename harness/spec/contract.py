@@ -149,24 +149,30 @@ class Contract:
 
 
 def _folded(name: str) -> str:
-    return name.lower().replace("_", "-")
+    """A name without its case and word separators: `line_counted_updated`, `line.counted.updated` and
+    `lineCountedUpdated` are all `line-counted-updated` spelled otherwise."""
+    return re.sub(r"[-_. ]", "", name).lower()
 
 
 INFER_FROM = 2  # one renamed event is a slip as likely as a rule; two that agree make the rule
 Rule = tuple[str, str, str]
 """How a backend spells the contract's names: (prefix, word separator, case: "as-is"/"lower"/"upper")."""
 _CASES = {"as-is": lambda s: s, "lower": str.lower, "upper": str.upper}
+CAMEL = ("", "camel")
+"""Words joined with no separator, each after the first capitalised: `lineCountedUpdated`."""
 
 
 def _apply(rule: Rule, name: str) -> str:
     prefix, separator, case = rule
+    if (separator, case) == CAMEL:
+        first, *rest = name.split("-")
+        return prefix + first + "".join(word.capitalize() for word in rest)
     return prefix + _CASES[case](name.replace("-", separator))
 
 
 def _rule_of(name: str, wire: str) -> Rule | None:
     """The rule that spells the contract's `name` as `wire`, if one does."""
-    for separator in ("-", "_", "."):
-        for case in _CASES:
+    for separator, case in [*((sep, case) for sep in ("-", "_", ".") for case in _CASES), CAMEL]:
             spelled = _apply(("", separator, case), name)
             if wire.endswith(spelled):
                 return wire[: len(wire) - len(spelled)], separator, case
@@ -184,6 +190,8 @@ def _rule_words(rule: Rule | None) -> str:
         return "none"
     prefix, separator, case = rule
     words = [f"prefix {prefix!r}"] if prefix else []
+    if (separator, case) == CAMEL:
+        return ", ".join([*words, "camel case"])
     words += [f"words joined by {separator!r}"] if separator != "-" else []
     words += [f"{case} case"] if case != "as-is" else []
     return ", ".join(words) or "as the contract"
