@@ -116,6 +116,12 @@ def envelope_mismatch(h):
     replace_receipt(h, data=event_text(LINE, item_sku="B0031"))
 
 
+def thin_envelope(h):
+    """The line alone, without line_id and item_sku beside it: the contract's frontend, which finds the
+    line to replace by `data.line_id`, replaces none."""
+    replace_receipt(h, data=json.dumps({"line": LINE}))
+
+
 def wrong_channel(h):
     h.observations.insert(2, Observation("subscribed", 0.1, "viewer", "1.1", LIST))
     replace_receipt(h, channel=LIST)
@@ -293,6 +299,7 @@ DEFECTS: list[tuple[str, Callable[[HistoryData], None], list[str]]] = [
     ("duplicate-event", duplicate, ["duplicate-event"]),
     ("payload-mismatch", payload_mismatch, ["divergence", "payload-mismatch"]),
     ("envelope-mismatch", envelope_mismatch, ["envelope-mismatch"]),
+    ("envelope-mismatch", thin_envelope, ["envelope-mismatch"]),
     ("wrong-channel", wrong_channel, ["missing-event", "wrong-channel"]),
     ("unexpected-event", unexpected_event, ["missing-event", "unexpected-event"]),
     ("self-echo", self_echo, ["self-echo"]),

@@ -81,7 +81,7 @@ def _judge(contract: Contract, r: Receipt) -> Iterator[Verdict]:
     if problems:
         yield (
             "envelope-mismatch",
-            f"{r.event} envelope disagrees with its line or channel",
+            f"{r.event} envelope disagrees with its line or channel: {problems[0]}",
             {"diff": problems, "actual": r.data},
         )
 
@@ -111,6 +111,12 @@ def _placement(contract: Contract, event: str, channel: str) -> tuple[list[Verdi
     return [], (logical, parsed[2])
 
 
+ENVELOPE_NEEDS = {
+    "line_id": "expected beside the line (the contract's frontend finds the line to replace by it)",
+    "item_sku": "expected beside the line (the contract's frontend names the item by it)",
+}
+
+
 def _envelope(logical: str, channel_stocktake: int | None, data: object) -> Iterator[str]:
     if not isinstance(data, dict):
         yield "data is not a JSON object"
@@ -118,7 +124,9 @@ def _envelope(logical: str, channel_stocktake: int | None, data: object) -> Iter
     if logical in LINE_EVENTS:
         line: dict[str, Any] = data["line"] if isinstance(data.get("line"), dict) else {}
         for outer, inner in (("line_id", "id"), ("item_sku", "item_sku")):
-            if outer in data and inner in line and data[outer] != line[inner]:
+            if outer not in data:
+                yield f"{outer}: {ENVELOPE_NEEDS[outer]}, got no such field"
+            elif inner in line and data[outer] != line[inner]:
                 yield f"{outer}: envelope {data[outer]!r} but line.{inner} {line[inner]!r}"
         if channel_stocktake is not None and "stocktake" in line and line["stocktake"] != channel_stocktake:
             yield f"line.stocktake {line['stocktake']!r} but the channel is stocktake {channel_stocktake}"

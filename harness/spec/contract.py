@@ -173,9 +173,9 @@ def _apply(rule: Rule, name: str) -> str:
 def _rule_of(name: str, wire: str) -> Rule | None:
     """The rule that spells the contract's `name` as `wire`, if one does."""
     for separator, case in [*((sep, case) for sep in ("-", "_", ".") for case in _CASES), CAMEL]:
-            spelled = _apply(("", separator, case), name)
-            if wire.endswith(spelled):
-                return wire[: len(wire) - len(spelled)], separator, case
+        spelled = _apply(("", separator, case), name)
+        if wire.endswith(spelled):
+            return wire[: len(wire) - len(spelled)], separator, case
     return None
 
 

@@ -60,6 +60,7 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "replaces its line with it diverges until a later event repairs it)",
     ),
     FaultSpec("bad-envelope", "backend", "smoke", "envelope-mismatch", "line events carry another line's item_sku"),
+    FaultSpec("thin-envelope", "backend", "smoke", "envelope-mismatch", "line events carry no line_id nor item_sku"),
     FaultSpec(
         "ignore-socket-id",
         "backend",

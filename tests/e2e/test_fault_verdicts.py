@@ -2,7 +2,7 @@
 catalogue at low rates, as a user runs it. A fault that fired is explained by a finding (FAIL, or a
 warning where the catalogue says why its effect is benign), or the checker judged every occurrence
 benign from the record (`BENIGN_WHEN`, as the catalogue says), or the run is INCONCLUSIVE with
-unjudged-fault; never a silent PASS."""
+unjudged-fault; never a silent PASS. A fault the catalogue calls legitimate (no defect) passes."""
 
 from __future__ import annotations
 
@@ -39,6 +39,9 @@ def _judged(spec: FaultSpec, report: dict[str, Any]) -> None:
     for another finding) with unjudged-fault; a PASS is only where its effect was benign: shown as a
     warning the fault explains, or judged benign from the record (`BENIGN_WHEN`)."""
     fired = report["faults_injected"][spec.name]
+    if spec.severity == "legitimate":  # not a defect: the checker must stay silent, and the run pass
+        assert report["verdict"] == "PASS", f"{spec.name}, no defect, fired {fired} x: {report['reasons']}"
+        return
     reason = f"{spec.name} fired {fired} time(s) and no check saw it"
     unjudged = [f["message"] for f in report["findings"] if f["name"] == "unjudged-fault"]
     if reason in unjudged:

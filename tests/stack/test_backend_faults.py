@@ -113,6 +113,7 @@ SHOWS: dict[str, Callable[[Probe], bool]] = {
     ),
     "partial-line": lambda p: any("item_name" not in e["line"] for e in p.others("line-movement-added")),
     "bad-envelope": lambda p: any(e["item_sku"] != e["line"]["item_sku"] for e in p.others("line-counted-updated")),
+    "thin-envelope": lambda p: any("line_id" not in e for e in p.others("line-counted-updated")),
     "ignore-socket-id": lambda p: any(e == "line-counted-updated" for _, e, _ in p.seen_by_me),
     "wrong-channel": lambda p: (
         bool(p.others("line-counted-updated", "-stocktakes"))

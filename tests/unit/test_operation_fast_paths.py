@@ -102,7 +102,7 @@ def test_a_text_reads_as_entity_fingerprint_and_line_id_say(data: Any, logical: 
 @settings(max_examples=50, deadline=None)
 def test_a_text_is_sized_in_bytes(character: str, repeated: int) -> None:
     """Routing sizes a text as sent (UTF-8), told without encoding it only when it is ASCII."""
-    raw = json.dumps({"line_id": 1, "pad": character * repeated}, ensure_ascii=False)
+    raw = json.dumps({"line_id": 1, "item_sku": "D0030", "pad": character * repeated}, ensure_ascii=False)
     fits, _ = clean_texts(Contract(), "line-counted-updated", "hotel-a-stocktake-1", [(raw, json.loads(raw))])
     assert fits == [len(raw.encode()) <= MAX_EVENT_BYTES]
 

@@ -182,6 +182,8 @@ class Service:
         if self.faults.hits("bad-envelope"):
             sku = sku + "X"
         data = {"line_id": before["id"], "item_sku": sku, **extra, "line": line}
+        if self.faults.hits("thin-envelope"):
+            data = {**extra, "line": line}
         return Broadcast(detail_channel(self._slug(before["hotel_id"], db), before["stocktake_id"]), event, data)
 
     def patch_line(
