@@ -12,7 +12,7 @@ from .calls import Call, RunFacts
 
 Key = tuple[str, ...]
 """A group's signature: ("http", name, "", status, words, severity) (any kind of call), ("locked", name, kind, status),
-("intrusion", name, kind, intruder's hotel, hotel), ("fault", name if several faults else "",
+("intrusion", name, "", intruder's hotel, hotel) (any kind of call), ("fault", name if several faults else "",
 severity, faults), ("event", name, severity, event) or ("caused", name, cause) for findings whose
 cause is in no group."""
 
@@ -40,6 +40,15 @@ def _events(members: list[Finding]) -> str:
     return f" of {len(counts)} events ({', '.join(f'{e} {n}' for e, n in counts.most_common())})"
 
 
+def _kinds(members: list[Finding], facts: RunFacts) -> list[tuple[str, int]]:
+    """How many of `members` each kind of call made, by kind."""
+    return sorted(Counter(facts.calls[f.operation].kind for f in members if f.operation in facts.calls).items())
+
+
+def _noun(shares: dict[str, tuple[int, int]]) -> str:
+    return "writes" if all(kind in WRITE_KINDS for kind in shares) else "calls"
+
+
 def _http_line(first: Finding, members: list[Finding], call: Call, facts: RunFacts) -> str:
     """One status in the same words, whatever kinds of call it answered: each kind's share beside the
     whole's when there are several (one expired token refuses every kind of write)."""
@@ -48,11 +57,9 @@ def _http_line(first: Finding, members: list[Finding], call: Call, facts: RunFac
         kinds = actual.get("kinds") or {call.kind: [actual.get("count", len(members)), facts.counted[call.kind]]}
         shares = {kind: (int(n), int(of)) for kind, (n, of) in kinds.items()}
     else:
-        answered = Counter(facts.calls[f.operation].kind for f in members if f.operation in facts.calls)
-        shares = {kind: (n, facts.outcomes[kind]) for kind, n in sorted(answered.items())}
+        shares = {kind: (n, facts.outcomes[kind]) for kind, n in _kinds(members, facts)}
     n, of = sum(n for n, _ in shares.values()), sum(of for _, of in shares.values())
-    noun = "writes" if all(kind in WRITE_KINDS for kind in shares) else "calls"
-    things = f"{next(iter(shares))} {noun}" if len(shares) == 1 else noun
+    things = f"{next(iter(shares))} {_noun(shares)}" if len(shares) == 1 else _noun(shares)
     told = f"{_share(n, of, things)} {call.answer}: {call.words}"
     if len(shares) > 1:
         told = told.rstrip(".") + by_kind(shares)
@@ -89,9 +96,13 @@ def line(key: Key, members: list[Finding], facts: RunFacts) -> str:
         locked = f"{call.kind} writes sent after their stocktake's approval"
         return f"{_share(len(members), facts.after_lock[call.kind], locked)} were accepted (expected 409)"
     if key[0] == "intrusion" and call is not None:
-        tried = facts.intrusions[(call.kind, call.actor_hotel, call.hotel)]
-        intruders = f"intruder {call.kind} {call.noun} of {call.actor_hotel} on {call.hotel}'s data"
-        return f"{_share(len(members), tried, intruders)} were accepted (expected 403 or 404)"
+        shares = {
+            kind: (n, facts.intrusions[(kind, call.actor_hotel, call.hotel)]) for kind, n in _kinds(members, facts)
+        }
+        n, tried = sum(n for n, _ in shares.values()), sum(of for _, of in shares.values())
+        kinds = f"{call.kind} {call.noun}" if len(shares) == 1 else _noun(shares)
+        intruders = f"intruder {kinds} of {call.actor_hotel} on {call.hotel}'s data"
+        return f"{_share(n, tried, intruders)} were accepted (expected 403 or 404){by_kind(shares)}"
     if key[0] == "caused":
         return f"{key[2]}: {_delivery_line(members, '')}"
     if first.name == "harness-stall":

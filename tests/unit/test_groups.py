@@ -118,6 +118,19 @@ def test_accepted_intrusions_are_one_group_per_call_kind_with_their_share() -> N
     assert group.count == 56 and "intruder of hotel-galway was allowed get_line" in group.example
 
 
+def test_intrusions_of_every_kind_by_one_hotel_on_another_are_one_group_with_each_kinds_share() -> None:
+    """Data scoped by the URL's hotel alone: one missing filter lets reads and writes through alike (a
+    review found one group per kind of call)."""
+    calls = [patch_op(n, LINE, 1.0 + n / 100, kind=("get_line", "patch_line")[n % 2], actor="intruder",
+                      actor_hotel="hotel-galway", type="ok" if n % 3 else "fail", status=200 if n % 3 else 404)
+             for n in range(1, 13)]  # fmt: skip
+    (group,) = [g for g in _report(_only_writes(calls)).groups if g.name == "cross-hotel-access"]
+    assert group.summary == (
+        "8 of 12 intruder calls of hotel-galway on hotel-killarney's data (67 %) were accepted (expected 403 or 404) "
+        "(get_line 4 of 6, patch_line 4 of 6)"
+    )
+
+
 def test_one_injected_fault_is_one_group_with_what_it_explains_under_it() -> None:
     """Two writes whose events the Pusher server dropped for two listeners, and the views that diverged:
     one group named by the fault, with its whole, and the divergence shown under it."""
