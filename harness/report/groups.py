@@ -96,6 +96,8 @@ def _key(f: Finding, faults: tuple[str, ...], facts: RunFacts) -> Key:
         return ("intrusion", f.name, "", call.actor_hotel, call.hotel)  # one missing filter, any kind
     if faults:
         return ("fault", f.name if len(faults) > 1 else "", f.severity, "+".join(faults))
+    if f.name == "trigger-refused" and isinstance(f.actual, dict):  # one cause (a secret), whatever the event
+        return ("event", f.name, f.severity, f"{f.actual.get('status')} {f.actual.get('kind')}")
     if f.name == "unexpected-event" and isinstance(f.expected, str):
         return ("event", f.name, f.severity, "the contract's events spelled otherwise")
     return ("event", f.name, f.severity, f.event or "")
@@ -143,6 +145,7 @@ class _Grouper:
             (f.listener, f.expected) for f in findings if f.name == "unexpected-event" and isinstance(f.expected, str)
         }
         self.misrouted = {f.event for f in findings if f.name == "wrong-channel"}
+        self.refused = {f.event for f in findings if f.name == "trigger-refused"}
         oversize = [f for f in findings if f.name == "oversize-payload"]
         self.oversize = {f.operation if f.operation is not None else f.event for f in oversize}
 
@@ -183,6 +186,8 @@ class _Grouper:
             return f"wrong-channel: {f.event} went to another channel"
         if f.name in ("missing-event", "gap-during-disconnect") and {f.operation, f.event} & self.oversize:
             return f"oversize-payload: {f.event} was too big for Pusher"
+        if f.name in ("missing-event", "gap-during-disconnect") and f.event in self.refused:
+            return f"trigger-refused: the Pusher server refused the backend's triggers of {f.event}"
         if call is not None and call.failed and f.name not in (*HTTP, "cross-hotel-access", "locked-write-accepted"):
             return f"server-error of operation {f.operation}"
         return None

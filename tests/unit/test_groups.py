@@ -13,7 +13,7 @@ from harness.report.calls import RunFacts
 from harness.report.groups import grouping
 from harness.report.model import Report, build_report
 from harness.spec.contract import Contract
-from tests.histories import DETAIL, LINE, healthy, locked_write, missing, patch_op, server_error
+from tests.histories import DETAIL, LINE, healthy, locked_write, missing, patch_op, server_error, trigger_refused
 
 PERMISSION = "You do not have permission to perform this action."
 
@@ -220,3 +220,19 @@ def test_findings_several_faults_may_explain_are_grouped_by_finding_too() -> Non
         ("duplicate-event", 1, ("double-broadcast", "pusher-drop")),
         ("missing-event", 1, ("double-broadcast", "pusher-drop")),
     ]
+
+
+def test_triggers_refused_for_one_secret_are_one_group_whatever_the_event_with_the_lost_events_under_it() -> None:
+    """The backend's stale secret: every trigger refused (401), of every event; the events they carried
+    are missing. One cause (a review found one group per event name beside the missing events')."""
+    history = healthy()
+    missing(history)
+    trigger_refused(history)
+    later = Observation("trigger-rejected", 1.2, channel=DETAIL, event="line-movement-added",
+                        data={"status": 401, "kind": "bad-signature", "message": "Invalid signature"})  # fmt: skip
+    history.observations.append(later)
+    report = _report(history)
+    (group,) = report.groups
+    assert group.name == "trigger-refused" and group.count == 2
+    assert group.summary == "2 x trigger-refused of 2 events (line-counted-updated 1, line-movement-added 1)"
+    assert group.consequences == {"missing-event": 1}
