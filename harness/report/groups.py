@@ -15,7 +15,6 @@ from them. report.json keeps every member.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from ..checks.findings import NAMES, Finding
 from ..checks.server_words import normalised
 from .calls import RunFacts
 from .group_lines import Key, line
+from .late_bursts import late_bursts, on_time
 
 CAUSES_FIRST = (
     "write-despite-error", "server-error", "writes-refused", "unexpected-event", "wrong-channel", "missing-event",
@@ -101,33 +101,6 @@ def _key(f: Finding, faults: tuple[str, ...], facts: RunFacts) -> Key:
     if f.name == "unexpected-event" and isinstance(f.expected, str):
         return ("event", f.name, f.severity, "the contract's events spelled otherwise")
     return ("event", f.name, f.severity, f.event or "")
-
-
-def _on_time(findings: Sequence[Finding], writes: Sequence[tuple[float, int]] | None) -> list[float] | None:
-    """When each successful write no finding names was invoked (None: the writes are not known, as live)."""
-    if writes is None:
-        return None
-    named = {f.operation for f in findings}
-    return [at for at, op in writes if op not in named]
-
-
-def _late_bursts(
-    members: list[int], findings: Sequence[Finding], limit_s: float, others: Sequence[float] | None
-) -> list[list[int]]:
-    """Late events whose writes were invoked within `limit_s` of the previous one, or with no write
-    delivered as it should be between them (`others`, invoked at: `_on_time`; None: not known, as live):
-    one stall, or one backend late on every write, is one cause. A write no finding names between two
-    late ones tells two stalls apart."""
-    bursts: list[list[int]] = []
-    last = None
-    for i in sorted(members, key=lambda i: findings[i].times.get("invoke", 0.0)):
-        at = findings[i].times.get("invoke", 0.0)
-        apart = others is None or bisect_right(others, last or 0.0) < bisect_left(others, at)
-        if last is None or (at - last > limit_s and apart):
-            bursts.append([])
-        bursts[-1].append(i)
-        last = at
-    return bursts
 
 
 class _Grouper:
@@ -235,7 +208,7 @@ def grouping(
     despite = {f.operation for f in findings if f.name == "write-despite-error" and f.operation is not None}
     primary: dict[Key, list[int]] = {}
     caused: list[tuple[int, str]] = []
-    on_time = _on_time(findings, facts.writes)
+    delivered = on_time(findings, facts.writes)
     for i, f in enumerate(findings):
         why = grouper.cause_text(i, despite)
         if why is not None:
@@ -247,7 +220,7 @@ def grouping(
             _one_per_fault(grouper, key, members)
             continue
         late = key[0] == "event" and key[1] == "late-event"
-        for burst in _late_bursts(members, findings, limit_s, on_time) if late else [members]:
+        for burst in late_bursts(members, findings, limit_s, delivered) if late else [members]:
             grouper.add(key, burst)
     orphans: dict[Key, int] = {}
     for i, why in sorted(caused, key=lambda c: cause_rank(findings[c[0]].name)):
@@ -260,6 +233,15 @@ def grouping(
             orphans[key] = grouper.add(key, [])
         grouper.attach(i, orphans[key], grouper.members)
     return _ordered(grouper)
+
+
+def _counted(members: list[Finding]) -> int:
+    """How many the group's line counts: its findings, or the writes its one writes-refused finding
+    counts (the line says "21 of 40 writes"; the group's count, and Locust's, say 21 too)."""
+    actual = members[0].actual
+    if members[0].name == "writes-refused" and isinstance(actual, dict) and isinstance(actual.get("count"), int):
+        return int(actual["count"])
+    return len(members)
 
 
 def _ordered(grouper: _Grouper) -> Grouping:
@@ -275,7 +257,7 @@ def _ordered(grouper: _Grouper) -> Grouping:
         severity = min((f.severity for f in [*members, *then]), key=severity_rank)
         operations = sorted({f.operation for f in members if f.operation is not None})
         group = FindingGroup(
-            first.name, severity, len(members), line(key, members, grouper.facts), operations,
+            first.name, severity, _counted(members), line(key, members, grouper.facts), operations,
             len({f.listener for f in members if f.listener is not None}), example,
             key[3].split("+") if key[0] == "fault" else [],
             dict(Counter(f.name for f in then).most_common()), then[0].message if then else "",

@@ -48,6 +48,7 @@ def test_one_expired_token_refusing_every_kind_of_write_is_one_group_with_each_k
                for n in range(2, 32)]  # fmt: skip
     report = _report(_only_writes([patch_op(1, LINE, 1.0), *refused]))  # the write before: its event missing
     (group,) = [g for g in report.groups if g.name == "writes-refused"]
+    assert group.count == 30, "the group counts what its line counts (a review found 1 beside '30 of 31')"
     assert group.summary == (
         f"30 of 31 writes (97 %) answered 403: {PERMISSION[:-1]} "
         "(add_movement 10 of 10, patch_line 10 of 11, populate 10 of 10)"
