@@ -7,6 +7,7 @@ as responses, not exceptions: a refused write is a result the harness records.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -57,14 +58,19 @@ class ApiResponse:
 
 
 TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+EXCEPTION_VALUE = re.compile(r'<pre class="exception_value">(.*?)</pre>', re.I | re.S)
+"""Django's DEBUG page says the exception's message there; its title names only the exception's type."""
 
 
 def readable(status: int, content_type: str, text: str) -> str:
-    """A body that is not JSON, in words a report can show: an HTML error page by its <title>,
-    anything else by its first 200 characters (a Django 500 page is 70 KB of HTML)."""
+    """A body that is not JSON, in words a report can show: an HTML error page by its <title> (and a
+    Django DEBUG page's exception message), anything else by its first 200 characters (a Django 500
+    page is 70 KB of HTML)."""
     kind = content_type.split(";")[0].strip() or "no content type"
-    title = TITLE.search(text)
+    title, value = TITLE.search(text), EXCEPTION_VALUE.search(text)
     shown = " ".join(title[1].split()) if title else " ".join(text.split())[:200]
+    if value:
+        shown += ": " + " ".join(html.unescape(value[1]).split())[:200]
     return f"{status} {kind}: {shown}"
 
 

@@ -104,14 +104,9 @@ CATALOGUE: tuple[FaultSpec, ...] = (
         "the token must be valid, but data is scoped only by the hotel in the URL",
     ),
     FaultSpec("slow-trigger", "backend", "smoke", "late-event", "a synchronous delay before every trigger"),
-    FaultSpec("flaky-500", "backend", "smoke", "server-error", "line writes fail with a 500 at random"),
-    FaultSpec(
-        "html-500",
-        "backend",
-        "smoke",
-        "server-error",
-        "line writes fail at random with Django's HTML error page, not JSON",
-    ),
+    FaultSpec("flaky-500", "backend", "smoke", "server-error", "line writes fail with a 500 (=RATE: a share of them)"),
+    FaultSpec("html-500", "backend", "smoke", "server-error", "line writes fail with Django's HTML 500 page, not JSON"),
+    FaultSpec("debug-500", "backend", "smoke", "server-error", "line writes fail with Django's DEBUG 500 page"),
     FaultSpec(
         "duplicate-period-500",
         "backend",

@@ -69,7 +69,7 @@ def _quick(scenario: str, fault: str = "") -> dict:
     ids=[s.name for s in CATALOGUE],
 )
 def test_fault_yields_its_finding(stocksync_run, spec) -> None:
-    fault = spec.name + ("=0.3" if spec.name in ("pusher-drop", "flaky-500", "html-500") else "")
+    fault = spec.name + ("=0.3" if spec.name in ("pusher-drop", "flaky-500", "html-500", "debug-500") else "")
     fault = spec.name + "=0.05" if spec.name == "pusher-disconnect" else fault
     outcome = stocksync_run(spec.scenario, faults=[fault], **_quick(spec.scenario, spec.name))
     if legitimate(spec):  # a real backend's shape, not a defect: the run passes, silent
@@ -87,6 +87,9 @@ def test_fault_yields_its_finding(stocksync_run, spec) -> None:
         assert any(f.operation is not None for f in found), "the report names the operation"
     if spec.name == "html-500":
         assert any("answered 500: 500 text/html: Server Error (500)" in f.message for f in found), found[0].message
+    if spec.name == "debug-500":  # the DEBUG page's exception message, not only its title
+        said = "500 text/html: TypeError at /"
+        assert all(said in f.message and "'decimal.Decimal' and 'float'" in f.message for f in found), found[0].message
     if spec.finding not in NO_LISTENER:
         assert all(f.listener for f in found), "the report names the listener"
 

@@ -145,6 +145,11 @@ SHOWS: dict[str, Callable[[Probe], bool]] = {
     ),
     "whole-purchases-only": lambda p: p.half_keg.status == 400 and "full kegs" in str(p.half_keg.body) and p.move.ok,
     "html-500": lambda p: p.patch.status == 500 and p.patch.body == "500 text/html: Server Error (500)",
+    "debug-500": lambda p: (
+        p.patch.status == 500
+        and p.patch.body.startswith("500 text/html: TypeError at /")
+        and p.patch.body.endswith(": unsupported operand type(s) for +: 'decimal.Decimal' and 'float'")
+    ),
     "whole-stocktake-event": lambda p: (
         p.approve.ok
         and len(p.approve.text) < 1024

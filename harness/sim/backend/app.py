@@ -22,7 +22,7 @@ from ..pusher.protocol import SOCKET_ID
 from .broadcast import BackendFaults, Broadcaster
 from .concurrent import LaterValues
 from .config import BackendConfig
-from .responses import DJANGO_500, HtmlError, as_response, respond
+from .responses import DJANGO_500, HtmlError, as_response, debug_page, respond
 from .seed import make_hotels
 from .service import NOT_FOUND, Actor, HttpError, Outcome, Service
 from .stock import MOVEMENT_AFTER_COMMIT
@@ -194,6 +194,8 @@ class BackendSimulator:
                     raise HttpError(500, {"detail": "Injected fault flaky-500: internal server error."})
                 if flaky and faults.hits("html-500"):
                     raise HtmlError(500, DJANGO_500)
+                if flaky and faults.hits("debug-500"):
+                    raise HtmlError(500, debug_page(request.path))
                 if movement:
                     self._movement_then_500(hotel, ids["id"], body)
                 with self.store.write() as db:

@@ -23,6 +23,16 @@ DJANGO_500 = (
 )
 
 
+def debug_page(path: str) -> str:
+    """The page Django serves when a view raises with DEBUG on (a staging backend's, often): the title
+    names the exception's type and the path, the message is further down, HTML-escaped."""
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><title>TypeError at {path}</title></head><body><div id="summary">'
+        f'<h1>TypeError at {path}</h1><pre class="exception_value">unsupported operand type(s) for +: '
+        "&#x27;decimal.Decimal&#x27; and &#x27;float&#x27;</pre></div>" + "<p>" + "&nbsp;" * 2000 + "</p></body></html>"
+    )
+
+
 class HtmlError(Exception):
     """What a real Django backend answers when a view raises with DEBUG off: an HTML page."""
 
