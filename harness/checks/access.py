@@ -86,6 +86,8 @@ class AccessCheck:
         locks = bool(self.approvals.completed)
         plain = 0
         for op in operations:
+            if op.type == "invoke":
+                continue  # never answered, nor known lost (a write cut when its run stopped): nothing to judge
             request = op.request
             if (
                 op.failed

@@ -273,3 +273,17 @@ def test_a_stale_line_the_race_does_not_explain_stays_an_error() -> None:
     ]
     found = {(f.name, f.severity, f.listener) for f in check(deaf, Contract()).findings}
     assert {("divergence", "error", "counter-1-browser"), ("missing-event", "error", "counter-1-browser")} <= found
+
+
+def test_a_write_never_answered_nor_known_lost_is_not_judged_for_server_error() -> None:
+    """A write cut when its run stopped (Locust's users stopped mid-request): its answer is not known, so
+    server-error has judged nothing of it, live or final (a review found it counted as judged)."""
+    history = healthy()
+    history.operations.append(
+        dataclasses.replace(patch_op(2, LINE, 3.0), type="invoke", complete=None, status=None, body=None)
+    )
+    final = check(history, Contract())
+    recorder = following(history)
+    live = LiveCheck(Contract(), 1.0, recorder)
+    live.update(recorder, None)
+    assert final.verdict == "PASS" and final.judged["server-error"] == 1 == live.judged["server-error"]
