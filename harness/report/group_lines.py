@@ -45,8 +45,12 @@ def _kinds(members: list[Finding], facts: RunFacts) -> list[tuple[str, int]]:
     return sorted(Counter(facts.calls[f.operation].kind for f in members if f.operation in facts.calls).items())
 
 
-def _noun(shares: dict[str, tuple[int, int]]) -> str:
-    return "writes" if all(kind in WRITE_KINDS for kind in shares) else "calls"
+def _whole(shares: dict[str, tuple[int, int]]) -> tuple[int, int, str]:
+    """Each kind's (n, of) summed, and what they are: "writes", or "calls" if any is a read, after the
+    kind's name when there is one kind ("patch_line writes")."""
+    noun = "writes" if all(kind in WRITE_KINDS for kind in shares) else "calls"
+    things = f"{next(iter(shares))} {noun}" if len(shares) == 1 else noun
+    return sum(n for n, _ in shares.values()), sum(of for _, of in shares.values()), things
 
 
 def _http_line(first: Finding, members: list[Finding], call: Call, facts: RunFacts) -> str:
@@ -58,8 +62,7 @@ def _http_line(first: Finding, members: list[Finding], call: Call, facts: RunFac
         shares = {kind: (int(n), int(of)) for kind, (n, of) in kinds.items()}
     else:
         shares = {kind: (n, facts.outcomes[kind]) for kind, n in _kinds(members, facts)}
-    n, of = sum(n for n, _ in shares.values()), sum(of for _, of in shares.values())
-    things = f"{next(iter(shares))} {_noun(shares)}" if len(shares) == 1 else _noun(shares)
+    n, of, things = _whole(shares)
     told = f"{_share(n, of, things)} {call.answer}: {call.words}"
     if len(shares) > 1:
         told = told.rstrip(".") + by_kind(shares)
@@ -99,8 +102,7 @@ def line(key: Key, members: list[Finding], facts: RunFacts) -> str:
         shares = {
             kind: (n, facts.intrusions[(kind, call.actor_hotel, call.hotel)]) for kind, n in _kinds(members, facts)
         }
-        n, tried = sum(n for n, _ in shares.values()), sum(of for _, of in shares.values())
-        kinds = f"{call.kind} {call.noun}" if len(shares) == 1 else _noun(shares)
+        n, tried, kinds = _whole(shares)
         intruders = f"intruder {kinds} of {call.actor_hotel} on {call.hotel}'s data"
         return f"{_share(n, tried, intruders)} were accepted (expected 403 or 404){by_kind(shares)}"
     if key[0] == "caused":

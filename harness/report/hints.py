@@ -25,8 +25,7 @@ def _refusal(f: Finding, facts: RunFacts) -> tuple[str, int, float, str] | None:
     call = facts.calls.get(f.operation) if f.operation is not None else None
     if call is None or not isinstance(actual.get("status"), int):
         return None
-    kinds = actual.get("kinds") or {call.kind: None}
-    writes = f"{call.kind} writes" if len(kinds) == 1 else "writes"
+    writes = "writes" if len(actual.get("kinds") or ()) > 1 else f"{call.kind} writes"
     told = (
         f"{actual.get('count')} of {actual.get('of') or facts.counted[call.kind]} {writes} answered {actual['status']}"
     )
